@@ -1,0 +1,252 @@
+# mailfmt - one flat GNU Makefile (no recursion into directories; the
+# sanitizer targets re-run this file with another BUILD directory).
+#
+#   make            library, CLI and examples into build/
+#   make demo       the CLI on the bundled sample mail (cc, make, libc only)
+#   make test       unit tests, examples, fuzz corpus replay, API checks
+#   make check-sanitize / check-valgrind / fuzz / bench / install / clean
+
+# Version: change together with MF_VERSION_* in include/mailfmt.h, and add
+# a node to lib/libmailfmt.map when a release adds symbols.
+MAJOR = 0
+MINOR = 1
+PATCH = 0
+# On 0.x any minor release may break the ABI, so the SONAME carries it.
+SONAME = libmailfmt.so.$(MAJOR).$(MINOR)
+SOLIB = libmailfmt.so.$(MAJOR).$(MINOR).$(PATCH)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+BUILD ?= build
+CC ?= cc
+CLANG ?= clang
+CFLAGS ?= -O2 -g
+FUZZ_SECONDS ?= 60
+CORPUS ?=
+
+# iconv is optional: used for charsets without a built-in table when the
+# platform has it. Turn it off with ICONV=0.
+ICONV ?= $(shell printf '\043include <iconv.h>\nint main(void){return iconv_open("UTF-8","UTF-8")==(iconv_t)-1;}\n' | \
+	$(CC) -x c - -o /dev/null >/dev/null 2>&1 && echo 1 || echo 0)
+
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wswitch-enum -Wcast-qual -Wvla -Wformat=2 -Werror
+MF_CPPFLAGS = -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L -DMF_HAVE_ICONV=$(ICONV)
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+ALL_CFLAGS = $(WARN) $(MF_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
+LIB_CFLAGS = $(ALL_CFLAGS) -fPIC -fvisibility=hidden
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/obj/%.o)
+CLI_SRC = examples/mailfmt.c $(sort $(wildcard examples/cli/*.c))
+CLI_OBJ = $(CLI_SRC:examples/%.c=$(BUILD)/ex/%.o)
+EX_SRC = $(filter-out examples/mailfmt.c,$(sort $(wildcard examples/*.c)))
+EX_BIN = $(EX_SRC:examples/%.c=$(BUILD)/%)
+TEST_SRC = $(sort $(wildcard test/unit/test_*.c))
+TEST_BIN = $(TEST_SRC:test/unit/%.c=$(BUILD)/test/%)
+FUZZ_SRC = $(sort $(wildcard test/fuzz/fuzz_*.c))
+FUZZ_NAMES = $(FUZZ_SRC:test/fuzz/%.c=%)
+REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/replay/%)
+BENCH_SRC = $(sort $(wildcard test/bench/*.c))
+MAN_SRC = $(sort $(wildcard man/man3/*.3))
+
+STATIC = $(BUILD)/libmailfmt.a
+SHARED = $(BUILD)/$(SOLIB)
+
+.PHONY: all demo test check check-unit check-examples check-replay \
+	check-headers check-abi check-man check-sanitize check-valgrind \
+	fuzz bench install uninstall clean need-cmocka
+.DELETE_ON_ERROR:
+
+all: $(STATIC) $(SHARED) $(BUILD)/mailfmt $(EX_BIN)
+
+# ---------------------------------------------------------------- library
+$(BUILD)/obj/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(STATIC): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(SHARED): $(LIB_OBJ) lib/libmailfmt.map
+	$(CC) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=lib/libmailfmt.map -Wl,-z,defs \
+		$(ALL_LDFLAGS) -o $@ $(LIB_OBJ)
+	ln -sf $(SOLIB) $(BUILD)/$(SONAME)
+	ln -sf $(SOLIB) $(BUILD)/libmailfmt.so
+
+# ---------------------------------------------------------------- programs
+$(BUILD)/ex/%.o: examples/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iexamples -c $< -o $@
+
+$(BUILD)/mailfmt: $(CLI_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC)
+
+$(BUILD)/%: $(BUILD)/ex/%.o $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC)
+
+demo: $(BUILD)/mailfmt
+	@sh examples/demo.sh $(BUILD)/mailfmt
+
+# ---------------------------------------------------------------- tests
+# make test installs cmocka when missing (Debian 12: libcmocka-dev).
+need-cmocka:
+	@printf '\043include <stdarg.h>\n\043include <stddef.h>\n\043include <stdint.h>\n\043include <setjmp.h>\n\043include <cmocka.h>\nint main(void){return 0;}\n' \
+		| $(CC) -x c - -lcmocka -o /dev/null >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing cmocka (apt-get install -y libcmocka-dev)"; \
+		apt-get install -y libcmocka-dev >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null && apt-get install -y libcmocka-dev; }; \
+	else \
+		echo "cmocka is missing; install it with:"; \
+		echo "    sudo apt-get install -y libcmocka-dev"; exit 1; \
+	fi
+
+TEST_CPPFLAGS = -Itest/unit -DMF_TEST_DIR='"$(abspath test)"'
+
+$(BUILD)/test/tutil.o: test/unit/tutil.c | need-cmocka
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CPPFLAGS) -c $< -o $@
+
+$(BUILD)/test/%.o: test/unit/%.c | need-cmocka
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CPPFLAGS) -c $< -o $@
+
+$(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/test/tutil.o $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+
+# Fuzz targets replayed over their corpus (stored finds) with a plain main.
+$(BUILD)/replay/%: test/fuzz/%.c test/fuzz/driver.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< test/fuzz/driver.c $(STATIC)
+
+check-unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do \
+		echo "== $$t"; $$t; done
+
+check-examples: all
+	@sh test/examples.sh $(BUILD)
+
+check-replay: $(REPLAY_BIN)
+	@set -e; for f in $(FUZZ_NAMES); do \
+		[ -d test/fuzz/corpus/$$f ] || continue; \
+		$(BUILD)/replay/$$f test/fuzz/corpus/$$f; done
+
+check-headers:
+	@mkdir -p $(BUILD)/hdr
+	$(CC) -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
+		-x c include/mailfmt.h
+	$(CC) -x c++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
+		include/mailfmt.h
+
+check-abi: $(SHARED)
+	@sh test/check-api.sh $(BUILD) $(SHARED)
+
+check-man:
+	@sh test/check-man.sh
+
+test: need-cmocka
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-unit check-examples check-replay \
+		check-headers check-abi check-man
+
+check: test
+
+# Sanitizers: the unit tests and corpus replay rebuilt with ASan+UBSan, once
+# with gcc and once with clang, each in its own build directory.
+check-sanitize: need-cmocka
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/san-gcc CC=gcc SAN=1 \
+		check-unit check-replay
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/san-clang CC=$(CLANG) \
+		SAN=1 check-unit check-replay
+
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite
+
+check-valgrind: $(TEST_BIN) $(REPLAY_BIN)
+	@set -e; for t in $(TEST_BIN); do \
+		echo "== valgrind $$t"; MF_TEST_SLOW=0 $(VALGRIND) $$t; done; \
+	for f in $(FUZZ_NAMES); do \
+		[ -d test/fuzz/corpus/$$f ] || continue; \
+		$(VALGRIND) $(BUILD)/replay/$$f test/fuzz/corpus/$$f; done
+
+valgrind: check-valgrind
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_CFLAGS = $(WARN) $(MF_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(BUILD)/fuzz/obj/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) \
+		-c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ)
+
+# Each target runs FUZZ_SECONDS; new inputs go to build/fuzz/work/, crashes
+# to build/fuzz/crash/ (minimise them into test/fuzz/corpus/<target>/).
+fuzz: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+	@set -e; for f in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/work/$$f $(BUILD)/fuzz/crash test/fuzz/corpus/$$f; \
+		dict=; [ -f test/fuzz/$$f.dict ] && dict=-dict=test/fuzz/$$f.dict; \
+		echo "== fuzz $$f ($(FUZZ_SECONDS)s)"; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+			-artifact_prefix=$(BUILD)/fuzz/crash/$$f- $$dict \
+			$(BUILD)/fuzz/work/$$f test/fuzz/corpus/$$f 2>$(BUILD)/fuzz/$$f.log \
+			|| { tail -n 40 $(BUILD)/fuzz/$$f.log; exit 1; }; \
+		tail -n 1 $(BUILD)/fuzz/$$f.log; done
+
+# ---------------------------------------------------------------- bench
+$(BUILD)/bench: $(BENCH_SRC) $(STATIC)
+	$(CC) $(ALL_CFLAGS) -O2 -Itest/bench -o $@ $(BENCH_SRC) $(STATIC) $(ALL_LDFLAGS)
+
+bench: $(BUILD)/bench
+	$(BUILD)/bench $(CORPUS)
+
+# ---------------------------------------------------------------- install
+$(BUILD)/mailfmt.pc: pkgconfig/mailfmt.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@VERSION@|$(MAJOR).$(MINOR).$(PATCH)|g' $< > $@
+
+install: $(STATIC) $(SHARED) $(BUILD)/mailfmt.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 644 include/mailfmt.h $(DESTDIR)$(INCLUDEDIR)/mailfmt.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libmailfmt.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/$(SOLIB)
+	ln -sf $(SOLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmailfmt.so
+	install -m 644 $(BUILD)/mailfmt.pc $(DESTDIR)$(PKGCONFIGDIR)/mailfmt.pc
+	install -m 644 $(MAN_SRC) $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/mailfmt.h \
+		$(DESTDIR)$(LIBDIR)/libmailfmt.a \
+		$(DESTDIR)$(LIBDIR)/$(SOLIB) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+		$(DESTDIR)$(LIBDIR)/libmailfmt.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/mailfmt.pc \
+		$(MAN_SRC:man/man3/%=$(DESTDIR)$(MANDIR)/man3/%)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/ex/*.d $(BUILD)/ex/cli/*.d \
+	$(BUILD)/test/*.d)

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mailfmt - the command line over the mailfmt library, for people and for
+ * black-box tests. Its interface (subcommands, JSON keys, exit status) is a
+ * contract: see cli-json.md in the design notes and mailfmt(3).
+ *
+ *   exit 0: success; 1: bad input ("mailfmt: <reason> at byte <offset>");
+ *   2: usage error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+/* Subcommands, one file each under examples/cli/. */
+static const struct {
+	const char *name;
+	cli_cmd_fn *fn;
+	const char *help;
+} cmds[] = {
+	{NULL, NULL, NULL},
+};
+
+static int
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: mailfmt SUBCOMMAND [OPTIONS] [FILE]\n"
+		   "       mailfmt --version\nsubcommands:\n");
+	for (i = 0; cmds[i].name != NULL; i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+	return CLI_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("mailfmt %s\n", mf_version_string());
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	for (i = 0; cmds[i].name != NULL; i++) {
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "mailfmt: unknown subcommand '%s'\n", argv[1]);
+	return usage(stderr);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mailfmt.h - the one public header of mailfmt, an embeddable C library for
+ * Internet mail formats: RFC 5322 headers and addresses, MIME (RFC
+ * 2045-2049), base64, quoted-printable, RFC 2047 encoded words, RFC 2231
+ * parameters and charset conversion to UTF-8.
+ *
+ * Conventions (mailfmt(3) is the full manual):
+ *  - Inputs are (const char *p, size_t n); nothing relies on NUL termination.
+ *  - Status-returning functions give MF_OK (0), a negative MF_E_* code, or
+ *    the positive MF_MORE for restartable codecs; mf_strerror() names them.
+ *    Parsers also fill an optional mf_error with the byte offset of the
+ *    first offending byte.
+ *  - Results are views (mf_str) into the caller's buffer, bytes written to
+ *    the caller's storage, or memory owned by an mf object with a _free.
+ *  - There is no global state and no init call; every object can take its
+ *    own allocator (mf_alloc). All-zero option structs mean safe defaults.
+ */
+#ifndef MAILFMT_H
+#define MAILFMT_H
+
+/*
+ * Version. Change together with MAJOR/MINOR/PATCH in the Makefile (SONAME)
+ * and add a node to lib/libmailfmt.map when a release adds symbols.
+ */
+#define MF_VERSION_MAJOR 0
+#define MF_VERSION_MINOR 1
+#define MF_VERSION_PATCH 0
+#define MF_VERSION_STRING "0.1.0"
+#define MF_VERSION_NUM                                                         \
+	((MF_VERSION_MAJOR << 16) | (MF_VERSION_MINOR << 8) | MF_VERSION_PATCH)
+#define MF_VERSION_AT_LEAST(x, y, z)                                           \
+	(MF_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define MF_API __attribute__((visibility("default")))
+#define MF_NODISCARD __attribute__((warn_unused_result))
+#else
+#define MF_API
+#define MF_NODISCARD
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ====================================================================== */
+/* Status codes                                                            */
+/* ====================================================================== */
+
+/*
+ * Negative values are errors, positive values normal special events (test
+ * rc < 0). Values are stable: never renumbered or reused, only appended.
+ */
+enum mf_status {
+	MF_OK = 0,
+	MF_MORE = 1,        /* not an error: input incomplete, call again */
+	MF_E_NOMEM = -1,    /* an allocation failed */
+	MF_E_INVAL = -2,    /* invalid argument (NULL, bad flag, misuse) */
+	MF_E_SYNTAX = -3,   /* input does not follow the grammar */
+	MF_E_TRUNC = -4,    /* input ended in the middle of a construct */
+	MF_E_LIMIT = -5,    /* a limit in mf_limits was exceeded */
+	MF_E_NOSPC = -6,    /* caller's output buffer is too small */
+	MF_E_CALLBACK = -7, /* a callback returned non-zero */
+	MF_E_STATE = -8,    /* call not allowed in this state */
+	MF_E_CHARSET = -9,  /* unknown or unsupported charset */
+	MF_E_DEFECT = -10   /* strict mode: a defect was found */
+};
+
+/* Static, never NULL, for every code (unknown codes give a generic text). */
+MF_API const char *mf_strerror(int code);
+
+/*
+ * Error details. code is the status, offset the byte offset of the first
+ * offending byte in the input, reason a short static text.
+ */
+typedef struct mf_error {
+	int code;
+	size_t offset;
+	const char *reason;
+} mf_error;
+
+/* ====================================================================== */
+/* Defects: anomalies a lenient parser recovers from                       */
+/* ====================================================================== */
+
+/*
+ * Each defect has a stable number below 64 so that a part or field can keep
+ * a uint64_t mask of them (MF_DEFECT_BIT). Ranges: 0-11 header blocks,
+ * 12-23 structured fields, 24-31 codecs, 32-63 MIME structure.
+ */
+enum mf_defect {
+	/* header blocks (RFC 5322 2.2, 3.6, 4.5; RFC 7103) */
+	MF_D_NO_BLANK_LINE = 0,   /* body began without an empty line */
+	MF_D_WS_BEFORE_COLON = 1, /* "Subject : x" (obs-optional) */
+	MF_D_MBOX_FROM = 2,       /* leading mbox "From " line */
+	MF_D_CONT_FIRST = 3,      /* continuation line with no field before it */
+	MF_D_8BIT_HEADER = 4,     /* header byte >= 0x80 that is not UTF-8 */
+	MF_D_NUL = 5,             /* NUL byte in a header */
+	MF_D_BARE_CR = 6,         /* CR not followed by LF */
+	MF_D_LONG_LINE = 7,       /* line over 998 octets (RFC 5322 2.1.1) */
+	MF_D_HEADER_LIMIT = 8,    /* header count or size limit reached */
+	MF_D_BAD_FIELD_NAME = 9,  /* empty name or a byte outside ftext */
+	MF_D_EOF_IN_HEADER = 10,  /* input ended inside the header block */
+	MF_D_RESERVED_11 = 11,
+
+	/* structured fields (RFC 5322 3.3-3.6, 4; RFC 2045; RFC 2183) */
+	MF_D_ADDR_EMPTY_ITEM = 12,   /* "To: , a@b" */
+	MF_D_ADDR_NO_ANGLE_END = 13, /* "<a@b" with no ">" */
+	MF_D_ADDR_SPECIALS = 14,     /* unquoted specials in a display name */
+	MF_D_ADDR_NO_DOMAIN = 15,    /* local part without "@domain" */
+	MF_D_TRAILING_GARBAGE = 16,  /* bytes after a complete value */
+	MF_D_OBSOLETE = 17,          /* obsolete syntax (RFC 5322 4) */
+	MF_D_EW_IN_QUOTES = 18,      /* encoded word inside a quoted string */
+	MF_D_DATE_BAD_DOW = 19,      /* day-of-week disagrees with the date */
+	MF_D_PARAM_DUPLICATE = 20,   /* parameter given twice */
+	MF_D_PARAM_SYNTAX = 21,      /* malformed parameter (quote, "=") */
+	MF_D_CT_SYNTAX = 22,         /* "text plain", missing subtype, ... */
+	MF_D_FIELD_LIMIT = 23,       /* per-field count limit reached */
+
+	/* codecs */
+	MF_D_EW_MALFORMED = 24,      /* encoded word left literal */
+	MF_D_EW_CHARSET = 25,        /* encoded word with unknown charset */
+	MF_D_EW_LENIENT = 26,        /* encoded word not delimited by space */
+	MF_D_CHARSET_INVALID = 27,   /* invalid sequence replaced by U+FFFD */
+	MF_D_B64_JUNK = 28,          /* non-alphabet byte or bad padding */
+	MF_D_QP_INVALID = 29,        /* "=" not followed by hex or line end */
+	MF_D_UU_INVALID = 30,        /* malformed uuencode line */
+	MF_D_RESERVED_31 = 31,
+
+	/* MIME structure (RFC 2045, 2046) */
+	MF_D_NO_BOUNDARY = 32,       /* multipart without boundary parameter */
+	MF_D_NO_START_DELIM = 33,    /* multipart body without a delimiter */
+	MF_D_NO_CLOSE_DELIM = 34,    /* multipart ended without "--b--" */
+	MF_D_BOUNDARY_MISMATCH = 35, /* delimiter differs from the parameter */
+	MF_D_DEPTH_LIMIT = 36,       /* nesting limit: rest is an opaque leaf */
+	MF_D_PART_LIMIT = 37,        /* part limit: rest is an opaque leaf */
+	MF_D_UNKNOWN_CTE = 38,       /* unknown transfer encoding: identity */
+	MF_D_CTE_NONSTANDARD = 39,   /* "7-bit", "Base64 ": normalised */
+	MF_D_TRUNCATED = 40,         /* input ended inside a part */
+	MF_D_MULTIPART_CTE = 41      /* multipart with an encoding (2045 6.4) */
+};
+
+#define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))
+
+/* Short static name ("no-blank-line") and one-line description; never NULL. */
+MF_API const char *mf_defect_name(int defect);
+MF_API const char *mf_defect_str(int defect);
+
+/* Defect callback: off is the byte offset in the input it concerns. */
+typedef void mf_defect_fn(void *ctx, int defect, uint64_t off);
+
+/* ====================================================================== */
+/* Spans and output buffers                                                */
+/* ====================================================================== */
+
+/* A view: not NUL-terminated, may contain NUL bytes. */
+typedef struct mf_str {
+	const char *ptr;
+	size_t len;
+} mf_str;
+
+/*
+ * Allocator hooks (per object, never global). All NULL means libc. If any
+ * is set, alloc and release must be; resize may be NULL (the library then
+ * allocates, copies and releases). Members are not called malloc/free
+ * because those are often macros.
+ */
+typedef struct mf_alloc {
+	void *(*alloc)(void *ctx, size_t n);
+	void *(*resize)(void *ctx, void *p, size_t n);
+	void (*release)(void *ctx, void *p);
+	void *ctx;
+} mf_alloc;
+
+/*
+ * Growable output buffer. The data is always followed by a NUL byte (not
+ * counted in the length) so text results can be used as C strings.
+ */
+typedef struct mf_buf mf_buf;
+
+/* New empty buffer using allocator a (NULL: libc). NULL on no memory. */
+MF_API mf_buf *mf_buf_new(const mf_alloc *a);
+/* Frees the buffer and its data; accepts NULL. */
+MF_API void mf_buf_free(mf_buf *b);
+/* The bytes (NUL-terminated; "" when empty), valid until the next change. */
+MF_API const char *mf_buf_data(const mf_buf *b);
+MF_API size_t mf_buf_len(const mf_buf *b);
+/* Empties the buffer, keeping its storage. */
+MF_API void mf_buf_clear(mf_buf *b);
+/* Appends n bytes; MF_E_NOMEM (buffer unchanged) or MF_E_LIMIT on overflow. */
+MF_NODISCARD MF_API int mf_buf_append(mf_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes without changing the contents. */
+MF_NODISCARD MF_API int mf_buf_reserve(mf_buf *b, size_t n);
+/*
+ * Hands the storage to the caller: *out gets the NUL-terminated bytes (to be
+ * released with the buffer's allocator), *outlen their length; the buffer is
+ * left empty. Data of an empty buffer is still allocated (one NUL byte).
+ */
+MF_NODISCARD MF_API int mf_buf_take(mf_buf *b, char **out, size_t *outlen);
+
+/* ====================================================================== */
+/* Limits and options                                                      */
+/* ====================================================================== */
+
+/*
+ * Limits against hostile input. 0 means the default; values above the
+ * compile-time hard cap are lowered to it (see mailfmt(3) for both).
+ */
+typedef struct mf_limits {
+	size_t max_depth;         /* MIME nesting (default 100) */
+	size_t max_parts;         /* MIME parts per message (10000) */
+	size_t max_field_len;     /* bytes in one header field (64 KiB) */
+	size_t max_header_bytes;  /* bytes in one header block (1 MiB) */
+	size_t max_headers;       /* fields in one header block (1000) */
+	size_t max_params;        /* parameters per field (128) */
+	size_t max_addrs;         /* addresses per field (1000) */
+	size_t max_encoded_words; /* encoded words per field (256) */
+	size_t max_line_len;      /* SMTP/POP3 line (1000) */
+	size_t reserved[7];       /* zero */
+} mf_limits;
+
+/* Fills out with the effective limits for in (NULL: all defaults). */
+MF_API void mf_limits_resolve(const mf_limits *in, mf_limits *out);
+
+/*
+ * Option flags for mf_opts.flags. Bits 0-7 are general, 8-15 header layer,
+ * 16-23 MIME, 24-31 reserved.
+ */
+#define MF_STRICT 0x1u    /* defects are errors (MF_E_DEFECT + offset) */
+#define MF_UTF8_OUT 0x2u  /* writers may emit raw UTF-8 (RFC 6532) */
+
+/* Options for parsers and writers; all zero means sane defaults. */
+typedef struct mf_opts {
+	mf_alloc alloc;
+	mf_limits limits;
+	unsigned flags;          /* MF_STRICT, ... */
+	mf_defect_fn *on_defect; /* optional: every defect, with its offset */
+	void *defect_ctx;
+	void *reserved[8];       /* zero */
+} mf_opts;
+
+/* ====================================================================== */
+/* CPU features (runtime detection for SIMD paths)                         */
+/* ====================================================================== */
+
+#define MF_CPU_SSSE3 0x1u
+#define MF_CPU_SSE42 0x2u
+#define MF_CPU_AVX2 0x4u
+#define MF_CPU_AVX512BW 0x8u /* AVX-512 F+BW+VL, with OS support */
+#define MF_CPU_AVX512VBMI 0x10u
+
+/* The SIMD features this CPU and OS offer that mailfmt can use. */
+MF_API unsigned mf_cpu_features(void);
+
+/* ====================================================================== */
+/* Codecs: base64 (RFC 2045 6.8, RFC 4648)                                 */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Codecs: quoted-printable (RFC 2045 6.7)                                 */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Codecs: RFC 2047 encoded words                                          */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Codecs: RFC 2231 parameter values                                       */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Codecs: charsets to UTF-8                                               */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Version                                                                 */
+/* ====================================================================== */
+
+/* MF_VERSION_NUM of the library actually linked. */
+MF_API unsigned mf_version(void);
+/* "MAJOR.MINOR.PATCH" of the library actually linked. */
+MF_API const char *mf_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MAILFMT_H */

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core.h - internals shared by every layer: allocation through the caller's
+ * hooks, the arena, output buffers, error and defect reporting, limits,
+ * overflow-checked sizes and the ASCII character classes of the mail RFCs.
+ * Everything here is hidden (mf__ prefix, -fvisibility=hidden).
+ */
+#ifndef MF_CORE_H
+#define MF_CORE_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "mailfmt.h"
+
+#if defined(__GNUC__)
+#define MF__LIKELY(x) __builtin_expect(!!(x), 1)
+#define MF__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MF__INLINE static inline __attribute__((always_inline))
+#else
+#define MF__LIKELY(x) (x)
+#define MF__UNLIKELY(x) (x)
+#define MF__INLINE static inline
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Allocation                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* a may be NULL (libc). All return NULL on failure or when n is 0. */
+void *mf__alloc(const mf_alloc *a, size_t n);
+void *mf__resize(const mf_alloc *a, void *p, size_t old, size_t n);
+void mf__release(const mf_alloc *a, void *p);
+/* Copies a (or a libc default when a is NULL or all NULL) into out. */
+void mf__alloc_copy(mf_alloc *out, const mf_alloc *a);
+
+/* Overflow-checked size arithmetic: false on overflow. */
+MF__INLINE bool
+mf__add(size_t a, size_t b, size_t *r)
+{
+	if (a > SIZE_MAX - b)
+		return false;
+	*r = a + b;
+	return true;
+}
+
+MF__INLINE bool
+mf__mul(size_t a, size_t b, size_t *r)
+{
+	if (b != 0 && a > SIZE_MAX / b)
+		return false;
+	*r = a * b;
+	return true;
+}
+
+/*
+ * Arena: bump allocation in blocks, everything freed at once. Allocations
+ * are aligned to 16 bytes. Used for parse results (Dovecot pools).
+ */
+struct mf__arena_blk;
+typedef struct mf__arena {
+	mf_alloc a;
+	struct mf__arena_blk *head;
+	char *cur;
+	size_t left;
+	size_t next; /* size of the next block */
+} mf__arena;
+
+void mf__arena_init(mf__arena *ar, const mf_alloc *a);
+void *mf__arena_alloc(mf__arena *ar, size_t n);
+/* Zeroed allocation of n elements of size sz (overflow-checked). */
+void *mf__arena_calloc(mf__arena *ar, size_t n, size_t sz);
+/* Copy of p[0..n) followed by a NUL byte. */
+char *mf__arena_dup(mf__arena *ar, const void *p, size_t n);
+/* Bytes allocated from the allocator so far (for memory accounting). */
+size_t mf__arena_size(const mf__arena *ar);
+void mf__arena_free(mf__arena *ar);
+
+/* ---------------------------------------------------------------------- */
+/* Output buffer                                                           */
+/* ---------------------------------------------------------------------- */
+
+struct mf_buf {
+	char *data; /* NULL until the first append; else NUL-terminated */
+	size_t len;
+	size_t cap; /* bytes allocated, including room for the NUL */
+	mf_alloc a;
+};
+
+/* Initialises a buffer embedded in another object (no allocation). */
+void mf__buf_init(mf_buf *b, const mf_alloc *a);
+/* Frees the storage of an embedded buffer. */
+void mf__buf_fini(mf_buf *b);
+int mf__buf_grow(mf_buf *b, size_t n);
+
+MF__INLINE int
+mf__buf_put(mf_buf *b, const void *p, size_t n)
+{
+	if (MF__UNLIKELY(b->cap - b->len <= n)) {
+		int rc = mf__buf_grow(b, n);
+		if (rc < 0)
+			return rc;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return MF_OK;
+}
+
+MF__INLINE int
+mf__buf_putc(mf_buf *b, char c)
+{
+	return mf__buf_put(b, &c, 1);
+}
+
+MF__INLINE int
+mf__buf_puts(mf_buf *b, const char *s)
+{
+	return mf__buf_put(b, s, strlen(s));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Errors, defects, limits                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Fills err (may be NULL) and returns code. */
+int mf__err(mf_error *err, int code, size_t off, const char *reason);
+
+/*
+ * Records a defect: sets its bit in *mask (may be NULL), calls the option's
+ * callback (o may be NULL). Returns MF_E_DEFECT when o has MF_STRICT, else
+ * MF_OK; strict callers propagate it.
+ */
+int mf__defect(const mf_opts *o, uint64_t *mask, int defect, uint64_t off);
+
+/* Effective limits of o (NULL: defaults). */
+void mf__limits(const mf_opts *o, mf_limits *out);
+
+/* ---------------------------------------------------------------------- */
+/* Character classes (ASCII only; bytes >= 0x80 are in no class)           */
+/* ---------------------------------------------------------------------- */
+
+enum {
+	MF__C_ALPHA = 1 << 0,
+	MF__C_DIGIT = 1 << 1,
+	MF__C_HEX = 1 << 2,
+	MF__C_WSP = 1 << 3,     /* SP, HTAB */
+	MF__C_CTL = 1 << 4,     /* 0-31, 127 */
+	MF__C_ATEXT = 1 << 5,   /* RFC 5322 3.2.3 */
+	MF__C_SPECIAL = 1 << 6, /* RFC 5322 specials */
+	MF__C_TOKEN = 1 << 7,   /* RFC 2045 token: no CTL, SP, tspecials */
+	MF__C_FTEXT = 1 << 8,   /* RFC 5322 3.6.8: 33-126 except ":" */
+	MF__C_QTEXT = 1 << 9,   /* RFC 5322 3.2.4 (+ obs: no CR LF) */
+	MF__C_CTEXT = 1 << 10,  /* RFC 5322 3.2.2 */
+	MF__C_DTEXT = 1 << 11,  /* RFC 5322 3.4.1 */
+	MF__C_B64 = 1 << 12     /* base64 alphabet, not "=" */
+};
+
+extern const uint16_t mf__cclass[256];
+
+MF__INLINE bool
+mf__is(unsigned char c, unsigned cls)
+{
+	return (mf__cclass[c] & cls) != 0;
+}
+
+/* Lower-case ASCII only. */
+MF__INLINE unsigned char
+mf__lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+/* ASCII case-insensitive equality of two spans. */
+bool mf__ieq(const char *a, size_t an, const char *b, size_t bn);
+
+/* Value of a hex digit, or -1. */
+MF__INLINE int
+mf__hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = mf__lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* UTF-8                                                                   */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Length of the valid UTF-8 sequence starting at p (1-4), or 0 if the bytes
+ * at p do not start a complete, valid sequence (overlong, surrogate, over
+ * U+10FFFF or truncated by n).
+ */
+size_t mf__utf8_seq(const unsigned char *p, size_t n);
+/* Whether p[0..n) is entirely valid UTF-8. */
+bool mf__utf8_valid(const char *p, size_t n);
+/* Appends code point cp (U+FFFD if invalid) to b. */
+int mf__utf8_put(mf_buf *b, uint32_t cp);
+
+#endif /* MF_CORE_H */
