@@ -12,12 +12,26 @@
 
 #include "cli/cli.h"
 
+/* codecs */
+
+/* header fields */
+
+/* messages */
+
 /* Subcommands, one file each under examples/cli/. */
 static const struct {
 	const char *name;
 	cli_cmd_fn *fn;
 	const char *help;
 } cmds[] = {
+	/* codecs: b64, qp */
+
+	/* codecs: ew */
+
+	/* header fields: addr, date, fold */
+
+	/* messages: tree, rewrite, stat, extract */
+
 	{NULL, NULL, NULL},
 };
 

@@ -233,14 +233,25 @@ MF_API void mf_limits_resolve(const mf_limits *in, mf_limits *out);
 #define MF_STRICT 0x1u    /* defects are errors (MF_E_DEFECT + offset) */
 #define MF_UTF8_OUT 0x2u  /* writers may emit raw UTF-8 (RFC 6532) */
 
+/*
+ * Charset hook (for embedded targets without iconv): converts in[0..n) from
+ * charset cs to UTF-8, appending to out. Consulted for charsets that have no
+ * built-in table, before iconv. Returns MF_OK, MF_E_CHARSET when it does not
+ * know cs, or MF_E_NOMEM.
+ */
+typedef int mf_charset_fn(void *ctx, const char *cs, size_t cslen,
+			  const char *in, size_t n, mf_buf *out);
+
 /* Options for parsers and writers; all zero means sane defaults. */
 typedef struct mf_opts {
 	mf_alloc alloc;
 	mf_limits limits;
-	unsigned flags;          /* MF_STRICT, ... */
-	mf_defect_fn *on_defect; /* optional: every defect, with its offset */
+	unsigned flags;            /* MF_STRICT, ... */
+	mf_defect_fn *on_defect;   /* optional: every defect, with its offset */
 	void *defect_ctx;
-	void *reserved[8];       /* zero */
+	mf_charset_fn *charset_fn; /* optional: extra charsets */
+	void *charset_ctx;
+	void *reserved[8];         /* zero */
 } mf_opts;
 
 /* ====================================================================== */
@@ -274,6 +285,34 @@ MF_API unsigned mf_cpu_features(void);
 
 /* ====================================================================== */
 /* Codecs: charsets to UTF-8                                               */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* RFC 5322 tokenizer                                                      */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Header blocks: parse, unfold, fold                                      */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Addresses (RFC 5322 3.4)                                                */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Dates (RFC 5322 3.3)                                                    */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Message-IDs, References, Received                                       */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* Content-Type, Content-Disposition, Content-Transfer-Encoding            */
+/* ====================================================================== */
+
+/* ====================================================================== */
+/* MIME messages: push parser, part tree, content, writer, mbox            */
 /* ====================================================================== */
 
 /* ====================================================================== */

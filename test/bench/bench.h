@@ -40,4 +40,8 @@ void bench_sink(const void *p, size_t n);
 
 void bench_codec(const bench_ctx *b);
 
+/* header layer */
+
+/* mime */
+
 #endif

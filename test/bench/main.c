@@ -150,5 +150,9 @@ main(int argc, char **argv)
 	free((char *)(uintptr_t)m.src);
 
 	bench_codec(&b);
+
+	/* header layer */
+
+	/* mime */
 	return 0;
 }
