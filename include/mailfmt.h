@@ -105,7 +105,7 @@ enum mf_defect {
 	MF_D_HEADER_LIMIT = 8,    /* header count or size limit reached */
 	MF_D_BAD_FIELD_NAME = 9,  /* empty name or a byte outside ftext */
 	MF_D_EOF_IN_HEADER = 10,  /* input ended inside the header block */
-	MF_D_RESERVED_11 = 11,
+	MF_D_UNTERMINATED = 11,   /* unterminated quote, comment or literal */
 
 	/* structured fields (RFC 5322 3.3-3.6, 4; RFC 2045; RFC 2183) */
 	MF_D_ADDR_EMPTY_ITEM = 12,   /* "To: , a@b" */

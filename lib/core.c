@@ -79,6 +79,9 @@ defect_text(int d)
 				     "empty or invalid header field name"},
 	    [MF_D_EOF_IN_HEADER] = {"eof-in-header",
 				    "input ended inside the header block"},
+	    [MF_D_UNTERMINATED] = {"unterminated",
+				   "unterminated quoted string, comment or "
+				   "domain literal"},
 	    [MF_D_ADDR_EMPTY_ITEM] = {"addr-empty-item",
 				      "empty item in an address list"},
 	    [MF_D_ADDR_NO_ANGLE_END] = {"addr-no-angle-end",
