@@ -54,6 +54,7 @@ TEST_SRC = $(sort $(wildcard test/unit/test_*.c))
 TEST_BIN = $(TEST_SRC:test/unit/%.c=$(BUILD)/test/%)
 FUZZ_SRC = $(sort $(wildcard test/fuzz/fuzz_*.c))
 FUZZ_NAMES = $(FUZZ_SRC:test/fuzz/%.c=%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/replay/%)
 BENCH_SRC = $(sort $(wildcard test/bench/*.c))
 MAN_SRC = $(sort $(wildcard man/man3/*.3))
@@ -199,10 +200,10 @@ $(BUILD)/fuzz/obj/%.o: lib/%.c
 $(BUILD)/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ)
 
-# Each target runs FUZZ_SECONDS; new inputs go to build/fuzz/work/, crashes
+# Each target (all, or FUZZ_TARGETS="fuzz_a fuzz_b") runs FUZZ_SECONDS; new inputs go to build/fuzz/work/, crashes
 # to build/fuzz/crash/ (minimise them into test/fuzz/corpus/<target>/).
-fuzz: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
-	@set -e; for f in $(FUZZ_NAMES); do \
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@set -e; for f in $(FUZZ_TARGETS); do \
 		mkdir -p $(BUILD)/fuzz/work/$$f $(BUILD)/fuzz/crash test/fuzz/corpus/$$f; \
 		dict=; [ -f test/fuzz/$$f.dict ] && dict=-dict=test/fuzz/$$f.dict; \
 		echo "== fuzz $$f ($(FUZZ_SECONDS)s)"; \
