@@ -15,6 +15,7 @@
 /* codecs */
 
 /* header fields */
+cli_cmd_fn cmd_date, cmd_fold;
 
 /* messages */
 
@@ -29,6 +30,8 @@ static const struct {
 	/* codecs: ew */
 
 	/* header fields: addr, date, fold */
+	{"date", cmd_date, "RFC 5322 dates to ISO 8601, one per line"},
+	{"fold", cmd_fold, "fold header fields [--width N]"},
 
 	/* messages: tree, rewrite, stat, extract */
 

@@ -520,12 +520,15 @@ notfield:
 			static const char from[] = "From ";
 			size_t i;
 
-			for (i = 0; i < 5; i++) {
+			/* Only the bytes seen so far (fewer at eof). */
+			bool seen5 = POS(s) - h->f_off >= 5;
+
+			for (i = 0; seen5 && i < 5; i++) {
 				if (field_byte(h, s, i) != from[i])
 					break;
 			}
 			h->first_line = false;
-			if (i == 5) {
+			if (seen5 && i == 5) {
 				h->state = ST_FROM;
 				continue;
 			}

@@ -50,10 +50,19 @@ lb_printf(logbuf *l, const char *fmt, ...)
 static void
 lb_hex(logbuf *l, mf_str s)
 {
-	size_t i;
+	static const char hx[] = "0123456789abcdef";
+	char tmp[128];
+	size_t i, k = 0;
 
-	for (i = 0; i < s.len; i++)
-		lb_printf(l, "%02x", (unsigned char)s.ptr[i]);
+	for (i = 0; i < s.len; i++) {
+		tmp[k++] = hx[(unsigned char)s.ptr[i] >> 4];
+		tmp[k++] = hx[(unsigned char)s.ptr[i] & 15];
+		if (k == sizeof(tmp)) {
+			lb_add(l, tmp, k);
+			k = 0;
+		}
+	}
+	lb_add(l, tmp, k);
 }
 
 /* Defect callback log: "d=<name>@<off>" lines. */
@@ -328,7 +337,10 @@ static const struct hcase hcases[] = {
     {"A: 1\n\r",
      "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
      "d=no-blank-line@5\nEND body=5\n"},
-    /* 21: a header line with no colon at the end of input */
+    /* 21: "F" and "From" alone at the end of input: body */
+    {"F", "d=no-blank-line@0\nEND body=0\n"},
+    {"From", "d=no-blank-line@0\nEND body=0\n"},
+    /* 23: a header line with no colon at the end of input */
     {"A: 1\nB", "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
 		"d=no-blank-line@5\nEND body=5\n"},
 };
