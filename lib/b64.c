@@ -46,7 +46,7 @@
 /* ---------------------------------------------------------------------- */
 
 static const char b64_chars[64] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Value of an alphabet character, else B64_PAD, B64_WS or B64_JUNK. */
 #define B64_PAD 64u
@@ -60,8 +60,8 @@ static const char b64_chars[64] =
 	 : (c) == '/'               ? 63u                                      \
 	 : (c) == '='               ? B64_PAD                                  \
 	 : ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n')           \
-		 ? B64_WS                                                      \
-		 : B64_JUNK)
+	     ? B64_WS                                                          \
+	     : B64_JUNK)
 
 #define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
 #define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
@@ -143,8 +143,7 @@ enc3(char *out, const unsigned char *in)
 }
 
 void
-mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n,
-		   size_t avail)
+mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n, size_t avail)
 {
 	size_t i = 0;
 
@@ -152,9 +151,9 @@ mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n,
 	/* Two groups per round: 6 bytes into one 48-bit value. */
 	for (; i + 6 <= n; i += 6, out += 8) {
 		uint64_t v = (uint64_t)in[i] << 40 | (uint64_t)in[i + 1] << 32 |
-			     (uint64_t)in[i + 2] << 24 |
-			     (uint64_t)in[i + 3] << 16 |
-			     (uint64_t)in[i + 4] << 8 | in[i + 5];
+		             (uint64_t)in[i + 2] << 24 |
+		             (uint64_t)in[i + 3] << 16 |
+		             (uint64_t)in[i + 4] << 8 | in[i + 5];
 		out[0] = b64_chars[(v >> 42) & 63];
 		out[1] = b64_chars[(v >> 36) & 63];
 		out[2] = b64_chars[(v >> 30) & 63];
@@ -179,8 +178,8 @@ mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n,
 __attribute__((target("ssse3"))) static inline __m128i
 enc_split128(__m128i in)
 {
-	const __m128i shuf = _mm_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7,
-					   10, 9, 11, 10);
+	const __m128i shuf =
+	    _mm_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
 	__m128i t0, t1, t2, t3;
 
 	in = _mm_shuffle_epi8(in, shuf);
@@ -195,10 +194,10 @@ __attribute__((target("ssse3"))) static inline __m128i
 enc_ascii128(__m128i idx)
 {
 	/* 0..25 -> 13, 26..51 -> 0, 52..61 -> 1..10, 62 -> 11, 63 -> 12 */
-	const __m128i lut = _mm_setr_epi8(
-		'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-		'0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62,
-		'/' - 63, 'A', 0, 0);
+	const __m128i lut =
+	    _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+	                  '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+	                  '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0);
 	__m128i r = _mm_subs_epu8(idx, _mm_set1_epi8(51));
 	__m128i lt = _mm_cmpgt_epi8(_mm_set1_epi8(26), idx);
 
@@ -212,8 +211,7 @@ enc12(char *out, const unsigned char *in)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
 
-	_mm_storeu_si128((__m128i *)(void *)out,
-			 enc_ascii128(enc_split128(v)));
+	_mm_storeu_si128((__m128i *)(void *)out, enc_ascii128(enc_split128(v)));
 }
 
 __attribute__((target("ssse3"))) void
@@ -236,11 +234,11 @@ __attribute__((target("avx2"))) static inline __m256i
 enc_ascii256(__m256i idx)
 {
 	const __m256i lut = _mm256_setr_epi8(
-		'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-		'0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62,
-		'/' - 63, 'A', 0, 0, 'a' - 26, '0' - 52, '0' - 52, '0' - 52,
-		'0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-		'0' - 52, '+' - 62, '/' - 63, 'A', 0, 0);
+	    'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+	    '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62,
+	    '/' - 63, 'A', 0, 0, 'a' - 26, '0' - 52, '0' - 52, '0' - 52,
+	    '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+	    '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0);
 	__m256i r = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
 	__m256i lt = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), idx);
 
@@ -252,9 +250,9 @@ enc_ascii256(__m256i idx)
 __attribute__((target("avx2"))) static inline void
 enc24(char *out, const unsigned char *in)
 {
-	const __m256i shuf = _mm256_setr_epi8(
-		1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0, 2, 1,
-		4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+	const __m256i shuf =
+	    _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10,
+	                     1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
 	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)in);
 	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(in + 12));
 	__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
@@ -266,7 +264,7 @@ enc24(char *out, const unsigned char *in)
 	t2 = _mm256_and_si256(v, _mm256_set1_epi32(0x003f03f0));
 	t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
 	_mm256_storeu_si256((__m256i *)(void *)out,
-			    enc_ascii256(_mm256_or_si256(t1, t3)));
+	                    enc_ascii256(_mm256_or_si256(t1, t3)));
 }
 
 __attribute__((target("avx2"))) void
@@ -301,7 +299,7 @@ mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n, size_t avail)
 
 typedef void enc_fn(char *, const unsigned char *, size_t, size_t);
 static enc_fn *const enc_fns[3] = {mf__b64_enc_scalar, mf__b64_enc_ssse3,
-				   mf__b64_enc_avx2};
+                                   mf__b64_enc_avx2};
 
 /* ---------------------------------------------------------------------- */
 /* Block decoders                                                          */
@@ -309,7 +307,7 @@ static enc_fn *const enc_fns[3] = {mf__b64_enc_scalar, mf__b64_enc_ssse3,
 
 size_t
 mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in, size_t n,
-		   size_t *consumed)
+                   size_t *consumed)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t q = n / 4, i = 0, o = 0;
@@ -318,10 +316,10 @@ mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in, size_t n,
 		q = cap / 3;
 	/* Two groups per round while possible. */
 	for (; q >= 2; q -= 2, i += 8, o += 6) {
-		uint32_t a = d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] |
-			     d3[s[i + 3]];
-		uint32_t b = d0[s[i + 4]] | d1[s[i + 5]] | d2[s[i + 6]] |
-			     d3[s[i + 7]];
+		uint32_t a =
+		    d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] | d3[s[i + 3]];
+		uint32_t b =
+		    d0[s[i + 4]] | d1[s[i + 5]] | d2[s[i + 6]] | d3[s[i + 7]];
 		if ((a | b) & BAD)
 			break;
 		out[o] = (unsigned char)(a >> 16);
@@ -332,8 +330,8 @@ mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in, size_t n,
 		out[o + 5] = (unsigned char)b;
 	}
 	for (; q > 0; q--, i += 4, o += 3) {
-		uint32_t a = d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] |
-			     d3[s[i + 3]];
+		uint32_t a =
+		    d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] | d3[s[i + 3]];
 		if (a & BAD)
 			break;
 		out[o] = (unsigned char)(a >> 16);
@@ -357,10 +355,10 @@ mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in, size_t n,
  */
 #define LUT_LO                                                                 \
 	0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13,      \
-		0x1A, 0x1B, 0x1B, 0x1B, 0x1A
+	    0x1A, 0x1B, 0x1B, 0x1B, 0x1A
 #define LUT_HI                                                                 \
 	0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10,      \
-		0x10, 0x10, 0x10, 0x10, 0x10
+	    0x10, 0x10, 0x10, 0x10, 0x10
 #define LUT_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
 
 /* Mask of the valid bytes of v (bit i = byte i); values in *vals. */
@@ -381,7 +379,7 @@ dec_check128(__m128i v, __m128i *vals)
 
 	*vals = _mm_add_epi8(v, roll);
 	return (unsigned)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(bad, _mm_setzero_si128()));
+	    _mm_cmpeq_epi8(bad, _mm_setzero_si128()));
 }
 
 /* 16 values (6 bits each) to 12 bytes in the low 12 bytes. */
@@ -391,8 +389,8 @@ dec_pack128(__m128i vals)
 	__m128i t = _mm_maddubs_epi16(vals, _mm_set1_epi32(0x01400140));
 
 	t = _mm_madd_epi16(t, _mm_set1_epi32(0x00011000));
-	return _mm_shuffle_epi8(t, _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8,
-						 14, 13, 12, -1, -1, -1, -1));
+	return _mm_shuffle_epi8(t, _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
+	                                         13, 12, -1, -1, -1, -1));
 }
 
 /* Stores the low 12 bytes of v. */
@@ -428,7 +426,7 @@ dec16(unsigned char *out, const unsigned char *in)
 
 __attribute__((target("ssse3"))) size_t
 mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in, size_t n,
-		  size_t *consumed)
+                  size_t *consumed)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0, used = 0;
@@ -449,7 +447,7 @@ done:
 
 __attribute__((target("avx2"))) size_t
 mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
-		 size_t *consumed)
+                 size_t *consumed)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	const __m256i lut_lo = _mm256_setr_epi8(LUT_LO, LUT_LO);
@@ -460,23 +458,24 @@ mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
 	const __m256i pack1 = _mm256_set1_epi32(0x01400140);
 	const __m256i pack2 = _mm256_set1_epi32(0x00011000);
 	const __m256i shuf = _mm256_setr_epi8(
-		2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0,
-		6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+	    2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6,
+	    5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
 	const __m256i perm = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
 	size_t i = 0, o = 0, used = 0;
 
 	while (n - i >= 32 && cap - o >= 24) {
-		__m256i v = _mm256_loadu_si256(
-			(const __m256i *)(const void *)(s + i));
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
 		__m256i hin = _mm256_and_si256(_mm256_srli_epi32(v, 4), m0f);
 		__m256i lon = _mm256_and_si256(v, m0f);
-		__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lon),
-					       _mm256_shuffle_epi8(lut_hi, hin));
+		__m256i bad =
+		    _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lon),
+		                     _mm256_shuffle_epi8(lut_hi, hin));
 		__m256i roll = _mm256_shuffle_epi8(
-			lut_roll,
-			_mm256_add_epi8(_mm256_cmpeq_epi8(v, slash), hin));
+		    lut_roll,
+		    _mm256_add_epi8(_mm256_cmpeq_epi8(v, slash), hin));
 		uint32_t ok = (uint32_t)_mm256_movemask_epi8(
-			_mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
+		    _mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
 		__m256i t = _mm256_add_epi8(v, roll);
 
 		t = _mm256_maddubs_epi16(t, pack1);
@@ -485,9 +484,9 @@ mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
 		t = _mm256_permutevar8x32_epi32(t, perm);
 		if (ok == 0xFFFFFFFFu) {
 			_mm_storeu_si128((__m128i *)(void *)(out + o),
-					 _mm256_castsi256_si128(t));
+			                 _mm256_castsi256_si128(t));
 			_mm_storel_epi64((__m128i *)(void *)(out + o + 16),
-					 _mm256_extracti128_si256(t, 1));
+			                 _mm256_extracti128_si256(t, 1));
 			i += 32;
 			o += 24;
 		} else {
@@ -517,23 +516,22 @@ done:
 #else
 size_t
 mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in, size_t n,
-		  size_t *consumed)
+                  size_t *consumed)
 {
 	return mf__b64_dec_scalar(out, cap, in, n, consumed);
 }
 
 size_t
 mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
-		 size_t *consumed)
+                 size_t *consumed)
 {
 	return mf__b64_dec_scalar(out, cap, in, n, consumed);
 }
 #endif
 
-typedef size_t dec_fn(unsigned char *, size_t, const char *, size_t,
-		      size_t *);
+typedef size_t dec_fn(unsigned char *, size_t, const char *, size_t, size_t *);
 static dec_fn *const dec_fns[3] = {mf__b64_dec_scalar, mf__b64_dec_ssse3,
-				   mf__b64_dec_avx2};
+                                   mf__b64_dec_avx2};
 
 /* ---------------------------------------------------------------------- */
 /* Encoder                                                                 */
@@ -593,7 +591,7 @@ put_eol(const mf_b64_enc *st, char *out)
  */
 static size_t
 enc_lines(enc_fn *fn, mf_b64_enc *st, char *out, const unsigned char *in,
-	  size_t m, size_t avail)
+          size_t m, size_t avail)
 {
 	size_t o = 0, len = st->line_len_;
 
@@ -622,7 +620,7 @@ enc_lines(enc_fn *fn, mf_b64_enc *st, char *out, const unsigned char *in,
 
 int
 mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
-			const void *in, size_t n, size_t *outlen)
+                        const void *in, size_t n, size_t *outlen)
 {
 	const unsigned char *s = in;
 	enc_fn *fn = enc_fns[resolve(path)];
@@ -649,7 +647,7 @@ mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
 		used = 3 - st->nbuf_;
 		memcpy(st->buf_ + st->nbuf_, s, used);
 		o += enc_lines(enc_fns[MF__PATH_SCALAR], st, out, st->buf_, 3,
-			       3);
+		               3);
 		st->nbuf_ = 0;
 	}
 	if (n - used >= 3) {
@@ -667,10 +665,10 @@ mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
 
 int
 mf_b64_enc_update(mf_b64_enc *st, char *out, size_t cap, const void *in,
-		  size_t n, size_t *outlen)
+                  size_t n, size_t *outlen)
 {
 	return mf__b64_enc_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				       outlen);
+	                               outlen);
 }
 
 int
@@ -710,8 +708,8 @@ mf_b64_enc_final(mf_b64_enc *st, char *out, size_t cap, size_t *outlen)
 }
 
 int
-mf__b64_encode_path(int path, char *out, size_t cap, const void *in,
-		    size_t n, size_t line_len, unsigned flags, size_t *outlen)
+mf__b64_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
+                    size_t line_len, unsigned flags, size_t *outlen)
 {
 	mf_b64_enc st;
 	size_t a = 0, b = 0;
@@ -735,11 +733,11 @@ mf__b64_encode_path(int path, char *out, size_t cap, const void *in,
 }
 
 int
-mf_b64_encode(char *out, size_t cap, const void *in, size_t n,
-	      size_t line_len, unsigned flags, size_t *outlen)
+mf_b64_encode(char *out, size_t cap, const void *in, size_t n, size_t line_len,
+              unsigned flags, size_t *outlen)
 {
 	return mf__b64_encode_path(MF__PATH_BEST, out, cap, in, n, line_len,
-				   flags, outlen);
+	                           flags, outlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -786,7 +784,7 @@ sticky(const mf_b64_dec *st, mf_error *err)
  */
 static int
 dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
-	 unsigned char c, uint64_t off)
+         unsigned char c, uint64_t off)
 {
 	unsigned v = dtab[c];
 	int rc;
@@ -794,9 +792,9 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 	if (v < 64) {
 		if (st->pad_ != PAD_NONE) {
 			rc = anomaly(st, MF_E_SYNTAX, off,
-				     st->pad_ == PAD_ONE
-					     ? "data instead of second \"=\""
-					     : "data after padding");
+			             st->pad_ == PAD_ONE
+			                 ? "data instead of second \"=\""
+			                 : "data after padding");
 			if (rc < 0)
 				return rc;
 			st->pad_ = PAD_NONE;
@@ -821,7 +819,8 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 	if (v == B64_WS)
 		return MF_OK;
 	if (v == B64_JUNK)
-		return anomaly(st, MF_E_SYNTAX, off, "invalid base64 character");
+		return anomaly(st, MF_E_SYNTAX, off,
+		               "invalid base64 character");
 	/* "=" */
 	switch (st->n_) {
 	case 0:
@@ -832,7 +831,7 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 		return anomaly(st, MF_E_SYNTAX, off, "unexpected \"=\"");
 	case 1:
 		rc = anomaly(st, MF_E_SYNTAX, off,
-			     "\"=\" after a single character");
+		             "\"=\" after a single character");
 		st->n_ = 0;
 		st->acc_ = 0;
 		st->pad_ = PAD_DONE;
@@ -842,7 +841,7 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 			return MF_E_NOSPC;
 		if (st->acc_ & 0xF) {
 			rc = anomaly(st, MF_E_SYNTAX, st->last_off_,
-				     "non-zero bits before padding");
+			             "non-zero bits before padding");
 			if (rc < 0)
 				return rc;
 		}
@@ -856,7 +855,7 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 			return MF_E_NOSPC;
 		if (st->acc_ & 0x3) {
 			rc = anomaly(st, MF_E_SYNTAX, st->last_off_,
-				     "non-zero bits before padding");
+			             "non-zero bits before padding");
 			if (rc < 0)
 				return rc;
 		}
@@ -872,8 +871,7 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 
 int
 mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
-			const char *in, size_t n, size_t *outlen,
-			mf_error *err)
+                        const char *in, size_t n, size_t *outlen, mf_error *err)
 {
 	dec_fn *fn = dec_fns[resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
@@ -904,7 +902,7 @@ mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
 		if (rc == MF_E_NOSPC) {
 			*st = save;
 			return mf__err(err, MF_E_NOSPC, 0,
-				       "output buffer too small");
+			               "output buffer too small");
 		}
 		if (rc < 0) {
 			st->off_ += i;
@@ -920,15 +918,15 @@ mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
 
 int
 mf_b64_dec_update(mf_b64_dec *st, void *out, size_t cap, const char *in,
-		  size_t n, size_t *outlen, mf_error *err)
+                  size_t n, size_t *outlen, mf_error *err)
 {
 	return mf__b64_dec_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				       outlen, err);
+	                               outlen, err);
 }
 
 int
 mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
-		 mf_error *err)
+                 mf_error *err)
 {
 	unsigned char *d = out;
 	size_t need;
@@ -947,17 +945,17 @@ mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
 		return mf__err(err, MF_E_NOSPC, 0, "output buffer too small");
 	if (st->n_ > 0 || st->pad_ == PAD_ONE) {
 		rc = anomaly(st, MF_E_TRUNC, st->off_,
-			     st->n_ == 1 ? "base64 ends inside a byte"
-					 : "missing padding at end");
+		             st->n_ == 1 ? "base64 ends inside a byte"
+		                         : "missing padding at end");
 		if (rc < 0)
 			return sticky(st, err);
 	}
 	if (st->n_ == 2 && (st->acc_ & 0xF))
 		(void)anomaly(st, MF_E_SYNTAX, st->last_off_,
-			      "non-zero bits before padding");
+		              "non-zero bits before padding");
 	if (st->n_ == 3 && (st->acc_ & 0x3))
 		(void)anomaly(st, MF_E_SYNTAX, st->last_off_,
-			      "non-zero bits before padding");
+		              "non-zero bits before padding");
 	if (st->n_ == 2) {
 		d[0] = (unsigned char)(st->acc_ >> 4);
 	} else if (st->n_ == 3) {
@@ -972,9 +970,9 @@ mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
 }
 
 int
-mf__b64_decode_path(int path, void *out, size_t cap, const char *in,
-		    size_t n, unsigned flags, size_t *outlen,
-		    uint64_t *defects, mf_error *err)
+mf__b64_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
+                    unsigned flags, size_t *outlen, uint64_t *defects,
+                    mf_error *err)
 {
 	mf_b64_dec st;
 	size_t a = 0, b = 0;
@@ -991,7 +989,7 @@ mf__b64_decode_path(int path, void *out, size_t cap, const char *in,
 	rc = mf__b64_dec_update_path(path, &st, out, cap, in, n, &a, err);
 	if (rc >= 0)
 		rc = mf_b64_dec_final(&st, out != NULL ? (char *)out + a : NULL,
-				      cap - a, &b, err);
+		                      cap - a, &b, err);
 	if (outlen != NULL)
 		*outlen = a + b;
 	if (defects != NULL)
@@ -1000,9 +998,9 @@ mf__b64_decode_path(int path, void *out, size_t cap, const char *in,
 }
 
 int
-mf_b64_decode(void *out, size_t cap, const char *in, size_t n,
-	      unsigned flags, size_t *outlen, uint64_t *defects, mf_error *err)
+mf_b64_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
+              size_t *outlen, uint64_t *defects, mf_error *err)
 {
 	return mf__b64_decode_path(MF__PATH_BEST, out, cap, in, n, flags,
-				   outlen, defects, err);
+	                           outlen, defects, err);
 }

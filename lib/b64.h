@@ -28,11 +28,11 @@ bool mf__path_ok(int p);
  * allow wider loads; avail >= n.
  */
 void mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n,
-			size_t avail);
+                        size_t avail);
 void mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n,
-		       size_t avail);
+                       size_t avail);
 void mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n,
-		      size_t avail);
+                      size_t avail);
 
 /*
  * Block decoders: decode the longest prefix of in[0..n) made of whole
@@ -42,24 +42,24 @@ void mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n,
  * out[return value) is written.
  */
 size_t mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in,
-			  size_t n, size_t *consumed);
+                          size_t n, size_t *consumed);
 size_t mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in,
-			 size_t n, size_t *consumed);
+                         size_t n, size_t *consumed);
 size_t mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in,
-			size_t n, size_t *consumed);
+                        size_t n, size_t *consumed);
 
 /* The public streaming calls with a chosen path (MF__PATH_*). */
 int mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
-			    const void *in, size_t n, size_t *outlen);
+                            const void *in, size_t n, size_t *outlen);
 int mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
-			    const char *in, size_t n, size_t *outlen,
-			    mf_error *err);
+                            const char *in, size_t n, size_t *outlen,
+                            mf_error *err);
 /* One-shot with a chosen path. */
 int mf__b64_encode_path(int path, char *out, size_t cap, const void *in,
-			size_t n, size_t line_len, unsigned flags,
-			size_t *outlen);
+                        size_t n, size_t line_len, unsigned flags,
+                        size_t *outlen);
 int mf__b64_decode_path(int path, void *out, size_t cap, const char *in,
-			size_t n, unsigned flags, size_t *outlen,
-			uint64_t *defects, mf_error *err);
+                        size_t n, unsigned flags, size_t *outlen,
+                        uint64_t *defects, mf_error *err);
 
 #endif /* MF_B64_H */

@@ -122,10 +122,11 @@ mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		__m128i m = _mm_or_si128(
-			_mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
-			_mm_cmpeq_epi8(v, lf));
+		    _mm_or_si128(_mm_cmpeq_epi8(v, eq), _mm_cmpeq_epi8(v, cr)),
+		    _mm_cmpeq_epi8(v, lf));
 		unsigned b = (unsigned)_mm_movemask_epi8(m);
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
@@ -141,10 +142,12 @@ mf__qp_escan_ssse3(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		/* Signed compares: bytes >= 0x80 are negative, so not > 0x1F. */
-		__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, lo),
-					   _mm_cmplt_epi8(v, hi));
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Signed compares: bytes >= 0x80 are negative, so not > 0x1F.
+		 */
+		__m128i ok =
+		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
 		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, eq), ok);
 		unsigned b = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
 		if (b)
@@ -161,12 +164,12 @@ mf__qp_dscan_avx2(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 32 <= n; i += 32) {
-		__m256i v = _mm256_loadu_si256(
-			(const __m256i *)(const void *)(p + i));
-		__m256i m = _mm256_or_si256(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, eq),
-					_mm256_cmpeq_epi8(v, cr)),
-			_mm256_cmpeq_epi8(v, lf));
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		__m256i m =
+		    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, eq),
+		                                    _mm256_cmpeq_epi8(v, cr)),
+		                    _mm256_cmpeq_epi8(v, lf));
 		uint32_t b = (uint32_t)_mm256_movemask_epi8(m);
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
@@ -182,10 +185,10 @@ mf__qp_escan_avx2(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 32 <= n; i += 32) {
-		__m256i v = _mm256_loadu_si256(
-			(const __m256i *)(const void *)(p + i));
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
 		__m256i ok = _mm256_and_si256(_mm256_cmpgt_epi8(v, lo),
-					      _mm256_cmpgt_epi8(hi, v));
+		                              _mm256_cmpgt_epi8(hi, v));
 		ok = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, eq), ok);
 		uint32_t b = ~(uint32_t)_mm256_movemask_epi8(ok);
 		if (b)
@@ -221,9 +224,9 @@ mf__qp_escan_avx2(const unsigned char *p, size_t n)
 
 typedef size_t scan_fn(const unsigned char *, size_t);
 static scan_fn *const dscan_fns[3] = {mf__qp_dscan_scalar, mf__qp_dscan_ssse3,
-				      mf__qp_dscan_avx2};
+                                      mf__qp_dscan_avx2};
 static scan_fn *const escan_fns[3] = {mf__qp_escan_scalar, mf__qp_escan_ssse3,
-				      mf__qp_escan_avx2};
+                                      mf__qp_escan_avx2};
 
 static int
 resolve(int path)
@@ -284,7 +287,7 @@ is_wsp(unsigned c)
  */
 static int
 enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
-	 const unsigned char *s, size_t n, int fin, size_t *used)
+         const unsigned char *s, size_t n, int fin, size_t *used)
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
 	const int safe = (st->flags_ & MF_QP_SAFE) != 0;
@@ -305,7 +308,8 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 			if (lim > QP_MAXCOL - col)
 				lim = QP_MAXCOL - col;
 			r = scan(s + i, lim);
-			/* A space ending the run may end the line: slow path. */
+			/* A space ending the run may end the line: slow path.
+			 */
 			if (s[i + r - 1] == ' ')
 				r--;
 			if (r > cap - o)
@@ -377,7 +381,8 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 				size_t k = n - i - 1, j;
 				if (k > 4)
 					k = 4;
-				for (j = 0; j < k && s[i + 1 + j] == rom[j]; j++)
+				for (j = 0; j < k && s[i + 1 + j] == rom[j];
+				     j++)
 					;
 				if (j == k && k < 4 && !fin)
 					break; /* need more to decide */
@@ -417,7 +422,7 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 
 int
 mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
-		       const void *in, size_t n, size_t *outlen)
+                       const void *in, size_t n, size_t *outlen)
 {
 	scan_fn *scan = escan_fns[resolve(path)];
 	const unsigned char *s = in;
@@ -444,7 +449,8 @@ mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
 		if (rc < 0)
 			goto fail;
 		if (used < np) {
-			/* Still undecided: then all of in is in tmp (k == n). */
+			/* Still undecided: then all of in is in tmp (k == n).
+			 */
 			memmove(st->pend_, tmp + used, np + k - used);
 			st->npend_ = (unsigned)(np + k - used);
 			*outlen = o;
@@ -466,11 +472,11 @@ fail:
 }
 
 int
-mf_qp_enc_update(mf_qp_enc *st, char *out, size_t cap, const void *in,
-		 size_t n, size_t *outlen)
+mf_qp_enc_update(mf_qp_enc *st, char *out, size_t cap, const void *in, size_t n,
+                 size_t *outlen)
 {
 	return mf__qp_enc_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				      outlen);
+	                              outlen);
 }
 
 int
@@ -487,7 +493,7 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 		return MF_E_INVAL;
 	save = *st;
 	rc = enc_core(mf__qp_escan_scalar, st, out, cap, &o, st->pend_,
-		      st->npend_, 1, &used);
+	              st->npend_, 1, &used);
 	if (rc < 0) {
 		*st = save;
 		return rc;
@@ -500,8 +506,8 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 }
 
 int
-mf__qp_encode_path(int path, char *out, size_t cap, const void *in,
-		   size_t n, unsigned flags, size_t *outlen)
+mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
+                   unsigned flags, size_t *outlen)
 {
 	mf_qp_enc st;
 	size_t a = 0, b = 0;
@@ -524,10 +530,10 @@ mf__qp_encode_path(int path, char *out, size_t cap, const void *in,
 
 int
 mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
-	     size_t *outlen)
+             size_t *outlen)
 {
 	return mf__qp_encode_path(MF__PATH_BEST, out, cap, in, n, flags,
-				  outlen);
+	                          outlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -535,12 +541,12 @@ mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
 /* ---------------------------------------------------------------------- */
 
 enum {
-	Q_TEXT = 0,  /* held: whitespace that may end the line */
-	Q_CR,        /* held: whitespace, then CR */
-	Q_EQ,        /* held: "=" and whitespace after it */
-	Q_EQ_CR,     /* held: "=", whitespace, CR */
-	Q_HEX1,      /* held: "=" and one hex digit (hex_) */
-	Q_FINISHED   /* final was called */
+	Q_TEXT = 0, /* held: whitespace that may end the line */
+	Q_CR,       /* held: whitespace, then CR */
+	Q_EQ,       /* held: "=" and whitespace after it */
+	Q_EQ_CR,    /* held: "=", whitespace, CR */
+	Q_HEX1,     /* held: "=" and one hex digit (hex_) */
+	Q_FINISHED  /* final was called */
 };
 
 #define WMASK (MF_QP_MAX_WSP - 1u)
@@ -642,7 +648,7 @@ is_hex(unsigned c)
 /* One byte through the state machine. */
 static int
 dec_char(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *o, unsigned c,
-	 uint64_t off)
+         uint64_t off)
 {
 	int rc;
 
@@ -728,9 +734,10 @@ dec_char(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *o, unsigned c,
 			if (is_hex(c)) {
 				if (cap - *o < 1)
 					return MF_E_NOSPC;
-				d[(*o)++] = (unsigned char)(
-					mf__hexval(st->hex_) << 4 |
-					mf__hexval((unsigned char)c));
+				d[(*o)++] =
+				    (unsigned char)(mf__hexval(st->hex_) << 4 |
+				                    mf__hexval(
+				                        (unsigned char)c));
 				st->state_ = Q_TEXT;
 				return MF_OK;
 			}
@@ -757,7 +764,7 @@ dec_sticky(const mf_qp_dec *st, mf_error *err)
 
 int
 mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
-		       const char *in, size_t n, size_t *outlen, mf_error *err)
+                       const char *in, size_t n, size_t *outlen, mf_error *err)
 {
 	scan_fn *scan = dscan_fns[resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
@@ -785,7 +792,8 @@ mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
 				memcpy(d + o, s + i, r);
 				o += r;
 				i += r;
-				/* Whitespace ending the run may end the line. */
+				/* Whitespace ending the run may end the line.
+				 */
 				while (t < r && t < MF_QP_MAX_WSP &&
 				       is_wsp(d[o - 1 - t]))
 					t++;
@@ -799,7 +807,7 @@ mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
 		if (rc == MF_E_NOSPC) {
 			*st = save;
 			return mf__err(err, MF_E_NOSPC, 0,
-				       "output buffer too small");
+			               "output buffer too small");
 		}
 		if (rc < 0) {
 			st->off_ += i;
@@ -814,16 +822,16 @@ mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
 }
 
 int
-mf_qp_dec_update(mf_qp_dec *st, void *out, size_t cap, const char *in,
-		 size_t n, size_t *outlen, mf_error *err)
+mf_qp_dec_update(mf_qp_dec *st, void *out, size_t cap, const char *in, size_t n,
+                 size_t *outlen, mf_error *err)
 {
 	return mf__qp_dec_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				      outlen, err);
+	                              outlen, err);
 }
 
 int
 mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
-		mf_error *err)
+                mf_error *err)
 {
 	unsigned char *d = out;
 	size_t o = 0, need;
@@ -844,7 +852,7 @@ mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
 	case Q_CR:
 		if (cap < st->wn_ + 1u)
 			return mf__err(err, MF_E_NOSPC, 0,
-				       "output buffer too small");
+			               "output buffer too small");
 		wflush(st, d, &o);
 		d[o++] = '\r';
 		break;
@@ -854,9 +862,9 @@ mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
 		need = invalid_len(st);
 		if (cap < need)
 			return mf__err(err, MF_E_NOSPC, 0,
-				       "output buffer too small");
+			               "output buffer too small");
 		rc = dec_bad(st, MF_E_TRUNC, st->off_,
-			     "quoted-printable ends inside an escape");
+		             "quoted-printable ends inside an escape");
 		if (rc < 0)
 			return dec_sticky(st, err);
 		emit_invalid(st, d, &o);
@@ -871,8 +879,8 @@ mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
 
 int
 mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
-		   unsigned flags, size_t *outlen, uint64_t *defects,
-		   mf_error *err)
+                   unsigned flags, size_t *outlen, uint64_t *defects,
+                   mf_error *err)
 {
 	mf_qp_dec st;
 	size_t a = 0, b = 0;
@@ -889,7 +897,7 @@ mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
 	rc = mf__qp_dec_update_path(path, &st, out, cap, in, n, &a, err);
 	if (rc >= 0)
 		rc = mf_qp_dec_final(&st, out != NULL ? (char *)out + a : NULL,
-				     cap - a, &b, err);
+		                     cap - a, &b, err);
 	if (outlen != NULL)
 		*outlen = a + b;
 	if (defects != NULL)
@@ -899,8 +907,8 @@ mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
 
 int
 mf_qp_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
-	     size_t *outlen, uint64_t *defects, mf_error *err)
+             size_t *outlen, uint64_t *defects, mf_error *err)
 {
-	return mf__qp_decode_path(MF__PATH_BEST, out, cap, in, n, flags,
-				  outlen, defects, err);
+	return mf__qp_decode_path(MF__PATH_BEST, out, cap, in, n, flags, outlen,
+	                          defects, err);
 }

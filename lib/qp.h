@@ -20,14 +20,14 @@ size_t mf__qp_escan_ssse3(const unsigned char *p, size_t n);
 size_t mf__qp_escan_avx2(const unsigned char *p, size_t n);
 
 int mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
-			   const void *in, size_t n, size_t *outlen);
+                           const void *in, size_t n, size_t *outlen);
 int mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
-			   const char *in, size_t n, size_t *outlen,
-			   mf_error *err);
+                           const char *in, size_t n, size_t *outlen,
+                           mf_error *err);
 int mf__qp_encode_path(int path, char *out, size_t cap, const void *in,
-		       size_t n, unsigned flags, size_t *outlen);
+                       size_t n, unsigned flags, size_t *outlen);
 int mf__qp_decode_path(int path, void *out, size_t cap, const char *in,
-		       size_t n, unsigned flags, size_t *outlen,
-		       uint64_t *defects, mf_error *err);
+                       size_t n, unsigned flags, size_t *outlen,
+                       uint64_t *defects, mf_error *err);
 
 #endif /* MF_QP_H */

@@ -40,7 +40,7 @@ dec_oneshot(int path, const char *in, size_t n, unsigned flags)
 	r.out = malloc(cap + 1);
 	assert_non_null(r.out);
 	r.rc = mf__b64_decode_path(path, r.out, cap, in, n, flags, &r.len,
-				   &r.defects, &e);
+	                           &r.defects, &e);
 	r.off = r.rc < 0 ? e.offset : 0;
 	if (r.rc < 0)
 		assert_int_equal(e.code, r.rc);
@@ -53,7 +53,7 @@ dec_oneshot(int path, const char *in, size_t n, unsigned flags)
  */
 static struct dres
 dec_stream(int path, const char *in, size_t n, unsigned flags,
-	   const size_t *cuts, size_t ncut)
+           const size_t *cuts, size_t ncut)
 {
 	struct dres r;
 	mf_b64_dec st;
@@ -69,8 +69,8 @@ dec_stream(int path, const char *in, size_t n, unsigned flags,
 	for (k = 0; k <= ncut; k++) {
 		size_t end = k < ncut ? cuts[k] : n, got = 0;
 		r.rc = mf__b64_dec_update_path(path, &st, r.out + r.len,
-					       mf_b64_decoded_len(end - pos),
-					       in + pos, end - pos, &got, &e);
+		                               mf_b64_decoded_len(end - pos),
+		                               in + pos, end - pos, &got, &e);
 		r.len += got;
 		pos = end;
 		if (r.rc < 0)
@@ -79,7 +79,7 @@ dec_stream(int path, const char *in, size_t n, unsigned flags,
 	if (r.rc >= 0) {
 		size_t got = 0;
 		r.rc = mf_b64_dec_final(&st, r.out + r.len,
-					mf_b64_decoded_len(0), &got, &e);
+		                        mf_b64_decoded_len(0), &got, &e);
 		r.len += got;
 	}
 	r.off = r.rc < 0 ? e.offset : 0;
@@ -92,9 +92,9 @@ dres_eq(const struct dres *a, const struct dres *b, const char *label)
 {
 	if (a->rc != b->rc || a->off != b->off || a->defects != b->defects)
 		fail_msg("%s: rc %d/%d off %zu/%zu defects %llx/%llx", label,
-			 a->rc, b->rc, a->off, b->off,
-			 (unsigned long long)a->defects,
-			 (unsigned long long)b->defects);
+		         a->rc, b->rc, a->off, b->off,
+		         (unsigned long long)a->defects,
+		         (unsigned long long)b->defects);
 	tu_assert_mem(a->out, a->len, b->out, b->len, label);
 }
 
@@ -107,13 +107,13 @@ test_rfc4648(void **state)
 	static const struct {
 		const char *raw, *enc;
 	} v[] = {
-		{"", ""},
-		{"f", "Zg=="},
-		{"fo", "Zm8="},
-		{"foo", "Zm9v"},
-		{"foob", "Zm9vYg=="},
-		{"fooba", "Zm9vYmE="},
-		{"foobar", "Zm9vYmFy"},
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg=="},
+	    {"fooba", "Zm9vYmE="},
+	    {"foobar", "Zm9vYmFy"},
 	};
 	size_t i;
 	int p;
@@ -126,24 +126,25 @@ test_rfc4648(void **state)
 			uint64_t def = 1;
 			mf_error e;
 
-			snprintf(label, sizeof(label), "case %zu path %d", i, p);
-			assert_int_equal(mf__b64_encode_path(paths[p], out,
-							     sizeof(out), v[i].raw,
-							     strlen(v[i].raw), 0, 0,
-							     &len),
-					 MF_OK);
+			snprintf(label, sizeof(label), "case %zu path %d", i,
+			         p);
+			assert_int_equal(
+			    mf__b64_encode_path(paths[p], out, sizeof(out),
+			                        v[i].raw, strlen(v[i].raw), 0,
+			                        0, &len),
+			    MF_OK);
 			tu_assert_mem(out, len, v[i].enc, strlen(v[i].enc),
-				      label);
-			assert_int_equal(mf_b64_encoded_len(strlen(v[i].raw), 0, 0),
-					 strlen(v[i].enc));
-			assert_int_equal(mf__b64_decode_path(paths[p], out,
-							     sizeof(out), v[i].enc,
-							     strlen(v[i].enc),
-							     MF_B64_STRICT, &len,
-							     &def, &e),
-					 MF_OK);
+			              label);
+			assert_int_equal(
+			    mf_b64_encoded_len(strlen(v[i].raw), 0, 0),
+			    strlen(v[i].enc));
+			assert_int_equal(
+			    mf__b64_decode_path(paths[p], out, sizeof(out),
+			                        v[i].enc, strlen(v[i].enc),
+			                        MF_B64_STRICT, &len, &def, &e),
+			    MF_OK);
 			tu_assert_mem(out, len, v[i].raw, strlen(v[i].raw),
-				      label);
+			              label);
 			assert_true(def == 0);
 		}
 	}
@@ -157,21 +158,21 @@ test_encoded_len(void **state)
 		unsigned flags;
 		size_t want;
 	} v[] = {
-		{0, 0, 0, 0},
-		{0, 76, 0, 0},
-		{1, 0, 0, 4},
-		{1, 76, 0, 6},
-		{1, 76, MF_B64_LF, 5},
-		{57, 76, 0, 78},	  /* exactly one full line */
-		{58, 76, 0, 4 * 20 + 4},  /* 80 chars: two lines */
-		{114, 76, MF_B64_LF, 154}, /* two full lines */
-		{3, 1, 0, 6},		  /* line_len 1 -> 4 */
-		{3, 3, MF_B64_LF, 5},
-		{6, 7, 0, 12},		  /* 7 -> 4: two lines */
-		{6, 77, 0, 10},		  /* 77 -> 76 */
-		{10, 8, 0, 16 + 2 * 2},	  /* 16 chars, lines of 8 */
-		{(size_t)-1, 0, 0, SIZE_MAX},
-		{(size_t)-1 / 4 * 3, 76, 0, SIZE_MAX},
+	    {0, 0, 0, 0},
+	    {0, 76, 0, 0},
+	    {1, 0, 0, 4},
+	    {1, 76, 0, 6},
+	    {1, 76, MF_B64_LF, 5},
+	    {57, 76, 0, 78},           /* exactly one full line */
+	    {58, 76, 0, 4 * 20 + 4},   /* 80 chars: two lines */
+	    {114, 76, MF_B64_LF, 154}, /* two full lines */
+	    {3, 1, 0, 6},              /* line_len 1 -> 4 */
+	    {3, 3, MF_B64_LF, 5},
+	    {6, 7, 0, 12},          /* 7 -> 4: two lines */
+	    {6, 77, 0, 10},         /* 77 -> 76 */
+	    {10, 8, 0, 16 + 2 * 2}, /* 16 chars, lines of 8 */
+	    {(size_t)-1, 0, 0, SIZE_MAX},
+	    {(size_t)-1 / 4 * 3, 76, 0, SIZE_MAX},
 	};
 	size_t i;
 
@@ -179,7 +180,8 @@ test_encoded_len(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t got = mf_b64_encoded_len(v[i].n, v[i].line, v[i].flags);
 		if (got != v[i].want)
-			fail_msg("case %zu: got %zu want %zu", i, got, v[i].want);
+			fail_msg("case %zu: got %zu want %zu", i, got,
+			         v[i].want);
 	}
 	/* Decoded bound: floor(3 (n + 3) / 4), and never overflows. */
 	assert_int_equal(mf_b64_decoded_len(0), 2);
@@ -192,7 +194,7 @@ test_encoded_len(void **state)
 /* Line structure: lines of exactly line_len characters but the last. */
 static void
 check_lines(const char *p, size_t n, size_t line, unsigned flags,
-	    const char *label)
+            const char *label)
 {
 	size_t i = 0, eol = (flags & MF_B64_LF) ? 1 : 2;
 
@@ -214,7 +216,7 @@ check_lines(const char *p, size_t n, size_t line, unsigned flags,
 			fail_msg("%s: line end is not CRLF", label);
 		if (len > line || len == 0 || (len < line && nl + 1 != p + n))
 			fail_msg("%s: line of %zu chars (line_len %zu)", label,
-				 len, line);
+			         len, line);
 		i = (size_t)(nl - p) + 1;
 	}
 }
@@ -234,7 +236,8 @@ test_encode_lines(void **state)
 	for (li = 0; li < sizeof(lines) / sizeof(lines[0]); li++) {
 		for (fl = 0; fl <= MF_B64_LF; fl++) {
 			for (n = 0; n < sizeof(raw); n += 1 + n / 8) {
-				size_t cap = mf_b64_encoded_len(n, lines[li], fl);
+				size_t cap =
+				    mf_b64_encoded_len(n, lines[li], fl);
 				char *enc = malloc(cap + 1);
 				unsigned char *dec = malloc(n + 8);
 				size_t len = 0, dlen = 0;
@@ -242,27 +245,27 @@ test_encode_lines(void **state)
 				char label[80];
 
 				snprintf(label, sizeof(label),
-					 "n %zu line %zu flags %u", n, lines[li],
-					 fl);
+				         "n %zu line %zu flags %u", n,
+				         lines[li], fl);
 				assert_int_equal(mf_b64_encode(enc, cap, raw, n,
-							       lines[li], fl,
-							       &len),
-						 MF_OK);
+				                               lines[li], fl,
+				                               &len),
+				                 MF_OK);
 				assert_int_equal(len, cap);
 				check_lines(enc, len, lines[li], fl, label);
-				assert_int_equal(mf_b64_decode(dec, n + 8, enc, len,
-							       MF_B64_STRICT,
-							       &dlen, &def, NULL),
-						 MF_OK);
+				assert_int_equal(
+				    mf_b64_decode(dec, n + 8, enc, len,
+				                  MF_B64_STRICT, &dlen, &def,
+				                  NULL),
+				    MF_OK);
 				tu_assert_mem(dec, dlen, raw, n, label);
 				assert_true(def == 0);
 				/* One byte less does not fit. */
 				if (cap > 0)
 					assert_int_equal(
-						mf_b64_encode(enc, cap - 1, raw,
-							      n, lines[li], fl,
-							      &len),
-						MF_E_NOSPC);
+					    mf_b64_encode(enc, cap - 1, raw, n,
+					                  lines[li], fl, &len),
+					    MF_E_NOSPC);
 				free(enc);
 				free(dec);
 			}
@@ -281,43 +284,43 @@ test_decode_table(void **state)
 		const char *in;
 		size_t n; /* 0: strlen */
 		const char *want;
-		int defect;	/* lenient: MF_D_B64_JUNK recorded */
-		int src;	/* strict rc */
-		size_t soff;	/* strict offset */
+		int defect;  /* lenient: MF_D_B64_JUNK recorded */
+		int src;     /* strict rc */
+		size_t soff; /* strict offset */
 	} v[] = {
-		{"", 0, "", 0, MF_OK, 0},
-		{"Zm9v\r\nYmFy\r\n", 0, "foobar", 0, MF_OK, 0},
-		{"Zm9v\nYmFy", 0, "foobar", 0, MF_OK, 0},
-		{" Z m 9 v\tYm\r\nFy ", 0, "foobar", 0, MF_OK, 0},
-		{"Zg==\r\n", 0, "f", 0, MF_OK, 0},
-		{"Zg= =", 0, "f", 0, MF_OK, 0},
-		{"Zg=\r\n=", 0, "f", 0, MF_OK, 0},
-		/* junk */
-		{"Zm9v!YmFy", 0, "foobar", 1, MF_E_SYNTAX, 4},
-		{"Zm!9vYmFy", 0, "foobar", 1, MF_E_SYNTAX, 2},
-		{"Zm9vYmFy\x80", 0, "foobar", 1, MF_E_SYNTAX, 8},
-		{"Zm9v\0YmFy", 9, "foobar", 1, MF_E_SYNTAX, 4},
-		{"-_Zm9v", 0, "foo", 1, MF_E_SYNTAX, 0},
-		{"Zm9v\fYmFy", 0, "foobar", 1, MF_E_SYNTAX, 4},
-		/* padding */
-		{"=Zm9v", 0, "foo", 1, MF_E_SYNTAX, 0},
-		{"Zg===", 0, "f", 1, MF_E_SYNTAX, 4},
-		{"Zm8==", 0, "fo", 1, MF_E_SYNTAX, 4},
-		{"Zg=Zm9v", 0, "ffoo", 1, MF_E_SYNTAX, 3},
-		{"Zg==Zm8=", 0, "ffo", 1, MF_E_SYNTAX, 4},
-		{"Zm8=\r\nZm9v\r\n", 0, "fofoo", 1, MF_E_SYNTAX, 6},
-		{"Z=m9v", 0, "\x9b\xdb", 1, MF_E_SYNTAX, 1},
-		{"Zh==", 0, "f", 1, MF_E_SYNTAX, 1},
-		{"Zm9=", 0, "fo", 1, MF_E_SYNTAX, 2},
-		{"Zm9v\nZh\n==", 0, "foof", 1, MF_E_SYNTAX, 6},
-		/* truncated */
-		{"Zg=", 0, "f", 1, MF_E_TRUNC, 3},
-		{"Zg", 0, "f", 1, MF_E_TRUNC, 2},
-		{"Zm8", 0, "fo", 1, MF_E_TRUNC, 3},
-		{"Zm9vZ", 0, "foo", 1, MF_E_TRUNC, 5},
-		{"Zm9vZ\r\n", 0, "foo", 1, MF_E_TRUNC, 7},
-		/* unpadded end with non-zero bits: truncation reported first */
-		{"Zh", 0, "f", 1, MF_E_TRUNC, 2},
+	    {"", 0, "", 0, MF_OK, 0},
+	    {"Zm9v\r\nYmFy\r\n", 0, "foobar", 0, MF_OK, 0},
+	    {"Zm9v\nYmFy", 0, "foobar", 0, MF_OK, 0},
+	    {" Z m 9 v\tYm\r\nFy ", 0, "foobar", 0, MF_OK, 0},
+	    {"Zg==\r\n", 0, "f", 0, MF_OK, 0},
+	    {"Zg= =", 0, "f", 0, MF_OK, 0},
+	    {"Zg=\r\n=", 0, "f", 0, MF_OK, 0},
+	    /* junk */
+	    {"Zm9v!YmFy", 0, "foobar", 1, MF_E_SYNTAX, 4},
+	    {"Zm!9vYmFy", 0, "foobar", 1, MF_E_SYNTAX, 2},
+	    {"Zm9vYmFy\x80", 0, "foobar", 1, MF_E_SYNTAX, 8},
+	    {"Zm9v\0YmFy", 9, "foobar", 1, MF_E_SYNTAX, 4},
+	    {"-_Zm9v", 0, "foo", 1, MF_E_SYNTAX, 0},
+	    {"Zm9v\fYmFy", 0, "foobar", 1, MF_E_SYNTAX, 4},
+	    /* padding */
+	    {"=Zm9v", 0, "foo", 1, MF_E_SYNTAX, 0},
+	    {"Zg===", 0, "f", 1, MF_E_SYNTAX, 4},
+	    {"Zm8==", 0, "fo", 1, MF_E_SYNTAX, 4},
+	    {"Zg=Zm9v", 0, "ffoo", 1, MF_E_SYNTAX, 3},
+	    {"Zg==Zm8=", 0, "ffo", 1, MF_E_SYNTAX, 4},
+	    {"Zm8=\r\nZm9v\r\n", 0, "fofoo", 1, MF_E_SYNTAX, 6},
+	    {"Z=m9v", 0, "\x9b\xdb", 1, MF_E_SYNTAX, 1},
+	    {"Zh==", 0, "f", 1, MF_E_SYNTAX, 1},
+	    {"Zm9=", 0, "fo", 1, MF_E_SYNTAX, 2},
+	    {"Zm9v\nZh\n==", 0, "foof", 1, MF_E_SYNTAX, 6},
+	    /* truncated */
+	    {"Zg=", 0, "f", 1, MF_E_TRUNC, 3},
+	    {"Zg", 0, "f", 1, MF_E_TRUNC, 2},
+	    {"Zm8", 0, "fo", 1, MF_E_TRUNC, 3},
+	    {"Zm9vZ", 0, "foo", 1, MF_E_TRUNC, 5},
+	    {"Zm9vZ\r\n", 0, "foo", 1, MF_E_TRUNC, 7},
+	    /* unpadded end with non-zero bits: truncation reported first */
+	    {"Zh", 0, "f", 1, MF_E_TRUNC, 2},
 	};
 	size_t i;
 	int p;
@@ -327,23 +330,24 @@ test_decode_table(void **state)
 		size_t n = v[i].n ? v[i].n : strlen(v[i].in);
 		for (p = 0; p < NPATHS; p++) {
 			struct dres a = dec_oneshot(paths[p], v[i].in, n, 0);
-			struct dres b = dec_oneshot(paths[p], v[i].in, n,
-						    MF_B64_STRICT);
+			struct dres b =
+			    dec_oneshot(paths[p], v[i].in, n, MF_B64_STRICT);
 			char label[64];
 
-			snprintf(label, sizeof(label), "case %zu path %d", i, p);
+			snprintf(label, sizeof(label), "case %zu path %d", i,
+			         p);
 			if (a.rc != MF_OK)
 				fail_msg("%s: lenient rc %d", label, a.rc);
-			tu_assert_mem(a.out, a.len, v[i].want, strlen(v[i].want),
-				      label);
+			tu_assert_mem(a.out, a.len, v[i].want,
+			              strlen(v[i].want), label);
 			if ((a.defects != 0) != v[i].defect ||
 			    (a.defects & ~MF_DEFECT_BIT(MF_D_B64_JUNK)))
 				fail_msg("%s: defects %llx", label,
-					 (unsigned long long)a.defects);
+				         (unsigned long long)a.defects);
 			if (b.rc != v[i].src || b.off != v[i].soff)
-				fail_msg("%s: strict rc %d off %zu, want %d %zu",
-					 label, b.rc, b.off, v[i].src,
-					 v[i].soff);
+				fail_msg(
+				    "%s: strict rc %d off %zu, want %d %zu",
+				    label, b.rc, b.off, v[i].src, v[i].soff);
 			dres_free(&a);
 			dres_free(&b);
 		}
@@ -361,44 +365,44 @@ test_defect_offset(void **state)
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4,
-					   &len, &e),
-			 MF_OK);
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Zm*9v!", 6,
-					   &len, &e),
-			 MF_OK);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4, &len, &e),
+	    MF_OK);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Zm*9v!", 6, &len, &e),
+	    MF_OK);
 	assert_true(st.defects == MF_DEFECT_BIT(MF_D_B64_JUNK));
 	assert_int_equal(st.defect_off, 6);
 	assert_int_equal(mf_b64_dec_final(&st, out, sizeof(out), &len, &e),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(len, 0);
 	/* Finished: more input is a state error. */
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4,
-					   &len, &e),
-			 MF_E_STATE);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4, &len, &e),
+	    MF_E_STATE);
 	assert_int_equal(mf_b64_dec_final(&st, out, sizeof(out), &len, &e),
-			 MF_E_STATE);
+	                 MF_E_STATE);
 
 	/* Strict errors stick, with the offset in the whole stream. */
 	memset(&st, 0, sizeof(st));
 	st.flags = MF_B64_STRICT;
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Zm9vYm", 6,
-					   &len, &e),
-			 MF_OK);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Zm9vYm", 6, &len, &e),
+	    MF_OK);
 	assert_int_equal(len, 3);
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Fy#", 3,
-					   &len, &e),
-			 MF_E_SYNTAX);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Fy#", 3, &len, &e),
+	    MF_E_SYNTAX);
 	assert_int_equal(e.offset, 8);
 	assert_int_equal(len, 3); /* "bar" before the bad byte */
 	assert_non_null(e.reason);
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4,
-					   &len, &e),
-			 MF_E_SYNTAX);
+	assert_int_equal(
+	    mf_b64_dec_update(&st, out, sizeof(out), "Zm9v", 4, &len, &e),
+	    MF_E_SYNTAX);
 	assert_int_equal(e.offset, 8);
 	assert_int_equal(mf_b64_dec_final(&st, out, sizeof(out), &len, &e),
-			 MF_E_SYNTAX);
+	                 MF_E_SYNTAX);
 	assert_int_equal(e.offset, 8);
 }
 
@@ -413,33 +417,33 @@ test_bad_args(void **state)
 
 	(void)state;
 	assert_int_equal(mf_b64_encode(out, sizeof(out), "a", 1, 0, 0x80, &len),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_encode(out, sizeof(out), NULL, 1, 0, 0, &len),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_encode(out, sizeof(out), "a", 1, 0, 0, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_encode(NULL, 0, NULL, 0, 76, 0, &len), MF_OK);
 	assert_int_equal(len, 0);
-	assert_int_equal(mf_b64_decode(out, sizeof(out), "Zg==", 4, 0x100, &len,
-				       NULL, &e),
-			 MF_E_INVAL);
+	assert_int_equal(
+	    mf_b64_decode(out, sizeof(out), "Zg==", 4, 0x100, &len, NULL, &e),
+	    MF_E_INVAL);
 	assert_int_equal(e.code, MF_E_INVAL);
-	assert_int_equal(mf_b64_decode(out, sizeof(out), NULL, 4, 0, &len, NULL,
-				       NULL),
-			 MF_E_INVAL);
+	assert_int_equal(
+	    mf_b64_decode(out, sizeof(out), NULL, 4, 0, &len, NULL, NULL),
+	    MF_E_INVAL);
 	assert_int_equal(mf_b64_decode(NULL, 0, NULL, 0, 0, &len, NULL, NULL),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(len, 0);
 	mf_b64_enc_init(&es, 76, 0);
 	assert_int_equal(mf_b64_enc_update(&es, out, sizeof(out), "a", 1, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_enc_final(NULL, out, sizeof(out), &len),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	memset(&ds, 0, sizeof(ds));
 	assert_int_equal(mf_b64_dec_update(&ds, NULL, 4, "Zg==", 4, &len, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_dec_final(&ds, out, sizeof(out), NULL, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 }
 
 /* Short buffers: MF_E_NOSPC and nothing consumed; exact fits work. */
@@ -457,12 +461,12 @@ test_nospc(void **state)
 	for (p = 0; p < NPATHS; p++) {
 		for (cap = 0; cap < want_len; cap++)
 			assert_int_equal(mf__b64_decode_path(paths[p], out, cap,
-							     in, n, 0, &len,
-							     NULL, &e),
-					 MF_E_NOSPC);
+			                                     in, n, 0, &len,
+			                                     NULL, &e),
+			                 MF_E_NOSPC);
 		assert_int_equal(mf__b64_decode_path(paths[p], out, want_len,
-						     in, n, 0, &len, NULL, &e),
-				 MF_OK);
+		                                     in, n, 0, &len, NULL, &e),
+		                 MF_OK);
 		tu_assert_mem(out, len, "foobarfoobarf", 13, "exact cap");
 	}
 	/* Streaming: a failed update leaves the state as it was. */
@@ -473,23 +477,22 @@ test_nospc(void **state)
 
 			memset(&st, 0, sizeof(st));
 			assert_int_equal(mf__b64_dec_update_path(paths[p], &st,
-								 out, 3, "Zm9", 3,
-								 &len, &e),
-					 MF_OK);
+			                                         out, 3, "Zm9",
+			                                         3, &len, &e),
+			                 MF_OK);
 			copy = st;
 			assert_int_equal(mf__b64_dec_update_path(
-						 paths[p], &st, out, cap,
-						 "vYmFy\r\nZm9vYmFy", 15, &len,
-						 &e),
-					 cap < 12 ? MF_E_NOSPC : MF_OK);
+			                     paths[p], &st, out, cap,
+			                     "vYmFy\r\nZm9vYmFy", 15, &len, &e),
+			                 cap < 12 ? MF_E_NOSPC : MF_OK);
 			if (cap < 12) {
 				assert_memory_equal(&st, &copy, sizeof(st));
 				continue;
 			}
 			assert_int_equal(len, 12);
-			assert_int_equal(mf_b64_dec_final(&st, out + len, 0, &l2,
-							  &e),
-					 MF_OK);
+			assert_int_equal(
+			    mf_b64_dec_final(&st, out + len, 0, &l2, &e),
+			    MF_OK);
 		}
 	}
 	/* Encoder update and final. */
@@ -499,12 +502,12 @@ test_nospc(void **state)
 
 		mf_b64_enc_init(&st, 8, 0);
 		copy = st;
-		assert_int_equal(mf_b64_enc_update(&st, o, 9, "foobar", 6, &len),
-				 MF_E_NOSPC);
+		assert_int_equal(
+		    mf_b64_enc_update(&st, o, 9, "foobar", 6, &len),
+		    MF_E_NOSPC);
 		assert_memory_equal(&st, &copy, sizeof(st));
-		assert_int_equal(mf_b64_enc_update(&st, o, 10, "foobar!", 7,
-						   &len),
-				 MF_OK);
+		assert_int_equal(
+		    mf_b64_enc_update(&st, o, 10, "foobar!", 7, &len), MF_OK);
 		tu_assert_mem(o, len, "Zm9vYmFy\r\n", 10, "enc update");
 		copy = st;
 		assert_int_equal(mf_b64_enc_final(&st, o, 5, &len), MF_E_NOSPC);
@@ -519,10 +522,10 @@ static void
 test_corpus_photo(void **state)
 {
 	size_t bn, jn, len = 0, cap, crn;
-	char *b = tu_read("corpus/mimekit/UnitTests/TestData/encoders/photo.b64",
-			  &bn);
-	char *j = tu_read("corpus/mimekit/UnitTests/TestData/encoders/photo.jpg",
-			  &jn);
+	char *b = tu_read(
+	    "corpus/mimekit/UnitTests/TestData/encoders/photo.b64", &bn);
+	char *j = tu_read(
+	    "corpus/mimekit/UnitTests/TestData/encoders/photo.jpg", &jn);
 	char *crlf = tu_eol(b, bn, 1, &crn);
 	char *buf;
 	uint64_t def = 1;
@@ -534,25 +537,25 @@ test_corpus_photo(void **state)
 	assert_non_null(buf);
 	for (p = 0; p < NPATHS; p++) {
 		assert_int_equal(mf__b64_decode_path(paths[p], buf, cap, b, bn,
-						     MF_B64_STRICT, &len, &def,
-						     NULL),
-				 MF_OK);
+		                                     MF_B64_STRICT, &len, &def,
+		                                     NULL),
+		                 MF_OK);
 		tu_assert_mem(buf, len, j, jn, "photo.b64 decode");
 		assert_true(def == 0);
 		assert_int_equal(mf__b64_decode_path(paths[p], buf, cap, crlf,
-						     crn, MF_B64_STRICT, &len,
-						     &def, NULL),
-				 MF_OK);
+		                                     crn, MF_B64_STRICT, &len,
+		                                     &def, NULL),
+		                 MF_OK);
 		tu_assert_mem(buf, len, j, jn, "photo.b64 (CRLF) decode");
 		/* The file is MIME base64 with LF line ends: byte-exact. */
 		assert_int_equal(mf__b64_encode_path(paths[p], buf, cap, j, jn,
-						     MF_B64_LINE, MF_B64_LF,
-						     &len),
-				 MF_OK);
+		                                     MF_B64_LINE, MF_B64_LF,
+		                                     &len),
+		                 MF_OK);
 		tu_assert_mem(buf, len, b, bn, "photo.jpg encode (LF)");
 		assert_int_equal(mf__b64_encode_path(paths[p], buf, cap, j, jn,
-						     MF_B64_LINE, 0, &len),
-				 MF_OK);
+		                                     MF_B64_LINE, 0, &len),
+		                 MF_OK);
 		tu_assert_mem(buf, len, crlf, crn, "photo.jpg encode (CRLF)");
 	}
 	free(buf);
@@ -588,11 +591,11 @@ test_roundtrip_random(void **state)
 			uint64_t def = 1;
 
 			snprintf(label, sizeof(label), "iter %zu path %d", iter,
-				 p);
+			         p);
 			assert_int_equal(mf__b64_encode_path(paths[p], enc, cap,
-							     raw, n, line, fl,
-							     &len),
-					 MF_OK);
+			                                     raw, n, line, fl,
+			                                     &len),
+			                 MF_OK);
 			assert_int_equal(len, cap);
 			if (p == 0) {
 				memcpy(ref, enc, len);
@@ -600,11 +603,10 @@ test_roundtrip_random(void **state)
 				check_lines(enc, len, line, fl, label);
 			}
 			tu_assert_mem(enc, len, ref, reflen, label);
-			assert_int_equal(mf__b64_decode_path(paths[p], dec,
-							     n + 8, enc, len,
-							     MF_B64_STRICT,
-							     &dlen, &def, NULL),
-					 MF_OK);
+			assert_int_equal(mf__b64_decode_path(
+			                     paths[p], dec, n + 8, enc, len,
+			                     MF_B64_STRICT, &dlen, &def, NULL),
+			                 MF_OK);
 			tu_assert_mem(dec, dlen, raw, n, label);
 			assert_true(def == 0);
 		}
@@ -633,9 +635,9 @@ test_enc_splits(void **state)
 			char *ref = malloc(cap + 1), *got = malloc(cap + 16);
 			size_t a, b;
 
-			assert_int_equal(mf_b64_encode(ref, cap, raw, n,
-						       lines[li], 0, &len),
-					 MF_OK);
+			assert_int_equal(
+			    mf_b64_encode(ref, cap, raw, n, lines[li], 0, &len),
+			    MF_OK);
 			for (a = 0; a <= n; a++) {
 				for (b = n < 24 ? a : n; b <= n; b++) {
 					size_t cuts[3] = {a, b, n}, pos = 0, k;
@@ -646,32 +648,28 @@ test_enc_splits(void **state)
 					mf_b64_enc_init(&st, lines[li], 0);
 					for (k = 0; k < 3; k++) {
 						assert_int_equal(
-							mf__b64_enc_update_path(
-								paths[p], &st,
-								got + glen,
-								mf_b64_encoded_len(
-									cuts[k] -
-										pos +
-										2,
-									lines[li],
-									0),
-								raw + pos,
-								cuts[k] - pos,
-								&l),
-							MF_OK);
+						    mf__b64_enc_update_path(
+						        paths[p], &st,
+						        got + glen,
+						        mf_b64_encoded_len(
+						            cuts[k] - pos + 2,
+						            lines[li], 0),
+						        raw + pos,
+						        cuts[k] - pos, &l),
+						    MF_OK);
 						glen += l;
 						pos = cuts[k];
 					}
 					assert_int_equal(
-						mf_b64_enc_final(
-							&st, got + glen,
-							mf_b64_encoded_len(
-								2, lines[li], 0),
-							&l),
-						MF_OK);
+					    mf_b64_enc_final(
+					        &st, got + glen,
+					        mf_b64_encoded_len(2, lines[li],
+					                           0),
+					        &l),
+					    MF_OK);
 					glen += l;
 					tu_assert_mem(got, glen, ref, len,
-						      "enc split");
+					              "enc split");
 				}
 			}
 			free(ref);
@@ -685,7 +683,7 @@ static size_t
 adversarial(tu_rng *r, char *p, size_t n)
 {
 	static const char alpha[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i, mode = tu_rng_below(r, 4);
 
 	for (i = 0; i < n; i++) {
@@ -724,12 +722,12 @@ test_dec_splits(void **state)
 			for (b = n < 40 ? a : n; b <= n; b++) {
 				size_t cuts[2] = {a, b};
 				int p = (int)((a + b) % NPATHS);
-				struct dres got = dec_stream(paths[p], in, n, fl,
-							     cuts, 2);
+				struct dres got =
+				    dec_stream(paths[p], in, n, fl, cuts, 2);
 				char label[64];
 
 				snprintf(label, sizeof(label),
-					 "iter %zu split %zu,%zu", iter, a, b);
+				         "iter %zu split %zu,%zu", iter, a, b);
 				dres_eq(&got, &ref, label);
 				dres_free(&got);
 			}
@@ -740,8 +738,8 @@ test_dec_splits(void **state)
 	{
 		size_t bn, k;
 		char *b = tu_read("corpus/mimekit/UnitTests/TestData/encoders/"
-				  "photo.b64",
-				  &bn);
+		                  "photo.b64",
+		                  &bn);
 		size_t *cuts = malloc(bn * sizeof(size_t));
 		struct dres ref, got;
 
@@ -749,7 +747,7 @@ test_dec_splits(void **state)
 			cuts[k] = k + 1 < bn ? k + 1 : bn;
 		ref = dec_oneshot(MF__PATH_BEST, b, bn, 0);
 		got = dec_stream(MF__PATH_BEST, b, bn, 0, cuts,
-				 tu_slow_ok() ? bn - 1 : 3000);
+		                 tu_slow_ok() ? bn - 1 : 3000);
 		dres_eq(&got, &ref, "photo byte at a time");
 		dres_free(&ref);
 		dres_free(&got);
@@ -778,11 +776,12 @@ test_paths_agree(void **state)
 			adversarial(&r, in, n);
 			ref = dec_oneshot(MF__PATH_SCALAR, in, n, fl);
 			for (p = 1; p < NPATHS; p++) {
-				struct dres got = dec_oneshot(paths[p], in, n, fl);
+				struct dres got =
+				    dec_oneshot(paths[p], in, n, fl);
 				char label[64];
 
-				snprintf(label, sizeof(label), "n %zu path %d", n,
-					 p);
+				snprintf(label, sizeof(label), "n %zu path %d",
+				         n, p);
 				dres_eq(&got, &ref, label);
 				dres_free(&got);
 			}
@@ -798,12 +797,14 @@ test_paths_agree(void **state)
 					continue;
 				w1 = mf__b64_dec_scalar(o1, cap, in, n, &c1);
 				if (p == 1)
-					w2 = mf__b64_dec_ssse3(o2, cap, in, n, &c2);
+					w2 = mf__b64_dec_ssse3(o2, cap, in, n,
+					                       &c2);
 				else if (p == 2)
-					w2 = mf__b64_dec_avx2(o2, cap, in, n, &c2);
+					w2 = mf__b64_dec_avx2(o2, cap, in, n,
+					                      &c2);
 				else
 					w2 = mf__b64_dec_scalar(o2, cap, in, n,
-								&c2);
+					                        &c2);
 				assert_int_equal(w1, w2);
 				assert_int_equal(c1, c2);
 				assert_true(w1 <= cap && c1 % 4 == 0);
@@ -869,20 +870,20 @@ test_guard_pages(void **state)
 			const char *ge;
 
 			assert_int_equal(mf__b64_encode_path(paths[p], enc,
-							     sizeof(enc), gi, n,
-							     76, 0, &len),
-					 MF_OK);
+			                                     sizeof(enc), gi, n,
+			                                     76, 0, &len),
+			                 MF_OK);
 			ge = tu_guard_new(&g2, enc, len);
 			assert_int_equal(mf__b64_decode_path(paths[p], dec,
-							     sizeof(dec), ge, len,
-							     MF_B64_STRICT,
-							     &dlen, NULL, NULL),
-					 MF_OK);
+			                                     sizeof(dec), ge,
+			                                     len, MF_B64_STRICT,
+			                                     &dlen, NULL, NULL),
+			                 MF_OK);
 			tu_assert_mem(dec, dlen, raw, n, "guard");
 			adversarial(&r, junk, n);
 			ge = tu_guard_new(&g3, junk, n);
-			(void)mf__b64_decode_path(paths[p], dec, sizeof(dec), ge,
-						  n, 0, &dlen, NULL, NULL);
+			(void)mf__b64_decode_path(paths[p], dec, sizeof(dec),
+			                          ge, n, 0, &dlen, NULL, NULL);
 			tu_guard_free(&g1);
 			tu_guard_free(&g2);
 			tu_guard_free(&g3);
@@ -894,19 +895,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc4648),
-		cmocka_unit_test(test_encoded_len),
-		cmocka_unit_test(test_encode_lines),
-		cmocka_unit_test(test_decode_table),
-		cmocka_unit_test(test_defect_offset),
-		cmocka_unit_test(test_bad_args),
-		cmocka_unit_test(test_nospc),
-		cmocka_unit_test(test_corpus_photo),
-		cmocka_unit_test(test_roundtrip_random),
-		cmocka_unit_test(test_enc_splits),
-		cmocka_unit_test(test_dec_splits),
-		cmocka_unit_test(test_paths_agree),
-		cmocka_unit_test(test_guard_pages),
+	    cmocka_unit_test(test_rfc4648),
+	    cmocka_unit_test(test_encoded_len),
+	    cmocka_unit_test(test_encode_lines),
+	    cmocka_unit_test(test_decode_table),
+	    cmocka_unit_test(test_defect_offset),
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_nospc),
+	    cmocka_unit_test(test_corpus_photo),
+	    cmocka_unit_test(test_roundtrip_random),
+	    cmocka_unit_test(test_enc_splits),
+	    cmocka_unit_test(test_dec_splits),
+	    cmocka_unit_test(test_paths_agree),
+	    cmocka_unit_test(test_guard_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,7 +42,7 @@ dec1(int path, const char *in, size_t n, unsigned flags)
 	r.out = malloc(cap + 1);
 	assert_non_null(r.out);
 	r.rc = mf__qp_decode_path(path, r.out, cap, in, n, flags, &r.len,
-				  &r.defects, &e);
+	                          &r.defects, &e);
 	r.off = r.rc < 0 ? e.offset : 0;
 	if (r.rc < 0)
 		assert_int_equal(e.code, r.rc);
@@ -52,7 +52,7 @@ dec1(int path, const char *in, size_t n, unsigned flags)
 /* Streaming decode with chunks ending at cuts[0..ncut), exact bounds. */
 static struct res
 dec_stream(int path, const char *in, size_t n, unsigned flags,
-	   const size_t *cuts, size_t ncut)
+           const size_t *cuts, size_t ncut)
 {
 	struct res r;
 	mf_qp_dec st;
@@ -69,8 +69,8 @@ dec_stream(int path, const char *in, size_t n, unsigned flags,
 		size_t end = k < ncut ? cuts[k] : n;
 		got = 0;
 		r.rc = mf__qp_dec_update_path(path, &st, r.out + r.len,
-					      mf_qp_decoded_len(end - pos),
-					      in + pos, end - pos, &got, &e);
+		                              mf_qp_decoded_len(end - pos),
+		                              in + pos, end - pos, &got, &e);
 		r.len += got;
 		pos = end;
 		if (r.rc < 0)
@@ -79,7 +79,7 @@ dec_stream(int path, const char *in, size_t n, unsigned flags,
 	if (r.rc >= 0) {
 		got = 0;
 		r.rc = mf_qp_dec_final(&st, r.out + r.len, mf_qp_decoded_len(0),
-				       &got, &e);
+		                       &got, &e);
 		r.len += got;
 	}
 	r.off = r.rc < 0 ? e.offset : 0;
@@ -92,9 +92,9 @@ res_eq(const struct res *a, const struct res *b, const char *label)
 {
 	if (a->rc != b->rc || a->off != b->off || a->defects != b->defects)
 		fail_msg("%s: rc %d/%d off %zu/%zu defects %llx/%llx", label,
-			 a->rc, b->rc, a->off, b->off,
-			 (unsigned long long)a->defects,
-			 (unsigned long long)b->defects);
+		         a->rc, b->rc, a->off, b->off,
+		         (unsigned long long)a->defects,
+		         (unsigned long long)b->defects);
 	tu_assert_mem(a->out, a->len, b->out, b->len, label);
 }
 
@@ -107,8 +107,8 @@ enc1(int path, const void *in, size_t n, unsigned flags)
 	memset(&r, 0, sizeof(r));
 	r.out = malloc(cap + 1);
 	assert_non_null(r.out);
-	r.rc = mf__qp_encode_path(path, (char *)r.out, cap, in, n, flags,
-				  &r.len);
+	r.rc =
+	    mf__qp_encode_path(path, (char *)r.out, cap, in, n, flags, &r.len);
 	return r;
 }
 
@@ -119,7 +119,7 @@ enc1(int path, const void *in, size_t n, unsigned flags)
  */
 static void
 check_encoded(const unsigned char *p, size_t n, unsigned flags,
-	      const char *label)
+              const char *label)
 {
 	size_t i, col = 0;
 
@@ -129,8 +129,9 @@ check_encoded(const unsigned char *p, size_t n, unsigned flags,
 			if (flags & MF_QP_LF) {
 				if (c != '\n')
 					fail_msg("%s: CR at %zu in LF mode",
-						 label, i);
-			} else if (c == '\n' || i + 1 >= n || p[i + 1] != '\n') {
+					         label, i);
+			} else if (c == '\n' || i + 1 >= n ||
+			           p[i + 1] != '\n') {
 				fail_msg("%s: bare line end at %zu", label, i);
 			} else {
 				i++;
@@ -138,20 +139,23 @@ check_encoded(const unsigned char *p, size_t n, unsigned flags,
 			if (i > 0 && col > 0 &&
 			    (p[i - 1 - !(flags & MF_QP_LF)] == ' ' ||
 			     p[i - 1 - !(flags & MF_QP_LF)] == '\t'))
-				fail_msg("%s: whitespace before line end at %zu",
-					 label, i);
+				fail_msg(
+				    "%s: whitespace before line end at %zu",
+				    label, i);
 			col = 0;
 			continue;
 		}
 		if (c == '=') {
-			if (i + 1 < n && (p[i + 1] == '\r' || p[i + 1] == '\n')) {
+			if (i + 1 < n &&
+			    (p[i + 1] == '\r' || p[i + 1] == '\n')) {
 				col++;
 				if (col > 76)
 					fail_msg("%s: line over 76 at %zu",
-						 label, i);
+					         label, i);
 				continue;
 			}
-			if (i + 2 >= n || !strchr("0123456789ABCDEF", p[i + 1]) ||
+			if (i + 2 >= n ||
+			    !strchr("0123456789ABCDEF", p[i + 1]) ||
 			    !strchr("0123456789ABCDEF", p[i + 2]) ||
 			    p[i + 1] == 0 || p[i + 2] == 0)
 				fail_msg("%s: bad escape at %zu", label, i);
@@ -174,10 +178,11 @@ check_encoded(const unsigned char *p, size_t n, unsigned flags,
 static void
 test_rfc2045_example(void **state)
 {
-	const char *enc = "Now's the time =\r\nfor all folk to come=\r\n to the "
-			  "aid of their country.";
+	const char *enc =
+	    "Now's the time =\r\nfor all folk to come=\r\n to the "
+	    "aid of their country.";
 	const char *raw = "Now's the time for all folk to come to the aid of "
-			  "their country.";
+	                  "their country.";
 	struct res r;
 	int p;
 
@@ -275,12 +280,12 @@ test_dovecot_vectors(void **state)
 				free(w2);
 			} else if (ret < 0) {
 				assert_true(l.defects ==
-					    MF_DEFECT_BIT(MF_D_QP_INVALID));
+				            MF_DEFECT_BIT(MF_D_QP_INVALID));
 				assert_true(s.rc == MF_E_SYNTAX ||
-					    s.rc == MF_E_TRUNC);
+				            s.rc == MF_E_TRUNC);
 				if (s.off != epos)
-					fail_msg("%s: offset %zu want %zu", label,
-						 s.off, epos);
+					fail_msg("%s: offset %zu want %zu",
+					         label, s.off, epos);
 				/* TRUNC exactly when the data ended. */
 				assert_int_equal(s.rc == MF_E_TRUNC, epos == n);
 				tu_assert_mem(c.out, c.len, want, wn, label);
@@ -312,7 +317,8 @@ test_dovecot_vectors(void **state)
 static void
 test_dovecot_q_subset(void **state)
 {
-	tj *doc = tj_load("corpus/vectors/dovecot/lib-mail-quoted-printable.json");
+	tj *doc =
+	    tj_load("corpus/vectors/dovecot/lib-mail-quoted-printable.json");
 	tj *tab = tj_path(doc, "tables.q_decode.entries");
 	size_t i, used = 0;
 
@@ -348,33 +354,33 @@ test_decode_table(void **state)
 		int src;
 		size_t soff;
 	} v[] = {
-		{"", "", 0, MF_OK, 0},
-		{"abc", "abc", 0, MF_OK, 0},
-		{"a=3Db=3db", "a=b=b", 0, MF_OK, 0},
-		{"a  \r\nb \t\nc  ", "a\r\nb\nc", 0, MF_OK, 0},
-		{"a \rb", "a \rb", 0, MF_OK, 0},   /* bare CR: not a line end */
-		{"a \r", "a \r", 0, MF_OK, 0},
-		{"a \r \n", "a \r\n", 0, MF_OK, 0},
-		{"a=\r\nb=\nc=  \r\nd= \t\ne", "abcde", 0, MF_OK, 0},
-		{"=20\r\n", " \r\n", 0, MF_OK, 0}, /* encoded space stays */
-		{"a =\r\n", "a ", 0, MF_OK, 0},
-		{"\xff\x80=FF", "\xff\x80\xff", 0, MF_OK, 0},
-		/* invalid escapes, kept literally */
-		{"a=g", "a=g", 1, MF_E_SYNTAX, 2},
-		{"a=4g", "a=4g", 1, MF_E_SYNTAX, 3},
-		{"a= b", "a= b", 1, MF_E_SYNTAX, 3},
-		{"a= 41", "a= 41", 1, MF_E_SYNTAX, 3},
-		{"a==41", "a=A", 1, MF_E_SYNTAX, 2},
-		{"a=\rb", "a=\rb", 1, MF_E_SYNTAX, 3},
-		{"a=\r=41", "a=\rA", 1, MF_E_SYNTAX, 3},
-		{"a=\xc3\xa9", "a=\xc3\xa9", 1, MF_E_SYNTAX, 2},
-		{"=4=41", "=4A", 1, MF_E_SYNTAX, 2},
-		/* the data ends inside an escape */
-		{"a=", "a=", 1, MF_E_TRUNC, 2},
-		{"a=4", "a=4", 1, MF_E_TRUNC, 3},
-		{"a= ", "a= ", 1, MF_E_TRUNC, 3},
-		{"a=\r", "a=\r", 1, MF_E_TRUNC, 3},
-		{"a= \t\r", "a= \t\r", 1, MF_E_TRUNC, 5},
+	    {"", "", 0, MF_OK, 0},
+	    {"abc", "abc", 0, MF_OK, 0},
+	    {"a=3Db=3db", "a=b=b", 0, MF_OK, 0},
+	    {"a  \r\nb \t\nc  ", "a\r\nb\nc", 0, MF_OK, 0},
+	    {"a \rb", "a \rb", 0, MF_OK, 0}, /* bare CR: not a line end */
+	    {"a \r", "a \r", 0, MF_OK, 0},
+	    {"a \r \n", "a \r\n", 0, MF_OK, 0},
+	    {"a=\r\nb=\nc=  \r\nd= \t\ne", "abcde", 0, MF_OK, 0},
+	    {"=20\r\n", " \r\n", 0, MF_OK, 0}, /* encoded space stays */
+	    {"a =\r\n", "a ", 0, MF_OK, 0},
+	    {"\xff\x80=FF", "\xff\x80\xff", 0, MF_OK, 0},
+	    /* invalid escapes, kept literally */
+	    {"a=g", "a=g", 1, MF_E_SYNTAX, 2},
+	    {"a=4g", "a=4g", 1, MF_E_SYNTAX, 3},
+	    {"a= b", "a= b", 1, MF_E_SYNTAX, 3},
+	    {"a= 41", "a= 41", 1, MF_E_SYNTAX, 3},
+	    {"a==41", "a=A", 1, MF_E_SYNTAX, 2},
+	    {"a=\rb", "a=\rb", 1, MF_E_SYNTAX, 3},
+	    {"a=\r=41", "a=\rA", 1, MF_E_SYNTAX, 3},
+	    {"a=\xc3\xa9", "a=\xc3\xa9", 1, MF_E_SYNTAX, 2},
+	    {"=4=41", "=4A", 1, MF_E_SYNTAX, 2},
+	    /* the data ends inside an escape */
+	    {"a=", "a=", 1, MF_E_TRUNC, 2},
+	    {"a=4", "a=4", 1, MF_E_TRUNC, 3},
+	    {"a= ", "a= ", 1, MF_E_TRUNC, 3},
+	    {"a=\r", "a=\r", 1, MF_E_TRUNC, 3},
+	    {"a= \t\r", "a= \t\r", 1, MF_E_TRUNC, 5},
 	};
 	size_t i;
 	int p;
@@ -387,18 +393,19 @@ test_decode_table(void **state)
 			struct res s = dec1(paths[p], v[i].in, n, MF_QP_STRICT);
 			char label[64];
 
-			snprintf(label, sizeof(label), "case %zu path %d", i, p);
+			snprintf(label, sizeof(label), "case %zu path %d", i,
+			         p);
 			assert_int_equal(l.rc, MF_OK);
-			tu_assert_mem(l.out, l.len, v[i].want, strlen(v[i].want),
-				      label);
+			tu_assert_mem(l.out, l.len, v[i].want,
+			              strlen(v[i].want), label);
 			if (l.defects !=
 			    (v[i].defect ? MF_DEFECT_BIT(MF_D_QP_INVALID) : 0))
 				fail_msg("%s: defects %llx", label,
-					 (unsigned long long)l.defects);
+				         (unsigned long long)l.defects);
 			if (s.rc != v[i].src || s.off != v[i].soff)
 				fail_msg("%s: strict %d at %zu, want %d at %zu",
-					 label, s.rc, s.off, v[i].src,
-					 v[i].soff);
+				         label, s.rc, s.off, v[i].src,
+				         v[i].soff);
 			res_free(&l);
 			res_free(&s);
 		}
@@ -464,24 +471,24 @@ test_encode_table(void **state)
 		unsigned flags;
 		const char *want;
 	} v[] = {
-		{"", 0, ""},
-		{"abc", 0, "abc"},
-		{"a=b", 0, "a=3Db"},
-		{"caf\xc3\xa9\r\n", 0, "caf=C3=A9\r\n"},
-		{"a \r\nb\t\r\n", 0, "a=20\r\nb=09\r\n"},
-		{"a  b ", 0, "a  b=20"},
-		{"a \nb", 0, "a=20\r\nb"},	      /* bare LF: hard break */
-		{"a\rb\r", 0, "a=0Db=0D"},	      /* bare CR: data */
-		{"a\r\nb", MF_QP_LF, "a\nb"},
-		{"a\r\nb \n", MF_QP_BINARY, "a=0D=0Ab =0A"},
-		{"x \r\n", MF_QP_BINARY, "x =0D=0A"},
-		{"tab\t", MF_QP_BINARY, "tab=09"},
-		{"\x7f\x01", 0, "=7F=01"},
-		{".\r\n.a\r\nFrom x\r\nFrom\r\nFro", MF_QP_SAFE,
-		 "=2E\r\n=2Ea\r\n=46rom x\r\nFrom\r\nFro"},
-		{"a.\r\nxFrom ", MF_QP_SAFE, "a.\r\nxFrom=20"},
-		{"F", MF_QP_SAFE, "F"},
-		{".\r\n", 0, ".\r\n"},
+	    {"", 0, ""},
+	    {"abc", 0, "abc"},
+	    {"a=b", 0, "a=3Db"},
+	    {"caf\xc3\xa9\r\n", 0, "caf=C3=A9\r\n"},
+	    {"a \r\nb\t\r\n", 0, "a=20\r\nb=09\r\n"},
+	    {"a  b ", 0, "a  b=20"},
+	    {"a \nb", 0, "a=20\r\nb"}, /* bare LF: hard break */
+	    {"a\rb\r", 0, "a=0Db=0D"}, /* bare CR: data */
+	    {"a\r\nb", MF_QP_LF, "a\nb"},
+	    {"a\r\nb \n", MF_QP_BINARY, "a=0D=0Ab =0A"},
+	    {"x \r\n", MF_QP_BINARY, "x =0D=0A"},
+	    {"tab\t", MF_QP_BINARY, "tab=09"},
+	    {"\x7f\x01", 0, "=7F=01"},
+	    {".\r\n.a\r\nFrom x\r\nFrom\r\nFro", MF_QP_SAFE,
+	     "=2E\r\n=2Ea\r\n=46rom x\r\nFrom\r\nFro"},
+	    {"a.\r\nxFrom ", MF_QP_SAFE, "a.\r\nxFrom=20"},
+	    {"F", MF_QP_SAFE, "F"},
+	    {".\r\n", 0, ".\r\n"},
 	};
 	size_t i;
 	int p;
@@ -490,13 +497,14 @@ test_encode_table(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		for (p = 0; p < NPATHS; p++) {
 			struct res r = enc1(paths[p], v[i].in, strlen(v[i].in),
-					    v[i].flags);
+			                    v[i].flags);
 			char label[64];
 
-			snprintf(label, sizeof(label), "case %zu path %d", i, p);
+			snprintf(label, sizeof(label), "case %zu path %d", i,
+			         p);
 			assert_int_equal(r.rc, MF_OK);
-			tu_assert_mem(r.out, r.len, v[i].want, strlen(v[i].want),
-				      label);
+			tu_assert_mem(r.out, r.len, v[i].want,
+			              strlen(v[i].want), label);
 			res_free(&r);
 		}
 	}
@@ -553,8 +561,8 @@ static void
 test_corpus_wikipedia(void **state)
 {
 	static const char *const dirs[] = {
-		"corpus/mimekit/UnitTests/TestData/encoders/",
-		"corpus/gmime/tests/data/encodings/",
+	    "corpus/mimekit/UnitTests/TestData/encoders/",
+	    "corpus/gmime/tests/data/encodings/",
 	};
 	size_t d;
 
@@ -583,7 +591,8 @@ test_corpus_wikipedia(void **state)
 			e = enc1(paths[p], t, tn, MF_QP_LF);
 			assert_int_equal(e.rc, MF_OK);
 			check_encoded(e.out, e.len, MF_QP_LF, dirs[d]);
-			back = dec1(paths[p], (char *)e.out, e.len, MF_QP_STRICT);
+			back =
+			    dec1(paths[p], (char *)e.out, e.len, MF_QP_STRICT);
 			assert_int_equal(back.rc, MF_OK);
 			tu_assert_mem(back.out, back.len, t, tn, "round trip");
 			res_free(&r);
@@ -603,8 +612,8 @@ static void
 fill_text(tu_rng *r, unsigned char *p, size_t n, int crlf)
 {
 	static const char *const words[] = {
-		"From ", ".", "=", " ", "\t", "word", "caf\xc3\xa9", "x", "  ",
-		"=3D", "F", "\x7f", "\0"};
+	    "From ", ".",  "=",   " ", "\t",   "word", "caf\xc3\xa9",
+	    "x",     "  ", "=3D", "F", "\x7f", "\0"};
 	size_t i = 0;
 
 	while (i < n) {
@@ -631,9 +640,12 @@ fill_text(tu_rng *r, unsigned char *p, size_t n, int crlf)
 static void
 test_roundtrip_random(void **state)
 {
-	static const unsigned modes[] = {0, MF_QP_LF, MF_QP_SAFE,
-					 MF_QP_SAFE | MF_QP_LF, MF_QP_BINARY,
-					 MF_QP_BINARY | MF_QP_LF};
+	static const unsigned modes[] = {0,
+	                                 MF_QP_LF,
+	                                 MF_QP_SAFE,
+	                                 MF_QP_SAFE | MF_QP_LF,
+	                                 MF_QP_BINARY,
+	                                 MF_QP_BINARY | MF_QP_LF};
 	tu_rng r;
 	size_t iter, iters = tu_slow_ok() ? 600 : 100;
 
@@ -655,12 +667,12 @@ test_roundtrip_random(void **state)
 		check_encoded(ref.out, ref.len, fl, "random");
 		for (p = 0; p < NPATHS; p++) {
 			struct res e = enc1(paths[p], raw, n, fl);
-			struct res d = dec1(paths[p], (char *)e.out, e.len,
-					    MF_QP_STRICT);
+			struct res d =
+			    dec1(paths[p], (char *)e.out, e.len, MF_QP_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "iter %zu path %d", iter,
-				 p);
+			         p);
 			res_eq(&e, &ref, label);
 			assert_int_equal(d.rc, MF_OK);
 			assert_true(d.defects == 0);
@@ -697,7 +709,7 @@ static void
 test_enc_splits(void **state)
 {
 	static const unsigned modes[] = {0, MF_QP_SAFE | MF_QP_LF,
-					 MF_QP_BINARY};
+	                                 MF_QP_BINARY};
 	tu_rng r;
 	unsigned char raw[300];
 	size_t iter;
@@ -715,8 +727,8 @@ test_enc_splits(void **state)
 		for (a = 0; a <= n; a++) {
 			for (b = n < 40 ? a : n; b <= n; b++) {
 				size_t cuts[3] = {a, b, n}, pos = 0, k, l;
-				size_t room = (size_t)4 *
-					      mf_qp_encoded_len(n, fl);
+				size_t room =
+				    (size_t)4 * mf_qp_encoded_len(n, fl);
 				char *got = malloc(room);
 				size_t glen = 0;
 				mf_qp_enc st;
@@ -725,24 +737,23 @@ test_enc_splits(void **state)
 				mf_qp_enc_init(&st, fl);
 				for (k = 0; k < 3; k++) {
 					assert_int_equal(
-						mf__qp_enc_update_path(
-							paths[p], &st, got + glen,
-							mf_qp_encoded_len(
-								cuts[k] - pos, fl),
-							raw + pos, cuts[k] - pos,
-							&l),
-						MF_OK);
+					    mf__qp_enc_update_path(
+					        paths[p], &st, got + glen,
+					        mf_qp_encoded_len(cuts[k] - pos,
+					                          fl),
+					        raw + pos, cuts[k] - pos, &l),
+					    MF_OK);
 					glen += l;
 					pos = cuts[k];
 				}
-				assert_int_equal(mf_qp_enc_final(&st, got + glen,
-								 mf_qp_encoded_len(
-									 0, fl),
-								 &l),
-						 MF_OK);
+				assert_int_equal(
+				    mf_qp_enc_final(&st, got + glen,
+				                    mf_qp_encoded_len(0, fl),
+				                    &l),
+				    MF_OK);
 				glen += l;
 				tu_assert_mem(got, glen, ref.out, ref.len,
-					      "enc split");
+				              "enc split");
 				free(got);
 			}
 		}
@@ -755,8 +766,8 @@ static void
 fill_qp(tu_rng *r, char *p, size_t n)
 {
 	static const char *const bits[] = {
-		"=", "=4", "=41", "=4a", "=\r\n", "=\n", "= \r\n", " ", "\t",
-		"\r\n", "\n", "\r", "abc", "=G", "=\r", "  \t ", "x"};
+	    "=",    "=4", "=41", "=4a", "=\r\n", "=\n", "= \r\n", " ", "\t",
+	    "\r\n", "\n", "\r",  "abc", "=G",    "=\r", "  \t ",  "x"};
 	size_t i = 0;
 
 	while (i < n) {
@@ -794,12 +805,12 @@ test_dec_splits(void **state)
 			for (b = n < 40 ? a : n; b <= n; b++) {
 				size_t cuts[2] = {a, b};
 				int p = (int)((a + b) % NPATHS);
-				struct res got = dec_stream(paths[p], in, n, fl,
-							    cuts, 2);
+				struct res got =
+				    dec_stream(paths[p], in, n, fl, cuts, 2);
 				char label[64];
 
 				snprintf(label, sizeof(label),
-					 "iter %zu split %zu,%zu", iter, a, b);
+				         "iter %zu split %zu,%zu", iter, a, b);
 				res_eq(&got, &ref, label);
 				res_free(&got);
 			}
@@ -827,11 +838,11 @@ test_paths_agree(void **state)
 				tu_rng_fill(&r, in, n);
 			else
 				fill_qp(&r, in, n);
-			ref = dec1(MF__PATH_SCALAR, in, n, round / 2 ? MF_QP_STRICT
-								   : 0);
+			ref = dec1(MF__PATH_SCALAR, in, n,
+			           round / 2 ? MF_QP_STRICT : 0);
 			for (p = 1; p < NPATHS; p++) {
 				got = dec1(paths[p], in, n,
-					   round / 2 ? MF_QP_STRICT : 0);
+				           round / 2 ? MF_QP_STRICT : 0);
 				res_eq(&got, &ref, "dec paths");
 				res_free(&got);
 			}
@@ -844,17 +855,18 @@ test_paths_agree(void **state)
 			}
 			res_free(&ref);
 			for (p = 1; p < NPATHS; p++) {
-				const unsigned char *s = (const unsigned char *)in;
+				const unsigned char *s =
+				    (const unsigned char *)in;
 				if (!mf__path_ok(paths[p]))
 					continue;
-				assert_int_equal(
-					mf__qp_dscan_scalar(s, n),
-					p == 1 ? mf__qp_dscan_ssse3(s, n)
-					       : mf__qp_dscan_avx2(s, n));
-				assert_int_equal(
-					mf__qp_escan_scalar(s, n),
-					p == 1 ? mf__qp_escan_ssse3(s, n)
-					       : mf__qp_escan_avx2(s, n));
+				assert_int_equal(mf__qp_dscan_scalar(s, n),
+				                 p == 1
+				                     ? mf__qp_dscan_ssse3(s, n)
+				                     : mf__qp_dscan_avx2(s, n));
+				assert_int_equal(mf__qp_escan_scalar(s, n),
+				                 p == 1
+				                     ? mf__qp_escan_ssse3(s, n)
+				                     : mf__qp_escan_avx2(s, n));
 			}
 		}
 	}
@@ -868,17 +880,18 @@ test_paths_agree(void **state)
 
 			memset(buf, 'q', sizeof(buf));
 			buf[pos] = (unsigned char)n;
-			want_d = (n == '=' || n == '\r' || n == '\n') ? pos : 80;
+			want_d =
+			    (n == '=' || n == '\r' || n == '\n') ? pos : 80;
 			want_e = (n < 0x20 || n > 0x7e || n == '=') ? pos : 80;
 			for (p = 0; p < NPATHS; p++) {
 				size_t (*ds)(const unsigned char *, size_t) =
-					p == 0 ? mf__qp_dscan_scalar
-					: p == 1 ? mf__qp_dscan_ssse3
-						 : mf__qp_dscan_avx2;
+				    p == 0   ? mf__qp_dscan_scalar
+				    : p == 1 ? mf__qp_dscan_ssse3
+				             : mf__qp_dscan_avx2;
 				size_t (*es)(const unsigned char *, size_t) =
-					p == 0 ? mf__qp_escan_scalar
-					: p == 1 ? mf__qp_escan_ssse3
-						 : mf__qp_escan_avx2;
+				    p == 0   ? mf__qp_escan_scalar
+				    : p == 1 ? mf__qp_escan_ssse3
+				             : mf__qp_escan_avx2;
 				if (!mf__path_ok(paths[p]))
 					continue;
 				assert_int_equal(ds(buf, 80), want_d);
@@ -928,53 +941,51 @@ test_state_and_args(void **state)
 	/* Offsets count over the whole stream; errors stick. */
 	memset(&st, 0, sizeof(st));
 	st.flags = MF_QP_STRICT;
-	assert_int_equal(mf_qp_dec_update(&st, out, sizeof(out), "abc=", 4,
-					  &len, &e),
-			 MF_OK);
+	assert_int_equal(
+	    mf_qp_dec_update(&st, out, sizeof(out), "abc=", 4, &len, &e),
+	    MF_OK);
 	assert_int_equal(len, 3);
-	assert_int_equal(mf_qp_dec_update(&st, out, sizeof(out), "4", 1, &len,
-					  &e),
-			 MF_OK);
-	assert_int_equal(mf_qp_dec_update(&st, out, sizeof(out), "xy", 2, &len,
-					  &e),
-			 MF_E_SYNTAX);
+	assert_int_equal(
+	    mf_qp_dec_update(&st, out, sizeof(out), "4", 1, &len, &e), MF_OK);
+	assert_int_equal(
+	    mf_qp_dec_update(&st, out, sizeof(out), "xy", 2, &len, &e),
+	    MF_E_SYNTAX);
 	assert_int_equal(e.offset, 5);
 	assert_int_equal(mf_qp_dec_final(&st, out, sizeof(out), &len, &e),
-			 MF_E_SYNTAX);
+	                 MF_E_SYNTAX);
 	assert_int_equal(e.offset, 5);
 	/* Lenient: defect bit and first offset. */
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(mf_qp_dec_update(&st, out, sizeof(out), "ab=\rc=z", 7,
-					  &len, &e),
-			 MF_OK);
+	assert_int_equal(
+	    mf_qp_dec_update(&st, out, sizeof(out), "ab=\rc=z", 7, &len, &e),
+	    MF_OK);
 	assert_true(st.defects == MF_DEFECT_BIT(MF_D_QP_INVALID));
 	assert_int_equal(st.defect_off, 4);
 	assert_int_equal(mf_qp_dec_final(&st, out, sizeof(out), &len, &e),
-			 MF_OK);
-	assert_int_equal(mf_qp_dec_update(&st, out, sizeof(out), "a", 1, &len,
-					  &e),
-			 MF_E_STATE);
+	                 MF_OK);
+	assert_int_equal(
+	    mf_qp_dec_update(&st, out, sizeof(out), "a", 1, &len, &e),
+	    MF_E_STATE);
 	/* Short buffers consume nothing. */
 	memset(&st, 0, sizeof(st));
 	{
 		mf_qp_dec c2;
-		assert_int_equal(mf_qp_dec_update(&st, out, 2, "ab", 2, &len,
-						  &e),
-				 MF_OK);
+		assert_int_equal(
+		    mf_qp_dec_update(&st, out, 2, "ab", 2, &len, &e), MF_OK);
 		c2 = st;
-		assert_int_equal(mf_qp_dec_update(&st, out, 2, "=41=42=43", 9,
-						  &len, &e),
-				 MF_E_NOSPC);
+		assert_int_equal(
+		    mf_qp_dec_update(&st, out, 2, "=41=42=43", 9, &len, &e),
+		    MF_E_NOSPC);
 		assert_memory_equal(&st, &c2, sizeof(st));
-		assert_int_equal(mf_qp_dec_update(&st, out, 3, "=41=42=43", 9,
-						  &len, &e),
-				 MF_OK);
+		assert_int_equal(
+		    mf_qp_dec_update(&st, out, 3, "=41=42=43", 9, &len, &e),
+		    MF_OK);
 		tu_assert_mem(out, len, "ABC", 3, "exact");
 	}
 	mf_qp_enc_init(&es, 0);
 	copy = es;
 	assert_int_equal(mf_qp_enc_update(&es, out, 4, "a=b", 3, &len),
-			 MF_E_NOSPC);
+	                 MF_E_NOSPC);
 	assert_memory_equal(&es, &copy, sizeof(es));
 	assert_int_equal(mf_qp_enc_update(&es, out, 5, "a=b ", 4, &len), MF_OK);
 	tu_assert_mem(out, len, "a=3Db", 5, "exact enc");
@@ -983,14 +994,14 @@ test_state_and_args(void **state)
 	tu_assert_mem(out, len, "=20", 3, "final");
 	/* Arguments. */
 	assert_int_equal(mf_qp_encode(out, sizeof(out), "a", 1, 0x100, &len),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_qp_encode(out, sizeof(out), "a", 1, 0, NULL),
-			 MF_E_INVAL);
-	assert_int_equal(mf_qp_decode(out, sizeof(out), NULL, 1, 0, &len, NULL,
-				      &e),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
+	assert_int_equal(
+	    mf_qp_decode(out, sizeof(out), NULL, 1, 0, &len, NULL, &e),
+	    MF_E_INVAL);
 	assert_int_equal(mf_qp_decode(NULL, 0, NULL, 0, 0, &len, NULL, NULL),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_qp_encode(NULL, 0, NULL, 0, 0, &len), MF_OK);
 	assert_int_equal(mf_qp_decoded_len(SIZE_MAX), SIZE_MAX);
 	assert_int_equal(mf_qp_encoded_len(SIZE_MAX / 2, 0), SIZE_MAX);
@@ -1001,21 +1012,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc2045_example),
-		cmocka_unit_test(test_dovecot_vectors),
-		cmocka_unit_test(test_dovecot_q_subset),
-		cmocka_unit_test(test_decode_table),
-		cmocka_unit_test(test_long_whitespace),
-		cmocka_unit_test(test_encode_table),
-		cmocka_unit_test(test_encode_soft_breaks),
-		cmocka_unit_test(test_corpus_wikipedia),
-		cmocka_unit_test(test_roundtrip_random),
-		cmocka_unit_test(test_line_end_normalised),
-		cmocka_unit_test(test_enc_splits),
-		cmocka_unit_test(test_dec_splits),
-		cmocka_unit_test(test_paths_agree),
-		cmocka_unit_test(test_guard_pages),
-		cmocka_unit_test(test_state_and_args),
+	    cmocka_unit_test(test_rfc2045_example),
+	    cmocka_unit_test(test_dovecot_vectors),
+	    cmocka_unit_test(test_dovecot_q_subset),
+	    cmocka_unit_test(test_decode_table),
+	    cmocka_unit_test(test_long_whitespace),
+	    cmocka_unit_test(test_encode_table),
+	    cmocka_unit_test(test_encode_soft_breaks),
+	    cmocka_unit_test(test_corpus_wikipedia),
+	    cmocka_unit_test(test_roundtrip_random),
+	    cmocka_unit_test(test_line_end_normalised),
+	    cmocka_unit_test(test_enc_splits),
+	    cmocka_unit_test(test_dec_splits),
+	    cmocka_unit_test(test_paths_agree),
+	    cmocka_unit_test(test_guard_pages),
+	    cmocka_unit_test(test_state_and_args),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
