@@ -73,8 +73,14 @@ load64(const unsigned char *p)
 	return v;
 }
 
-size_t
-mf__qp_dscan_scalar(const unsigned char *p, size_t n)
+/*
+ * The scanners: dscan gives the length of the prefix of p[0..n) without
+ * "=", CR or LF; escan the length of the prefix of p[0..lim) of bytes
+ * 0x20-0x7E other than "=", reading no further than p[avail) (avail >=
+ * lim), so that short limits still use whole vectors.
+ */
+static inline size_t
+dscan_scalar_i(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -92,12 +98,12 @@ mf__qp_dscan_scalar(const unsigned char *p, size_t n)
 	return i;
 }
 
-size_t
-mf__qp_escan_scalar(const unsigned char *p, size_t n)
+static inline size_t
+escan_scalar_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
+	for (; i < lim && avail - i >= 8; i += 8) {
 		uint64_t v = load64(p + i);
 		/* Any byte < 0x20, >= 0x7F (incl. >= 0x80), or "=". */
 		uint64_t lo = (v - ONES * 0x20) & ~v & HIGHS;
@@ -105,17 +111,29 @@ mf__qp_escan_scalar(const unsigned char *p, size_t n)
 		if (lo | hi | haszero(v ^ (ONES * '=')))
 			break;
 	}
-	for (; i < n; i++) {
+	for (; i < lim; i++) {
 		unsigned char c = p[i];
 		if (c < 0x20 || c > 0x7E || c == '=')
 			break;
 	}
-	return i;
+	return i < lim ? i : lim;
+}
+
+size_t
+mf__qp_dscan_scalar(const unsigned char *p, size_t n)
+{
+	return dscan_scalar_i(p, n);
+}
+
+size_t
+mf__qp_escan_scalar(const unsigned char *p, size_t n)
+{
+	return escan_scalar_i(p, n, n);
 }
 
 #ifdef MF__X86
-__attribute__((target("ssse3"))) size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
+__attribute__((target("ssse3"))) static inline size_t
+dscan_ssse3_i(const unsigned char *p, size_t n)
 {
 	const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r');
 	const __m128i lf = _mm_set1_epi8('\n');
@@ -131,33 +149,38 @@ mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
 	}
-	return i + mf__qp_dscan_scalar(p + i, n - i);
+	return i + dscan_scalar_i(p + i, n - i);
 }
 
-__attribute__((target("ssse3"))) size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
+__attribute__((target("ssse3"))) static inline size_t
+escan_ssse3_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	const __m128i eq = _mm_set1_epi8('='), lo = _mm_set1_epi8(0x1F);
 	const __m128i hi = _mm_set1_epi8(0x7F);
 	size_t i = 0;
 
-	for (; i + 16 <= n; i += 16) {
+	for (; i < lim && avail - i >= 16; i += 16) {
 		__m128i v =
 		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		/* Signed compares: bytes >= 0x80 are negative, so not > 0x1F.
-		 */
+		/* Signed compares: bytes >= 0x80 are negative, not > 0x1F. */
 		__m128i ok =
 		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+		unsigned b;
+
 		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, eq), ok);
-		unsigned b = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
-		if (b)
-			return i + (size_t)__builtin_ctz(b);
+		b = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
+		if (b) {
+			i += (size_t)__builtin_ctz(b);
+			return i < lim ? i : lim;
+		}
 	}
-	return i + mf__qp_escan_scalar(p + i, n - i);
+	if (i >= lim)
+		return lim;
+	return i + escan_scalar_i(p + i, lim - i, avail - i);
 }
 
-__attribute__((target("avx2"))) size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
+__attribute__((target("avx2"))) static inline size_t
+dscan_avx2_i(const unsigned char *p, size_t n)
 {
 	const __m256i eq = _mm256_set1_epi8('='), cr = _mm256_set1_epi8('\r');
 	const __m256i lf = _mm256_set1_epi8('\n');
@@ -174,59 +197,83 @@ mf__qp_dscan_avx2(const unsigned char *p, size_t n)
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
 	}
-	return i + mf__qp_dscan_ssse3(p + i, n - i);
+	return i + dscan_ssse3_i(p + i, n - i);
 }
 
-__attribute__((target("avx2"))) size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
+__attribute__((target("avx2"))) static inline size_t
+escan_avx2_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	const __m256i eq = _mm256_set1_epi8('='), lo = _mm256_set1_epi8(0x1F);
 	const __m256i hi = _mm256_set1_epi8(0x7F);
 	size_t i = 0;
 
-	for (; i + 32 <= n; i += 32) {
+	for (; i < lim && avail - i >= 32; i += 32) {
 		__m256i v =
 		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
 		__m256i ok = _mm256_and_si256(_mm256_cmpgt_epi8(v, lo),
 		                              _mm256_cmpgt_epi8(hi, v));
+		uint32_t b;
+
 		ok = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, eq), ok);
-		uint32_t b = ~(uint32_t)_mm256_movemask_epi8(ok);
-		if (b)
-			return i + (size_t)__builtin_ctz(b);
+		b = ~(uint32_t)_mm256_movemask_epi8(ok);
+		if (b) {
+			i += (size_t)__builtin_ctz(b);
+			return i < lim ? i : lim;
+		}
 	}
-	return i + mf__qp_escan_ssse3(p + i, n - i);
+	if (i >= lim)
+		return lim;
+	return i + escan_ssse3_i(p + i, lim - i, avail - i);
+}
+
+__attribute__((target("ssse3"))) size_t
+mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
+{
+	return dscan_ssse3_i(p, n);
+}
+
+__attribute__((target("ssse3"))) size_t
+mf__qp_escan_ssse3(const unsigned char *p, size_t n)
+{
+	return escan_ssse3_i(p, n, n);
+}
+
+__attribute__((target("avx2"))) size_t
+mf__qp_dscan_avx2(const unsigned char *p, size_t n)
+{
+	return dscan_avx2_i(p, n);
+}
+
+__attribute__((target("avx2"))) size_t
+mf__qp_escan_avx2(const unsigned char *p, size_t n)
+{
+	return escan_avx2_i(p, n, n);
 }
 #else
 size_t
 mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
 {
-	return mf__qp_dscan_scalar(p, n);
+	return dscan_scalar_i(p, n);
 }
 
 size_t
 mf__qp_dscan_avx2(const unsigned char *p, size_t n)
 {
-	return mf__qp_dscan_scalar(p, n);
+	return dscan_scalar_i(p, n);
 }
 
 size_t
 mf__qp_escan_ssse3(const unsigned char *p, size_t n)
 {
-	return mf__qp_escan_scalar(p, n);
+	return escan_scalar_i(p, n, n);
 }
 
 size_t
 mf__qp_escan_avx2(const unsigned char *p, size_t n)
 {
-	return mf__qp_escan_scalar(p, n);
+	return escan_scalar_i(p, n, n);
 }
 #endif
-
-typedef size_t scan_fn(const unsigned char *, size_t);
-static scan_fn *const dscan_fns[3] = {mf__qp_dscan_scalar, mf__qp_dscan_ssse3,
-                                      mf__qp_dscan_avx2};
-static scan_fn *const escan_fns[3] = {mf__qp_escan_scalar, mf__qp_escan_ssse3,
-                                      mf__qp_escan_avx2};
 
 static int
 resolve(int path)
@@ -285,8 +332,37 @@ is_wsp(unsigned c)
  * there); *used gets the bytes consumed. MF_E_NOSPC if out is too small
  * (the caller restores the state).
  */
-static int
-enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
+typedef size_t escan_fn(const unsigned char *, size_t, size_t);
+
+/* Copies r bytes with few instructions for the short runs of mail text. */
+static inline void
+copy_run(void *dst, const void *src, size_t r)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (r >= 16) {
+		if (r > 32) {
+			memcpy(d, s, r);
+			return;
+		}
+		memcpy(d, s, 16);
+		memcpy(d + r - 16, s + r - 16, 16);
+	} else if (r >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + r - 8, s + r - 8, 8);
+	} else if (r >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + r - 4, s + r - 4, 4);
+	} else {
+		size_t k;
+		for (k = 0; k < r; k++)
+			d[k] = s[k];
+	}
+}
+
+MF__INLINE int
+enc_core(escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
          const unsigned char *s, size_t n, int fin, size_t *used)
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
@@ -307,20 +383,53 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 			size_t lim = n - i, r;
 			if (lim > QP_MAXCOL - col)
 				lim = QP_MAXCOL - col;
-			r = scan(s + i, lim);
+			r = scan(s + i, lim, n - i);
 			/* A space ending the run may end the line: slow path.
 			 */
 			if (s[i + r - 1] == ' ')
 				r--;
 			if (r > cap - o)
 				r = cap - o;
-			if (r > 0) {
-				memcpy(d + o, s + i, r);
+			if (n - i >= 80 && cap - o >= 80) {
+				/* Wide copies; the excess is overwritten. */
+				memcpy(d + o, s + i, 32);
+				if (r > 32)
+					memcpy(d + o + 32, s + i + 32, 48);
 				o += r;
 				i += r;
 				col += (unsigned)r;
 				continue;
 			}
+			if (r > 0) {
+				copy_run(d + o, s + i, r);
+				o += r;
+				i += r;
+				col += (unsigned)r;
+				continue;
+			}
+		}
+		/* Bytes that are always escaped (8-bit, "=", controls). */
+		if (c > 0x7E || c == '=' ||
+		    (c < 0x20 && c != '\t' && (!text || (c != '\r' && c != '\n')))) {
+			brk = col + 3 > QP_MAXCOL;
+			if (cap - o < 3 + (brk ? 1 + eol : 0)) {
+				rc = MF_E_NOSPC;
+				break;
+			}
+			if (brk) {
+				d[o++] = '=';
+				if (eol == 2)
+					d[o++] = '\r';
+				d[o++] = '\n';
+				col = 0;
+			}
+			d[o] = '=';
+			d[o + 1] = hexdig[c >> 4];
+			d[o + 2] = hexdig[c & 15];
+			o += 3;
+			col += 3;
+			i++;
+			continue;
 		}
 		if (text && c == '\n') {
 			if (cap - o < eol) {
@@ -420,11 +529,42 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 	return rc;
 }
 
+static int
+enc_core_scalar(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_scalar_i, st, d, cap, op, s, n, fin, used);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static int
+enc_core_ssse3(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+               const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_ssse3_i, st, d, cap, op, s, n, fin, used);
+}
+
+__attribute__((target("avx2"))) static int
+enc_core_avx2(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+              const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_avx2_i, st, d, cap, op, s, n, fin, used);
+}
+#else
+#define enc_core_ssse3 enc_core_scalar
+#define enc_core_avx2 enc_core_scalar
+#endif
+
+typedef int enc_core_fn(mf_qp_enc *, char *, size_t, size_t *,
+                        const unsigned char *, size_t, int, size_t *);
+static enc_core_fn *const enc_cores[3] = {enc_core_scalar, enc_core_ssse3,
+                                          enc_core_avx2};
+
 int
 mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
                        const void *in, size_t n, size_t *outlen)
 {
-	scan_fn *scan = escan_fns[resolve(path)];
+	enc_core_fn *core = enc_cores[resolve(path)];
 	const unsigned char *s = in;
 	mf_qp_enc save;
 	size_t o = 0, used = 0, skip = 0;
@@ -445,7 +585,7 @@ mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
 
 		memcpy(tmp, st->pend_, np);
 		memcpy(tmp + np, s, k);
-		rc = enc_core(scan, st, out, cap, &o, tmp, np + k, 0, &used);
+		rc = core(st, out, cap, &o, tmp, np + k, 0, &used);
 		if (rc < 0)
 			goto fail;
 		if (used < np) {
@@ -459,7 +599,7 @@ mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
 		skip = used - np;
 		st->npend_ = 0;
 	}
-	rc = enc_core(scan, st, out, cap, &o, s + skip, n - skip, 0, &used);
+	rc = core(st, out, cap, &o, s + skip, n - skip, 0, &used);
 	if (rc < 0)
 		goto fail;
 	memcpy(st->pend_, s + skip + used, n - skip - used);
@@ -492,8 +632,7 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 	    st->npend_ > ENC_HOLD)
 		return MF_E_INVAL;
 	save = *st;
-	rc = enc_core(mf__qp_escan_scalar, st, out, cap, &o, st->pend_,
-	              st->npend_, 1, &used);
+	rc = enc_core_scalar(st, out, cap, &o, st->pend_, st->npend_, 1, &used);
 	if (rc < 0) {
 		*st = save;
 		return rc;
@@ -762,11 +901,150 @@ dec_sticky(const mf_qp_dec *st, mf_error *err)
 	return mf__err(err, st->err_, (size_t)st->err_off_, st->err_reason_);
 }
 
+/* Hex value of a byte, -1 if it is no hex digit (either case). */
+#define HV(c)                                                                  \
+	((c) >= '0' && (c) <= '9'   ? (c) - '0'                                \
+	 : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10                           \
+	 : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10                           \
+	                            : -1)
+#define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
+#define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
+#define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
+#define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
+static const signed char hexv[256] = {X256(HV)};
+
+typedef size_t dscan_fn(const unsigned char *, size_t);
+
+/*
+ * The common cases in the text state with nothing held: literal runs,
+ * "=XX", soft breaks, hard line ends (dropping the run's trailing
+ * whitespace) and a CR before another byte. Returns where it stopped:
+ * the end, or a byte for dec_char. Whitespace ending the last literal run
+ * is then moved into the held ring, exactly as dec_char would have held
+ * it, so both paths give the same result.
+ */
+MF__INLINE size_t
+dec_fast(dscan_fn *scan, mf_qp_dec *st, unsigned char *d, size_t cap,
+         size_t *op, const unsigned char *s, size_t i, size_t n)
+{
+	size_t o = *op, run = o, t = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+
+		if (c == '=') {
+			int v;
+			if (n - i < 3)
+				break;
+			v = hexv[s[i + 1]] | hexv[s[i + 2]];
+			if (v >= 0) {
+				if (o == cap)
+					break;
+				d[o++] = (unsigned char)(hexv[s[i + 1]] << 4 |
+				                         hexv[s[i + 2]]);
+				i += 3;
+				run = o;
+				continue;
+			}
+			if (s[i + 1] == '\n') {
+				i += 2;
+				run = o;
+				continue;
+			}
+			if (s[i + 1] == '\r' && s[i + 2] == '\n') {
+				i += 3;
+				run = o;
+				continue;
+			}
+			break;
+		}
+		if (c == '\r' || c == '\n') {
+			size_t len = c == '\n' ? 1 : 2;
+			if (c == '\r' && (n - i < 2 || s[i + 1] != '\n')) {
+				if (n - i < 2 || o == cap)
+					break;
+				d[o++] = '\r'; /* a bare CR is data */
+				i++;
+				continue;
+			}
+			/* Hard line end: drop the whitespace before it. */
+			t = 0;
+			while (o - t > run && t < MF_QP_MAX_WSP &&
+			       is_wsp(d[o - 1 - t]))
+				t++;
+			if (cap - (o - t) < len)
+				break;
+			o -= t;
+			if (len == 2)
+				d[o++] = '\r';
+			d[o++] = '\n';
+			i += len;
+			run = o;
+			continue;
+		}
+		{
+			size_t r = scan(s + i, n - i);
+			if (r <= 32 && n - i >= 32 && cap - o >= 32) {
+				/* One wide copy; the excess is overwritten. */
+				memcpy(d + o, s + i, 32);
+			} else {
+				if (r > cap - o)
+					r = cap - o;
+				if (r == 0)
+					break;
+				copy_run(d + o, s + i, r);
+			}
+			o += r;
+			i += r;
+		}
+	}
+	/* Hold the whitespace ending the last run (it may end a line). */
+	t = 0;
+	while (o - t > run && t < MF_QP_MAX_WSP && is_wsp(d[o - 1 - t]))
+		t++;
+	o -= t;
+	for (; t > 0; t--)
+		wput(st, d[o + st->wn_]);
+	*op = o;
+	return i;
+}
+
+static size_t
+dec_fast_scalar(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_scalar_i, st, d, cap, op, s, i, n);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static size_t
+dec_fast_ssse3(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+               const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_ssse3_i, st, d, cap, op, s, i, n);
+}
+
+__attribute__((target("avx2"))) static size_t
+dec_fast_avx2(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+              const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_avx2_i, st, d, cap, op, s, i, n);
+}
+#else
+#define dec_fast_ssse3 dec_fast_scalar
+#define dec_fast_avx2 dec_fast_scalar
+#endif
+
+typedef size_t dec_fast_fn(mf_qp_dec *, unsigned char *, size_t, size_t *,
+                           const unsigned char *, size_t, size_t);
+static dec_fast_fn *const dec_fasts[3] = {dec_fast_scalar, dec_fast_ssse3,
+                                          dec_fast_avx2};
+
 int
 mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
                        const char *in, size_t n, size_t *outlen, mf_error *err)
 {
-	scan_fn *scan = dscan_fns[resolve(path)];
+	dec_fast_fn *fast = dec_fasts[resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = out;
 	mf_qp_dec save;
@@ -785,23 +1063,9 @@ mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
 	save = *st;
 	while (i < n) {
 		if (st->state_ == Q_TEXT && st->wn_ == 0) {
-			size_t r = scan(s + i, n - i), t = 0;
-			if (r > cap - o)
-				r = cap - o;
-			if (r > 0) {
-				memcpy(d + o, s + i, r);
-				o += r;
-				i += r;
-				/* Whitespace ending the run may end the line.
-				 */
-				while (t < r && t < MF_QP_MAX_WSP &&
-				       is_wsp(d[o - 1 - t]))
-					t++;
-				o -= t;
-				for (; t > 0; t--)
-					wput(st, d[o + st->wn_]);
-				continue;
-			}
+			i = fast(st, d, cap, &o, s, i, n);
+			if (i == n)
+				break;
 		}
 		rc = dec_char(st, d, cap, &o, s[i], st->off_ + i);
 		if (rc == MF_E_NOSPC) {
