@@ -923,14 +923,42 @@ typedef size_t dscan_fn(const unsigned char *, size_t);
  * is then moved into the held ring, exactly as dec_char would have held
  * it, so both paths give the same result.
  */
+/*
+ * A vector block step (AVX2): decodes s[0..32) up to the first CR, LF or
+ * "=" that starts no complete escape, writing at most 32 bytes to d;
+ * returns the input used (0: the first byte needs the scalar step), *w
+ * the bytes written and *run the output length up to the last escape
+ * decoded (or -1 for none).
+ */
+typedef size_t dblock_fn(unsigned char *d, const unsigned char *s, size_t *w,
+                         long *run);
+
 MF__INLINE size_t
-dec_fast(dscan_fn *scan, mf_qp_dec *st, unsigned char *d, size_t cap,
-         size_t *op, const unsigned char *s, size_t i, size_t n)
+dec_fast(dscan_fn *scan, dblock_fn *block, mf_qp_dec *st, unsigned char *d,
+         size_t cap, size_t *op, const unsigned char *s, size_t i, size_t n)
 {
 	size_t o = *op, run = o, t = 0;
 
 	while (i < n) {
 		unsigned c = s[i];
+
+		/*
+		 * The block sees no whitespace written before it: a line end
+		 * right after such goes to the scalar step, which trims.
+		 */
+		if (block != NULL && n - i >= 34 && cap - o >= 32 &&
+		    !((c == '\r' || c == '\n') && o > run && is_wsp(d[o - 1]))) {
+			size_t w;
+			long r;
+			size_t used = block(d + o, s + i, &w, &r);
+			if (used > 0) {
+				if (r >= 0)
+					run = o + (size_t)r;
+				o += w;
+				i += used;
+				continue;
+			}
+		}
 
 		if (c == '=') {
 			int v;
@@ -1013,7 +1041,7 @@ static size_t
 dec_fast_scalar(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
                 const unsigned char *s, size_t i, size_t n)
 {
-	return dec_fast(dscan_scalar_i, st, d, cap, op, s, i, n);
+	return dec_fast(dscan_scalar_i, NULL, st, d, cap, op, s, i, n);
 }
 
 #ifdef MF__X86
@@ -1021,14 +1049,203 @@ __attribute__((target("ssse3"))) static size_t
 dec_fast_ssse3(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
                const unsigned char *s, size_t i, size_t n)
 {
-	return dec_fast(dscan_ssse3_i, st, d, cap, op, s, i, n);
+	return dec_fast(dscan_ssse3_i, NULL, st, d, cap, op, s, i, n);
 }
 
-__attribute__((target("avx2"))) static size_t
+/* For each 8-bit mask, the indices of its set bits (0x80: unused). */
+static const uint64_t compact_lut[256] = {
+	0x8080808080808080ull, 0x8080808080808000ull, 0x8080808080808001ull,
+	0x8080808080800100ull, 0x8080808080808002ull, 0x8080808080800200ull,
+	0x8080808080800201ull, 0x8080808080020100ull, 0x8080808080808003ull,
+	0x8080808080800300ull, 0x8080808080800301ull, 0x8080808080030100ull,
+	0x8080808080800302ull, 0x8080808080030200ull, 0x8080808080030201ull,
+	0x8080808003020100ull, 0x8080808080808004ull, 0x8080808080800400ull,
+	0x8080808080800401ull, 0x8080808080040100ull, 0x8080808080800402ull,
+	0x8080808080040200ull, 0x8080808080040201ull, 0x8080808004020100ull,
+	0x8080808080800403ull, 0x8080808080040300ull, 0x8080808080040301ull,
+	0x8080808004030100ull, 0x8080808080040302ull, 0x8080808004030200ull,
+	0x8080808004030201ull, 0x8080800403020100ull, 0x8080808080808005ull,
+	0x8080808080800500ull, 0x8080808080800501ull, 0x8080808080050100ull,
+	0x8080808080800502ull, 0x8080808080050200ull, 0x8080808080050201ull,
+	0x8080808005020100ull, 0x8080808080800503ull, 0x8080808080050300ull,
+	0x8080808080050301ull, 0x8080808005030100ull, 0x8080808080050302ull,
+	0x8080808005030200ull, 0x8080808005030201ull, 0x8080800503020100ull,
+	0x8080808080800504ull, 0x8080808080050400ull, 0x8080808080050401ull,
+	0x8080808005040100ull, 0x8080808080050402ull, 0x8080808005040200ull,
+	0x8080808005040201ull, 0x8080800504020100ull, 0x8080808080050403ull,
+	0x8080808005040300ull, 0x8080808005040301ull, 0x8080800504030100ull,
+	0x8080808005040302ull, 0x8080800504030200ull, 0x8080800504030201ull,
+	0x8080050403020100ull, 0x8080808080808006ull, 0x8080808080800600ull,
+	0x8080808080800601ull, 0x8080808080060100ull, 0x8080808080800602ull,
+	0x8080808080060200ull, 0x8080808080060201ull, 0x8080808006020100ull,
+	0x8080808080800603ull, 0x8080808080060300ull, 0x8080808080060301ull,
+	0x8080808006030100ull, 0x8080808080060302ull, 0x8080808006030200ull,
+	0x8080808006030201ull, 0x8080800603020100ull, 0x8080808080800604ull,
+	0x8080808080060400ull, 0x8080808080060401ull, 0x8080808006040100ull,
+	0x8080808080060402ull, 0x8080808006040200ull, 0x8080808006040201ull,
+	0x8080800604020100ull, 0x8080808080060403ull, 0x8080808006040300ull,
+	0x8080808006040301ull, 0x8080800604030100ull, 0x8080808006040302ull,
+	0x8080800604030200ull, 0x8080800604030201ull, 0x8080060403020100ull,
+	0x8080808080800605ull, 0x8080808080060500ull, 0x8080808080060501ull,
+	0x8080808006050100ull, 0x8080808080060502ull, 0x8080808006050200ull,
+	0x8080808006050201ull, 0x8080800605020100ull, 0x8080808080060503ull,
+	0x8080808006050300ull, 0x8080808006050301ull, 0x8080800605030100ull,
+	0x8080808006050302ull, 0x8080800605030200ull, 0x8080800605030201ull,
+	0x8080060503020100ull, 0x8080808080060504ull, 0x8080808006050400ull,
+	0x8080808006050401ull, 0x8080800605040100ull, 0x8080808006050402ull,
+	0x8080800605040200ull, 0x8080800605040201ull, 0x8080060504020100ull,
+	0x8080808006050403ull, 0x8080800605040300ull, 0x8080800605040301ull,
+	0x8080060504030100ull, 0x8080800605040302ull, 0x8080060504030200ull,
+	0x8080060504030201ull, 0x8006050403020100ull, 0x8080808080808007ull,
+	0x8080808080800700ull, 0x8080808080800701ull, 0x8080808080070100ull,
+	0x8080808080800702ull, 0x8080808080070200ull, 0x8080808080070201ull,
+	0x8080808007020100ull, 0x8080808080800703ull, 0x8080808080070300ull,
+	0x8080808080070301ull, 0x8080808007030100ull, 0x8080808080070302ull,
+	0x8080808007030200ull, 0x8080808007030201ull, 0x8080800703020100ull,
+	0x8080808080800704ull, 0x8080808080070400ull, 0x8080808080070401ull,
+	0x8080808007040100ull, 0x8080808080070402ull, 0x8080808007040200ull,
+	0x8080808007040201ull, 0x8080800704020100ull, 0x8080808080070403ull,
+	0x8080808007040300ull, 0x8080808007040301ull, 0x8080800704030100ull,
+	0x8080808007040302ull, 0x8080800704030200ull, 0x8080800704030201ull,
+	0x8080070403020100ull, 0x8080808080800705ull, 0x8080808080070500ull,
+	0x8080808080070501ull, 0x8080808007050100ull, 0x8080808080070502ull,
+	0x8080808007050200ull, 0x8080808007050201ull, 0x8080800705020100ull,
+	0x8080808080070503ull, 0x8080808007050300ull, 0x8080808007050301ull,
+	0x8080800705030100ull, 0x8080808007050302ull, 0x8080800705030200ull,
+	0x8080800705030201ull, 0x8080070503020100ull, 0x8080808080070504ull,
+	0x8080808007050400ull, 0x8080808007050401ull, 0x8080800705040100ull,
+	0x8080808007050402ull, 0x8080800705040200ull, 0x8080800705040201ull,
+	0x8080070504020100ull, 0x8080808007050403ull, 0x8080800705040300ull,
+	0x8080800705040301ull, 0x8080070504030100ull, 0x8080800705040302ull,
+	0x8080070504030200ull, 0x8080070504030201ull, 0x8007050403020100ull,
+	0x8080808080800706ull, 0x8080808080070600ull, 0x8080808080070601ull,
+	0x8080808007060100ull, 0x8080808080070602ull, 0x8080808007060200ull,
+	0x8080808007060201ull, 0x8080800706020100ull, 0x8080808080070603ull,
+	0x8080808007060300ull, 0x8080808007060301ull, 0x8080800706030100ull,
+	0x8080808007060302ull, 0x8080800706030200ull, 0x8080800706030201ull,
+	0x8080070603020100ull, 0x8080808080070604ull, 0x8080808007060400ull,
+	0x8080808007060401ull, 0x8080800706040100ull, 0x8080808007060402ull,
+	0x8080800706040200ull, 0x8080800706040201ull, 0x8080070604020100ull,
+	0x8080808007060403ull, 0x8080800706040300ull, 0x8080800706040301ull,
+	0x8080070604030100ull, 0x8080800706040302ull, 0x8080070604030200ull,
+	0x8080070604030201ull, 0x8007060403020100ull, 0x8080808080070605ull,
+	0x8080808007060500ull, 0x8080808007060501ull, 0x8080800706050100ull,
+	0x8080808007060502ull, 0x8080800706050200ull, 0x8080800706050201ull,
+	0x8080070605020100ull, 0x8080808007060503ull, 0x8080800706050300ull,
+	0x8080800706050301ull, 0x8080070605030100ull, 0x8080800706050302ull,
+	0x8080070605030200ull, 0x8080070605030201ull, 0x8007060503020100ull,
+	0x8080808007060504ull, 0x8080800706050400ull, 0x8080800706050401ull,
+	0x8080070605040100ull, 0x8080800706050402ull, 0x8080070605040200ull,
+	0x8080070605040201ull, 0x8007060504020100ull, 0x8080800706050403ull,
+	0x8080070605040300ull, 0x8080070605040301ull, 0x8007060504030100ull,
+	0x8080070605040302ull, 0x8007060504030200ull, 0x8007060504030201ull,
+	0x0706050403020100ull};
+
+/* Mask of the bytes of x that are hex digits of either case. */
+__attribute__((target("avx2"))) static inline __m256i
+hex_ok(__m256i x)
+{
+	__m256i dg = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+	__m256i al = _mm256_sub_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)),
+	                             _mm256_set1_epi8('a'));
+
+	dg = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, _mm256_set1_epi8(9)), dg);
+	al = _mm256_cmpeq_epi8(_mm256_min_epu8(al, _mm256_set1_epi8(5)), al);
+	return _mm256_or_si256(dg, al);
+}
+
+/* Value of hex digits (valid ones only): low nibble, plus 9 for letters. */
+__attribute__((target("avx2"))) static inline __m256i
+hex_val(__m256i x)
+{
+	const __m256i nib = _mm256_setr_epi8(
+	    0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 0, 9,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0);
+	__m256i m0f = _mm256_set1_epi8(0x0F);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m0f);
+
+	return _mm256_add_epi8(_mm256_and_si256(x, m0f),
+	                       _mm256_shuffle_epi8(nib, hi));
+}
+
+/* Writes the bytes of the 16-byte v selected by the 16-bit mask k. */
+__attribute__((target("avx2,popcnt"))) static inline size_t
+compact16(unsigned char *d, __m128i v, unsigned k)
+{
+	__m128i i0 = _mm_loadl_epi64(
+	    (const __m128i *)(const void *)&compact_lut[k & 0xFF]);
+	__m128i i1 = _mm_loadl_epi64(
+	    (const __m128i *)(const void *)&compact_lut[k >> 8]);
+	size_t n0 = (size_t)__builtin_popcount(k & 0xFF);
+
+	/* Indices of the high half point 8 further (0x80 stays >= 0x80). */
+	i1 = _mm_add_epi8(i1, _mm_set1_epi8(8));
+	_mm_storel_epi64((__m128i *)(void *)d, _mm_shuffle_epi8(v, i0));
+	_mm_storel_epi64((__m128i *)(void *)(d + n0), _mm_shuffle_epi8(v, i1));
+	return n0 + (size_t)__builtin_popcount(k >> 8);
+}
+
+#define MM(x) ((uint32_t)_mm256_movemask_epi8(x))
+#define EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c))
+
+/*
+ * 32 bytes without branches on the data: literal bytes, CR and LF are
+ * kept, "=XX" becomes its byte, soft breaks ("=" CRLF or LF) vanish, all
+ * by one compaction with a shuffle table. It stops before what needs the
+ * scalar step: an "=" that is neither, SP/HTAB just before CR or LF
+ * (possible trailing whitespace), or an "=" in the last two positions.
+ * Bit p of each mask stands for byte p; h1 and h2 are the bytes 1 and 2
+ * further on.
+ */
+__attribute__((target("avx2,popcnt"))) static size_t
+dec_block_avx2(unsigned char *d, const unsigned char *s, size_t *w, long *run)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	__m256i h1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 1));
+	__m256i h2 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 2));
+	__m256i eqv = EQ(v, '='), val, out;
+	uint32_t e = MM(eqv), lf1 = MM(EQ(h1, '\n')), cr1 = MM(EQ(h1, '\r'));
+	uint32_t ws = MM(_mm256_or_si256(EQ(v, ' '), EQ(v, '\t')));
+	uint32_t hx = MM(hex_ok(v)), esc, soft1, soft2, bar, stopm, low, keep;
+	uint32_t n0;
+	unsigned stop;
+
+	hx = (hx >> 1) & (hx >> 2);
+	esc = e & hx;
+	soft1 = e & lf1;
+	soft2 = e & cr1 & MM(EQ(h2, '\n'));
+	stopm = (e & ~(esc | soft1 | soft2)) | (ws & (lf1 | cr1)) |
+	        (e & 0xC0000000u);
+	stop = stopm ? (unsigned)__builtin_ctz(stopm) : 32;
+	if (stop == 0)
+		return 0;
+	low = stop == 32 ? 0xFFFFFFFFu : (1u << stop) - 1;
+	esc &= low;
+	soft1 &= low;
+	soft2 &= low;
+	keep = low & ~(esc << 1 | esc << 2 | soft1 | soft1 << 1 | soft2 |
+	               soft2 << 1 | soft2 << 2);
+	/* Escape values at the "=" positions: digit 1 << 4 | digit 2. */
+	val = _mm256_or_si256(_mm256_slli_epi16(hex_val(h1), 4), hex_val(h2));
+	out = _mm256_blendv_epi8(v, val, eqv);
+	n0 = (uint32_t)compact16(d, _mm256_castsi256_si128(out), keep & 0xFFFF);
+	*w = n0 + compact16(d + n0, _mm256_extracti128_si256(out, 1), keep >> 16);
+	/* Output up to the last escape or soft break: never trimmed. */
+	bar = esc | soft1 | soft2;
+	if (bar) {
+		unsigned last = 31u - (unsigned)__builtin_clz(bar);
+		*run = (long)__builtin_popcount(keep & ((2u << last) - 1));
+	} else {
+		*run = -1;
+	}
+	return stop;
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t
 dec_fast_avx2(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
               const unsigned char *s, size_t i, size_t n)
 {
-	return dec_fast(dscan_avx2_i, st, d, cap, op, s, i, n);
+	return dec_fast(dscan_avx2_i, dec_block_avx2, st, d, cap, op, s, i, n);
 }
 #else
 #define dec_fast_ssse3 dec_fast_scalar
