@@ -48,7 +48,6 @@
 static const char b64_chars[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-
 /* Value of an alphabet character, else B64_PAD, B64_WS or B64_JUNK. */
 #define B64_PAD 64u
 #define B64_WS 65u
@@ -71,9 +70,9 @@ static const char b64_chars[64] =
 
 /* The character of a 6-bit value (a constant expression). */
 #define CH(v)                                                                  \
-	(char)((v) < 26   ? 'A' + (v)                                          \
-	       : (v) < 52 ? 'a' + (v)-26                                       \
-	       : (v) < 62 ? '0' + (v)-52                                       \
+	(char)((v) < 26    ? 'A' + (v)                                         \
+	       : (v) < 52  ? 'a' + (v)-26                                      \
+	       : (v) < 62  ? '0' + (v)-52                                      \
 	       : (v) == 62 ? '+'                                               \
 	                   : '/')
 /*
@@ -82,7 +81,9 @@ static const char b64_chars[64] =
  */
 #define PAIR(v)                                                                \
 	{                                                                      \
-		{ CH(((v) >> 6) & 63), CH((v)&63) }                            \
+		{                                                              \
+			CH(((v) >> 6) & 63), CH((v)&63)                        \
+		}                                                              \
 	}
 #define X256o(f, n) X64(f, n), X64(f, n + 64), X64(f, n + 128), X64(f, n + 192)
 #define X1024(f, n)                                                            \
@@ -191,7 +192,7 @@ load_be64(const unsigned char *p)
 	uint64_t v;
 
 	memcpy(&v, p, 8);
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                           \
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	v = __builtin_bswap64(v);
 #elif !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
@@ -209,8 +210,7 @@ pair(unsigned v)
 }
 
 void
-mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n,
-                   size_t avail)
+mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n, size_t avail)
 {
 	size_t i = 0;
 
