@@ -433,7 +433,7 @@ mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags)
 		n = 0;
 	lx->p_ = p;
 	lx->base_ = p;
-	lx->end_ = p + n;
+	lx->end_ = p != NULL ? p + n : NULL;
 	lx->flags_ = flags;
 }
 
