@@ -379,7 +379,9 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 			if (h->in_field) {
 				if (s == end && !eof)
 					goto more;
-				if (s < end && (*s == ' ' || *s == '\t')) {
+				/* A continuation, unless past max_header_bytes. */
+				if (s < end && (*s == ' ' || *s == '\t') &&
+				    POS(s) - h->start < h->max_bytes) {
 					h->state = ST_VALUE;
 					break;
 				}
@@ -613,6 +615,8 @@ mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 		*out = NULL;
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = "";
 	h = mf__alloc(o != NULL ? &o->alloc : NULL, sizeof(*h));
 	if (h == NULL)
 		return mf__err(err, MF_E_NOMEM, 0, "out of memory");
@@ -669,6 +673,8 @@ mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
 	if (nfields == NULL || (fields == NULL && *nfields != 0) ||
 	    (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = "";
 	cap = *nfields;
 	mf__hdr_init(&m, o, 0);
 	for (;;) {
@@ -773,13 +779,14 @@ mf_headers_mbox_from(const mf_headers *h, mf_str *line)
 int
 mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 {
-	const char *end = p + n, *run = p;
+	const char *end, *run = p;
 	int rc;
 
 	if (out == NULL || (p == NULL && n != 0))
 		return MF_E_INVAL;
 	if (n == 0)
 		return MF_OK;
+	end = p + n;
 	while (run < end) {
 		const char *lf = memchr(run, '\n', (size_t)(end - run));
 		const char *stop;

@@ -51,8 +51,8 @@
  *
  * Limits (mf_limits, 0 = default): max_headers - fields after it are
  * parsed but not delivered (MF_D_HEADER_LIMIT once); max_header_bytes - a
- * non-blank line starting at or after it ends the block there and the rest
- * is body (MF_D_HEADER_LIMIT); max_field_len as above. With MF_STRICT each
+ * non-blank line (continuation lines included) starting at or after it
+ * ends the block there and the rest is body (MF_D_HEADER_LIMIT); max_field_len as above. With MF_STRICT each
  * limit is MF_E_LIMIT and each defect MF_E_DEFECT, with the offset.
  * Defects go to the field's mask (ev->f.defects), the block's mask
  * (h.defects) and the option's callback, each kind at most once per field.

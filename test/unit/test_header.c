@@ -33,6 +33,9 @@ lb_add(logbuf *l, const void *p, size_t n)
 	l->p[l->n] = '\0';
 }
 
+static void lb_printf(logbuf *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 lb_printf(logbuf *l, const char *fmt, ...)
 {
@@ -394,6 +397,24 @@ test_nul_bytes(void **state)
 	assert_int_equal(body, sizeof(in) - 1);
 	assert_true(def == (MF_DEFECT_BIT(MF_D_NUL) |
 			    MF_DEFECT_BIT(MF_D_BARE_CR)));
+	{
+		/* hcases[7] in full: the log with hex values and offsets. */
+		logbuf got = {0};
+		const char *want =
+		    "d=nul@4\n"
+		    "FIELD off=0 raw=7 eol=1 def=20 name=41 value=610062\n"
+		    "d=bare-cr@11\n"
+		    "FIELD off=7 raw=7 eol=1 def=40 name=42 value=630d64\n"
+		    "d=8bit-header@17\n"
+		    "FIELD off=14 raw=8 eol=1 def=10 name=43 value=e974c3a9\n"
+		    "END body=23\n";
+
+		assert_int_equal(run_machine(hcases[7].in, 23, NULL, 0, NULL,
+					     &got, NULL),
+				 MF_OK);
+		tu_assert_str(got.p, want, "hcases[7]");
+		free(got.p);
+	}
 }
 
 /* Strict mode: each defect an error with its offset. */
@@ -490,6 +511,22 @@ test_limits(void **state)
 			 MF_E_LIMIT);
 	assert_int_equal(e.offset, 10);
 
+	/* Continuation lines count too: a long field ends the block. */
+	o.flags = 0;
+	l.n = 0;
+	o.limits.max_header_bytes = 8;
+	o.on_defect = on_defect;
+	o.defect_ctx = &l;
+	assert_int_equal(mf_headers_parse("A: 1\n 2\n 3\n\n", 13, &o, &h,
+					  &body, NULL),
+			 MF_OK);
+	assert_int_equal(mf_headers_count(h), 1);
+	assert_int_equal(mf_headers_at(h, 0)->raw_len, 8);
+	assert_int_equal(body, 8);
+	tu_assert_str(l.p, "d=header-limit@8\n", "continuation limit");
+	mf_headers_free(h);
+	check_splits("A: 1\n 2\n 3\n\n", 13, 1, &o, "continuation limit");
+
 	/* max_field_len: truncated value, whole raw_len, same when split. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "Long: ", 6);
@@ -532,6 +569,11 @@ test_limits(void **state)
 				 MF_OK);
 		assert_true(f[0].defects & MF_DEFECT_BIT(MF_D_LONG_LINE));
 	}
+	/* Strict: MF_E_DEFECT at the 999th octet of the first long line. */
+	o.flags = MF_STRICT;
+	assert_int_equal(mf_headers_parse(big, sizeof(big), &o, &h, &body, &e),
+			 MF_E_DEFECT);
+	assert_int_equal(e.offset, 998);
 	check_splits(big, sizeof(big), 13, NULL, "long lines");
 	free(l.p);
 }
