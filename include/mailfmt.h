@@ -287,6 +287,33 @@ MF_API unsigned mf_cpu_features(void);
 /* Codecs: charsets to UTF-8                                               */
 /* ====================================================================== */
 
+/*
+ * Converts in[0..n) from charset cs (IANA name or alias, case-insensitive,
+ * quotes and whitespace trimmed) to UTF-8, appending to out. Order: built-in
+ * converters, then o->charset_fn, then iconv (when built with it). Invalid
+ * or unmappable input becomes U+FFFD and sets MF_D_CHARSET_INVALID (first
+ * offset; strict: MF_E_DEFECT, out unchanged). Unknown charset: MF_E_CHARSET,
+ * out unchanged. o, defects and err may be NULL.
+ */
+MF_NODISCARD MF_API int mf_charset_to_utf8(mf_buf *out, const char *cs,
+					   size_t cslen, const char *in,
+					   size_t n, const mf_opts *o,
+					   uint64_t *defects, mf_error *err);
+/*
+ * The reverse, for encoders: UTF-8 in[0..n) to charset cs, appending to out;
+ * unmappable characters become '?' (U+FFFD in UTF-16/32) and set
+ * MF_D_CHARSET_INVALID. Built-in charsets, else iconv.
+ */
+MF_NODISCARD MF_API int mf_charset_from_utf8(mf_buf *out, const char *cs,
+					     size_t cslen, const char *in,
+					     size_t n, const mf_opts *o,
+					     uint64_t *defects, mf_error *err);
+/* 1 if cs can be converted to UTF-8 (built-in, the hook or iconv), else 0. */
+MF_API int mf_charset_known(const char *cs, size_t cslen, const mf_opts *o);
+/* Canonical lower-case MIME name for a label ("latin1": "iso-8859-1"), or
+ * NULL when cs is neither built in nor a documented alias. Static storage. */
+MF_API const char *mf_charset_name(const char *cs, size_t cslen);
+
 /* ====================================================================== */
 /* RFC 5322 tokenizer                                                      */
 /* ====================================================================== */
