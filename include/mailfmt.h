@@ -90,7 +90,8 @@ typedef struct mf_error {
 /*
  * Each defect has a stable number below 64 so that a part or field can keep
  * a uint64_t mask of them (MF_DEFECT_BIT). Ranges: 0-11 header blocks,
- * 12-23 structured fields, 24-31 codecs, 32-63 MIME structure.
+ * 12-23 structured fields, 24-31 codecs and characters, 32-63 MIME
+ * structure.
  */
 enum mf_defect {
 	/* header blocks (RFC 5322 2.2, 3.6, 4.5; RFC 7103) */
@@ -129,7 +130,7 @@ enum mf_defect {
 	MF_D_B64_JUNK = 28,          /* non-alphabet byte or bad padding */
 	MF_D_QP_INVALID = 29,        /* "=" not followed by hex or line end */
 	MF_D_UU_INVALID = 30,        /* malformed uuencode line */
-	MF_D_RESERVED_31 = 31,
+	MF_D_BAD_CHAR = 31,          /* byte not allowed where it stands */
 
 	/* MIME structure (RFC 2045, 2046) */
 	MF_D_NO_BOUNDARY = 32,       /* multipart without boundary parameter */
@@ -317,6 +318,57 @@ MF_API const char *mf_charset_name(const char *cs, size_t cslen);
 /* ====================================================================== */
 /* RFC 5322 tokenizer                                                      */
 /* ====================================================================== */
+
+/*
+ * The tokenizer every structured parser in mailfmt uses, for callers that
+ * parse header fields of their own (RFC 5322 3.2, RFC 2045 5.1).
+ */
+enum mf_tok_type {
+	MF_TOK_END = 0,      /* no more tokens */
+	MF_TOK_ATOM = 1,     /* atext run (or RFC 2045 token with MF_LEX_MIME) */
+	MF_TOK_QSTRING = 2,  /* quoted string, quotes included */
+	MF_TOK_COMMENT = 3,  /* comment, parentheses included (MF_LEX_COMMENTS) */
+	MF_TOK_DLITERAL = 4, /* domain literal, brackets included */
+	MF_TOK_SPECIAL = 5   /* any other single byte: specials, controls */
+};
+
+typedef struct mf_tok {
+	int type;      /* enum mf_tok_type */
+	mf_str text;   /* view into the input */
+	size_t offset; /* byte offset of text in the input */
+} mf_tok;
+
+#define MF_LEX_COMMENTS 0x100u /* return comments as tokens */
+#define MF_LEX_MIME 0x200u     /* RFC 2045 tokens and tspecials */
+#define MF_LEX_DOTS 0x400u     /* atoms include dots (dot-atoms, domains) */
+
+/* Caller-allocated tokenizer state; set it up with mf_lex_init. */
+typedef struct mf_lexer {
+	const char *p_, *base_, *end_;
+	unsigned flags_;
+	uint64_t defects; /* MF_D_UNTERMINATED, ... seen so far */
+	void *reserved_[4];
+} mf_lexer;
+
+/* Starts tokenizing p[0..n); flags: MF_LEX_*, MF_STRICT. */
+MF_API void mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags);
+/*
+ * Next token, skipping white space (and comments unless MF_LEX_COMMENTS).
+ * Lenient: an unterminated construct extends to the end (MF_D_UNTERMINATED
+ * in lx->defects). MF_STRICT: MF_E_TRUNC or MF_E_SYNTAX with the offset.
+ */
+MF_NODISCARD MF_API int mf_lex_next(mf_lexer *lx, mf_tok *tok, mf_error *err);
+/*
+ * Appends the text of a quoted string or comment token (delimiters, if
+ * present, dropped; quoted-pairs resolved; folding line breaks removed).
+ */
+MF_NODISCARD MF_API int mf_unquote(mf_buf *out, const char *p, size_t n);
+/*
+ * Appends p[0..n) as a phrase (or, with MF_LEX_DOTS, a dot-atom) when it is
+ * one, else as a quoted string. MF_E_INVAL for CR, LF or NUL in the text.
+ */
+MF_NODISCARD MF_API int mf_quote(mf_buf *out, const char *p, size_t n,
+				 unsigned flags);
 
 /* ====================================================================== */
 /* Header blocks: parse, unfold, fold                                      */
