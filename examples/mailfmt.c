@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 
 /* codecs */
+extern cli_cmd_fn cmd_ew;
 
 /* header fields */
 
@@ -27,6 +28,7 @@ static const struct {
 	/* codecs: b64, qp */
 
 	/* codecs: ew */
+	{"ew", cmd_ew, "RFC 2047 encoded words: decode | encode [--charset C] [--q|--b]"},
 
 	/* header fields: addr, date, fold */
 

@@ -280,6 +280,33 @@ MF_API unsigned mf_cpu_features(void);
 /* Codecs: RFC 2047 encoded words                                          */
 /* ====================================================================== */
 
+/*
+ * Decodes unstructured header text (RFC 2047 6.2; folded or not) to UTF-8,
+ * appending to out. Lenient: malformed words stay literal
+ * (MF_D_EW_MALFORMED), unknown charsets pass through (MF_D_EW_CHARSET),
+ * words touching text set MF_D_EW_LENIENT, more than max_encoded_words
+ * words leave the rest literal (MF_D_FIELD_LIMIT). MF_OK, MF_E_NOMEM, or
+ * with MF_STRICT MF_E_DEFECT at the defect's offset (out unchanged).
+ */
+MF_NODISCARD MF_API int mf_ew_decode(mf_buf *out, const char *in, size_t n,
+				     const mf_opts *o, uint64_t *defects,
+				     mf_error *err);
+
+#define MF_EW_Q 0x1u      /* encode: always Q (default: the shorter) */
+#define MF_EW_B 0x2u      /* encode: always B */
+#define MF_EW_PHRASE 0x4u /* words go in a phrase: Q limited (2047 5(3)) */
+#define MF_EW_LF 0x8u     /* fold with LF instead of CRLF */
+
+/*
+ * Appends UTF-8 text in[0..n) as a header value: words that need it
+ * (non-ASCII, controls, "=?") become encoded words in charset (NULL:
+ * utf-8), each <= 75 chars; lines are folded at width (0: never) given
+ * that the value starts at column col. MF_E_CHARSET, MF_E_INVAL, MF_E_NOMEM.
+ */
+MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
+				     const char *charset, unsigned flags,
+				     size_t col, size_t width);
+
 /* ====================================================================== */
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */

@@ -456,8 +456,8 @@ mf__cs_resolve(mf__cs *c, const char *cs, size_t n)
 }
 
 /* The canonical name of a resolved charset, or NULL. */
-static const char *
-cs_mime(const mf__cs *c)
+const char *
+mf__cs_mime(const mf__cs *c)
 {
 	const struct alias *al;
 
@@ -1213,7 +1213,7 @@ mf__cs_encode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	} else {
 #if MF_HAVE_ICONV
 		/* The canonical (strict) name, else the label. */
-		const char *name = cs_mime(c);
+		const char *name = mf__cs_mime(c);
 
 		rc = wr_init(&w, out, n);
 		if (rc == MF_OK)
@@ -1339,5 +1339,5 @@ mf_charset_name(const char *cs, size_t cslen)
 	if (cs == NULL)
 		return NULL;
 	mf__cs_resolve(&c, cs, cslen);
-	return cs_mime(&c);
+	return mf__cs_mime(&c);
 }

@@ -60,6 +60,9 @@ int mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
  */
 int mf__cs_guess(mf_buf *out, const char *in, size_t n, size_t *bad);
 
+/* Canonical MIME name of c (built-in or documented alias), or NULL. */
+const char *mf__cs_mime(const mf__cs *c);
+
 /* Whether c converts from UTF-8 without loss (utf-8, utf-16, utf-32). */
 bool mf__cs_is_unicode(const mf__cs *c);
 
