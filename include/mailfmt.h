@@ -311,6 +311,31 @@ MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */
 
+#define MF_RFC2231_CONT 0x1u /* decode: a continuation, no charset'lang' */
+#define MF_RFC2231_LF 0x8u   /* encode: fold with LF instead of CRLF */
+
+/*
+ * Decodes one RFC 2231 extended value "charset'lang'%XX..." to UTF-8,
+ * appending to out; *charset and *lang (may be NULL) get views into in.
+ * With MF_RFC2231_CONT, in has no prefix and *charset (if set) names its
+ * charset. Bad "%": literal + MF_D_PARAM_SYNTAX (strict: MF_E_DEFECT).
+ */
+MF_NODISCARD MF_API int mf_rfc2231_decode(mf_buf *out, const char *in,
+					  size_t n, unsigned flags,
+					  const mf_opts *o, mf_str *charset,
+					  mf_str *lang, uint64_t *defects,
+					  mf_error *err);
+/*
+ * Appends name=value, name="value", or for long or non-ASCII values
+ * name*=cs''%XX / name*0*=cs''...; name*1*=... (RFC 2231 3, 4) folded
+ * at width (0: never) from column col. charset NULL: utf-8.
+ */
+MF_NODISCARD MF_API int mf_rfc2231_encode(mf_buf *out, const char *name,
+					  size_t namelen, const char *value,
+					  size_t n, const char *charset,
+					  unsigned flags, size_t col,
+					  size_t width);
+
 /* ====================================================================== */
 /* Codecs: charsets to UTF-8                                               */
 /* ====================================================================== */

@@ -1341,3 +1341,107 @@ mf_charset_name(const char *cs, size_t cslen)
 	mf__cs_resolve(&c, cs, cslen);
 	return mf__cs_mime(&c);
 }
+
+/* ---------------------------------------------------------------------- */
+/* In-place helpers for the header codecs (ew.c, rfc2231.c)                */
+/* ---------------------------------------------------------------------- */
+
+int
+mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
+		    const mf_opts *o, size_t *bad, bool *unknown)
+{
+	const unsigned char *p;
+	size_t len = out->len - from, k;
+	char stack[512], *tmp;
+	int rc;
+
+	*bad = MF__CS_NOBAD;
+	*unknown = false;
+	if (len == 0)
+		return MF_OK;
+	p = (const unsigned char *)out->data + from;
+	if (c == NULL || c->id == MF__CS_UTF8) {
+		if (mf__utf8_valid((const char *)p, len))
+			return MF_OK;
+	} else if (c->id == MF__CS_ASCII && ascii_run(p, len) == len) {
+		return MF_OK;
+	}
+	tmp = len <= sizeof(stack) ? stack : mf__alloc(&out->a, len);
+	if (tmp == NULL)
+		return MF_E_NOMEM;
+	memcpy(tmp, p, len);
+	buf_cut(out, from);
+	if (c == NULL) {
+		/* No charset: not UTF-8 (checked above), so windows-1252. */
+		struct wr w;
+		size_t none = MF__CS_NOBAD;
+
+		for (k = 0; k < len;) {
+			size_t l = mf__utf8_seq((const unsigned char *)tmp + k,
+						len - k);
+			if (l == 0)
+				break;
+			k += l;
+		}
+		*bad = k;
+		rc = wr_init(&w, out, len);
+		if (rc == MF_OK)
+			rc = dec_sb(&w, tab_cp1252, true,
+				    (const unsigned char *)tmp, len, &none);
+		if (rc == MF_OK)
+			wr_sync(&w);
+	} else {
+		rc = mf__cs_decode(out, c, tmp, len, o, bad);
+		if (rc == MF_E_CHARSET) {
+			*unknown = true;
+			rc = mf__cs_guess(out, tmp, len, bad);
+			*bad = MF__CS_NOBAD;
+		}
+	}
+	if (tmp != stack)
+		mf__release(&out->a, tmp);
+	if (rc < 0) {
+		*bad = MF__CS_NOBAD;
+		*unknown = false;
+	}
+	return rc;
+}
+
+int
+mf__utf8_fix_nul(mf_buf *out, size_t from, bool *found)
+{
+	size_t len = out->len - from, k, nuls = 0;
+	char *p;
+	int rc;
+
+	*found = false;
+	if (len == 0 || memchr(out->data + from, 0, len) == NULL)
+		return MF_OK;
+	*found = true;
+	for (k = 0; k < len; k++)
+		nuls += out->data[from + k] == '\0';
+	/* Each NUL grows by 2 bytes; rewrite from the end, in place. */
+	rc = mf__buf_grow(out, 2 * nuls);
+	if (rc < 0)
+		return rc;
+	p = out->data + from;
+	k = len;
+	{
+		size_t o = len + 2 * nuls;
+
+		while (k > 0) {
+			char ch = p[--k];
+
+			if (ch == '\0') {
+				p[--o] = (char)0xBD;
+				p[--o] = (char)0xBF;
+				p[--o] = (char)0xEF;
+			} else {
+				p[--o] = ch;
+			}
+		}
+	}
+	out->len += 2 * nuls;
+	out->data[out->len] = '\0';
+	return MF_OK;
+}

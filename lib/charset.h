@@ -74,6 +74,19 @@ bool mf__cs_is_unicode(const mf__cs *c);
 int mf__cs_encode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 		  size_t *bad);
 
+/*
+ * Converts out[from..) in place from charset c to UTF-8 (c NULL: no
+ * charset: UTF-8 when valid, else windows-1252). *bad: offset in the
+ * region of the first invalid byte, or MF__CS_NOBAD; *unknown: c was not
+ * known to any converter and the bytes were taken as mf__cs_guess takes
+ * them. MF_OK or MF_E_NOMEM (region then unspecified).
+ */
+int mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
+			const mf_opts *o, size_t *bad, bool *unknown);
+
+/* Replaces each NUL byte in out[from..) by U+FFFD; *found if any. */
+int mf__utf8_fix_nul(mf_buf *out, size_t from, bool *found);
+
 /* For the tests: the alias table, which must stay sorted (strcmp). */
 size_t mf__cs_alias_count(void);
 const char *mf__cs_alias_name(size_t i);

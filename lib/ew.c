@@ -195,41 +195,6 @@ parse_word(struct dec *d, size_t p, struct word *w)
 	return 1;
 }
 
-static bool
-is_ascii(const char *p, size_t n)
-{
-	size_t k;
-
-	for (k = 0; k < n; k++) {
-		if ((unsigned char)p[k] >= 0x80)
-			return false;
-	}
-	return true;
-}
-
-/* Scratch memory: a stack buffer, or the output's allocator when larger. */
-struct scratch {
-	char stack[512];
-	char *p;
-	const mf_alloc *a;
-};
-
-static char *
-scratch_get(struct scratch *sc, const mf_alloc *a, size_t n)
-{
-	sc->a = a;
-	sc->p = n <= sizeof(sc->stack) ? sc->stack : mf__alloc(a, n);
-	return sc->p;
-}
-
-static void
-scratch_put(struct scratch *sc)
-{
-	if (sc->p != NULL && sc->p != sc->stack)
-		mf__release(sc->a, sc->p);
-	sc->p = NULL;
-}
-
 static void
 cut(mf_buf *b, size_t len)
 {
@@ -242,33 +207,12 @@ cut(mf_buf *b, size_t len)
 static int
 fix_nul(struct dec *d, size_t from, size_t off)
 {
-	mf_buf *out = d->out;
-	size_t len = out->len - from, k;
-	struct scratch sc;
-	char *tmp;
-	int rc;
+	bool found;
+	int rc = mf__utf8_fix_nul(d->out, from, &found);
 
-	if (len == 0 || memchr(out->data + from, 0, len) == NULL)
-		return MF_OK;
-	rc = defect(d, MF_D_NUL, off);
-	if (rc < 0)
-		return rc;
-	tmp = scratch_get(&sc, &out->a, len);
-	if (tmp == NULL)
-		return mf__err(d->err, MF_E_NOMEM, off, NULL);
-	memcpy(tmp, out->data + from, len);
-	cut(out, from);
-	rc = MF_OK;
-	for (k = 0; k < len && rc == MF_OK; k++) {
-		if (tmp[k] == '\0')
-			rc = mf__buf_put(out, "\xef\xbf\xbd", 3);
-		else
-			rc = mf__buf_putc(out, tmp[k]);
-	}
-	scratch_put(&sc);
 	if (rc < 0)
 		return mf__err(d->err, rc, off, NULL);
-	return MF_OK;
+	return found ? defect(d, MF_D_NUL, off) : MF_OK;
 }
 
 /*
@@ -280,35 +224,17 @@ static int
 convert_tail(struct dec *d, size_t from, const mf__cs *c, size_t off,
 	     size_t nul_off, int bad_defect)
 {
-	mf_buf *out = d->out;
-	size_t len = out->len - from, bad = MF__CS_NOBAD;
-	struct scratch sc;
-	char *tmp;
-	int rc;
+	size_t bad;
+	bool unknown;
+	int rc = mf__cs_convert_tail(d->out, from, c, d->o, &bad, &unknown);
 
-	/* The common cases: valid UTF-8 or ASCII stays where it is. */
-	if (c->id == MF__CS_UTF8 && mf__utf8_valid(out->data + from, len))
-		return fix_nul(d, from, nul_off);
-	if (c->id == MF__CS_ASCII && is_ascii(out->data + from, len))
-		return fix_nul(d, from, nul_off);
-	tmp = scratch_get(&sc, &out->a, len);
-	if (tmp == NULL && len != 0)
-		return mf__err(d->err, MF_E_NOMEM, off, NULL);
-	if (len != 0)
-		memcpy(tmp, out->data + from, len);
-	cut(out, from);
-	rc = mf__cs_decode(out, c, tmp, len, d->o, &bad);
-	if (rc == MF_E_CHARSET) {
-		rc = defect(d, MF_D_EW_CHARSET, off);
-		if (rc == MF_OK)
-			rc = mf__cs_guess(out, tmp, len, &bad);
-		bad = MF__CS_NOBAD; /* no second defect for the same bytes */
-	}
-	scratch_put(&sc);
-	if (rc == MF_E_NOMEM)
-		return mf__err(d->err, rc, off, NULL);
 	if (rc < 0)
-		return rc;
+		return mf__err(d->err, rc, off, NULL);
+	if (unknown) {
+		rc = defect(d, MF_D_EW_CHARSET, off);
+		if (rc < 0)
+			return rc;
+	}
 	if (bad != MF__CS_NOBAD) {
 		rc = defect(d, bad_defect, off);
 		if (rc < 0)
@@ -376,14 +302,10 @@ emit_lit(struct dec *d, size_t a, size_t b)
 				break;
 			k += l;
 		}
-		if (k < b) {
-			mf__cs ascii; /* us-ascii: UTF-8 or windows-1252 */
-
-			mf__cs_resolve(&ascii, "us-ascii", 8);
-			return convert_tail(d, from, &ascii, k,
+		if (k < b) /* no charset: windows-1252 (RFC 7103 7.6) */
+			return convert_tail(d, from, NULL, k,
 					    nul != NPOS ? nul : a,
 					    MF_D_8BIT_HEADER);
-		}
 	}
 	if (nul != NPOS)
 		return fix_nul(d, from, nul);

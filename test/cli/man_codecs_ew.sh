@@ -6,7 +6,7 @@ build=$1
 out=$build/man-ex
 mkdir -p "$out"
 rc=0
-for page in mf_charset_to_utf8 mf_ew_decode mf_ew_encode; do
+for page in mf_charset_to_utf8 mf_ew_decode mf_ew_encode mf_rfc2231_decode; do
 	f=man/man3/$page.3
 	[ -f "$f" ] || { echo "missing $f"; rc=1; continue; }
 	# The literal block after .Sh EXAMPLES, with mdoc escapes undone.
