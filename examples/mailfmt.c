@@ -13,12 +13,19 @@
 #include "cli/cli.h"
 
 /* codecs */
-int cmd_b64(int argc, char **argv);
-int cmd_qp(int argc, char **argv);
+extern cli_cmd_fn cmd_b64;
+extern cli_cmd_fn cmd_qp;
 
-/* header fields */
+/* codecs: ew */
+extern cli_cmd_fn cmd_ew;
 
-/* messages */
+/* header fields: addr */
+
+/* header fields: date, fold */
+
+/* messages: rewrite, stat */
+
+/* messages: tree, extract */
 
 /* Subcommands, one file each under examples/cli/. */
 static const struct {
@@ -31,6 +38,7 @@ static const struct {
 	{"qp", cmd_qp, "quoted-printable: encode [--binary] [--lf] | decode"},
 
 	/* codecs: ew */
+	{"ew", cmd_ew, "RFC 2047 encoded words: decode | encode [--charset C] [--q|--b]"},
 
 	/* header fields: addr, date, fold */
 

@@ -446,13 +446,92 @@ MF_NODISCARD MF_API int mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap,
 /* Codecs: RFC 2047 encoded words                                          */
 /* ====================================================================== */
 
+/*
+ * Decodes unstructured header text (RFC 2047 6.2; folded or not) to UTF-8,
+ * appending to out. Lenient: malformed words stay literal
+ * (MF_D_EW_MALFORMED), unknown charsets pass through (MF_D_EW_CHARSET),
+ * words touching text set MF_D_EW_LENIENT, more than max_encoded_words
+ * words leave the rest literal (MF_D_FIELD_LIMIT). MF_OK, MF_E_NOMEM, or
+ * with MF_STRICT MF_E_DEFECT at the defect's offset (out unchanged).
+ */
+MF_NODISCARD MF_API int mf_ew_decode(mf_buf *out, const char *in, size_t n,
+				     const mf_opts *o, uint64_t *defects,
+				     mf_error *err);
+
+#define MF_EW_Q 0x1u      /* encode: always Q (default: the shorter) */
+#define MF_EW_B 0x2u      /* encode: always B */
+#define MF_EW_PHRASE 0x4u /* words go in a phrase: Q limited (2047 5(3)) */
+#define MF_EW_LF 0x8u     /* fold with LF instead of CRLF */
+
+/*
+ * Appends UTF-8 text in[0..n) as a header value: words that need it
+ * (non-ASCII, controls, "=?") become encoded words in charset (NULL:
+ * utf-8), each <= 75 chars; lines are folded at width (0: never) given
+ * that the value starts at column col. MF_E_CHARSET, MF_E_INVAL, MF_E_NOMEM.
+ */
+MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
+				     const char *charset, unsigned flags,
+				     size_t col, size_t width);
+
 /* ====================================================================== */
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */
 
+#define MF_RFC2231_CONT 0x1u /* decode: a continuation, no charset'lang' */
+#define MF_RFC2231_LF 0x8u   /* encode: fold with LF instead of CRLF */
+
+/*
+ * Decodes one RFC 2231 extended value "charset'lang'%XX..." to UTF-8,
+ * appending to out; *charset and *lang (may be NULL) get views into in.
+ * With MF_RFC2231_CONT, in has no prefix and *charset (if set) names its
+ * charset. Bad "%": literal + MF_D_PARAM_SYNTAX (strict: MF_E_DEFECT).
+ */
+MF_NODISCARD MF_API int mf_rfc2231_decode(mf_buf *out, const char *in,
+					  size_t n, unsigned flags,
+					  const mf_opts *o, mf_str *charset,
+					  mf_str *lang, uint64_t *defects,
+					  mf_error *err);
+/*
+ * Appends name=value, name="value", or for long or non-ASCII values
+ * name*=cs''%XX / name*0*=cs''...; name*1*=... (RFC 2231 3, 4) folded
+ * at width (0: never) from column col. charset NULL: utf-8.
+ */
+MF_NODISCARD MF_API int mf_rfc2231_encode(mf_buf *out, const char *name,
+					  size_t namelen, const char *value,
+					  size_t n, const char *charset,
+					  unsigned flags, size_t col,
+					  size_t width);
+
 /* ====================================================================== */
 /* Codecs: charsets to UTF-8                                               */
 /* ====================================================================== */
+
+/*
+ * Converts in[0..n) from charset cs (IANA name or alias, case-insensitive,
+ * quotes and whitespace trimmed) to UTF-8, appending to out. Order: built-in
+ * converters, then o->charset_fn, then iconv (when built with it). Invalid
+ * or unmappable input becomes U+FFFD and sets MF_D_CHARSET_INVALID (first
+ * offset; strict: MF_E_DEFECT, out unchanged). Unknown charset: MF_E_CHARSET,
+ * out unchanged. o, defects and err may be NULL.
+ */
+MF_NODISCARD MF_API int mf_charset_to_utf8(mf_buf *out, const char *cs,
+					   size_t cslen, const char *in,
+					   size_t n, const mf_opts *o,
+					   uint64_t *defects, mf_error *err);
+/*
+ * The reverse, for encoders: UTF-8 in[0..n) to charset cs, appending to out;
+ * unmappable characters become '?' (U+FFFD in UTF-16/32) and set
+ * MF_D_CHARSET_INVALID. Built-in charsets, else iconv.
+ */
+MF_NODISCARD MF_API int mf_charset_from_utf8(mf_buf *out, const char *cs,
+					     size_t cslen, const char *in,
+					     size_t n, const mf_opts *o,
+					     uint64_t *defects, mf_error *err);
+/* 1 if cs can be converted to UTF-8 (built-in, the hook or iconv), else 0. */
+MF_API int mf_charset_known(const char *cs, size_t cslen, const mf_opts *o);
+/* Canonical lower-case MIME name for a label ("latin1": "iso-8859-1"), or
+ * NULL when cs is neither built in nor a documented alias. Static storage. */
+MF_API const char *mf_charset_name(const char *cs, size_t cslen);
 
 /* ====================================================================== */
 /* RFC 5322 tokenizer                                                      */
