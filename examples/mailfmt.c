@@ -22,6 +22,8 @@ extern cli_cmd_fn cmd_ew;
 /* header fields: addr */
 
 /* header fields: date, fold */
+extern cli_cmd_fn cmd_date;
+extern cli_cmd_fn cmd_fold;
 
 /* messages: rewrite, stat */
 
@@ -41,6 +43,8 @@ static const struct {
 	{"ew", cmd_ew, "RFC 2047 encoded words: decode | encode [--charset C] [--q|--b]"},
 
 	/* header fields: addr, date, fold */
+	{"date", cmd_date, "RFC 5322 dates to ISO 8601, one per line"},
+	{"fold", cmd_fold, "fold header fields [--width N]"},
 
 	/* messages: tree, rewrite, stat, extract */
 
