@@ -15,6 +15,7 @@
 /* codecs */
 
 /* header fields */
+cli_cmd_fn cmd_addr;
 
 /* messages */
 
@@ -29,6 +30,7 @@ static const struct {
 	/* codecs: ew */
 
 	/* header fields: addr, date, fold */
+	{"addr", cmd_addr, "address list to JSON"},
 
 	/* messages: tree, rewrite, stat, extract */
 

@@ -351,6 +351,86 @@ MF_NODISCARD MF_API int mf_quote(mf_buf *out, const char *p, size_t n,
 /* Addresses (RFC 5322 3.4)                                                */
 /* ====================================================================== */
 
+/*
+ * An address list is a flat array of items: mailboxes, and the start and
+ * end of each group with its members between them (RFC 5322 3.4). Strings
+ * are views into the input when it needed no decoding, else they live in
+ * the caller's scratch buffer (mf_addr_parse) or in the list object
+ * (mf_addrs_parse). Lenient parsing recovers what real mail gets wrong and
+ * records each anomaly as a defect (mf_addr_parse(3) lists them).
+ */
+enum mf_addr_kind {
+	MF_ADDR_MAILBOX = 1,  /* name, local, domain, route */
+	MF_ADDR_GROUP = 2,    /* group start: name is the group's name */
+	MF_ADDR_GROUP_END = 3 /* end of the group opened last */
+};
+
+typedef struct mf_addr {
+	int kind;          /* enum mf_addr_kind */
+	mf_str name;       /* display name (or comment), UTF-8; len 0: none */
+	mf_str local;      /* local part, unquoted */
+	mf_str domain;     /* domain without CFWS, or [literal]; len 0: none */
+	mf_str route;      /* obsolete route "@a,@b"; len 0: none */
+	mf_str raw;        /* the item as written (view into the input) */
+	size_t offset;     /* byte offset of raw in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this item's defects */
+	void *reserved[4]; /* zero */
+} mf_addr;
+
+/*
+ * Parses an address-list field value with no allocation: *count is the
+ * capacity of out in and the number of items out; *scratch_len likewise
+ * for scratch (decoded strings). MF_E_NOSPC when either is too small (the
+ * items stored so far are complete); n + 1 items and 3 n + 1 scratch bytes
+ * always suffice with the built-in charsets. defects (may be NULL) gets
+ * the mask of all defects.
+ */
+MF_NODISCARD MF_API int mf_addr_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_addr *out,
+				      size_t *count, char *scratch,
+				      size_t *scratch_len, uint64_t *defects,
+				      mf_error *err);
+/*
+ * Parses one bare addr-spec (local@domain, CFWS around it allowed; no
+ * display name or angle brackets), as in SMTP paths or form input, into
+ * *out; stricter than list parsing about folding and control characters.
+ * MF_E_SYNTAX when there is neither local part nor domain.
+ */
+MF_NODISCARD MF_API int mf_addr_spec_parse(const char *p, size_t n,
+					   const mf_opts *o, mf_addr *out,
+					   char *scratch, size_t *scratch_len,
+					   mf_error *err);
+
+/* An address list owned by one object (arena-allocated). */
+typedef struct mf_addrs mf_addrs;
+
+/* Parses like mf_addr_parse into a new object; views may point into p. */
+MF_NODISCARD MF_API int mf_addrs_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_addrs **out,
+				       mf_error *err);
+MF_API size_t mf_addrs_count(const mf_addrs *l);
+/* Item i, owned by l; NULL when out of range. Items are contiguous. */
+MF_API const mf_addr *mf_addrs_at(const mf_addrs *l, size_t i);
+/* Mask of every defect found while parsing. */
+MF_API uint64_t mf_addrs_defects(const mf_addrs *l);
+/* Frees the list and everything it owns; accepts NULL. */
+MF_API void mf_addrs_free(mf_addrs *l);
+
+#define MF_ADDR_LF 0x1000u /* mf_addr_format: fold with LF, not CRLF */
+
+/*
+ * Appends items a[0..n) as an address list: names quoted only where needed
+ * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT), canonical
+ * addr-specs, folded between addresses so lines stay within width columns
+ * (0: no folding) when the output starts at column col.
+ */
+MF_NODISCARD MF_API int mf_addr_format(mf_buf *out, const mf_addr *a,
+				       size_t n, unsigned flags, size_t col,
+				       size_t width);
+/* Appends the canonical addr-spec of mailbox a: local part quoted only if
+ * needed, then "@domain" when there is a domain. */
+MF_NODISCARD MF_API int mf_addr_spec_format(mf_buf *out, const mf_addr *a);
+
 /* ====================================================================== */
 /* Dates (RFC 5322 3.3)                                                    */
 /* ====================================================================== */
