@@ -26,9 +26,10 @@
  *    re-parsing); other specials in a phrase are kept as text. A display
  *    name before an addr-spec without angle brackets ("John j@x") is read
  *    as "John <j@x>". Each is MF_D_ADDR_SPECIALS.
- *  - Bytes after a complete address ("a@b;", "<a@b>junk"): skipped up to
- *    the next comma (comments and quoted strings honoured),
- *    MF_D_TRAILING_GARBAGE.
+ *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
+ *    next comma or semicolon (comments and quoted strings honoured),
+ *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
+ *    addresses as a comma would ("a@b; c@d", as Outlook users type).
  *  - Obsolete syntax (routes, "John Q. Public", CFWS around dots, quoted
  *    words in dotted local parts, empty labels): accepted, MF_D_OBSOLETE.
  *  - A group without ";" is closed at the end (MF_D_UNTERMINATED); a ":"
@@ -201,14 +202,6 @@ fix_utf8(struct ps *ps, mf_addr *it, size_t start, const char *at)
 	return MF_OK;
 }
 
-/* Whether an atom has the shape of an RFC 2047 encoded word. */
-static bool
-is_ew(const char *p, size_t n)
-{
-	return n >= 8 && p[0] == '=' && p[1] == '?' && p[n - 2] == '?' &&
-	       p[n - 1] == '=';
-}
-
 /* Whether p[0..n) contains "=?" (a possible encoded word). */
 static bool
 has_ew(const char *p, size_t n)
@@ -276,10 +269,9 @@ cook_trim(struct ps *ps, size_t start)
 /*
  * display-name = phrase; phrase = 1*word / obs-phrase;
  * obs-phrase = word *(word / "." / CFWS) (RFC 5322 3.2.5, 4.1).
- * Cooks p[0..n) into the name: words joined by one space where the input
- * had CFWS (comments dropped), quoted strings unquoted, encoded words
- * decoded (the space between two of them dropped, RFC 2047 6.2), other
- * bytes (dots, stray specials) kept as text.
+ * Cooks p[0..e) into the name: words joined by one space where the input
+ * had CFWS (comments dropped), quoted strings unquoted, other bytes (dots,
+ * stray specials) kept as text.
  */
 static int
 cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
@@ -287,11 +279,11 @@ cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
 {
 	mf__lex sub;
 	size_t start = ps->cook->len;
-	bool space = false, first = true, prev_ew = false;
+	bool space = false, first = true;
 
 	mf__lex_init(&sub, p, (size_t)(e - p), NULL, 0);
 	for (;;) {
-		bool sk = mf__lex_cfws(&sub), ew = false;
+		bool sk = mf__lex_cfws(&sub);
 		const char *q = sub.p;
 		unsigned char c;
 		int rc;
@@ -300,11 +292,9 @@ cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
 			break;
 		if (sk && !first)
 			space = true;
-		c = (unsigned char)*q;
-		if (c >= 0x80 || mf__is(c, MF__C_ATEXT))
-			ew = is_ew(q, mf__lex_span(q, sub.end, MF__C_ATEXT));
-		if (space && !(ew && prev_ew) && put(ps, " ", 1, q) < 0)
+		if (space && put(ps, " ", 1, q) < 0)
 			return ps->rc;
+		c = (unsigned char)*q;
 		if (c >= 0x80 || mf__is(c, MF__C_ATEXT)) {
 			size_t k = mf__lex_span(q, sub.end, MF__C_ATEXT);
 
@@ -323,7 +313,6 @@ cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
 			return rc;
 		space = false;
 		first = false;
-		prev_ew = ew;
 	}
 	return cook_end(ps, start, out, p);
 }
@@ -604,26 +593,44 @@ parse_domain(struct ps *ps, mf_str *out, bool *near)
 		return MF_OK;
 	s = lx->p;
 	if (*s == '[') {
+		size_t start = ps->cook->len, i;
+		int rc = MF_OK;
+
+		saved = lx->defects;
+		lx->defects = 0;
 		mf__lex_dliteral(lx, &d);
-		if (mf__unquote_trivial(d.ptr, d.len) ||
-		    (memchr(d.ptr, '\r', d.len) == NULL &&
-		     memchr(d.ptr, '\n', d.len) == NULL)) {
+		obs = (lx->defects & MF_DEFECT_BIT(MF_D_UNTERMINATED)) != 0;
+		lx->defects |= saved;
+		if (!obs && memchr(d.ptr, '\r', d.len) == NULL &&
+		    memchr(d.ptr, '\n', d.len) == NULL) {
 			*out = d;
 			return MF_OK;
 		}
-		/* Folded literal: drop the line breaks (RFC 5322 3.2.2). */
-		{
-			size_t start = ps->cook->len, i;
-			int rc = MF_OK;
-
-			for (i = 0; i < d.len && rc == MF_OK; i++) {
-				if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
-					rc = mf__buf_putc(ps->cook, d.ptr[i]);
-			}
-			if (rc < 0)
-				return cook_rc(ps, rc, s);
-			return cook_end(ps, start, out, s);
+		/*
+		 * Folded literal: drop the line breaks (RFC 5322 3.2.2);
+		 * unterminated: close it, so that it reads back the same.
+		 */
+		for (i = 0; i < d.len && rc == MF_OK; i++) {
+			if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
+				rc = mf__buf_putc(ps->cook, d.ptr[i]);
 		}
+		if (rc == MF_OK && obs) {
+			bool lone = false; /* a final "\\" escaping nothing */
+
+			for (i = 1; i < d.len; i++) {
+				if (d.ptr[i] == '\\') {
+					lone = i + 1 == d.len;
+					i++;
+				}
+			}
+			if (lone)
+				rc = mf__buf_putc(ps->cook, '\\');
+			if (rc == MF_OK)
+				rc = mf__buf_putc(ps->cook, ']');
+		}
+		if (rc < 0)
+			return cook_rc(ps, rc, s);
+		return cook_end(ps, start, out, s);
 	}
 	saved = lx->defects;
 	lx->defects = 0;
@@ -796,7 +803,7 @@ skip_garbage(struct ps *ps, bool angle)
 		char c = *lx->p;
 		mf_str t;
 
-		if (c == ',' || (c == ';' && ps->group != NONE))
+		if (c == ',' || (c == ';' && !angle))
 			return;
 		if (angle && c == '>') {
 			lx->p++;
@@ -1032,6 +1039,11 @@ after_item(struct ps *ps)
 	    !(*lx->p == ';' && ps->group != NONE)) {
 		adef(ps, last, MF_D_TRAILING_GARBAGE, lx->p);
 		skip_garbage(ps, false);
+		if (lx->p < lx->end && *lx->p == ';' && ps->group == NONE) {
+			/* "a@b; c@d" (Outlook's separator), "a@b;, c@d". */
+			lx->p++;
+			mf__lex_cfws(lx);
+		}
 	}
 	if (lx->p < lx->end && *lx->p == ',') {
 		ps->last_comma = lx->p;

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_addr.c - address lists and addr-specs: our own tables (every
+ * recovery rule, defect and offset), RFC 5322 Appendix A, GMime's and
+ * Dovecot's address tables, the isemail corpus, the From/To/Cc fields of
+ * the corpus messages, formatting and folding, OOM, guard pages, scratch
+ * and array limits, the address cap, a 50,000-address list and random
+ * round trips.
+ */
+#include <stdbool.h>
+
+#include "tutil.h"
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                 */
+/* ---------------------------------------------------------------------- */
+
+#define D(x) MF_DEFECT_BIT(MF_D_##x)
+
+/* Appends s to a fixed text buffer. */
+static void
+cat(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t l = strlen(out);
+
+	if (l + n >= cap)
+		n = cap - l - 1;
+	memcpy(out + l, s, n);
+	out[l + n] = '\0';
+}
+
+/*
+ * A compact, reviewable rendering of a list: "{name}local@domain" per
+ * mailbox ("@" even when the domain is empty, "<route:>" before the local
+ * part), "G{name}" and ";" for groups, items joined by " | ".
+ */
+static void
+dump(char *out, size_t cap, const mf_addr *v, size_t n)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const mf_addr *a = &v[i];
+
+		if (i > 0)
+			cat(out, cap, " | ", 3);
+		if (a->kind == MF_ADDR_GROUP) {
+			cat(out, cap, "G{", 2);
+			cat(out, cap, a->name.ptr, a->name.len);
+			cat(out, cap, "}", 1);
+			continue;
+		}
+		if (a->kind == MF_ADDR_GROUP_END) {
+			cat(out, cap, ";", 1);
+			continue;
+		}
+		assert_int_equal(a->kind, MF_ADDR_MAILBOX);
+		if (a->name.len > 0) {
+			cat(out, cap, "{", 1);
+			cat(out, cap, a->name.ptr, a->name.len);
+			cat(out, cap, "}", 1);
+		}
+		if (a->route.len > 0) {
+			cat(out, cap, "<", 1);
+			cat(out, cap, a->route.ptr, a->route.len);
+			cat(out, cap, ":>", 2);
+		}
+		cat(out, cap, a->local.ptr, a->local.len);
+		cat(out, cap, "@", 1);
+		cat(out, cap, a->domain.ptr, a->domain.len);
+	}
+}
+
+static void
+dump_defects(char *out, size_t cap, uint64_t m)
+{
+	int d;
+
+	out[0] = '\0';
+	for (d = 0; d < 64; d++) {
+		if (m & MF_DEFECT_BIT(d)) {
+			if (out[0])
+				cat(out, cap, ",", 1);
+			cat(out, cap, mf_defect_name(d), strlen(mf_defect_name(d)));
+		}
+	}
+}
+
+static bool
+str_eq(mf_str a, mf_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Same items (kind, name, local, domain, route). */
+static bool
+items_eq(const mf_addr *a, size_t na, const mf_addr *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++) {
+		if (a[i].kind != b[i].kind || !str_eq(a[i].name, b[i].name) ||
+		    !str_eq(a[i].local, b[i].local) ||
+		    !str_eq(a[i].domain, b[i].domain) ||
+		    !str_eq(a[i].route, b[i].route))
+			return false;
+	}
+	return true;
+}
+
+/* Records every defect reported through on_defect. */
+struct rec {
+	int n;
+	int d[64];
+	uint64_t off[64];
+};
+
+static void
+on_defect(void *ctx, int d, uint64_t off)
+{
+	struct rec *r = ctx;
+
+	if (r->n < 64) {
+		r->d[r->n] = d;
+		r->off[r->n] = off;
+	}
+	r->n++;
+}
+
+/* A parse into generous fixed storage, failing the test on error. */
+struct res {
+	mf_addr v[256];
+	size_t n;
+	char scratch[16384];
+	size_t used;
+	uint64_t defects;
+	int rc;
+	mf_error err;
+	struct rec rec;
+};
+
+static int
+parse(struct res *r, const char *p, size_t n, unsigned flags)
+{
+	mf_opts o;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r->rec, 0, sizeof(r->rec));
+	o.flags = flags;
+	o.on_defect = on_defect;
+	o.defect_ctx = &r->rec;
+	r->n = sizeof(r->v) / sizeof(r->v[0]);
+	r->used = sizeof(r->scratch);
+	memset(&r->err, 0, sizeof(r->err));
+	r->rc = mf_addr_parse(p, n, &o, r->v, &r->n, r->scratch, &r->used,
+			      &r->defects, &r->err);
+	return r->rc;
+}
+
+/* format -> parse gives the same items back. */
+static void
+check_roundtrip(const mf_addr *v, size_t n, unsigned flags, const char *label)
+{
+	mf_buf *b = mf_buf_new(NULL);
+	struct res *r = malloc(sizeof(*r));
+	char w[4096], g[4096];
+
+	assert_non_null(b);
+	assert_non_null(r);
+	if (mf_addr_format(b, v, n, flags, 4, 78) != MF_OK) {
+		/* Only text no quoting can carry (CR, LF, NUL) may fail. */
+		size_t i;
+		bool unquotable = false;
+
+		for (i = 0; i < n; i++) {
+			if (memchr(v[i].name.ptr ? v[i].name.ptr : "", '\0',
+				   v[i].name.len) ||
+			    memchr(v[i].local.ptr ? v[i].local.ptr : "", '\0',
+				   v[i].local.len) ||
+			    memchr(v[i].name.ptr ? v[i].name.ptr : "", '\r',
+				   v[i].name.len) ||
+			    memchr(v[i].name.ptr ? v[i].name.ptr : "", '\n',
+				   v[i].name.len) ||
+			    memchr(v[i].local.ptr ? v[i].local.ptr : "", '\r',
+				   v[i].local.len) ||
+			    memchr(v[i].local.ptr ? v[i].local.ptr : "", '\n',
+				   v[i].local.len))
+				unquotable = true;
+		}
+		if (!unquotable)
+			fail_msg("%s: format failed", label);
+		goto out;
+	}
+	assert_int_equal(parse(r, mf_buf_data(b), mf_buf_len(b), 0), MF_OK);
+	if (!items_eq(v, n, r->v, r->n)) {
+		dump(w, sizeof(w), v, n);
+		dump(g, sizeof(g), r->v, r->n);
+		fail_msg("%s: round trip through \"%s\"\n  want %s\n  got  %s",
+			 label, mf_buf_data(b), w, g);
+	}
+out:
+	mf_buf_free(b);
+	free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Our table: every rule of the parser                                     */
+/* ---------------------------------------------------------------------- */
+
+struct pcase {
+	const char *in;
+	const char *want;
+	uint64_t defects;
+};
+
+static const struct pcase cases[] = {
+    /* 0 */ {"", "", 0},
+    {"   ", "", 0},
+    {"a@b", "a@b", 0},
+    {"John Doe <jdoe@example.com>", "{John Doe}jdoe@example.com", 0},
+    {"\"Quoted, Name\" <a@b>", "{Quoted, Name}a@b", 0},
+    /* 5 */ {"a@b (Comment Name)", "{Comment Name}a@b", 0},
+    {"a@b ( spaced \\) name )", "{spaced ) name}a@b", 0},
+    {"a@b ()", "a@b", 0},
+    {"Name <a@b> (comment)", "{Name}a@b", 0},
+    {"<a@b> (Late Name)", "{Late Name}a@b", 0},
+    /* 10 */ {"group: a@b, c@d;", "G{group} | a@b | c@d | ;", 0},
+    {"undisclosed-recipients:;", "G{undisclosed-recipients} | ;", 0},
+    {"g:;, a@b", "G{g} | ; | a@b", 0},
+    {"<@x,@y:a@b>", "<@x,@y:>a@b", D(OBSOLETE)},
+    {"John Q. Public <jqp@x>", "{John Q. Public}jqp@x", D(OBSOLETE)},
+    /* 15 */ {"jdoe@[192.0.2.1]", "jdoe@[192.0.2.1]", 0},
+    {"x@[IPv6:2001:db8::1]", "x@[IPv6:2001:db8::1]", 0},
+    {"\"john doe\"@example.com", "john doe@example.com", 0},
+    {"\"a\\\"b\"@x", "a\"b@x", 0},
+    {"j\xc3\xb6rg@b\xc3\xbc\x63her.example", "j\xc3\xb6rg@b\xc3\xbc\x63her.example", 0},
+    /* 20 */ {"J\xc3\xb6rg <j@x>", "{J\xc3\xb6rg}j@x", 0},
+    {"J\xf6rg <j@x>", "{J\xc3\xb6rg}j@x", D(8BIT_HEADER)},
+    {", a@b", "a@b", D(ADDR_EMPTY_ITEM)},
+    {"a@b,,c@d", "a@b | c@d", D(ADDR_EMPTY_ITEM)},
+    {"a@b,", "a@b", D(ADDR_EMPTY_ITEM)},
+    /* 25 */ {"<a@b", "a@b", D(ADDR_NO_ANGLE_END)},
+    {"<a@b, c@d", "a@b | c@d", D(ADDR_NO_ANGLE_END)},
+    {"Doe, John <j@x>", "{Doe, John}j@x", D(ADDR_SPECIALS)},
+    {"Doe, John <j@x>, k@y", "{Doe, John}j@x | k@y", D(ADDR_SPECIALS)},
+    {"a@b, Doe, John <j@x>", "a@b | {Doe, John}j@x", D(ADDR_SPECIALS)},
+    /* 30 */ {"Doe, k@y", "Doe@ | k@y", D(ADDR_NO_DOMAIN)},
+    {"user", "user@", D(ADDR_NO_DOMAIN)},
+    {"<user>", "user@", D(ADDR_NO_DOMAIN)},
+    {"aaaa@", "aaaa@", D(ADDR_NO_DOMAIN)},
+    {"Display Name", "{Display Name}@", D(ADDR_NO_DOMAIN)},
+    /* 35 */ {"a@b; c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    {"<a@b>junk, c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    {"<a@b junk>, c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    {"a@b \"x, y\" z, c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    {"g: a@b", "G{g} | a@b | ;", D(UNTERMINATED)},
+    /* 40 */ {"g: a: b@c;", "G{g} | {a:}b@c | ;", D(ADDR_SPECIALS)},
+    {"@domain", "@domain", D(BAD_CHAR)},
+    {":a@b;", "G{} | a@b | ;", D(BAD_CHAR)},
+    {"<@a@b:c@d>", "<@a,@b:>c@d", D(OBSOLETE) | D(BAD_CHAR)},
+    {"John j@x", "{John}j@x", D(ADDR_SPECIALS)},
+    /* 45 */ {"John Smith j.s@x", "{John Smith}j.s@x", D(ADDR_SPECIALS)},
+    {"a . b @ c . d", "a.b@c.d", D(OBSOLETE)},
+    {"\"a\".b@c", "a.b@c", D(OBSOLETE)},
+    {".a@b", ".a@b", D(OBSOLETE)},
+    {"a..b@c", "a..b@c", D(OBSOLETE)},
+    /* 50 */ {"a@b.", "a@b.", D(OBSOLETE)},
+    {"\"unterminated <a@b>", "{unterminated <a@b>}@", D(UNTERMINATED) |
+							     D(ADDR_NO_DOMAIN)},
+    {"a@b (open", "{open}a@b", D(UNTERMINATED)},
+    {"Name <a@[1.2.3.4", "{Name}a@[1.2.3.4]", D(UNTERMINATED) |
+						 D(ADDR_NO_ANGLE_END)},
+    {"<>", "@", D(ADDR_NO_DOMAIN)},
+    /* 55 */ {"\"\"@d", "@d", 0},
+    {"a@b\r\n\t, c@d\r\n", "a@b | c@d", 0},
+    {"Mary Smith\r\n <mary@x>", "{Mary Smith}mary@x", 0},
+    {"\"Mary\r\n Smith\" <mary@x>", "{Mary Smith}mary@x", 0},
+    {"a\"b\"c <x@y>", "{abc}x@y", 0},
+    /* 60 */ {"=?utf-8?q?x?= <a@b>", "{=?utf-8?q?x?=}a@b", 0},
+    {"\"Doe\", John <j@x>", "{Doe, John}j@x", D(ADDR_SPECIALS)},
+    {"Doe,, John <j@x>", "{Doe,, John}j@x", D(ADDR_SPECIALS) |
+					       D(ADDR_EMPTY_ITEM)},
+    {"g: Doe, John <j@x>;", "G{g} | {Doe, John}j@x | ;", D(ADDR_SPECIALS)},
+    {"g: a@b, ;", "G{g} | a@b | ;", D(ADDR_EMPTY_ITEM)},
+    /* 65 */ {"a@b;", "a@b", D(TRAILING_GARBAGE)},
+    {";", "", D(TRAILING_GARBAGE)},
+    {"x <a@b> <c@d>", "{x}a@b", D(TRAILING_GARBAGE)},
+    {"<Undisclosed-Recipient:@mailman.enron.com;>",
+     "Undisclosed-Recipient@", D(ADDR_NO_DOMAIN) | D(TRAILING_GARBAGE)},
+    {"\"KLAUS- H\xc3\x84NSCHEL\" <>", "{KLAUS- H\xc3\x84NSCHEL}@",
+     D(ADDR_NO_DOMAIN)},
+    /* 70 */ {"a@b (x) (y)", "{y}a@b", 0},
+    {"<a(c)@(d)b>", "a@b", 0},
+    {"a(x)@b", "{}a@b", 0},
+    {"a@b c@d, e@f", "a@b | e@f", D(TRAILING_GARBAGE)},
+    {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+     "{Pete}pete@silly.test", 0},
+};
+
+static void
+test_table(void **state)
+{
+	size_t i;
+	struct res *r = malloc(sizeof(*r));
+	char got[4096], dw[512], dg[512];
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct pcase *c = &cases[i];
+		const char *want = c->want;
+
+		if (parse(r, c->in, strlen(c->in), 0) != MF_OK)
+			fail_msg("case %zu: rc %d", i, r->rc);
+		dump(got, sizeof(got), r->v, r->n);
+		if (strncmp(want, "{}", 2) == 0)
+			want += 2; /* "{}" marks an explicitly absent name */
+		if (strcmp(got, want) != 0 || r->defects != c->defects) {
+			dump_defects(dw, sizeof(dw), c->defects);
+			dump_defects(dg, sizeof(dg), r->defects);
+			fail_msg("case %zu: %s\n  want %s [%s]\n  got  %s [%s]",
+				 i, c->in, want, dw, got, dg);
+		}
+		check_roundtrip(r->v, r->n, MF_UTF8_OUT, c->in);
+	}
+	free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Every defect with its offset; strict mode stops at the first one        */
+/* ---------------------------------------------------------------------- */
+
+struct dcase {
+	const char *in;
+	int d;		/* the first defect reported */
+	size_t off;	/* its offset */
+	int strict_rc;	/* MF_E_DEFECT, or MF_E_LIMIT */
+	int strict_d;	/* the strict mode's defect when not d */
+};
+
+static const struct dcase dcases[] = {
+    {", a@b", MF_D_ADDR_EMPTY_ITEM, 0, MF_E_DEFECT, 0},
+    {"a@b,  ,c@d", MF_D_ADDR_EMPTY_ITEM, 6, MF_E_DEFECT, 0},
+    {"a@b ,", MF_D_ADDR_EMPTY_ITEM, 4, MF_E_DEFECT, 0},
+    {"<a@b", MF_D_ADDR_NO_ANGLE_END, 4, MF_E_DEFECT, 0},
+    {"x <a@b , c@d", MF_D_ADDR_NO_ANGLE_END, 7, MF_E_DEFECT, 0},
+    /* Lenient mode merges; strict mode sees the first item alone. */
+    {"Doe, John <j@x>", MF_D_ADDR_SPECIALS, 3, MF_E_DEFECT,
+     MF_D_ADDR_NO_DOMAIN},
+    {"user", MF_D_ADDR_NO_DOMAIN, 4, MF_E_DEFECT, 0},
+    {"<user >", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
+    {"aaaa@ ", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
+    {"John j@x", MF_D_ADDR_SPECIALS, 5, MF_E_DEFECT, 0},
+    {"Jo>hn <j@x>", MF_D_ADDR_SPECIALS, 2, MF_E_DEFECT, 0},
+    {"a@b; c", MF_D_TRAILING_GARBAGE, 3, MF_E_DEFECT, 0},
+    {"<a@b>x", MF_D_TRAILING_GARBAGE, 5, MF_E_DEFECT, 0},
+    {"<a@b x>", MF_D_TRAILING_GARBAGE, 5, MF_E_DEFECT, 0},
+    {"John Q. Public <j@x>", MF_D_OBSOLETE, 6, MF_E_DEFECT, 0},
+    {"<@r:a@b>", MF_D_OBSOLETE, 1, MF_E_DEFECT, 0},
+    {"a@b.c.", MF_D_OBSOLETE, 5, MF_E_DEFECT, 0},
+    {"g: a@b", MF_D_UNTERMINATED, 6, MF_E_DEFECT, 0},
+    {"\"abc", MF_D_UNTERMINATED, 0, MF_E_DEFECT, 0},
+    {"a@b (c", MF_D_UNTERMINATED, 4, MF_E_DEFECT, 0},
+    {"@b", MF_D_BAD_CHAR, 0, MF_E_DEFECT, 0},
+    {" :a@b;", MF_D_BAD_CHAR, 1, MF_E_DEFECT, 0},
+    {"<@a@b:c@d>", MF_D_OBSOLETE, 1, MF_E_DEFECT, 0},
+    {"A\xe9 <a@b>", MF_D_8BIT_HEADER, 0, MF_E_DEFECT, 0},
+    {"a@b x", MF_D_TRAILING_GARBAGE, 4, MF_E_DEFECT, 0},
+};
+
+static void
+test_defect_offsets(void **state)
+{
+	struct res *r = malloc(sizeof(*r));
+	size_t i;
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		const struct dcase *c = &dcases[i];
+
+		if (parse(r, c->in, strlen(c->in), 0) != MF_OK)
+			fail_msg("case %zu: rc %d", i, r->rc);
+		if (r->rec.n < 1 || r->rec.d[0] != c->d ||
+		    r->rec.off[0] != c->off)
+			fail_msg("case %zu: %s: want %s at %zu, got %s at %lu "
+				 "(%d defects)",
+				 i, c->in, mf_defect_name(c->d), c->off,
+				 r->rec.n ? mf_defect_name(r->rec.d[0]) : "-",
+				 r->rec.n ? (unsigned long)r->rec.off[0] : 0ul,
+				 r->rec.n);
+		if (!(r->defects & MF_DEFECT_BIT(c->d)))
+			fail_msg("case %zu: defect not in the mask", i);
+		/* Strict: the same defect is the error, at the same offset. */
+		if (parse(r, c->in, strlen(c->in), MF_STRICT) != c->strict_rc ||
+		    r->err.code != c->strict_rc || r->err.offset != c->off ||
+		    r->err.reason == NULL)
+			fail_msg("case %zu: %s: strict rc %d offset %zu", i,
+				 c->in, r->rc, r->err.offset);
+		if (r->rec.n < 1 ||
+		    r->rec.d[0] != (c->strict_d ? c->strict_d : c->d))
+			fail_msg("case %zu: strict callback", i);
+	}
+	/* Clean input is fine in strict mode. */
+	assert_int_equal(parse(r, "A <a@b>, g: c@d;", 16, MF_STRICT), MF_OK);
+	assert_int_equal(r->n, 4);
+	assert_int_equal(r->rec.n, 0);
+	free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_defect_offsets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
