@@ -655,16 +655,15 @@ parse_domain(struct ps *ps, mf_str *out, bool *near)
 /*
  * obs-route = obs-domain-list ":"; obs-domain-list = *(CFWS / ",") "@"
  * domain *("," [CFWS] ["@" domain]) (RFC 5322 4.4). Cooked as "@a,@b"
- * with CFWS removed. A missing comma between domains ("@a@b", which
- * Dovecot accepts too) is MF_D_BAD_CHAR. Without the final ":" the route
- * ends where the domains do ("<@route>").
+ * with CFWS removed. A missing comma between domains ("@a@b") is accepted
+ * as Dovecot does: the route is obsolete syntax anyway (MF_D_OBSOLETE).
+ * Without the final ":" the route ends where the domains do ("<@route>").
  */
 static int
 parse_route(struct ps *ps, mf_addr *a)
 {
 	mf__lex *lx = &ps->lx;
 	size_t start = ps->cook->len;
-	bool comma = true;
 	int rc = MF_OK;
 
 	adef(ps, a, MF_D_OBSOLETE, lx->p);
@@ -677,15 +676,11 @@ parse_route(struct ps *ps, mf_addr *a)
 			break;
 		if (*lx->p == ',') {
 			lx->p++;
-			comma = true;
 			continue;
 		}
 		if (*lx->p != '@')
 			break;
 		at = lx->p++;
-		if (!comma)
-			adef(ps, a, MF_D_BAD_CHAR, at);
-		comma = false;
 		mf__lex_cfws(lx);
 		d.ptr = lx->p;
 		d.len = 0;
