@@ -25,7 +25,8 @@
  *    are one mailbox named "Doe, John" (one item of lookahead, no
  *    re-parsing); other specials in a phrase are kept as text. A display
  *    name before an addr-spec without angle brackets ("John j@x") is read
- *    as "John <j@x>". Each is MF_D_ADDR_SPECIALS.
+ *    as "John <j@x>", and "Mikel@Lindsaar <m@x>" as a display name with
+ *    an "@" (one token of lookahead). Each is MF_D_ADDR_SPECIALS.
  *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
  *    next comma or semicolon (comments and quoted strings honoured),
  *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
@@ -945,10 +946,34 @@ parse_item(struct ps *ps)
 		if (parse_angle(ps, &a) < 0 || trailing_comment(ps, &a) < 0)
 			return ps->rc;
 	} else if (!eof && c == '@') {
-		const char *ls = ph.nel > 0 ? ph.run : d;
+		const char *ls = ph.nel > 0 ? ph.run : d, *dend;
 		bool near;
 
 		flush_pend(ps);
+		lx->p++;
+		if (parse_domain(ps, &a.domain, &near) < 0)
+			return ps->rc;
+		dend = lx->p;
+		mf__lex_cfws(lx);
+		if (lx->p < lx->end && *lx->p == '<') {
+			/*
+			 * "Mikel@Lindsaar <m@x>": what looked like an
+			 * addr-spec is an unquoted display name.
+			 */
+			adef(ps, &a, MF_D_ADDR_SPECIALS, d);
+			phrase_defects(ps, &a, &ph, ph.e);
+			a.domain.ptr = NULL;
+			a.domain.len = 0;
+			if (cook_phrase(ps, &a, a.raw.ptr, dend, &a.name) < 0 ||
+			    parse_angle(ps, &a) < 0 ||
+			    trailing_comment(ps, &a) < 0)
+				return ps->rc;
+			finish(ps, &a, lx->p);
+			sync_lex(ps, &a);
+			push(ps, &a);
+			return IT_DONE;
+		}
+		lx->p = dend;
 		if (ls > a.raw.ptr) {
 			/* "John j@x": a display name without angle brackets. */
 			adef(ps, &a, MF_D_ADDR_SPECIALS, ls);
@@ -962,11 +987,8 @@ parse_item(struct ps *ps)
 		} else {
 			adef(ps, &a, MF_D_BAD_CHAR, d); /* no local part */
 		}
-		lx->p++;
-		if (parse_domain(ps, &a.domain, &near) < 0)
-			return ps->rc;
 		if (a.domain.len == 0)
-			adef(ps, &a, MF_D_ADDR_NO_DOMAIN, lx->p);
+			adef(ps, &a, MF_D_ADDR_NO_DOMAIN, dend);
 		if (trailing_comment(ps, &a) < 0)
 			return ps->rc;
 	} else if (!eof && c == ':' && ps->group == NONE) {

@@ -8,6 +8,7 @@
  * round trips.
  */
 #include <stdbool.h>
+#include <strings.h>
 
 #include "tutil.h"
 
@@ -130,33 +131,67 @@ on_defect(void *ctx, int d, uint64_t off)
 	r->n++;
 }
 
-/* A parse into generous fixed storage, failing the test on error. */
+/*
+ * A parse into fixed storage of the documented worst-case size (n + 1
+ * items, 3 n + 1 scratch bytes), which therefore never gives MF_E_NOSPC.
+ */
 struct res {
-	mf_addr v[256];
-	size_t n;
-	char scratch[16384];
-	size_t used;
+	mf_addr *v;
+	size_t n, vcap;
+	char *scratch;
+	size_t used, scap;
 	uint64_t defects;
 	int rc;
 	mf_error err;
 	struct rec rec;
 };
 
+static struct res *
+res_new(void)
+{
+	struct res *r = calloc(1, sizeof(*r));
+
+	return r;
+}
+
+static void
+res_free(struct res *r)
+{
+	free(r->v);
+	free(r->scratch);
+	free(r);
+}
+
 static int
 parse(struct res *r, const char *p, size_t n, unsigned flags)
 {
 	mf_opts o;
 
+	if (r->vcap < n + 1) {
+		free(r->v);
+		r->vcap = n + 1;
+		r->v = malloc(r->vcap * sizeof(mf_addr));
+		assert_non_null(r->v);
+	}
+	if (r->scap < 3 * n + 1) {
+		free(r->scratch);
+		r->scap = 3 * n + 1;
+		r->scratch = malloc(r->scap);
+		assert_non_null(r->scratch);
+	}
 	memset(&o, 0, sizeof(o));
 	memset(&r->rec, 0, sizeof(r->rec));
 	o.flags = flags;
 	o.on_defect = on_defect;
 	o.defect_ctx = &r->rec;
-	r->n = sizeof(r->v) / sizeof(r->v[0]);
-	r->used = sizeof(r->scratch);
+	o.limits.max_addrs = 100000000;
+	r->n = r->vcap;
+	r->used = r->scap;
 	memset(&r->err, 0, sizeof(r->err));
 	r->rc = mf_addr_parse(p, n, &o, r->v, &r->n, r->scratch, &r->used,
 			      &r->defects, &r->err);
+	if (r->rc == MF_E_NOSPC)
+		fail_msg("NOSPC with n + 1 items and 3 n + 1 bytes");
 	return r->rc;
 }
 
@@ -165,11 +200,10 @@ static void
 check_roundtrip(const mf_addr *v, size_t n, unsigned flags, const char *label)
 {
 	mf_buf *b = mf_buf_new(NULL);
-	struct res *r = malloc(sizeof(*r));
+	struct res *r = res_new();
 	char w[4096], g[4096];
 
 	assert_non_null(b);
-	assert_non_null(r);
 	if (mf_addr_format(b, v, n, flags, 4, 78) != MF_OK) {
 		/* Only text no quoting can carry (CR, LF, NUL) may fail. */
 		size_t i;
@@ -203,7 +237,7 @@ check_roundtrip(const mf_addr *v, size_t n, unsigned flags, const char *label)
 	}
 out:
 	mf_buf_free(b);
-	free(r);
+	res_free(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -298,17 +332,20 @@ static const struct pcase cases[] = {
     {"a@b c@d, e@f", "a@b | e@f", D(TRAILING_GARBAGE)},
     {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
      "{Pete}pete@silly.test", 0},
+    /* 75 */ {"s@g, Mikel@Lindsaar <r@g>, t@g", "s@g | {Mikel@Lindsaar}r@g | t@g",
+     D(ADDR_SPECIALS)},
+    {"jang.abcdef@xyzlinu <jang.abcdef@x.it>",
+     "{jang.abcdef@xyzlinu}jang.abcdef@x.it", D(ADDR_SPECIALS) | D(OBSOLETE)},
 };
 
 static void
 test_table(void **state)
 {
 	size_t i;
-	struct res *r = malloc(sizeof(*r));
+	struct res *r = res_new();
 	char got[4096], dw[512], dg[512];
 
 	(void)state;
-	assert_non_null(r);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct pcase *c = &cases[i];
 		const char *want = c->want;
@@ -326,7 +363,7 @@ test_table(void **state)
 		}
 		check_roundtrip(r->v, r->n, MF_UTF8_OUT, c->in);
 	}
-	free(r);
+	res_free(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -374,11 +411,10 @@ static const struct dcase dcases[] = {
 static void
 test_defect_offsets(void **state)
 {
-	struct res *r = malloc(sizeof(*r));
+	struct res *r = res_new();
 	size_t i;
 
 	(void)state;
-	assert_non_null(r);
 	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
 		const struct dcase *c = &dcases[i];
 
@@ -408,7 +444,7 @@ test_defect_offsets(void **state)
 	assert_int_equal(parse(r, "A <a@b>, g: c@d;", 16, MF_STRICT), MF_OK);
 	assert_int_equal(r->n, 4);
 	assert_int_equal(r->rec.n, 0);
-	free(r);
+	res_free(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -538,13 +574,12 @@ static void
 run_gmime(const tj *tab, size_t base, const char *label)
 {
 	tj *entries = tj_get(tab, "entries");
-	struct res *r = malloc(sizeof(*r));
+	struct res *r = res_new();
 	mf_buf *b = mf_buf_new(NULL);
 	char got[4096];
 	size_t i;
 
 	assert_non_null(entries);
-	assert_non_null(r);
 	assert_non_null(b);
 	for (i = 0; i < entries->len; i++) {
 		tj *e = tj_at(entries, i);
@@ -568,7 +603,7 @@ run_gmime(const tj *tab, size_t base, const char *label)
 		check_roundtrip(r->v, r->n, 0, in);
 	}
 	mf_buf_free(b);
-	free(r);
+	res_free(r);
 }
 
 static void
@@ -616,12 +651,11 @@ test_dovecot(void **state)
 	tj *v = tj_load("corpus/vectors/dovecot/lib-mail-message-address.json");
 	tj *t = tj_path(v, "tables.tests.entries");
 	tj *dots = tj_path(v, "tables.non_strict_dots_inputs.entries");
-	struct res *r = malloc(sizeof(*r));
+	struct res *r = res_new();
 	char got[1024];
 	size_t i, k, used = 0;
 
 	(void)state;
-	assert_non_null(r);
 	assert_int_equal(t->len, 48);
 	for (i = 0; i < t->len; i++) {
 		tj *e = tj_at(t, i);
@@ -690,7 +724,7 @@ test_dovecot(void **state)
 		assert_int_equal(parse(r, in, strlen(in), MF_STRICT),
 				 MF_E_DEFECT);
 	}
-	free(r);
+	res_free(r);
 	tj_free(v);
 }
 
@@ -907,6 +941,303 @@ test_isemail(void **state)
 	    279);
 }
 
+/* ---------------------------------------------------------------------- */
+/* RFC 5322 Appendix A                                                     */
+/* ---------------------------------------------------------------------- */
+
+static const struct pcase appendix_a[] = {
+    /* A.1.1 */
+    {"John Doe <jdoe@machine.example>", "{John Doe}jdoe@machine.example", 0},
+    {"Mary Smith <mary@example.net>", "{Mary Smith}mary@example.net", 0},
+    /* A.1.2 */
+    {"\"Joe Q. Public\" <john.q.public@example.com>",
+     "{Joe Q. Public}john.q.public@example.com", 0},
+    {"Mary Smith <mary@x.test>, jdoe@example.org, Who? <one@y.test>",
+     "{Mary Smith}mary@x.test | jdoe@example.org | {Who?}one@y.test", 0},
+    {"<boss@nil.test>, \"Giant; \\\"Big\\\" Box\" <sysservices@example.net>",
+     "boss@nil.test | {Giant; \"Big\" Box}sysservices@example.net", 0},
+    /* A.1.3 */
+    {"A Group:Ed Jones <c@a.test>,joe@where.test,John <jdoe@one.test>;",
+     "G{A Group} | {Ed Jones}c@a.test | joe@where.test | "
+     "{John}jdoe@one.test | ;",
+     0},
+    {"Undisclosed recipients:;", "G{Undisclosed recipients} | ;", 0},
+    /* A.5 */
+    {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
+     "{Pete}pete@silly.test", 0},
+    {"A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public."
+     "example>,\r\n         joe@example.org,\r\n  John <jdoe@one.test> (my "
+     "dear friend); (the end of the group)",
+     "G{A Group} | {Chris Jones}c@public.example | joe@example.org | "
+     "{John}jdoe@one.test | ;",
+     0},
+    {"(Empty list)(start)Hidden recipients  :(nobody(that I know))  ;",
+     "G{Hidden recipients} | ;", 0},
+    /* A.6.1 (obsolete) */
+    {"Joe Q. Public <john.q.public@example.com>",
+     "{Joe Q. Public}john.q.public@example.com", D(OBSOLETE)},
+    {"Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example",
+     "{Mary Smith}<@node.test:>mary@example.net | jdoe@test.example",
+     D(OBSOLETE) | D(ADDR_EMPTY_ITEM)},
+    /* A.6.3 */
+    {"John Doe <jdoe@machine(comment).  example>",
+     "{John Doe}jdoe@machine.example", D(OBSOLETE)},
+    {"Mary Smith\r\n    \r\n <mary@example.net>",
+     "{Mary Smith}mary@example.net", 0},
+};
+
+static void
+test_appendix_a(void **state)
+{
+	struct res *r = res_new();
+	char got[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(appendix_a) / sizeof(appendix_a[0]); i++) {
+		const struct pcase *c = &appendix_a[i];
+
+		assert_int_equal(parse(r, c->in, strlen(c->in), 0), MF_OK);
+		dump(got, sizeof(got), r->v, r->n);
+		if (strcmp(got, c->want) != 0 || r->defects != c->defects)
+			fail_msg("A %zu: %s\n  want %s\n  got  %s (0x%llx)", i,
+				 c->in, c->want, got,
+				 (unsigned long long)r->defects);
+		check_roundtrip(r->v, r->n, 0, c->in);
+		/* Strict mode accepts exactly the non-obsolete examples. */
+		assert_int_equal(parse(r, c->in, strlen(c->in), MF_STRICT),
+				 c->defects ? MF_E_DEFECT : MF_OK);
+	}
+	res_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The address fields of every corpus message                               */
+/* ---------------------------------------------------------------------- */
+
+/* Structural invariants of a parse result. */
+static void
+check_items(const char *p, size_t n, const mf_addr *v, size_t cnt,
+	    const char *label)
+{
+	size_t i;
+	bool in_group = false;
+
+	for (i = 0; i < cnt; i++) {
+		const mf_addr *a = &v[i];
+
+		if (a->raw.ptr < p || a->raw.ptr + a->raw.len > p + n ||
+		    a->offset != (size_t)(a->raw.ptr - p))
+			fail_msg("%s: item %zu raw span", label, i);
+		if (a->kind == MF_ADDR_GROUP) {
+			if (in_group)
+				fail_msg("%s: nested group", label);
+			in_group = true;
+		} else if (a->kind == MF_ADDR_GROUP_END) {
+			if (!in_group)
+				fail_msg("%s: group end alone", label);
+			in_group = false;
+		}
+	}
+	if (in_group)
+		fail_msg("%s: group not closed", label);
+}
+
+/*
+ * Appends to out the unfolded values of the top-level header fields named
+ * in names (case-insensitive), separated by NUL bytes; returns the count.
+ */
+static size_t
+address_fields(const char *p, size_t n, mf_buf *out)
+{
+	static const char *names[] = {"from", "to", "cc", "bcc", "reply-to",
+				      "sender", "resent-to", "resent-from"};
+	size_t i = 0, count = 0;
+
+	while (i < n) {
+		size_t ls = i, le, k, colon;
+		bool want = false;
+
+		while (i < n && p[i] != '\n')
+			i++;
+		le = i;
+		if (i < n)
+			i++;
+		if (le > ls && p[le - 1] == '\r')
+			le--;
+		if (le == ls)
+			break; /* end of the header block */
+		for (colon = ls; colon < le && p[colon] != ':'; colon++)
+			;
+		if (colon == le || p[ls] == ' ' || p[ls] == '\t')
+			continue;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strlen(names[k]) == colon - ls &&
+			    strncasecmp(p + ls, names[k], colon - ls) == 0)
+				want = true;
+		}
+		if (!want)
+			continue;
+		assert_int_equal(mf_buf_append(out, p + colon + 1, le - colon - 1),
+				 MF_OK);
+		/* Continuation lines, kept with their line breaks. */
+		while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+			ls = i;
+			while (i < n && p[i] != '\n')
+				i++;
+			if (i < n)
+				i++;
+			assert_int_equal(mf_buf_append(out, "\r\n", 2), MF_OK);
+			le = i;
+			while (le > ls && (p[le - 1] == '\n' || p[le - 1] == '\r'))
+				le--;
+			assert_int_equal(mf_buf_append(out, p + ls, le - ls),
+					 MF_OK);
+		}
+		assert_int_equal(mf_buf_append(out, "", 1), MF_OK);
+		count++;
+	}
+	return count;
+}
+
+static void
+test_corpus(void **state)
+{
+	static const char *dirs[] = {"corpus/mikel-mail", "corpus/cpython",
+				     "corpus/spamassassin", "corpus/mimekit",
+				     "corpus/gmime",
+				     "corpus/nodemailer-mailparser"};
+	struct res *r = res_new();
+	mf_buf *b = mf_buf_new(NULL);
+	size_t d, fields = 0, addrs = 0, defective = 0;
+
+	(void)state;
+	assert_non_null(b);
+	for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		size_t nf, f;
+		char **files = tu_list(dirs[d], &nf);
+
+		for (f = 0; f < nf; f++) {
+			size_t n, k, cnt;
+			char *p = tu_read(files[f], &n);
+			const char *q;
+
+			mf_buf_clear(b);
+			cnt = address_fields(p, n, b);
+			q = mf_buf_data(b);
+			for (k = 0; k < cnt; k++) {
+				size_t len = strlen(q);
+				char label[512];
+
+				snprintf(label, sizeof(label), "%s field %zu",
+					 files[f], k);
+				if (parse(r, q, len, 0) != MF_OK)
+					fail_msg("%s: rc %d", label, r->rc);
+				check_items(q, len, r->v, r->n, label);
+				check_roundtrip(r->v, r->n, MF_UTF8_OUT, label);
+				fields++;
+				addrs += r->n;
+				defective += r->defects != 0;
+				if (getenv("ADDR_SHOW") && r->defects) {
+					char g[2048], dd[256];
+					dump(g, sizeof(g), r->v, r->n);
+					dump_defects(dd, sizeof(dd), r->defects);
+					printf("%s\n  %.200s\n  %.300s [%s]\n", label, q, g, dd);
+				}
+				q += len + 1;
+			}
+			free(p);
+		}
+		tu_list_free(files);
+	}
+	printf("corpus: %zu address fields, %zu items, %zu with defects\n",
+	       fields, addrs, defective);
+	/* Sanity: the corpus has many address fields, most of them clean. */
+	assert_true(fields > 100);
+	assert_true(addrs >= fields);
+	assert_true(defective * 5 < fields);
+	mf_buf_free(b);
+	res_free(r);
+}
+
+struct ecase {
+	const char *file, *field;
+	const char *want;
+	uint64_t defects;
+};
+
+/* The broken address fields of mikel-mail's error_emails. */
+static const struct ecase error_emails[] = {
+    {"weird_to_header.eml", "To",
+     "user-example@aol.com | e-s-a-s-2200@app.ar.com", D(ADDR_EMPTY_ITEM)},
+    {"empty_group_lists.eml", "To", "G{undisclosed recipients} | ;", 0},
+    {"new_line_in_to_header.eml", "To",
+     "leads@sg.dc.com | sag@leads.gs.ry.com | sn@example-hotmail.com | "
+     "e-s-a-g-8718@app.ar.com | jp@t-exmaple.com | cc@c-l-example.com",
+     0},
+    {"missing_body.eml", "To", "Undisclosed-Recipient@",
+     D(ADDR_NO_DOMAIN) | D(TRAILING_GARBAGE)},
+    {"encoding_madness.eml", "Reply-To", "{KLAUS- H\xc3\x84NSCHEL}@",
+     D(ADDR_NO_DOMAIN)},
+    {"bad_subject.eml", "From",
+     "{=?UTF-8?B?TXlTdXJ2ZXk=?= =?UTF-8?B?LmNvbSAmIEM=?= "
+     "=?UTF-8?B?YXJvbCBBZGE=?= =?UTF-8?B?bXM=?=}carol@mysurvey.com",
+     0},
+    {"trademark_character_in_subject.eml", "To",
+     "c@ra-example.com | e-r-w-a-4462@app.ar.com | leads@ga-example.com",
+     0},
+    {"content_transfer_encoding_spam.eml", "To",
+     "{palmer vladi.Pimenovraud}vladi.Pimenov@enron.com", 0},
+};
+
+static void
+test_error_emails(void **state)
+{
+	struct res *r = res_new();
+	mf_buf *b = mf_buf_new(NULL);
+	size_t i;
+
+	(void)state;
+	assert_non_null(b);
+	for (i = 0; i < sizeof(error_emails) / sizeof(error_emails[0]); i++) {
+		const struct ecase *c = &error_emails[i];
+		char path[256], got[2048];
+		size_t n, k, cnt, flen = strlen(c->field);
+		char *p, *hdr;
+		const char *q;
+
+		snprintf(path, sizeof(path),
+			 "corpus/mikel-mail/spec/fixtures/emails/error_emails/%s",
+			 c->file);
+		p = tu_read(path, &n);
+		/* Find the field by name, then take its value. */
+		mf_buf_clear(b);
+		hdr = p;
+		for (;;) {
+			hdr = strstr(hdr, "\n");
+			assert_non_null(hdr);
+			hdr++;
+			if (strncasecmp(hdr, c->field, flen) == 0 &&
+			    hdr[flen] == ':')
+				break;
+		}
+		cnt = address_fields(hdr, n - (size_t)(hdr - p), b);
+		assert_true(cnt >= 1);
+		q = mf_buf_data(b);
+		for (k = 0; k < 1; k++) {
+			assert_int_equal(parse(r, q, strlen(q), 0), MF_OK);
+			dump(got, sizeof(got), r->v, r->n);
+			if (strcmp(got, c->want) != 0 || r->defects != c->defects)
+				fail_msg("%s %s: %s\n  want %s\n  got  %s (0x%llx)",
+					 c->file, c->field, q, c->want, got,
+					 (unsigned long long)r->defects);
+		}
+		free(p);
+	}
+	mf_buf_free(b);
+	res_free(r);
+}
+
 int
 main(void)
 {
@@ -916,6 +1247,9 @@ main(void)
 	    cmocka_unit_test(test_gmime),
 	    cmocka_unit_test(test_dovecot),
 	    cmocka_unit_test(test_isemail),
+	    cmocka_unit_test(test_appendix_a),
+	    cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_error_emails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
