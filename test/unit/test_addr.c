@@ -1238,6 +1238,609 @@ test_error_emails(void **state)
 	res_free(r);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Allocation failures, guard pages, caller storage, limits                */
+/* ---------------------------------------------------------------------- */
+
+static const char oom_input[] =
+    "\"Doe, \\\"J\\\"\" <j@x>, Doe, John <k(c)@y . z>, g: a@b (Ann\\)), "
+    "<@r1,@r2:\"q q\"@[1.2\r\n .3]>;, J\xf6rg <j@x>, x@y";
+
+static int
+oom_parse(const mf_alloc *a, void *ctx)
+{
+	mf_opts o;
+	mf_addrs *l = NULL;
+	mf_buf *b;
+	int rc;
+
+	(void)ctx;
+	memset(&o, 0, sizeof(o));
+	o.alloc = *a;
+	rc = mf_addrs_parse(oom_input, sizeof(oom_input) - 1, &o, &l, NULL);
+	if (rc < 0)
+		return rc;
+	assert_int_equal(mf_addrs_count(l), 8);
+	b = mf_buf_new(a);
+	if (b == NULL) {
+		mf_addrs_free(l);
+		return MF_E_NOMEM;
+	}
+	rc = mf_addr_format(b, mf_addrs_at(l, 0), mf_addrs_count(l), 0, 4, 40);
+	mf_buf_free(b);
+	mf_addrs_free(l);
+	return rc;
+}
+
+static void
+test_oom(void **state)
+{
+	(void)state;
+	assert_true(tu_oom_loop(oom_parse, NULL) > 2);
+}
+
+/* The object and the caller-storage API agree, items and defects. */
+static void
+test_object(void **state)
+{
+	struct res *r = res_new();
+	mf_addrs *l = NULL;
+	mf_error e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse(r, oom_input, sizeof(oom_input) - 1, 0), MF_OK);
+	assert_int_equal(mf_addrs_parse(oom_input, sizeof(oom_input) - 1, NULL,
+					&l, &e),
+			 MF_OK);
+	assert_true(items_eq(r->v, r->n, mf_addrs_at(l, 0), mf_addrs_count(l)));
+	assert_int_equal(mf_addrs_defects(l), r->defects);
+	for (i = 0; i < r->n; i++) {
+		assert_int_equal(mf_addrs_at(l, i)->offset, r->v[i].offset);
+		assert_int_equal(mf_addrs_at(l, i)->defects, r->v[i].defects);
+	}
+	assert_null(mf_addrs_at(l, r->n));
+	mf_addrs_free(l);
+	/* Empty input: an empty list. */
+	assert_int_equal(mf_addrs_parse("", 0, NULL, &l, NULL), MF_OK);
+	assert_int_equal(mf_addrs_count(l), 0);
+	assert_null(mf_addrs_at(l, 0));
+	mf_addrs_free(l);
+	assert_int_equal(mf_addrs_parse(NULL, 0, NULL, &l, NULL), MF_OK);
+	mf_addrs_free(l);
+	/* NULLs. */
+	mf_addrs_free(NULL);
+	assert_int_equal(mf_addrs_count(NULL), 0);
+	assert_null(mf_addrs_at(NULL, 0));
+	assert_int_equal(mf_addrs_defects(NULL), 0);
+	assert_int_equal(mf_addrs_parse("a", 1, NULL, NULL, &e), MF_E_INVAL);
+	assert_int_equal(e.code, MF_E_INVAL);
+	assert_int_equal(mf_addrs_parse(NULL, 1, NULL, &l, NULL), MF_E_INVAL);
+	{
+		size_t cnt = 1, sl = 0;
+		mf_addr a;
+
+		assert_int_equal(mf_addr_parse("a", 1, NULL, &a, NULL, NULL, &sl,
+					       NULL, NULL),
+				 MF_E_INVAL);
+		assert_int_equal(mf_addr_parse("a", 1, NULL, NULL, &cnt, NULL,
+					       &sl, NULL, NULL),
+				 MF_E_INVAL);
+		assert_int_equal(mf_addr_parse("a", 1, NULL, &a, &cnt, NULL,
+					       NULL, NULL, NULL),
+				 MF_E_INVAL);
+		sl = 5;
+		assert_int_equal(mf_addr_parse("a", 1, NULL, &a, &cnt, NULL,
+					       &sl, NULL, NULL),
+				 MF_E_INVAL);
+		sl = 0;
+		assert_int_equal(mf_addr_spec_parse("a@b", 3, NULL, NULL, NULL,
+						    &sl, NULL),
+				 MF_E_INVAL);
+		assert_int_equal(mf_addr_format(NULL, &a, 1, 0, 0, 0),
+				 MF_E_INVAL);
+		assert_int_equal(mf_addr_spec_format(NULL, &a), MF_E_INVAL);
+	}
+	res_free(r);
+}
+
+static void
+test_guard_pages(void **state)
+{
+	struct res *r = res_new(), *g = res_new();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]) +
+			    sizeof(dcases) / sizeof(dcases[0]);
+	     i++) {
+		const char *in = i < sizeof(cases) / sizeof(cases[0])
+				     ? cases[i].in
+				     : dcases[i - sizeof(cases) / sizeof(cases[0])].in;
+		size_t n = strlen(in), k;
+		tu_guard gp;
+		const char *p = tu_guard_new(&gp, in, n);
+
+		assert_int_equal(parse(r, in, n, 0), MF_OK);
+		assert_int_equal(parse(g, p, n, 0), MF_OK);
+		assert_true(items_eq(r->v, r->n, g->v, g->n));
+		assert_int_equal(r->defects, g->defects);
+		/* Every prefix too: input may end anywhere. */
+		for (k = 0; k < n; k++) {
+			tu_guard gk;
+			const char *pk = tu_guard_new(&gk, in, k);
+
+			assert_int_equal(parse(g, pk, k, 0), MF_OK);
+			check_items(pk, k, g->v, g->n, in);
+			tu_guard_free(&gk);
+		}
+		tu_guard_free(&gp);
+	}
+	res_free(r);
+	res_free(g);
+}
+
+/* Too little caller storage: MF_E_NOSPC, and the items kept are complete. */
+static void
+test_nospc(void **state)
+{
+	struct res *r = res_new();
+	const char *in = oom_input;
+	size_t n = sizeof(oom_input) - 1, cap, sc;
+
+	(void)state;
+	assert_int_equal(parse(r, in, n, 0), MF_OK);
+	for (cap = 0; cap <= r->n; cap++) {
+		size_t min_ok = 0;
+
+		/* Room for the NUL, and for converting 8-bit names in place. */
+		for (sc = 0; sc <= r->used + 16; sc++) {
+			mf_addr *v = malloc((cap ? cap : 1) * sizeof(mf_addr));
+			char *s = malloc(sc ? sc : 1);
+			size_t c = cap, u = sc, k;
+			mf_error e;
+			int rc;
+
+			assert_non_null(v);
+			assert_non_null(s);
+			rc = mf_addr_parse(in, n, NULL, v, &c, s, &u, NULL, &e);
+			if (rc == MF_OK) {
+				/* Fits: then every larger size fits too. */
+				assert_int_equal(cap, r->n);
+				assert_int_equal(c, r->n);
+				assert_int_equal(u, r->used);
+				if (min_ok == 0)
+					min_ok = sc;
+			} else {
+				assert_int_equal(rc, MF_E_NOSPC);
+				assert_int_equal(e.code, MF_E_NOSPC);
+				assert_true(c <= cap && u <= sc);
+				assert_true(e.offset < n);
+				assert_true(cap < r->n || min_ok == 0);
+			}
+			/* What is there is right. */
+			assert_true(c <= r->n);
+			for (k = 0; k < c; k++) {
+				assert_int_equal(v[k].kind, r->v[k].kind);
+				assert_true(str_eq(v[k].name, r->v[k].name));
+				assert_true(str_eq(v[k].local, r->v[k].local));
+				assert_true(str_eq(v[k].domain, r->v[k].domain));
+			}
+			free(v);
+			free(s);
+		}
+		assert_true(cap < r->n || (min_ok > r->used && min_ok <= 3 * n + 1));
+	}
+	res_free(r);
+}
+
+static void
+test_limits(void **state)
+{
+	mf_buf *b = mf_buf_new(NULL);
+	mf_addrs *l;
+	mf_opts o;
+	mf_error e;
+	struct rec rec;
+	size_t i, off1001 = 0;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(mf_buf_append(b, "g: ", 3), MF_OK);
+	for (i = 0; i < 1005; i++) {
+		char a[32];
+
+		if (i == 1000)
+			off1001 = mf_buf_len(b) + (i ? 2 : 0);
+		snprintf(a, sizeof(a), "%su%zu@x", i ? ", " : "", i);
+		assert_int_equal(mf_buf_append(b, a, strlen(a)), MF_OK);
+	}
+	assert_int_equal(mf_buf_append(b, ";", 1), MF_OK);
+	/* Default cap 1000: the rest is dropped, the group still closed. */
+	memset(&o, 0, sizeof(o));
+	memset(&rec, 0, sizeof(rec));
+	o.on_defect = on_defect;
+	o.defect_ctx = &rec;
+	assert_int_equal(mf_addrs_parse(mf_buf_data(b), mf_buf_len(b), &o, &l,
+					NULL),
+			 MF_OK);
+	assert_int_equal(mf_addrs_count(l), 1002);
+	assert_int_equal(mf_addrs_at(l, 1001)->kind, MF_ADDR_GROUP_END);
+	assert_int_equal(mf_addrs_at(l, 1001)->defects, 0);
+	tu_assert_mem(mf_addrs_at(l, 1000)->local.ptr,
+		      mf_addrs_at(l, 1000)->local.len, "u999", 4, "last");
+	assert_int_equal(mf_addrs_defects(l), D(FIELD_LIMIT));
+	assert_int_equal(rec.n, 1);
+	assert_int_equal(rec.d[0], MF_D_FIELD_LIMIT);
+	assert_int_equal(rec.off[0], off1001);
+	mf_addrs_free(l);
+	/* Strict: MF_E_LIMIT at the first one too many. */
+	o.flags = MF_STRICT;
+	assert_int_equal(mf_addrs_parse(mf_buf_data(b), mf_buf_len(b), &o, &l,
+					&e),
+			 MF_E_LIMIT);
+	assert_int_equal(e.code, MF_E_LIMIT);
+	assert_int_equal(e.offset, off1001);
+	/* A raised limit. */
+	o.flags = 0;
+	o.limits.max_addrs = 2000;
+	assert_int_equal(mf_addrs_parse(mf_buf_data(b), mf_buf_len(b), &o, &l,
+					NULL),
+			 MF_OK);
+	assert_int_equal(mf_addrs_count(l), 1007);
+	mf_addrs_free(l);
+	o.limits.max_addrs = 1;
+	assert_int_equal(mf_addrs_parse("a@b, c@d", 8, &o, &l, NULL), MF_OK);
+	assert_int_equal(mf_addrs_count(l), 1);
+	mf_addrs_free(l);
+	mf_buf_free(b);
+}
+
+/* 50,000 addresses in one field: all there, in order (linear parsing). */
+static void
+test_50k(void **state)
+{
+	mf_buf *b = mf_buf_new(NULL);
+	mf_addrs *l;
+	mf_opts o;
+	size_t i, n = 50000;
+
+	(void)state;
+	assert_non_null(b);
+	for (i = 0; i < n; i++) {
+		char a[64];
+
+		snprintf(a, sizeof(a), "%sUser %zu <user%zu@example.com>",
+			 i ? ",\r\n " : "", i, i);
+		assert_int_equal(mf_buf_append(b, a, strlen(a)), MF_OK);
+	}
+	memset(&o, 0, sizeof(o));
+	o.limits.max_addrs = 100000;
+	assert_int_equal(mf_addrs_parse(mf_buf_data(b), mf_buf_len(b), &o, &l,
+					NULL),
+			 MF_OK);
+	assert_int_equal(mf_addrs_count(l), n);
+	assert_int_equal(mf_addrs_defects(l), 0);
+	for (i = 0; i < n; i += 997) {
+		const mf_addr *a = mf_addrs_at(l, i);
+		char want[64];
+
+		snprintf(want, sizeof(want), "User %zu", i);
+		tu_assert_mem(a->name.ptr, a->name.len, want, strlen(want), want);
+		snprintf(want, sizeof(want), "user%zu", i);
+		tu_assert_mem(a->local.ptr, a->local.len, want, strlen(want),
+			      want);
+		tu_assert_mem(a->domain.ptr, a->domain.len, "example.com", 11,
+			      want);
+		/* Views, not copies. */
+		assert_true(a->name.ptr >= mf_buf_data(b) &&
+			    a->name.ptr < mf_buf_data(b) + mf_buf_len(b));
+	}
+	mf_addrs_free(l);
+	mf_buf_free(b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Formatting                                                              */
+/* ---------------------------------------------------------------------- */
+
+static mf_addr
+mbox(const char *name, const char *local, const char *domain)
+{
+	mf_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_MAILBOX;
+	a.name.ptr = name;
+	a.name.len = name ? strlen(name) : 0;
+	a.local.ptr = local;
+	a.local.len = local ? strlen(local) : 0;
+	a.domain.ptr = domain;
+	a.domain.len = domain ? strlen(domain) : 0;
+	return a;
+}
+
+static void
+want_format(const mf_addr *v, size_t n, unsigned flags, size_t col,
+	    size_t width, const char *want)
+{
+	mf_buf *b = mf_buf_new(NULL);
+
+	assert_non_null(b);
+	assert_int_equal(mf_addr_format(b, v, n, flags, col, width), MF_OK);
+	tu_assert_str(mf_buf_data(b), want, want);
+	mf_buf_free(b);
+}
+
+static void
+test_format(void **state)
+{
+	mf_addr v[8];
+	mf_buf *b = mf_buf_new(NULL);
+
+	(void)state;
+	assert_non_null(b);
+	v[0] = mbox("John Doe", "jdoe", "example.com");
+	want_format(v, 1, 0, 0, 0, "John Doe <jdoe@example.com>");
+	v[0] = mbox("Doe, John", "j.doe", "x");
+	want_format(v, 1, 0, 0, 0, "\"Doe, John\" <j.doe@x>");
+	v[0] = mbox("A \"B\" \\C", "a b", "[1.2.3.4]");
+	want_format(v, 1, 0, 0, 0, "\"A \\\"B\\\" \\\\C\" <\"a b\"@[1.2.3.4]>");
+	v[0] = mbox(NULL, "a", "b");
+	want_format(v, 1, 0, 0, 0, "a@b");
+	v[0] = mbox(NULL, "user", NULL);
+	want_format(v, 1, 0, 0, 0, "<user>");
+	v[0] = mbox("Name", NULL, NULL);
+	want_format(v, 1, 0, 0, 0, "Name <>");
+	v[0] = mbox(NULL, NULL, "d");
+	want_format(v, 1, 0, 0, 0, "\"\"@d");
+	v[0] = mbox(NULL, "a", "b");
+	v[0].route.ptr = "@r1,@r2";
+	v[0].route.len = 7;
+	want_format(v, 1, 0, 0, 0, "<@r1,@r2:a@b>");
+	v[0] = mbox("J\xc3\xb6rg", "j", "x");
+	want_format(v, 1, MF_UTF8_OUT, 0, 0, "J\xc3\xb6rg <j@x>");
+	/* Groups: members between ": " and ";", empty groups, unclosed. */
+	memset(&v[0], 0, sizeof(v[0]));
+	v[0].kind = MF_ADDR_GROUP;
+	v[0].name.ptr = "Team";
+	v[0].name.len = 4;
+	v[1] = mbox(NULL, "a", "b");
+	v[2] = mbox("C", "c", "d");
+	memset(&v[3], 0, sizeof(v[3]));
+	v[3].kind = MF_ADDR_GROUP_END;
+	v[4] = mbox(NULL, "e", "f");
+	want_format(v, 5, 0, 0, 0, "Team: a@b, C <c@d>;, e@f");
+	want_format(v, 3, 0, 0, 0, "Team: a@b, C <c@d>;");
+	want_format(v, 1, 0, 0, 0, "Team:;");
+	v[1] = v[3];
+	want_format(v, 2, 0, 0, 0, "Team:;");
+	want_format(&v[3], 2, 0, 0, 0, "e@f"); /* a lone group end */
+	/* Folding: between addresses, CRLF or LF, column aware. */
+	v[0] = mbox("Alpha", "alpha", "example.com");
+	v[1] = mbox("Beta", "beta", "example.com");
+	v[2] = mbox(NULL, "gamma", "example.com");
+	want_format(v, 3, 0, 4, 40,
+		    "Alpha <alpha@example.com>,\r\n Beta <beta@example.com>,\r\n"
+		    " gamma@example.com");
+	want_format(v, 3, MF_ADDR_LF, 4, 60,
+		    "Alpha <alpha@example.com>, Beta <beta@example.com>,\n"
+		    " gamma@example.com");
+	want_format(v, 3, 0, 0, 0,
+		    "Alpha <alpha@example.com>, Beta <beta@example.com>, "
+		    "gamma@example.com");
+	/* An address longer than the width stays whole on its line. */
+	want_format(v, 2, MF_ADDR_LF, 70, 20,
+		    "Alpha <alpha@example.com>,\n Beta <beta@example.com>");
+	/* Inside a group, the first member may fold too. */
+	memset(&v[0], 0, sizeof(v[0]));
+	v[0].kind = MF_ADDR_GROUP;
+	v[0].name.ptr = "A rather long group name";
+	v[0].name.len = 24;
+	v[1] = mbox(NULL, "member", "example.com");
+	memset(&v[2], 0, sizeof(v[2]));
+	v[2].kind = MF_ADDR_GROUP_END;
+	want_format(v, 3, MF_ADDR_LF, 4, 40,
+		    "A rather long group name:\n member@example.com;");
+	/* Text no quoting can carry. */
+	v[0] = mbox("a\r\nb", "x", "y");
+	assert_int_equal(mf_addr_format(b, v, 1, 0, 0, 0), MF_E_INVAL);
+	v[0] = mbox(NULL, "x\ny", "y");
+	assert_int_equal(mf_addr_format(b, v, 1, 0, 0, 0), MF_E_INVAL);
+	/* mf_addr_spec_format */
+	mf_buf_clear(b);
+	v[0] = mbox("N", "first.last", "x");
+	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
+	tu_assert_str(mf_buf_data(b), "first.last@x", "spec");
+	mf_buf_clear(b);
+	v[0] = mbox(NULL, ".a", "x");
+	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
+	tu_assert_str(mf_buf_data(b), "\".a\"@x", "spec quoted");
+	mf_buf_clear(b);
+	v[0] = mbox(NULL, "u", NULL);
+	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
+	tu_assert_str(mf_buf_data(b), "u", "spec no domain");
+	mf_buf_free(b);
+}
+
+/* Random lists: format (several widths) then parse gives them back. */
+static void
+test_random(void **state)
+{
+	static const char *names[] = {"", "John", "John Doe", "Doe, John",
+				      "A \"q\" b", "x\\y", "J\xc3\xb6rg M\xc3\xbcller",
+				      "a.b", "(c)", "g:h;", "<x>", "   "};
+	static const char *locals[] = {"a", "first.last", "a b", "\"q\"",
+				       "x@y", "", "\xc3\xa9t\xc3\xa9", ".dot",
+				       "a..b", "back\\slash"};
+	static const char *domains[] = {"b", "example.com", "[1.2.3.4]",
+					"[IPv6:::1]", "", "b\xc3\xbc.de"};
+	struct res *r = res_new();
+	tu_rng rng;
+	int round;
+
+	(void)state;
+	tu_rng_seed(&rng, 5322);
+	for (round = 0; round < 3000; round++) {
+		mf_addr v[24];
+		size_t n = 0, k = 1 + tu_rng_below(&rng, 8), i;
+		bool group = false;
+		mf_buf *b = mf_buf_new(NULL);
+		char label[64];
+		unsigned flags = MF_UTF8_OUT |
+				 (tu_rng_below(&rng, 2) ? MF_ADDR_LF : 0);
+		size_t width = tu_rng_below(&rng, 3) * 30;
+
+		assert_non_null(b);
+		for (i = 0; i < k; i++) {
+			size_t w = tu_rng_below(&rng, 10);
+			const char *nm;
+
+			if (w == 0 && !group) {
+				memset(&v[n], 0, sizeof(v[n]));
+				v[n].kind = MF_ADDR_GROUP;
+				nm = names[tu_rng_below(&rng, 11)];
+				v[n].name.ptr = nm;
+				v[n].name.len = strlen(nm);
+				n++;
+				group = true;
+				continue;
+			}
+			if (w == 1 && group) {
+				memset(&v[n], 0, sizeof(v[n]));
+				v[n++].kind = MF_ADDR_GROUP_END;
+				group = false;
+				continue;
+			}
+			nm = names[tu_rng_below(&rng, 11)];
+			v[n] = mbox(nm, locals[tu_rng_below(&rng, 10)],
+				    domains[tu_rng_below(&rng, 6)]);
+			if (v[n].local.len == 0 && v[n].domain.len == 0 &&
+			    v[n].name.len == 0)
+				v[n].local = mbox(NULL, "z", NULL).local;
+			n++;
+		}
+		if (group) {
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n++].kind = MF_ADDR_GROUP_END;
+		}
+		assert_int_equal(mf_addr_format(b, v, n, flags, 4, width), MF_OK);
+		assert_int_equal(parse(r, mf_buf_data(b), mf_buf_len(b), 0),
+				 MF_OK);
+		if (!items_eq(v, n, r->v, r->n)) {
+			char w1[2048], w2[2048];
+
+			dump(w1, sizeof(w1), v, n);
+			dump(w2, sizeof(w2), r->v, r->n);
+			fail_msg("round %d: \"%s\"\n  want %s\n  got  %s", round,
+				 mf_buf_data(b), w1, w2);
+		}
+		snprintf(label, sizeof(label), "round %d", round);
+		check_items(mf_buf_data(b), mf_buf_len(b), r->v, r->n, label);
+		mf_buf_free(b);
+	}
+	res_free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bare addr-specs                                                         */
+/* ---------------------------------------------------------------------- */
+
+struct scase {
+	const char *in;
+	size_t n; /* 0: strlen(in) */
+	int rc;
+	const char *local, *domain;
+	uint64_t defects;
+	size_t off; /* of the first defect or the error */
+};
+
+static const struct scase scases[] = {
+    {"a@b", 0, MF_OK, "a", "b", 0, 0},
+    {" (c) \"a b\"@[1.2.3.4] ", 0, MF_OK, "a b", "[1.2.3.4]", 0, 0},
+    {"a", 0, MF_OK, "a", "", D(ADDR_NO_DOMAIN), 1},
+    {"a@", 0, MF_OK, "a", "", D(ADDR_NO_DOMAIN), 2},
+    {"@b", 0, MF_OK, "", "b", D(BAD_CHAR), 0},
+    {"a @b", 0, MF_OK, "a", "b", D(OBSOLETE), 1},
+    {"a@ b", 0, MF_OK, "a", "b", D(OBSOLETE), 2},
+    {"a@b c", 0, MF_OK, "a", "b", D(TRAILING_GARBAGE), 4},
+    {"a@-b.c", 0, MF_OK, "a", "-b.c", D(BAD_CHAR), 2},
+    {"a@b.c-", 0, MF_OK, "a", "b.c-", D(BAD_CHAR), 5},
+    {"a@b\n", 0, MF_OK, "a", "b", D(BAD_CHAR), 3},
+    {"a@b\r\n ", 0, MF_OK, "a", "b", 0, 0},
+    {"a@b\r\n \r\n ", 0, MF_OK, "a", "b", D(OBSOLETE), 6},
+    {"\"a\\\x01\"@b", 0, MF_OK, "a\x01", "b", D(OBSOLETE), 2},
+    {"\"a\x00\"@b", 6, MF_OK, "a\x00", "b", D(BAD_CHAR), 2},
+    {"\"a\\\xc3\xa9\"@b", 0, MF_OK, "a\xc3\xa9", "b", D(BAD_CHAR), 2},
+    {"", 0, MF_E_SYNTAX, NULL, NULL, 0, 0},
+    {"  ", 0, MF_E_SYNTAX, NULL, NULL, 0, 2},
+    {"@", 0, MF_E_SYNTAX, NULL, NULL, 0, 0},
+    {"<a@b>", 0, MF_E_SYNTAX, NULL, NULL, 0, 0},
+};
+
+static void
+test_spec(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++) {
+		const struct scase *c = &scases[i];
+		size_t n = c->n ? c->n : strlen(c->in);
+		size_t ln = c->local != NULL ? strlen(c->local) : 0;
+		char scratch[64];
+		size_t sl = sizeof(scratch);
+		struct rec rec;
+		mf_opts o;
+		mf_addr a;
+		mf_error e;
+		int rc;
+
+		if (c->n != 0 && c->local != NULL)
+			ln++; /* the NUL case */
+		memset(&o, 0, sizeof(o));
+		memset(&rec, 0, sizeof(rec));
+		o.on_defect = on_defect;
+		o.defect_ctx = &rec;
+		rc = mf_addr_spec_parse(c->in, n, &o, &a, scratch, &sl, &e);
+		if (rc != c->rc)
+			fail_msg("spec %zu: %s: rc %d", i, c->in, rc);
+		if (rc < 0) {
+			assert_int_equal(e.offset, c->off);
+			continue;
+		}
+		tu_assert_mem(a.local.ptr, a.local.len, c->local, ln, c->in);
+		tu_assert_mem(a.domain.ptr, a.domain.len, c->domain,
+			      strlen(c->domain), c->in);
+		if (a.defects != c->defects ||
+		    (c->defects && rec.off[0] != c->off))
+			fail_msg("spec %zu: %s: defects 0x%llx at %lu", i, c->in,
+				 (unsigned long long)a.defects,
+				 (unsigned long)rec.off[0]);
+		o.flags = MF_STRICT;
+		sl = sizeof(scratch);
+		rc = mf_addr_spec_parse(c->in, n, &o, &a, scratch, &sl, &e);
+		if (c->defects) {
+			assert_int_equal(rc, MF_E_DEFECT);
+			assert_int_equal(e.offset, c->off);
+		} else {
+			assert_int_equal(rc, MF_OK);
+		}
+	}
+	/* Scratch too small for the unquoted local part. */
+	{
+		char scratch[4];
+		size_t sl = sizeof(scratch);
+		mf_addr a;
+		mf_error e;
+
+		assert_int_equal(mf_addr_spec_parse("\"a\\\\bcdef\"@x", 12, NULL,
+						    &a, scratch, &sl, &e),
+				 MF_E_NOSPC);
+		assert_int_equal(e.code, MF_E_NOSPC);
+	}
+}
+
 int
 main(void)
 {
@@ -1250,6 +1853,15 @@ main(void)
 	    cmocka_unit_test(test_appendix_a),
 	    cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_error_emails),
+	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_object),
+	    cmocka_unit_test(test_guard_pages),
+	    cmocka_unit_test(test_nospc),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_50k),
+	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
