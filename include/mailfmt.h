@@ -443,6 +443,86 @@ MF_NODISCARD MF_API int mf_addr_spec_format(mf_buf *out, const mf_addr *a);
 /* Content-Type, Content-Disposition, Content-Transfer-Encoding            */
 /* ====================================================================== */
 
+/*
+ * A MIME parameter ("; name=value", RFC 2045 5.1, RFC 2231). Filled by the
+ * library and handed out by pointer (it may grow at the end).
+ */
+typedef struct mf_param {
+	mf_str name;       /* lower case, without RFC 2231 "*" suffixes */
+	mf_str value;      /* unquoted, decoded to UTF-8 */
+	mf_str raw;        /* the value as written (first segment) */
+	mf_str charset;    /* RFC 2231 charset; len 0: none */
+	mf_str lang;       /* RFC 2231 language; len 0: none */
+	size_t offset;     /* byte offset of the name in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this parameter's defects */
+	void *reserved[4];
+} mf_param;
+
+/* The parameters of a Content-Type or Content-Disposition, in order. */
+typedef struct mf_params mf_params;
+
+MF_API size_t mf_params_count(const mf_params *ps);
+/* Parameter i, owned by ps; NULL when out of range. */
+MF_API const mf_param *mf_params_at(const mf_params *ps, size_t i);
+/* The parameter called name[0..n) (ASCII case-insensitive), or NULL. */
+MF_API const mf_param *mf_params_get(const mf_params *ps, const char *name,
+				     size_t n);
+
+/* A parsed Content-Type field value (RFC 2045 5, RFC 2046). */
+typedef struct mf_ctype mf_ctype;
+
+/*
+ * Parses a Content-Type value into a new object; views may point into p.
+ * Lenient: malformed values are recovered with MF_D_CT_SYNTAX; when no
+ * type/subtype can be recovered both are empty, and RFC 2045 5.2 says to
+ * treat the part as text/plain; charset=us-ascii.
+ */
+MF_NODISCARD MF_API int mf_ctype_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_ctype **out,
+				       mf_error *err);
+/* Type and subtype in lower case; len 0 when the value was unusable. */
+MF_API mf_str mf_ctype_type(const mf_ctype *ct);
+MF_API mf_str mf_ctype_subtype(const mf_ctype *ct);
+MF_API const mf_params *mf_ctype_params(const mf_ctype *ct);
+MF_API uint64_t mf_ctype_defects(const mf_ctype *ct);
+/* Frees the object; accepts NULL. */
+MF_API void mf_ctype_free(mf_ctype *ct);
+
+/* A parsed Content-Disposition field value (RFC 2183). */
+typedef struct mf_disp mf_disp;
+
+/* Parses a Content-Disposition value; as mf_ctype_parse. */
+MF_NODISCARD MF_API int mf_disp_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_disp **out,
+				      mf_error *err);
+/* "inline", "attachment" or another type, lower case; len 0 if none. */
+MF_API mf_str mf_disp_type(const mf_disp *d);
+MF_API const mf_params *mf_disp_params(const mf_disp *d);
+MF_API uint64_t mf_disp_defects(const mf_disp *d);
+MF_API void mf_disp_free(mf_disp *d);
+
+/* Content-Transfer-Encoding values (RFC 2045 6.1). */
+enum mf_cte {
+	MF_CTE_UNKNOWN = 0, /* not recognised: treat as identity */
+	MF_CTE_7BIT = 1,
+	MF_CTE_8BIT = 2,
+	MF_CTE_BINARY = 3,
+	MF_CTE_QP = 4,      /* quoted-printable */
+	MF_CTE_BASE64 = 5,
+	MF_CTE_UUENCODE = 6 /* x-uuencode and its spellings */
+};
+
+/*
+ * Reads a Content-Transfer-Encoding value into *cte, normalising spellings
+ * such as "7-bit", "Base64 " or "quoted printable" (MF_D_CTE_NONSTANDARD
+ * in *defects, which may be NULL); an empty value is MF_CTE_7BIT, unknown
+ * values MF_CTE_UNKNOWN (MF_D_UNKNOWN_CTE). MF_OK or MF_E_INVAL.
+ */
+MF_NODISCARD MF_API int mf_cte_parse(const char *p, size_t n, int *cte,
+				     uint64_t *defects);
+/* The standard name of cte ("quoted-printable", ...), "" for unknown. */
+MF_API const char *mf_cte_name(int cte);
+
 /* ====================================================================== */
 /* MIME messages: push parser, part tree, content, writer, mbox            */
 /* ====================================================================== */
