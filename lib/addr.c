@@ -187,11 +187,15 @@ fix_utf8(struct ps *ps, mf_addr *it, size_t start, const char *at)
 		const unsigned char *s = (const unsigned char *)b->data + i;
 		size_t k = mf__utf8_seq(s, end - i);
 
+		unsigned char seq[4];
+
 		if (k == 0) {
 			rc = mf__utf8_put(b, s[0]);
 			i++;
 		} else {
-			rc = mf__buf_put(b, s, k);
+			/* Copied out first: the put may move the buffer. */
+			memcpy(seq, s, k);
+			rc = mf__buf_put(b, seq, k);
 			i += k;
 		}
 	}

@@ -41,6 +41,7 @@ void bench_sink(const void *p, size_t n);
 void bench_codec(const bench_ctx *b);
 
 /* header layer */
+void bench_addr(const bench_ctx *b);
 
 /* mime */
 

@@ -1301,6 +1301,21 @@ test_object(void **state)
 	}
 	assert_null(mf_addrs_at(l, r->n));
 	mf_addrs_free(l);
+	/* A long ISO-8859-1 name grows the decoding buffer while it is read
+	 * (a use-after-free the fuzzer found). */
+	{
+		char in[700];
+		const mf_addr *a;
+
+		memset(in, '\xe9', 600);
+		memcpy(in + 600, " <a@b>", 6);
+		assert_int_equal(mf_addrs_parse(in, 606, NULL, &l, NULL), MF_OK);
+		a = mf_addrs_at(l, 0);
+		assert_int_equal(a->name.len, 1200);
+		assert_memory_equal(a->name.ptr, "\xc3\xa9\xc3\xa9", 4);
+		assert_int_equal(mf_addrs_defects(l), D(8BIT_HEADER));
+		mf_addrs_free(l);
+	}
 	/* Empty input: an empty list. */
 	assert_int_equal(mf_addrs_parse("", 0, NULL, &l, NULL), MF_OK);
 	assert_int_equal(mf_addrs_count(l), 0);
