@@ -561,6 +561,37 @@ set_local(struct ps *ps, mf_addr *a, const struct phr *ph, const char *s)
 /* Domains and routes                                                      */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Appends domain literal d without line breaks (RFC 5322 3.2.2: folding is
+ * not content) and, when it was unterminated, closed so that it reads back
+ * the same (a final lone "\\" is escaped first).
+ */
+static int
+put_literal(mf_buf *out, mf_str d, bool unterminated)
+{
+	size_t i;
+	bool lone = false;
+	int rc = MF_OK;
+
+	for (i = 0; i < d.len && rc == MF_OK; i++) {
+		if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
+			rc = mf__buf_putc(out, d.ptr[i]);
+	}
+	if (rc < 0 || !unterminated)
+		return rc;
+	for (i = 1; i < d.len; i++) {
+		if (d.ptr[i] == '\\') {
+			lone = i + 1 == d.len;
+			i++;
+		}
+	}
+	if (lone)
+		rc = mf__buf_putc(out, '\\');
+	if (rc == MF_OK)
+		rc = mf__buf_putc(out, ']');
+	return rc;
+}
+
 /* Whether p[0..n) is atext, dots and UTF-8 only (no CFWS to remove). */
 static bool
 clean_domain(const char *p, size_t n)
@@ -598,8 +629,8 @@ parse_domain(struct ps *ps, mf_str *out, bool *near)
 		return MF_OK;
 	s = lx->p;
 	if (*s == '[') {
-		size_t start = ps->cook->len, i;
-		int rc = MF_OK;
+		size_t start = ps->cook->len;
+		int rc;
 
 		saved = lx->defects;
 		lx->defects = 0;
@@ -611,28 +642,7 @@ parse_domain(struct ps *ps, mf_str *out, bool *near)
 			*out = d;
 			return MF_OK;
 		}
-		/*
-		 * Folded literal: drop the line breaks (RFC 5322 3.2.2);
-		 * unterminated: close it, so that it reads back the same.
-		 */
-		for (i = 0; i < d.len && rc == MF_OK; i++) {
-			if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
-				rc = mf__buf_putc(ps->cook, d.ptr[i]);
-		}
-		if (rc == MF_OK && obs) {
-			bool lone = false; /* a final "\\" escaping nothing */
-
-			for (i = 1; i < d.len; i++) {
-				if (d.ptr[i] == '\\') {
-					lone = i + 1 == d.len;
-					i++;
-				}
-			}
-			if (lone)
-				rc = mf__buf_putc(ps->cook, '\\');
-			if (rc == MF_OK)
-				rc = mf__buf_putc(ps->cook, ']');
-		}
+		rc = put_literal(ps->cook, d, obs);
 		if (rc < 0)
 			return cook_rc(ps, rc, s);
 		return cook_end(ps, start, out, s);
@@ -689,14 +699,24 @@ parse_route(struct ps *ps, mf_addr *a)
 		mf__lex_cfws(lx);
 		d.ptr = lx->p;
 		d.len = 0;
-		if (!mf__lex_dliteral(lx, &d))
-			mf__lex_dot_atom(lx, &d, true);
 		if (ps->cook->len > start)
 			rc = mf__buf_putc(ps->cook, ',');
 		if (rc == MF_OK)
 			rc = mf__buf_putc(ps->cook, '@');
-		if (rc == MF_OK)
+		if (rc == MF_OK && lx->p < lx->end && *lx->p == '[') {
+			uint64_t saved = lx->defects;
+			bool unterm;
+
+			lx->defects = 0;
+			mf__lex_dliteral(lx, &d);
+			unterm = (lx->defects &
+				  MF_DEFECT_BIT(MF_D_UNTERMINATED)) != 0;
+			lx->defects |= saved;
+			rc = put_literal(ps->cook, d, unterm);
+		} else if (rc == MF_OK) {
+			mf__lex_dot_atom(lx, &d, true);
 			rc = mf__lex_canon(ps->cook, d.ptr, d.len);
+		}
 		if (rc < 0)
 			return cook_rc(ps, rc, at);
 	}
