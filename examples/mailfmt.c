@@ -20,6 +20,7 @@ extern cli_cmd_fn cmd_qp;
 extern cli_cmd_fn cmd_ew;
 
 /* header fields: addr */
+extern cli_cmd_fn cmd_addr;
 
 /* header fields: date, fold */
 extern cli_cmd_fn cmd_date;
@@ -45,8 +46,11 @@ static const struct {
 	/* header fields: addr, date, fold */
 	{"date", cmd_date, "RFC 5322 dates to ISO 8601, one per line"},
 	{"fold", cmd_fold, "fold header fields [--width N]"},
+	{"addr", cmd_addr, "address list to JSON"},
 
-	/* messages: tree, rewrite, stat, extract */
+	/* messages: rewrite, stat */
+
+	/* messages: tree, extract */
 
 	{NULL, NULL, NULL},
 };
