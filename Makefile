@@ -66,6 +66,8 @@ SHARED = $(BUILD)/$(SOLIB)
 	check-headers check-abi check-man check-sanitize check-valgrind \
 	fuzz bench install uninstall clean need-cmocka
 .DELETE_ON_ERROR:
+# Keep intermediate objects (test and fuzz objects built by pattern chains).
+.SECONDARY:
 
 all: $(STATIC) $(SHARED) $(BUILD)/mailfmt $(EX_BIN)
 

@@ -116,6 +116,7 @@ defect_text(int d)
 	    [MF_D_QP_INVALID] = {"qp-invalid",
 				 "invalid quoted-printable escape"},
 	    [MF_D_UU_INVALID] = {"uu-invalid", "malformed uuencode line"},
+	    [MF_D_BAD_CHAR] = {"bad-char", "byte not allowed where it stands"},
 	    [MF_D_NO_BOUNDARY] = {"no-boundary",
 				  "multipart without boundary parameter"},
 	    [MF_D_NO_START_DELIM] = {"no-start-delim",

@@ -152,6 +152,8 @@ main(int argc, char **argv)
 	bench_codec(&b);
 
 	/* header layer */
+	bench_header(&b);
+	bench_addr(&b);
 
 	/* mime */
 	return 0;

@@ -36,8 +36,6 @@ test_defect_names(void **state)
 
 	(void)state;
 	for (d = 0; d <= MF_D_MULTIPART_CTE; d++) {
-		if (d == MF_D_RESERVED_31)
-			continue;
 		assert_string_not_equal(mf_defect_name(d), "unknown");
 		assert_string_not_equal(mf_defect_str(d), "unknown defect");
 	}
