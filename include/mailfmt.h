@@ -402,7 +402,7 @@ MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
 typedef struct mf_qp_enc {
 	unsigned flags_;
 	unsigned col_;          /* characters on the current output line */
-	unsigned npend_;        /* input bytes held for lookahead (0-7) */
+	unsigned npend_;        /* input bytes held for lookahead (0-4) */
 	unsigned char pend_[8];
 	uint64_t reserved[4]; /* zero */
 } mf_qp_enc;
