@@ -402,7 +402,7 @@ MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
 typedef struct mf_qp_enc {
 	unsigned flags_;
 	unsigned col_;          /* characters on the current output line */
-	unsigned npend_;        /* input bytes held for lookahead (0-7) */
+	unsigned npend_;        /* input bytes held for lookahead (0-4) */
 	unsigned char pend_[8];
 	uint64_t reserved[4]; /* zero */
 } mf_qp_enc;
@@ -446,13 +446,92 @@ MF_NODISCARD MF_API int mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap,
 /* Codecs: RFC 2047 encoded words                                          */
 /* ====================================================================== */
 
+/*
+ * Decodes unstructured header text (RFC 2047 6.2; folded or not) to UTF-8,
+ * appending to out. Lenient: malformed words stay literal
+ * (MF_D_EW_MALFORMED), unknown charsets pass through (MF_D_EW_CHARSET),
+ * words touching text set MF_D_EW_LENIENT, more than max_encoded_words
+ * words leave the rest literal (MF_D_FIELD_LIMIT). MF_OK, MF_E_NOMEM, or
+ * with MF_STRICT MF_E_DEFECT at the defect's offset (out unchanged).
+ */
+MF_NODISCARD MF_API int mf_ew_decode(mf_buf *out, const char *in, size_t n,
+				     const mf_opts *o, uint64_t *defects,
+				     mf_error *err);
+
+#define MF_EW_Q 0x1u      /* encode: always Q (default: the shorter) */
+#define MF_EW_B 0x2u      /* encode: always B */
+#define MF_EW_PHRASE 0x4u /* words go in a phrase: Q limited (2047 5(3)) */
+#define MF_EW_LF 0x8u     /* fold with LF instead of CRLF */
+
+/*
+ * Appends UTF-8 text in[0..n) as a header value: words that need it
+ * (non-ASCII, controls, "=?") become encoded words in charset (NULL:
+ * utf-8), each <= 75 chars; lines are folded at width (0: never) given
+ * that the value starts at column col. MF_E_CHARSET, MF_E_INVAL, MF_E_NOMEM.
+ */
+MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
+				     const char *charset, unsigned flags,
+				     size_t col, size_t width);
+
 /* ====================================================================== */
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */
 
+#define MF_RFC2231_CONT 0x1u /* decode: a continuation, no charset'lang' */
+#define MF_RFC2231_LF 0x8u   /* encode: fold with LF instead of CRLF */
+
+/*
+ * Decodes one RFC 2231 extended value "charset'lang'%XX..." to UTF-8,
+ * appending to out; *charset and *lang (may be NULL) get views into in.
+ * With MF_RFC2231_CONT, in has no prefix and *charset (if set) names its
+ * charset. Bad "%": literal + MF_D_PARAM_SYNTAX (strict: MF_E_DEFECT).
+ */
+MF_NODISCARD MF_API int mf_rfc2231_decode(mf_buf *out, const char *in,
+					  size_t n, unsigned flags,
+					  const mf_opts *o, mf_str *charset,
+					  mf_str *lang, uint64_t *defects,
+					  mf_error *err);
+/*
+ * Appends name=value, name="value", or for long or non-ASCII values
+ * name*=cs''%XX / name*0*=cs''...; name*1*=... (RFC 2231 3, 4) folded
+ * at width (0: never) from column col. charset NULL: utf-8.
+ */
+MF_NODISCARD MF_API int mf_rfc2231_encode(mf_buf *out, const char *name,
+					  size_t namelen, const char *value,
+					  size_t n, const char *charset,
+					  unsigned flags, size_t col,
+					  size_t width);
+
 /* ====================================================================== */
 /* Codecs: charsets to UTF-8                                               */
 /* ====================================================================== */
+
+/*
+ * Converts in[0..n) from charset cs (IANA name or alias, case-insensitive,
+ * quotes and whitespace trimmed) to UTF-8, appending to out. Order: built-in
+ * converters, then o->charset_fn, then iconv (when built with it). Invalid
+ * or unmappable input becomes U+FFFD and sets MF_D_CHARSET_INVALID (first
+ * offset; strict: MF_E_DEFECT, out unchanged). Unknown charset: MF_E_CHARSET,
+ * out unchanged. o, defects and err may be NULL.
+ */
+MF_NODISCARD MF_API int mf_charset_to_utf8(mf_buf *out, const char *cs,
+					   size_t cslen, const char *in,
+					   size_t n, const mf_opts *o,
+					   uint64_t *defects, mf_error *err);
+/*
+ * The reverse, for encoders: UTF-8 in[0..n) to charset cs, appending to out;
+ * unmappable characters become '?' (U+FFFD in UTF-16/32) and set
+ * MF_D_CHARSET_INVALID. Built-in charsets, else iconv.
+ */
+MF_NODISCARD MF_API int mf_charset_from_utf8(mf_buf *out, const char *cs,
+					     size_t cslen, const char *in,
+					     size_t n, const mf_opts *o,
+					     uint64_t *defects, mf_error *err);
+/* 1 if cs can be converted to UTF-8 (built-in, the hook or iconv), else 0. */
+MF_API int mf_charset_known(const char *cs, size_t cslen, const mf_opts *o);
+/* Canonical lower-case MIME name for a label ("latin1": "iso-8859-1"), or
+ * NULL when cs is neither built in nor a documented alias. Static storage. */
+MF_API const char *mf_charset_name(const char *cs, size_t cslen);
 
 /* ====================================================================== */
 /* RFC 5322 tokenizer                                                      */
@@ -594,6 +673,86 @@ MF_NODISCARD MF_API int mf_hdr_fold(mf_buf *out, const char *name,
 /* Addresses (RFC 5322 3.4)                                                */
 /* ====================================================================== */
 
+/*
+ * An address list is a flat array of items: mailboxes, and the start and
+ * end of each group with its members between them (RFC 5322 3.4). Strings
+ * are views into the input when it needed no decoding, else they live in
+ * the caller's scratch buffer (mf_addr_parse) or in the list object
+ * (mf_addrs_parse). Lenient parsing recovers what real mail gets wrong and
+ * records each anomaly as a defect (mf_addr_parse(3) lists them).
+ */
+enum mf_addr_kind {
+	MF_ADDR_MAILBOX = 1,  /* name, local, domain, route */
+	MF_ADDR_GROUP = 2,    /* group start: name is the group's name */
+	MF_ADDR_GROUP_END = 3 /* end of the group opened last */
+};
+
+typedef struct mf_addr {
+	int kind;          /* enum mf_addr_kind */
+	mf_str name;       /* display name (or comment), UTF-8; len 0: none */
+	mf_str local;      /* local part, unquoted */
+	mf_str domain;     /* domain without CFWS, or [literal]; len 0: none */
+	mf_str route;      /* obsolete route "@a,@b"; len 0: none */
+	mf_str raw;        /* the item as written (view into the input) */
+	size_t offset;     /* byte offset of raw in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this item's defects */
+	void *reserved[4]; /* zero */
+} mf_addr;
+
+/*
+ * Parses an address-list field value with no allocation: *count is the
+ * capacity of out in and the number of items out; *scratch_len likewise
+ * for scratch (decoded strings). MF_E_NOSPC when either is too small (the
+ * items stored so far are complete); n + 1 items and 3 n + 1 scratch bytes
+ * always suffice with the built-in charsets. defects (may be NULL) gets
+ * the mask of all defects.
+ */
+MF_NODISCARD MF_API int mf_addr_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_addr *out,
+				      size_t *count, char *scratch,
+				      size_t *scratch_len, uint64_t *defects,
+				      mf_error *err);
+/*
+ * Parses one bare addr-spec (local@domain, CFWS around it allowed; no
+ * display name or angle brackets), as in SMTP paths or form input, into
+ * *out; stricter than list parsing about folding and control characters.
+ * MF_E_SYNTAX when there is neither local part nor domain.
+ */
+MF_NODISCARD MF_API int mf_addr_spec_parse(const char *p, size_t n,
+					   const mf_opts *o, mf_addr *out,
+					   char *scratch, size_t *scratch_len,
+					   mf_error *err);
+
+/* An address list owned by one object (arena-allocated). */
+typedef struct mf_addrs mf_addrs;
+
+/* Parses like mf_addr_parse into a new object; views may point into p. */
+MF_NODISCARD MF_API int mf_addrs_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_addrs **out,
+				       mf_error *err);
+MF_API size_t mf_addrs_count(const mf_addrs *l);
+/* Item i, owned by l; NULL when out of range. Items are contiguous. */
+MF_API const mf_addr *mf_addrs_at(const mf_addrs *l, size_t i);
+/* Mask of every defect found while parsing. */
+MF_API uint64_t mf_addrs_defects(const mf_addrs *l);
+/* Frees the list and everything it owns; accepts NULL. */
+MF_API void mf_addrs_free(mf_addrs *l);
+
+#define MF_ADDR_LF 0x1000u /* mf_addr_format: fold with LF, not CRLF */
+
+/*
+ * Appends items a[0..n) as an address list: names quoted only where needed
+ * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT), canonical
+ * addr-specs, folded between addresses so lines stay within width columns
+ * (0: no folding) when the output starts at column col.
+ */
+MF_NODISCARD MF_API int mf_addr_format(mf_buf *out, const mf_addr *a,
+				       size_t n, unsigned flags, size_t col,
+				       size_t width);
+/* Appends the canonical addr-spec of mailbox a: local part quoted only if
+ * needed, then "@domain" when there is a domain. */
+MF_NODISCARD MF_API int mf_addr_spec_format(mf_buf *out, const mf_addr *a);
+
 /* ====================================================================== */
 /* Dates (RFC 5322 3.3)                                                    */
 /* ====================================================================== */
@@ -698,6 +857,86 @@ MF_NODISCARD MF_API int mf_received_format(mf_buf *out, const mf_received *r,
 /* ====================================================================== */
 /* Content-Type, Content-Disposition, Content-Transfer-Encoding            */
 /* ====================================================================== */
+
+/*
+ * A MIME parameter ("; name=value", RFC 2045 5.1, RFC 2231). Filled by the
+ * library and handed out by pointer (it may grow at the end).
+ */
+typedef struct mf_param {
+	mf_str name;       /* lower case, without RFC 2231 "*" suffixes */
+	mf_str value;      /* unquoted, decoded to UTF-8 */
+	mf_str raw;        /* the value as written (first segment) */
+	mf_str charset;    /* RFC 2231 charset; len 0: none */
+	mf_str lang;       /* RFC 2231 language; len 0: none */
+	size_t offset;     /* byte offset of the name in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this parameter's defects */
+	void *reserved[4];
+} mf_param;
+
+/* The parameters of a Content-Type or Content-Disposition, in order. */
+typedef struct mf_params mf_params;
+
+MF_API size_t mf_params_count(const mf_params *ps);
+/* Parameter i, owned by ps; NULL when out of range. */
+MF_API const mf_param *mf_params_at(const mf_params *ps, size_t i);
+/* The parameter called name[0..n) (ASCII case-insensitive), or NULL. */
+MF_API const mf_param *mf_params_get(const mf_params *ps, const char *name,
+				     size_t n);
+
+/* A parsed Content-Type field value (RFC 2045 5, RFC 2046). */
+typedef struct mf_ctype mf_ctype;
+
+/*
+ * Parses a Content-Type value into a new object; views may point into p.
+ * Lenient: malformed values are recovered with MF_D_CT_SYNTAX; when no
+ * type/subtype can be recovered both are empty, and RFC 2045 5.2 says to
+ * treat the part as text/plain; charset=us-ascii.
+ */
+MF_NODISCARD MF_API int mf_ctype_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_ctype **out,
+				       mf_error *err);
+/* Type and subtype in lower case; len 0 when the value was unusable. */
+MF_API mf_str mf_ctype_type(const mf_ctype *ct);
+MF_API mf_str mf_ctype_subtype(const mf_ctype *ct);
+MF_API const mf_params *mf_ctype_params(const mf_ctype *ct);
+MF_API uint64_t mf_ctype_defects(const mf_ctype *ct);
+/* Frees the object; accepts NULL. */
+MF_API void mf_ctype_free(mf_ctype *ct);
+
+/* A parsed Content-Disposition field value (RFC 2183). */
+typedef struct mf_disp mf_disp;
+
+/* Parses a Content-Disposition value; as mf_ctype_parse. */
+MF_NODISCARD MF_API int mf_disp_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_disp **out,
+				      mf_error *err);
+/* "inline", "attachment" or another type, lower case; len 0 if none. */
+MF_API mf_str mf_disp_type(const mf_disp *d);
+MF_API const mf_params *mf_disp_params(const mf_disp *d);
+MF_API uint64_t mf_disp_defects(const mf_disp *d);
+MF_API void mf_disp_free(mf_disp *d);
+
+/* Content-Transfer-Encoding values (RFC 2045 6.1). */
+enum mf_cte {
+	MF_CTE_UNKNOWN = 0, /* not recognised: treat as identity */
+	MF_CTE_7BIT = 1,
+	MF_CTE_8BIT = 2,
+	MF_CTE_BINARY = 3,
+	MF_CTE_QP = 4,      /* quoted-printable */
+	MF_CTE_BASE64 = 5,
+	MF_CTE_UUENCODE = 6 /* x-uuencode and its spellings */
+};
+
+/*
+ * Reads a Content-Transfer-Encoding value into *cte, normalising spellings
+ * such as "7-bit", "Base64 " or "quoted printable" (MF_D_CTE_NONSTANDARD
+ * in *defects, which may be NULL); an empty value is MF_CTE_7BIT, unknown
+ * values MF_CTE_UNKNOWN (MF_D_UNKNOWN_CTE). MF_OK or MF_E_INVAL.
+ */
+MF_NODISCARD MF_API int mf_cte_parse(const char *p, size_t n, int *cte,
+				     uint64_t *defects);
+/* The standard name of cte ("quoted-printable", ...), "" for unknown. */
+MF_API const char *mf_cte_name(int cte);
 
 /* ====================================================================== */
 /* MIME messages: push parser, part tree, content, writer, mbox            */

@@ -153,6 +153,7 @@ main(int argc, char **argv)
 
 	/* header layer */
 	bench_header(&b);
+	bench_addr(&b);
 
 	/* mime */
 	return 0;
