@@ -93,6 +93,8 @@ typedef struct mf__hdr {
 	size_t colon;      /* index of the colon, SIZE_MAX if none */
 	unsigned eol;      /* line end of its last complete line */
 	bool ws_colon;     /* white space before the colon */
+	bool odd;          /* its value may hold an anomaly (see scan_line) */
+	bool name_ok;      /* its name is known to be ftext, colon right after */
 	const char *view;  /* its first byte when not buffered */
 	const char *seg;   /* first byte of the chunk not yet in buf */
 	mf_buf buf;
