@@ -229,7 +229,8 @@ check_field(mf__hdr *h, mf_field *f, const char *fb, size_t kept, bool trunc)
 			rc = fdefect(h, f, &seen, MF_D_WS_BEFORE_COLON,
 				     h->f_off + h->name_len);
 	}
-	i = h->odd ? 0 : kept;
+	/* The value's bytes (the name's are checked above). */
+	i = !h->odd ? kept : h->colon != SIZE_MAX ? h->colon + 1 : 0;
 	while (rc == MF_OK && i < kept) {
 		unsigned char c;
 		size_t k;

@@ -315,7 +315,12 @@ static const struct hcase hcases[] = {
      "d=bad-field-name@8\n"
      "FIELD off=8 raw=4 eol=1 def=200 name=«» value=«2»\n"
      "END body=13\n"},
-    /* 14: control byte in the name: body; inner space: body */
+    /* 14: the same with CRLF, where a split can fall between CR and LF */
+    {"X-\xc3\xa9: 1\r\n\r\n",
+     "d=bad-field-name@2\n"
+     "FIELD off=0 raw=9 eol=2 def=200 name=«X-\xc3\xa9» value=«1»\n"
+     "END body=11\n"},
+    /* 15: control byte in the name: body; inner space: body */
     {"A\x01: 1\n", "d=no-blank-line@0\nEND body=0\n"},
     {"A: 1\nNot a: header\n",
      "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
