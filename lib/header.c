@@ -936,6 +936,8 @@ mf_hdr_decode(mf_buf *out, const char *p, size_t n, const mf_opts *o,
 
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = ""; /* mf_ew_decode computes offsets from it */
 	if (n == 0 || (memchr(p, '\n', n) == NULL))
 		return mf_ew_decode(out, p, n, o, defects, err);
 	mf__buf_init(&tmp, &out->a);
