@@ -466,11 +466,34 @@ same_cs(const mf__cs *a, const mf__cs *b)
 	return a->id != MF__CS_EXT || strcmp(a->label, b->label) == 0;
 }
 
+/*
+ * Words in utf-16 or utf-32 may each start with a byte order mark; in a
+ * group joined for conversion only the first one is one.
+ */
+static void
+drop_bom(mf_buf *out, size_t at, int id)
+{
+	const unsigned char *p = (const unsigned char *)out->data + at;
+	size_t n = out->len - at, k = 0;
+
+	if (id == MF__CS_UTF16 && n >= 2 &&
+	    ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE)))
+		k = 2;
+	else if (id == MF__CS_UTF32 && n >= 4 &&
+		 ((p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF) ||
+		  (p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0)))
+		k = 4;
+	if (k == 0)
+		return;
+	memmove(out->data + at, out->data + at + k, n - k);
+	cut(out, out->len - k);
+}
+
 /* Decodes one well-formed word into the pending group. */
 static int
 word_decode(struct dec *d, const struct word *w)
 {
-	size_t k;
+	size_t k, wstart;
 	int rc;
 
 	if (d->lab == NULL || !mf__ieq(d->lab, d->lablen, w->cs, w->cslen)) {
@@ -506,7 +529,11 @@ word_decode(struct dec *d, const struct word *w)
 			}
 		}
 	}
-	return w->enc == 'Q' ? q_decode(d, w) : b_decode(d, w);
+	wstart = d->out->len;
+	rc = w->enc == 'Q' ? q_decode(d, w) : b_decode(d, w);
+	if (rc == MF_OK && wstart > d->grp_out)
+		drop_bom(d->out, wstart, d->grp_cs.id);
+	return rc;
 }
 
 /* Finds "=?" at or after i, or NPOS. */
@@ -1065,6 +1092,12 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	if (e.csname == NULL)
 		e.csname = e.cs.label;
 	e.csnamelen = strlen(e.csname);
+	/* utf-16 and utf-32 words are big-endian without a byte order mark
+	 * (RFC 2781 4.3), so that adjacent words join cleanly. */
+	if (e.cs.id == MF__CS_UTF16)
+		mf__cs_resolve(&e.cs, "utf-16be", 8);
+	else if (e.cs.id == MF__CS_UTF32)
+		mf__cs_resolve(&e.cs, "utf-32be", 8);
 	if (e.csnamelen > EW_MAX_CSLEN)
 		return MF_E_INVAL;
 	start = out->len;
