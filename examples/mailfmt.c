@@ -13,7 +13,9 @@
 #include "cli/cli.h"
 
 /* codecs */
-extern cli_cmd_fn cmd_ew;
+int cmd_b64(int argc, char **argv);
+int cmd_qp(int argc, char **argv);
+int cmd_ew(int argc, char **argv);
 
 /* header fields */
 
@@ -26,6 +28,8 @@ static const struct {
 	const char *help;
 } cmds[] = {
 	/* codecs: b64, qp */
+	{"b64", cmd_b64, "base64: encode [--wrap N] [--lf] | decode [--strict]"},
+	{"qp", cmd_qp, "quoted-printable: encode [--binary] [--lf] | decode"},
 
 	/* codecs: ew */
 	{"ew", cmd_ew, "RFC 2047 encoded words: decode | encode [--charset C] [--q|--b]"},

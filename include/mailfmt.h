@@ -272,9 +272,175 @@ MF_API unsigned mf_cpu_features(void);
 /* Codecs: base64 (RFC 2045 6.8, RFC 4648)                                 */
 /* ====================================================================== */
 
+/*
+ * Base64 (mf_b64_encode(3), mf_b64_decode(3)). One-shot functions plus
+ * zero-initialisable streaming states fed in chunks of any size. Output
+ * goes to (out, cap); a call whose output does not fit returns MF_E_NOSPC
+ * and, for the streaming calls, consumes nothing (the state is unchanged).
+ */
+#define MF_B64_LINE 76     /* the MIME line length */
+#define MF_B64_LF 0x1u     /* encode: LF line ends instead of CRLF */
+#define MF_B64_STRICT 0x2u /* decode: non-alphabet, non-whitespace byte or
+			      bad padding is an error at its offset */
+
+/*
+ * Exact output size of mf_b64_encode for n bytes: line_len 0 is one line
+ * without a line end; otherwise line_len is rounded down to a multiple of
+ * 4 (minimum 4) and every line, the last too, ends with the line end.
+ * SIZE_MAX on overflow.
+ */
+MF_API size_t mf_b64_encoded_len(size_t n, size_t line_len, unsigned flags);
+/* Encodes in[0..n) into out; *outlen gets the length (no NUL is added). */
+MF_NODISCARD MF_API int mf_b64_encode(char *out, size_t cap, const void *in,
+				      size_t n, size_t line_len,
+				      unsigned flags, size_t *outlen);
+/*
+ * Upper bound of the bytes decoded from n input bytes, by mf_b64_decode
+ * or by one mf_b64_dec_update (whatever the state) or mf_b64_dec_final.
+ */
+MF_API size_t mf_b64_decoded_len(size_t n);
+/*
+ * Decodes in[0..n), skipping whitespace, and other junk unless
+ * MF_B64_STRICT. *defects (may be NULL) gets MF_DEFECT_BIT(MF_D_B64_JUNK)
+ * when junk or bad padding was skipped; err (may be NULL) the error offset.
+ */
+MF_NODISCARD MF_API int mf_b64_decode(void *out, size_t cap, const char *in,
+				      size_t n, unsigned flags,
+				      size_t *outlen, uint64_t *defects,
+				      mf_error *err);
+
+/*
+ * Streaming encoder: set up with mf_b64_enc_init (all zero is also valid:
+ * one line, no line end). mf_b64_enc_update with n bytes writes at most
+ * mf_b64_encoded_len(n + 2, line_len, flags) bytes, mf_b64_enc_final at
+ * most mf_b64_encoded_len(2, line_len, flags).
+ */
+typedef struct mf_b64_enc {
+	size_t line_len_; /* 0, or a multiple of 4 */
+	size_t col_;      /* characters on the current line */
+	unsigned flags_;
+	unsigned nbuf_;   /* bytes waiting for a complete group (0-2) */
+	unsigned char buf_[4];
+	uint64_t reserved[4]; /* zero */
+} mf_b64_enc;
+
+MF_API void mf_b64_enc_init(mf_b64_enc *st, size_t line_len, unsigned flags);
+MF_NODISCARD MF_API int mf_b64_enc_update(mf_b64_enc *st, char *out,
+					  size_t cap, const void *in, size_t n,
+					  size_t *outlen);
+/* Writes the last group with its padding and line end; resets the state. */
+MF_NODISCARD MF_API int mf_b64_enc_final(mf_b64_enc *st, char *out,
+					 size_t cap, size_t *outlen);
+
+/*
+ * Streaming decoder: zero-initialised is ready; set flags before the first
+ * update. Each update writes at most mf_b64_decoded_len(n) bytes, final at
+ * most mf_b64_decoded_len(0). Error offsets count from the start of the
+ * stream; after an error every call returns it again.
+ */
+typedef struct mf_b64_dec {
+	unsigned flags;      /* MF_B64_STRICT */
+	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_B64_JUNK) once junk seen */
+	uint64_t defect_off; /* offset of the first defect */
+	uint64_t off_;       /* input bytes consumed so far */
+	uint64_t last_off_;  /* offset of the last alphabet byte */
+	uint32_t acc_;       /* 6-bit groups of the open quantum */
+	unsigned n_;         /* groups in the open quantum (0-3) */
+	unsigned pad_;       /* 0, 1 after "xx=", 2 after full padding */
+	int err_;            /* sticky error code, 0 if none */
+	uint64_t err_off_;
+	const char *err_reason_;
+	uint64_t reserved[4]; /* zero */
+} mf_b64_dec;
+
+MF_NODISCARD MF_API int mf_b64_dec_update(mf_b64_dec *st, void *out,
+					  size_t cap, const char *in, size_t n,
+					  size_t *outlen, mf_error *err);
+/* Ends the stream: decodes an unpadded last quantum (strict: MF_E_TRUNC). */
+MF_NODISCARD MF_API int mf_b64_dec_final(mf_b64_dec *st, void *out,
+					 size_t cap, size_t *outlen,
+					 mf_error *err);
+
 /* ====================================================================== */
 /* Codecs: quoted-printable (RFC 2045 6.7)                                 */
 /* ====================================================================== */
+
+/*
+ * Quoted-printable (mf_qp_encode(3), mf_qp_decode(3)), same shape as
+ * base64. Encoded lines never exceed 76 characters.
+ */
+#define MF_QP_LINE 76
+#define MF_QP_BINARY 0x1u /* encode: CR and LF are data (=0D, =0A) */
+#define MF_QP_LF 0x2u     /* encode: LF line ends instead of CRLF */
+#define MF_QP_SAFE 0x4u   /* encode: also "." and "From " at line start */
+#define MF_QP_STRICT 0x8u /* decode: invalid escapes are errors */
+/* Whitespace before a line end that the decoder drops, at most. */
+#define MF_QP_MAX_WSP 256
+
+/*
+ * Upper bound of the output of mf_qp_encode for n bytes, and of one
+ * mf_qp_enc_update with n bytes or mf_qp_enc_final (n = 0). SIZE_MAX on
+ * overflow.
+ */
+MF_API size_t mf_qp_encoded_len(size_t n, unsigned flags);
+/* Encodes in[0..n) into out (MF_QP_BINARY, MF_QP_LF, MF_QP_SAFE). */
+MF_NODISCARD MF_API int mf_qp_encode(char *out, size_t cap, const void *in,
+				     size_t n, unsigned flags,
+				     size_t *outlen);
+/* Upper bound of mf_qp_decode's output, and of one update or final. */
+MF_API size_t mf_qp_decoded_len(size_t n);
+/*
+ * Decodes in[0..n): soft breaks removed, hard line ends kept as they are,
+ * whitespace before them dropped, invalid escapes kept literally
+ * (MF_D_QP_INVALID in *defects) unless MF_QP_STRICT.
+ */
+MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
+				     size_t n, unsigned flags, size_t *outlen,
+				     uint64_t *defects, mf_error *err);
+
+/* Streaming encoder, set up by mf_qp_enc_init (all zero: text, CRLF). */
+typedef struct mf_qp_enc {
+	unsigned flags_;
+	unsigned col_;          /* characters on the current output line */
+	unsigned npend_;        /* input bytes held for lookahead (0-7) */
+	unsigned char pend_[8];
+	uint64_t reserved[4]; /* zero */
+} mf_qp_enc;
+
+MF_API void mf_qp_enc_init(mf_qp_enc *st, unsigned flags);
+MF_NODISCARD MF_API int mf_qp_enc_update(mf_qp_enc *st, char *out,
+					 size_t cap, const void *in, size_t n,
+					 size_t *outlen);
+/* Writes the held bytes (trailing whitespace encoded); resets the state. */
+MF_NODISCARD MF_API int mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap,
+					size_t *outlen);
+
+/*
+ * Streaming decoder: zero-initialised is ready; set flags before the first
+ * update. Error offsets count from the start of the stream; errors stick.
+ */
+typedef struct mf_qp_dec {
+	unsigned flags;      /* MF_QP_STRICT */
+	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_QP_INVALID) */
+	uint64_t defect_off; /* offset of the first defect */
+	uint64_t off_;       /* input bytes consumed so far */
+	unsigned state_;
+	unsigned char hex_;  /* first digit after "=" */
+	unsigned wstart_;    /* held whitespace: ring of bits, 1 = HTAB */
+	unsigned wn_;
+	uint64_t wbits_[MF_QP_MAX_WSP / 64];
+	int err_;            /* sticky error code, 0 if none */
+	uint64_t err_off_;
+	const char *err_reason_;
+	uint64_t reserved[4]; /* zero */
+} mf_qp_dec;
+
+MF_NODISCARD MF_API int mf_qp_dec_update(mf_qp_dec *st, void *out, size_t cap,
+					 const char *in, size_t n,
+					 size_t *outlen, mf_error *err);
+/* Ends the stream (strict: an escape cut by the end is MF_E_TRUNC). */
+MF_NODISCARD MF_API int mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap,
+					size_t *outlen, mf_error *err);
 
 /* ====================================================================== */
 /* Codecs: RFC 2047 encoded words                                          */

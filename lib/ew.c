@@ -23,7 +23,7 @@
  *    "?" is plain text, not a defect.
  *  - Q: "_" is SP, "=XX" a byte in either case of hex; an "=" without two
  *    hex digits stays literal (MF_D_QP_INVALID). B: base64, lenient (junk
- *    skipped, MF_D_B64_JUNK; missing padding accepted).
+ *    and missing or bad padding skipped and recorded, MF_D_B64_JUNK).
  *  - Unknown charsets: the decoded bytes are passed through as UTF-8 when
  *    valid, else read as windows-1252 (RFC 7103 7.6), with MF_D_EW_CHARSET.
  *  - Text outside encoded words with bytes >= 0x80 is kept when it is
@@ -359,82 +359,9 @@ q_decode(struct dec *d, const struct word *w)
 }
 
 /*
- * Base64 for B words. (Interim: replaced by mf_b64_decode as soon as the
- * base64 module is on main.) Whitespace is skipped, other junk skipped and
- * reported, a padded quantum flushed so that concatenated chunks decode.
- */
-static int
-b64_decode(char *out, size_t cap, const char *in, size_t n, size_t *outlen,
-	   uint64_t *def)
-{
-	uint32_t acc = 0;
-	unsigned groups = 0;
-	size_t k, o = 0;
-
-	for (k = 0; k < n; k++) {
-		unsigned char c = (unsigned char)in[k];
-		int v = -1;
-
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		if (v >= 0) {
-			acc = acc << 6 | (uint32_t)v;
-			if (++groups == 4) {
-				if (o + 3 > cap)
-					return MF_E_NOSPC;
-				out[o++] = (char)(acc >> 16);
-				out[o++] = (char)(acc >> 8);
-				out[o++] = (char)acc;
-				acc = 0;
-				groups = 0;
-			}
-			continue;
-		}
-		if (c == '=' && groups >= 2) {
-			if (o + 2 > cap)
-				return MF_E_NOSPC;
-			if (groups == 2) {
-				out[o++] = (char)(acc >> 4);
-			} else {
-				out[o++] = (char)(acc >> 10);
-				out[o++] = (char)(acc >> 2);
-			}
-			acc = 0;
-			groups = 0;
-			continue;
-		}
-		if (c == '=' || c == ' ' || c == '\t' || c == '\r' ||
-		    c == '\n')
-			continue;
-		*def |= MF_DEFECT_BIT(MF_D_B64_JUNK);
-	}
-	if (groups == 1) {
-		*def |= MF_DEFECT_BIT(MF_D_B64_JUNK);
-	} else if (groups >= 2) {
-		if (o + 2 > cap)
-			return MF_E_NOSPC;
-		if (groups == 2) {
-			out[o++] = (char)(acc >> 4);
-		} else {
-			out[o++] = (char)(acc >> 10);
-			out[o++] = (char)(acc >> 2);
-		}
-	}
-	*outlen = o;
-	return MF_OK;
-}
-
-/*
- * RFC 2047 4.1: B is base64 (RFC 2045 6.8), decoded leniently: whitespace
- * and junk skipped (junk: MF_D_B64_JUNK), missing padding accepted.
+ * RFC 2047 4.1: B is base64 (RFC 2045 6.8), decoded leniently by the base64
+ * module: whitespace skipped; junk, missing or bad padding skipped and
+ * recorded (MF_D_B64_JUNK).
  */
 static int
 b_decode(struct dec *d, const struct word *w)
@@ -443,12 +370,12 @@ b_decode(struct dec *d, const struct word *w)
 	mf_buf *out = d->out;
 	size_t outlen = 0;
 	uint64_t def = 0;
-	int rc = mf__buf_grow(out, w->tlen / 4 * 3 + 3);
+	int rc = mf__buf_grow(out, mf_b64_decoded_len(w->tlen));
 
 	if (rc < 0)
 		return mf__err(d->err, rc, w->start, NULL);
-	rc = b64_decode(out->data + out->len, out->cap - out->len - 1, t,
-			w->tlen, &outlen, &def);
+	rc = mf_b64_decode(out->data + out->len, out->cap - out->len - 1, t,
+			   w->tlen, 0, &outlen, &def, NULL);
 	if (rc < 0)
 		return mf__err(d->err, rc, w->start, NULL);
 	out->len += outlen;
@@ -722,8 +649,6 @@ static int
 put_word(struct enc *e, const char *cs, size_t cslen, char enc,
 	 const unsigned char *b, size_t n)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char hex[] = "0123456789ABCDEF";
 	bool phrase = (e->flags & MF_EW_PHRASE) != 0;
 	char w[EW_MAX * 3 + 64], *o = w;
@@ -749,26 +674,13 @@ put_word(struct enc *e, const char *cs, size_t cslen, char enc,
 			}
 		}
 	} else {
-		for (k = 0; k + 2 < n; k += 3) {
-			uint32_t v = (uint32_t)b[k] << 16 |
-				     (uint32_t)b[k + 1] << 8 | b[k + 2];
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = b64[v & 63];
-		}
-		if (n - k == 1) {
-			*o++ = b64[b[k] >> 2];
-			*o++ = b64[(b[k] & 3) << 4];
-			*o++ = '=';
-			*o++ = '=';
-		} else if (n - k == 2) {
-			uint32_t v = (uint32_t)b[k] << 8 | b[k + 1];
-			*o++ = b64[v >> 10];
-			*o++ = b64[(v >> 4) & 63];
-			*o++ = b64[(v << 2) & 63];
-			*o++ = '=';
-		}
+		size_t bl = 0;
+		int rc = mf_b64_encode(o, sizeof(w) - (size_t)(o - w) - 2, b, n,
+				       0, 0, &bl);
+
+		if (rc < 0)
+			return rc;
+		o += bl;
 	}
 	*o++ = '?';
 	*o++ = '=';
