@@ -377,16 +377,31 @@ pattern_id(const char *s)
 	return ID_CP(1250 + (p[3] - '0'));
 }
 
-/* Characters allowed in a charset label (RFC 2978 mime-charset-chars). */
-static bool
-label_char(unsigned char c)
-{
-	return mf__is(c, MF__C_ALPHA | MF__C_DIGIT) || c == '-' || c == '_' ||
-	       c == '.' || c == ':' || c == '+' || c == '(' || c == ')' ||
-	       c == '!' || c == '#' || c == '$' || c == '%' || c == '&' ||
-	       c == '\'' || c == '^' || c == '`' || c == '{' || c == '}' ||
-	       c == '~' || c == ' ';
-}
+/*
+ * Characters allowed in a charset label (RFC 2978 mime-charset-chars, and
+ * the space of "iso 8859-1"), lower-cased; 0 for the others.
+ */
+#define LC(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define LABEL(c)                                                               \
+	((((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') ||         \
+	  ((c) >= 'a' && (c) <= 'z') || (c) == '-' || (c) == '_' ||             \
+	  (c) == '.' || (c) == ':' || (c) == '+' || (c) == '(' || (c) == ')' || \
+	  (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || \
+	  (c) == '\'' || (c) == '^' || (c) == '`' || (c) == '{' ||             \
+	  (c) == '}' || (c) == '~' || (c) == ' ')                               \
+	     ? LC(c)                                                           \
+	     : 0)
+#define L4(b) LABEL(b), LABEL((b) + 1), LABEL((b) + 2), LABEL((b) + 3)
+#define L16(b) L4(b), L4((b) + 4), L4((b) + 8), L4((b) + 12)
+#define L64(b) L16(b), L16((b) + 16), L16((b) + 32), L16((b) + 48)
+
+static const unsigned char label_map[256] = {L64(0), L64(64)};
+
+#undef LC
+#undef LABEL
+#undef L4
+#undef L16
+#undef L64
 
 /* Looks s up among the aliases and patterns; NULL alias for patterns. */
 static int
@@ -439,15 +454,20 @@ mf__cs_resolve(mf__cs *c, const char *cs, size_t n)
 	if (e == b || e - b >= sizeof(c->label))
 		return;
 	for (i = b; i < e; i++) {
-		unsigned char ch = (unsigned char)cs[i];
+		unsigned char ch = label_map[(unsigned char)cs[i]];
 
-		if (!label_char(ch))
+		if (ch == 0)
 			return;
-		c->label[i - b] = (char)mf__lower(ch);
+		c->label[i - b] = (char)ch;
 	}
 	c->lablen = e - b;
 	c->label[c->lablen] = '\0';
 
+	/* The most frequent labels first. */
+	if (c->lablen == 5 && memcmp(c->label, "utf-8", 5) == 0) {
+		c->id = MF__CS_UTF8;
+		return;
+	}
 	id = lookup(c->label, &al);
 	if (id == MF__CS_NONE && c->lablen > 2 && c->label[0] == 'x' &&
 	    (c->label[1] == '-' || c->label[1] == '_'))
@@ -1485,7 +1505,8 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 		return MF_OK;
 	p = (const unsigned char *)out->data + from;
 	if (c == NULL || c->id == MF__CS_UTF8) {
-		if (mf__utf8_valid((const char *)p, len))
+		k = ascii_run(p, len);
+		if (k == len || mf__utf8_valid((const char *)p + k, len - k))
 			return MF_OK;
 	} else if (c->id == MF__CS_ASCII && ascii_run(p, len) == len) {
 		return MF_OK;

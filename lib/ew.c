@@ -127,23 +127,77 @@ find_nl(struct dec *d, size_t from)
 {
 	size_t k;
 
+	const char *cr, *lf;
+
 	if (d->nl != NPOS && from >= d->nl_from && from <= d->nl)
 		return d->nl;
-	for (k = from; k < d->n; k++) {
-		if (d->in[k] == '\r' || d->in[k] == '\n')
-			break;
+	k = d->n;
+	if (from < d->n) {
+		cr = memchr(d->in + from, '\r', d->n - from);
+		lf = memchr(d->in + from, '\n',
+			    (size_t)((cr != NULL ? cr : d->in + d->n) -
+				     (d->in + from)));
+		if (lf != NULL)
+			k = (size_t)(lf - d->in);
+		else if (cr != NULL)
+			k = (size_t)(cr - d->in);
 	}
 	d->nl_from = from;
 	d->nl = k;
 	return k;
 }
 
-/* Bytes allowed in a charset label inside an encoded word. */
-static bool
-cs_char(unsigned char c)
+/*
+ * Whether any of the 8 bytes in v equals c (c broadcast in cc), or, with
+ * high, is >= 0x80 (Hacker's Delight zero-byte test, exact form).
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+MF__INLINE uint64_t
+zero_bytes(uint64_t v)
 {
-	return c > 32 && c < 127 && c != '?';
+	return ~(((v & ~HIGHS) + ~HIGHS) | v | ~HIGHS);
 }
+
+/*
+ * Length of the prefix of p[0..n) free of the bytes a, b, c and, with
+ * high, of bytes >= 0x80 (8 bytes at a time).
+ */
+static size_t
+span_not(const unsigned char *p, size_t n, unsigned char a, unsigned char b,
+	 unsigned char c, bool high)
+{
+	uint64_t ma = ONES * a, mb = ONES * b, mc = ONES * c;
+	uint64_t mh = high ? HIGHS : 0;
+	size_t i = 0;
+
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		if ((zero_bytes(v ^ ma) | zero_bytes(v ^ mb) |
+		     zero_bytes(v ^ mc) | (v & mh)) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] != a && p[i] != b && p[i] != c &&
+	       !(high && p[i] >= 0x80))
+		i++;
+	return i;
+}
+
+/* Bytes allowed in a charset label inside an encoded word: printable
+ * ASCII but "?" (2 for "*", which starts the RFC 2231 language). */
+#define CSC(c) ((c) > 32 && (c) < 127 && (c) != '?' ? ((c) == '*' ? 2 : 1) : 0)
+#define C4(b) CSC(b), CSC((b) + 1), CSC((b) + 2), CSC((b) + 3)
+#define C16(b) C4(b), C4((b) + 4), C4((b) + 8), C4((b) + 12)
+#define C64(b) C16(b), C16((b) + 16), C16((b) + 32), C16((b) + 48)
+static const unsigned char cs_char[256] = {C64(0), C64(64)};
+#undef CSC
+#undef C4
+#undef C16
+#undef C64
 
 /*
  * Parses an encoded word at p (in[p] == '=', in[p + 1] == '?'). Returns 1
@@ -153,27 +207,26 @@ cs_char(unsigned char c)
 static int
 parse_word(struct dec *d, size_t p, struct word *w)
 {
-	const char *s = d->in;
-	size_t i = p + 2, cs0 = p + 2, e, k;
+	const unsigned char *s = (const unsigned char *)d->in;
+	size_t i = p + 2, cs0 = p + 2, e, star = 0;
+	size_t lim = d->n - cs0 > 76 ? cs0 + 76 : d->n;
+	unsigned cc;
 
-	while (i < d->n && i - cs0 <= 75 && cs_char((unsigned char)s[i]))
+	while (i < lim && (cc = cs_char[s[i]]) != 0) {
+		/* RFC 2231 5: charset "*" language; the language is unused. */
+		if (cc == 2 && star == 0)
+			star = i;
 		i++;
+	}
 	if (i >= d->n || s[i] != '?' || i == cs0 || i - cs0 > 75)
 		return 0;
-	w->cs = s + cs0;
-	w->cslen = i - cs0;
-	/* RFC 2231 5: charset "*" language; the language is not used. */
-	for (k = 0; k < w->cslen; k++) {
-		if (w->cs[k] == '*') {
-			w->cslen = k;
-			break;
-		}
-	}
+	w->cs = d->in + cs0;
+	w->cslen = (star ? star : i) - cs0;
 	if (w->cslen == 0)
 		return -1;
-	if (i + 2 >= d->n || s[i + 2] != '?')
+	if (i + 2 >= d->n || d->in[i + 2] != '?')
 		return -1;
-	switch (s[i + 1]) {
+	switch (d->in[i + 1]) {
 	case 'B':
 	case 'b':
 		w->enc = 'B';
@@ -266,7 +319,13 @@ emit_lit(struct dec *d, size_t a, size_t b)
 	bool high = false;
 	int rc;
 
-	for (k = a; k < b; k++) {
+	/* The common case: nothing to unfold, convert or replace. */
+	k = a + span_not(s + a, b - a, '\r', '\n', '\0', true);
+	if (k == b) {
+		rc = mf__buf_put(out, s + a, b - a);
+		return rc < 0 ? mf__err(d->err, rc, a, NULL) : MF_OK;
+	}
+	for (; k < b; k++) {
 		unsigned char c = s[k];
 		size_t skip = 0;
 
@@ -319,6 +378,7 @@ q_decode(struct dec *d, const struct word *w)
 	const unsigned char *t = (const unsigned char *)d->in + w->text;
 	mf_buf *out = d->out;
 	size_t k, len = w->tlen;
+	bool lenient = false;
 	char *o;
 	int rc = mf__buf_grow(out, len);
 
@@ -334,6 +394,18 @@ q_decode(struct dec *d, const struct word *w)
 			continue;
 		}
 		if (c != '=') {
+			if (MF__UNLIKELY(c == ' ' || c == '\t' || c == '?') &&
+			    !lenient) {
+				/* RFC 2047 2: no spaces or "?" in the text */
+				lenient = true;
+				out->len = (size_t)(o - out->data);
+				if (w->end - w->start <= 75) {
+					rc = defect(d, MF_D_EW_LENIENT,
+						    w->text + k);
+					if (rc < 0)
+						return rc;
+				}
+			}
 			*o++ = (char)c;
 			continue;
 		}
@@ -423,7 +495,9 @@ word_decode(struct dec *d, const struct word *w)
 	size_t k, wstart;
 	int rc;
 
-	if (d->lab == NULL || !mf__ieq(d->lab, d->lablen, w->cs, w->cslen)) {
+	if (d->lab == NULL || d->lablen != w->cslen ||
+	    (memcmp(d->lab, w->cs, w->cslen) != 0 &&
+	     !mf__ieq(d->lab, d->lablen, w->cs, w->cslen))) {
 		mf__cs_resolve(&d->lab_cs, w->cs, w->cslen);
 		d->lab = w->cs;
 		d->lablen = w->cslen;
@@ -444,16 +518,13 @@ word_decode(struct dec *d, const struct word *w)
 		rc = defect(d, MF_D_EW_LENIENT, w->start);
 		if (rc < 0)
 			return rc;
-	} else {
-		for (k = 0; k < w->tlen; k++) {
-			char c = d->in[w->text + k];
-
-			if (c == ' ' || c == '\t' || c == '?') {
-				rc = defect(d, MF_D_EW_LENIENT, w->text + k);
-				if (rc < 0)
-					return rc;
-				break;
-			}
+	} else if (w->enc == 'B') { /* Q text is checked as it is decoded */
+		k = span_not((const unsigned char *)d->in + w->text, w->tlen,
+			     ' ', '\t', '?', false);
+		if (k < w->tlen) {
+			rc = defect(d, MF_D_EW_LENIENT, w->text + k);
+			if (rc < 0)
+				return rc;
 		}
 	}
 	wstart = d->out->len;
@@ -484,12 +555,10 @@ static int
 decode(struct dec *d)
 {
 	const char *s = d->in;
-	size_t i = 0, lit = 0, count = 0;
+	size_t i = 0, lit = 0, count = 0, max = 0;
 	bool prev_ew = false;
-	mf_limits lim;
 	int rc;
 
-	mf__limits(d->o, &lim);
 	for (;;) {
 		size_t p = find_start(s, d->n, i), k;
 		struct word w;
@@ -508,7 +577,20 @@ decode(struct dec *d)
 			i = p + 1;
 			continue;
 		}
-		if (count == lim.max_encoded_words) {
+		/*
+		 * The limit is resolved when a caller set one, else only at
+		 * the 32nd word (the default, 256, is larger; test_limit
+		 * checks it): most fields have a few words.
+		 */
+		if (max == 0 && (count >= 32 ||
+				 (d->o != NULL &&
+				  d->o->limits.max_encoded_words != 0))) {
+			mf_limits lim;
+
+			mf__limits(d->o, &lim);
+			max = lim.max_encoded_words;
+		}
+		if (max != 0 && count == max) {
 			rc = defect(d, MF_D_FIELD_LIMIT, p);
 			if (rc < 0)
 				return rc;
@@ -570,7 +652,12 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 	if (out == NULL || (in == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	start = out->len;
-	memset(&d, 0, sizeof(d));
+	/* The charset structs are set before use; the rest starts zero. */
+	d.grp = false;
+	d.grp_out = d.grp_off = 0;
+	d.lab = NULL;
+	d.lablen = 0;
+	d.qe_from = d.nl_from = 0;
 	d.out = out;
 	d.in = in;
 	d.n = n;
