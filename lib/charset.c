@@ -1402,6 +1402,8 @@ convert(cs_conv_fn *fn, mf_buf *out, const char *cs, size_t cslen,
 
 	if (out == NULL || (in == NULL && n != 0) || (cs == NULL && cslen))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;
 	mf__cs_resolve(&c, cs, cslen);
 	rc = fn(out, &c, in, n, o, &bad);

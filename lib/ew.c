@@ -651,6 +651,8 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 
 	if (out == NULL || (in == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;
 	/* The charset structs are set before use; the rest starts zero. */
 	d.grp = false;
@@ -1073,6 +1075,8 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	    (flags & ~(MF_EW_Q | MF_EW_B | MF_EW_PHRASE | MF_EW_LF)) != 0 ||
 	    (flags & (MF_EW_Q | MF_EW_B)) == (MF_EW_Q | MF_EW_B))
 		return MF_E_INVAL;
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	memset(&e, 0, sizeof(e));
 	e.out = out;
 	e.flags = flags;
