@@ -499,6 +499,7 @@ mf__cs_mime(const mf__cs *c)
 	return NULL;
 }
 
+#if MF_HAVE_ICONV
 /* The iconv name to encode to for an external charset. */
 static const char *
 cs_iconv_to(const mf__cs *c)
@@ -512,6 +513,7 @@ cs_iconv_to(const mf__cs *c)
 		return al->iconv_to != NULL ? al->iconv_to : al->mime;
 	return NULL;
 }
+#endif
 
 bool
 mf__cs_is_unicode(const mf__cs *c)
