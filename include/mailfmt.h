@@ -402,7 +402,7 @@ MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
 typedef struct mf_qp_enc {
 	unsigned flags_;
 	unsigned col_;          /* characters on the current output line */
-	unsigned npend_;        /* input bytes held for lookahead (0-7) */
+	unsigned npend_;        /* input bytes held for lookahead (0-4) */
 	unsigned char pend_[8];
 	uint64_t reserved[4]; /* zero */
 } mf_qp_enc;
@@ -592,21 +592,351 @@ MF_NODISCARD MF_API int mf_quote(mf_buf *out, const char *p, size_t n,
 /* Header blocks: parse, unfold, fold                                      */
 /* ====================================================================== */
 
+/*
+ * One header field as the parser found it (RFC 5322 2.2). Spans point into
+ * the caller's input. The field occupies input bytes [offset, offset +
+ * raw_len), final line end included, so fields and the body offset account
+ * for every byte of a header block. Library-filled; reserved is zeroed.
+ */
+typedef struct mf_field {
+	mf_str name;      /* before the colon, trailing white space excluded */
+	mf_str value;     /* raw (folded), from the first non-blank byte after
+			     the colon up to the final line end, excluded */
+	uint64_t offset;  /* absolute offset of the field's first byte */
+	size_t raw_len;   /* bytes of the field, final line end included */
+	uint64_t defects; /* MF_DEFECT_BIT mask of the field's anomalies */
+	unsigned eol;     /* final line end: 0 (end of input), 1 (LF), 2 (CRLF) */
+	unsigned reserved[3];
+} mf_field;
+
+/* A parsed header block (opaque; an index of views into the input). */
+typedef struct mf_headers mf_headers;
+
+/*
+ * Parses the header block at p[0..n): *out gets the fields (views into p,
+ * which must outlive *out), *body_off the offset where the body begins
+ * (after the empty line). Lenient unless o has MF_STRICT; see
+ * mf_headers_parse(3) for the defects and limits.
+ */
+MF_NODISCARD MF_API int mf_headers_parse(const char *p, size_t n,
+					 const mf_opts *o, mf_headers **out,
+					 size_t *body_off, mf_error *err);
+/* Frees the index (not the input); accepts NULL. */
+MF_API void mf_headers_free(mf_headers *h);
+/* Number of fields, and field i in input order (NULL when out of range). */
+MF_API size_t mf_headers_count(const mf_headers *h);
+MF_API const mf_field *mf_headers_at(const mf_headers *h, size_t i);
+/*
+ * Next field named name (ASCII case-insensitive) at or after index *iter
+ * (start with 0), or NULL; *iter is advanced past it, so a loop visits
+ * every duplicate in order.
+ */
+MF_API const mf_field *mf_headers_get(const mf_headers *h, const char *name,
+				      size_t namelen, size_t *iter);
+/* MF_DEFECT_BIT mask of every defect found in the block and its fields. */
+MF_API uint64_t mf_headers_defects(const mf_headers *h);
+/*
+ * The leading mbox "From " line (without its line end) if the block had
+ * one: returns 1 and sets *line, else returns 0.
+ */
+MF_API int mf_headers_mbox_from(const mf_headers *h, mf_str *line);
+/*
+ * The same parse without allocation: fields[0..*nfields) in, count out
+ * (MF_E_NOSPC when the array is full, err->offset at the field that did
+ * not fit). The mbox From_ line, if any, is the bytes before the first
+ * field; *defects (may be NULL) gets the block's defect mask.
+ */
+MF_NODISCARD MF_API int mf_headers_scan(const char *p, size_t n,
+					const mf_opts *o, mf_field *fields,
+					size_t *nfields, size_t *body_off,
+					uint64_t *defects, mf_error *err);
+
+/*
+ * Appends p[0..n) unfolded (RFC 5322 2.2.3): every line break (CRLF, or
+ * a bare LF) removed, the white space after it kept.
+ */
+MF_NODISCARD MF_API int mf_hdr_unfold(mf_buf *out, const char *p, size_t n);
+#define MF_HDR_LF 0x800u /* mf_hdr_fold: LF line ends instead of CRLF */
+
+/*
+ * Appends "Name: value" folded at width (0: 78) plus a line end. value is
+ * unfolded UTF-8; non-ASCII text is RFC 2047-encoded unless flags has
+ * MF_UTF8_OUT. Refuses CR, LF and NUL (header injection) with MF_E_INVAL;
+ * out is unchanged on error.
+ */
+MF_NODISCARD MF_API int mf_hdr_fold(mf_buf *out, const char *name,
+				    size_t namelen, const char *value,
+				    size_t n, unsigned flags, size_t width,
+				    mf_error *err);
+
 /* ====================================================================== */
 /* Addresses (RFC 5322 3.4)                                                */
 /* ====================================================================== */
+
+/*
+ * An address list is a flat array of items: mailboxes, and the start and
+ * end of each group with its members between them (RFC 5322 3.4). Strings
+ * are views into the input when it needed no decoding, else they live in
+ * the caller's scratch buffer (mf_addr_parse) or in the list object
+ * (mf_addrs_parse). Lenient parsing recovers what real mail gets wrong and
+ * records each anomaly as a defect (mf_addr_parse(3) lists them).
+ */
+enum mf_addr_kind {
+	MF_ADDR_MAILBOX = 1,  /* name, local, domain, route */
+	MF_ADDR_GROUP = 2,    /* group start: name is the group's name */
+	MF_ADDR_GROUP_END = 3 /* end of the group opened last */
+};
+
+typedef struct mf_addr {
+	int kind;          /* enum mf_addr_kind */
+	mf_str name;       /* display name (or comment), UTF-8; len 0: none */
+	mf_str local;      /* local part, unquoted */
+	mf_str domain;     /* domain without CFWS, or [literal]; len 0: none */
+	mf_str route;      /* obsolete route "@a,@b"; len 0: none */
+	mf_str raw;        /* the item as written (view into the input) */
+	size_t offset;     /* byte offset of raw in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this item's defects */
+	void *reserved[4]; /* zero */
+} mf_addr;
+
+/*
+ * Parses an address-list field value with no allocation: *count is the
+ * capacity of out in and the number of items out; *scratch_len likewise
+ * for scratch (decoded strings). MF_E_NOSPC when either is too small (the
+ * items stored so far are complete); n + 1 items and 3 n + 1 scratch bytes
+ * always suffice with the built-in charsets. defects (may be NULL) gets
+ * the mask of all defects.
+ */
+MF_NODISCARD MF_API int mf_addr_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_addr *out,
+				      size_t *count, char *scratch,
+				      size_t *scratch_len, uint64_t *defects,
+				      mf_error *err);
+/*
+ * Parses one bare addr-spec (local@domain, CFWS around it allowed; no
+ * display name or angle brackets), as in SMTP paths or form input, into
+ * *out; stricter than list parsing about folding and control characters.
+ * MF_E_SYNTAX when there is neither local part nor domain.
+ */
+MF_NODISCARD MF_API int mf_addr_spec_parse(const char *p, size_t n,
+					   const mf_opts *o, mf_addr *out,
+					   char *scratch, size_t *scratch_len,
+					   mf_error *err);
+
+/* An address list owned by one object (arena-allocated). */
+typedef struct mf_addrs mf_addrs;
+
+/* Parses like mf_addr_parse into a new object; views may point into p. */
+MF_NODISCARD MF_API int mf_addrs_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_addrs **out,
+				       mf_error *err);
+MF_API size_t mf_addrs_count(const mf_addrs *l);
+/* Item i, owned by l; NULL when out of range. Items are contiguous. */
+MF_API const mf_addr *mf_addrs_at(const mf_addrs *l, size_t i);
+/* Mask of every defect found while parsing. */
+MF_API uint64_t mf_addrs_defects(const mf_addrs *l);
+/* Frees the list and everything it owns; accepts NULL. */
+MF_API void mf_addrs_free(mf_addrs *l);
+
+#define MF_ADDR_LF 0x1000u /* mf_addr_format: fold with LF, not CRLF */
+
+/*
+ * Appends items a[0..n) as an address list: names quoted only where needed
+ * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT), canonical
+ * addr-specs, folded between addresses so lines stay within width columns
+ * (0: no folding) when the output starts at column col.
+ */
+MF_NODISCARD MF_API int mf_addr_format(mf_buf *out, const mf_addr *a,
+				       size_t n, unsigned flags, size_t col,
+				       size_t width);
+/* Appends the canonical addr-spec of mailbox a: local part quoted only if
+ * needed, then "@domain" when there is a domain. */
+MF_NODISCARD MF_API int mf_addr_spec_format(mf_buf *out, const mf_addr *a);
 
 /* ====================================================================== */
 /* Dates (RFC 5322 3.3)                                                    */
 /* ====================================================================== */
 
+/*
+ * A date-time as written, with its original zone offset (caller-allocated;
+ * reserved is zero). sec may be 60 (leap second).
+ */
+typedef struct mf_date {
+	int year;      /* 1900-9999 */
+	int month;     /* 1-12 */
+	int day;       /* 1-31 */
+	int hour;      /* 0-23 */
+	int min;       /* 0-59 */
+	int sec;       /* 0-60 */
+	int wday;      /* 0 (Sunday) - 6, computed from the date */
+	int yday;      /* 0-365, computed from the date */
+	int tz_offset; /* minutes east of UTC (-0500 gives -300) */
+	int tz_unknown; /* 1 for "-0000", missing or unknown zones: UTC time,
+			   local offset unknown (RFC 5322 3.3, 4.3) */
+	int reserved[6];
+} mf_date;
+
+/*
+ * Parses an RFC 5322 date-time p[0..n) into *d (leniently: obsolete zones,
+ * two-digit years, missing seconds or comma, asctime order...; each
+ * deviation is a defect in *defects, may be NULL). MF_E_SYNTAX with the
+ * offset for what is not a date or has a field out of range.
+ */
+MF_NODISCARD MF_API int mf_date_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_date *d,
+				      uint64_t *defects, mf_error *err);
+
+#define MF_DATE_ISO 0x1u /* mf_date_format: YYYY-MM-DDTHH:MM:SS+HH:MM */
+
+/*
+ * Writes d as "Mon, 17 Jan 1994 11:14:55 -0500" (or with MF_DATE_ISO as
+ * ISO 8601) plus a NUL into out[0..cap); *outlen (may be NULL) gets the
+ * length. MF_E_NOSPC if cap is too small, MF_E_INVAL for fields out of range.
+ */
+MF_NODISCARD MF_API int mf_date_format(char *out, size_t cap, const mf_date *d,
+				       unsigned flags, size_t *outlen);
+/* Seconds since 1970-01-01 UTC of d (a leap second counts as :59). */
+MF_NODISCARD MF_API int mf_date_to_time(const mf_date *d, int64_t *t);
+/* d for the instant t seen at tz_offset minutes east of UTC. */
+MF_NODISCARD MF_API int mf_date_from_time(int64_t t, int tz_offset,
+					  mf_date *d);
+
 /* ====================================================================== */
 /* Message-IDs, References, Received                                       */
 /* ====================================================================== */
 
+/*
+ * Parses a msg-id list (Message-ID, In-Reply-To, References; RFC 5322
+ * 3.6.4) leniently: ids[0..*nids) in, count out, each the id between its
+ * angle brackets (a view into p, CFWS trimmed). Phrases and stray bytes
+ * between ids are skipped, bare ids accepted (defects in *defects, may be
+ * NULL). MF_E_NOSPC when more ids than the array holds.
+ */
+MF_NODISCARD MF_API int mf_msgid_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_str *ids,
+				       size_t *nids, uint64_t *defects,
+				       mf_error *err);
+/* Appends the id p[0..n) in canonical form: obsolete CFWS removed. */
+MF_NODISCARD MF_API int mf_msgid_canon(mf_buf *out, const char *p, size_t n);
+
+/* Randomness source: fills buf[0..n); returns 0, or non-zero on failure. */
+typedef int mf_random_fn(void *ctx, void *buf, size_t n);
+
+/*
+ * Appends a new unique "<random@domain>" (128 random bits). rnd NULL means
+ * the operating system's source (getentropy, else /dev/urandom).
+ * MF_E_INVAL for a domain that is not a dot-atom or literal.
+ */
+MF_NODISCARD MF_API int mf_msgid_generate(mf_buf *out, const char *domain,
+					  size_t domainlen, mf_random_fn *rnd,
+					  void *ctx);
+
+/*
+ * A Received trace field (RFC 5321 4.4, RFC 5322 3.6.7): each clause value
+ * as a view (empty when absent; comments such as TCP-info included), and
+ * the date after the ";". Caller-allocated; reserved is zero.
+ */
+typedef struct mf_received {
+	mf_str from, by, via, with, id, for_addr;
+	mf_date date;
+	int has_date;
+	void *reserved[4];
+} mf_received;
+
+/* Parses a Received value leniently (defects in *defects, may be NULL). */
+MF_NODISCARD MF_API int mf_received_parse(const char *p, size_t n,
+					  const mf_opts *o, mf_received *r,
+					  uint64_t *defects, mf_error *err);
+/*
+ * Appends a "Received:" field folded for output from r's non-empty
+ * clauses and date (flags: MF_HDR_LF). by and the date are required.
+ */
+MF_NODISCARD MF_API int mf_received_format(mf_buf *out, const mf_received *r,
+					   unsigned flags, mf_error *err);
+
 /* ====================================================================== */
 /* Content-Type, Content-Disposition, Content-Transfer-Encoding            */
 /* ====================================================================== */
+
+/*
+ * A MIME parameter ("; name=value", RFC 2045 5.1, RFC 2231). Filled by the
+ * library and handed out by pointer (it may grow at the end).
+ */
+typedef struct mf_param {
+	mf_str name;       /* lower case, without RFC 2231 "*" suffixes */
+	mf_str value;      /* unquoted, decoded to UTF-8 */
+	mf_str raw;        /* the value as written (first segment) */
+	mf_str charset;    /* RFC 2231 charset; len 0: none */
+	mf_str lang;       /* RFC 2231 language; len 0: none */
+	size_t offset;     /* byte offset of the name in the input */
+	uint64_t defects;  /* MF_DEFECT_BIT of this parameter's defects */
+	void *reserved[4];
+} mf_param;
+
+/* The parameters of a Content-Type or Content-Disposition, in order. */
+typedef struct mf_params mf_params;
+
+MF_API size_t mf_params_count(const mf_params *ps);
+/* Parameter i, owned by ps; NULL when out of range. */
+MF_API const mf_param *mf_params_at(const mf_params *ps, size_t i);
+/* The parameter called name[0..n) (ASCII case-insensitive), or NULL. */
+MF_API const mf_param *mf_params_get(const mf_params *ps, const char *name,
+				     size_t n);
+
+/* A parsed Content-Type field value (RFC 2045 5, RFC 2046). */
+typedef struct mf_ctype mf_ctype;
+
+/*
+ * Parses a Content-Type value into a new object; views may point into p.
+ * Lenient: malformed values are recovered with MF_D_CT_SYNTAX; when no
+ * type/subtype can be recovered both are empty, and RFC 2045 5.2 says to
+ * treat the part as text/plain; charset=us-ascii.
+ */
+MF_NODISCARD MF_API int mf_ctype_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_ctype **out,
+				       mf_error *err);
+/* Type and subtype in lower case; len 0 when the value was unusable. */
+MF_API mf_str mf_ctype_type(const mf_ctype *ct);
+MF_API mf_str mf_ctype_subtype(const mf_ctype *ct);
+MF_API const mf_params *mf_ctype_params(const mf_ctype *ct);
+MF_API uint64_t mf_ctype_defects(const mf_ctype *ct);
+/* Frees the object; accepts NULL. */
+MF_API void mf_ctype_free(mf_ctype *ct);
+
+/* A parsed Content-Disposition field value (RFC 2183). */
+typedef struct mf_disp mf_disp;
+
+/* Parses a Content-Disposition value; as mf_ctype_parse. */
+MF_NODISCARD MF_API int mf_disp_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_disp **out,
+				      mf_error *err);
+/* "inline", "attachment" or another type, lower case; len 0 if none. */
+MF_API mf_str mf_disp_type(const mf_disp *d);
+MF_API const mf_params *mf_disp_params(const mf_disp *d);
+MF_API uint64_t mf_disp_defects(const mf_disp *d);
+MF_API void mf_disp_free(mf_disp *d);
+
+/* Content-Transfer-Encoding values (RFC 2045 6.1). */
+enum mf_cte {
+	MF_CTE_UNKNOWN = 0, /* not recognised: treat as identity */
+	MF_CTE_7BIT = 1,
+	MF_CTE_8BIT = 2,
+	MF_CTE_BINARY = 3,
+	MF_CTE_QP = 4,      /* quoted-printable */
+	MF_CTE_BASE64 = 5,
+	MF_CTE_UUENCODE = 6 /* x-uuencode and its spellings */
+};
+
+/*
+ * Reads a Content-Transfer-Encoding value into *cte, normalising spellings
+ * such as "7-bit", "Base64 " or "quoted printable" (MF_D_CTE_NONSTANDARD
+ * in *defects, which may be NULL); an empty value is MF_CTE_7BIT, unknown
+ * values MF_CTE_UNKNOWN (MF_D_UNKNOWN_CTE). MF_OK or MF_E_INVAL.
+ */
+MF_NODISCARD MF_API int mf_cte_parse(const char *p, size_t n, int *cte,
+				     uint64_t *defects);
+/* The standard name of cte ("quoted-printable", ...), "" for unknown. */
+MF_API const char *mf_cte_name(int cte);
 
 /* ====================================================================== */
 /* MIME messages: push parser, part tree, content, writer, mbox            */

@@ -42,6 +42,8 @@ void bench_codec(const bench_ctx *b);
 void bench_ew(const bench_ctx *b);
 
 /* header layer */
+void bench_header(const bench_ctx *b);
+void bench_addr(const bench_ctx *b);
 
 /* mime */
 

@@ -153,6 +153,8 @@ main(int argc, char **argv)
 	bench_ew(&b);
 
 	/* header layer */
+	bench_header(&b);
+	bench_addr(&b);
 
 	/* mime */
 	return 0;

@@ -1,0 +1,1692 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * addr.c - address lists (RFC 5322 3.4 and the obsolete forms of 4.4, RFC
+ * 6532 UTF-8, RFC 2047 display names) and bare addr-specs, parsed in one
+ * pass over the input with the lexer's primitives, and their formatting.
+ *
+ * Output is a flat array of mf_addr items: mailboxes, and group start/end
+ * markers around group members (the Dovecot message_address model). Strings
+ * are views into the input unless unquoting, CFWS removal or decoding
+ * changed them; those are "cooked" into the caller's scratch buffer or the
+ * object's arena.
+ *
+ * Policy for malformed input (RFC 7103 leniency); each case is a defect,
+ * and MF_STRICT turns the first one into MF_E_DEFECT at its offset:
+ *  - Empty list items ("To: , a@b", "a@b,,c@d", a trailing comma):
+ *    skipped, MF_D_ADDR_EMPTY_ITEM at the comma.
+ *  - "<a@b" without ">": the address ends at ",", ";" (in a group) or the
+ *    end, MF_D_ADDR_NO_ANGLE_END.
+ *  - A local part without "@domain" ("user", "<user>", "aaaa@"): a mailbox
+ *    with an empty domain, MF_D_ADDR_NO_DOMAIN. A phrase that cannot be a
+ *    local part ("Display Name", "\"Quoted\"") is a mailbox with only a
+ *    name, also MF_D_ADDR_NO_DOMAIN.
+ *  - Unquoted specials in a display name ("Doe, John <j@x>"): when a
+ *    phrase-only item is followed by a comma and then a name-addr, the two
+ *    are one mailbox named "Doe, John" (one item of lookahead, no
+ *    re-parsing); other specials in a phrase are kept as text. A display
+ *    name before an addr-spec without angle brackets ("John j@x") is read
+ *    as "John <j@x>", and "Mikel@Lindsaar <m@x>" as a display name with
+ *    an "@" (one token of lookahead). Each is MF_D_ADDR_SPECIALS.
+ *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
+ *    next comma or semicolon (comments and quoted strings honoured),
+ *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
+ *    addresses as a comma would ("a@b; c@d", as Outlook users type).
+ *  - Obsolete syntax (routes, "John Q. Public", CFWS around dots, quoted
+ *    words in dotted local parts, empty labels): accepted, MF_D_OBSOLETE.
+ *  - A group without ";" is closed at the end (MF_D_UNTERMINATED); a ":"
+ *    inside a group is text (groups do not nest).
+ *  - A missing local part ("@domain") or group name (":a@b;"):
+ *    MF_D_BAD_CHAR at the "@" or ":".
+ *  - Display names that are neither UTF-8 nor encoded words are read as
+ *    ISO-8859-1 (MF_D_8BIT_HEADER); encoded words inside quoted strings are
+ *    decoded (MF_D_EW_IN_QUOTES). Local parts and domains keep their bytes.
+ * The comment after an address becomes its name when it has no phrase
+ * ("a@b (John)"). More than max_addrs mailboxes: the rest is ignored with
+ * MF_D_FIELD_LIMIT (MF_E_LIMIT when strict).
+ */
+#include "addr.h"
+#include "lex.h"
+
+#define NONE ((size_t)-1)
+
+/* ---------------------------------------------------------------------- */
+/* Parser state                                                            */
+/* ---------------------------------------------------------------------- */
+
+struct ps {
+	mf__lex lx;
+	const mf_opts *o;
+	bool strict;
+	size_t max_addrs, nmbox;
+	mf_addr *v; /* items */
+	size_t n, cap;
+	const mf_alloc *grow; /* allocator of v, or NULL: caller's array */
+	mf_buf *cook;         /* decoded strings are built here */
+	mf__arena *ar;        /* NULL: cook is the caller's fixed scratch */
+	uint64_t defects;     /* everything */
+	int rc;
+	size_t err_off;
+	const char *reason;
+	size_t group; /* index of the open group item, or NONE */
+	bool stop;    /* address limit reached */
+	/* A phrase-only item held back because a name-addr may continue it. */
+	bool has_pend;
+	mf_addr pend;
+	size_t pend_cook;
+	const char *pend_comma, *pend_end;
+	const char *last_comma; /* comma right before the current position */
+};
+
+static uint64_t
+off(const struct ps *ps, const char *at)
+{
+	return mf__lex_off(&ps->lx, at);
+}
+
+static void
+fail(struct ps *ps, int code, const char *at, const char *reason)
+{
+	if (ps->rc < 0)
+		return;
+	ps->rc = code;
+	ps->err_off = (size_t)off(ps, at);
+	ps->reason = reason;
+}
+
+/* Records defect d at at, in it (may be NULL) and the list's mask. */
+static void
+adef(struct ps *ps, mf_addr *it, int d, const char *at)
+{
+	if (it != NULL)
+		it->defects |= MF_DEFECT_BIT(d);
+	if (mf__defect(ps->o, &ps->defects, d, off(ps, at)) < 0)
+		fail(ps, MF_E_DEFECT, at, mf_defect_str(d));
+}
+
+/* Moves the lexer's defects into it; takes over its strict error. */
+static void
+sync_lex(struct ps *ps, mf_addr *it)
+{
+	mf__lex *lx = &ps->lx;
+
+	if (it != NULL)
+		it->defects |= lx->defects;
+	ps->defects |= lx->defects;
+	lx->defects = 0;
+	if (lx->rc < 0 && ps->rc == MF_OK)
+		fail(ps, lx->rc, lx->err_at, "malformed address (strict mode)");
+}
+
+static bool
+bad(const struct ps *ps)
+{
+	return ps->rc < 0 || ps->lx.rc < 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cooked strings                                                          */
+/* ---------------------------------------------------------------------- */
+
+static int
+cook_rc(struct ps *ps, int rc, const char *at)
+{
+	if (rc == MF_E_NOMEM && ps->ar == NULL)
+		rc = MF_E_NOSPC;
+	if (rc < 0)
+		fail(ps, rc, at,
+		     rc == MF_E_NOSPC ? "scratch buffer too small" : NULL);
+	return rc;
+}
+
+static int
+put(struct ps *ps, const void *p, size_t n, const char *at)
+{
+	if (n == 0)
+		return MF_OK;
+	return cook_rc(ps, mf__buf_put(ps->cook, p, n), at);
+}
+
+/* Makes cook[start..] a string: in place (scratch) or copied to the arena. */
+static int
+cook_end(struct ps *ps, size_t start, mf_str *out, const char *at)
+{
+	size_t len = ps->cook->len - start;
+
+	out->ptr = NULL;
+	out->len = 0;
+	if (len == 0)
+		return MF_OK;
+	if (ps->ar == NULL) {
+		out->ptr = ps->cook->data + start;
+	} else {
+		out->ptr = mf__arena_dup(ps->ar, ps->cook->data + start, len);
+		ps->cook->len = start;
+		if (out->ptr == NULL)
+			return cook_rc(ps, MF_E_NOMEM, at);
+	}
+	out->len = len;
+	return MF_OK;
+}
+
+/*
+ * Makes cook[start..] valid UTF-8: bytes that are not part of a valid
+ * sequence are read as ISO-8859-1 (MF_D_8BIT_HEADER at at).
+ */
+static int
+fix_utf8(struct ps *ps, mf_addr *it, size_t start, const char *at)
+{
+	mf_buf *b = ps->cook;
+	size_t end = b->len, i;
+	int rc = MF_OK;
+
+	if (mf__utf8_valid(b->data + start, end - start))
+		return MF_OK;
+	adef(ps, it, MF_D_8BIT_HEADER, at);
+	/* Convert after the end, reading by offset (the buffer may move). */
+	for (i = start; i < end && rc == MF_OK;) {
+		const unsigned char *s = (const unsigned char *)b->data + i;
+		size_t k = mf__utf8_seq(s, end - i);
+
+		unsigned char seq[4];
+
+		if (k == 0) {
+			rc = mf__utf8_put(b, s[0]);
+			i++;
+		} else {
+			/* Copied out first: the put may move the buffer. */
+			memcpy(seq, s, k);
+			rc = mf__buf_put(b, seq, k);
+			i += k;
+		}
+	}
+	if (rc < 0)
+		return cook_rc(ps, rc, at);
+	memmove(b->data + start, b->data + end, b->len - end);
+	b->len = start + (b->len - end);
+	b->data[b->len] = '\0';
+	return MF_OK;
+}
+
+/* Whether p[0..n) contains "=?" (a possible encoded word). */
+static bool
+has_ew(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (p[i] == '=' && p[i + 1] == '?')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Appends text that may hold RFC 2047 encoded words, decoded to UTF-8.
+ * Text that is not decoded is appended as it is and made valid UTF-8.
+ */
+static int
+put_text(struct ps *ps, mf_addr *it, const char *p, size_t n, const char *at)
+{
+	size_t start = ps->cook->len;
+
+	if (put(ps, p, n, at) < 0)
+		return ps->rc;
+	return fix_utf8(ps, it, start, at);
+}
+
+/*
+ * Appends the text of a quoted string or comment (mf__unquote), decoding
+ * encoded words a sender put inside it (MF_D_EW_IN_QUOTES).
+ */
+static int
+put_unquoted(struct ps *ps, mf_addr *it, const char *p, size_t n,
+	     const char *at)
+{
+	size_t start = ps->cook->len;
+	int rc;
+
+	rc = mf__unquote(ps->cook, p, n);
+	if (rc < 0)
+		return cook_rc(ps, rc, at);
+	return fix_utf8(ps, it, start, at);
+}
+
+/* Trims spaces and tabs at both ends of cook[start..]. */
+static void
+cook_trim(struct ps *ps, size_t start)
+{
+	mf_buf *b = ps->cook;
+	size_t i = start;
+
+	while (i < b->len && (b->data[i] == ' ' || b->data[i] == '\t'))
+		i++;
+	if (i > start) {
+		memmove(b->data + start, b->data + i, b->len - i);
+		b->len -= i - start;
+	}
+	while (b->len > start &&
+	       (b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
+		b->len--;
+	if (b->data != NULL)
+		b->data[b->len] = '\0';
+}
+
+/*
+ * display-name = phrase; phrase = 1*word / obs-phrase;
+ * obs-phrase = word *(word / "." / CFWS) (RFC 5322 3.2.5, 4.1).
+ * Cooks p[0..e) into the name: words joined by one space where the input
+ * had CFWS (comments dropped), quoted strings unquoted, other bytes (dots,
+ * stray specials) kept as text.
+ */
+static int
+cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
+	    mf_str *out)
+{
+	mf__lex sub;
+	size_t start = ps->cook->len;
+	bool space = false, first = true;
+
+	mf__lex_init(&sub, p, (size_t)(e - p), NULL, 0);
+	for (;;) {
+		bool sk = mf__lex_cfws(&sub);
+		const char *q = sub.p;
+		unsigned char c;
+		int rc;
+
+		if (q >= sub.end)
+			break;
+		if (sk && !first)
+			space = true;
+		if (space && put(ps, " ", 1, q) < 0)
+			return ps->rc;
+		c = (unsigned char)*q;
+		if (c >= 0x80 || mf__is(c, MF__C_ATEXT)) {
+			size_t k = mf__lex_span(q, sub.end, MF__C_ATEXT);
+
+			sub.p += k;
+			rc = put_text(ps, it, q, k, q);
+		} else if (c == '"') {
+			mf_str t;
+
+			mf__lex_qstring(&sub, &t);
+			rc = put_unquoted(ps, it, t.ptr, t.len, q);
+		} else {
+			sub.p++;
+			rc = put_text(ps, it, q, 1, q);
+		}
+		if (rc < 0)
+			return rc;
+		space = false;
+		first = false;
+	}
+	return cook_end(ps, start, out, p);
+}
+
+/* A comment's content as a display name (unquoted, trimmed). */
+static int
+comment_name(struct ps *ps, mf_addr *it, mf_str cm, mf_str *out)
+{
+	size_t start = ps->cook->len;
+	const char *p = cm.ptr, *e = cm.ptr + cm.len;
+
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (p == e) {
+		out->ptr = NULL;
+		out->len = 0;
+		return MF_OK;
+	}
+	if (mf__unquote_trivial(p, (size_t)(e - p)) &&
+	    !has_ew(p, (size_t)(e - p)) && mf__utf8_valid(p, (size_t)(e - p))) {
+		out->ptr = p;
+		out->len = (size_t)(e - p);
+		return MF_OK;
+	}
+	if (put_unquoted(ps, it, p, (size_t)(e - p), p) < 0)
+		return ps->rc;
+	cook_trim(ps, start);
+	return cook_end(ps, start, out, p);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Phrases and local parts                                                 */
+/* ---------------------------------------------------------------------- */
+
+enum {
+	PH_QS = 1 << 0,      /* a quoted string */
+	PH_DOT = 1 << 1,     /* a dot */
+	PH_SPECIAL = 1 << 2, /* another special kept as text */
+	PH_CPLX = 1 << 3,    /* a gap other than one space, or an encoded word */
+	PH_WORDGAP = 1 << 4  /* two words not joined by a dot */
+};
+
+enum { EL_NONE, EL_WORD, EL_DOT, EL_SPECIAL };
+
+struct phr {
+	const char *s, *e;   /* first element .. end of the last one */
+	const char *run;     /* start of the trailing word/dot run */
+	const char *dot;     /* first dot */
+	const char *special; /* first special kept as text */
+	const char *wgap;    /* first word following a word without a dot */
+	const char *dotbad;  /* first dot of an empty label in the run */
+	size_t nel, run_nel;
+	unsigned fl;
+	bool run_cfws;   /* CFWS inside the run */
+	bool run_qs;     /* a quoted string in the run */
+	bool cfws_after; /* CFWS between the last element and the delimiter */
+	int last;        /* EL_* of the last element */
+	mf_str comment;  /* last comment after the last element */
+};
+
+/*
+ * Scans words (atoms, quoted strings), dots and, unless local is set,
+ * other specials up to a delimiter: "<", "@", ",", ";", ":" (when
+ * colon_ends) or, with local, any special but ".". The cursor is left on
+ * the delimiter (or at the end).
+ */
+static void
+scan_phrase(struct ps *ps, struct phr *ph, bool local, bool colon_ends)
+{
+	mf__lex *lx = &ps->lx;
+	bool reset = true;
+
+	memset(ph, 0, sizeof(*ph));
+	for (;;) {
+		const char *ws = lx->p, *q;
+		bool sk = mf__lex_cfws(lx);
+		unsigned char c;
+		int kind;
+
+		if (lx->p >= lx->end)
+			break;
+		q = lx->p;
+		c = (unsigned char)*q;
+		if (c >= 0x80 || mf__is(c, MF__C_ATEXT)) {
+			size_t k = mf__lex_span(q, lx->end, MF__C_ATEXT);
+
+			lx->p += k;
+			kind = EL_WORD;
+			if (k >= 2 && q[0] == '=' && q[1] == '?')
+				ph->fl |= PH_CPLX;
+		} else if (c == '"') {
+			mf_str t;
+
+			mf__lex_qstring(lx, &t);
+			kind = EL_WORD;
+			ph->fl |= PH_QS;
+		} else if (c == '.') {
+			lx->p++;
+			kind = EL_DOT;
+			if (ph->dot == NULL)
+				ph->dot = q;
+		} else if (local || c == '<' || c == '@' || c == ',' ||
+			   c == ';' || (c == ':' && colon_ends)) {
+			break;
+		} else {
+			lx->p++;
+			kind = EL_SPECIAL;
+			ph->fl |= PH_SPECIAL;
+			if (ph->special == NULL)
+				ph->special = q;
+		}
+		if (ph->nel == 0) {
+			ph->s = q;
+		} else if (sk && (lx->p - q != 0) &&
+			   !(q - ws == 1 && *ws == ' ')) {
+			ph->fl |= PH_CPLX;
+		}
+		if (kind == EL_SPECIAL) {
+			reset = true;
+		} else if (reset ||
+			   (kind == EL_WORD && ph->last == EL_WORD)) {
+			if (!reset) {
+				ph->fl |= PH_WORDGAP;
+				if (ph->wgap == NULL)
+					ph->wgap = q;
+			}
+			ph->run = q;
+			ph->run_nel = 0;
+			ph->run_cfws = false;
+			ph->run_qs = false;
+			ph->dotbad = NULL;
+			reset = false;
+		} else if (sk) {
+			ph->run_cfws = true;
+		}
+		if (kind == EL_DOT && ph->dotbad == NULL &&
+		    (ph->run_nel == 0 || ph->last == EL_DOT))
+			ph->dotbad = q;
+		if (kind == EL_WORD && c == '"')
+			ph->run_qs = true;
+		if (kind != EL_SPECIAL)
+			ph->run_nel++;
+		ph->last = kind;
+		ph->nel++;
+		ph->e = lx->p;
+	}
+	if (ph->nel > 0 && ph->last == EL_SPECIAL)
+		ph->run = ph->e; /* nothing after the special */
+	if (ph->nel > 0 && ph->last == EL_DOT && ph->dotbad == NULL &&
+	    ph->run < ph->e)
+		ph->dotbad = ph->e - 1; /* trailing dot */
+	ph->cfws_after = ph->nel > 0 && lx->p > ph->e;
+	ph->comment = lx->comment;
+}
+
+/* Whether the phrase is atoms separated by single spaces (a plain view). */
+static bool
+plain_phrase(const struct phr *ph)
+{
+	return (ph->fl & (PH_QS | PH_DOT | PH_SPECIAL | PH_CPLX)) == 0 &&
+	       mf__utf8_valid(ph->s, (size_t)(ph->e - ph->s));
+}
+
+/* The display name of a phrase: a view when plain, else cooked. */
+static int
+set_name(struct ps *ps, mf_addr *a, const struct phr *ph, const char *s,
+	 const char *e)
+{
+	if (s == ph->s && e == ph->e && plain_phrase(ph)) {
+		a->name.ptr = s;
+		a->name.len = (size_t)(e - s);
+		return MF_OK;
+	}
+	return cook_phrase(ps, a, s, e, &a->name);
+}
+
+/*
+ * local-part = dot-atom / quoted-string / obs-local-part;
+ * obs-local-part = word *("." word) (RFC 5322 3.4.1, 4.4).
+ * The local part is the run [s, ph->e): a view when it is a dot-atom or a
+ * quoted string needing no unquoting, else cooked (CFWS dropped, quoted
+ * strings unquoted).
+ */
+static int
+set_local(struct ps *ps, mf_addr *a, const struct phr *ph, const char *s)
+{
+	const char *e = ph->e;
+	size_t start;
+	mf__lex sub;
+
+	if (ph->dotbad != NULL)
+		adef(ps, a, MF_D_OBSOLETE, ph->dotbad);
+	if (!ph->run_cfws && !ph->run_qs) {
+		a->local.ptr = s;
+		a->local.len = (size_t)(e - s);
+		return MF_OK;
+	}
+	if (ph->run_nel == 1 && !ph->run_cfws && *s == '"' && e - s >= 2 &&
+	    e[-1] == '"' && mf__unquote_trivial(s + 1, (size_t)(e - s - 2))) {
+		a->local.ptr = s + 1;
+		a->local.len = (size_t)(e - s - 2);
+		return MF_OK;
+	}
+	if (ph->run_nel > 1)
+		adef(ps, a, MF_D_OBSOLETE, s);
+	start = ps->cook->len;
+	mf__lex_init(&sub, s, (size_t)(e - s), NULL, 0);
+	for (;;) {
+		mf_str t;
+		int rc;
+
+		mf__lex_cfws(&sub);
+		if (sub.p >= sub.end)
+			break;
+		if (*sub.p == '"') {
+			mf__lex_qstring(&sub, &t);
+			rc = mf__unquote(ps->cook, t.ptr, t.len);
+		} else {
+			t.ptr = sub.p;
+			t.len = mf__lex_span(sub.p, sub.end, MF__C_ATEXT);
+			if (t.len == 0)
+				t.len = 1; /* the dot */
+			sub.p += t.len;
+			rc = mf__buf_put(ps->cook, t.ptr, t.len);
+		}
+		if (rc < 0)
+			return cook_rc(ps, rc, t.ptr);
+	}
+	if (ps->cook->len == start) {
+		/* An empty quoted string: a view of nothing, not "absent". */
+		a->local.ptr = s;
+		a->local.len = 0;
+		return MF_OK;
+	}
+	return cook_end(ps, start, &a->local, s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Domains and routes                                                      */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Appends domain literal d without line breaks (RFC 5322 3.2.2: folding is
+ * not content) and, when it was unterminated, closed so that it reads back
+ * the same (a final lone "\\" is escaped first).
+ */
+static int
+put_literal(mf_buf *out, mf_str d, bool unterminated)
+{
+	size_t i;
+	bool lone = false;
+	int rc = MF_OK;
+
+	for (i = 0; i < d.len && rc == MF_OK; i++) {
+		if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
+			rc = mf__buf_putc(out, d.ptr[i]);
+	}
+	if (rc < 0 || !unterminated)
+		return rc;
+	for (i = 1; i < d.len; i++) {
+		if (d.ptr[i] == '\\') {
+			lone = i + 1 == d.len;
+			i++;
+		}
+	}
+	if (lone)
+		rc = mf__buf_putc(out, '\\');
+	if (rc == MF_OK)
+		rc = mf__buf_putc(out, ']');
+	return rc;
+}
+
+/* Whether p[0..n) is atext, dots and UTF-8 only (no CFWS to remove). */
+static bool
+clean_domain(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c != '.' && c < 0x80 && !mf__is(c, MF__C_ATEXT))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * domain = dot-atom / domain-literal / obs-domain (RFC 5322 3.4.1, 4.4),
+ * after the "@" at at. *near gets whether CFWS followed the "@". Leaves
+ * the domain empty (the caller records MF_D_ADDR_NO_DOMAIN) when there is
+ * none.
+ */
+static int
+parse_domain(struct ps *ps, mf_str *out, bool *near)
+{
+	mf__lex *lx = &ps->lx;
+	const char *s;
+	uint64_t saved;
+	mf_str d;
+	bool obs;
+
+	out->ptr = NULL;
+	out->len = 0;
+	*near = mf__lex_cfws(lx);
+	if (lx->p >= lx->end)
+		return MF_OK;
+	s = lx->p;
+	if (*s == '[') {
+		size_t start = ps->cook->len;
+		int rc;
+
+		saved = lx->defects;
+		lx->defects = 0;
+		mf__lex_dliteral(lx, &d);
+		obs = (lx->defects & MF_DEFECT_BIT(MF_D_UNTERMINATED)) != 0;
+		lx->defects |= saved;
+		if (!obs && memchr(d.ptr, '\r', d.len) == NULL &&
+		    memchr(d.ptr, '\n', d.len) == NULL) {
+			*out = d;
+			return MF_OK;
+		}
+		rc = put_literal(ps->cook, d, obs);
+		if (rc < 0)
+			return cook_rc(ps, rc, s);
+		return cook_end(ps, start, out, s);
+	}
+	saved = lx->defects;
+	lx->defects = 0;
+	if (!mf__lex_dot_atom(lx, &d, true)) {
+		lx->defects |= saved;
+		return MF_OK;
+	}
+	obs = (lx->defects & MF_DEFECT_BIT(MF_D_OBSOLETE)) != 0;
+	lx->defects |= saved;
+	if (obs && !clean_domain(d.ptr, d.len)) {
+		size_t start = ps->cook->len;
+		int rc = mf__lex_canon(ps->cook, d.ptr, d.len);
+
+		if (rc < 0)
+			return cook_rc(ps, rc, s);
+		return cook_end(ps, start, out, s);
+	}
+	*out = d;
+	return MF_OK;
+}
+
+/*
+ * obs-route = obs-domain-list ":"; obs-domain-list = *(CFWS / ",") "@"
+ * domain *("," [CFWS] ["@" domain]) (RFC 5322 4.4). Cooked as "@a,@b"
+ * with CFWS removed. A missing comma between domains ("@a@b") is accepted
+ * as Dovecot does: the route is obsolete syntax anyway (MF_D_OBSOLETE).
+ * Without the final ":" the route ends where the domains do ("<@route>").
+ */
+static int
+parse_route(struct ps *ps, mf_addr *a)
+{
+	mf__lex *lx = &ps->lx;
+	size_t start = ps->cook->len;
+	int rc = MF_OK;
+
+	adef(ps, a, MF_D_OBSOLETE, lx->p);
+	for (;;) {
+		const char *at;
+		mf_str d;
+
+		mf__lex_cfws(lx);
+		if (lx->p >= lx->end)
+			break;
+		if (*lx->p == ',') {
+			lx->p++;
+			continue;
+		}
+		if (*lx->p != '@')
+			break;
+		at = lx->p++;
+		mf__lex_cfws(lx);
+		d.ptr = lx->p;
+		d.len = 0;
+		if (ps->cook->len > start)
+			rc = mf__buf_putc(ps->cook, ',');
+		if (rc == MF_OK)
+			rc = mf__buf_putc(ps->cook, '@');
+		if (rc == MF_OK && lx->p < lx->end && *lx->p == '[') {
+			uint64_t saved = lx->defects;
+			bool unterm;
+
+			lx->defects = 0;
+			mf__lex_dliteral(lx, &d);
+			unterm = (lx->defects &
+				  MF_DEFECT_BIT(MF_D_UNTERMINATED)) != 0;
+			lx->defects |= saved;
+			rc = put_literal(ps->cook, d, unterm);
+		} else if (rc == MF_OK) {
+			mf__lex_dot_atom(lx, &d, true);
+			rc = mf__lex_canon(ps->cook, d.ptr, d.len);
+		}
+		if (rc < 0)
+			return cook_rc(ps, rc, at);
+	}
+	if (lx->p < lx->end && *lx->p == ':')
+		lx->p++;
+	return cook_end(ps, start, &a->route, a->raw.ptr);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Items                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static void
+push(struct ps *ps, const mf_addr *a)
+{
+	if (ps->rc < 0)
+		return;
+	if (a->kind == MF_ADDR_MAILBOX) {
+		if (ps->nmbox >= ps->max_addrs) {
+			/* Lenient: keep what we have (Dovecot's overflow flag). */
+			if (mf__defect(ps->o, &ps->defects, MF_D_FIELD_LIMIT,
+				       a->offset) < 0)
+				fail(ps, MF_E_LIMIT, a->raw.ptr,
+				     "too many addresses");
+			ps->stop = true;
+			return;
+		}
+		ps->nmbox++;
+	}
+	if (ps->n == ps->cap) {
+		size_t ncap;
+		mf_addr *nv;
+
+		if (ps->grow == NULL) {
+			fail(ps, MF_E_NOSPC, a->raw.ptr, "address array full");
+			return;
+		}
+		ncap = ps->cap ? ps->cap * 2 : 8;
+		if (ncap > SIZE_MAX / sizeof(mf_addr)) {
+			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
+			return;
+		}
+		nv = mf__resize(ps->grow, ps->v, ps->cap * sizeof(mf_addr),
+				ncap * sizeof(mf_addr));
+		if (nv == NULL) {
+			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
+			return;
+		}
+		ps->v = nv;
+		ps->cap = ncap;
+	}
+	ps->v[ps->n++] = *a;
+}
+
+/* Ends the raw span of a at e (trailing white space dropped). */
+static void
+finish(struct ps *ps, mf_addr *a, const char *e)
+{
+	while (e > a->raw.ptr && (e[-1] == ' ' || e[-1] == '\t' ||
+				  e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	a->raw.len = (size_t)(e - a->raw.ptr);
+	a->offset = (size_t)off(ps, a->raw.ptr);
+}
+
+/* The held-back phrase-only item turned out to stand alone. */
+static void
+flush_pend(struct ps *ps)
+{
+	if (!ps->has_pend)
+		return;
+	ps->has_pend = false;
+	adef(ps, &ps->pend, MF_D_ADDR_NO_DOMAIN, ps->pend_end);
+	push(ps, &ps->pend);
+}
+
+static void
+close_group(struct ps *ps, const char *at, size_t len, bool unterminated)
+{
+	mf_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_GROUP_END;
+	a.raw.ptr = at;
+	a.raw.len = len;
+	a.offset = (size_t)off(ps, at);
+	if (unterminated)
+		adef(ps, &a, MF_D_UNTERMINATED, at);
+	ps->has_pend = false;
+	ps->group = NONE;
+	push(ps, &a);
+}
+
+/*
+ * Skips malformed bytes up to ",", ";" in a group, or (in an angle-addr)
+ * past ">", honouring quoted strings and comments.
+ */
+static void
+skip_garbage(struct ps *ps, bool angle)
+{
+	mf__lex *lx = &ps->lx;
+
+	while (lx->p < lx->end) {
+		char c = *lx->p;
+		mf_str t;
+
+		if (c == ',' || (c == ';' && !angle))
+			return;
+		if (angle && c == '>') {
+			lx->p++;
+			return;
+		}
+		if (c == '"')
+			mf__lex_qstring(lx, &t);
+		else if (c == '(')
+			mf__lex_comment(lx, &t);
+		else
+			lx->p++;
+	}
+}
+
+/*
+ * angle-addr = [CFWS] "<" addr-spec ">" [CFWS] / obs-angle-addr;
+ * obs-angle-addr = [CFWS] "<" obs-route addr-spec ">" [CFWS]
+ * (RFC 5322 3.4, 4.4). The cursor is on "<".
+ */
+static int
+parse_angle(struct ps *ps, mf_addr *a)
+{
+	mf__lex *lx = &ps->lx;
+	struct phr ph;
+	int rc = MF_OK;
+
+	lx->p++;
+	mf__lex_cfws(lx);
+	if (lx->p < lx->end && (*lx->p == '@' || *lx->p == ',')) {
+		rc = parse_route(ps, a);
+		if (rc < 0)
+			return rc;
+	}
+	scan_phrase(ps, &ph, true, false);
+	if (ph.wgap != NULL) {
+		/* "<John Smith@x>": only the last word can be the local part. */
+		adef(ps, a, MF_D_BAD_CHAR, ph.wgap);
+	}
+	if (ph.nel > 0 && ph.run < ph.e) {
+		rc = set_local(ps, a, &ph, ph.run);
+		if (rc < 0)
+			return rc;
+	}
+	if (lx->p < lx->end && *lx->p == '@') {
+		const char *at = lx->p++;
+		bool near;
+
+		if (ph.nel == 0)
+			adef(ps, a, MF_D_BAD_CHAR, at); /* no local part */
+		rc = parse_domain(ps, &a->domain, &near);
+		if (rc < 0)
+			return rc;
+		if (a->domain.len == 0)
+			adef(ps, a, MF_D_ADDR_NO_DOMAIN, lx->p);
+	} else {
+		adef(ps, a, MF_D_ADDR_NO_DOMAIN, lx->p);
+	}
+	mf__lex_cfws(lx);
+	if (lx->p < lx->end && *lx->p == '>') {
+		lx->p++;
+		return MF_OK;
+	}
+	if (lx->p >= lx->end || *lx->p == ',' ||
+	    (*lx->p == ';' && ps->group != NONE)) {
+		adef(ps, a, MF_D_ADDR_NO_ANGLE_END, lx->p);
+		return MF_OK;
+	}
+	adef(ps, a, MF_D_TRAILING_GARBAGE, lx->p);
+	skip_garbage(ps, true);
+	return MF_OK;
+}
+
+/* Phrase defects: obs-phrase dots, specials kept as text. */
+static void
+phrase_defects(struct ps *ps, mf_addr *a, const struct phr *ph,
+	       const char *e)
+{
+	if (ph->dot != NULL && ph->dot < e)
+		adef(ps, a, MF_D_OBSOLETE, ph->dot);
+	if (ph->special != NULL && ph->special < e)
+		adef(ps, a, MF_D_ADDR_SPECIALS, ph->special);
+}
+
+/* The comment after an address is its name when it has no phrase. */
+static int
+trailing_comment(struct ps *ps, mf_addr *a)
+{
+	mf__lex *lx = &ps->lx;
+
+	mf__lex_cfws(lx);
+	if (a->name.len == 0 && lx->comment.len > 0)
+		return comment_name(ps, a, lx->comment, &a->name);
+	return MF_OK;
+}
+
+enum { IT_DONE, IT_GROUP };
+
+/*
+ * address = mailbox / group; mailbox = name-addr / addr-spec;
+ * group = display-name ":" [group-list] ";" [CFWS] (RFC 5322 3.4).
+ * One scan collects the leading words; the byte after them decides.
+ */
+static int
+parse_item(struct ps *ps)
+{
+	mf__lex *lx = &ps->lx;
+	size_t cook0 = ps->cook->len;
+	struct phr ph;
+	mf_addr a;
+	const char *d;
+	bool eof;
+	char c;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_MAILBOX;
+	scan_phrase(ps, &ph, false, ps->group == NONE);
+	d = lx->p;
+	eof = d >= lx->end;
+	c = eof ? '\0' : *d;
+	a.raw.ptr = ph.nel > 0 ? ph.s : d;
+
+	if (!eof && c == '<') {
+		const char *ns = ph.s;
+		bool merge = ps->has_pend && ph.nel > 0;
+
+		if (merge) {
+			/* "Doe, John <j@x>": one mailbox named "Doe, John". */
+			ns = ps->pend.raw.ptr;
+			a.raw.ptr = ns;
+			a.defects |= ps->pend.defects;
+			if (ps->ar == NULL)
+				ps->cook->len = ps->pend_cook;
+			ps->has_pend = false;
+			adef(ps, &a, MF_D_ADDR_SPECIALS, ps->pend_comma);
+		} else {
+			flush_pend(ps);
+		}
+		if (ph.nel > 0) {
+			phrase_defects(ps, &a, &ph, ph.e);
+			if ((merge ? cook_phrase(ps, &a, ns, ph.e, &a.name)
+				   : set_name(ps, &a, &ph, ph.s, ph.e)) < 0)
+				return ps->rc;
+		}
+		if (parse_angle(ps, &a) < 0 || trailing_comment(ps, &a) < 0)
+			return ps->rc;
+	} else if (!eof && c == '@') {
+		const char *ls = ph.nel > 0 ? ph.run : d, *dend;
+		bool near;
+
+		flush_pend(ps);
+		lx->p++;
+		if (parse_domain(ps, &a.domain, &near) < 0)
+			return ps->rc;
+		dend = lx->p;
+		mf__lex_cfws(lx);
+		if (lx->p < lx->end && *lx->p == '<') {
+			/*
+			 * "Mikel@Lindsaar <m@x>": what looked like an
+			 * addr-spec is an unquoted display name.
+			 */
+			adef(ps, &a, MF_D_ADDR_SPECIALS, d);
+			phrase_defects(ps, &a, &ph, ph.e);
+			a.domain.ptr = NULL;
+			a.domain.len = 0;
+			if (cook_phrase(ps, &a, a.raw.ptr, dend, &a.name) < 0 ||
+			    parse_angle(ps, &a) < 0 ||
+			    trailing_comment(ps, &a) < 0)
+				return ps->rc;
+			finish(ps, &a, lx->p);
+			sync_lex(ps, &a);
+			push(ps, &a);
+			return IT_DONE;
+		}
+		lx->p = dend;
+		if (ls > a.raw.ptr) {
+			/* "John j@x": a display name without angle brackets. */
+			adef(ps, &a, MF_D_ADDR_SPECIALS, ls);
+			phrase_defects(ps, &a, &ph, ls);
+			if (cook_phrase(ps, &a, ph.s, ls, &a.name) < 0)
+				return ps->rc;
+		}
+		if (ls < d && ph.nel > 0 && ls < ph.e) {
+			if (set_local(ps, &a, &ph, ls) < 0)
+				return ps->rc;
+		} else {
+			adef(ps, &a, MF_D_BAD_CHAR, d); /* no local part */
+		}
+		if (a.domain.len == 0)
+			adef(ps, &a, MF_D_ADDR_NO_DOMAIN, dend);
+		if (trailing_comment(ps, &a) < 0)
+			return ps->rc;
+	} else if (!eof && c == ':' && ps->group == NONE) {
+		flush_pend(ps);
+		a.kind = MF_ADDR_GROUP;
+		if (ph.nel > 0) {
+			phrase_defects(ps, &a, &ph, ph.e);
+			if (set_name(ps, &a, &ph, ph.s, ph.e) < 0)
+				return ps->rc;
+		} else {
+			adef(ps, &a, MF_D_BAD_CHAR, d); /* no group name */
+		}
+		lx->p++;
+		finish(ps, &a, lx->p);
+		sync_lex(ps, &a);
+		push(ps, &a);
+		ps->group = ps->n - 1;
+		return IT_GROUP;
+	} else {
+		/* A phrase alone: a local part without domain, or a name. */
+		flush_pend(ps);
+		if (ph.nel == 0)
+			return IT_DONE; /* a stray byte: after_item skips it */
+		if (!(ph.fl & (PH_QS | PH_SPECIAL | PH_WORDGAP))) {
+			if (set_local(ps, &a, &ph, ph.s) < 0)
+				return ps->rc;
+			if (ph.comment.len > 0 &&
+			    comment_name(ps, &a, ph.comment, &a.name) < 0)
+				return ps->rc;
+		} else {
+			phrase_defects(ps, &a, &ph, ph.e);
+			if (set_name(ps, &a, &ph, ph.s, ph.e) < 0)
+				return ps->rc;
+		}
+		finish(ps, &a, lx->p);
+		sync_lex(ps, &a);
+		if (!ps->strict && !eof && c == ',') {
+			ps->has_pend = true;
+			ps->pend = a;
+			ps->pend_cook = cook0;
+			ps->pend_comma = d;
+			ps->pend_end = ph.e;
+			return IT_DONE;
+		}
+		adef(ps, &a, MF_D_ADDR_NO_DOMAIN, ph.e);
+		push(ps, &a);
+		return IT_DONE;
+	}
+	finish(ps, &a, lx->p);
+	sync_lex(ps, &a);
+	push(ps, &a);
+	return IT_DONE;
+}
+
+/* After an item: "," ends it; ";" ends the group; anything else is junk. */
+static void
+after_item(struct ps *ps)
+{
+	mf__lex *lx = &ps->lx;
+	mf_addr *last = ps->has_pend ? &ps->pend
+				     : (ps->n > 0 ? &ps->v[ps->n - 1] : NULL);
+
+	mf__lex_cfws(lx);
+	if (lx->p < lx->end && *lx->p != ',' &&
+	    !(*lx->p == ';' && ps->group != NONE)) {
+		adef(ps, last, MF_D_TRAILING_GARBAGE, lx->p);
+		skip_garbage(ps, false);
+		if (lx->p < lx->end && *lx->p == ';' && ps->group == NONE) {
+			/* "a@b; c@d" (Outlook's separator), "a@b;, c@d". */
+			lx->p++;
+			mf__lex_cfws(lx);
+		}
+	}
+	if (lx->p < lx->end && *lx->p == ',') {
+		ps->last_comma = lx->p;
+		lx->p++;
+	}
+	sync_lex(ps, last);
+}
+
+/*
+ * address-list = (address *("," address)) / obs-addr-list;
+ * obs-addr-list = *([CFWS] ",") address *("," [address / CFWS])
+ * (RFC 5322 3.4, 4.4).
+ */
+static void
+parse_list(struct ps *ps)
+{
+	mf__lex *lx = &ps->lx;
+
+	while (!bad(ps) && !ps->stop) {
+		const char *q, *before;
+
+		mf__lex_cfws(lx);
+		sync_lex(ps, NULL);
+		if (lx->p >= lx->end) {
+			if (ps->last_comma != NULL)
+				adef(ps, NULL, MF_D_ADDR_EMPTY_ITEM,
+				     ps->last_comma);
+			break;
+		}
+		q = lx->p;
+		if (*q == ',') {
+			adef(ps, NULL, MF_D_ADDR_EMPTY_ITEM, q);
+			ps->last_comma = q;
+			lx->p++;
+			continue;
+		}
+		if (*q == ';') {
+			lx->p++;
+			if (ps->group == NONE) {
+				adef(ps, NULL, MF_D_TRAILING_GARBAGE, q);
+				continue;
+			}
+			if (ps->last_comma != NULL)
+				adef(ps, NULL, MF_D_ADDR_EMPTY_ITEM,
+				     ps->last_comma);
+			ps->last_comma = NULL;
+			flush_pend(ps);
+			close_group(ps, q, 1, false);
+			after_item(ps);
+			continue;
+		}
+		ps->last_comma = NULL;
+		before = lx->p;
+		if (parse_item(ps) == IT_DONE && !bad(ps))
+			after_item(ps);
+		if (lx->p == before)
+			lx->p++; /* cannot happen; guarantees progress */
+	}
+	if (!bad(ps))
+		flush_pend(ps);
+	if (!bad(ps) && ps->group != NONE)
+		close_group(ps, lx->p, 0, !ps->stop);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry points                                                            */
+/* ---------------------------------------------------------------------- */
+
+static void
+ps_init(struct ps *ps, const char *p, size_t n, const mf_opts *o,
+	uint64_t off0)
+{
+	mf_limits lim;
+
+	memset(ps, 0, sizeof(*ps));
+	mf__lex_init(&ps->lx, p, n, o, off0);
+	ps->o = o;
+	ps->strict = o != NULL && (o->flags & MF_STRICT) != 0;
+	mf__limits(o, &lim);
+	ps->max_addrs = lim.max_addrs;
+	ps->group = NONE;
+}
+
+static void *
+no_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	(void)n;
+	return NULL;
+}
+
+static void
+no_release(void *ctx, void *p)
+{
+	(void)ctx;
+	(void)p;
+}
+
+/* An mf_buf over the caller's fixed storage: growing it fails. */
+static void
+fixed_buf(mf_buf *b, char *p, size_t cap)
+{
+	b->data = cap > 0 ? p : NULL;
+	b->len = 0;
+	b->cap = cap > 0 ? cap : 0;
+	b->a.alloc = no_alloc;
+	b->a.resize = NULL;
+	b->a.release = no_release;
+	b->a.ctx = NULL;
+	if (cap > 0)
+		p[0] = '\0';
+}
+
+static int
+ps_result(struct ps *ps, mf_error *err)
+{
+	if (ps->rc < 0)
+		return mf__err(err, ps->rc, ps->err_off, ps->reason);
+	return MF_OK;
+}
+
+int
+mf_addr_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
+	      size_t *count, char *scratch, size_t *scratch_len,
+	      uint64_t *defects, mf_error *err)
+{
+	struct ps ps;
+	mf_buf cook;
+
+	if ((p == NULL && n != 0) || count == NULL ||
+	    (out == NULL && *count != 0) || scratch_len == NULL ||
+	    (scratch == NULL && *scratch_len != 0)) {
+		if (count != NULL)
+			*count = 0;
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	}
+	ps_init(&ps, p, n, o, 0);
+	ps.v = out;
+	ps.cap = *count;
+	fixed_buf(&cook, scratch, *scratch_len);
+	ps.cook = &cook;
+	parse_list(&ps);
+	*count = ps.n;
+	*scratch_len = cook.len;
+	if (defects != NULL)
+		*defects = ps.defects;
+	return ps_result(&ps, err);
+}
+
+int
+mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
+		  uint64_t off0, mf_addr **out, size_t *count,
+		  uint64_t *defects, mf_error *err)
+{
+	struct ps ps;
+	mf_buf cook;
+	int rc;
+
+	*out = NULL;
+	*count = 0;
+	ps_init(&ps, p, n, o, off0);
+	ps.grow = &ar->a;
+	mf__buf_init(&cook, &ar->a);
+	ps.cook = &cook;
+	ps.ar = ar;
+	parse_list(&ps);
+	if (ps.rc == MF_OK && ps.n > 0) {
+		*out = mf__arena_alloc(ar, ps.n * sizeof(mf_addr));
+		if (*out == NULL)
+			fail(&ps, MF_E_NOMEM, p, NULL);
+		else
+			memcpy(*out, ps.v, ps.n * sizeof(mf_addr));
+	}
+	if (ps.rc == MF_OK)
+		*count = ps.n;
+	else
+		*out = NULL;
+	mf__release(&ar->a, ps.v);
+	mf__buf_fini(&cook);
+	if (defects != NULL)
+		*defects = ps.defects;
+	rc = ps_result(&ps, err);
+	return rc;
+}
+
+struct mf_addrs {
+	mf__arena ar;
+	mf_addr *v;
+	size_t n;
+	uint64_t defects;
+};
+
+int
+mf_addrs_parse(const char *p, size_t n, const mf_opts *o, mf_addrs **out,
+	       mf_error *err)
+{
+	mf__arena ar;
+	mf_addrs *l;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	*out = NULL;
+	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
+	l = mf__arena_alloc(&ar, sizeof(*l));
+	if (l == NULL) {
+		mf__arena_free(&ar);
+		return mf__err(err, MF_E_NOMEM, 0, NULL);
+	}
+	memset(l, 0, sizeof(*l));
+	rc = mf__addr_parse_ar(&ar, p, n, o, 0, &l->v, &l->n, &l->defects,
+			       err);
+	if (rc < 0) {
+		mf__arena_free(&ar);
+		return rc;
+	}
+	l->ar = ar;
+	*out = l;
+	return MF_OK;
+}
+
+size_t
+mf_addrs_count(const mf_addrs *l)
+{
+	return l != NULL ? l->n : 0;
+}
+
+const mf_addr *
+mf_addrs_at(const mf_addrs *l, size_t i)
+{
+	if (l == NULL || i >= l->n)
+		return NULL;
+	return &l->v[i];
+}
+
+uint64_t
+mf_addrs_defects(const mf_addrs *l)
+{
+	return l != NULL ? l->defects : 0;
+}
+
+void
+mf_addrs_free(mf_addrs *l)
+{
+	mf__arena ar;
+
+	if (l == NULL)
+		return;
+	ar = l->ar; /* l lives in its own arena */
+	mf__arena_free(&ar);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Bare addr-spec                                                          */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Checks the text of a quoted string, comment or domain literal (without
+ * delimiters) byte by byte, as an addr-spec on its own must be exact:
+ * NUL, a CR or LF that is not part of CRLF WSP (RFC 5322 3.2.2 FWS), and a
+ * quoted-pair of a non-ASCII byte (not a quoted-pair in RFC 5322) are
+ * MF_D_BAD_CHAR; other control characters and quoted-pairs of them are
+ * obs-qtext, obs-ctext or obs-qp (MF_D_OBSOLETE), except in domain
+ * literals, where RFC 5322 4.4 obs-dtext is left alone.
+ */
+static void
+check_text(struct ps *ps, mf_addr *a, const char *p, const char *e, bool lit)
+{
+	while (p < e) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\\' && p + 1 < e) {
+			unsigned char n = (unsigned char)p[1];
+
+			if (n >= 0x80)
+				adef(ps, a, MF_D_BAD_CHAR, p);
+			else if (!lit && n != ' ' && n != '\t' &&
+				 mf__is(n, MF__C_CTL))
+				adef(ps, a, MF_D_OBSOLETE, p);
+			p += 2;
+			continue;
+		}
+		if (c == '\r' && p + 2 < e && p[1] == '\n' &&
+		    (p[2] == ' ' || p[2] == '\t')) {
+			p += 3;
+			continue;
+		}
+		if (c == '\0' || c == '\r' || c == '\n')
+			adef(ps, a, MF_D_BAD_CHAR, p);
+		else if (!lit && c != '\t' && mf__is(c, MF__C_CTL))
+			adef(ps, a, MF_D_OBSOLETE, p);
+		p++;
+	}
+}
+
+/*
+ * Validates the folding and the text of quoted strings, comments and
+ * literals of an addr-spec: FWS = ([*WSP CRLF] 1*WSP) / obs-FWS, so CRLF
+ * must be followed by WSP (else MF_D_BAD_CHAR), and more than one CRLF in
+ * one run of white space is obs-FWS (MF_D_OBSOLETE). Control characters
+ * outside quoted text are MF_D_BAD_CHAR.
+ */
+static void
+check_spec(struct ps *ps, mf_addr *a, const char *p, size_t n)
+{
+	mf__lex v;
+
+	mf__lex_init(&v, p, n, NULL, 0); /* defects already reported */
+	while (v.p < v.end) {
+		const char *q = v.p;
+		unsigned char c = (unsigned char)*q;
+		mf_str t;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			size_t crlf = 0;
+
+			while (v.p < v.end) {
+				c = (unsigned char)*v.p;
+				if (c == ' ' || c == '\t') {
+					v.p++;
+				} else if (c == '\r' && v.p + 2 < v.end &&
+					   v.p[1] == '\n' &&
+					   (v.p[2] == ' ' || v.p[2] == '\t')) {
+					if (++crlf == 2)
+						adef(ps, a, MF_D_OBSOLETE, v.p);
+					v.p += 3;
+				} else if (c == '\r' || c == '\n') {
+					adef(ps, a, MF_D_BAD_CHAR, v.p);
+					v.p++;
+				} else {
+					break;
+				}
+			}
+		} else if (c == '(') {
+			mf__lex_comment(&v, &t);
+			check_text(ps, a, t.ptr, t.ptr + t.len, false);
+		} else if (c == '"' || c == '[') {
+			char close = c == '"' ? '"' : ']';
+			const char *e;
+
+			if (c == '"')
+				mf__lex_qstring(&v, &t);
+			else
+				mf__lex_dliteral(&v, &t);
+			e = t.ptr + t.len;
+			if (t.len >= 2 && e[-1] == close)
+				e--;
+			check_text(ps, a, t.ptr + 1, e, c == '[');
+		} else {
+			if (mf__is(c, MF__C_CTL))
+				adef(ps, a, MF_D_BAD_CHAR, q);
+			v.p++;
+		}
+	}
+}
+
+/*
+ * RFC 5321 4.1.2 / RFC 1035: a hostname label neither begins nor ends with
+ * "-" (isemail counts this an error; RFC 5322 alone would allow it).
+ */
+static void
+check_labels(struct ps *ps, mf_addr *a, mf_str d)
+{
+	size_t i, start = 0;
+
+	if (d.len == 0 || d.ptr[0] == '[')
+		return;
+	for (i = 0; i <= d.len; i++) {
+		if (i == d.len || d.ptr[i] == '.') {
+			if (i > start && (d.ptr[start] == '-' || d.ptr[i - 1] == '-')) {
+				/* Offsets refer to the input only for views. */
+				const char *at = d.ptr[start] == '-'
+						     ? d.ptr + start
+						     : d.ptr + i - 1;
+				if (at < ps->lx.base || at >= ps->lx.end)
+					at = a->raw.ptr;
+				adef(ps, a, MF_D_BAD_CHAR, at);
+			}
+			start = i + 1;
+		}
+	}
+}
+
+int
+mf_addr_spec_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
+		   char *scratch, size_t *scratch_len, mf_error *err)
+{
+	mf__lex *lx;
+	struct ps ps;
+	struct phr ph;
+	mf_buf cook;
+	mf_addr a;
+	bool near = false;
+
+	if ((p == NULL && n != 0) || out == NULL || scratch_len == NULL ||
+	    (scratch == NULL && *scratch_len != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = "";
+	ps_init(&ps, p, n, o, 0);
+	fixed_buf(&cook, scratch, *scratch_len);
+	ps.cook = &cook;
+	lx = &ps.lx;
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_MAILBOX;
+
+	mf__lex_cfws(lx);
+	scan_phrase(&ps, &ph, true, false);
+	a.raw.ptr = ph.nel > 0 ? ph.s : lx->p;
+	if (ph.nel == 0 && (lx->p >= lx->end || *lx->p != '@')) {
+		*scratch_len = 0;
+		return mf__err(err, MF_E_SYNTAX, (size_t)(lx->p - p),
+			       "no address");
+	}
+	if (ph.wgap != NULL)
+		adef(&ps, &a, MF_D_BAD_CHAR, ph.wgap);
+	if (ph.nel > 0 && ph.run < ph.e)
+		set_local(&ps, &a, &ph, ph.run);
+	if (lx->p < lx->end && *lx->p == '@') {
+		const char *at = lx->p++;
+
+		if (ph.cfws_after)
+			adef(&ps, &a, MF_D_OBSOLETE, ph.e); /* CFWS near "@" */
+		if (ph.nel == 0)
+			adef(&ps, &a, MF_D_BAD_CHAR, at);
+		parse_domain(&ps, &a.domain, &near);
+		if (near)
+			adef(&ps, &a, MF_D_OBSOLETE, at + 1);
+		if (a.domain.len == 0) {
+			if (ph.nel == 0 && ps.rc == MF_OK) {
+				*scratch_len = 0;
+				return mf__err(err, MF_E_SYNTAX,
+					       (size_t)(at - p), "no address");
+			}
+			adef(&ps, &a, MF_D_ADDR_NO_DOMAIN, lx->p);
+		}
+	} else {
+		adef(&ps, &a, MF_D_ADDR_NO_DOMAIN, lx->p);
+	}
+	finish(&ps, &a, lx->p);
+	mf__lex_cfws(lx);
+	if (lx->p < lx->end)
+		adef(&ps, &a, MF_D_TRAILING_GARBAGE, lx->p);
+	sync_lex(&ps, &a);
+	check_labels(&ps, &a, a.domain);
+	check_spec(&ps, &a, p, n);
+	*scratch_len = cook.len;
+	*out = a;
+	return ps_result(&ps, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Formatting                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* A display name: as a phrase, quoted only where needed (RFC 5322 3.2.5). */
+static int
+put_phrase(mf_buf *out, mf_str s, unsigned flags)
+{
+	(void)flags;
+	if (s.len == 0)
+		return mf__buf_put(out, "\"\"", 2);
+	return mf__quote(out, s.ptr, s.len, false);
+}
+
+int
+mf_addr_spec_format(mf_buf *out, const mf_addr *a)
+{
+	int rc;
+
+	if (out == NULL || a == NULL)
+		return MF_E_INVAL;
+	if (a->local.len == 0)
+		rc = mf__buf_put(out, "\"\"", 2);
+	else
+		rc = mf__quote(out, a->local.ptr, a->local.len, true);
+	if (rc == MF_OK && a->domain.len > 0) {
+		rc = mf__buf_putc(out, '@');
+		if (rc == MF_OK)
+			rc = mf__buf_put(out, a->domain.ptr, a->domain.len);
+	}
+	return rc;
+}
+
+/*
+ * One mailbox: "name <spec>", a bare spec, "<spec>" when there is no
+ * domain (so that "user" reads back as a local part) or a route, and
+ * "name <>" for a name without address.
+ */
+static int
+put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags)
+{
+	bool addr = a->local.len > 0 || a->domain.len > 0 || a->route.len > 0;
+	bool angle = a->name.len > 0 || a->route.len > 0 || a->domain.len == 0;
+	int rc = MF_OK;
+
+	if (a->name.len > 0) {
+		rc = put_phrase(out, a->name, flags);
+		if (rc == MF_OK)
+			rc = mf__buf_putc(out, ' ');
+	}
+	if (rc == MF_OK && angle)
+		rc = mf__buf_putc(out, '<');
+	if (rc == MF_OK && a->route.len > 0) {
+		rc = mf__buf_put(out, a->route.ptr, a->route.len);
+		if (rc == MF_OK)
+			rc = mf__buf_putc(out, ':');
+	}
+	if (rc == MF_OK && addr)
+		rc = mf_addr_spec_format(out, a);
+	if (rc == MF_OK && angle)
+		rc = mf__buf_putc(out, '>');
+	return rc;
+}
+
+/* Column after out[0..len) given column col at out[from]. */
+static size_t
+column(const mf_buf *out, size_t from, size_t col)
+{
+	size_t i = out->len;
+
+	while (i > from) {
+		if (out->data[i - 1] == '\n')
+			return out->len - i;
+		i--;
+	}
+	return col + (out->len - from);
+}
+
+int
+mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
+	       size_t col, size_t width)
+{
+	const char *nl = (flags & MF_ADDR_LF) ? "\n" : "\r\n";
+	size_t nll = strlen(nl), i;
+	bool in_group = false, first = true;
+	int rc = MF_OK;
+
+	if (out == NULL || (a == NULL && n != 0))
+		return MF_E_INVAL;
+	for (i = 0; i < n && rc == MF_OK; i++) {
+		size_t mark = out->len, start;
+		bool sep;
+
+		if (a[i].kind == MF_ADDR_GROUP_END) {
+			if (in_group) {
+				rc = mf__buf_putc(out, ';');
+				col++;
+				in_group = false;
+				first = false;
+			}
+			continue;
+		}
+		/* ", " before every item but the first of the list or group. */
+		sep = !first;
+		if (sep)
+			rc = mf__buf_put(out, ", ", 2);
+		else if (in_group)
+			rc = mf__buf_putc(out, ' ');
+		start = out->len;
+		if (rc == MF_OK && a[i].kind == MF_ADDR_GROUP) {
+			if (in_group)
+				rc = mf__buf_putc(out, ';');
+			if (rc == MF_OK)
+				rc = put_phrase(out, a[i].name, flags);
+			if (rc == MF_OK)
+				rc = mf__buf_putc(out, ':');
+			in_group = true;
+			first = true;
+		} else if (rc == MF_OK) {
+			rc = put_mailbox(out, &a[i], flags);
+			first = false;
+		}
+		if (rc < 0)
+			break;
+		/* Fold before the item when it would pass the width. */
+		if (width > 0 && mark > 0 && col + (out->len - mark) > width &&
+		    (sep || in_group)) {
+			size_t at = sep ? mark + 1 : mark; /* after "," */
+
+			rc = mf__buf_put(out, nl, nll); /* make room */
+			if (rc < 0)
+				break;
+			memmove(out->data + at + nll, out->data + at,
+				out->len - nll - at);
+			memcpy(out->data + at, nl, nll);
+			if (out->data[at + nll] != ' ') {
+				/* A group's first member: keep a space. */
+				rc = mf__buf_putc(out, ' ');
+				if (rc < 0)
+					break;
+				memmove(out->data + at + nll + 1,
+					out->data + at + nll,
+					out->len - 1 - at - nll);
+				out->data[at + nll] = ' ';
+			}
+			col = 0;
+			start = at + nll;
+		}
+		col = column(out, start, col + (start - mark));
+	}
+	if (rc == MF_OK && in_group)
+		rc = mf__buf_putc(out, ';');
+	return rc;
+}

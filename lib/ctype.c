@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctype.c - Content-Type (RFC 2045 5, RFC 2046), Content-Disposition (RFC
+ * 2183), their parameter lists (RFC 2045 5.1) and Content-Transfer-Encoding
+ * (RFC 2045 6), parsed with the lexer's RFC 2045 tokens.
+ *
+ *   content := "Content-Type" ":" type "/" subtype *(";" parameter)
+ *   disposition := disposition-type *(";" disposition-parm)
+ *   parameter := attribute "=" value; value := token / quoted-string
+ *
+ * Policy for malformed input (what mail readers do; each a defect, the
+ * first an error with MF_STRICT):
+ *  - Type and subtype are lower-cased. "text plain" (no "/") is text/plain;
+ *    a missing subtype is "plain" for text and "mixed" for multipart;
+ *    bytes after the subtype ("text/plain/format") are skipped; each is
+ *    MF_D_CT_SYNTAX. With no usable type the type and subtype are empty
+ *    (RFC 2045 5.2: the part is then text/plain; charset=us-ascii, which
+ *    the MIME layer applies). Content-Disposition types likewise.
+ *  - A parameter without "=" or without a name is skipped; an unquoted
+ *    value with spaces or tspecials ("name=foo bar.pdf",
+ *    "boundary=----=_Part_1") runs to the next ";"; junk after a quoted
+ *    value is skipped; each is MF_D_PARAM_SYNTAX. An unterminated quoted
+ *    value runs to the end (MF_D_UNTERMINATED).
+ *  - A parameter given twice: the first is kept (MF_D_PARAM_DUPLICATE at
+ *    the second).
+ *  - More than max_params parameters: the rest is ignored
+ *    (MF_D_FIELD_LIMIT; MF_E_LIMIT when strict).
+ * Parameter names are lower-cased; values are unquoted (views into the
+ * input when no unquoting work is needed).
+ */
+#include "contype.h"
+#include "lex.h"
+
+/* ---------------------------------------------------------------------- */
+/* Parser state                                                            */
+/* ---------------------------------------------------------------------- */
+
+#define NLOCAL 16
+
+struct cp {
+	mf__lex lx;
+	const mf_opts *o;
+	mf__arena *ar;
+	uint64_t defects;
+	int rc;
+	size_t err_off;
+	const char *reason;
+	size_t max_params;
+	bool stop;
+	mf_param local[NLOCAL]; /* the first parameters, before the arena */
+	mf_param *v;
+	size_t n, cap;
+};
+
+static void
+fail(struct cp *cp, int code, const char *at, const char *reason)
+{
+	if (cp->rc < 0)
+		return;
+	cp->rc = code;
+	cp->err_off = (size_t)mf__lex_off(&cp->lx, at);
+	cp->reason = reason;
+}
+
+/* Records defect d at at, in pm (may be NULL) and the field's mask. */
+static void
+cdef(struct cp *cp, mf_param *pm, int d, const char *at)
+{
+	if (pm != NULL)
+		pm->defects |= MF_DEFECT_BIT(d);
+	if (mf__defect(cp->o, &cp->defects, d, mf__lex_off(&cp->lx, at)) < 0)
+		fail(cp, MF_E_DEFECT, at, mf_defect_str(d));
+}
+
+/* Takes over the lexer's defects (unterminated quotes, comments). */
+static void
+sync_lex(struct cp *cp, mf_param *pm)
+{
+	mf__lex *lx = &cp->lx;
+
+	if (pm != NULL)
+		pm->defects |= lx->defects;
+	cp->defects |= lx->defects;
+	lx->defects = 0;
+	if (lx->rc < 0 && cp->rc == MF_OK)
+		fail(cp, lx->rc, lx->err_at, "unterminated quoted string or "
+					     "comment");
+}
+
+static bool
+bad(const struct cp *cp)
+{
+	return cp->rc < 0 || cp->lx.rc < 0;
+}
+
+static void
+cp_init(struct cp *cp, mf__arena *ar, const char *p, size_t n,
+	const mf_opts *o, uint64_t off0)
+{
+	mf_limits lim;
+
+	memset(cp, 0, sizeof(*cp));
+	mf__lex_init(&cp->lx, p, n, o, off0);
+	cp->o = o;
+	cp->ar = ar;
+	mf__limits(o, &lim);
+	cp->max_params = lim.max_params;
+	cp->v = cp->local;
+	cp->cap = NLOCAL;
+}
+
+/* A lower-case copy of s in the arena, or s itself when already lower. */
+static int
+lower(struct cp *cp, mf_str s, mf_str *out, const char *at)
+{
+	size_t i;
+	char *c;
+
+	*out = s;
+	for (i = 0; i < s.len; i++) {
+		if (s.ptr[i] >= 'A' && s.ptr[i] <= 'Z')
+			break;
+	}
+	if (i == s.len)
+		return MF_OK;
+	c = mf__arena_dup(cp->ar, s.ptr, s.len);
+	if (c == NULL) {
+		fail(cp, MF_E_NOMEM, at, NULL);
+		return MF_E_NOMEM;
+	}
+	for (; i < s.len; i++)
+		c[i] = (char)mf__lower((unsigned char)c[i]);
+	out->ptr = c;
+	return MF_OK;
+}
+
+/* Skips to the next ";" (not consumed) or the end, honouring quotes. */
+static void
+skip_to_semi(struct cp *cp)
+{
+	mf__lex *lx = &cp->lx;
+
+	while (lx->p < lx->end && *lx->p != ';') {
+		mf_str t;
+
+		if (*lx->p == '"')
+			mf__lex_qstring(lx, &t);
+		else if (*lx->p == '(')
+			mf__lex_comment(lx, &t);
+		else
+			lx->p++;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Type and subtype                                                        */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * type "/" subtype, or (disp) a disposition-type alone, up to the first
+ * ";" or the end. On return the cursor is at ";" or the end.
+ */
+static void
+parse_type(struct cp *cp, mf_str *type, mf_str *sub, bool disp)
+{
+	mf__lex *lx = &cp->lx;
+	mf_str t = {NULL, 0}, s = {NULL, 0};
+	const char *at;
+
+	mf__lex_cfws(lx);
+	at = lx->p;
+	if (!mf__lex_token(lx, &t)) {
+		cdef(cp, NULL, MF_D_CT_SYNTAX, at);
+		goto junk;
+	}
+	mf__lex_cfws(lx);
+	if (!disp) {
+		if (mf__lex_eat(lx, '/')) {
+			mf__lex_cfws(lx);
+			at = lx->p;
+			if (!mf__lex_token(lx, &s))
+				cdef(cp, NULL, MF_D_CT_SYNTAX, at);
+		} else {
+			/* "text plain", or no subtype at all. */
+			at = lx->p;
+			cdef(cp, NULL, MF_D_CT_SYNTAX, at);
+			mf__lex_token(lx, &s);
+		}
+		if (s.len == 0) {
+			if (mf__ieq(t.ptr, t.len, "text", 4)) {
+				s.ptr = "plain";
+				s.len = 5;
+			} else if (mf__ieq(t.ptr, t.len, "multipart", 9)) {
+				s.ptr = "mixed";
+				s.len = 5;
+			} else {
+				t.len = 0; /* unusable */
+			}
+		}
+		mf__lex_cfws(lx);
+	}
+	if (t.len > 0 && lower(cp, t, type, t.ptr) < 0)
+		return;
+	if (s.len > 0 && lower(cp, s, sub, s.ptr) < 0)
+		return;
+junk:
+	if (lx->p < lx->end && *lx->p != ';') {
+		/* "text/plain/format", NUL bytes, "=?utf-8?q?x?=" */
+		if (!(cp->defects & MF_DEFECT_BIT(MF_D_CT_SYNTAX)))
+			cdef(cp, NULL, MF_D_CT_SYNTAX, lx->p);
+		skip_to_semi(cp);
+	}
+	if (t.len == 0) {
+		type->ptr = sub->ptr = NULL;
+		type->len = sub->len = 0;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parameters                                                              */
+/* ---------------------------------------------------------------------- */
+
+static mf_param *
+find(struct cp *cp, mf_str name)
+{
+	size_t i;
+
+	for (i = 0; i < cp->n; i++) {
+		if (cp->v[i].name.len == name.len &&
+		    memcmp(cp->v[i].name.ptr, name.ptr, name.len) == 0)
+			return &cp->v[i];
+	}
+	return NULL;
+}
+
+/* Appends pm (cap checked by the caller). */
+static int
+add(struct cp *cp, const mf_param *pm)
+{
+	if (cp->n == cp->cap) {
+		mf_param *nv = mf__arena_calloc(cp->ar, cp->cap * 2,
+						sizeof(mf_param));
+
+		if (nv == NULL) {
+			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+			return MF_E_NOMEM;
+		}
+		memcpy(nv, cp->v, cp->n * sizeof(mf_param));
+		cp->v = nv;
+		cp->cap *= 2;
+	}
+	cp->v[cp->n++] = *pm;
+	return MF_OK;
+}
+
+/* The text of a quoted value: a view when unquoting changes nothing. */
+static int
+unquote_value(struct cp *cp, mf_str raw, mf_str *out)
+{
+	mf_buf b;
+	char *mem;
+	int rc;
+
+	if (raw.len >= 2 && raw.ptr[raw.len - 1] == '"' &&
+	    mf__unquote_trivial(raw.ptr + 1, raw.len - 2)) {
+		out->ptr = raw.ptr + 1;
+		out->len = raw.len - 2;
+		return MF_OK;
+	}
+	/* Unquoting never grows the text: a fixed buffer in the arena. */
+	mem = mf__arena_alloc(cp->ar, raw.len + 1);
+	if (mem == NULL) {
+		fail(cp, MF_E_NOMEM, raw.ptr, NULL);
+		return MF_E_NOMEM;
+	}
+	memset(&b, 0, sizeof(b));
+	b.data = mem;
+	b.cap = raw.len + 1;
+	mem[0] = '\0';
+	rc = mf__unquote(&b, raw.ptr, raw.len);
+	if (rc < 0) {
+		/* Cannot happen: the output fits. */
+		fail(cp, rc, raw.ptr, NULL);
+		return rc;
+	}
+	out->ptr = mem;
+	out->len = b.len;
+	return MF_OK;
+}
+
+/*
+ * *(";" attribute "=" value); the cursor is at ";" or the end.
+ */
+static void
+parse_params(struct cp *cp)
+{
+	mf__lex *lx = &cp->lx;
+
+	while (lx->p < lx->end && !bad(cp) && !cp->stop) {
+		mf_param pm;
+		mf_str name;
+		const char *at, *vat;
+
+		if (*lx->p != ';') {
+			skip_to_semi(cp);
+			continue;
+		}
+		lx->p++;
+		mf__lex_cfws(lx);
+		sync_lex(cp, NULL);
+		if (lx->p >= lx->end)
+			break; /* "text/plain;" */
+		memset(&pm, 0, sizeof(pm));
+		at = lx->p;
+		pm.offset = (size_t)mf__lex_off(lx, at);
+		if (!mf__lex_token(lx, &name)) {
+			/* ";;", "; =x", "; (c) /" */
+			cdef(cp, NULL, MF_D_PARAM_SYNTAX, at);
+			skip_to_semi(cp);
+			continue;
+		}
+		mf__lex_cfws(lx);
+		if (!mf__lex_eat(lx, '=')) {
+			/* "; charset", "; name foo" */
+			cdef(cp, NULL, MF_D_PARAM_SYNTAX, lx->p);
+			skip_to_semi(cp);
+			sync_lex(cp, NULL);
+			continue;
+		}
+		mf__lex_cfws(lx);
+		vat = lx->p;
+		if (vat < lx->end && *vat == '"') {
+			mf__lex_qstring(lx, &pm.raw);
+			sync_lex(cp, &pm);
+			if (unquote_value(cp, pm.raw, &pm.value) < 0)
+				return;
+			mf__lex_cfws(lx);
+			if (lx->p < lx->end && *lx->p != ';') {
+				cdef(cp, &pm, MF_D_PARAM_SYNTAX, lx->p);
+				skip_to_semi(cp);
+			}
+		} else {
+			mf_str t = {vat, 0};
+
+			mf__lex_token(lx, &t);
+			mf__lex_cfws(lx);
+			if (lx->p < lx->end && *lx->p != ';') {
+				/*
+				 * Unquoted spaces or tspecials: the value
+				 * runs to the ";" as mail readers take it.
+				 */
+				const char *e;
+
+				cdef(cp, &pm, MF_D_PARAM_SYNTAX, vat + t.len);
+				skip_to_semi(cp);
+				e = lx->p;
+				while (e > vat && (e[-1] == ' ' || e[-1] == '\t' ||
+						   e[-1] == '\r' || e[-1] == '\n'))
+					e--;
+				t.len = (size_t)(e - vat);
+			} else if (t.len == 0) {
+				cdef(cp, &pm, MF_D_PARAM_SYNTAX, vat); /* "a=" */
+			}
+			pm.raw = t;
+			pm.value = t;
+		}
+		sync_lex(cp, &pm);
+		if (bad(cp) || lower(cp, name, &pm.name, at) < 0)
+			return;
+		if (find(cp, pm.name) != NULL) {
+			cdef(cp, NULL, MF_D_PARAM_DUPLICATE, at);
+			continue;
+		}
+		if (cp->n >= cp->max_params) {
+			if (mf__defect(cp->o, &cp->defects, MF_D_FIELD_LIMIT,
+				       pm.offset) < 0)
+				fail(cp, MF_E_LIMIT, at, "too many parameters");
+			cp->stop = true;
+			return;
+		}
+		if (add(cp, &pm) < 0)
+			return;
+	}
+	sync_lex(cp, NULL);
+}
+
+/* Moves the parameters to their final array in the arena. */
+static int
+finish_params(struct cp *cp, mf_params *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	if (cp->n == 0)
+		return MF_OK;
+	if (cp->v == cp->local) {
+		out->v = mf__arena_alloc(cp->ar, cp->n * sizeof(mf_param));
+		if (out->v == NULL) {
+			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+			return MF_E_NOMEM;
+		}
+		memcpy(out->v, cp->local, cp->n * sizeof(mf_param));
+	} else {
+		out->v = cp->v;
+	}
+	out->n = cp->n;
+	return MF_OK;
+}
+
+static int
+cp_result(struct cp *cp, mf_error *err)
+{
+	if (cp->rc < 0)
+		return mf__err(err, cp->rc, cp->err_off, cp->reason);
+	return MF_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry points                                                            */
+/* ---------------------------------------------------------------------- */
+
+int
+mf__ctype_parse(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
+		uint64_t off0, mf_ctype *out, mf_error *err)
+{
+	struct cp cp;
+
+	memset(out, 0, sizeof(*out));
+	if (p == NULL)
+		p = "";
+	cp_init(&cp, ar, p, n, o, off0);
+	parse_type(&cp, &out->type, &out->subtype, false);
+	sync_lex(&cp, NULL);
+	if (!bad(&cp))
+		parse_params(&cp);
+	if (!bad(&cp))
+		finish_params(&cp, &out->params);
+	out->defects = cp.defects;
+	if (cp.rc < 0) {
+		memset(out, 0, sizeof(*out));
+		out->defects = cp.defects;
+	}
+	return cp_result(&cp, err);
+}
+
+int
+mf__disp_parse(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
+	       uint64_t off0, mf_disp *out, mf_error *err)
+{
+	struct cp cp;
+	mf_str none;
+
+	memset(out, 0, sizeof(*out));
+	if (p == NULL)
+		p = "";
+	cp_init(&cp, ar, p, n, o, off0);
+	parse_type(&cp, &out->type, &none, true);
+	sync_lex(&cp, NULL);
+	if (!bad(&cp))
+		parse_params(&cp);
+	if (!bad(&cp))
+		finish_params(&cp, &out->params);
+	out->defects = cp.defects;
+	if (cp.rc < 0) {
+		memset(out, 0, sizeof(*out));
+		out->defects = cp.defects;
+	}
+	return cp_result(&cp, err);
+}
+
+int
+mf_ctype_parse(const char *p, size_t n, const mf_opts *o, mf_ctype **out,
+	       mf_error *err)
+{
+	mf__arena ar;
+	mf_ctype *ct;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	*out = NULL;
+	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
+	ct = mf__arena_alloc(&ar, sizeof(*ct));
+	if (ct == NULL) {
+		mf__arena_free(&ar);
+		return mf__err(err, MF_E_NOMEM, 0, NULL);
+	}
+	rc = mf__ctype_parse(&ar, p, n, o, 0, ct, err);
+	if (rc < 0) {
+		mf__arena_free(&ar);
+		return rc;
+	}
+	ct->ar_ = ar;
+	*out = ct;
+	return MF_OK;
+}
+
+mf_str
+mf_ctype_type(const mf_ctype *ct)
+{
+	mf_str none = {"", 0};
+
+	return ct != NULL && ct->type.len > 0 ? ct->type : none;
+}
+
+mf_str
+mf_ctype_subtype(const mf_ctype *ct)
+{
+	mf_str none = {"", 0};
+
+	return ct != NULL && ct->subtype.len > 0 ? ct->subtype : none;
+}
+
+const mf_params *
+mf_ctype_params(const mf_ctype *ct)
+{
+	return ct != NULL ? &ct->params : NULL;
+}
+
+uint64_t
+mf_ctype_defects(const mf_ctype *ct)
+{
+	return ct != NULL ? ct->defects : 0;
+}
+
+void
+mf_ctype_free(mf_ctype *ct)
+{
+	mf__arena ar;
+
+	if (ct == NULL)
+		return;
+	ar = ct->ar_; /* ct lives in its own arena */
+	mf__arena_free(&ar);
+}
+
+int
+mf_disp_parse(const char *p, size_t n, const mf_opts *o, mf_disp **out,
+	      mf_error *err)
+{
+	mf__arena ar;
+	mf_disp *d;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	*out = NULL;
+	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
+	d = mf__arena_alloc(&ar, sizeof(*d));
+	if (d == NULL) {
+		mf__arena_free(&ar);
+		return mf__err(err, MF_E_NOMEM, 0, NULL);
+	}
+	rc = mf__disp_parse(&ar, p, n, o, 0, d, err);
+	if (rc < 0) {
+		mf__arena_free(&ar);
+		return rc;
+	}
+	d->ar_ = ar;
+	*out = d;
+	return MF_OK;
+}
+
+mf_str
+mf_disp_type(const mf_disp *d)
+{
+	mf_str none = {"", 0};
+
+	return d != NULL && d->type.len > 0 ? d->type : none;
+}
+
+const mf_params *
+mf_disp_params(const mf_disp *d)
+{
+	return d != NULL ? &d->params : NULL;
+}
+
+uint64_t
+mf_disp_defects(const mf_disp *d)
+{
+	return d != NULL ? d->defects : 0;
+}
+
+void
+mf_disp_free(mf_disp *d)
+{
+	mf__arena ar;
+
+	if (d == NULL)
+		return;
+	ar = d->ar_;
+	mf__arena_free(&ar);
+}
+
+size_t
+mf_params_count(const mf_params *ps)
+{
+	return ps != NULL ? ps->n : 0;
+}
+
+const mf_param *
+mf_params_at(const mf_params *ps, size_t i)
+{
+	if (ps == NULL || i >= ps->n)
+		return NULL;
+	return &ps->v[i];
+}
+
+const mf_param *
+mf_params_get(const mf_params *ps, const char *name, size_t n)
+{
+	size_t i;
+
+	if (ps == NULL || (name == NULL && n != 0))
+		return NULL;
+	for (i = 0; i < ps->n; i++) {
+		if (mf__ieq(ps->v[i].name.ptr, ps->v[i].name.len, name, n))
+			return &ps->v[i];
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Content-Transfer-Encoding                                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * mechanism := "7bit" / "8bit" / "binary" / "quoted-printable" / "base64"
+ * / ietf-token / x-token (RFC 2045 6.1), case-insensitive. Spellings seen
+ * in real mail are compared with separators (space, "-", "_") removed:
+ * "7-bit", "8bits", "quoted printable", "Base 64", and the uuencode names
+ * ("x-uuencode" is the usual one; "uuencode", "x-uue", "uue").
+ */
+static const struct {
+	const char *squeezed; /* lower case, no separators */
+	const char *standard; /* the exact standard spelling, or NULL */
+	int cte;
+} ctes[] = {
+    {"7bit", "7bit", MF_CTE_7BIT},
+    {"8bit", "8bit", MF_CTE_8BIT},
+    {"binary", "binary", MF_CTE_BINARY},
+    {"quotedprintable", "quoted-printable", MF_CTE_QP},
+    {"base64", "base64", MF_CTE_BASE64},
+    {"xuuencode", "x-uuencode", MF_CTE_UUENCODE},
+    {"7bits", NULL, MF_CTE_7BIT},
+    {"8bits", NULL, MF_CTE_8BIT},
+    {"uuencode", NULL, MF_CTE_UUENCODE},
+    {"xuue", NULL, MF_CTE_UUENCODE},
+    {"uue", NULL, MF_CTE_UUENCODE},
+};
+
+int
+mf_cte_parse(const char *p, size_t n, int *cte, uint64_t *defects)
+{
+	char sq[24];
+	size_t k = 0, i;
+	mf__lex lx;
+	const char *s, *e;
+	bool suffix = false;
+	uint64_t d = 0;
+
+	if (cte == NULL || (p == NULL && n != 0))
+		return MF_E_INVAL;
+	if (p == NULL)
+		p = "";
+	mf__lex_init(&lx, p, n, NULL, 0);
+	mf__lex_cfws(&lx);
+	s = lx.p;
+	/* The value up to ";" or a comment, trailing white space dropped. */
+	while (lx.p < lx.end && *lx.p != ';' && *lx.p != '(')
+		lx.p++;
+	e = lx.p;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			 e[-1] == '\n'))
+		e--;
+	if (lx.p < lx.end && *lx.p == ';')
+		suffix = true; /* "quoted-printable;" */
+	else if (lx.p < lx.end) {
+		mf__lex_cfws(&lx);
+		if (lx.p < lx.end)
+			suffix = true;
+	}
+	for (i = 0; s + i < e; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ' ' || c == '\t' || c == '-' || c == '_' || c == '\r' ||
+		    c == '\n')
+			continue;
+		if (k + 1 >= sizeof(sq)) {
+			k = sizeof(sq); /* too long for any known name */
+			break;
+		}
+		sq[k++] = (char)mf__lower(c);
+	}
+	*cte = MF_CTE_UNKNOWN;
+	if (s == e && !suffix) {
+		*cte = MF_CTE_7BIT; /* empty: the default (RFC 2045 6.1) */
+		d |= MF_DEFECT_BIT(MF_D_CTE_NONSTANDARD);
+	} else {
+		for (i = 0; k < sizeof(sq) && i < sizeof(ctes) / sizeof(ctes[0]);
+		     i++) {
+			if (strlen(ctes[i].squeezed) == k &&
+			    memcmp(ctes[i].squeezed, sq, k) == 0) {
+				*cte = ctes[i].cte;
+				if (suffix || ctes[i].standard == NULL ||
+				    !mf__ieq(s, (size_t)(e - s),
+					     ctes[i].standard,
+					     strlen(ctes[i].standard)))
+					d |= MF_DEFECT_BIT(MF_D_CTE_NONSTANDARD);
+				break;
+			}
+		}
+		if (*cte == MF_CTE_UNKNOWN)
+			d |= MF_DEFECT_BIT(MF_D_UNKNOWN_CTE);
+	}
+	if (defects != NULL)
+		*defects |= d;
+	return MF_OK;
+}
+
+const char *
+mf_cte_name(int cte)
+{
+	switch ((enum mf_cte)cte) {
+	case MF_CTE_7BIT:
+		return "7bit";
+	case MF_CTE_8BIT:
+		return "8bit";
+	case MF_CTE_BINARY:
+		return "binary";
+	case MF_CTE_QP:
+		return "quoted-printable";
+	case MF_CTE_BASE64:
+		return "base64";
+	case MF_CTE_UUENCODE:
+		return "x-uuencode";
+	case MF_CTE_UNKNOWN:
+		break;
+	}
+	return "";
+}

@@ -1,0 +1,922 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ctype.c - Content-Type, Content-Disposition, parameter lists and
+ * Content-Transfer-Encoding: our tables (recovery rules, defects with
+ * offsets, strict mode), Dovecot's content-type and parameter tables, the
+ * corpus messages (mikel-mail's error_emails as asserted recovery cases),
+ * the parameter cap, OOM loops, guard pages and the arena entry points.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <ctype.h>
+#include <strings.h>
+
+#include "tutil.h"
+
+#include "contype.h"
+
+#define D(x) MF_DEFECT_BIT(MF_D_##x)
+
+static void
+cat(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t l = strlen(out);
+
+	if (l + n >= cap)
+		n = cap - l - 1;
+	memcpy(out + l, s, n);
+	out[l + n] = '\0';
+}
+
+/* "name=value|name=value" */
+static void
+dump_params(char *out, size_t cap, const mf_params *ps)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < mf_params_count(ps); i++) {
+		const mf_param *pm = mf_params_at(ps, i);
+
+		if (i > 0)
+			cat(out, cap, "|", 1);
+		cat(out, cap, pm->name.ptr, pm->name.len);
+		cat(out, cap, "=", 1);
+		cat(out, cap, pm->value.ptr, pm->value.len);
+	}
+}
+
+struct rec {
+	int n;
+	int d[32];
+	uint64_t off[32];
+};
+
+static void
+on_defect(void *ctx, int d, uint64_t off)
+{
+	struct rec *r = ctx;
+
+	if (r->n < 32) {
+		r->d[r->n] = d;
+		r->off[r->n] = off;
+	}
+	r->n++;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Content-Type                                                            */
+/* ---------------------------------------------------------------------- */
+
+struct ccase {
+	const char *in;
+	const char *type, *sub; /* "" when unusable */
+	const char *params;
+	uint64_t defects;
+};
+
+static const struct ccase ccases[] = {
+    /* 0 */ {"text/plain", "text", "plain", "", 0},
+    {"Text/HTML; Charset=\"UTF-8\"", "text", "html", "charset=UTF-8", 0},
+    {" multipart/mixed;\r\n\tboundary=\"----=_Part_1\"", "multipart", "mixed",
+     "boundary=----=_Part_1", 0},
+    {"(c) text (d) / (e) plain (f) ; (g) charset (h) = (i) us-ascii (j)",
+     "text", "plain", "charset=us-ascii", 0},
+    {"text/plain; a=1; b=\"2\"; c=\"x\\\"y\"", "text", "plain",
+     "a=1|b=2|c=x\"y", 0},
+    /* 5 */ {"text/plain;", "text", "plain", "", 0},
+    {"text plain", "text", "plain", "", D(CT_SYNTAX)},
+    {"text", "text", "plain", "", D(CT_SYNTAX)},
+    {"text/", "text", "plain", "", D(CT_SYNTAX)},
+    {"multipart; boundary=x", "multipart", "mixed", "boundary=x",
+     D(CT_SYNTAX)},
+    /* 10 */ {"image", "", "", "", D(CT_SYNTAX)},
+    {"/plain", "", "", "", D(CT_SYNTAX)},
+    {"", "", "", "", D(CT_SYNTAX)},
+    {"text/plain/format; charset=x", "text", "plain", "charset=x",
+     D(CT_SYNTAX)},
+    {"; charset=x", "", "", "charset=x", D(CT_SYNTAX)},
+    /* 15 */ {"text/plain; charset", "text", "plain", "", D(PARAM_SYNTAX)},
+    {"text/plain; =x; a=b", "text", "plain", "a=b", D(PARAM_SYNTAX)},
+    {"text/plain;; a=b", "text", "plain", "a=b", D(PARAM_SYNTAX)},
+    {"text/plain; a=", "text", "plain", "a=", D(PARAM_SYNTAX)},
+    {"text/plain; name=foo bar.pdf; a=b", "text", "plain",
+     "name=foo bar.pdf|a=b", D(PARAM_SYNTAX)},
+    /* 20 */ {"multipart/mixed; boundary=----=_Part_0_1.2", "multipart",
+     "mixed", "boundary=----=_Part_0_1.2", D(PARAM_SYNTAX)},
+    {"text/plain; a=\"b\"c; d=e", "text", "plain", "a=b|d=e",
+     D(PARAM_SYNTAX)},
+    {"text/plain; a=\"unterminated; b=c", "text", "plain",
+     "a=unterminated; b=c", D(UNTERMINATED)},
+    {"text/plain; charset=a; CHARSET=b", "text", "plain", "charset=a",
+     D(PARAM_DUPLICATE)},
+    {"text/html   ; charest=\"us-ascii\"", "text", "html",
+     "charest=us-ascii", 0},
+    /* 25 */ {"application/vnd.ms-excel; name=\"a\\\\b.xls\"", "application",
+     "vnd.ms-excel", "name=a\\b.xls", 0},
+    {"text/plain; a=\"fol\r\n ded\"", "text", "plain", "a=fol ded", 0},
+    {"message/rfc822\r\n", "message", "rfc822", "", 0},
+    {"text/plain; charset=\"us-ascii\" ; format=\"flowed\"", "text",
+     "plain", "charset=us-ascii|format=flowed", 0},
+    {"application/msword; name=\"PGP.doc\"\r\n ; x-mac-type=\"5738424E\"",
+     "application", "msword", "name=PGP.doc|x-mac-type=5738424E", 0},
+    /* 30 */ {"text/plain (unterminated", "text", "plain", "",
+     D(UNTERMINATED)},
+    {"\xe5\x90\xab/\xe7\xa8\xae; a=\xc3\xa9", "\xe5\x90\xab", "\xe7\xa8\xae",
+     "a=\xc3\xa9", 0},
+};
+
+static void
+test_ctype_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		const struct ccase *c = &ccases[i];
+		mf_ctype *ct = NULL;
+		mf_error e;
+		mf_str t, s;
+		char ps[512];
+
+		if (mf_ctype_parse(c->in, strlen(c->in), NULL, &ct, &e) != MF_OK)
+			fail_msg("case %zu: parse failed", i);
+		t = mf_ctype_type(ct);
+		s = mf_ctype_subtype(ct);
+		dump_params(ps, sizeof(ps), mf_ctype_params(ct));
+		if (t.len != strlen(c->type) || memcmp(t.ptr, c->type, t.len) ||
+		    s.len != strlen(c->sub) || memcmp(s.ptr, c->sub, s.len) ||
+		    strcmp(ps, c->params) != 0 ||
+		    mf_ctype_defects(ct) != c->defects)
+			fail_msg("case %zu: %s\n  got %.*s/%.*s [%s] 0x%llx", i,
+				 c->in, (int)t.len, t.ptr, (int)s.len, s.ptr,
+				 ps, (unsigned long long)mf_ctype_defects(ct));
+		/* Both lookups find the first parameter, whatever the case. */
+		if (mf_params_count(mf_ctype_params(ct)) > 0) {
+			const mf_param *pm = mf_params_at(mf_ctype_params(ct), 0);
+			char up[64];
+			size_t k;
+
+			for (k = 0; k < pm->name.len && k < sizeof(up); k++)
+				up[k] = (char)toupper((unsigned char)pm->name.ptr[k]);
+			assert_ptr_equal(mf_params_get(mf_ctype_params(ct), up,
+						       pm->name.len),
+					 pm);
+		}
+		mf_ctype_free(ct);
+	}
+}
+
+/* Dovecot's rfc822_parse_content_type table (44 values). */
+static void
+test_dovecot_ct(void **state)
+{
+	tj *v = tj_load("corpus/vectors/dovecot/lib-mail-rfc822-parser.json");
+	tj *t = tj_path(v, "tables.content_type_tests.entries");
+	tj *po = tj_path(v, "tables.content_param_output.entries");
+	static const char pin[] =
+	    "text/plain; key1=value1#$!%&'*+-.^_`{|}~; "
+	    "key2=\" \\\"(),/:;<=>?@[\\\\]\"";
+	mf_ctype *ct;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(t->len, 44);
+	for (i = 0; i < t->len; i++) {
+		tj *e = tj_at(t, i);
+		size_t n, on;
+		const char *in = tj_bytes(tj_get(e, "input"), &n);
+		const char *out = tj_bytes(tj_get(e, "output"), &on);
+		long ret = tj_int(tj_get(e, "ret"));
+		mf_str ty, su;
+		uint64_t d;
+
+		assert_int_equal(mf_ctype_parse(in, n, NULL, &ct, NULL), MF_OK);
+		ty = mf_ctype_type(ct);
+		su = mf_ctype_subtype(ct);
+		d = mf_ctype_defects(ct);
+		if (ret < 0) {
+			/* Invalid for Dovecot: a defect for us (we may still
+			 * recover "text/plain" from "text/plain/format"). */
+			if (!(d & D(CT_SYNTAX)))
+				fail_msg("dovecot %zu: %s: no defect", i, in);
+		} else {
+			char got[256];
+
+			snprintf(got, sizeof(got), "%.*s/%.*s", (int)ty.len,
+				 ty.ptr, (int)su.len, su.ptr);
+			if (d != 0 || strlen(got) != on || memcmp(got, out, on))
+				fail_msg("dovecot %zu: %s: got %s 0x%llx", i, in,
+					 got, (unsigned long long)d);
+			/* ret 1: parameters follow. */
+			assert_int_equal(mf_params_count(mf_ctype_params(ct)),
+					 ret == 1 ? 1 : 0);
+		}
+		mf_ctype_free(ct);
+	}
+	/* content_param_output: token and quoted values with specials. */
+	assert_int_equal(mf_ctype_parse(pin, sizeof(pin) - 1, NULL, &ct, NULL),
+			 MF_OK);
+	assert_int_equal(mf_ctype_defects(ct), 0);
+	assert_int_equal(mf_params_count(mf_ctype_params(ct)), po->len);
+	for (i = 0; i < po->len; i++) {
+		const mf_param *pm = mf_params_at(mf_ctype_params(ct), i);
+		tj *e = tj_at(po, i);
+
+		tu_assert_mem(pm->name.ptr, pm->name.len, tj_get(e, "key")->str,
+			      tj_get(e, "key")->len, "key");
+		tu_assert_mem(pm->value.ptr, pm->value.len,
+			      tj_get(e, "value")->str, tj_get(e, "value")->len,
+			      "value");
+	}
+	mf_ctype_free(ct);
+	tj_free(v);
+}
+
+/* Every defect with its offset; strict mode stops there. */
+struct dcase {
+	const char *in;
+	int disp;
+	int d;
+	size_t off;
+	int strict_rc;
+};
+
+static const struct dcase dcases[] = {
+    {"text plain", 0, MF_D_CT_SYNTAX, 5, MF_E_DEFECT},
+    {"text/", 0, MF_D_CT_SYNTAX, 5, MF_E_DEFECT},
+    {" /plain", 0, MF_D_CT_SYNTAX, 1, MF_E_DEFECT},
+    {"text/plain/x", 0, MF_D_CT_SYNTAX, 10, MF_E_DEFECT},
+    {"text/plain; a", 0, MF_D_PARAM_SYNTAX, 13, MF_E_DEFECT},
+    {"text/plain; ;a=b", 0, MF_D_PARAM_SYNTAX, 12, MF_E_DEFECT},
+    {"text/plain; a=b c", 0, MF_D_PARAM_SYNTAX, 15, MF_E_DEFECT},
+    {"text/plain; a=\"b\" c", 0, MF_D_PARAM_SYNTAX, 18, MF_E_DEFECT},
+    {"text/plain; a=b; A=c", 0, MF_D_PARAM_DUPLICATE, 17, MF_E_DEFECT},
+    {"text/plain; a=\"b", 0, MF_D_UNTERMINATED, 14, MF_E_DEFECT},
+    {"=?utf-8?Q?invalid?=", 1, MF_D_CT_SYNTAX, 0, MF_E_DEFECT},
+    {"attachment filename=x", 1, MF_D_CT_SYNTAX, 11, MF_E_DEFECT},
+};
+
+static void
+test_defect_offsets(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
+		const struct dcase *c = &dcases[i];
+		struct rec rec;
+		mf_opts o;
+		mf_error e;
+		int rc;
+		void *obj = NULL;
+
+		memset(&o, 0, sizeof(o));
+		memset(&rec, 0, sizeof(rec));
+		o.on_defect = on_defect;
+		o.defect_ctx = &rec;
+		if (c->disp)
+			rc = mf_disp_parse(c->in, strlen(c->in), &o,
+					   (mf_disp **)&obj, &e);
+		else
+			rc = mf_ctype_parse(c->in, strlen(c->in), &o,
+					    (mf_ctype **)&obj, &e);
+		assert_int_equal(rc, MF_OK);
+		if (rec.n < 1 || rec.d[0] != c->d || rec.off[0] != c->off)
+			fail_msg("case %zu: %s: got %s at %lu", i, c->in,
+				 rec.n ? mf_defect_name(rec.d[0]) : "-",
+				 rec.n ? (unsigned long)rec.off[0] : 0ul);
+		if (c->disp)
+			mf_disp_free(obj);
+		else
+			mf_ctype_free(obj);
+		o.flags = MF_STRICT;
+		obj = (void *)&o; /* must be reset to NULL on error */
+		if (c->disp)
+			rc = mf_disp_parse(c->in, strlen(c->in), &o,
+					   (mf_disp **)&obj, &e);
+		else
+			rc = mf_ctype_parse(c->in, strlen(c->in), &o,
+					    (mf_ctype **)&obj, &e);
+		if (rc != c->strict_rc || e.code != rc || e.offset != c->off ||
+		    obj != NULL)
+			fail_msg("case %zu: strict rc %d at %zu", i, rc,
+				 e.offset);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Content-Disposition                                                     */
+/* ---------------------------------------------------------------------- */
+
+struct xcase {
+	const char *in;
+	const char *type;
+	const char *params;
+	uint64_t defects;
+};
+
+static const struct xcase xcases[] = {
+    {"inline", "inline", "", 0},
+    {"Attachment; FileName=\"a b.pdf\"; size=12", "attachment",
+     "filename=a b.pdf|size=12", 0},
+    {"attachment; filename=\"PGP.doc\"\r\n ; modification-date=\"Thu, 10 "
+     "Jan 2002 13:58:10 -0800\"",
+     "attachment", "filename=PGP.doc|modification-date=Thu, 10 Jan 2002 "
+     "13:58:10 -0800", 0},
+    {"", "", "", D(CT_SYNTAX)},
+    {"; filename=x", "", "filename=x", D(CT_SYNTAX)},
+    {"=?utf-8?Q?invalid?=", "", "", D(CT_SYNTAX)},
+    {"attachment; filename=a.txt; filename=b.txt", "attachment",
+     "filename=a.txt", D(PARAM_DUPLICATE)},
+    {"form-data; name=\"field\"", "form-data", "name=field", 0},
+};
+
+static void
+test_disp_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(xcases) / sizeof(xcases[0]); i++) {
+		const struct xcase *c = &xcases[i];
+		mf_disp *d = NULL;
+		mf_str t;
+		char ps[512];
+
+		assert_int_equal(mf_disp_parse(c->in, strlen(c->in), NULL, &d,
+					       NULL),
+				 MF_OK);
+		t = mf_disp_type(d);
+		dump_params(ps, sizeof(ps), mf_disp_params(d));
+		if (t.len != strlen(c->type) || memcmp(t.ptr, c->type, t.len) ||
+		    strcmp(ps, c->params) != 0 || mf_disp_defects(d) != c->defects)
+			fail_msg("case %zu: %s\n  got %.*s [%s] 0x%llx", i, c->in,
+				 (int)t.len, t.ptr, ps,
+				 (unsigned long long)mf_disp_defects(d));
+		mf_disp_free(d);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Content-Transfer-Encoding                                               */
+/* ---------------------------------------------------------------------- */
+
+struct tcase {
+	const char *in;
+	int cte;
+	uint64_t defects;
+};
+
+static const struct tcase tcases[] = {
+    {"7bit", MF_CTE_7BIT, 0},
+    {"8BIT", MF_CTE_8BIT, 0},
+    {" binary ", MF_CTE_BINARY, 0},
+    {"Quoted-Printable", MF_CTE_QP, 0},
+    {"base64", MF_CTE_BASE64, 0},
+    {"base64 (comment)\r\n", MF_CTE_BASE64, 0},
+    {"x-uuencode", MF_CTE_UUENCODE, 0},
+    {"", MF_CTE_7BIT, D(CTE_NONSTANDARD)},
+    {"  ", MF_CTE_7BIT, D(CTE_NONSTANDARD)},
+    {"7-bit", MF_CTE_7BIT, D(CTE_NONSTANDARD)},
+    {"7 bit", MF_CTE_7BIT, D(CTE_NONSTANDARD)},
+    {"7Bit", MF_CTE_7BIT, 0},
+    {"8bits", MF_CTE_8BIT, D(CTE_NONSTANDARD)},
+    {"Base64 ", MF_CTE_BASE64, 0},
+    {"base 64", MF_CTE_BASE64, D(CTE_NONSTANDARD)},
+    {"quoted printable", MF_CTE_QP, D(CTE_NONSTANDARD)},
+    {"quoted_printable", MF_CTE_QP, D(CTE_NONSTANDARD)},
+    {"quoted-printable;", MF_CTE_QP, D(CTE_NONSTANDARD)},
+    {"uuencode", MF_CTE_UUENCODE, D(CTE_NONSTANDARD)},
+    {"x-uue", MF_CTE_UUENCODE, D(CTE_NONSTANDARD)},
+    {"plain", MF_CTE_UNKNOWN, D(UNKNOWN_CTE)},
+    {"text/html", MF_CTE_UNKNOWN, D(UNKNOWN_CTE)},
+    {"7vladi.Pimenovit", MF_CTE_UNKNOWN, D(UNKNOWN_CTE)},
+    {"base64 junk", MF_CTE_UNKNOWN, D(UNKNOWN_CTE)},
+    {"a-very-long-unknown-encoding-name-indeed", MF_CTE_UNKNOWN,
+     D(UNKNOWN_CTE)},
+};
+
+static void
+test_cte(void **state)
+{
+	size_t i;
+	int cte;
+	uint64_t d;
+
+	(void)state;
+	for (i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcase *c = &tcases[i];
+
+		d = 0;
+		cte = -1;
+		assert_int_equal(mf_cte_parse(c->in, strlen(c->in), &cte, &d),
+				 MF_OK);
+		if (cte != c->cte || d != c->defects)
+			fail_msg("case %zu: %s: cte %d defects 0x%llx", i, c->in,
+				 cte, (unsigned long long)d);
+	}
+	assert_int_equal(mf_cte_parse("7bit", 4, NULL, &d), MF_E_INVAL);
+	assert_int_equal(mf_cte_parse(NULL, 1, &cte, &d), MF_E_INVAL);
+	assert_int_equal(mf_cte_parse(NULL, 0, &cte, NULL), MF_OK);
+	assert_int_equal(cte, MF_CTE_7BIT);
+	assert_string_equal(mf_cte_name(MF_CTE_QP), "quoted-printable");
+	assert_string_equal(mf_cte_name(MF_CTE_BASE64), "base64");
+	assert_string_equal(mf_cte_name(MF_CTE_7BIT), "7bit");
+	assert_string_equal(mf_cte_name(MF_CTE_8BIT), "8bit");
+	assert_string_equal(mf_cte_name(MF_CTE_BINARY), "binary");
+	assert_string_equal(mf_cte_name(MF_CTE_UUENCODE), "x-uuencode");
+	assert_string_equal(mf_cte_name(MF_CTE_UNKNOWN), "");
+	assert_string_equal(mf_cte_name(99), "");
+	/* Round trip: every name reads back as itself. */
+	for (cte = MF_CTE_7BIT; cte <= MF_CTE_UUENCODE; cte++) {
+		int back = -1;
+
+		d = 0;
+		assert_int_equal(mf_cte_parse(mf_cte_name(cte),
+					      strlen(mf_cte_name(cte)), &back,
+					      &d),
+				 MF_OK);
+		assert_int_equal(back, cte);
+		assert_int_equal(d, 0);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Corpus messages                                                         */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Calls fn for each header field (top-level header block and, crudely,
+ * every later line that looks like a MIME part header) named name,
+ * unfolded: the continuation line breaks are kept (FWS).
+ */
+typedef void field_fn(void *ctx, const char *v, size_t n, const char *file);
+
+static size_t
+each_field(const char *p, size_t n, const char *name, field_fn *fn,
+	   void *ctx, const char *file)
+{
+	size_t i = 0, count = 0, nl = strlen(name);
+
+	while (i < n) {
+		size_t ls = i, le, ve;
+
+		while (i < n && p[i] != '\n')
+			i++;
+		le = i;
+		if (i < n)
+			i++;
+		if (le - ls <= nl || p[ls + nl] != ':' ||
+		    strncasecmp(p + ls, name, nl) != 0)
+			continue;
+		/* Value with its continuation lines. */
+		while (i < n && (p[i] == ' ' || p[i] == '\t')) {
+			while (i < n && p[i] != '\n')
+				i++;
+			if (i < n)
+				i++;
+		}
+		ve = i;
+		fn(ctx, p + ls + nl + 1, ve - ls - nl - 1, file);
+		count++;
+	}
+	return count;
+}
+
+struct stats {
+	size_t fields, defective;
+};
+
+static void
+check_ct(void *ctx, const char *v, size_t n, const char *file)
+{
+	struct stats *st = ctx;
+	mf_ctype *ct;
+	size_t i;
+
+	if (mf_ctype_parse(v, n, NULL, &ct, NULL) != MF_OK)
+		fail_msg("%s: Content-Type parse failed", file);
+	st->fields++;
+	st->defective += mf_ctype_defects(ct) != 0;
+	if (getenv("CT_SHOW") && mf_ctype_defects(ct))
+		printf("%s: %.*s\n", file, (int)(n > 200 ? 200 : n), v);
+	/* Invariants: views inside the value, names lower case. */
+	for (i = 0; i < mf_params_count(mf_ctype_params(ct)); i++) {
+		const mf_param *pm = mf_params_at(mf_ctype_params(ct), i);
+		size_t k;
+
+		assert_true(pm->offset < n);
+		for (k = 0; k < pm->name.len; k++)
+			assert_false(pm->name.ptr[k] >= 'A' &&
+				     pm->name.ptr[k] <= 'Z');
+		if (pm->raw.len > 0)
+			assert_true(pm->raw.ptr >= v &&
+				    pm->raw.ptr + pm->raw.len <= v + n);
+	}
+	assert_true((mf_ctype_type(ct).len == 0) ==
+		    (mf_ctype_subtype(ct).len == 0));
+	mf_ctype_free(ct);
+}
+
+static void
+check_cd(void *ctx, const char *v, size_t n, const char *file)
+{
+	struct stats *st = ctx;
+	mf_disp *d;
+
+	if (mf_disp_parse(v, n, NULL, &d, NULL) != MF_OK)
+		fail_msg("%s: Content-Disposition parse failed", file);
+	st->fields++;
+	st->defective += mf_disp_defects(d) != 0;
+	mf_disp_free(d);
+}
+
+static void
+check_cte(void *ctx, const char *v, size_t n, const char *file)
+{
+	struct stats *st = ctx;
+	uint64_t d = 0;
+	int cte;
+
+	if (mf_cte_parse(v, n, &cte, &d) != MF_OK)
+		fail_msg("%s: CTE parse failed", file);
+	st->fields++;
+	st->defective += d != 0;
+}
+
+static void
+test_corpus(void **state)
+{
+	static const char *dirs[] = {"corpus/mikel-mail", "corpus/cpython",
+				     "corpus/spamassassin", "corpus/mimekit",
+				     "corpus/gmime",
+				     "corpus/nodemailer-mailparser"};
+	struct stats ct = {0, 0}, cd = {0, 0}, te = {0, 0};
+	size_t d;
+
+	(void)state;
+	for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		size_t nf, f;
+		char **files = tu_list(dirs[d], &nf);
+
+		for (f = 0; f < nf; f++) {
+			size_t n;
+			char *p = tu_read(files[f], &n);
+
+			each_field(p, n, "content-type", check_ct, &ct, files[f]);
+			each_field(p, n, "content-disposition", check_cd, &cd,
+				   files[f]);
+			each_field(p, n, "content-transfer-encoding", check_cte,
+				   &te, files[f]);
+			free(p);
+		}
+		tu_list_free(files);
+	}
+	printf("corpus: Content-Type %zu (%zu with defects), "
+	       "Content-Disposition %zu (%zu), CTE %zu (%zu)\n",
+	       ct.fields, ct.defective, cd.fields, cd.defective, te.fields,
+	       te.defective);
+	assert_true(ct.fields > 900 && ct.defective * 10 < ct.fields);
+	assert_true(cd.fields > 100);
+	assert_true(te.fields > 300 && te.defective * 10 < te.fields);
+}
+
+/* mikel-mail's error_emails: the broken values, asserted. */
+struct ecase {
+	const char *file, *field;
+	size_t nth; /* which occurrence */
+	const char *want; /* type/subtype [params], or the CTE name */
+	uint64_t defects;
+};
+
+static const struct ecase error_emails[] = {
+    {"content_transfer_encoding_7-bit.eml", "content-transfer-encoding", 0,
+     "7bit", D(CTE_NONSTANDARD)},
+    {"content_transfer_encoding_plain.eml", "content-transfer-encoding", 0,
+     "", D(UNKNOWN_CTE)},
+    {"content_transfer_encoding_qp_with_space.eml",
+     "content-transfer-encoding", 0, "quoted-printable", D(CTE_NONSTANDARD)},
+    {"content_transfer_encoding_x_uuencode.eml", "content-transfer-encoding",
+     0, "x-uuencode", 0},
+    {"content_transfer_encoding_with_semi_colon.eml",
+     "content-transfer-encoding", 1, "quoted-printable", D(CTE_NONSTANDARD)},
+    {"content_transfer_encoding_empty.eml", "content-transfer-encoding", 0,
+     "7bit", D(CTE_NONSTANDARD)},
+    {"content_transfer_encoding_text-html.eml", "content-transfer-encoding",
+     0, "", D(UNKNOWN_CTE)},
+    {"content_transfer_encoding_spam.eml", "content-transfer-encoding", 0,
+     "", D(UNKNOWN_CTE)},
+    {"content_transfer_encoding_with_8bits.eml", "content-transfer-encoding",
+     0, "8bit", D(CTE_NONSTANDARD)},
+    {"bad_date_header.eml", "content-type", 0, "text/html [charest=us-ascii]",
+     0},
+    {"multiple_content_types.eml", "content-type", 0,
+     "multipart/alternative [boundary=----_001_5973_47T00ZN9.15SY2428]", 0},
+    {"multiple_content_types.eml", "content-type", 1, "text/plain []", 0},
+    {"content_transfer_encoding_x_uuencode.eml", "content-type", 2,
+     "application/msword [name=PGP_Cmts_on_12-14-01_Pkg.doc|x-mac-type="
+     "5738424E|x-mac-creator=4D535744]",
+     0},
+    {"missing_content_disposition.eml", "content-disposition", 0, "",
+     D(CT_SYNTAX)},
+    {"multiple_invalid_content_dispositions.eml", "content-disposition", 0,
+     "", D(CT_SYNTAX)},
+    {"content_transfer_encoding_x_uuencode.eml", "content-disposition", 0,
+     "attachment [filename=PGP_Cmts_on_12-14-01_Pkg.doc|modification-date="
+     "Thu, 10 Jan 2002 13:58:10 -0800]",
+     0},
+};
+
+struct pick {
+	size_t nth, seen;
+	char *v;
+	size_t n;
+};
+
+static void
+pick_fn(void *ctx, const char *v, size_t n, const char *file)
+{
+	struct pick *pk = ctx;
+
+	(void)file;
+	if (pk->seen++ == pk->nth) {
+		pk->v = malloc(n + 1);
+		assert_non_null(pk->v);
+		memcpy(pk->v, v, n);
+		pk->n = n;
+	}
+}
+
+static void
+test_error_emails(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(error_emails) / sizeof(error_emails[0]); i++) {
+		const struct ecase *c = &error_emails[i];
+		char path[256], got[512], ps[400];
+		struct pick pk = {c->nth, 0, NULL, 0};
+		uint64_t d = 0;
+		size_t n;
+		char *p;
+
+		snprintf(path, sizeof(path),
+			 "corpus/mikel-mail/spec/fixtures/emails/error_emails/%s",
+			 c->file);
+		p = tu_read(path, &n);
+		each_field(p, n, c->field, pick_fn, &pk, path);
+		if (pk.v == NULL)
+			fail_msg("%s: no %s #%zu", c->file, c->field, c->nth);
+		if (strcmp(c->field, "content-transfer-encoding") == 0) {
+			int cte;
+
+			assert_int_equal(mf_cte_parse(pk.v, pk.n, &cte, &d),
+					 MF_OK);
+			snprintf(got, sizeof(got), "%s", mf_cte_name(cte));
+		} else if (strcmp(c->field, "content-type") == 0) {
+			mf_ctype *ct;
+
+			assert_int_equal(mf_ctype_parse(pk.v, pk.n, NULL, &ct,
+							NULL),
+					 MF_OK);
+			dump_params(ps, sizeof(ps), mf_ctype_params(ct));
+			snprintf(got, sizeof(got), "%.*s/%.*s [%s]",
+				 (int)mf_ctype_type(ct).len,
+				 mf_ctype_type(ct).ptr,
+				 (int)mf_ctype_subtype(ct).len,
+				 mf_ctype_subtype(ct).ptr, ps);
+			d = mf_ctype_defects(ct);
+			mf_ctype_free(ct);
+		} else {
+			mf_disp *cd;
+
+			assert_int_equal(mf_disp_parse(pk.v, pk.n, NULL, &cd,
+						       NULL),
+					 MF_OK);
+			dump_params(ps, sizeof(ps), mf_disp_params(cd));
+			if (mf_disp_type(cd).len > 0 || ps[0])
+				snprintf(got, sizeof(got), "%.*s [%s]",
+					 (int)mf_disp_type(cd).len,
+					 mf_disp_type(cd).ptr, ps);
+			else
+				got[0] = '\0';
+			d = mf_disp_defects(cd);
+			mf_disp_free(cd);
+		}
+		if (strcmp(got, c->want) != 0 || d != c->defects)
+			fail_msg("%s %s #%zu: %.*s\n  want %s 0x%llx\n  got  %s "
+				 "0x%llx",
+				 c->file, c->field, c->nth, (int)pk.n, pk.v,
+				 c->want, (unsigned long long)c->defects, got,
+				 (unsigned long long)d);
+		free(pk.v);
+		free(p);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Limits, allocation failures, guard pages, the arena entry points        */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_param_cap(void **state)
+{
+	mf_buf *b = mf_buf_new(NULL);
+	mf_ctype *ct;
+	struct rec rec;
+	mf_opts o;
+	mf_error e;
+	size_t i, off129 = 0;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(mf_buf_append(b, "text/plain", 10), MF_OK);
+	for (i = 0; i < 200; i++) {
+		char pm[32];
+
+		if (i == 128)
+			off129 = mf_buf_len(b) + 2;
+		snprintf(pm, sizeof(pm), "; p%zu=%zu", i, i);
+		assert_int_equal(mf_buf_append(b, pm, strlen(pm)), MF_OK);
+	}
+	memset(&o, 0, sizeof(o));
+	memset(&rec, 0, sizeof(rec));
+	o.on_defect = on_defect;
+	o.defect_ctx = &rec;
+	assert_int_equal(mf_ctype_parse(mf_buf_data(b), mf_buf_len(b), &o, &ct,
+					NULL),
+			 MF_OK);
+	assert_int_equal(mf_params_count(mf_ctype_params(ct)), 128);
+	assert_int_equal(mf_ctype_defects(ct), D(FIELD_LIMIT));
+	assert_int_equal(rec.n, 1);
+	assert_int_equal(rec.off[0], off129);
+	tu_assert_mem(mf_params_get(mf_ctype_params(ct), "p127", 4)->value.ptr,
+		      3, "127", 3, "last kept");
+	assert_null(mf_params_get(mf_ctype_params(ct), "p128", 4));
+	mf_ctype_free(ct);
+	o.flags = MF_STRICT;
+	assert_int_equal(mf_ctype_parse(mf_buf_data(b), mf_buf_len(b), &o, &ct,
+					&e),
+			 MF_E_LIMIT);
+	assert_int_equal(e.offset, off129);
+	o.flags = 0;
+	o.limits.max_params = 500;
+	assert_int_equal(mf_ctype_parse(mf_buf_data(b), mf_buf_len(b), &o, &ct,
+					NULL),
+			 MF_OK);
+	assert_int_equal(mf_params_count(mf_ctype_params(ct)), 200);
+	mf_ctype_free(ct);
+	mf_buf_free(b);
+}
+
+static const char oom_ct[] =
+    "Multipart/Mixed; Boundary=\"a\\\"b\"; p1=1; p2=2; p3=3; p4=4; p5=5; "
+    "p6=6; p7=7; p8=8; p9=9; p10=10; p11=11; p12=12; p13=13; p14=14; "
+    "p15=15; p16=16; P17=\"x\\y\"; p18=18";
+
+static int
+oom_fn(const mf_alloc *a, void *ctx)
+{
+	mf_opts o;
+	mf_ctype *ct;
+	mf_disp *d;
+	int rc;
+
+	(void)ctx;
+	memset(&o, 0, sizeof(o));
+	o.alloc = *a;
+	rc = mf_ctype_parse(oom_ct, sizeof(oom_ct) - 1, &o, &ct, NULL);
+	if (rc < 0)
+		return rc;
+	assert_int_equal(mf_params_count(mf_ctype_params(ct)), 19);
+	tu_assert_mem(mf_ctype_type(ct).ptr, mf_ctype_type(ct).len, "multipart",
+		      9, "type");
+	rc = mf_disp_parse("Attachment; FileName=\"a\\\\b\"", 27, &o, &d, NULL);
+	if (rc < 0) {
+		mf_ctype_free(ct);
+		return rc;
+	}
+	tu_assert_mem(mf_params_at(mf_disp_params(d), 0)->value.ptr,
+		      mf_params_at(mf_disp_params(d), 0)->value.len, "a\\b", 3,
+		      "filename");
+	mf_disp_free(d);
+	mf_ctype_free(ct);
+	return MF_OK;
+}
+
+static void
+test_oom(void **state)
+{
+	(void)state;
+	assert_true(tu_oom_loop(oom_fn, NULL) >= 2);
+}
+
+static void
+test_guard_pages(void **state)
+{
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++) {
+		const char *in = ccases[i].in;
+		size_t n = strlen(in);
+
+		for (k = 0; k <= n; k++) {
+			tu_guard g;
+			const char *p = tu_guard_new(&g, in, k);
+			mf_ctype *ct;
+			mf_disp *d;
+			int cte;
+
+			assert_int_equal(mf_ctype_parse(p, k, NULL, &ct, NULL),
+					 MF_OK);
+			mf_ctype_free(ct);
+			assert_int_equal(mf_disp_parse(p, k, NULL, &d, NULL),
+					 MF_OK);
+			mf_disp_free(d);
+			assert_int_equal(mf_cte_parse(p, k, &cte, NULL), MF_OK);
+			tu_guard_free(&g);
+		}
+	}
+}
+
+/* The arena entry points: results in the caller's arena and struct. */
+static void
+test_arena_api(void **state)
+{
+	static const char v[] = "TEXT/Plain; Charset=\"utf-8\"; format=flowed";
+	tu_alloc ta;
+	mf__arena ar;
+	mf_ctype ct;
+	mf_disp d;
+	mf_error e;
+	mf_opts o;
+
+	(void)state;
+	tu_alloc_init(&ta, -1);
+	mf__arena_init(&ar, &ta.a);
+	assert_int_equal(mf__ctype_parse(&ar, v + 0, sizeof(v) - 1, NULL, 100,
+					 &ct, &e),
+			 MF_OK);
+	tu_assert_mem(ct.type.ptr, ct.type.len, "text", 4, "type");
+	tu_assert_mem(ct.subtype.ptr, ct.subtype.len, "plain", 5, "subtype");
+	assert_int_equal(ct.params.n, 2);
+	assert_int_equal(mf_params_at(&ct.params, 0)->offset, 100 + 12);
+	assert_ptr_equal(mf_params_at(&ct.params, 0)->value.ptr, v + 21);
+	/* Everything lives in the arena: one block for both parses. */
+	assert_int_equal(mf__disp_parse(&ar, "inline", 6, NULL, 0, &d, NULL),
+			 MF_OK);
+	tu_assert_mem(d.type.ptr, d.type.len, "inline", 6, "disp");
+	assert_int_equal(ta.live, 1);
+	mf__arena_free(&ar);
+	assert_int_equal(ta.live, 0);
+	/* Strict errors leave an empty result. */
+	memset(&o, 0, sizeof(o));
+	o.flags = MF_STRICT;
+	mf__arena_init(&ar, NULL);
+	assert_int_equal(mf__ctype_parse(&ar, "text plain", 10, &o, 7, &ct, &e),
+			 MF_E_DEFECT);
+	assert_int_equal(e.offset, 7 + 5);
+	assert_int_equal(ct.type.len, 0);
+	assert_int_equal(ct.params.n, 0);
+	assert_int_equal(ct.defects, D(CT_SYNTAX));
+	mf__arena_free(&ar);
+	/* NULL handling of the public API. */
+	assert_int_equal(mf_ctype_parse("a/b", 3, NULL, NULL, &e), MF_E_INVAL);
+	assert_int_equal(mf_disp_parse(NULL, 3, NULL, (mf_disp **)&o, &e),
+			 MF_E_INVAL);
+	assert_int_equal(mf_ctype_type(NULL).len, 0);
+	assert_int_equal(mf_ctype_subtype(NULL).len, 0);
+	assert_null(mf_ctype_params(NULL));
+	assert_int_equal(mf_ctype_defects(NULL), 0);
+	assert_int_equal(mf_disp_type(NULL).len, 0);
+	assert_null(mf_disp_params(NULL));
+	assert_int_equal(mf_disp_defects(NULL), 0);
+	assert_int_equal(mf_params_count(NULL), 0);
+	assert_null(mf_params_at(NULL, 0));
+	assert_null(mf_params_get(NULL, "a", 1));
+	mf_ctype_free(NULL);
+	mf_disp_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ctype_table),
+	    cmocka_unit_test(test_dovecot_ct),
+	    cmocka_unit_test(test_defect_offsets),
+	    cmocka_unit_test(test_disp_table),
+	    cmocka_unit_test(test_cte),
+	    cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_error_emails),
+	    cmocka_unit_test(test_param_cap),
+	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_guard_pages),
+	    cmocka_unit_test(test_arena_api),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
