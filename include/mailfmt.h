@@ -656,6 +656,15 @@ MF_NODISCARD MF_API int mf_headers_scan(const char *p, size_t n,
  * a bare LF) removed, the white space after it kept.
  */
 MF_NODISCARD MF_API int mf_hdr_unfold(mf_buf *out, const char *p, size_t n);
+/*
+ * Appends the unstructured value p[0..n) unfolded and RFC 2047-decoded to
+ * UTF-8 (see mf_ew_decode). Defects go to *defects (may be NULL) and o's
+ * callback, with offsets in p; MF_STRICT makes them errors.
+ */
+MF_NODISCARD MF_API int mf_hdr_decode(mf_buf *out, const char *p, size_t n,
+				      const mf_opts *o, uint64_t *defects,
+				      mf_error *err);
+
 #define MF_HDR_LF 0x800u /* mf_hdr_fold: LF line ends instead of CRLF */
 
 /*
