@@ -60,7 +60,6 @@ struct ps {
 	size_t max_addrs, nmbox;
 	mf_addr *v; /* items */
 	size_t n, cap;
-	const mf_alloc *grow; /* allocator of v, or NULL: caller's array */
 	mf_buf *cook;         /* decoded strings are built here */
 	mf__arena *ar;        /* NULL: cook is the caller's fixed scratch */
 	uint64_t defects;     /* everything */
@@ -109,6 +108,8 @@ sync_lex(struct ps *ps, mf_addr *it)
 {
 	mf__lex *lx = &ps->lx;
 
+	if (lx->defects == 0 && lx->rc == MF_OK)
+		return;
 	if (it != NULL)
 		it->defects |= lx->defects;
 	ps->defects |= lx->defects;
@@ -750,21 +751,20 @@ push(struct ps *ps, const mf_addr *a)
 		size_t ncap;
 		mf_addr *nv;
 
-		if (ps->grow == NULL) {
+		if (ps->ar == NULL) {
 			fail(ps, MF_E_NOSPC, a->raw.ptr, "address array full");
 			return;
 		}
-		ncap = ps->cap ? ps->cap * 2 : 8;
-		if (ncap > SIZE_MAX / sizeof(mf_addr)) {
-			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
-			return;
-		}
-		nv = mf__resize(ps->grow, ps->v, ps->cap * sizeof(mf_addr),
-				ncap * sizeof(mf_addr));
+		/* Doubling in the arena: what is left behind is at most the
+		 * final array's size. */
+		ncap = ps->cap * 2;
+		nv = mf__arena_calloc(ps->ar, ncap, sizeof(mf_addr));
 		if (nv == NULL) {
 			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
 			return;
 		}
+		if (ps->n > 0)
+			memcpy(nv, ps->v, ps->n * sizeof(mf_addr));
 		ps->v = nv;
 		ps->cap = ncap;
 	}
@@ -917,6 +917,98 @@ trailing_comment(struct ps *ps, mf_addr *a)
 	if (a->name.len == 0 && lx->comment.len > 0)
 		return comment_name(ps, a, lx->comment, &a->name);
 	return MF_OK;
+}
+
+/*
+ * atext (RFC 5322 3.2.3) or a byte >= 0x80 (RFC 6532), as the lexer reads
+ * atoms, as one table for the fast path below.
+ */
+#define AT_(c)                                                                 \
+	(((c) >= 0x80 || ((c) >= 'a' && (c) <= 'z') ||                        \
+	  ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') ||          \
+	  (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' ||              \
+	  (c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' ||             \
+	  (c) == '-' || (c) == '/' || (c) == '=' || (c) == '?' ||              \
+	  (c) == '^' || (c) == '_' || (c) == '`' || (c) == '{' ||              \
+	  (c) == '|' || (c) == '}' || (c) == '~')                              \
+	     ? 1                                                               \
+	     : 0)
+#define AT4_(b) AT_(b), AT_((b) + 1), AT_((b) + 2), AT_((b) + 3)
+#define AT16_(b) AT4_(b), AT4_((b) + 4), AT4_((b) + 8), AT4_((b) + 12)
+#define AT64_(b) AT16_(b), AT16_((b) + 16), AT16_((b) + 32), AT16_((b) + 48)
+
+static const unsigned char atext8[256] = {AT64_(0), AT64_(64), AT64_(128),
+					  AT64_(192)};
+
+/* End of a dot-atom-text at p (p itself when there is none). */
+static const char *
+dot_atom_end(const char *p, const char *end)
+{
+	const char *q = p;
+
+	for (;;) {
+		const char *s = q;
+
+		while (end - q >= 4 && atext8[(unsigned char)q[0]] &&
+		       atext8[(unsigned char)q[1]] &&
+		       atext8[(unsigned char)q[2]] && atext8[(unsigned char)q[3]])
+			q += 4;
+		while (q < end && atext8[(unsigned char)*q])
+			q++;
+		if (q == s)
+			return s == p ? p : s - 1; /* "a." : no trailing dot */
+		if (q >= end || *q != '.')
+			return q;
+		q++;
+	}
+}
+
+/*
+ * The common case in one pass: a plain dot-atom "@" dot-atom, followed by
+ * optional spaces and a ",", a ";" closing the group, or the end. Anything
+ * else (names, brackets, comments, folding, obsolete forms) is left to
+ * parse_item, which reads these simple cases the same way.
+ */
+static bool
+fast_item(struct ps *ps)
+{
+	mf__lex *lx = &ps->lx;
+	const char *s = lx->p, *end = lx->end, *at, *dend, *q;
+	mf_addr a;
+
+	at = dot_atom_end(s, end);
+	if (at == s || at >= end || *at != '@')
+		return false;
+	dend = dot_atom_end(at + 1, end);
+	if (dend == at + 1)
+		return false;
+	q = dend;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < end && *q != ',' && !(*q == ';' && ps->group != NONE))
+		return false;
+	flush_pend(ps);
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_MAILBOX;
+	a.local.ptr = s;
+	a.local.len = (size_t)(at - s);
+	a.domain.ptr = at + 1;
+	a.domain.len = (size_t)(dend - at - 1);
+	a.raw.ptr = s;
+	a.raw.len = (size_t)(dend - s);
+	a.offset = (size_t)off(ps, s);
+	if (ps->n < ps->cap && ps->nmbox < ps->max_addrs) {
+		ps->v[ps->n++] = a;
+		ps->nmbox++;
+	} else {
+		push(ps, &a); /* grows, or records the limit */
+	}
+	lx->p = q;
+	if (q < end && *q == ',') {
+		ps->last_comma = q;
+		lx->p++;
+	}
+	return true;
 }
 
 enum { IT_DONE, IT_GROUP };
@@ -1138,6 +1230,8 @@ parse_list(struct ps *ps)
 		}
 		ps->last_comma = NULL;
 		before = lx->p;
+		if (fast_item(ps))
+			continue;
 		if (parse_item(ps) == IT_DONE && !bad(ps))
 			after_item(ps);
 		if (lx->p == before)
@@ -1246,23 +1340,20 @@ mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
 	*out = NULL;
 	*count = 0;
 	ps_init(&ps, p, n, o, off0);
-	ps.grow = &ar->a;
 	mf__buf_init(&cook, &ar->a);
 	ps.cook = &cook;
 	ps.ar = ar;
-	parse_list(&ps);
-	if (ps.rc == MF_OK && ps.n > 0) {
-		*out = mf__arena_alloc(ar, ps.n * sizeof(mf_addr));
-		if (*out == NULL)
-			fail(&ps, MF_E_NOMEM, p, NULL);
-		else
-			memcpy(*out, ps.v, ps.n * sizeof(mf_addr));
-	}
-	if (ps.rc == MF_OK)
-		*count = ps.n;
+	/* A first guess at the item count: an address takes 16+ bytes. */
+	ps.cap = n / 32 + 4;
+	ps.v = mf__arena_calloc(ar, ps.cap, sizeof(mf_addr));
+	if (ps.v == NULL)
+		fail(&ps, MF_E_NOMEM, p, NULL);
 	else
-		*out = NULL;
-	mf__release(&ar->a, ps.v);
+		parse_list(&ps);
+	if (ps.rc == MF_OK && ps.n > 0) {
+		*out = ps.v;
+		*count = ps.n;
+	}
 	mf__buf_fini(&cook);
 	if (defects != NULL)
 		*defects = ps.defects;
