@@ -1315,6 +1315,8 @@ mf_addr_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
 			*count = 0;
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	}
+	if (p == NULL)
+		p = "";
 	ps_init(&ps, p, n, o, 0);
 	ps.v = out;
 	ps.cap = *count;
@@ -1339,6 +1341,8 @@ mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
 
 	*out = NULL;
 	*count = 0;
+	if (p == NULL)
+		p = "";
 	ps_init(&ps, p, n, o, off0);
 	mf__buf_init(&cook, &ar->a);
 	ps.cook = &cook;

@@ -26,7 +26,8 @@ cat(char *out, size_t cap, const char *s, size_t n)
 
 	if (l + n >= cap)
 		n = cap - l - 1;
-	memcpy(out + l, s, n);
+	if (n > 0)
+		memcpy(out + l, s, n);
 	out[l + n] = '\0';
 }
 
