@@ -13,13 +13,22 @@
 #include "cli/cli.h"
 
 /* codecs */
-int cmd_b64(int argc, char **argv);
-int cmd_qp(int argc, char **argv);
+extern cli_cmd_fn cmd_b64;
+extern cli_cmd_fn cmd_qp;
 
-/* header fields */
-cli_cmd_fn cmd_addr;
+/* codecs: ew */
+extern cli_cmd_fn cmd_ew;
 
-/* messages */
+/* header fields: addr */
+extern cli_cmd_fn cmd_addr;
+
+/* header fields: date, fold */
+extern cli_cmd_fn cmd_date;
+extern cli_cmd_fn cmd_fold;
+
+/* messages: rewrite, stat */
+
+/* messages: tree, extract */
 
 /* Subcommands, one file each under examples/cli/. */
 static const struct {
@@ -32,11 +41,16 @@ static const struct {
 	{"qp", cmd_qp, "quoted-printable: encode [--binary] [--lf] | decode"},
 
 	/* codecs: ew */
+	{"ew", cmd_ew, "RFC 2047 encoded words: decode | encode [--charset C] [--q|--b]"},
 
 	/* header fields: addr, date, fold */
+	{"date", cmd_date, "RFC 5322 dates to ISO 8601, one per line"},
+	{"fold", cmd_fold, "fold header fields [--width N]"},
 	{"addr", cmd_addr, "address list to JSON"},
 
-	/* messages: tree, rewrite, stat, extract */
+	/* messages: rewrite, stat */
+
+	/* messages: tree, extract */
 
 	{NULL, NULL, NULL},
 };

@@ -446,13 +446,92 @@ MF_NODISCARD MF_API int mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap,
 /* Codecs: RFC 2047 encoded words                                          */
 /* ====================================================================== */
 
+/*
+ * Decodes unstructured header text (RFC 2047 6.2; folded or not) to UTF-8,
+ * appending to out. Lenient: malformed words stay literal
+ * (MF_D_EW_MALFORMED), unknown charsets pass through (MF_D_EW_CHARSET),
+ * words touching text set MF_D_EW_LENIENT, more than max_encoded_words
+ * words leave the rest literal (MF_D_FIELD_LIMIT). MF_OK, MF_E_NOMEM, or
+ * with MF_STRICT MF_E_DEFECT at the defect's offset (out unchanged).
+ */
+MF_NODISCARD MF_API int mf_ew_decode(mf_buf *out, const char *in, size_t n,
+				     const mf_opts *o, uint64_t *defects,
+				     mf_error *err);
+
+#define MF_EW_Q 0x1u      /* encode: always Q (default: the shorter) */
+#define MF_EW_B 0x2u      /* encode: always B */
+#define MF_EW_PHRASE 0x4u /* words go in a phrase: Q limited (2047 5(3)) */
+#define MF_EW_LF 0x8u     /* fold with LF instead of CRLF */
+
+/*
+ * Appends UTF-8 text in[0..n) as a header value: words that need it
+ * (non-ASCII, controls, "=?") become encoded words in charset (NULL:
+ * utf-8), each <= 75 chars; lines are folded at width (0: never) given
+ * that the value starts at column col. MF_E_CHARSET, MF_E_INVAL, MF_E_NOMEM.
+ */
+MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
+				     const char *charset, unsigned flags,
+				     size_t col, size_t width);
+
 /* ====================================================================== */
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */
 
+#define MF_RFC2231_CONT 0x1u /* decode: a continuation, no charset'lang' */
+#define MF_RFC2231_LF 0x8u   /* encode: fold with LF instead of CRLF */
+
+/*
+ * Decodes one RFC 2231 extended value "charset'lang'%XX..." to UTF-8,
+ * appending to out; *charset and *lang (may be NULL) get views into in.
+ * With MF_RFC2231_CONT, in has no prefix and *charset (if set) names its
+ * charset. Bad "%": literal + MF_D_PARAM_SYNTAX (strict: MF_E_DEFECT).
+ */
+MF_NODISCARD MF_API int mf_rfc2231_decode(mf_buf *out, const char *in,
+					  size_t n, unsigned flags,
+					  const mf_opts *o, mf_str *charset,
+					  mf_str *lang, uint64_t *defects,
+					  mf_error *err);
+/*
+ * Appends name=value, name="value", or for long or non-ASCII values
+ * name*=cs''%XX / name*0*=cs''...; name*1*=... (RFC 2231 3, 4) folded
+ * at width (0: never) from column col. charset NULL: utf-8.
+ */
+MF_NODISCARD MF_API int mf_rfc2231_encode(mf_buf *out, const char *name,
+					  size_t namelen, const char *value,
+					  size_t n, const char *charset,
+					  unsigned flags, size_t col,
+					  size_t width);
+
 /* ====================================================================== */
 /* Codecs: charsets to UTF-8                                               */
 /* ====================================================================== */
+
+/*
+ * Converts in[0..n) from charset cs (IANA name or alias, case-insensitive,
+ * quotes and whitespace trimmed) to UTF-8, appending to out. Order: built-in
+ * converters, then o->charset_fn, then iconv (when built with it). Invalid
+ * or unmappable input becomes U+FFFD and sets MF_D_CHARSET_INVALID (first
+ * offset; strict: MF_E_DEFECT, out unchanged). Unknown charset: MF_E_CHARSET,
+ * out unchanged. o, defects and err may be NULL.
+ */
+MF_NODISCARD MF_API int mf_charset_to_utf8(mf_buf *out, const char *cs,
+					   size_t cslen, const char *in,
+					   size_t n, const mf_opts *o,
+					   uint64_t *defects, mf_error *err);
+/*
+ * The reverse, for encoders: UTF-8 in[0..n) to charset cs, appending to out;
+ * unmappable characters become '?' (U+FFFD in UTF-16/32) and set
+ * MF_D_CHARSET_INVALID. Built-in charsets, else iconv.
+ */
+MF_NODISCARD MF_API int mf_charset_from_utf8(mf_buf *out, const char *cs,
+					     size_t cslen, const char *in,
+					     size_t n, const mf_opts *o,
+					     uint64_t *defects, mf_error *err);
+/* 1 if cs can be converted to UTF-8 (built-in, the hook or iconv), else 0. */
+MF_API int mf_charset_known(const char *cs, size_t cslen, const mf_opts *o);
+/* Canonical lower-case MIME name for a label ("latin1": "iso-8859-1"), or
+ * NULL when cs is neither built in nor a documented alias. Static storage. */
+MF_API const char *mf_charset_name(const char *cs, size_t cslen);
 
 /* ====================================================================== */
 /* RFC 5322 tokenizer                                                      */
@@ -512,6 +591,83 @@ MF_NODISCARD MF_API int mf_quote(mf_buf *out, const char *p, size_t n,
 /* ====================================================================== */
 /* Header blocks: parse, unfold, fold                                      */
 /* ====================================================================== */
+
+/*
+ * One header field as the parser found it (RFC 5322 2.2). Spans point into
+ * the caller's input. The field occupies input bytes [offset, offset +
+ * raw_len), final line end included, so fields and the body offset account
+ * for every byte of a header block. Library-filled; reserved is zeroed.
+ */
+typedef struct mf_field {
+	mf_str name;      /* before the colon, trailing white space excluded */
+	mf_str value;     /* raw (folded), from the first non-blank byte after
+			     the colon up to the final line end, excluded */
+	uint64_t offset;  /* absolute offset of the field's first byte */
+	size_t raw_len;   /* bytes of the field, final line end included */
+	uint64_t defects; /* MF_DEFECT_BIT mask of the field's anomalies */
+	unsigned eol;     /* final line end: 0 (end of input), 1 (LF), 2 (CRLF) */
+	unsigned reserved[3];
+} mf_field;
+
+/* A parsed header block (opaque; an index of views into the input). */
+typedef struct mf_headers mf_headers;
+
+/*
+ * Parses the header block at p[0..n): *out gets the fields (views into p,
+ * which must outlive *out), *body_off the offset where the body begins
+ * (after the empty line). Lenient unless o has MF_STRICT; see
+ * mf_headers_parse(3) for the defects and limits.
+ */
+MF_NODISCARD MF_API int mf_headers_parse(const char *p, size_t n,
+					 const mf_opts *o, mf_headers **out,
+					 size_t *body_off, mf_error *err);
+/* Frees the index (not the input); accepts NULL. */
+MF_API void mf_headers_free(mf_headers *h);
+/* Number of fields, and field i in input order (NULL when out of range). */
+MF_API size_t mf_headers_count(const mf_headers *h);
+MF_API const mf_field *mf_headers_at(const mf_headers *h, size_t i);
+/*
+ * Next field named name (ASCII case-insensitive) at or after index *iter
+ * (start with 0), or NULL; *iter is advanced past it, so a loop visits
+ * every duplicate in order.
+ */
+MF_API const mf_field *mf_headers_get(const mf_headers *h, const char *name,
+				      size_t namelen, size_t *iter);
+/* MF_DEFECT_BIT mask of every defect found in the block and its fields. */
+MF_API uint64_t mf_headers_defects(const mf_headers *h);
+/*
+ * The leading mbox "From " line (without its line end) if the block had
+ * one: returns 1 and sets *line, else returns 0.
+ */
+MF_API int mf_headers_mbox_from(const mf_headers *h, mf_str *line);
+/*
+ * The same parse without allocation: fields[0..*nfields) in, count out
+ * (MF_E_NOSPC when the array is full, err->offset at the field that did
+ * not fit). The mbox From_ line, if any, is the bytes before the first
+ * field; *defects (may be NULL) gets the block's defect mask.
+ */
+MF_NODISCARD MF_API int mf_headers_scan(const char *p, size_t n,
+					const mf_opts *o, mf_field *fields,
+					size_t *nfields, size_t *body_off,
+					uint64_t *defects, mf_error *err);
+
+/*
+ * Appends p[0..n) unfolded (RFC 5322 2.2.3): every line break (CRLF, or
+ * a bare LF) removed, the white space after it kept.
+ */
+MF_NODISCARD MF_API int mf_hdr_unfold(mf_buf *out, const char *p, size_t n);
+#define MF_HDR_LF 0x800u /* mf_hdr_fold: LF line ends instead of CRLF */
+
+/*
+ * Appends "Name: value" folded at width (0: 78) plus a line end. value is
+ * unfolded UTF-8; non-ASCII text is RFC 2047-encoded unless flags has
+ * MF_UTF8_OUT. Refuses CR, LF and NUL (header injection) with MF_E_INVAL;
+ * out is unchanged on error.
+ */
+MF_NODISCARD MF_API int mf_hdr_fold(mf_buf *out, const char *name,
+				    size_t namelen, const char *value,
+				    size_t n, unsigned flags, size_t width,
+				    mf_error *err);
 
 /* ====================================================================== */
 /* Addresses (RFC 5322 3.4)                                                */
@@ -601,9 +757,102 @@ MF_NODISCARD MF_API int mf_addr_spec_format(mf_buf *out, const mf_addr *a);
 /* Dates (RFC 5322 3.3)                                                    */
 /* ====================================================================== */
 
+/*
+ * A date-time as written, with its original zone offset (caller-allocated;
+ * reserved is zero). sec may be 60 (leap second).
+ */
+typedef struct mf_date {
+	int year;      /* 1900-9999 */
+	int month;     /* 1-12 */
+	int day;       /* 1-31 */
+	int hour;      /* 0-23 */
+	int min;       /* 0-59 */
+	int sec;       /* 0-60 */
+	int wday;      /* 0 (Sunday) - 6, computed from the date */
+	int yday;      /* 0-365, computed from the date */
+	int tz_offset; /* minutes east of UTC (-0500 gives -300) */
+	int tz_unknown; /* 1 for "-0000", missing or unknown zones: UTC time,
+			   local offset unknown (RFC 5322 3.3, 4.3) */
+	int reserved[6];
+} mf_date;
+
+/*
+ * Parses an RFC 5322 date-time p[0..n) into *d (leniently: obsolete zones,
+ * two-digit years, missing seconds or comma, asctime order...; each
+ * deviation is a defect in *defects, may be NULL). MF_E_SYNTAX with the
+ * offset for what is not a date or has a field out of range.
+ */
+MF_NODISCARD MF_API int mf_date_parse(const char *p, size_t n,
+				      const mf_opts *o, mf_date *d,
+				      uint64_t *defects, mf_error *err);
+
+#define MF_DATE_ISO 0x1u /* mf_date_format: YYYY-MM-DDTHH:MM:SS+HH:MM */
+
+/*
+ * Writes d as "Mon, 17 Jan 1994 11:14:55 -0500" (or with MF_DATE_ISO as
+ * ISO 8601) plus a NUL into out[0..cap); *outlen (may be NULL) gets the
+ * length. MF_E_NOSPC if cap is too small, MF_E_INVAL for fields out of range.
+ */
+MF_NODISCARD MF_API int mf_date_format(char *out, size_t cap, const mf_date *d,
+				       unsigned flags, size_t *outlen);
+/* Seconds since 1970-01-01 UTC of d (a leap second counts as :59). */
+MF_NODISCARD MF_API int mf_date_to_time(const mf_date *d, int64_t *t);
+/* d for the instant t seen at tz_offset minutes east of UTC. */
+MF_NODISCARD MF_API int mf_date_from_time(int64_t t, int tz_offset,
+					  mf_date *d);
+
 /* ====================================================================== */
 /* Message-IDs, References, Received                                       */
 /* ====================================================================== */
+
+/*
+ * Parses a msg-id list (Message-ID, In-Reply-To, References; RFC 5322
+ * 3.6.4) leniently: ids[0..*nids) in, count out, each the id between its
+ * angle brackets (a view into p, CFWS trimmed). Phrases and stray bytes
+ * between ids are skipped, bare ids accepted (defects in *defects, may be
+ * NULL). MF_E_NOSPC when more ids than the array holds.
+ */
+MF_NODISCARD MF_API int mf_msgid_parse(const char *p, size_t n,
+				       const mf_opts *o, mf_str *ids,
+				       size_t *nids, uint64_t *defects,
+				       mf_error *err);
+/* Appends the id p[0..n) in canonical form: obsolete CFWS removed. */
+MF_NODISCARD MF_API int mf_msgid_canon(mf_buf *out, const char *p, size_t n);
+
+/* Randomness source: fills buf[0..n); returns 0, or non-zero on failure. */
+typedef int mf_random_fn(void *ctx, void *buf, size_t n);
+
+/*
+ * Appends a new unique "<random@domain>" (128 random bits). rnd NULL means
+ * the operating system's source (getentropy, else /dev/urandom).
+ * MF_E_INVAL for a domain that is not a dot-atom or literal.
+ */
+MF_NODISCARD MF_API int mf_msgid_generate(mf_buf *out, const char *domain,
+					  size_t domainlen, mf_random_fn *rnd,
+					  void *ctx);
+
+/*
+ * A Received trace field (RFC 5321 4.4, RFC 5322 3.6.7): each clause value
+ * as a view (empty when absent; comments such as TCP-info included), and
+ * the date after the ";". Caller-allocated; reserved is zero.
+ */
+typedef struct mf_received {
+	mf_str from, by, via, with, id, for_addr;
+	mf_date date;
+	int has_date;
+	void *reserved[4];
+} mf_received;
+
+/* Parses a Received value leniently (defects in *defects, may be NULL). */
+MF_NODISCARD MF_API int mf_received_parse(const char *p, size_t n,
+					  const mf_opts *o, mf_received *r,
+					  uint64_t *defects, mf_error *err);
+/*
+ * Appends a "Received:" field folded for output from r's non-empty
+ * clauses and date (flags: MF_HDR_LF). by and the date are required.
+ */
+MF_NODISCARD MF_API int mf_received_format(mf_buf *out, const mf_received *r,
+					   unsigned flags, mf_error *err);
 
 /* ====================================================================== */
 /* Content-Type, Content-Disposition, Content-Transfer-Encoding            */

@@ -68,6 +68,31 @@ static const char b64_chars[64] =
 #define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
 #define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
 
+/* The character of a 6-bit value (a constant expression). */
+#define CH(v)                                                                  \
+	(char)((v) < 26    ? 'A' + (v)                                         \
+	       : (v) < 52  ? 'a' + (v)-26                                      \
+	       : (v) < 62  ? '0' + (v)-52                                      \
+	       : (v) == 62 ? '+'                                               \
+	                   : '/')
+/*
+ * The two characters of every 12-bit value, so that the scalar encoder
+ * looks up half a group at a time.
+ */
+#define PAIR(v)                                                                \
+	{                                                                      \
+		{                                                              \
+			CH(((v) >> 6) & 63), CH((v)&63)                        \
+		}                                                              \
+	}
+#define X256o(f, n) X64(f, n), X64(f, n + 64), X64(f, n + 128), X64(f, n + 192)
+#define X1024(f, n)                                                            \
+	X256o(f, n), X256o(f, n + 256), X256o(f, n + 512), X256o(f, n + 768)
+static const struct pair {
+	char c[2];
+} b64_pairs[4096] = {X1024(PAIR, 0), X1024(PAIR, 1024), X1024(PAIR, 2048),
+                     X1024(PAIR, 3072)};
+
 #define TV(c) (unsigned char)B64V(c)
 static const unsigned char dtab[256] = {X256(TV)};
 
@@ -76,10 +101,28 @@ static const unsigned char dtab[256] = {X256(TV)};
  * the 24 bits; a non-alphabet character sets bit 24 (BAD).
  */
 #define BAD 0x01000000u
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Little-endian: the 3 bytes land in memory order in the low 24 bits, so
+ * one 32-bit store writes a group (and one byte that the next overwrites).
+ */
+#define MF__B64_LE 1
+#define T0(c) (B64V(c) < 64 ? B64V(c) << 2 : BAD)
+#define T1(c) (B64V(c) < 64 ? B64V(c) >> 4 | (B64V(c) & 15) << 12 : BAD)
+#define T2(c) (B64V(c) < 64 ? (B64V(c) >> 2) << 8 | (B64V(c) & 3) << 22 : BAD)
+#define T3(c) (B64V(c) < 64 ? B64V(c) << 16 : BAD)
+#define BYTE0(a) (unsigned char)(a)
+#define BYTE1(a) (unsigned char)((a) >> 8)
+#define BYTE2(a) (unsigned char)((a) >> 16)
+#else
 #define T0(c) (B64V(c) < 64 ? B64V(c) << 18 : BAD)
 #define T1(c) (B64V(c) < 64 ? B64V(c) << 12 : BAD)
 #define T2(c) (B64V(c) < 64 ? B64V(c) << 6 : BAD)
 #define T3(c) (B64V(c) < 64 ? B64V(c) : BAD)
+#define BYTE0(a) (unsigned char)((a) >> 16)
+#define BYTE1(a) (unsigned char)((a) >> 8)
+#define BYTE2(a) (unsigned char)(a)
+#endif
 static const uint32_t d0[256] = {X256(T0)};
 static const uint32_t d1[256] = {X256(T1)};
 static const uint32_t d2[256] = {X256(T2)};
@@ -142,29 +185,49 @@ enc3(char *out, const unsigned char *in)
 	out[3] = b64_chars[v & 63];
 }
 
+/* Big-endian 64-bit load (the first byte in the top bits). */
+static inline uint64_t
+load_be64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#elif !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+	v = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+	    (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	    (uint64_t)p[6] << 8 | p[7];
+#endif
+	return v;
+}
+
+static inline const char *
+pair(unsigned v)
+{
+	return b64_pairs[v].c;
+}
+
 void
 mf__b64_enc_scalar(char *out, const unsigned char *in, size_t n, size_t avail)
 {
 	size_t i = 0;
 
-	(void)avail;
-	/* Two groups per round: 6 bytes into one 48-bit value. */
-	for (; i + 6 <= n; i += 6, out += 8) {
-		uint64_t v = (uint64_t)in[i] << 40 | (uint64_t)in[i + 1] << 32 |
-		             (uint64_t)in[i + 2] << 24 |
-		             (uint64_t)in[i + 3] << 16 |
-		             (uint64_t)in[i + 4] << 8 | in[i + 5];
-		out[0] = b64_chars[(v >> 42) & 63];
-		out[1] = b64_chars[(v >> 36) & 63];
-		out[2] = b64_chars[(v >> 30) & 63];
-		out[3] = b64_chars[(v >> 24) & 63];
-		out[4] = b64_chars[(v >> 18) & 63];
-		out[5] = b64_chars[(v >> 12) & 63];
-		out[6] = b64_chars[(v >> 6) & 63];
-		out[7] = b64_chars[v & 63];
+	/* Two groups per round: 6 bytes (of an 8-byte load) to 8 chars. */
+	for (; i + 6 <= n && i + 8 <= avail; i += 6, out += 8) {
+		uint64_t v = load_be64(in + i);
+		memcpy(out, pair((unsigned)(v >> 52) & 0xFFF), 2);
+		memcpy(out + 2, pair((unsigned)(v >> 40) & 0xFFF), 2);
+		memcpy(out + 4, pair((unsigned)(v >> 28) & 0xFFF), 2);
+		memcpy(out + 6, pair((unsigned)(v >> 16) & 0xFFF), 2);
 	}
-	for (; i < n; i += 3, out += 4)
-		enc3(out, in + i);
+	for (; i < n; i += 3, out += 4) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		             in[i + 2];
+		memcpy(out, pair(v >> 12), 2);
+		memcpy(out + 2, pair(v & 0xFFF), 2);
+	}
 }
 
 #ifdef MF__X86
@@ -305,38 +368,52 @@ static enc_fn *const enc_fns[3] = {mf__b64_enc_scalar, mf__b64_enc_ssse3,
 /* Block decoders                                                          */
 /* ---------------------------------------------------------------------- */
 
+/* Skips the CR and LF bytes at s[i..n) (line ends between groups). */
+static inline size_t
+skip_eol(const unsigned char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
 size_t
 mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in, size_t n,
                    size_t *consumed)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t q = n / 4, i = 0, o = 0;
+	size_t i = 0, o = 0;
 
-	if (q > cap / 3)
-		q = cap / 3;
-	/* Two groups per round while possible. */
-	for (; q >= 2; q -= 2, i += 8, o += 6) {
-		uint32_t a =
-		    d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] | d3[s[i + 3]];
-		uint32_t b =
-		    d0[s[i + 4]] | d1[s[i + 5]] | d2[s[i + 6]] | d3[s[i + 7]];
-		if ((a | b) & BAD)
+	for (;;) {
+		size_t q = (n - i) / 4;
+		if (q > (cap - o) / 3)
+			q = (cap - o) / 3;
+#ifdef MF__B64_LE
+		/* Two groups per round, 4-byte stores while a group follows. */
+		for (; q >= 3; q -= 2, i += 8, o += 6) {
+			uint32_t a = d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] |
+			             d3[s[i + 3]];
+			uint32_t b = d0[s[i + 4]] | d1[s[i + 5]] |
+			             d2[s[i + 6]] | d3[s[i + 7]];
+			if ((a | b) & BAD)
+				break;
+			memcpy(out + o, &a, 4);
+			memcpy(out + o + 3, &b, 4);
+		}
+#endif
+		for (; q > 0; q--, i += 4, o += 3) {
+			uint32_t a = d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] |
+			             d3[s[i + 3]];
+			if (a & BAD)
+				break;
+			out[o] = BYTE0(a);
+			out[o + 1] = BYTE1(a);
+			out[o + 2] = BYTE2(a);
+		}
+		/* Stopped by a bad group: go on after line ends. */
+		if (q == 0 || (s[i] != '\n' && s[i] != '\r'))
 			break;
-		out[o] = (unsigned char)(a >> 16);
-		out[o + 1] = (unsigned char)(a >> 8);
-		out[o + 2] = (unsigned char)a;
-		out[o + 3] = (unsigned char)(b >> 16);
-		out[o + 4] = (unsigned char)(b >> 8);
-		out[o + 5] = (unsigned char)b;
-	}
-	for (; q > 0; q--, i += 4, o += 3) {
-		uint32_t a =
-		    d0[s[i]] | d1[s[i + 1]] | d2[s[i + 2]] | d3[s[i + 3]];
-		if (a & BAD)
-			break;
-		out[o] = (unsigned char)(a >> 16);
-		out[o + 1] = (unsigned char)(a >> 8);
-		out[o + 2] = (unsigned char)a;
+		i = skip_eol(s, i, n);
 	}
 	*consumed = i;
 	return o;
@@ -403,25 +480,30 @@ store12(unsigned char *out, __m128i v)
 	memcpy(out + 8, &w, 4);
 }
 
-/* Decodes in[0..16); returns the groups decoded (4 if all valid). */
+/*
+ * Decodes in[0..16); returns the groups decoded (4 if all valid). With
+ * room (wide), the full 12 bytes are stored whatever the count.
+ */
 __attribute__((target("ssse3"))) static inline size_t
-dec16(unsigned char *out, const unsigned char *in)
+dec16(unsigned char *out, const unsigned char *in, int wide)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
 	__m128i vals;
 	unsigned ok = dec_check128(v, &vals);
+	size_t q;
 
-	if (ok == 0xFFFF) {
+	if (ok == 0xFFFF || wide) {
 		store12(out, dec_pack128(vals));
-		return 4;
-	} else {
+		return ok == 0xFFFF ? 4 : (size_t)__builtin_ctz(~ok) / 4;
+	}
+	{
 		unsigned char tmp[16];
-		size_t q = (size_t)__builtin_ctz(~ok) / 4;
 
+		q = (size_t)__builtin_ctz(~ok) / 4;
 		_mm_storeu_si128((__m128i *)(void *)tmp, dec_pack128(vals));
 		memcpy(out, tmp, q * 3);
-		return q;
 	}
+	return q;
 }
 
 __attribute__((target("ssse3"))) size_t
@@ -432,11 +514,15 @@ mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in, size_t n,
 	size_t i = 0, o = 0, used = 0;
 
 	while (n - i >= 16 && cap - o >= 12) {
-		size_t q = dec16(out + o, s + i);
+		size_t q = dec16(out + o, s + i, 1);
 		i += q * 4;
 		o += q * 3;
-		if (q < 4)
-			goto done;
+		if (q < 4) {
+			/* A line end between groups: skip it, else stop. */
+			if (s[i] != '\n' && s[i] != '\r')
+				goto done;
+			i = skip_eol(s, i, n);
+		}
 	}
 	o += mf__b64_dec_scalar(out + o, cap - o, in + i, n - i, &used);
 	i += used;
@@ -482,30 +568,34 @@ mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
 		t = _mm256_madd_epi16(t, pack2);
 		t = _mm256_shuffle_epi8(t, shuf);
 		t = _mm256_permutevar8x32_epi32(t, perm);
+		_mm_storeu_si128((__m128i *)(void *)(out + o),
+		                 _mm256_castsi256_si128(t));
+		_mm_storel_epi64((__m128i *)(void *)(out + o + 16),
+		                 _mm256_extracti128_si256(t, 1));
 		if (ok == 0xFFFFFFFFu) {
-			_mm_storeu_si128((__m128i *)(void *)(out + o),
-			                 _mm256_castsi256_si128(t));
-			_mm_storel_epi64((__m128i *)(void *)(out + o + 16),
-			                 _mm256_extracti128_si256(t, 1));
 			i += 32;
 			o += 24;
 		} else {
-			unsigned char tmp[32];
+			/* The groups before the bad byte (the rest is junk). */
 			size_t q = (size_t)__builtin_ctz(~ok) / 4;
 
-			_mm256_storeu_si256((__m256i *)(void *)tmp, t);
-			memcpy(out + o, tmp, q * 3);
 			i += q * 4;
 			o += q * 3;
-			goto done;
+			/* A line end between groups: skip it, else stop. */
+			if (s[i] != '\n' && s[i] != '\r')
+				goto done;
+			i = skip_eol(s, i, n);
 		}
 	}
-	if (n - i >= 16 && cap - o >= 12) {
-		size_t q = dec16(out + o, s + i);
+	while (n - i >= 16 && cap - o >= 12) {
+		size_t q = dec16(out + o, s + i, 1);
 		i += q * 4;
 		o += q * 3;
-		if (q < 4)
-			goto done;
+		if (q < 4) {
+			if (s[i] != '\n' && s[i] != '\r')
+				goto done;
+			i = skip_eol(s, i, n);
+		}
 	}
 	o += mf__b64_dec_scalar(out + o, cap - o, in + i, n - i, &used);
 	i += used;

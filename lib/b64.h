@@ -37,9 +37,10 @@ void mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n,
 /*
  * Block decoders: decode the longest prefix of in[0..n) made of whole
  * 4-character groups of alphabet characters (no padding, whitespace or
- * junk) that fits in cap output bytes. *consumed gets the characters used
- * (a multiple of 4); returns the bytes written (3 per group). Nothing past
- * out[return value) is written.
+ * junk) that fits in cap output bytes, also skipping CR and LF bytes found
+ * between groups (MIME line ends; a no-op for the decoder state there).
+ * *consumed gets the characters used; returns the bytes written (3 per
+ * group). Bytes past out[return value) but within cap may be changed.
  */
 size_t mf__b64_dec_scalar(unsigned char *out, size_t cap, const char *in,
                           size_t n, size_t *consumed);

@@ -73,8 +73,14 @@ load64(const unsigned char *p)
 	return v;
 }
 
-size_t
-mf__qp_dscan_scalar(const unsigned char *p, size_t n)
+/*
+ * The scanners: dscan gives the length of the prefix of p[0..n) without
+ * "=", CR or LF; escan the length of the prefix of p[0..lim) of bytes
+ * 0x20-0x7E other than "=", reading no further than p[avail) (avail >=
+ * lim), so that short limits still use whole vectors.
+ */
+static inline size_t
+dscan_scalar_i(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -92,12 +98,12 @@ mf__qp_dscan_scalar(const unsigned char *p, size_t n)
 	return i;
 }
 
-size_t
-mf__qp_escan_scalar(const unsigned char *p, size_t n)
+static inline size_t
+escan_scalar_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	size_t i = 0;
 
-	for (; i + 8 <= n; i += 8) {
+	for (; i < lim && avail - i >= 8; i += 8) {
 		uint64_t v = load64(p + i);
 		/* Any byte < 0x20, >= 0x7F (incl. >= 0x80), or "=". */
 		uint64_t lo = (v - ONES * 0x20) & ~v & HIGHS;
@@ -105,17 +111,29 @@ mf__qp_escan_scalar(const unsigned char *p, size_t n)
 		if (lo | hi | haszero(v ^ (ONES * '=')))
 			break;
 	}
-	for (; i < n; i++) {
+	for (; i < lim; i++) {
 		unsigned char c = p[i];
 		if (c < 0x20 || c > 0x7E || c == '=')
 			break;
 	}
-	return i;
+	return i < lim ? i : lim;
+}
+
+size_t
+mf__qp_dscan_scalar(const unsigned char *p, size_t n)
+{
+	return dscan_scalar_i(p, n);
+}
+
+size_t
+mf__qp_escan_scalar(const unsigned char *p, size_t n)
+{
+	return escan_scalar_i(p, n, n);
 }
 
 #ifdef MF__X86
-__attribute__((target("ssse3"))) size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
+__attribute__((target("ssse3"))) static inline size_t
+dscan_ssse3_i(const unsigned char *p, size_t n)
 {
 	const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r');
 	const __m128i lf = _mm_set1_epi8('\n');
@@ -131,33 +149,38 @@ mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
 	}
-	return i + mf__qp_dscan_scalar(p + i, n - i);
+	return i + dscan_scalar_i(p + i, n - i);
 }
 
-__attribute__((target("ssse3"))) size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
+__attribute__((target("ssse3"))) static inline size_t
+escan_ssse3_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	const __m128i eq = _mm_set1_epi8('='), lo = _mm_set1_epi8(0x1F);
 	const __m128i hi = _mm_set1_epi8(0x7F);
 	size_t i = 0;
 
-	for (; i + 16 <= n; i += 16) {
+	for (; i < lim && avail - i >= 16; i += 16) {
 		__m128i v =
 		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		/* Signed compares: bytes >= 0x80 are negative, so not > 0x1F.
-		 */
+		/* Signed compares: bytes >= 0x80 are negative, not > 0x1F. */
 		__m128i ok =
 		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+		unsigned b;
+
 		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, eq), ok);
-		unsigned b = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
-		if (b)
-			return i + (size_t)__builtin_ctz(b);
+		b = (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
+		if (b) {
+			i += (size_t)__builtin_ctz(b);
+			return i < lim ? i : lim;
+		}
 	}
-	return i + mf__qp_escan_scalar(p + i, n - i);
+	if (i >= lim)
+		return lim;
+	return i + escan_scalar_i(p + i, lim - i, avail - i);
 }
 
-__attribute__((target("avx2"))) size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
+__attribute__((target("avx2"))) static inline size_t
+dscan_avx2_i(const unsigned char *p, size_t n)
 {
 	const __m256i eq = _mm256_set1_epi8('='), cr = _mm256_set1_epi8('\r');
 	const __m256i lf = _mm256_set1_epi8('\n');
@@ -174,59 +197,83 @@ mf__qp_dscan_avx2(const unsigned char *p, size_t n)
 		if (b)
 			return i + (size_t)__builtin_ctz(b);
 	}
-	return i + mf__qp_dscan_ssse3(p + i, n - i);
+	return i + dscan_ssse3_i(p + i, n - i);
 }
 
-__attribute__((target("avx2"))) size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
+__attribute__((target("avx2"))) static inline size_t
+escan_avx2_i(const unsigned char *p, size_t lim, size_t avail)
 {
 	const __m256i eq = _mm256_set1_epi8('='), lo = _mm256_set1_epi8(0x1F);
 	const __m256i hi = _mm256_set1_epi8(0x7F);
 	size_t i = 0;
 
-	for (; i + 32 <= n; i += 32) {
+	for (; i < lim && avail - i >= 32; i += 32) {
 		__m256i v =
 		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
 		__m256i ok = _mm256_and_si256(_mm256_cmpgt_epi8(v, lo),
 		                              _mm256_cmpgt_epi8(hi, v));
+		uint32_t b;
+
 		ok = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, eq), ok);
-		uint32_t b = ~(uint32_t)_mm256_movemask_epi8(ok);
-		if (b)
-			return i + (size_t)__builtin_ctz(b);
+		b = ~(uint32_t)_mm256_movemask_epi8(ok);
+		if (b) {
+			i += (size_t)__builtin_ctz(b);
+			return i < lim ? i : lim;
+		}
 	}
-	return i + mf__qp_escan_ssse3(p + i, n - i);
+	if (i >= lim)
+		return lim;
+	return i + escan_ssse3_i(p + i, lim - i, avail - i);
+}
+
+__attribute__((target("ssse3"))) size_t
+mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
+{
+	return dscan_ssse3_i(p, n);
+}
+
+__attribute__((target("ssse3"))) size_t
+mf__qp_escan_ssse3(const unsigned char *p, size_t n)
+{
+	return escan_ssse3_i(p, n, n);
+}
+
+__attribute__((target("avx2"))) size_t
+mf__qp_dscan_avx2(const unsigned char *p, size_t n)
+{
+	return dscan_avx2_i(p, n);
+}
+
+__attribute__((target("avx2"))) size_t
+mf__qp_escan_avx2(const unsigned char *p, size_t n)
+{
+	return escan_avx2_i(p, n, n);
 }
 #else
 size_t
 mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
 {
-	return mf__qp_dscan_scalar(p, n);
+	return dscan_scalar_i(p, n);
 }
 
 size_t
 mf__qp_dscan_avx2(const unsigned char *p, size_t n)
 {
-	return mf__qp_dscan_scalar(p, n);
+	return dscan_scalar_i(p, n);
 }
 
 size_t
 mf__qp_escan_ssse3(const unsigned char *p, size_t n)
 {
-	return mf__qp_escan_scalar(p, n);
+	return escan_scalar_i(p, n, n);
 }
 
 size_t
 mf__qp_escan_avx2(const unsigned char *p, size_t n)
 {
-	return mf__qp_escan_scalar(p, n);
+	return escan_scalar_i(p, n, n);
 }
 #endif
-
-typedef size_t scan_fn(const unsigned char *, size_t);
-static scan_fn *const dscan_fns[3] = {mf__qp_dscan_scalar, mf__qp_dscan_ssse3,
-                                      mf__qp_dscan_avx2};
-static scan_fn *const escan_fns[3] = {mf__qp_escan_scalar, mf__qp_escan_ssse3,
-                                      mf__qp_escan_avx2};
 
 static int
 resolve(int path)
@@ -285,13 +332,68 @@ is_wsp(unsigned c)
  * there); *used gets the bytes consumed. MF_E_NOSPC if out is too small
  * (the caller restores the state).
  */
-static int
-enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
+/*
+ * Byte classes for the encoder: QC_ESC always escaped (8-bit, "=",
+ * controls but HTAB, CR and LF); QC_EOL CR and LF (escaped in binary
+ * mode). Hex digit pairs of every byte.
+ */
+#define QC_ESC 1u
+#define QC_EOL 2u
+#define QC(c)                                                                  \
+	((c) > 0x7E || (c) == '=' ||                                           \
+	         ((c) < 0x20 && (c) != '\t' && (c) != '\r' && (c) != '\n')     \
+	     ? QC_ESC                                                          \
+	 : ((c) == '\r' || (c) == '\n') ? QC_EOL                               \
+	                                : 0u)
+#define HD(v) (char)((v) < 10 ? '0' + (v) : 'A' + (v)-10)
+#define HP(c)                                                                  \
+	{                                                                      \
+		HD((c) >> 4), HD((c)&15)                                       \
+	}
+#define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
+#define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
+#define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
+#define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
+static const unsigned char qpcls[256] = {X256(QC)};
+static const char hexpairs[256][2] = {X256(HP)};
+
+typedef size_t escan_fn(const unsigned char *, size_t, size_t);
+
+/* Copies r bytes with few instructions for the short runs of mail text. */
+static inline void
+copy_run(void *dst, const void *src, size_t r)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (r >= 16) {
+		if (r > 32) {
+			memcpy(d, s, r);
+			return;
+		}
+		memcpy(d, s, 16);
+		memcpy(d + r - 16, s + r - 16, 16);
+	} else if (r >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + r - 8, s + r - 8, 8);
+	} else if (r >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + r - 4, s + r - 4, 4);
+	} else {
+		size_t k;
+		for (k = 0; k < r; k++)
+			d[k] = s[k];
+	}
+}
+
+MF__INLINE int
+enc_core(escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
          const unsigned char *s, size_t n, int fin, size_t *used)
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
 	const int safe = (st->flags_ & MF_QP_SAFE) != 0;
 	const size_t eol = (st->flags_ & MF_QP_LF) ? 1 : 2;
+	const unsigned escmask = text ? QC_ESC : QC_ESC | QC_EOL;
 	size_t i = 0, o = *op;
 	unsigned col = st->col_;
 	int rc = MF_OK;
@@ -307,20 +409,59 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 			size_t lim = n - i, r;
 			if (lim > QP_MAXCOL - col)
 				lim = QP_MAXCOL - col;
-			r = scan(s + i, lim);
-			/* A space ending the run may end the line: slow path.
+			r = scan(s + i, lim, n - i);
+			/*
+			 * A space ending the run may end the line (before a
+			 * line end, or the data if that is all there is): the
+			 * slow path decides.
 			 */
-			if (s[i + r - 1] == ' ')
+			if (s[i + r - 1] == ' ' &&
+			    (i + r == n ||
+			     (text && (s[i + r] == '\r' || s[i + r] == '\n'))))
 				r--;
 			if (r > cap - o)
 				r = cap - o;
-			if (r > 0) {
-				memcpy(d + o, s + i, r);
+			if (n - i >= 80 && cap - o >= 80) {
+				/* Wide copies; the excess is overwritten. */
+				memcpy(d + o, s + i, 32);
+				if (r > 32)
+					memcpy(d + o + 32, s + i + 32, 48);
 				o += r;
 				i += r;
 				col += (unsigned)r;
 				continue;
 			}
+			if (r > 0) {
+				copy_run(d + o, s + i, r);
+				o += r;
+				i += r;
+				col += (unsigned)r;
+				continue;
+			}
+		}
+		/* Bytes that are always escaped (8-bit, "=", controls). */
+		if (qpcls[c] & escmask) {
+			do {
+				c = s[i];
+				brk = col + 3 > QP_MAXCOL;
+				if (cap - o < 3 + (brk ? 1 + eol : 0)) {
+					rc = MF_E_NOSPC;
+					goto out;
+				}
+				if (brk) {
+					d[o++] = '=';
+					if (eol == 2)
+						d[o++] = '\r';
+					d[o++] = '\n';
+					col = 0;
+				}
+				d[o] = '=';
+				memcpy(d + o + 1, hexpairs[c], 2);
+				o += 3;
+				col += 3;
+				i++;
+			} while (i < n && (qpcls[s[i]] & escmask));
+			continue;
 		}
 		if (text && c == '\n') {
 			if (cap - o < eol) {
@@ -414,17 +555,49 @@ enc_core(scan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 		}
 		i++;
 	}
+out:
 	st->col_ = col;
 	*op = o;
 	*used = i;
 	return rc;
 }
 
+static int
+enc_core_scalar(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_scalar_i, st, d, cap, op, s, n, fin, used);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static int
+enc_core_ssse3(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+               const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_ssse3_i, st, d, cap, op, s, n, fin, used);
+}
+
+__attribute__((target("avx2"))) static int
+enc_core_avx2(mf_qp_enc *st, char *d, size_t cap, size_t *op,
+              const unsigned char *s, size_t n, int fin, size_t *used)
+{
+	return enc_core(escan_avx2_i, st, d, cap, op, s, n, fin, used);
+}
+#else
+#define enc_core_ssse3 enc_core_scalar
+#define enc_core_avx2 enc_core_scalar
+#endif
+
+typedef int enc_core_fn(mf_qp_enc *, char *, size_t, size_t *,
+                        const unsigned char *, size_t, int, size_t *);
+static enc_core_fn *const enc_cores[3] = {enc_core_scalar, enc_core_ssse3,
+                                          enc_core_avx2};
+
 int
 mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
                        const void *in, size_t n, size_t *outlen)
 {
-	scan_fn *scan = escan_fns[resolve(path)];
+	enc_core_fn *core = enc_cores[resolve(path)];
 	const unsigned char *s = in;
 	mf_qp_enc save;
 	size_t o = 0, used = 0, skip = 0;
@@ -445,7 +618,7 @@ mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
 
 		memcpy(tmp, st->pend_, np);
 		memcpy(tmp + np, s, k);
-		rc = enc_core(scan, st, out, cap, &o, tmp, np + k, 0, &used);
+		rc = core(st, out, cap, &o, tmp, np + k, 0, &used);
 		if (rc < 0)
 			goto fail;
 		if (used < np) {
@@ -459,7 +632,7 @@ mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
 		skip = used - np;
 		st->npend_ = 0;
 	}
-	rc = enc_core(scan, st, out, cap, &o, s + skip, n - skip, 0, &used);
+	rc = core(st, out, cap, &o, s + skip, n - skip, 0, &used);
 	if (rc < 0)
 		goto fail;
 	memcpy(st->pend_, s + skip + used, n - skip - used);
@@ -492,8 +665,7 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 	    st->npend_ > ENC_HOLD)
 		return MF_E_INVAL;
 	save = *st;
-	rc = enc_core(mf__qp_escan_scalar, st, out, cap, &o, st->pend_,
-	              st->npend_, 1, &used);
+	rc = enc_core_scalar(st, out, cap, &o, st->pend_, st->npend_, 1, &used);
 	if (rc < 0) {
 		*st = save;
 		return rc;
@@ -762,11 +934,365 @@ dec_sticky(const mf_qp_dec *st, mf_error *err)
 	return mf__err(err, st->err_, (size_t)st->err_off_, st->err_reason_);
 }
 
+/* Hex value of a byte, -1 if it is no hex digit (either case). */
+#define HV(c)                                                                  \
+	((c) >= '0' && (c) <= '9'   ? (c) - '0'                                \
+	 : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10                           \
+	 : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10                           \
+	                            : -1)
+static const signed char hexv[256] = {X256(HV)};
+
+typedef size_t dscan_fn(const unsigned char *, size_t);
+
+/*
+ * The common cases in the text state with nothing held: literal runs,
+ * "=XX", soft breaks, hard line ends (dropping the run's trailing
+ * whitespace) and a CR before another byte. Returns where it stopped:
+ * the end, or a byte for dec_char. Whitespace ending the last literal run
+ * is then moved into the held ring, exactly as dec_char would have held
+ * it, so both paths give the same result.
+ */
+/*
+ * A vector block step (AVX2): decodes s[0..32) up to the first CR, LF or
+ * "=" that starts no complete escape, writing at most 32 bytes to d;
+ * returns the input used (0: the first byte needs the scalar step), *w
+ * the bytes written and *run the output length up to the last escape
+ * decoded (or -1 for none).
+ */
+typedef size_t dblock_fn(unsigned char *d, const unsigned char *s, size_t *w,
+                         long *run);
+
+MF__INLINE size_t
+dec_fast(dscan_fn *scan, dblock_fn *block, mf_qp_dec *st, unsigned char *d,
+         size_t cap, size_t *op, const unsigned char *s, size_t i, size_t n)
+{
+	size_t o = *op, run = o, t = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+
+		/*
+		 * The block sees no whitespace written before it: a line end
+		 * right after such goes to the scalar step, which trims.
+		 */
+		if (block != NULL && n - i >= 34 && cap - o >= 32 &&
+		    !((c == '\r' || c == '\n') && o > run &&
+		      is_wsp(d[o - 1]))) {
+			size_t w;
+			long r;
+			size_t used = block(d + o, s + i, &w, &r);
+			if (used > 0) {
+				if (r >= 0)
+					run = o + (size_t)r;
+				o += w;
+				i += used;
+				continue;
+			}
+		}
+
+		if (c == '=') {
+			int v;
+			if (n - i < 3)
+				break;
+			v = hexv[s[i + 1]] | hexv[s[i + 2]];
+			if (v >= 0) {
+				if (o == cap)
+					break;
+				d[o++] = (unsigned char)(hexv[s[i + 1]] << 4 |
+				                         hexv[s[i + 2]]);
+				i += 3;
+				run = o;
+				continue;
+			}
+			if (s[i + 1] == '\n') {
+				i += 2;
+				run = o;
+				continue;
+			}
+			if (s[i + 1] == '\r' && s[i + 2] == '\n') {
+				i += 3;
+				run = o;
+				continue;
+			}
+			break;
+		}
+		if (c == '\r' || c == '\n') {
+			size_t len = c == '\n' ? 1 : 2;
+			if (c == '\r' && (n - i < 2 || s[i + 1] != '\n')) {
+				if (n - i < 2 || o == cap)
+					break;
+				d[o++] = '\r'; /* a bare CR is data */
+				i++;
+				continue;
+			}
+			/* Hard line end: drop the whitespace before it. */
+			t = 0;
+			while (o - t > run && t < MF_QP_MAX_WSP &&
+			       is_wsp(d[o - 1 - t]))
+				t++;
+			if (cap - (o - t) < len)
+				break;
+			o -= t;
+			if (len == 2)
+				d[o++] = '\r';
+			d[o++] = '\n';
+			i += len;
+			run = o;
+			continue;
+		}
+		{
+			size_t r = scan(s + i, n - i);
+			if (r <= 32 && n - i >= 32 && cap - o >= 32) {
+				/* One wide copy; the excess is overwritten. */
+				memcpy(d + o, s + i, 32);
+			} else {
+				if (r > cap - o)
+					r = cap - o;
+				if (r == 0)
+					break;
+				copy_run(d + o, s + i, r);
+			}
+			o += r;
+			i += r;
+		}
+	}
+	/* Hold the whitespace ending the last run (it may end a line). */
+	t = 0;
+	while (o - t > run && t < MF_QP_MAX_WSP && is_wsp(d[o - 1 - t]))
+		t++;
+	o -= t;
+	for (; t > 0; t--)
+		wput(st, d[o + st->wn_]);
+	*op = o;
+	return i;
+}
+
+static size_t
+dec_fast_scalar(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_scalar_i, NULL, st, d, cap, op, s, i, n);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static size_t
+dec_fast_ssse3(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+               const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_ssse3_i, NULL, st, d, cap, op, s, i, n);
+}
+
+/* For each 8-bit mask, the indices of its set bits (0x80: unused). */
+static const uint64_t compact_lut[256] = {
+    0x8080808080808080ull, 0x8080808080808000ull, 0x8080808080808001ull,
+    0x8080808080800100ull, 0x8080808080808002ull, 0x8080808080800200ull,
+    0x8080808080800201ull, 0x8080808080020100ull, 0x8080808080808003ull,
+    0x8080808080800300ull, 0x8080808080800301ull, 0x8080808080030100ull,
+    0x8080808080800302ull, 0x8080808080030200ull, 0x8080808080030201ull,
+    0x8080808003020100ull, 0x8080808080808004ull, 0x8080808080800400ull,
+    0x8080808080800401ull, 0x8080808080040100ull, 0x8080808080800402ull,
+    0x8080808080040200ull, 0x8080808080040201ull, 0x8080808004020100ull,
+    0x8080808080800403ull, 0x8080808080040300ull, 0x8080808080040301ull,
+    0x8080808004030100ull, 0x8080808080040302ull, 0x8080808004030200ull,
+    0x8080808004030201ull, 0x8080800403020100ull, 0x8080808080808005ull,
+    0x8080808080800500ull, 0x8080808080800501ull, 0x8080808080050100ull,
+    0x8080808080800502ull, 0x8080808080050200ull, 0x8080808080050201ull,
+    0x8080808005020100ull, 0x8080808080800503ull, 0x8080808080050300ull,
+    0x8080808080050301ull, 0x8080808005030100ull, 0x8080808080050302ull,
+    0x8080808005030200ull, 0x8080808005030201ull, 0x8080800503020100ull,
+    0x8080808080800504ull, 0x8080808080050400ull, 0x8080808080050401ull,
+    0x8080808005040100ull, 0x8080808080050402ull, 0x8080808005040200ull,
+    0x8080808005040201ull, 0x8080800504020100ull, 0x8080808080050403ull,
+    0x8080808005040300ull, 0x8080808005040301ull, 0x8080800504030100ull,
+    0x8080808005040302ull, 0x8080800504030200ull, 0x8080800504030201ull,
+    0x8080050403020100ull, 0x8080808080808006ull, 0x8080808080800600ull,
+    0x8080808080800601ull, 0x8080808080060100ull, 0x8080808080800602ull,
+    0x8080808080060200ull, 0x8080808080060201ull, 0x8080808006020100ull,
+    0x8080808080800603ull, 0x8080808080060300ull, 0x8080808080060301ull,
+    0x8080808006030100ull, 0x8080808080060302ull, 0x8080808006030200ull,
+    0x8080808006030201ull, 0x8080800603020100ull, 0x8080808080800604ull,
+    0x8080808080060400ull, 0x8080808080060401ull, 0x8080808006040100ull,
+    0x8080808080060402ull, 0x8080808006040200ull, 0x8080808006040201ull,
+    0x8080800604020100ull, 0x8080808080060403ull, 0x8080808006040300ull,
+    0x8080808006040301ull, 0x8080800604030100ull, 0x8080808006040302ull,
+    0x8080800604030200ull, 0x8080800604030201ull, 0x8080060403020100ull,
+    0x8080808080800605ull, 0x8080808080060500ull, 0x8080808080060501ull,
+    0x8080808006050100ull, 0x8080808080060502ull, 0x8080808006050200ull,
+    0x8080808006050201ull, 0x8080800605020100ull, 0x8080808080060503ull,
+    0x8080808006050300ull, 0x8080808006050301ull, 0x8080800605030100ull,
+    0x8080808006050302ull, 0x8080800605030200ull, 0x8080800605030201ull,
+    0x8080060503020100ull, 0x8080808080060504ull, 0x8080808006050400ull,
+    0x8080808006050401ull, 0x8080800605040100ull, 0x8080808006050402ull,
+    0x8080800605040200ull, 0x8080800605040201ull, 0x8080060504020100ull,
+    0x8080808006050403ull, 0x8080800605040300ull, 0x8080800605040301ull,
+    0x8080060504030100ull, 0x8080800605040302ull, 0x8080060504030200ull,
+    0x8080060504030201ull, 0x8006050403020100ull, 0x8080808080808007ull,
+    0x8080808080800700ull, 0x8080808080800701ull, 0x8080808080070100ull,
+    0x8080808080800702ull, 0x8080808080070200ull, 0x8080808080070201ull,
+    0x8080808007020100ull, 0x8080808080800703ull, 0x8080808080070300ull,
+    0x8080808080070301ull, 0x8080808007030100ull, 0x8080808080070302ull,
+    0x8080808007030200ull, 0x8080808007030201ull, 0x8080800703020100ull,
+    0x8080808080800704ull, 0x8080808080070400ull, 0x8080808080070401ull,
+    0x8080808007040100ull, 0x8080808080070402ull, 0x8080808007040200ull,
+    0x8080808007040201ull, 0x8080800704020100ull, 0x8080808080070403ull,
+    0x8080808007040300ull, 0x8080808007040301ull, 0x8080800704030100ull,
+    0x8080808007040302ull, 0x8080800704030200ull, 0x8080800704030201ull,
+    0x8080070403020100ull, 0x8080808080800705ull, 0x8080808080070500ull,
+    0x8080808080070501ull, 0x8080808007050100ull, 0x8080808080070502ull,
+    0x8080808007050200ull, 0x8080808007050201ull, 0x8080800705020100ull,
+    0x8080808080070503ull, 0x8080808007050300ull, 0x8080808007050301ull,
+    0x8080800705030100ull, 0x8080808007050302ull, 0x8080800705030200ull,
+    0x8080800705030201ull, 0x8080070503020100ull, 0x8080808080070504ull,
+    0x8080808007050400ull, 0x8080808007050401ull, 0x8080800705040100ull,
+    0x8080808007050402ull, 0x8080800705040200ull, 0x8080800705040201ull,
+    0x8080070504020100ull, 0x8080808007050403ull, 0x8080800705040300ull,
+    0x8080800705040301ull, 0x8080070504030100ull, 0x8080800705040302ull,
+    0x8080070504030200ull, 0x8080070504030201ull, 0x8007050403020100ull,
+    0x8080808080800706ull, 0x8080808080070600ull, 0x8080808080070601ull,
+    0x8080808007060100ull, 0x8080808080070602ull, 0x8080808007060200ull,
+    0x8080808007060201ull, 0x8080800706020100ull, 0x8080808080070603ull,
+    0x8080808007060300ull, 0x8080808007060301ull, 0x8080800706030100ull,
+    0x8080808007060302ull, 0x8080800706030200ull, 0x8080800706030201ull,
+    0x8080070603020100ull, 0x8080808080070604ull, 0x8080808007060400ull,
+    0x8080808007060401ull, 0x8080800706040100ull, 0x8080808007060402ull,
+    0x8080800706040200ull, 0x8080800706040201ull, 0x8080070604020100ull,
+    0x8080808007060403ull, 0x8080800706040300ull, 0x8080800706040301ull,
+    0x8080070604030100ull, 0x8080800706040302ull, 0x8080070604030200ull,
+    0x8080070604030201ull, 0x8007060403020100ull, 0x8080808080070605ull,
+    0x8080808007060500ull, 0x8080808007060501ull, 0x8080800706050100ull,
+    0x8080808007060502ull, 0x8080800706050200ull, 0x8080800706050201ull,
+    0x8080070605020100ull, 0x8080808007060503ull, 0x8080800706050300ull,
+    0x8080800706050301ull, 0x8080070605030100ull, 0x8080800706050302ull,
+    0x8080070605030200ull, 0x8080070605030201ull, 0x8007060503020100ull,
+    0x8080808007060504ull, 0x8080800706050400ull, 0x8080800706050401ull,
+    0x8080070605040100ull, 0x8080800706050402ull, 0x8080070605040200ull,
+    0x8080070605040201ull, 0x8007060504020100ull, 0x8080800706050403ull,
+    0x8080070605040300ull, 0x8080070605040301ull, 0x8007060504030100ull,
+    0x8080070605040302ull, 0x8007060504030200ull, 0x8007060504030201ull,
+    0x0706050403020100ull};
+
+/* Mask of the bytes of x that are hex digits of either case. */
+__attribute__((target("avx2"))) static inline __m256i
+hex_ok(__m256i x)
+{
+	__m256i dg = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
+	__m256i al = _mm256_sub_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)),
+	                             _mm256_set1_epi8('a'));
+
+	dg = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, _mm256_set1_epi8(9)), dg);
+	al = _mm256_cmpeq_epi8(_mm256_min_epu8(al, _mm256_set1_epi8(5)), al);
+	return _mm256_or_si256(dg, al);
+}
+
+/* Value of hex digits (valid ones only): low nibble, plus 9 for letters. */
+__attribute__((target("avx2"))) static inline __m256i
+hex_val(__m256i x)
+{
+	const __m256i nib =
+	    _mm256_setr_epi8(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	                     0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	__m256i m0f = _mm256_set1_epi8(0x0F);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m0f);
+
+	return _mm256_add_epi8(_mm256_and_si256(x, m0f),
+	                       _mm256_shuffle_epi8(nib, hi));
+}
+
+/* Writes the bytes of the 16-byte v selected by the 16-bit mask k. */
+__attribute__((target("avx2,popcnt"))) static inline size_t
+compact16(unsigned char *d, __m128i v, unsigned k)
+{
+	__m128i i0 = _mm_loadl_epi64(
+	    (const __m128i *)(const void *)&compact_lut[k & 0xFF]);
+	__m128i i1 = _mm_loadl_epi64(
+	    (const __m128i *)(const void *)&compact_lut[k >> 8]);
+	size_t n0 = (size_t)__builtin_popcount(k & 0xFF);
+
+	/* Indices of the high half point 8 further (0x80 stays >= 0x80). */
+	i1 = _mm_add_epi8(i1, _mm_set1_epi8(8));
+	_mm_storel_epi64((__m128i *)(void *)d, _mm_shuffle_epi8(v, i0));
+	_mm_storel_epi64((__m128i *)(void *)(d + n0), _mm_shuffle_epi8(v, i1));
+	return n0 + (size_t)__builtin_popcount(k >> 8);
+}
+
+#define MM(x) ((uint32_t)_mm256_movemask_epi8(x))
+#define EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c))
+
+/*
+ * 32 bytes without branches on the data: literal bytes, CR and LF are
+ * kept, "=XX" becomes its byte, soft breaks ("=" CRLF or LF) vanish, all
+ * by one compaction with a shuffle table. It stops before what needs the
+ * scalar step: an "=" that is neither, SP/HTAB just before CR or LF
+ * (possible trailing whitespace), or an "=" in the last two positions.
+ * Bit p of each mask stands for byte p; h1 and h2 are the bytes 1 and 2
+ * further on.
+ */
+__attribute__((target("avx2,popcnt"))) static size_t
+dec_block_avx2(unsigned char *d, const unsigned char *s, size_t *w, long *run)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	__m256i h1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 1));
+	__m256i h2 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 2));
+	__m256i eqv = EQ(v, '='), val, out;
+	uint32_t e = MM(eqv), lf1 = MM(EQ(h1, '\n')), cr1 = MM(EQ(h1, '\r'));
+	uint32_t ws = MM(_mm256_or_si256(EQ(v, ' '), EQ(v, '\t')));
+	uint32_t hx = MM(hex_ok(v)), esc, soft1, soft2, bar, stopm, low, keep;
+	uint32_t n0;
+	unsigned stop;
+
+	hx = (hx >> 1) & (hx >> 2);
+	esc = e & hx;
+	soft1 = e & lf1;
+	soft2 = e & cr1 & MM(EQ(h2, '\n'));
+	stopm = (e & ~(esc | soft1 | soft2)) | (ws & (lf1 | cr1)) |
+	        (e & 0xC0000000u);
+	stop = stopm ? (unsigned)__builtin_ctz(stopm) : 32;
+	if (stop == 0)
+		return 0;
+	low = stop == 32 ? 0xFFFFFFFFu : (1u << stop) - 1;
+	esc &= low;
+	soft1 &= low;
+	soft2 &= low;
+	keep = low & ~(esc << 1 | esc << 2 | soft1 | soft1 << 1 | soft2 |
+	               soft2 << 1 | soft2 << 2);
+	/* Escape values at the "=" positions: digit 1 << 4 | digit 2. */
+	val = _mm256_or_si256(_mm256_slli_epi16(hex_val(h1), 4), hex_val(h2));
+	out = _mm256_blendv_epi8(v, val, eqv);
+	n0 = (uint32_t)compact16(d, _mm256_castsi256_si128(out), keep & 0xFFFF);
+	*w = n0 +
+	     compact16(d + n0, _mm256_extracti128_si256(out, 1), keep >> 16);
+	/* Output up to the last escape or soft break: never trimmed. */
+	bar = esc | soft1 | soft2;
+	if (bar) {
+		unsigned last = 31u - (unsigned)__builtin_clz(bar);
+		*run = (long)__builtin_popcount(keep & ((2u << last) - 1));
+	} else {
+		*run = -1;
+	}
+	return stop;
+}
+
+__attribute__((target("avx2,popcnt"))) static size_t
+dec_fast_avx2(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+              const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_avx2_i, dec_block_avx2, st, d, cap, op, s, i, n);
+}
+#else
+#define dec_fast_ssse3 dec_fast_scalar
+#define dec_fast_avx2 dec_fast_scalar
+#endif
+
+typedef size_t dec_fast_fn(mf_qp_dec *, unsigned char *, size_t, size_t *,
+                           const unsigned char *, size_t, size_t);
+static dec_fast_fn *const dec_fasts[3] = {dec_fast_scalar, dec_fast_ssse3,
+                                          dec_fast_avx2};
+
 int
 mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
                        const char *in, size_t n, size_t *outlen, mf_error *err)
 {
-	scan_fn *scan = dscan_fns[resolve(path)];
+	dec_fast_fn *fast = dec_fasts[resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = out;
 	mf_qp_dec save;
@@ -785,23 +1311,9 @@ mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
 	save = *st;
 	while (i < n) {
 		if (st->state_ == Q_TEXT && st->wn_ == 0) {
-			size_t r = scan(s + i, n - i), t = 0;
-			if (r > cap - o)
-				r = cap - o;
-			if (r > 0) {
-				memcpy(d + o, s + i, r);
-				o += r;
-				i += r;
-				/* Whitespace ending the run may end the line.
-				 */
-				while (t < r && t < MF_QP_MAX_WSP &&
-				       is_wsp(d[o - 1 - t]))
-					t++;
-				o -= t;
-				for (; t > 0; t--)
-					wput(st, d[o + st->wn_]);
-				continue;
-			}
+			i = fast(st, d, cap, &o, s, i, n);
+			if (i == n)
+				break;
 		}
 		rc = dec_char(st, d, cap, &o, s[i], st->off_ + i);
 		if (rc == MF_E_NOSPC) {

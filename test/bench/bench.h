@@ -41,6 +41,7 @@ void bench_sink(const void *p, size_t n);
 void bench_codec(const bench_ctx *b);
 
 /* header layer */
+void bench_header(const bench_ctx *b);
 void bench_addr(const bench_ctx *b);
 
 /* mime */

@@ -152,6 +152,7 @@ main(int argc, char **argv)
 	bench_codec(&b);
 
 	/* header layer */
+	bench_header(&b);
 	bench_addr(&b);
 
 	/* mime */

@@ -901,6 +901,45 @@ test_paths_agree(void **state)
 	}
 }
 
+/*
+ * Exhaustive short patterns of the bytes that matter to the decoder, at
+ * offsets around the AVX2 block's edges (0 and 26..32 of 64 bytes): every
+ * path gives the scalar path's result, lenient and strict.
+ */
+static void
+test_block_patterns(void **state)
+{
+	static const char al[] = " \t\r\n=4Ax";
+	static const size_t offs[] = {0, 1, 26, 27, 28, 29, 30, 31, 32};
+	size_t maxlen = tu_slow_ok() ? 5 : 3, oi, len;
+
+	(void)state;
+	for (oi = 0; oi < sizeof(offs) / sizeof(offs[0]); oi++) {
+		for (len = 1; len <= maxlen; len++) {
+			size_t total = (size_t)1 << (3 * len), k;
+			for (k = 0; k < total; k++) {
+				char in[64];
+				size_t x = k, j;
+				unsigned fl = (k & 1) ? MF_QP_STRICT : 0;
+				struct res ref;
+				int p;
+
+				memset(in, 'x', sizeof(in));
+				for (j = 0; j < len; j++, x >>= 3)
+					in[offs[oi] + j] = al[x & 7];
+				ref = dec1(MF__PATH_SCALAR, in, sizeof(in), fl);
+				for (p = 1; p < NPATHS; p++) {
+					struct res got =
+					    dec1(paths[p], in, sizeof(in), fl);
+					res_eq(&got, &ref, "block pattern");
+					res_free(&got);
+				}
+				res_free(&ref);
+			}
+		}
+	}
+}
+
 static void
 test_guard_pages(void **state)
 {
@@ -1025,6 +1064,7 @@ main(void)
 	    cmocka_unit_test(test_enc_splits),
 	    cmocka_unit_test(test_dec_splits),
 	    cmocka_unit_test(test_paths_agree),
+	    cmocka_unit_test(test_block_patterns),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_state_and_args),
 	};

@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * header.c - RFC 5322 header blocks: the incremental header machine
+ * (section 2.2, 3.6; obsolete syntax of 4.5; RFC 7103 for what real mail
+ * does), the one-shot drivers mf_headers_parse and mf_headers_scan, the
+ * index with case-insensitive lookup, and unfolding (2.2.3).
+ *
+ * Policy for ambiguous input (see header.h for the full classification):
+ *  - Line ends are LF or CRLF; a CR not followed by LF is content
+ *    (MF_D_BARE_CR), never a line end, so a writer can reproduce it.
+ *  - White space before the colon is obsolete syntax and accepted
+ *    (MF_D_WS_BEFORE_COLON); a line with no colon, or with a control byte
+ *    or inner white space in what would be the name, starts the body
+ *    (MF_D_NO_BLANK_LINE), as most MUAs read it.
+ *  - A leading "From " line is the mbox separator (MF_D_MBOX_FROM).
+ *  - A continuation line with no field before it becomes a field with an
+ *    empty name (MF_D_CONT_FIRST) so that no byte is lost.
+ *  - Values keep their raw bytes: 8-bit (MF_D_8BIT_HEADER when not UTF-8),
+ *    NUL (MF_D_NUL) and lines over 998 octets (MF_D_LONG_LINE) are
+ *    recorded, not changed.
+ *  - Duplicates are kept in order; lookup returns them one by one.
+ * Each defect kind is reported at most once per field, at its first
+ * offset, so hostile input cannot flood the callback.
+ */
+#include "header.h"
+
+#include "lex.h"
+
+enum { ST_LINE, ST_NAME, ST_NAMEWS, ST_VALUE, ST_FROM, ST_DONE };
+
+void
+mf__hdr_init(mf__hdr *h, const mf_opts *o, uint64_t off0)
+{
+	mf_limits l;
+
+	memset(h, 0, sizeof(*h));
+	h->o = o;
+	mf__limits(o, &l);
+	h->max_field = l.max_field_len;
+	h->max_bytes = l.max_header_bytes;
+	h->max_headers = l.max_headers;
+	h->start = off0;
+	h->pos = off0;
+	h->state = ST_LINE;
+	h->first_line = true;
+	h->colon = SIZE_MAX;
+	mf__buf_init(&h->buf, o != NULL ? &o->alloc : NULL);
+}
+
+void
+mf__hdr_fini(mf__hdr *h)
+{
+	mf__buf_fini(&h->buf);
+}
+
+static int
+hfail(mf__hdr *h, int code, uint64_t off, const char *reason)
+{
+	h->rc = code;
+	h->state = ST_DONE;
+	mf__err(&h->err, code, (size_t)off, reason);
+	return code;
+}
+
+/* Records defect d at off in the block's mask and in *m (may be NULL). */
+static int
+defect(mf__hdr *h, uint64_t *m, int d, uint64_t off)
+{
+	h->defects |= MF_DEFECT_BIT(d);
+	if (mf__defect(h->o, m, d, off) < 0)
+		return hfail(h, MF_E_DEFECT, off, mf_defect_str(d));
+	return MF_OK;
+}
+
+/* A limit: MF_E_LIMIT in strict mode, else MF_D_HEADER_LIMIT. */
+static int
+limit(mf__hdr *h, uint64_t *m, uint64_t off, const char *reason)
+{
+	if (h->o != NULL && (h->o->flags & MF_STRICT))
+		return hfail(h, MF_E_LIMIT, off, reason);
+	return defect(h, m, MF_D_HEADER_LIMIT, off);
+}
+
+/* Appends to buf what still fits under max_field. */
+static int
+keep(mf__hdr *h, const char *p, size_t n)
+{
+	size_t room = h->buf.len < h->max_field ? h->max_field - h->buf.len : 0;
+
+	if (n > room)
+		n = room;
+	if (n == 0)
+		return MF_OK;
+	return mf__buf_put(&h->buf, p, n);
+}
+
+/* Moves the current field's bytes of the chunk, up to q, into buf. */
+static int
+flush(mf__hdr *h, const char *q)
+{
+	int rc;
+
+	if (!h->in_field)
+		return MF_OK;
+	if (h->buffered) {
+		rc = keep(h, h->seg, (size_t)(q - h->seg));
+	} else {
+		rc = keep(h, h->view, (size_t)(q - h->view));
+		h->buffered = true;
+	}
+	h->seg = q;
+	if (rc < 0)
+		return hfail(h, rc, h->f_off, "out of memory");
+	return MF_OK;
+}
+
+/*
+ * Length of the prefix of p[0..n) free of NUL, CR and bytes >= 0x80,
+ * eight bytes at a time (the common case is all of it).
+ */
+static size_t
+plain_run(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, cr;
+
+		memcpy(&w, p + i, 8);
+		cr = w ^ (ones * '\r');
+		if ((((w - ones) & ~w) | ((cr - ones) & ~cr) | w) & highs)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == 0 || c == '\r' || c >= 0x80)
+			break;
+	}
+	return i;
+}
+
+/* Field defect d at off, once per field (seen keeps the kinds reported). */
+static int
+fdefect(mf__hdr *h, mf_field *f, uint64_t *seen, int d, uint64_t off)
+{
+	if (*seen & MF_DEFECT_BIT(d))
+		return MF_OK;
+	*seen |= MF_DEFECT_BIT(d);
+	return defect(h, &f->defects, d, off);
+}
+
+/*
+ * The anomalies inside a field's kept bytes fb[0..kept): name, NUL, bare
+ * CR, 8-bit that is not UTF-8, lines over 998 octets (RFC 5322 2.1.1).
+ */
+static int
+check_field(mf__hdr *h, mf_field *f, const char *fb, size_t kept, bool trunc)
+{
+	uint64_t seen = 0;
+	size_t ls = 0, i;
+	int rc = MF_OK;
+
+	if (h->colon != SIZE_MAX) {
+		if (h->name_len == 0)
+			rc = fdefect(h, f, &seen, MF_D_BAD_FIELD_NAME, h->f_off);
+		for (i = 0; i < h->name_len && rc == MF_OK; i++) {
+			if (!mf__is((unsigned char)fb[i], MF__C_FTEXT))
+				rc = fdefect(h, f, &seen, MF_D_BAD_FIELD_NAME,
+					     h->f_off + i);
+		}
+		if (rc == MF_OK && h->ws_colon)
+			rc = fdefect(h, f, &seen, MF_D_WS_BEFORE_COLON,
+				     h->f_off + h->name_len);
+	}
+	while (ls < kept && rc == MF_OK) {
+		const char *lf = memchr(fb + ls, '\n', kept - ls);
+		size_t le = lf != NULL ? (size_t)(lf - fb) : kept, next;
+
+		next = lf != NULL ? le + 1 : kept;
+		if (lf != NULL && le > ls && fb[le - 1] == '\r')
+			le--;
+		if (le - ls > 998)
+			rc = fdefect(h, f, &seen, MF_D_LONG_LINE,
+				     h->f_off + ls + 998);
+		i = ls;
+		while (rc == MF_OK && i < le) {
+			unsigned char c;
+			size_t k;
+
+			i += plain_run(fb + i, le - i);
+			if (i >= le)
+				break;
+			c = (unsigned char)fb[i];
+			if (c == 0) {
+				rc = fdefect(h, f, &seen, MF_D_NUL, h->f_off + i);
+				i++;
+			} else if (c == '\r') {
+				/* A CR cut off from its LF by truncation is not bare. */
+				if (!(trunc && i + 1 == kept))
+					rc = fdefect(h, f, &seen, MF_D_BARE_CR,
+						     h->f_off + i);
+				i++;
+			} else {
+				k = mf__utf8_seq((const unsigned char *)fb + i,
+						 le - i);
+				if (k == 0) {
+					if (!(trunc && lf == NULL && le - i < 4))
+						rc = fdefect(h, f, &seen,
+							     MF_D_8BIT_HEADER,
+							     h->f_off + i);
+					k = 1;
+				}
+				i += k;
+			}
+		}
+		ls = next;
+	}
+	return rc;
+}
+
+/* The i-th byte of the field being scanned (i < bytes seen so far). */
+static char
+field_byte(const mf__hdr *h, const char *s, size_t i)
+{
+	if (!h->buffered)
+		return h->view[i];
+	if (i < h->buf.len)
+		return h->buf.data[i];
+	(void)s;
+	return h->seg[i - h->buf.len];
+}
+
+/*
+ * Fills *ev with the field (or From_ line) that ends at s. Returns 1 when
+ * it is to be delivered, 0 when dropped (max_headers), or an error.
+ */
+static int
+complete(mf__hdr *h, const char *p, const char *s, int type, mf__hdr_ev *ev)
+{
+	uint64_t total = h->pos + (uint64_t)(s - p) - h->f_off;
+	const char *fb;
+	size_t kept, vs, ve;
+	bool trunc;
+	mf_field *f = &ev->f;
+	int rc;
+
+	if (h->buffered) {
+		rc = flush(h, s);
+		if (rc < 0)
+			return rc;
+		fb = h->buf.data;
+		kept = h->buf.len;
+	} else {
+		fb = h->view;
+		kept = (size_t)(s - h->view);
+		if (kept > h->max_field)
+			kept = h->max_field;
+	}
+	trunc = total > kept;
+	h->in_field = false;
+	h->buffered = false;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->raw.ptr = fb;
+	ev->raw.len = kept;
+	f->offset = h->f_off;
+	f->raw_len = (size_t)total;
+	f->eol = h->eol;
+	f->name.ptr = fb;
+	f->name.len = h->name_len;
+	ve = kept;
+	if (!trunc)
+		ve -= h->eol;
+	if (type == MF__HDR_MBOX_FROM) {
+		vs = 0;
+		f->name.len = 0;
+		rc = defect(h, &f->defects, MF_D_MBOX_FROM, h->f_off);
+	} else {
+		vs = h->colon != SIZE_MAX ? h->colon + 1 : 0;
+		while (vs < ve && (fb[vs] == ' ' || fb[vs] == '\t' ||
+				   fb[vs] == '\r' || fb[vs] == '\n'))
+			vs++;
+		rc = MF_OK;
+		if (h->colon == SIZE_MAX)
+			rc = defect(h, &f->defects, MF_D_CONT_FIRST, h->f_off);
+		if (rc == MF_OK)
+			rc = check_field(h, f, fb, kept, trunc);
+	}
+	if (vs > ve)
+		vs = ve;
+	f->value.ptr = fb + vs;
+	f->value.len = ve - vs;
+	if (rc == MF_OK && trunc)
+		rc = limit(h, &f->defects, h->f_off + h->max_field,
+			   "header field too long");
+	if (rc == MF_OK && h->eol == 0)
+		rc = defect(h, &f->defects, MF_D_EOF_IN_HEADER,
+			    h->f_off + total);
+	if (rc < 0)
+		return rc;
+	if (type == MF__HDR_FIELD) {
+		if (h->nfields >= h->max_headers) {
+			if (!h->limit_seen) {
+				h->limit_seen = true;
+				rc = limit(h, NULL, h->f_off,
+					   "too many header fields");
+				if (rc < 0)
+					return rc;
+			}
+			return 0;
+		}
+		h->nfields++;
+	}
+	return 1;
+}
+
+/* Starts accumulating a field (or line) at s. */
+static void
+start_field(mf__hdr *h, const char *p, const char *s)
+{
+	h->in_field = true;
+	h->buffered = false;
+	h->view = s;
+	h->f_off = h->pos + (uint64_t)(s - p);
+	h->name_len = 0;
+	h->colon = SIZE_MAX;
+	h->ws_colon = false;
+	h->eol = 0;
+	h->buf.len = 0;
+}
+
+static int
+end_block(mf__hdr *h, mf__hdr_ev *ev, uint64_t body_off, const char *prefix,
+	  size_t plen)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = MF__HDR_END;
+	ev->body_off = body_off;
+	ev->body_prefix.ptr = prefix;
+	ev->body_prefix.len = plen;
+	h->state = ST_DONE;
+	return MF_OK;
+}
+
+int
+mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
+	     mf__hdr_ev *ev)
+{
+	const char *s, *end;
+	int rc;
+
+#define POS(q) (h->pos + (uint64_t)((q) - p))
+#define RETURN_AT(q)                                                           \
+	do {                                                                   \
+		*used = (size_t)((q) - p);                                     \
+		h->pos += *used;                                               \
+		return MF_OK;                                                  \
+	} while (0)
+
+	*used = 0;
+	if (h->rc < 0)
+		return h->rc;
+	if (h->state == ST_DONE)
+		return MF_E_STATE;
+	if (p == NULL) {
+		if (n != 0)
+			return hfail(h, MF_E_INVAL, h->pos, "NULL input");
+		p = "";
+	}
+	s = p;
+	end = p + n;
+	h->seg = p;
+	for (;;) {
+		switch (h->state) {
+		case ST_LINE:
+			if (h->in_field) {
+				if (s == end && !eof)
+					goto more;
+				if (s < end && (*s == ' ' || *s == '\t')) {
+					h->state = ST_VALUE;
+					break;
+				}
+				rc = complete(h, p, s, MF__HDR_FIELD, ev);
+				if (rc < 0)
+					return rc;
+				if (rc > 0)
+					RETURN_AT(s);
+				break;
+			}
+			if (h->cr_pending) {
+				if (s == end && !eof)
+					goto more;
+				h->cr_pending = false;
+				if (s < end && *s == '\n') {
+					end_block(h, ev, POS(s + 1), NULL, 0);
+					RETURN_AT(s + 1);
+				}
+				rc = defect(h, NULL, MF_D_NO_BLANK_LINE, POS(s) - 1);
+				if (rc < 0)
+					return rc;
+				end_block(h, ev, POS(s) - 1, "\r", 1);
+				RETURN_AT(s);
+			}
+			if (s == end) {
+				if (!eof)
+					goto more;
+				end_block(h, ev, POS(s), NULL, 0);
+				RETURN_AT(s);
+			}
+			if (*s == '\n') {
+				end_block(h, ev, POS(s + 1), NULL, 0);
+				RETURN_AT(s + 1);
+			}
+			if (*s == '\r') {
+				if (s + 1 < end && s[1] == '\n') {
+					end_block(h, ev, POS(s + 2), NULL, 0);
+					RETURN_AT(s + 2);
+				}
+				if (s + 1 == end && !eof) {
+					h->cr_pending = true;
+					s++;
+					goto more;
+				}
+				rc = defect(h, NULL, MF_D_NO_BLANK_LINE, POS(s));
+				if (rc < 0)
+					return rc;
+				end_block(h, ev, POS(s), NULL, 0);
+				RETURN_AT(s);
+			}
+			if (POS(s) - h->start >= h->max_bytes) {
+				rc = limit(h, NULL, POS(s), "header block too long");
+				if (rc < 0)
+					return rc;
+				end_block(h, ev, POS(s), NULL, 0);
+				RETURN_AT(s);
+			}
+			start_field(h, p, s);
+			if (*s == ' ' || *s == '\t') {
+				h->first_line = false;
+				h->state = ST_VALUE;
+			} else {
+				h->state = ST_NAME;
+			}
+			break;
+
+		case ST_NAME:
+		case ST_NAMEWS:
+			for (; s < end; s++) {
+				unsigned char c = (unsigned char)*s;
+				uint64_t rel = POS(s) - h->f_off;
+
+				if (c == ':') {
+					if (h->state == ST_NAME)
+						h->name_len = (size_t)rel;
+					else
+						h->ws_colon = true;
+					h->colon = (size_t)rel;
+					h->first_line = false;
+					h->state = ST_VALUE;
+					s++;
+					break;
+				}
+				if (rel >= h->max_field)
+					goto notfield;
+				if (c == ' ' || c == '\t') {
+					if (h->state == ST_NAME) {
+						h->name_len = (size_t)rel;
+						h->state = ST_NAMEWS;
+					}
+				} else if (h->state == ST_NAMEWS ||
+					   mf__is(c, MF__C_CTL)) {
+					goto notfield;
+				}
+			}
+			if (h->state == ST_VALUE)
+				break;
+			if (!eof)
+				goto more;
+			goto notfield;
+
+		case ST_VALUE:
+		case ST_FROM: {
+			const char *lf = memchr(s, '\n', (size_t)(end - s));
+			bool cr;
+
+			if (lf == NULL) {
+				if (!eof) {
+					s = end;
+					goto more;
+				}
+				s = end;
+				h->eol = 0;
+			} else {
+				cr = lf > p ? lf[-1] == '\r' : h->last_cr;
+				h->eol = cr ? 2 : 1;
+				s = lf + 1;
+			}
+			if (h->state == ST_FROM) {
+				h->state = ST_LINE;
+				rc = complete(h, p, s, MF__HDR_MBOX_FROM, ev);
+				if (rc < 0)
+					return rc;
+				RETURN_AT(s);
+			}
+			h->state = ST_LINE;
+			break;
+		}
+
+		case ST_DONE:
+		default:
+			return MF_E_STATE;
+		}
+		continue;
+
+notfield:
+		if (h->first_line) {
+			static const char from[] = "From ";
+			size_t i;
+
+			/* Only the bytes seen so far (fewer at eof). */
+			bool seen5 = POS(s) - h->f_off >= 5;
+
+			for (i = 0; seen5 && i < 5; i++) {
+				if (field_byte(h, s, i) != from[i])
+					break;
+			}
+			h->first_line = false;
+			if (seen5 && i == 5) {
+				h->state = ST_FROM;
+				continue;
+			}
+		}
+		/* The body begins on this line. */
+		h->in_field = false;
+		rc = defect(h, NULL, MF_D_NO_BLANK_LINE, h->f_off);
+		if (rc < 0)
+			return rc;
+		if (h->buffered) {
+			/* The line began in an earlier chunk. */
+			end_block(h, ev, h->f_off, h->buf.data, h->buf.len);
+			RETURN_AT(p);
+		}
+		end_block(h, ev, h->f_off, NULL, 0);
+		RETURN_AT(h->view);
+	}
+
+more:
+	rc = flush(h, end);
+	if (rc < 0)
+		return rc;
+	if (n > 0)
+		h->last_cr = end[-1] == '\r';
+	h->pos += n;
+	*used = n;
+	return MF_MORE;
+#undef POS
+#undef RETURN_AT
+}
+
+/* ---------------------------------------------------------------------- */
+/* One-shot drivers                                                        */
+/* ---------------------------------------------------------------------- */
+
+struct mf_headers {
+	mf_alloc a;
+	mf_field *f;
+	size_t n, cap;
+	uint64_t defects;
+	bool has_from;
+	mf_str from;
+};
+
+void
+mf_headers_free(mf_headers *h)
+{
+	if (h == NULL)
+		return;
+	mf__release(&h->a, h->f);
+	mf__release(&h->a, h);
+}
+
+static int
+push_field(mf_headers *h, const mf_field *f)
+{
+	if (h->n == h->cap) {
+		size_t ncap = h->cap ? h->cap * 2 : 32, bytes;
+		mf_field *nf;
+
+		if (!mf__mul(ncap, sizeof(*nf), &bytes))
+			return MF_E_NOMEM;
+		nf = mf__resize(&h->a, h->f, h->cap * sizeof(*nf), bytes);
+		if (nf == NULL)
+			return MF_E_NOMEM;
+		h->f = nf;
+		h->cap = ncap;
+	}
+	h->f[h->n++] = *f;
+	return MF_OK;
+}
+
+int
+mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
+		 size_t *body_off, mf_error *err)
+{
+	mf__hdr m;
+	mf_headers *h;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	h = mf__alloc(o != NULL ? &o->alloc : NULL, sizeof(*h));
+	if (h == NULL)
+		return mf__err(err, MF_E_NOMEM, 0, "out of memory");
+	memset(h, 0, sizeof(*h));
+	mf__alloc_copy(&h->a, o != NULL ? &o->alloc : NULL);
+	mf__hdr_init(&m, o, 0);
+	for (;;) {
+		mf__hdr_ev ev;
+		size_t used;
+
+		rc = mf__hdr_feed(&m, p, n, true, &used, &ev);
+		if (rc < 0) {
+			if (err != NULL)
+				*err = m.err;
+			break;
+		}
+		p += used;
+		n -= used;
+		if (ev.type == MF__HDR_END) {
+			if (body_off != NULL)
+				*body_off = (size_t)ev.body_off;
+			break;
+		}
+		if (ev.type == MF__HDR_MBOX_FROM) {
+			h->has_from = true;
+			h->from = ev.f.value;
+			continue;
+		}
+		rc = push_field(h, &ev.f);
+		if (rc < 0) {
+			mf__err(err, rc, (size_t)ev.f.offset, "out of memory");
+			break;
+		}
+	}
+	h->defects = m.defects;
+	mf__hdr_fini(&m);
+	if (rc < 0) {
+		mf_headers_free(h);
+		return rc;
+	}
+	*out = h;
+	return MF_OK;
+}
+
+int
+mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
+		size_t *nfields, size_t *body_off, uint64_t *defects,
+		mf_error *err)
+{
+	mf__hdr m;
+	size_t cap, count = 0;
+	int rc;
+
+	if (nfields == NULL || (fields == NULL && *nfields != 0) ||
+	    (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	cap = *nfields;
+	mf__hdr_init(&m, o, 0);
+	for (;;) {
+		mf__hdr_ev ev;
+		size_t used;
+
+		rc = mf__hdr_feed(&m, p, n, true, &used, &ev);
+		if (rc < 0) {
+			if (err != NULL)
+				*err = m.err;
+			break;
+		}
+		p += used;
+		n -= used;
+		if (ev.type == MF__HDR_END) {
+			if (body_off != NULL)
+				*body_off = (size_t)ev.body_off;
+			break;
+		}
+		if (ev.type != MF__HDR_FIELD)
+			continue;
+		if (count == cap) {
+			rc = mf__err(err, MF_E_NOSPC, (size_t)ev.f.offset,
+				     "field array full");
+			break;
+		}
+		fields[count++] = ev.f;
+	}
+	if (defects != NULL)
+		*defects = m.defects;
+	*nfields = count;
+	mf__hdr_fini(&m);
+	return rc < 0 ? rc : MF_OK;
+}
+
+size_t
+mf_headers_count(const mf_headers *h)
+{
+	return h != NULL ? h->n : 0;
+}
+
+const mf_field *
+mf_headers_at(const mf_headers *h, size_t i)
+{
+	if (h == NULL || i >= h->n)
+		return NULL;
+	return &h->f[i];
+}
+
+const mf_field *
+mf_headers_get(const mf_headers *h, const char *name, size_t namelen,
+	       size_t *iter)
+{
+	size_t i;
+	unsigned char c0;
+
+	if (h == NULL || (name == NULL && namelen != 0) || namelen == 0)
+		return NULL;
+	c0 = mf__lower((unsigned char)name[0]);
+	for (i = iter != NULL ? *iter : 0; i < h->n; i++) {
+		const mf_field *f = &h->f[i];
+
+		if (f->name.len == namelen &&
+		    mf__lower((unsigned char)f->name.ptr[0]) == c0 &&
+		    mf__ieq(f->name.ptr, namelen, name, namelen)) {
+			if (iter != NULL)
+				*iter = i + 1;
+			return f;
+		}
+	}
+	if (iter != NULL)
+		*iter = h->n;
+	return NULL;
+}
+
+uint64_t
+mf_headers_defects(const mf_headers *h)
+{
+	return h != NULL ? h->defects : 0;
+}
+
+int
+mf_headers_mbox_from(const mf_headers *h, mf_str *line)
+{
+	if (h == NULL || !h->has_from)
+		return 0;
+	if (line != NULL)
+		*line = h->from;
+	return 1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Unfolding (RFC 5322 2.2.3)                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * "Unfolding is accomplished by simply removing any CRLF that is
+ * immediately followed by WSP." Leniently every CRLF and bare LF goes,
+ * wherever it stands (a raw value from the parser only has folding ones);
+ * a CR not followed by LF is content and stays.
+ */
+int
+mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
+{
+	const char *end = p + n, *run = p;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return MF_E_INVAL;
+	if (n == 0)
+		return MF_OK;
+	while (run < end) {
+		const char *lf = memchr(run, '\n', (size_t)(end - run));
+		const char *stop;
+
+		if (lf == NULL)
+			return mf__buf_put(out, run, (size_t)(end - run));
+		stop = lf;
+		if (stop > run && stop[-1] == '\r')
+			stop--;
+		rc = mf__buf_put(out, run, (size_t)(stop - run));
+		if (rc < 0)
+			return rc;
+		run = lf + 1;
+	}
+	return MF_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Field classes                                                           */
+/* ---------------------------------------------------------------------- */
+
+int
+mf__field_class(const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		int cls;
+	} t[] = {
+	    {"from", MF__F_ADDRESS},
+	    {"to", MF__F_ADDRESS},
+	    {"cc", MF__F_ADDRESS},
+	    {"bcc", MF__F_ADDRESS},
+	    {"reply-to", MF__F_ADDRESS},
+	    {"sender", MF__F_ADDRESS},
+	    {"resent-from", MF__F_ADDRESS},
+	    {"resent-to", MF__F_ADDRESS},
+	    {"resent-cc", MF__F_ADDRESS},
+	    {"resent-bcc", MF__F_ADDRESS},
+	    {"resent-sender", MF__F_ADDRESS},
+	    {"resent-reply-to", MF__F_ADDRESS},
+	    {"return-path", MF__F_ADDRESS},
+	    {"mail-followup-to", MF__F_ADDRESS},
+	    {"mail-reply-to", MF__F_ADDRESS},
+	    {"disposition-notification-to", MF__F_ADDRESS},
+	    {"message-id", MF__F_MSGID},
+	    {"in-reply-to", MF__F_MSGID},
+	    {"references", MF__F_MSGID},
+	    {"resent-message-id", MF__F_MSGID},
+	    {"content-id", MF__F_MSGID},
+	    {"content-type", MF__F_PARAMS},
+	    {"content-disposition", MF__F_PARAMS},
+	    {"dkim-signature", MF__F_PARAMS},
+	    {"authentication-results", MF__F_PARAMS},
+	    {"arc-seal", MF__F_PARAMS},
+	    {"arc-message-signature", MF__F_PARAMS},
+	    {"arc-authentication-results", MF__F_PARAMS},
+	    {"received", MF__F_RECEIVED},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (mf__ieq(name, n, t[i].name, strlen(t[i].name)))
+			return t[i].cls;
+	}
+	return MF__F_UNSTRUCTURED;
+}
