@@ -186,10 +186,10 @@ has_ew(const char *p, size_t n)
 }
 
 /*
- * Decodes cook[start..] in place when it holds encoded words or bytes that
- * are not UTF-8 (RFC 2047 6.2, via mf_ew_decode: encoded words decoded,
- * other 8-bit text read as windows-1252 per RFC 7103 7.6). Its defects
- * are recorded at at, the start of the name in the input.
+ * Decodes cook[start..] in place when it holds encoded words, bytes that
+ * are not UTF-8 or NUL (RFC 2047 6.2, via mf_ew_decode: encoded words
+ * decoded, other 8-bit text read as windows-1252 per RFC 7103 7.6, NUL
+ * made U+FFFD). Its defects are recorded at at, the start of the name.
  */
 static int
 decode_tail(struct ps *ps, mf_addr *it, size_t start, const char *at)
@@ -201,7 +201,8 @@ decode_tail(struct ps *ps, mf_addr *it, size_t start, const char *at)
 	int rc, k;
 
 	if (len == 0 || (!has_ew(b->data + start, len) &&
-			 mf__utf8_valid(b->data + start, len)))
+			 mf__utf8_valid(b->data + start, len) &&
+			 memchr(b->data + start, '\0', len) == NULL))
 		return MF_OK;
 	memset(&o2, 0, sizeof(o2));
 	if (ps->o != NULL)
@@ -342,7 +343,8 @@ comment_name(struct ps *ps, mf_addr *it, mf_str cm, mf_str *out)
 		return MF_OK;
 	}
 	if (mf__unquote_trivial(p, (size_t)(e - p)) &&
-	    !has_ew(p, (size_t)(e - p)) && mf__utf8_valid(p, (size_t)(e - p))) {
+	    !has_ew(p, (size_t)(e - p)) && mf__utf8_valid(p, (size_t)(e - p)) &&
+	    memchr(p, '\0', (size_t)(e - p)) == NULL) {
 		out->ptr = p;
 		out->len = (size_t)(e - p);
 		return MF_OK;
