@@ -25,8 +25,16 @@
  *    the second).
  *  - More than max_params parameters: the rest is ignored
  *    (MF_D_FIELD_LIMIT; MF_E_LIMIT when strict).
+ *  - RFC 2231 (mf__rfc2231_join): the segments of a name are joined in
+ *    section order and decoded to UTF-8; "name*0..." wins over "name*",
+ *    and an RFC 2231 value over an ordinary one of the same name (Outlook
+ *    sends both; the extended one has the charset); the loser is
+ *    MF_D_PARAM_DUPLICATE. Section and charset defects are the joiner's.
+ *  - "name" and "filename" values have RFC 2047 encoded words decoded, as
+ *    Outlook writes them; ordinary values that are not UTF-8 are read as
+ *    windows-1252 (MF_D_8BIT_HEADER).
  * Parameter names are lower-cased; values are unquoted (views into the
- * input when no unquoting work is needed).
+ * input when no unquoting or decoding work is needed).
  */
 #include <stdlib.h>
 
