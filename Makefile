@@ -178,6 +178,7 @@ check-sanitize: need-cmocka
 		SAN=1 check-unit check-replay
 
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--suppressions=test/valgrind.supp \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite
 
 check-valgrind: $(TEST_BIN) $(REPLAY_BIN)

@@ -712,7 +712,7 @@ typedef struct mf_addr {
  * Parses an address-list field value with no allocation: *count is the
  * capacity of out in and the number of items out; *scratch_len likewise
  * for scratch (decoded strings). MF_E_NOSPC when either is too small (the
- * items stored so far are complete); n + 1 items and 3 n + 1 scratch bytes
+ * items stored so far are complete); n + 1 items and 4 n + 1 scratch bytes
  * always suffice with the built-in charsets. defects (may be NULL) gets
  * the mask of all defects.
  */
@@ -751,9 +751,9 @@ MF_API void mf_addrs_free(mf_addrs *l);
 
 /*
  * Appends items a[0..n) as an address list: names quoted only where needed
- * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT), canonical
- * addr-specs, folded between addresses so lines stay within width columns
- * (0: no folding) when the output starts at column col.
+ * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT) or holding
+ * controls, canonical addr-specs, folded between addresses so lines stay
+ * within width columns (0: no folding) when the output starts at col.
  */
 MF_NODISCARD MF_API int mf_addr_format(mf_buf *out, const mf_addr *a,
 				       size_t n, unsigned flags, size_t col,
