@@ -38,6 +38,7 @@
  */
 #include <stdlib.h>
 
+#include "charset.h"
 #include "contype.h"
 #include "lex.h"
 #include "rfc2231.h"
@@ -470,6 +471,65 @@ join(struct cp *cp, struct mf__r2231_seg *segs, size_t n, unsigned flags,
 	return rc;
 }
 
+/*
+ * An ordinary value, already unquoted: RFC 2047 words decoded when ew
+ * (name, filename; mf_ew_decode also reads other 8-bit text as
+ * windows-1252 and NUL as U+FFFD), else 8-bit text that is not UTF-8
+ * read as windows-1252 (RFC 7103 7.6). Defects at the value's offset.
+ */
+static int
+decode_plain(struct cp *cp, mf_param *pm, bool ew)
+{
+	const char *at = pm->raw.ptr;
+	uint64_t d = 0;
+	mf_opts o2;
+	mf_buf tmp;
+	size_t bad;
+	int rc, k;
+
+	memset(&o2, 0, sizeof(o2));
+	if (cp->o != NULL)
+		o2 = *cp->o;
+	o2.on_defect = NULL; /* reported below, at the value's offset */
+	o2.flags &= ~MF_STRICT;
+	mf__buf_init(&tmp, &cp->ar->a);
+	if (ew) {
+		rc = mf_ew_decode(&tmp, pm->value.ptr, pm->value.len, &o2, &d,
+				  NULL);
+		for (k = 0; pm->raw.len > 0 && pm->raw.ptr[0] == '"' &&
+			    (size_t)k + 1 < pm->value.len;
+		     k++) {
+			if (pm->value.ptr[k] == '=' && pm->value.ptr[k + 1] == '?') {
+				d |= MF_DEFECT_BIT(MF_D_EW_IN_QUOTES);
+				break;
+			}
+		}
+	} else {
+		rc = mf__cs_guess(&tmp, pm->value.ptr, pm->value.len, &bad);
+		if (bad != MF__CS_NOBAD)
+			d |= MF_DEFECT_BIT(MF_D_8BIT_HEADER);
+	}
+	if (rc == MF_OK) {
+		char *v = mf__arena_dup(cp->ar, tmp.len ? tmp.data : "",
+					tmp.len);
+
+		if (v == NULL)
+			rc = MF_E_NOMEM;
+		pm->value.ptr = v;
+		pm->value.len = tmp.len;
+	}
+	mf__buf_fini(&tmp);
+	if (rc < 0) {
+		fail(cp, rc, at, NULL);
+		return rc;
+	}
+	for (k = 0; k < 64; k++) {
+		if (d & MF_DEFECT_BIT(k))
+			cdef(cp, pm, k, at);
+	}
+	return cp->rc;
+}
+
 /* Order of the parameters by name, ordinary before segments, then as
  * written. */
 static int
@@ -555,18 +615,15 @@ finish_params(struct cp *cp, mf_params *out)
 			mf_param *pm = &ord->pm;
 
 			emit[ord->idx] = true;
-			if (!mf__utf8_valid(pm->value.ptr, pm->value.len) ||
-			    (is_name(pm->name) &&
-			     memchr(pm->value.ptr, '?', pm->value.len) != NULL)) {
-				segs[0].val = pm->raw.ptr;
-				segs[0].len = pm->raw.len;
-				segs[0].off = (size_t)mf__lex_off(&cp->lx,
-								  pm->raw.ptr);
-				segs[0].section = 0;
-				segs[0].flags = 0;
-				if (join(cp, segs, 1,
-					 is_name(pm->name) ? MF__R2231_EW : 0,
-					 pm) < 0)
+			if (is_name(pm->name) &&
+			    (memchr(pm->value.ptr, '?', pm->value.len) != NULL ||
+			     memchr(pm->value.ptr, '\0', pm->value.len) != NULL ||
+			     !mf__utf8_valid(pm->value.ptr, pm->value.len))) {
+				if (decode_plain(cp, pm, true) < 0)
+					return cp->rc;
+			} else if (!mf__utf8_valid(pm->value.ptr,
+						   pm->value.len)) {
+				if (decode_plain(cp, pm, false) < 0)
 					return cp->rc;
 			}
 			continue;
