@@ -73,6 +73,7 @@ struct cp {
 	struct ent local[NLOCAL]; /* the first parameters, before the arena */
 	struct ent *v;
 	size_t n, cap;
+	size_t nseg; /* RFC 2231 segments among them */
 };
 
 static void
@@ -429,6 +430,7 @@ parse_params(struct cp *cp)
 		e.pm = pm;
 		if (add(cp, &e) < 0)
 			return;
+		cp->nseg += e.is_seg;
 	}
 	sync_lex(cp, NULL);
 }
@@ -530,6 +532,27 @@ decode_plain(struct cp *cp, mf_param *pm, bool ew)
 	return cp->rc;
 }
 
+static bool
+is_name(mf_str n)
+{
+	return (n.len == 4 && memcmp(n.ptr, "name", 4) == 0) ||
+	       (n.len == 8 && memcmp(n.ptr, "filename", 8) == 0);
+}
+
+/* Decodes an ordinary value when it needs it (decode_plain). */
+static int
+plain_value(struct cp *cp, mf_param *pm)
+{
+	if (is_name(pm->name) &&
+	    (memchr(pm->value.ptr, '?', pm->value.len) != NULL ||
+	     memchr(pm->value.ptr, '\0', pm->value.len) != NULL ||
+	     !mf__utf8_valid(pm->value.ptr, pm->value.len)))
+		return decode_plain(cp, pm, true);
+	if (!mf__utf8_valid(pm->value.ptr, pm->value.len))
+		return decode_plain(cp, pm, false);
+	return MF_OK;
+}
+
 /* Order of the parameters by name, ordinary before segments, then as
  * written. */
 static int
@@ -548,13 +571,6 @@ ent_cmp(const void *a, const void *b)
 	if (x->is_seg != y->is_seg)
 		return x->is_seg ? 1 : -1;
 	return x->idx < y->idx ? -1 : (x->idx > y->idx ? 1 : 0);
-}
-
-static bool
-is_name(mf_str n)
-{
-	return (n.len == 4 && memcmp(n.ptr, "name", 4) == 0) ||
-	       (n.len == 8 && memcmp(n.ptr, "filename", 8) == 0);
 }
 
 /*
@@ -582,6 +598,21 @@ finish_params(struct cp *cp, mf_params *out)
 	out->n = 0;
 	if (n == 0)
 		return MF_OK;
+	if (cp->nseg == 0) {
+		/* The common case: ordinary parameters only, no sorting. */
+		out->v = mf__arena_alloc(cp->ar, n * sizeof(mf_param));
+		if (out->v == NULL) {
+			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+			return MF_E_NOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			if (plain_value(cp, &cp->v[i].pm) < 0)
+				return cp->rc;
+			out->v[i] = cp->v[i].pm;
+		}
+		out->n = n;
+		return MF_OK;
+	}
 	order = mf__arena_alloc(cp->ar, n * sizeof(*order));
 	segs = mf__arena_alloc(cp->ar, n * sizeof(*segs));
 	emit = mf__arena_calloc(cp->ar, n, sizeof(*emit));
@@ -612,20 +643,9 @@ finish_params(struct cp *cp, mf_params *out)
 			s0++; /* segments follow the ordinary one */
 		if (s0 == k) {
 			/* Ordinary only. */
-			mf_param *pm = &ord->pm;
-
 			emit[ord->idx] = true;
-			if (is_name(pm->name) &&
-			    (memchr(pm->value.ptr, '?', pm->value.len) != NULL ||
-			     memchr(pm->value.ptr, '\0', pm->value.len) != NULL ||
-			     !mf__utf8_valid(pm->value.ptr, pm->value.len))) {
-				if (decode_plain(cp, pm, true) < 0)
-					return cp->rc;
-			} else if (!mf__utf8_valid(pm->value.ptr,
-						   pm->value.len)) {
-				if (decode_plain(cp, pm, false) < 0)
-					return cp->rc;
-			}
+			if (plain_value(cp, &ord->pm) < 0)
+				return cp->rc;
 			continue;
 		}
 		/* RFC 2231 segments; the first written gives raw/offset. */
