@@ -570,28 +570,36 @@ set_local(struct ps *ps, mf_addr *a, const struct phr *ph, const char *s)
 
 /*
  * Appends domain literal d without line breaks (RFC 5322 3.2.2: folding is
- * not content) and, when it was unterminated, closed so that it reads back
- * the same (a final lone "\\" is escaped first).
+ * not content; a quoted-pair of CR or LF goes with it) and, when it was
+ * unterminated, closed so that it reads back the same (a final lone "\\"
+ * is escaped first). Quoted-pairs are kept as written.
  */
 static int
 put_literal(mf_buf *out, mf_str d, bool unterminated)
 {
-	size_t i;
+	size_t i = 0;
 	bool lone = false;
 	int rc = MF_OK;
 
-	for (i = 0; i < d.len && rc == MF_OK; i++) {
-		if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
-			rc = mf__buf_putc(out, d.ptr[i]);
-	}
-	if (rc < 0 || !unterminated)
-		return rc;
-	for (i = 1; i < d.len; i++) {
-		if (d.ptr[i] == '\\') {
-			lone = i + 1 == d.len;
+	while (i < d.len && rc == MF_OK) {
+		char c = d.ptr[i];
+
+		if (c == '\\' && i + 1 < d.len) {
+			if (d.ptr[i + 1] != '\r' && d.ptr[i + 1] != '\n')
+				rc = mf__buf_put(out, d.ptr + i, 2);
+			i += 2;
+		} else if (c == '\\') {
+			lone = true; /* the last byte: escapes nothing */
+			rc = mf__buf_putc(out, c);
+			i++;
+		} else {
+			if (c != '\r' && c != '\n')
+				rc = mf__buf_putc(out, c);
 			i++;
 		}
 	}
+	if (rc < 0 || !unterminated)
+		return rc;
 	if (lone)
 		rc = mf__buf_putc(out, '\\');
 	if (rc == MF_OK)

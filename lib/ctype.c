@@ -38,6 +38,7 @@
  */
 #include <stdlib.h>
 
+#include "charset.h"
 #include "contype.h"
 #include "lex.h"
 #include "rfc2231.h"
@@ -72,6 +73,7 @@ struct cp {
 	struct ent local[NLOCAL]; /* the first parameters, before the arena */
 	struct ent *v;
 	size_t n, cap;
+	size_t nseg; /* RFC 2231 segments among them */
 };
 
 static void
@@ -428,6 +430,7 @@ parse_params(struct cp *cp)
 		e.pm = pm;
 		if (add(cp, &e) < 0)
 			return;
+		cp->nseg += e.is_seg;
 	}
 	sync_lex(cp, NULL);
 }
@@ -470,6 +473,86 @@ join(struct cp *cp, struct mf__r2231_seg *segs, size_t n, unsigned flags,
 	return rc;
 }
 
+/*
+ * An ordinary value, already unquoted: RFC 2047 words decoded when ew
+ * (name, filename; mf_ew_decode also reads other 8-bit text as
+ * windows-1252 and NUL as U+FFFD), else 8-bit text that is not UTF-8
+ * read as windows-1252 (RFC 7103 7.6). Defects at the value's offset.
+ */
+static int
+decode_plain(struct cp *cp, mf_param *pm, bool ew)
+{
+	const char *at = pm->raw.ptr;
+	uint64_t d = 0;
+	mf_opts o2;
+	mf_buf tmp;
+	size_t bad;
+	int rc, k;
+
+	memset(&o2, 0, sizeof(o2));
+	if (cp->o != NULL)
+		o2 = *cp->o;
+	o2.on_defect = NULL; /* reported below, at the value's offset */
+	o2.flags &= ~MF_STRICT;
+	mf__buf_init(&tmp, &cp->ar->a);
+	if (ew) {
+		rc = mf_ew_decode(&tmp, pm->value.ptr, pm->value.len, &o2, &d,
+				  NULL);
+		for (k = 0; pm->raw.len > 0 && pm->raw.ptr[0] == '"' &&
+			    (size_t)k + 1 < pm->value.len;
+		     k++) {
+			if (pm->value.ptr[k] == '=' && pm->value.ptr[k + 1] == '?') {
+				d |= MF_DEFECT_BIT(MF_D_EW_IN_QUOTES);
+				break;
+			}
+		}
+	} else {
+		rc = mf__cs_guess(&tmp, pm->value.ptr, pm->value.len, &bad);
+		if (bad != MF__CS_NOBAD)
+			d |= MF_DEFECT_BIT(MF_D_8BIT_HEADER);
+	}
+	if (rc == MF_OK) {
+		char *v = mf__arena_dup(cp->ar, tmp.len ? tmp.data : "",
+					tmp.len);
+
+		if (v == NULL)
+			rc = MF_E_NOMEM;
+		pm->value.ptr = v;
+		pm->value.len = tmp.len;
+	}
+	mf__buf_fini(&tmp);
+	if (rc < 0) {
+		fail(cp, rc, at, NULL);
+		return rc;
+	}
+	for (k = 0; k < 64; k++) {
+		if (d & MF_DEFECT_BIT(k))
+			cdef(cp, pm, k, at);
+	}
+	return cp->rc;
+}
+
+static bool
+is_name(mf_str n)
+{
+	return (n.len == 4 && memcmp(n.ptr, "name", 4) == 0) ||
+	       (n.len == 8 && memcmp(n.ptr, "filename", 8) == 0);
+}
+
+/* Decodes an ordinary value when it needs it (decode_plain). */
+static int
+plain_value(struct cp *cp, mf_param *pm)
+{
+	if (is_name(pm->name) &&
+	    (memchr(pm->value.ptr, '?', pm->value.len) != NULL ||
+	     memchr(pm->value.ptr, '\0', pm->value.len) != NULL ||
+	     !mf__utf8_valid(pm->value.ptr, pm->value.len)))
+		return decode_plain(cp, pm, true);
+	if (!mf__utf8_valid(pm->value.ptr, pm->value.len))
+		return decode_plain(cp, pm, false);
+	return MF_OK;
+}
+
 /* Order of the parameters by name, ordinary before segments, then as
  * written. */
 static int
@@ -488,13 +571,6 @@ ent_cmp(const void *a, const void *b)
 	if (x->is_seg != y->is_seg)
 		return x->is_seg ? 1 : -1;
 	return x->idx < y->idx ? -1 : (x->idx > y->idx ? 1 : 0);
-}
-
-static bool
-is_name(mf_str n)
-{
-	return (n.len == 4 && memcmp(n.ptr, "name", 4) == 0) ||
-	       (n.len == 8 && memcmp(n.ptr, "filename", 8) == 0);
 }
 
 /*
@@ -522,6 +598,21 @@ finish_params(struct cp *cp, mf_params *out)
 	out->n = 0;
 	if (n == 0)
 		return MF_OK;
+	if (cp->nseg == 0) {
+		/* The common case: ordinary parameters only, no sorting. */
+		out->v = mf__arena_alloc(cp->ar, n * sizeof(mf_param));
+		if (out->v == NULL) {
+			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+			return MF_E_NOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			if (plain_value(cp, &cp->v[i].pm) < 0)
+				return cp->rc;
+			out->v[i] = cp->v[i].pm;
+		}
+		out->n = n;
+		return MF_OK;
+	}
 	order = mf__arena_alloc(cp->ar, n * sizeof(*order));
 	segs = mf__arena_alloc(cp->ar, n * sizeof(*segs));
 	emit = mf__arena_calloc(cp->ar, n, sizeof(*emit));
@@ -552,23 +643,9 @@ finish_params(struct cp *cp, mf_params *out)
 			s0++; /* segments follow the ordinary one */
 		if (s0 == k) {
 			/* Ordinary only. */
-			mf_param *pm = &ord->pm;
-
 			emit[ord->idx] = true;
-			if (!mf__utf8_valid(pm->value.ptr, pm->value.len) ||
-			    (is_name(pm->name) &&
-			     memchr(pm->value.ptr, '?', pm->value.len) != NULL)) {
-				segs[0].val = pm->raw.ptr;
-				segs[0].len = pm->raw.len;
-				segs[0].off = (size_t)mf__lex_off(&cp->lx,
-								  pm->raw.ptr);
-				segs[0].section = 0;
-				segs[0].flags = 0;
-				if (join(cp, segs, 1,
-					 is_name(pm->name) ? MF__R2231_EW : 0,
-					 pm) < 0)
-					return cp->rc;
-			}
+			if (plain_value(cp, &ord->pm) < 0)
+				return cp->rc;
 			continue;
 		}
 		/* RFC 2231 segments; the first written gives raw/offset. */

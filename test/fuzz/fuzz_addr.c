@@ -169,16 +169,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Round trip. */
 	if (mf_addr_format(b, v, cnt, fflags, 4, (data[0] & 8) ? 0 : 40) ==
 	    MF_OK) {
-		cnt2 = 2 * mf_buf_len(b) + 64;
-		used2 = 8 * n + 256;
+		/* The documented bound, for the formatted length m. */
+		size_t m = mf_buf_len(b);
+		mf_addr *v3 = malloc((m + 1) * sizeof(mf_addr));
+		char *sc3 = malloc(4 * m + 1);
+
+		CHECK(v3 != NULL && sc3 != NULL);
+		cnt2 = m + 1;
+		used2 = 4 * m + 1;
 		o.limits.max_addrs = 100000000;
 		o.limits.max_encoded_words = 100000000;
-		rc = mf_addr_parse(mf_buf_data(b), mf_buf_len(b), &o, v2, &cnt2,
-				   sc2, &used2, NULL, NULL);
+		rc = mf_addr_parse(mf_buf_data(b), m, &o, v3, &cnt2, sc3, &used2,
+				   NULL, NULL);
 		CHECK(rc == MF_OK);
-		CHECK(same(v, cnt, v2, cnt2, 1, fflags));
-		CHECK(mf_addr_format(b2, v2, cnt2, fflags, 4,
+		CHECK(same(v, cnt, v3, cnt2, 1, fflags));
+		CHECK(mf_addr_format(b2, v3, cnt2, fflags, 4,
 				     (data[0] & 8) ? 0 : 40) == MF_OK);
+		free(v3);
+		free(sc3);
 		CHECK(mf_buf_len(b) == mf_buf_len(b2) &&
 		      memcmp(mf_buf_data(b), mf_buf_data(b2), mf_buf_len(b)) == 0);
 	}
