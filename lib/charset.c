@@ -659,6 +659,42 @@ wr_ascii(struct wr *w, const unsigned char *p, size_t k)
 	return MF_OK;
 }
 
+/*
+ * The start of each step of the converters: copies the run of ASCII bytes
+ * at in[*i..n) in bulk, advancing *i; then, unless that ended the input,
+ * makes room for need more bytes.
+ */
+MF__INLINE int
+wr_ascii_step(struct wr *w, const unsigned char *in, size_t n, size_t *i,
+              size_t need)
+{
+	size_t k = ascii_run(in + *i, n - *i);
+	int rc;
+
+	if (k) {
+		rc = wr_ascii(w, in + *i, k);
+		if (rc < 0)
+			return rc;
+		*i += k;
+		if (*i == n)
+			return MF_OK;
+	}
+	return wr_need(w, need);
+}
+
+/* A truncated last unit at `at`: U+FFFD, noted in *bad. */
+static int
+wr_truncated(struct wr *w, size_t at, size_t *bad)
+{
+	int rc = wr_need(w, 3);
+
+	if (rc < 0)
+		return rc;
+	note_bad(bad, at);
+	wr_cp(w, 0xFFFD);
+	return MF_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Decoders to UTF-8                                                       */
 /* ---------------------------------------------------------------------- */
@@ -672,19 +708,13 @@ dec_utf8(struct wr *w, const unsigned char *in, size_t n, size_t base,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i);
+		size_t k;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 4);
+		rc = wr_ascii_step(w, in, n, &i, 4);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		k = mf__utf8_seq(in + i, n - i);
 		if (k == 0) {
 			note_bad(bad, base + i);
@@ -711,20 +741,13 @@ dec_sb(struct wr *w, const uint16_t *tab, bool fill_c1,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i);
 		uint32_t cp;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 3);
+		rc = wr_ascii_step(w, in, n, &i, 3);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		cp = tab[in[i] - 0x80];
 		if (cp == 0xFFFD) {
 			if (fill_c1)
@@ -796,14 +819,8 @@ dec_utf16(struct wr *w, const unsigned char *in, size_t n, int order,
 		}
 		wr_cp(w, u);
 	}
-	if (i < n) { /* odd trailing byte */
-		rc = wr_need(w, 3);
-		if (rc < 0)
-			return rc;
-		note_bad(bad, i);
-		wr_cp(w, 0xFFFD);
-	}
-	return MF_OK;
+	/* An odd trailing byte. */
+	return i < n ? wr_truncated(w, i, bad) : MF_OK;
 }
 
 /* UTF-32; order as for UTF-16. */
@@ -844,14 +861,7 @@ dec_utf32(struct wr *w, const unsigned char *in, size_t n, int order,
 		wr_cp(w, u);
 		i += 4;
 	}
-	if (i < n) {
-		rc = wr_need(w, 3);
-		if (rc < 0)
-			return rc;
-		note_bad(bad, i);
-		wr_cp(w, 0xFFFD);
-	}
-	return MF_OK;
+	return i < n ? wr_truncated(w, i, bad) : MF_OK;
 }
 
 static int
@@ -972,8 +982,8 @@ struct conv {
 	const char *to, *from; /* MF__CS_EXT only */
 };
 
-static int enc_builtin(struct wr *w, int id, const unsigned char *in,
-		       size_t n, size_t *bad);
+static int enc_builtin(struct wr *w, int id, const unsigned char *in, size_t n,
+                       size_t *bad);
 
 /*
  * Appends the conversion cv of in[0..n) to out through a writer. *bad:
@@ -982,8 +992,8 @@ static int enc_builtin(struct wr *w, int id, const unsigned char *in,
  * through here.
  */
 static int
-conv_buf(mf_buf *out, const struct conv *cv, const unsigned char *in,
-	 size_t n, size_t *bad)
+conv_buf(mf_buf *out, const struct conv *cv, const unsigned char *in, size_t n,
+         size_t *bad)
 {
 	size_t start = out->len;
 	struct wr w;
@@ -995,7 +1005,7 @@ conv_buf(mf_buf *out, const struct conv *cv, const unsigned char *in,
 		if (cv->id == MF__CS_EXT)
 #if MF_HAVE_ICONV
 			rc = iconv_run(&w, cv->to, cv->from, in, n, cv->to_utf8,
-				       bad);
+			               bad);
 #else
 			rc = MF_E_CHARSET;
 #endif
@@ -1169,21 +1179,15 @@ enc_sb(struct wr *w, const uint16_t *tab, const unsigned char *in, size_t n,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i), at;
+		size_t at;
 		uint32_t cp;
 		int b;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 1);
+		rc = wr_ascii_step(w, in, n, &i, 1);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		at = i;
 		cp = next_cp(in, n, &i, bad);
 		for (b = 0; tab != NULL && b < 128; b++) {

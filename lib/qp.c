@@ -43,13 +43,9 @@
  * via one shuffle-table compaction). The per-byte state machine handles
  * the rest and defines the semantics; tests hold every path to it.
  */
-#include "qp.h"
+#include <stddef.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&     \
-    !defined(MF_NO_SIMD)
-#define MF__X86 1
-#include <immintrin.h>
-#endif
+#include "qp.h"
 
 static const char hexdig[16] = "0123456789ABCDEF";
 
@@ -120,18 +116,6 @@ escan_scalar_i(const unsigned char *p, size_t lim, size_t avail)
 			break;
 	}
 	return i < lim ? i : lim;
-}
-
-size_t
-mf__qp_dscan_scalar(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_escan_scalar(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
 }
 
 #ifdef MF__X86
@@ -229,62 +213,16 @@ escan_avx2_i(const unsigned char *p, size_t lim, size_t avail)
 	return i + escan_ssse3_i(p + i, lim - i, avail - i);
 }
 
-__attribute__((target("ssse3"))) size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
-{
-	return dscan_ssse3_i(p, n);
-}
-
-__attribute__((target("ssse3"))) size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
-{
-	return escan_ssse3_i(p, n, n);
-}
-
-__attribute__((target("avx2"))) size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
-{
-	return dscan_avx2_i(p, n);
-}
-
-__attribute__((target("avx2"))) size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
-{
-	return escan_avx2_i(p, n, n);
-}
+mf__qp_dscan_fn *const mf__qp_dscan[3] = {dscan_scalar_i, dscan_ssse3_i,
+                                          dscan_avx2_i};
+mf__qp_escan_fn *const mf__qp_escan[3] = {escan_scalar_i, escan_ssse3_i,
+                                          escan_avx2_i};
 #else
-size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
-}
-
-size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
-}
+mf__qp_dscan_fn *const mf__qp_dscan[3] = {dscan_scalar_i, dscan_scalar_i,
+                                          dscan_scalar_i};
+mf__qp_escan_fn *const mf__qp_escan[3] = {escan_scalar_i, escan_scalar_i,
+                                          escan_scalar_i};
 #endif
-
-static int
-resolve(int path)
-{
-	if (path == MF__PATH_BEST || !mf__path_ok(path))
-		return mf__best_path();
-	return path;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Encoder                                                                 */
@@ -353,14 +291,8 @@ is_wsp(unsigned c)
 	{                                                                      \
 		HD((c) >> 4), HD((c)&15)                                       \
 	}
-#define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
-#define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
-#define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
-#define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
-static const unsigned char qpcls[256] = {X256(QC)};
-static const char hexpairs[256][2] = {X256(HP)};
-
-typedef size_t escan_fn(const unsigned char *, size_t, size_t);
+static const unsigned char qpcls[256] = {MF__X256(QC)};
+static const char hexpairs[256][2] = {MF__X256(HP)};
 
 /* Copies r bytes with few instructions for the short runs of mail text. */
 static inline void
@@ -390,7 +322,7 @@ copy_run(void *dst, const void *src, size_t r)
 }
 
 MF__INLINE int
-enc_core(escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
+enc_core(mf__qp_escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
          const unsigned char *s, size_t n, int fin, size_t *used)
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
@@ -597,10 +529,11 @@ static enc_core_fn *const enc_cores[3] = {enc_core_scalar, enc_core_ssse3,
                                           enc_core_avx2};
 
 int
-mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
+mf__qp_enc_update_path(int path, void *vst, char *out, size_t cap,
                        const void *in, size_t n, size_t *outlen)
 {
-	enc_core_fn *core = enc_cores[resolve(path)];
+	mf_qp_enc *st = vst;
+	enc_core_fn *core = enc_cores[mf__path_resolve(path)];
 	const unsigned char *s = in;
 	mf_qp_enc save;
 	size_t o = 0, used = 0, skip = 0;
@@ -655,9 +588,10 @@ mf_qp_enc_update(mf_qp_enc *st, char *out, size_t cap, const void *in, size_t n,
 	                              outlen);
 }
 
-int
-mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
+static int
+enc_final(void *vst, char *out, size_t cap, size_t *outlen)
 {
+	mf_qp_enc *st = vst;
 	mf_qp_enc save;
 	size_t o = 0, used = 0;
 	int rc;
@@ -678,37 +612,6 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 	memset(st->pend_, 0, sizeof(st->pend_));
 	*outlen = o;
 	return MF_OK;
-}
-
-int
-mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
-                   unsigned flags, size_t *outlen)
-{
-	mf_qp_enc st;
-	size_t a = 0, b = 0;
-	int rc;
-
-	if (outlen != NULL)
-		*outlen = 0;
-	if ((flags & ~ENC_FLAGS) || outlen == NULL)
-		return MF_E_INVAL;
-	mf_qp_enc_init(&st, flags);
-	rc = mf__qp_enc_update_path(path, &st, out, cap, in, n, &a);
-	if (rc < 0)
-		return rc;
-	rc = mf_qp_enc_final(&st, out != NULL ? out + a : NULL, cap - a, &b);
-	if (rc < 0)
-		return rc;
-	*outlen = a + b;
-	return MF_OK;
-}
-
-int
-mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
-             size_t *outlen)
-{
-	return mf__qp_encode_path(MF__PATH_BEST, out, cap, in, n, flags,
-	                          outlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -943,9 +846,7 @@ dec_sticky(const mf_qp_dec *st, mf_error *err)
 	 : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10                           \
 	 : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10                           \
 	                            : -1)
-static const signed char hexv[256] = {X256(HV)};
-
-typedef size_t dscan_fn(const unsigned char *, size_t);
+static const signed char hexv[256] = {MF__X256(HV)};
 
 /*
  * The common cases in the text state with nothing held: literal runs,
@@ -966,8 +867,9 @@ typedef size_t dblock_fn(unsigned char *d, const unsigned char *s, size_t *w,
                          long *run);
 
 MF__INLINE size_t
-dec_fast(dscan_fn *scan, dblock_fn *block, mf_qp_dec *st, unsigned char *d,
-         size_t cap, size_t *op, const unsigned char *s, size_t i, size_t n)
+dec_fast(mf__qp_dscan_fn *scan, dblock_fn *block, mf_qp_dec *st,
+         unsigned char *d, size_t cap, size_t *op, const unsigned char *s,
+         size_t i, size_t n)
 {
 	size_t o = *op, run = o, t = 0;
 
@@ -1292,10 +1194,11 @@ static dec_fast_fn *const dec_fasts[3] = {dec_fast_scalar, dec_fast_ssse3,
                                           dec_fast_avx2};
 
 int
-mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
+mf__qp_dec_update_path(int path, void *vst, void *out, size_t cap,
                        const char *in, size_t n, size_t *outlen, mf_error *err)
 {
-	dec_fast_fn *fast = dec_fasts[resolve(path)];
+	mf_qp_dec *st = vst;
+	dec_fast_fn *fast = dec_fasts[mf__path_resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = out;
 	mf_qp_dec save;
@@ -1344,10 +1247,10 @@ mf_qp_dec_update(mf_qp_dec *st, void *out, size_t cap, const char *in, size_t n,
 	                              outlen, err);
 }
 
-int
-mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
-                mf_error *err)
+static int
+dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 {
+	mf_qp_dec *st = vst;
 	unsigned char *d = out;
 	size_t o = 0, need;
 	int rc;
@@ -1392,32 +1295,60 @@ mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
 	return MF_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Public calls                                                            */
+/* ---------------------------------------------------------------------- */
+
+const mf__codec mf__qp_codec = {
+    ENC_FLAGS,         DEC_FLAGS,
+    sizeof(mf_qp_dec), offsetof(mf_qp_dec, defects),
+    mf_qp_decoded_len, mf__qp_enc_update_path,
+    enc_final,         mf__qp_dec_update_path,
+    dec_final,
+};
+
+int
+mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
+{
+	return enc_final(st, out, cap, outlen);
+}
+
+int
+mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
+                mf_error *err)
+{
+	return dec_final(st, out, cap, outlen, err);
+}
+
+int
+mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
+                   unsigned flags, size_t *outlen)
+{
+	mf_qp_enc st;
+
+	mf_qp_enc_init(&st, flags);
+	return mf__codec_encode(&mf__qp_codec, path, &st, out, cap, in, n,
+	                        flags, 0, outlen);
+}
+
+int
+mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
+             size_t *outlen)
+{
+	return mf__qp_encode_path(MF__PATH_BEST, out, cap, in, n, flags,
+	                          outlen);
+}
+
 int
 mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
                    unsigned flags, size_t *outlen, uint64_t *defects,
                    mf_error *err)
 {
 	mf_qp_dec st;
-	size_t a = 0, b = 0;
-	int rc;
 
-	if (outlen != NULL)
-		*outlen = 0;
-	if (defects != NULL)
-		*defects = 0;
-	if ((flags & ~DEC_FLAGS) || outlen == NULL)
-		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
 	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	rc = mf__qp_dec_update_path(path, &st, out, cap, in, n, &a, err);
-	if (rc >= 0)
-		rc = mf_qp_dec_final(&st, out != NULL ? (char *)out + a : NULL,
-		                     cap - a, &b, err);
-	if (outlen != NULL)
-		*outlen = a + b;
-	if (defects != NULL)
-		*defects = st.defects;
-	return rc < 0 ? rc : MF_OK;
+	return mf__codec_decode(&mf__qp_codec, path, &st, out, cap, in, n,
+	                        flags, outlen, defects, err);
 }
 
 int

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "b64.h"
 #include "qp.h"
 
 struct job {
