@@ -231,11 +231,10 @@ enc12(char *out, const unsigned char *in)
 	_mm_storeu_si128((__m128i *)(void *)out, enc_ascii128(enc_split128(v)));
 }
 
-__attribute__((target("ssse3"))) void
-mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
+/* Encoding from in[i] on (i a multiple of 3): 12 bytes at a time. */
+__attribute__((target("ssse3"))) static inline void
+enc_from12(char *out, const unsigned char *in, size_t n, size_t avail, size_t i)
 {
-	size_t i = 0;
-
 	for (; i + 12 <= n && i + 16 <= avail; i += 12)
 		enc12(out + i / 3 * 4, in + i);
 	if (i < n && n >= 12 && n + 4 <= avail) {
@@ -245,6 +244,12 @@ mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
 	}
 	if (i < n)
 		mf__b64_enc_scalar(out + i / 3 * 4, in + i, n - i, avail - i);
+}
+
+__attribute__((target("ssse3"))) void
+mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
+{
+	enc_from12(out, in, n, avail, 0);
 }
 
 __attribute__((target("avx2"))) static inline __m256i
@@ -291,14 +296,7 @@ mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n, size_t avail)
 
 	for (; i + 24 <= n && i + 28 <= avail; i += 24)
 		enc24(out + i / 3 * 4, in + i);
-	for (; i + 12 <= n && i + 16 <= avail; i += 12)
-		enc12(out + i / 3 * 4, in + i);
-	if (i < n && n >= 12 && n + 4 <= avail) {
-		enc12(out + (n - 12) / 3 * 4, in + n - 12);
-		return;
-	}
-	if (i < n)
-		mf__b64_enc_scalar(out + i / 3 * 4, in + i, n - i, avail - i);
+	enc_from12(out, in, n, avail, i);
 }
 #else
 void

@@ -19,6 +19,30 @@ struct res {
 	uint64_t def;
 };
 
+/*
+ * The input layout of the transfer-encoding targets: byte 0 bit 0 strict
+ * decoding (*flags gets strict_flag), bits 1-2 the path; byte 1 the cut
+ * points a <= b <= n; the rest is the input in[0..n). Returns 0 for
+ * input too short.
+ */
+static inline int
+fz_input(const uint8_t *data, size_t size, unsigned strict_flag,
+         const char **in, size_t *n, size_t *a, size_t *b, int *path,
+         unsigned *flags)
+{
+	if (size < 2)
+		return 0;
+	*flags = data[0] & 1 ? strict_flag : 0;
+	*path = (data[0] >> 1) % 3;
+	if (!mf__path_ok(*path))
+		*path = MF__PATH_SCALAR;
+	*in = (const char *)data + 2;
+	*n = size - 2;
+	*a = *n ? (size_t)data[1] * 7919 % (*n + 1) : 0;
+	*b = *a + (*n - *a) / 2;
+	return 1;
+}
+
 /* One-shot decode of in[0..n) on path into out[0..cap). */
 static inline struct res
 fz_dec(const mf__codec *c, int path, unsigned char *out, size_t cap,

@@ -24,16 +24,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *e1, *e2;
 	struct res r1, strict;
 
-	if (size < 2)
+	if (!fz_input(data, size, MF_B64_STRICT, &in, &n, &a, &b, &path,
+	              &flags))
 		return 0;
-	flags = data[0] & 1 ? MF_B64_STRICT : 0;
-	path = (data[0] >> 1) % 3;
-	if (!mf__path_ok(path))
-		path = MF__PATH_SCALAR;
-	in = (const char *)data + 2;
-	n = size - 2;
-	a = n ? (size_t)data[1] * 7919 % (n + 1) : 0;
-	b = a + (n - a) / 2;
 	cap = mf_b64_decoded_len(n) + 3 * 4 + 8;
 	o1 = malloc(cap);
 	o2 = malloc(cap);

@@ -69,16 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *e1, *e2;
 	struct res r1, strict;
 
-	if (size < 2)
+	if (!fz_input(data, size, MF_QP_STRICT, &in, &n, &a, &b, &path, &flags))
 		return 0;
-	flags = data[0] & 1 ? MF_QP_STRICT : 0;
-	path = (data[0] >> 1) % 3;
-	if (!mf__path_ok(path))
-		path = MF__PATH_SCALAR;
-	in = (const char *)data + 2;
-	n = size - 2;
-	a = n ? (size_t)data[1] * 7919 % (n + 1) : 0;
-	b = a + (n - a) / 2;
 	cap = mf_qp_decoded_len(n) + 4 * (MF_QP_MAX_WSP + 2);
 	elen = mf_qp_encoded_len(n, 0) + 4 * mf_qp_encoded_len(0, 0);
 	if (cap < elen)
