@@ -24,6 +24,33 @@ typedef size_t mf__qp_escan_fn(const unsigned char *p, size_t lim,
 extern mf__qp_dscan_fn *const mf__qp_dscan[3];
 extern mf__qp_escan_fn *const mf__qp_escan[3];
 
+/*
+ * The encoder's byte classes for a block of 64 bytes s[0..64), bit p for
+ * byte p: esc the bytes always escaped (8-bit, "=", controls but HTAB,
+ * and but CR and LF when text), lf, cr, ws (SP and HTAB). One function
+ * per path, indexed as the scanners.
+ */
+struct mf__qp_emask {
+	uint64_t esc, lf, cr, ws;
+};
+typedef void mf__qp_emask_fn(const unsigned char *s, int text,
+                             struct mf__qp_emask *m);
+extern mf__qp_emask_fn *const mf__qp_emask[3];
+
+/*
+ * The encoder's block steps (with the masks of each path): encode whole
+ * 64-byte blocks of s from s[*ip] to d[*op] in mode flags while 66 input
+ * bytes and MF__QP_BLOCK_ROOM of output room are left, continuing the
+ * line at column *colp (<= 75); stop before a "." or "F" that would start
+ * a line in MF_QP_SAFE mode. The scalar one is the tests' twin.
+ */
+#define MF__QP_BLOCK_IN 66u
+#define MF__QP_BLOCK_ROOM (3u * 64 + 9 + 64 + 4)
+typedef void mf__qp_enc_blocks_fn(unsigned flags, char *d, size_t cap,
+                                  size_t *op, const unsigned char *s,
+                                  size_t *ip, size_t n, unsigned *colp);
+extern mf__qp_enc_blocks_fn *const mf__qp_enc_blocks[3];
+
 /* The streaming calls with a chosen path; st an mf_qp_enc, an mf_qp_dec. */
 int mf__qp_enc_update_path(int path, void *st, char *out, size_t cap,
                            const void *in, size_t n, size_t *outlen);

@@ -805,14 +805,16 @@ test_paths_agree(void **state)
 
 /*
  * Exhaustive short patterns of the bytes that matter to the decoder, at
- * offsets around the AVX2 block's edges (0 and 26..32 of 64 bytes): every
- * path gives the scalar path's result, lenient and strict.
+ * offsets around the block edges (SSSE3 blocks of 16 bytes, AVX2 of 32:
+ * 0, 10..16 and 26..32 of 64 bytes): every path gives the scalar path's
+ * result, lenient and strict.
  */
 static void
 test_block_patterns(void **state)
 {
 	static const char al[] = " \t\r\n=4Ax";
-	static const size_t offs[] = {0, 1, 26, 27, 28, 29, 30, 31, 32};
+	static const size_t offs[] = {0,  1,  10, 11, 12, 13, 14, 15,
+	                              16, 26, 27, 28, 29, 30, 31, 32};
 	size_t maxlen = tu_slow_ok() ? 5 : 3, oi, len;
 
 	(void)state;
@@ -839,6 +841,190 @@ test_block_patterns(void **state)
 					res_free(&got);
 				}
 				res_free(&ref);
+			}
+		}
+	}
+}
+
+/*
+ * The encoder's byte classes: every path's mask function equals the
+ * scalar one, on random bytes, on text and on every byte value at every
+ * position of a block.
+ */
+static void
+test_enc_masks(void **state)
+{
+	unsigned char in[64];
+	tu_rng r;
+	size_t iter;
+	int p, text;
+
+	(void)state;
+	tu_rng_seed(&r, 64);
+	for (iter = 0; iter < 2000 + 256 * 64; iter++) {
+		if (iter < 1000) {
+			tu_rng_fill(&r, in, sizeof(in));
+		} else if (iter < 2000) {
+			fill_text(&r, in, sizeof(in), iter % 2);
+		} else {
+			memset(in, 'q', sizeof(in));
+			in[(iter - 2000) / 256] = (unsigned char)(iter % 256);
+		}
+		for (text = 0; text <= 1; text++) {
+			struct mf__qp_emask ref, got;
+
+			mf__qp_emask[MF__PATH_SCALAR](in, text, &ref);
+			for (p = 1; p < NPATHS; p++) {
+				if (!mf__path_ok(paths[p]))
+					continue;
+				memset(&got, 0x5A, sizeof(got));
+				mf__qp_emask[p](in, text, &got);
+				if (memcmp(&got, &ref, sizeof(ref)) != 0)
+					fail_msg("iter %zu text %d path %d",
+					         iter, text, p);
+			}
+		}
+	}
+	/* The scalar classes themselves, byte by byte. */
+	for (iter = 0; iter < 256; iter++) {
+		struct mf__qp_emask m;
+		unsigned c = (unsigned)iter;
+		int esc_text =
+		    c > 0x7E || c == '=' ||
+		    (c < 0x20 && c != '\t' && c != '\r' && c != '\n');
+		int esc_bin = esc_text || c == '\r' || c == '\n';
+
+		memset(in, 'q', sizeof(in));
+		in[63] = (unsigned char)c;
+		for (text = 0; text <= 1; text++) {
+			mf__qp_emask[MF__PATH_SCALAR](in, text, &m);
+			assert_true((m.esc >> 63) ==
+			            (uint64_t)(text ? esc_text : esc_bin));
+			assert_true((m.esc & ~((uint64_t)1 << 63)) == 0);
+			assert_true(m.lf ==
+			            (c == '\n' ? (uint64_t)1 << 63 : 0));
+			assert_true(m.cr ==
+			            (c == '\r' ? (uint64_t)1 << 63 : 0));
+			assert_true(
+			    m.ws ==
+			    (c == ' ' || c == '\t' ? (uint64_t)1 << 63 : 0));
+		}
+	}
+}
+
+/*
+ * The encoder's block steps: each path equals the scalar twin (output,
+ * input and output used, column) from every starting column, in every
+ * mode, on text, QP-like input and random bytes, with the output room
+ * just enough or more.
+ */
+static void
+test_enc_blocks_twin(void **state)
+{
+	static const unsigned modes[] = {0,
+	                                 MF_QP_LF,
+	                                 MF_QP_BINARY,
+	                                 MF_QP_BINARY | MF_QP_LF,
+	                                 MF_QP_SAFE,
+	                                 MF_QP_SAFE | MF_QP_LF,
+	                                 MF_QP_SAFE | MF_QP_BINARY,
+	                                 MF_QP_SAFE | MF_QP_BINARY | MF_QP_LF};
+	unsigned char in[400];
+	char o1[1400], o2[1400];
+	tu_rng r;
+	size_t iter, blocks = 0;
+
+	(void)state;
+	tu_rng_seed(&r, 66);
+	for (iter = 0; iter < 3000; iter++) {
+		size_t n = MF__QP_BLOCK_IN + tu_rng_below(&r, 300);
+		unsigned fl = modes[iter % 8], col0 = (unsigned)(iter % 76);
+		size_t cap = iter % 3
+		                 ? sizeof(o1)
+		                 : MF__QP_BLOCK_ROOM + tu_rng_below(&r, 200);
+		size_t i1 = 0, ob1 = 0, i2, ob2;
+		unsigned c1 = col0, c2;
+		int p;
+
+		if (iter % 4 == 0)
+			tu_rng_fill(&r, in, n);
+		else if (iter % 4 == 1)
+			fill_qp(&r, (char *)in, n);
+		else
+			fill_text(&r, in, n, iter % 8 < 4);
+		memset(o1, 0, sizeof(o1));
+		mf__qp_enc_blocks[MF__PATH_SCALAR](fl, o1, cap, &ob1, in, &i1,
+		                                   n, &c1);
+		assert_true(ob1 <= cap && i1 <= n && c1 <= 75);
+		blocks += i1 / 64;
+		for (p = 1; p < NPATHS; p++) {
+			char label[64];
+
+			if (!mf__path_ok(paths[p]))
+				continue;
+			memset(o2, 0, sizeof(o2));
+			i2 = 0;
+			ob2 = 0;
+			c2 = col0;
+			mf__qp_enc_blocks[p](fl, o2, cap, &ob2, in, &i2, n,
+			                     &c2);
+			snprintf(label, sizeof(label), "iter %zu path %d", iter,
+			         p);
+			if (i1 != i2 || c1 != c2)
+				fail_msg("%s: used %zu/%zu col %u/%u", label,
+				         i2, i1, c2, c1);
+			tu_assert_mem(o2, ob2, o1, ob1, label);
+		}
+	}
+	/* The runs above did take blocks. */
+	assert_true(blocks > 3000);
+}
+
+/*
+ * Exhaustive short patterns of the bytes that matter to the encoder
+ * (SP, HTAB, CR, LF, "=", ".", "F", an 8-bit byte) at the edges of the
+ * 64-byte blocks and of the line, after prefixes that put the column
+ * anywhere: every path gives the scalar path's output, in every mode.
+ */
+static void
+test_enc_block_patterns(void **state)
+{
+	static const char al[] = " \t\r\n=.F\xc3";
+	static const size_t offs[] = {60, 61, 62, 63, 64, 65, 72, 73, 74, 75};
+	static const unsigned modes[] = {0, MF_QP_LF, MF_QP_BINARY, MF_QP_SAFE,
+	                                 MF_QP_SAFE | MF_QP_LF};
+	size_t maxlen = tu_slow_ok() ? 3 : 2, oi, len, m;
+
+	(void)state;
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (oi = 0; oi < sizeof(offs) / sizeof(offs[0]); oi++) {
+			for (len = 1; len <= maxlen; len++) {
+				size_t total = (size_t)1 << (3 * len), k;
+				for (k = 0; k < total; k++) {
+					char in[200];
+					size_t x = k, j;
+					struct res ref;
+					int p;
+
+					memset(in, 'x', sizeof(in));
+					/* An escape early moves the columns. */
+					in[k % 7] = '=';
+					for (j = 0; j < len; j++, x >>= 3)
+						in[offs[oi] + j] = al[x & 7];
+					memcpy(in + 130, in + offs[oi] - 2,
+					       len + 4);
+					ref = enc1(MF__PATH_SCALAR, in,
+					           sizeof(in), modes[m]);
+					for (p = 1; p < NPATHS; p++) {
+						struct res got =
+						    enc1(paths[p], in,
+						         sizeof(in), modes[m]);
+						res_eq(&got, &ref,
+						       "enc pattern");
+						res_free(&got);
+					}
+					res_free(&ref);
+				}
 			}
 		}
 	}
@@ -970,6 +1156,9 @@ main(void)
 	    cmocka_unit_test(test_dec_splits),
 	    cmocka_unit_test(test_paths_agree),
 	    cmocka_unit_test(test_block_patterns),
+	    cmocka_unit_test(test_enc_masks),
+	    cmocka_unit_test(test_enc_blocks_twin),
+	    cmocka_unit_test(test_enc_block_patterns),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_state_and_args),
 	};
