@@ -614,7 +614,7 @@ enc_blocks(mf__qp_emask_fn *mask, copy_fn *copy, int text, int safe, size_t eol,
 		for (;;) {
 			size_t k = ev ? (size_t)__builtin_ctzll(ev) : EB,
 			       r = k - p;
-			unsigned isl, isz, ise;
+			unsigned isl, isz, ise, two;
 			uint32_t w;
 
 			/* SAFE: a run starting a line is checked there. */
@@ -633,16 +633,26 @@ enc_blocks(mf__qp_emask_fn *mask, copy_fn *copy, int text, int safe, size_t eol,
 			isl = lf >> k & 1;
 			isz = z >> k & 1;
 			ise = !(isl | isz);
-			if (MF__UNLIKELY(col + 3 * ise > QP_MAXCOL)) {
-				o += put_break(d + o, 1, eol);
-				col = 0;
+			/* An escape right after an escape (UTF-8): taken too.
+			 */
+			two = (unsigned)(x >> k >> 1) & ise;
+			if (MF__UNLIKELY(col + 3 * (ise + two) > QP_MAXCOL)) {
+				/* The line ends before or between them. */
+				two = 0;
+				if (col + 3 * ise > QP_MAXCOL) {
+					o += put_break(d + o, 1, eol);
+					col = 0;
+				}
 			}
 			/* Both words, one kept: no branch on the kind. */
 			w = eolw ^ ((esc3[b[k]] ^ eolw) & (0u - ise));
 			memcpy(d + o, &w, 4);
-			o += ise * 3 + isl * eol;
-			col = (col + 3 * ise) & (isl - 1u);
-			p = k + 1;
+			w = esc3[b[k + 1]];
+			memcpy(d + o + 3, &w, 4);
+			o += (ise + two) * 3 + isl * eol;
+			col = (col + 3 * (ise + two)) & (isl - 1u);
+			ev &= ~((uint64_t)two << k << 1);
+			p = k + 1 + two;
 		}
 		i += EB;
 	}
