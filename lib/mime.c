@@ -33,7 +33,11 @@
  *    has trailing characters the body lacks, or the other way round, as in
  *    an unterminated quoted value) is taken as its first delimiter and its
  *    text becomes an accepted boundary of the multipart
- *    (MF_D_BOUNDARY_MISMATCH). Lines of dashes alone never match this way.
+ *    (MF_D_BOUNDARY_MISMATCH). To keep text lines from matching, the
+ *    shorter of the two must have 8 bytes or more, or the longer continue
+ *    with a byte that cannot be in a boundary; lines of dashes alone never
+ *    match. Trailing white space of the parameter is ignored (as Python
+ *    does).
  *  - After the close delimiter the multipart's boundary is no longer
  *    matched: the rest up to an enclosing delimiter is epilogue.
  *  - A multipart without boundary parameter is a text/plain leaf
@@ -255,6 +259,7 @@ struct level {
 	size_t maxb;              /* longest boundary open at or below here */
 	uint64_t last_end;        /* end of the last field or From_ line */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
+	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
 	mf_qp_dec qp;
 };
@@ -303,6 +308,8 @@ struct match {
 	size_t li;      /* level of the delimiter */
 	size_t end;     /* window index after the line (DELIM, FROM: with its
 			   line end; CLOSE: after the padding) */
+	size_t ls;      /* window index of the line */
+	bool mismatch;  /* a lenient match (MF_D_BOUNDARY_MISMATCH) */
 };
 
 static int
@@ -682,6 +689,27 @@ dec_final(mf_parser *ps, struct level *L)
 		doff = L->b64.defect_off;
 		d = MF_D_B64_JUNK;
 	} else {
+		/*
+		 * "=" at the very end: a soft line break whose line end
+		 * went to the delimiter (RFC 2046 5.1.1), not an error.
+		 */
+		if (L->qp_eq) {
+			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, "\n", 1,
+					      &outlen, NULL);
+			if (rc < 0)
+				return fail(ps, rc, L->part.off_end,
+					    "decoding failed");
+			if (outlen > 0) {
+				mf_event ev;
+
+				ev_init(&ev, MF_EV_BODY, L, L->part.off_end);
+				ev.data.ptr = ps->dbuf;
+				ev.data.len = outlen;
+				if (emit(ps, &ev) < 0)
+					return ps->rc;
+			}
+			outlen = 0;
+		}
 		rc = mf_qp_dec_final(&L->qp, ps->dbuf, DCAP, &outlen, NULL);
 		defects = L->qp.defects;
 		doff = L->qp.defect_off;
@@ -866,13 +894,13 @@ decodable(const mf_param *pm)
 /* Joins the segments k[a..b) (one parameter) into *pm. */
 static int
 join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
-	   size_t b, const mf_opts *o, mf_param *pm, uint64_t *defects)
+	   size_t b, const mf_opts *o, mf_param *pm, uint64_t *defects,
+	   mf_error *err)
 {
 	struct mf__r2231_seg local[8], *seg = local;
 	size_t i, ns = 0, first = SIZE_MAX;
 	bool ext = false;
 	mf_buf buf;
-	mf_error err;
 	char *v;
 	int rc;
 
@@ -881,7 +909,8 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 	if (b - a > 8) {
 		seg = mf__arena_alloc(ar, (b - a) * sizeof(*seg));
 		if (seg == NULL)
-			return MF_E_NOMEM;
+			return mf__err(err, MF_E_NOMEM, in[k[a].idx].offset,
+				       "out of memory");
 	}
 	for (i = a; i < b; i++) {
 		const mf_param *q = &in[k[i].idx];
@@ -906,12 +935,13 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 		return MF_OK;
 	mf__buf_init(&buf, &ar->a);
 	rc = mf__rfc2231_join(&buf, seg, ns, MF__R2231_EW, o, &pm->charset,
-			      &pm->lang, &pm->defects, &err);
+			      &pm->lang, &pm->defects, err);
 	if (rc == MF_OK) {
 		v = mf__arena_dup(ar, buf.data != NULL ? buf.data : "",
 				  buf.len);
 		if (v == NULL)
-			rc = MF_E_NOMEM;
+			rc = mf__err(err, MF_E_NOMEM, pm->offset,
+				     "out of memory");
 		pm->value.ptr = v;
 		pm->value.len = buf.len;
 	}
@@ -923,7 +953,8 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 
 int
 mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
-		   mf_param **out, size_t *nout, uint64_t *defects)
+		   mf_param **out, size_t *nout, uint64_t *defects,
+		   mf_error *err)
 {
 	struct pkey *k;
 	mf_param *v;
@@ -941,7 +972,7 @@ mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
 	k = mf__arena_alloc(ar, n * sizeof(*k));
 	v = mf__arena_alloc(ar, n * sizeof(*v));
 	if (k == NULL || v == NULL)
-		return MF_E_NOMEM;
+		return mf__err(err, MF_E_NOMEM, in[0].offset, "out of memory");
 	for (i = 0; i < n; i++) {
 		k[i].base = in[i].name.ptr;
 		k[i].idx = i;
@@ -961,7 +992,7 @@ mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
 		while (b < n && k[b].blen == k[a].blen &&
 		       memcmp(k[b].base, k[a].base, k[a].blen) == 0)
 			b++;
-		rc = join_group(ar, in, k, a, b, o, &v[nv], defects);
+		rc = join_group(ar, in, k, a, b, o, &v[nv], defects, err);
 		if (rc < 0)
 			return rc;
 		/* Remember where the group first appeared. */
@@ -1001,11 +1032,13 @@ describe(mf_parser *ps, struct level *L)
 	const mf_part *par = pt->parent;
 	const struct mf__hfield *hf;
 	const mf_param *pm;
+	uint64_t ct_off = pt->off_header, cte_off = pt->off_header;
 	mf_error err;
 	int rc;
 
 	hf = find_field(pt, "content-type", 12);
 	if (hf != NULL) {
+		ct_off = value_off(hf);
 		mf_ctype ct;
 
 		rc = mf__ctype_parse(&L->ar, hf->f.value.ptr, hf->f.value.len,
@@ -1018,11 +1051,11 @@ describe(mf_parser *ps, struct level *L)
 		pt->subtype = ct.subtype;
 		rc = mf__params_resolve(&L->ar, ct.params.v, ct.params.n,
 					&ps->o, &pt->params, &pt->nparams,
-					&pt->defects);
+					&pt->defects, &err);
 		if (ps->rc < 0)
 			return ps->rc;
 		if (rc < 0)
-			return fail(ps, rc, value_off(hf), "bad parameter");
+			return fail(ps, rc, err.offset, err.reason);
 	}
 	if (pt->type.len == 0 || pt->subtype.len == 0) {
 		pt->ct_default = true;
@@ -1044,6 +1077,7 @@ describe(mf_parser *ps, struct level *L)
 		uint64_t d = 0;
 		int cte = MF_CTE_7BIT;
 
+		cte_off = value_off(hf);
 		if (mf_cte_parse(hf->f.value.ptr, hf->f.value.len, &cte, &d) < 0)
 			cte = MF_CTE_UNKNOWN;
 		pt->cte = cte;
@@ -1068,11 +1102,11 @@ describe(mf_parser *ps, struct level *L)
 		pt->disp = dp.type;
 		rc = mf__params_resolve(&L->ar, dp.params.v, dp.params.n,
 					&ps->o, &pt->dparams, &pt->ndparams,
-					&pt->defects);
+					&pt->defects, &err);
 		if (ps->rc < 0)
 			return ps->rc;
 		if (rc < 0)
-			return fail(ps, rc, value_off(hf), "bad parameter");
+			return fail(ps, rc, err.offset, err.reason);
 	}
 	pm = pget(pt->dparams, pt->ndparams, "filename");
 	if (pm == NULL || pm->value.len == 0)
@@ -1089,10 +1123,10 @@ describe(mf_parser *ps, struct level *L)
 		if (pm == NULL) {
 			pt->type = (mf_str){"text", 4};
 			pt->subtype = (mf_str){"plain", 5};
-			return pdefect(ps, L, MF_D_NO_BOUNDARY, pt->off_header);
+			return pdefect(ps, L, MF_D_NO_BOUNDARY, ct_off);
 		}
 		if (pt->depth >= ps->lim.max_depth)
-			return plimit(ps, L, MF_D_DEPTH_LIMIT, pt->off_header,
+			return plimit(ps, L, MF_D_DEPTH_LIMIT, ct_off,
 				      "nesting too deep");
 		pt->boundary = pm->value;
 		/* Lines are compared without trailing white space. */
@@ -1103,8 +1137,7 @@ describe(mf_parser *ps, struct level *L)
 		pt->kind = MF_PART_MULTIPART;
 		if (pt->cte == MF_CTE_QP || pt->cte == MF_CTE_BASE64 ||
 		    pt->cte == MF_CTE_UUENCODE)
-			return pdefect(ps, L, MF_D_MULTIPART_CTE,
-				       pt->off_header);
+			return pdefect(ps, L, MF_D_MULTIPART_CTE, cte_off);
 		return MF_OK;
 	}
 	if (is(pt->type, "message") &&
@@ -1114,11 +1147,10 @@ describe(mf_parser *ps, struct level *L)
 		    pt->cte == MF_CTE_UUENCODE) {
 			if (is(pt->subtype, "global"))
 				return MF_OK;
-			return pdefect(ps, L, MF_D_MULTIPART_CTE,
-				       pt->off_header);
+			return pdefect(ps, L, MF_D_MULTIPART_CTE, cte_off);
 		}
 		if (pt->depth >= ps->lim.max_depth)
-			return plimit(ps, L, MF_D_DEPTH_LIMIT, pt->off_header,
+			return plimit(ps, L, MF_D_DEPTH_LIMIT, ct_off,
 				      "nesting too deep");
 		pt->kind = MF_PART_MESSAGE;
 	}
@@ -1173,6 +1205,32 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* RFC 2046 5.1.1 bchars (without the space). */
+static bool
+is_bchar(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') || strchr("'()+_,-./:=?", c) != NULL;
+}
+
+/*
+ * Whether line text s[0..n) and boundary b are prefixes of one another in
+ * a way that suggests the same boundary: the shorter has 8 bytes or more,
+ * or what the longer adds does not start with a boundary character (a
+ * parameter cut short by an unterminated quote runs on with "; ...").
+ */
+static bool
+near(const char *s, size_t n, mf_str b)
+{
+	size_t k = n < b.len ? n : b.len;
+	char next;
+
+	if (k == 0 || n == b.len || memcmp(s, b.ptr, k) != 0)
+		return false;
+	next = n > b.len ? s[k] : b.ptr[k];
+	return k >= 8 || !is_bchar(next);
+}
+
 /*
  * Lenient match (see the top of the file): line text s[0..n), after "--"
  * and without padding, against the innermost multipart while it is in its
@@ -1182,40 +1240,30 @@ static int
 lenient(mf_parser *ps, const char *s, size_t n, struct match *m)
 {
 	struct level *T = top(ps);
-	mf_str b;
-	size_t k, i;
+	size_t i;
 	bool close = false;
 
 	if (T == NULL || T->state != LS_PREAMBLE || T->reg_a)
 		return LINE_NO;
-	b = T->part.boundary;
 	for (i = 0; i < n && s[i] == '-'; i++)
 		;
 	if (i == n)
 		return LINE_NO; /* dashes alone */
-	k = n < b.len ? n : b.len;
-	if (k == 0 || memcmp(s, b.ptr, k) != 0) {
+	if (!near(s, n, T->part.boundary)) {
 		/* "--text--" as a close delimiter. */
-		if (n >= 2 && s[n - 1] == '-' && s[n - 2] == '-') {
-			n -= 2;
-			k = n < b.len ? n : b.len;
-			if (k == 0 || memcmp(s, b.ptr, k) != 0)
-				return LINE_NO;
-			close = true;
-		} else {
+		if (n < 2 || s[n - 1] != '-' || s[n - 2] != '-' ||
+		    !near(s, n - 2, T->part.boundary))
 			return LINE_NO;
-		}
+		n -= 2;
+		close = true;
 	}
-	if (n == b.len)
-		return LINE_NO; /* exact: not lenient (cannot happen) */
 	T->alt.ptr = s;
 	T->alt.len = n;
 	if (save_str(&T->ar, &T->alt, s, s + n) < 0)
 		return fail(ps, MF_E_NOMEM, ps->pos, "out of memory");
 	breg(ps, ps->nlv - 1, 1);
-	if (pdefect(ps, T, MF_D_BOUNDARY_MISMATCH,
-		    T->part.off_body) < 0)
-		return ps->rc;
+	/* Reported by take_line, after the bytes before the line. */
+	m->mismatch = true;
 	m->li = ps->nlv - 1;
 	return close ? LINE_CLOSE : LINE_DELIM;
 }
@@ -1234,6 +1282,8 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	size_t a, b;
 
 	m->kind = LINE_NO;
+	m->ls = ls;
+	m->mismatch = false;
 	if (ps->mbox && p[ls] == 'F') {
 		size_t fmax = ps->lim.max_field_len;
 
@@ -1322,7 +1372,8 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 		L->part.from_line.ptr = p + le;
 		L->part.from_line.len = m->end - le;
 		while (L->part.from_skip < L->part.from_line.len &&
-		       p[le + L->part.from_skip] != 'F')
+		       (p[le + L->part.from_skip] == '\r' ||
+			p[le + L->part.from_skip] == '\n'))
 			L->part.from_skip++;
 		L->part.off_header = ps->wpos + m->end;
 		L->part.off_body = L->part.off_header;
@@ -1337,6 +1388,9 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 	if (pop_to(ps, m->li, off) < 0)
 		return ps->rc;
 	L = top(ps);
+	if (m->mismatch &&
+	    pdefect(ps, L, MF_D_BOUNDARY_MISMATCH, ps->wpos + m->ls) < 0)
+		return ps->rc;
 	type = m->kind == LINE_CLOSE ? MF_EV_CLOSE : MF_EV_DELIM;
 	if (emit_data(ps, type, L, p + le, m->end - le, off) < 0)
 		return ps->rc;
@@ -1447,10 +1501,15 @@ special(const mf_parser *ps, char c)
  * embeds, if it is a message part): both end with an empty body.
  */
 static int
-cut_header(mf_parser *ps, struct level *L, const char *p, size_t s)
+cut_header(mf_parser *ps, struct level *L, const char *p, size_t s,
+	   bool delim)
 {
 	size_t z = s;
 
+	/* Fields and then a delimiter: no empty line, no body. */
+	if (delim && (L->part.nfields > 0 || ps->hdr.in_field) &&
+	    pdefect(ps, L, MF_D_NO_BLANK_LINE, ps->wpos + s) < 0)
+		return ps->rc;
 	if (hdr_feed(ps, L, p, &z, s, true) < 0)
 		return ps->rc;
 	if (L->part.kind == MF_PART_MESSAGE && top(ps) != L) {
@@ -1459,6 +1518,44 @@ cut_header(mf_parser *ps, struct level *L, const char *p, size_t s)
 			return ps->rc;
 	}
 	return MF_OK;
+}
+
+/* The From_ line p[s..e) starts the header block of L. */
+static int
+own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e)
+{
+	L->part.has_from = true;
+	L->part.from_line.ptr = p + s;
+	L->part.from_line.len = e - s;
+	L->part.off_header = ps->wpos + e;
+	L->last_end = L->part.off_header;
+	hdr_start(ps, L->part.off_header);
+	ps->line_start = e > s && p[e - 1] == '\n';
+	return emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s);
+}
+
+/* Whether the line at s is ">From ...": LINE_FROM (*e: after its line
+ * end), LINE_NO, or LINE_NEED. */
+static int
+munged_from(const mf_parser *ps, const char *p, size_t n, size_t s, bool eof,
+	    size_t *e)
+{
+	size_t avail = n - s, fmax = ps->lim.max_field_len;
+	const char *lf;
+
+	if (avail < 6)
+		return eof ? LINE_NO : LINE_NEED;
+	if (memcmp(p + s, ">From ", 6) != 0)
+		return LINE_NO;
+	lf = memchr(p + s, '\n', avail < fmax ? avail : fmax);
+	if (lf != NULL) {
+		*e = (size_t)(lf - p) + 1;
+		return LINE_FROM;
+	}
+	if (avail < fmax && !eof)
+		return LINE_NEED;
+	*e = s + (avail < fmax ? avail : fmax);
+	return LINE_FROM;
 }
 
 /*
@@ -1475,6 +1572,31 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 	int k;
 
 	for (;;) {
+		bool first = ps->line_start && !L->part.has_from &&
+			     L->part.nfields == 0 && !ps->hdr.in_field &&
+			     ps->wpos + s == L->part.off_header;
+
+		if (first && s < n && p[s] == '>') {
+			/*
+			 * ">From " starting a header block: a From_ line
+			 * quoted by an mbox writer (a forwarded message),
+			 * taken as the part's From_ line as MimeKit does.
+			 */
+			size_t e;
+			int r = munged_from(ps, p, n, s, eof, &e);
+
+			if (r == LINE_NEED)
+				return 1;
+			if (r == LINE_FROM) {
+				if (pdefect(ps, L, MF_D_MBOX_FROM,
+					    ps->wpos + s) < 0 ||
+				    own_from(ps, L, p, s, e) < 0)
+					return ps->rc;
+				s = e;
+				*sp = s;
+				continue;
+			}
+		}
 		if (ps->line_start && s < n && special(ps, p[s])) {
 			struct match m;
 			int r = check_line(ps, p, n, s, eof, &m);
@@ -1483,26 +1605,17 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 				return r;
 			if (r == LINE_NEED)
 				return 1;
-			if (r == LINE_FROM && L->part.depth == 0 &&
-			    L->part.nfields == 0 && !L->part.has_from &&
+			if (r == LINE_FROM && L->part.depth == 0 && first &&
 			    ps->wpos + s == L->part.off_begin) {
 				/* The message's own From_ line. */
-				L->part.has_from = true;
-				L->part.from_line.ptr = p + s;
-				L->part.from_line.len = m.end - s;
-				L->part.off_header = ps->wpos + m.end;
-				L->last_end = L->part.off_header;
-				hdr_start(ps, L->part.off_header);
-				if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s,
-					      m.end - s, ps->wpos + s) < 0)
+				if (own_from(ps, L, p, s, m.end) < 0)
 					return ps->rc;
 				s = m.end;
 				*sp = s;
-				ps->line_start = true;
 				continue;
 			}
 			if (r != LINE_NO) {
-				if (cut_header(ps, L, p, s) < 0 ||
+				if (cut_header(ps, L, p, s, r != LINE_FROM) < 0 ||
 				    take_line(ps, p, s, &m) < 0)
 					return ps->rc;
 				*sp = m.end;
@@ -1511,7 +1624,11 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 		}
 		if (s == n && !eof)
 			return 1;
-		/* Up to the next line that may be special. */
+		/*
+		 * Up to the next line that may be special, or past the
+		 * first empty line (where the block ends: never scan the
+		 * body).
+		 */
 		t = s;
 		for (;;) {
 			const char *q = t < n ? memchr(p + t, '\n', n - t) : NULL;
@@ -1523,6 +1640,14 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			t = (size_t)(q - p) + 1;
 			if (t < n && special(ps, p[t]))
 				break;
+			if (t < n && p[t] == '\n') {
+				t++;
+				break;
+			}
+			if (t + 1 < n && p[t] == '\r' && p[t + 1] == '\n') {
+				t += 2;
+				break;
+			}
 		}
 		if (t == n && !eof) {
 			/*
@@ -1580,12 +1705,14 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 		mf_event ev;
 		int rc;
 
-		if (L->dec == MF_CTE_BASE64)
+		if (L->dec == MF_CTE_BASE64) {
 			rc = mf_b64_dec_update(&L->b64, ps->dbuf, DCAP, p, k,
 					       &outlen, NULL);
-		else
+		} else {
+			L->qp_eq = p[k - 1] == '=';
 			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, p, k,
 					      &outlen, NULL);
+		}
 		if (rc < 0)
 			return fail(ps, rc, off, "decoding failed");
 		if (outlen > 0) {
