@@ -59,9 +59,11 @@
  *    delimiter being recognised any more (MF_D_PART_LIMIT). With
  *    MF_STRICT both are MF_E_LIMIT and every defect is MF_E_DEFECT.
  *  - mbox (MF_MBOX): every line beginning with "From " ends the message
- *    and starts the next one, wherever it stands (as mutt, Python's
- *    mailbox and MimeKit read mboxes); the line end before it belongs to
- *    the From_ line's event.
+ *    and starts the next one, wherever it stands (as Python's mailbox
+ *    and MimeKit read mboxes); the line end before it belongs to the
+ *    From_ line's event (an empty line before it too, even after a
+ *    header block), except right after a header field, whose line end is
+ *    the field's.
  */
 #include "mime.h"
 
@@ -1284,6 +1286,20 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	m->kind = LINE_NO;
 	m->ls = ls;
 	m->mismatch = false;
+	if (ps->mbox && (p[ls] == '\n' || p[ls] == '\r')) {
+		/* An empty line, then a From_ line: the line end before a
+		 * From_ line is the separator's, even after a header. */
+		size_t k = p[ls] == '\r' ? 2 : 1;
+		int r;
+
+		if (avail < k + 5)
+			return eof ? LINE_NO : LINE_NEED;
+		if ((k == 2 && p[ls + 1] != '\n') || p[ls + k] != 'F')
+			return LINE_NO;
+		r = check_line(ps, p, n, ls + k, eof, m);
+		m->ls = ls;
+		return r;
+	}
 	if (ps->mbox && p[ls] == 'F') {
 		size_t fmax = ps->lim.max_field_len;
 
@@ -1489,11 +1505,15 @@ hdr_feed(mf_parser *ps, struct level *L, const char *p, size_t *sp, size_t t,
 	}
 }
 
-/* Whether p[s] may start a special line (delimiter, From_ line). */
+/*
+ * Whether a line starting with c may be special: a delimiter, or in an
+ * mbox a From_ line or the empty line before one.
+ */
 static bool
 special(const mf_parser *ps, char c)
 {
-	return c == '-' || (ps->mbox && c == 'F');
+	return c == '-' ||
+	       (ps->mbox && (c == 'F' || c == '\n' || c == '\r'));
 }
 
 /*
