@@ -227,6 +227,72 @@ mf__scan_nl2(int path, const char *p, size_t n, size_t from, unsigned char c1,
 	return scan_nl(path, p, n, from, c1, c2, c1, c2);
 }
 
+/*
+ * The first i >= from with p[i] == '\n' and p[i + 1] one of set[0..3]
+ * (repeat a byte to use fewer), or n: the line starts a header block
+ * must look at (delimiters, From_ lines, the empty line).
+ */
+static size_t
+scan_nl1_scalar(const char *p, size_t n, size_t i, const unsigned char *set)
+{
+	while (i + 1 < n) {
+		const char *q = memchr(p + i, '\n', n - 1 - i);
+		unsigned char c;
+
+		if (q == NULL)
+			break;
+		i = (size_t)(q - p);
+		c = (unsigned char)p[i + 1];
+		if (c == set[0] || c == set[1] || c == set[2] || c == set[3])
+			return i;
+		i++;
+	}
+	return n;
+}
+
+#ifdef MF__X86
+__attribute__((target("avx2"))) static size_t
+scan_nl1_avx2(const char *p, size_t n, size_t i, const unsigned char *set)
+{
+	const __m256i vn = _mm256_set1_epi8('\n');
+	const __m256i s0 = _mm256_set1_epi8((char)set[0]);
+	const __m256i s1 = _mm256_set1_epi8((char)set[1]);
+	const __m256i s2 = _mm256_set1_epi8((char)set[2]);
+	const __m256i s3 = _mm256_set1_epi8((char)set[3]);
+
+	while (i + 33 <= n) {
+		__m256i a = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i));
+		__m256i b = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i + 1));
+		__m256i m = _mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(b, s0),
+				    _mm256_cmpeq_epi8(b, s1)),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(b, s2),
+				    _mm256_cmpeq_epi8(b, s3)));
+		unsigned k = (unsigned)_mm256_movemask_epi8(
+		    _mm256_and_si256(m, _mm256_cmpeq_epi8(a, vn)));
+
+		if (k != 0)
+			return i + (size_t)__builtin_ctz(k);
+		i += 32;
+	}
+	return scan_nl1_scalar(p, n, i, set);
+}
+#endif
+
+static size_t
+scan_nl1(int path, const char *p, size_t n, size_t from,
+	 const unsigned char *set)
+{
+#ifdef MF__X86
+	if (path == MF__SCAN_AVX2)
+		return scan_nl1_avx2(p, n, from, set);
+#endif
+	(void)path;
+	return scan_nl1_scalar(p, n, from, set);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Parser state                                                            */
 /* ---------------------------------------------------------------------- */
@@ -288,6 +354,7 @@ struct mf_parser {
 	size_t nlv, lvcap;
 	size_t bucket[NBUCKET]; /* node = 2 * level + which + 1; 0 = none */
 	size_t nopen;           /* registered boundaries */
+	uint32_t nlen[64];      /* registered boundaries by length % 64 */
 
 	mf__hdr hdr;
 	size_t parts;           /* parts of the current message */
@@ -450,6 +517,7 @@ breg(mf_parser *ps, size_t li, int which)
 	}
 	ps->bucket[b] = 2 * li + (size_t)which + 1;
 	ps->nopen++;
+	ps->nlen[s.len & 63]++;
 	if (s.len > L->maxb)
 		L->maxb = s.len;
 }
@@ -462,11 +530,13 @@ bunreg(mf_parser *ps, struct level *L)
 		ps->bucket[L->ha & (NBUCKET - 1)] = L->na;
 		L->reg_a = false;
 		ps->nopen--;
+		ps->nlen[L->alt.len & 63]--;
 	}
 	if (L->reg_b) {
 		ps->bucket[L->hb & (NBUCKET - 1)] = L->nb;
 		L->reg_b = false;
 		ps->nopen--;
+		ps->nlen[L->part.boundary.len & 63]--;
 	}
 }
 
@@ -474,9 +544,13 @@ bunreg(mf_parser *ps, struct level *L)
 static size_t
 blookup(const mf_parser *ps, const char *s, size_t n)
 {
-	uint64_t h = bhash(s, n);
-	size_t node = ps->bucket[h & (NBUCKET - 1)];
+	uint64_t h;
+	size_t node;
 
+	if (ps->nlen[n & 63] == 0)
+		return SIZE_MAX; /* no open boundary of that length */
+	h = bhash(s, n);
+	node = ps->bucket[h & (NBUCKET - 1)];
 	while (node != 0) {
 		size_t li = (node - 1) / 2;
 		int which = (int)((node - 1) % 2);
@@ -813,17 +887,31 @@ add_field(mf_parser *ps, struct level *L, const mf__hdr_ev *hev)
 	return emit(ps, &ev);
 }
 
-static const struct mf__hfield *
-find_field(const mf_part *pt, const char *name, size_t n)
+/*
+ * The first Content-Type, Content-Transfer-Encoding and
+ * Content-Disposition fields of pt (NULL if none), in one pass.
+ */
+static void
+find_fields(const mf_part *pt, const struct mf__hfield **fv)
 {
-	size_t i;
+	static const char *names[3] = {"content-type",
+				       "content-transfer-encoding",
+				       "content-disposition"};
+	static const size_t lens[3] = {12, 25, 19};
+	size_t i, k;
 
+	fv[0] = fv[1] = fv[2] = NULL;
 	for (i = 0; i < pt->nfields; i++) {
-		if (mf__ieq(pt->fields[i].f.name.ptr, pt->fields[i].f.name.len,
-			    name, n))
-			return &pt->fields[i];
+		const mf_str *nm = &pt->fields[i].f.name;
+
+		if (nm->len < 12 || (nm->ptr[0] | 0x20) != 'c')
+			continue;
+		for (k = 0; k < 3; k++) {
+			if (fv[k] == NULL && nm->len == lens[k] &&
+			    mf__ieq(nm->ptr, nm->len, names[k], lens[k]))
+				fv[k] = &pt->fields[i];
+		}
 	}
-	return NULL;
 }
 
 static uint64_t
@@ -1032,13 +1120,14 @@ describe(mf_parser *ps, struct level *L)
 {
 	mf_part *pt = &L->part;
 	const mf_part *par = pt->parent;
-	const struct mf__hfield *hf;
+	const struct mf__hfield *hf, *fv[3];
 	const mf_param *pm;
 	uint64_t ct_off = pt->off_header, cte_off = pt->off_header;
 	mf_error err;
 	int rc;
 
-	hf = find_field(pt, "content-type", 12);
+	find_fields(pt, fv);
+	hf = fv[0];
 	if (hf != NULL) {
 		ct_off = value_off(hf);
 		mf_ctype ct;
@@ -1074,7 +1163,7 @@ describe(mf_parser *ps, struct level *L)
 	if (pm != NULL)
 		pt->charset = pm->value;
 
-	hf = find_field(pt, "content-transfer-encoding", 25);
+	hf = fv[1];
 	if (hf != NULL) {
 		uint64_t d = 0;
 		int cte = MF_CTE_7BIT;
@@ -1091,7 +1180,7 @@ describe(mf_parser *ps, struct level *L)
 			return ps->rc;
 	}
 
-	hf = find_field(pt, "content-disposition", 19);
+	hf = fv[2];
 	if (hf != NULL) {
 		mf_disp dp;
 
@@ -1369,6 +1458,9 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	return m->kind;
 }
 
+static int own_from(mf_parser *ps, struct level *L, const char *p, size_t s,
+		    size_t e);
+
 /*
  * Acts on a special line: le is where its data starts (the line end
  * before it, or the line start), m->end where what follows begins.
@@ -1383,23 +1475,7 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 	if (m->kind == LINE_FROM) {
 		if (pop_to(ps, SIZE_MAX, off) < 0 || push_part(ps, off) < 0)
 			return ps->rc;
-		L = top(ps);
-		L->part.has_from = true;
-		L->part.from_line.ptr = p + le;
-		L->part.from_line.len = m->end - le;
-		while (L->part.from_skip < L->part.from_line.len &&
-		       (p[le + L->part.from_skip] == '\r' ||
-			p[le + L->part.from_skip] == '\n'))
-			L->part.from_skip++;
-		L->part.off_header = ps->wpos + m->end;
-		L->part.off_body = L->part.off_header;
-		L->last_end = L->part.off_header;
-		hdr_start(ps, L->part.off_header);
-		if (emit_data(ps, MF_EV_MBOX_FROM, L, p + le, m->end - le,
-			      off) < 0)
-			return ps->rc;
-		ps->line_start = true;
-		return MF_OK;
+		return own_from(ps, top(ps), p, le, m->end);
 	}
 	if (pop_to(ps, m->li, off) < 0)
 		return ps->rc;
@@ -1540,18 +1616,37 @@ cut_header(mf_parser *ps, struct level *L, const char *p, size_t s,
 	return MF_OK;
 }
 
-/* The From_ line p[s..e) starts the header block of L. */
+/*
+ * The From_ line p[s..e) (with the separating line end before it, if any)
+ * starts the header block of L. A From_ line cut at max_field_len, or
+ * ending the input without line end, leaves an empty header block: the
+ * rest of its line is body (MF_D_HEADER_LIMIT when it was cut).
+ */
 static int
 own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e)
 {
 	L->part.has_from = true;
 	L->part.from_line.ptr = p + s;
 	L->part.from_line.len = e - s;
+	L->part.from_skip = 0;
+	while (L->part.from_skip < e - s &&
+	       (p[s + L->part.from_skip] == '\r' ||
+		p[s + L->part.from_skip] == '\n'))
+		L->part.from_skip++;
 	L->part.off_header = ps->wpos + e;
+	L->part.off_body = L->part.off_header;
 	L->last_end = L->part.off_header;
 	hdr_start(ps, L->part.off_header);
 	ps->line_start = e > s && p[e - 1] == '\n';
-	return emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s);
+	if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s) < 0)
+		return ps->rc;
+	if (ps->line_start)
+		return MF_OK;
+	if (e < (size_t)(ps->win_hi - ps->win_lo) &&
+	    plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
+		   "From_ line too long") < 0)
+		return ps->rc;
+	return cut_header(ps, L, p, e, false);
 }
 
 /* Whether the line at s is ">From ...": LINE_FROM (*e: after its line
@@ -1590,6 +1685,8 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 	struct level *L = top(ps);
 	size_t s = *sp, t;
 	int k;
+	const unsigned char hset[4] = {'-', '\n', '\r',
+				       ps->mbox ? 'F' : '-'};
 
 	for (;;) {
 		bool first = ps->line_start && !L->part.has_from &&
@@ -1614,6 +1711,8 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 					return ps->rc;
 				s = e;
 				*sp = s;
+				if (L->state != LS_HEADER)
+					return 0;
 				continue;
 			}
 		}
@@ -1632,6 +1731,8 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 					return ps->rc;
 				s = m.end;
 				*sp = s;
+				if (L->state != LS_HEADER)
+					return 0;
 				continue;
 			}
 			if (r != LINE_NO) {
@@ -1651,16 +1752,16 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 		 */
 		t = s;
 		for (;;) {
-			const char *q = t < n ? memchr(p + t, '\n', n - t) : NULL;
+			size_t i = scan_nl1(ps->path, p, n, t, hset);
 
-			if (q == NULL) {
+			if (i >= n) {
 				t = n;
 				break;
 			}
-			t = (size_t)(q - p) + 1;
-			if (t < n && special(ps, p[t]))
+			t = i + 1;
+			if (special(ps, p[t]))
 				break;
-			if (t < n && p[t] == '\n') {
+			if (p[t] == '\n') {
 				t++;
 				break;
 			}

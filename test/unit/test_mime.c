@@ -882,6 +882,38 @@ test_limits(void **state)
 	assert_int_equal(shape_of(l.p, l.n, &o, &s, &err), MF_E_LIMIT);
 	assert_int_equal(err.offset, 43 + 3 * 12 + 4);
 	free(l.p);
+
+	/* An mbox From_ line longer than max_field_len: cut there, the rest
+	 * of its line starts the body (the header block is empty). */
+	{
+		static const char box[] =
+		    "From aaaaaaaaaaaaaaaaaaaaaaaa\nSubject: x\n\nbody\n";
+		mf_msg *m;
+		mf_buf *b = mf_buf_new(NULL);
+		uint64_t h, bo;
+
+		memset(&o, 0, sizeof(o));
+		o.flags = MF_MBOX;
+		o.limits.max_field_len = 16;
+		assert_int_equal(shape_of(box, strlen(box), &o, &s, &err),
+				 MF_OK);
+		assert_int_equal(s.parts, 1);
+		assert_int_equal(s.defects, MF_DEFECT_BIT(MF_D_HEADER_LIMIT));
+		assert_int_equal(s.last_body, strlen(box) - 16);
+		assert_int_equal(mf_msg_parse(box, strlen(box), &o, &m, NULL),
+				 MF_OK);
+		mf_part_offsets(mf_msg_root(m), &h, &bo, NULL);
+		assert_int_equal(h, 16);
+		assert_int_equal(bo, 16);
+		assert_int_equal(mf_msg_write(m, b), MF_OK);
+		tu_assert_str(mf_buf_data(b), box, "cut From_ line");
+		mf_buf_free(b);
+		mf_msg_free(m);
+		o.flags |= MF_STRICT;
+		assert_int_equal(shape_of(box, strlen(box), &o, &s, &err),
+				 MF_E_LIMIT);
+		assert_int_equal(err.offset, 16);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
