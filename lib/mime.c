@@ -379,6 +379,7 @@ struct match {
 			   line end; CLOSE: after the padding) */
 	size_t ls;      /* window index of the line */
 	bool mismatch;  /* a lenient match (MF_D_BOUNDARY_MISMATCH) */
+	bool cut;       /* FROM: the line was cut at max_field_len */
 };
 
 static int
@@ -1375,6 +1376,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	m->kind = LINE_NO;
 	m->ls = ls;
 	m->mismatch = false;
+	m->cut = false;
 	if (ps->mbox && (p[ls] == '\n' || p[ls] == '\r')) {
 		/* An empty line, then a From_ line: the line end before a
 		 * From_ line is the separator's, even after a header. */
@@ -1402,6 +1404,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 		} else {
 			if (avail < fmax && !eof)
 				return LINE_NEED;
+			m->cut = avail >= fmax;
 			m->end = ls + (avail < fmax ? avail : fmax);
 		}
 		m->kind = LINE_FROM;
@@ -1459,7 +1462,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 }
 
 static int own_from(mf_parser *ps, struct level *L, const char *p, size_t s,
-		    size_t e);
+		    size_t e, bool cut);
 
 /*
  * Acts on a special line: le is where its data starts (the line end
@@ -1475,7 +1478,7 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 	if (m->kind == LINE_FROM) {
 		if (pop_to(ps, SIZE_MAX, off) < 0 || push_part(ps, off) < 0)
 			return ps->rc;
-		return own_from(ps, top(ps), p, le, m->end);
+		return own_from(ps, top(ps), p, le, m->end, m->cut);
 	}
 	if (pop_to(ps, m->li, off) < 0)
 		return ps->rc;
@@ -1623,7 +1626,8 @@ cut_header(mf_parser *ps, struct level *L, const char *p, size_t s,
  * rest of its line is body (MF_D_HEADER_LIMIT when it was cut).
  */
 static int
-own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e)
+own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
+	 bool cut)
 {
 	L->part.has_from = true;
 	L->part.from_line.ptr = p + s;
@@ -1642,9 +1646,8 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e)
 		return ps->rc;
 	if (ps->line_start)
 		return MF_OK;
-	if (e < (size_t)(ps->win_hi - ps->win_lo) &&
-	    plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
-		   "From_ line too long") < 0)
+	if (cut && plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
+			  "From_ line too long") < 0)
 		return ps->rc;
 	return cut_header(ps, L, p, e, false);
 }
@@ -1653,7 +1656,7 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e)
  * end), LINE_NO, or LINE_NEED. */
 static int
 munged_from(const mf_parser *ps, const char *p, size_t n, size_t s, bool eof,
-	    size_t *e)
+	    size_t *e, bool *cut)
 {
 	size_t avail = n - s, fmax = ps->lim.max_field_len;
 	const char *lf;
@@ -1669,6 +1672,7 @@ munged_from(const mf_parser *ps, const char *p, size_t n, size_t s, bool eof,
 	}
 	if (avail < fmax && !eof)
 		return LINE_NEED;
+	*cut = avail >= fmax;
 	*e = s + (avail < fmax ? avail : fmax);
 	return LINE_FROM;
 }
@@ -1700,14 +1704,15 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			 * taken as the part's From_ line as MimeKit does.
 			 */
 			size_t e;
-			int r = munged_from(ps, p, n, s, eof, &e);
+			bool cut = false;
+			int r = munged_from(ps, p, n, s, eof, &e, &cut);
 
 			if (r == LINE_NEED)
 				return 1;
 			if (r == LINE_FROM) {
 				if (pdefect(ps, L, MF_D_MBOX_FROM,
 					    ps->wpos + s) < 0 ||
-				    own_from(ps, L, p, s, e) < 0)
+				    own_from(ps, L, p, s, e, cut) < 0)
 					return ps->rc;
 				s = e;
 				*sp = s;
@@ -1727,7 +1732,7 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			if (r == LINE_FROM && L->part.depth == 0 && first &&
 			    ps->wpos + s == L->part.off_begin) {
 				/* The message's own From_ line. */
-				if (own_from(ps, L, p, s, m.end) < 0)
+				if (own_from(ps, L, p, s, m.end, m.cut) < 0)
 					return ps->rc;
 				s = m.end;
 				*sp = s;
