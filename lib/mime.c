@@ -293,6 +293,21 @@ scan_nl1(int path, const char *p, size_t n, size_t from,
 	return scan_nl1_scalar(p, n, from, set);
 }
 
+size_t
+mf__scan_nl4(int path, const char *p, size_t n, size_t from, unsigned char c1,
+	     unsigned char c2, unsigned char d1, unsigned char d2)
+{
+	return scan_nl(path, p, n, from, c1, c2, d1, d2);
+}
+
+size_t
+mf__scan_nl1(int path, const char *p, size_t n, size_t from,
+	     const unsigned char *set)
+{
+	return scan_nl1(path, p, n, from, set);
+}
+
+
 /* ---------------------------------------------------------------------- */
 /* Parser state                                                            */
 /* ---------------------------------------------------------------------- */
@@ -2234,6 +2249,13 @@ mf_parser_finish(mf_parser *ps)
 	if (ps == NULL)
 		return MF_E_INVAL;
 	return feed(ps, NULL, 0, true);
+}
+
+void
+mf__parser_set_path(mf_parser *ps, int path)
+{
+	if (ps != NULL && path >= MF__SCAN_SCALAR && path <= mf__scan_best())
+		ps->path = path;
 }
 
 int
