@@ -1154,6 +1154,13 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 		L->state = LS_LEAF;
 		if ((ps->flags & (MF_DECODE | MF_NO_BODY)) == MF_DECODE &&
 		    (L->part.cte == MF_CTE_BASE64 || L->part.cte == MF_CTE_QP)) {
+			/* The output buffer, at the first encoded leaf. */
+			if (ps->dbuf == NULL) {
+				ps->dbuf = mf__alloc(&ps->a, DCAP);
+				if (ps->dbuf == NULL)
+					return fail(ps, MF_E_NOMEM, body_off,
+						    "out of memory");
+			}
 			L->dec = L->part.cte;
 			memset(&L->b64, 0, sizeof(L->b64));
 			memset(&L->qp, 0, sizeof(L->qp));
@@ -1929,14 +1936,6 @@ mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx)
 	mf__hdr_init(&ps->hdr, &ps->o, 0);
 	ps->hdr0 = ps->hdr;
 	ps->line_start = true;
-	if (ps->flags & MF_DECODE) {
-		ps->dbuf = mf__alloc(&ps->a, DCAP);
-		if (ps->dbuf == NULL) {
-			mf__hdr_fini(&ps->hdr);
-			mf__release(&ps->a, ps);
-			return NULL;
-		}
-	}
 	return ps;
 }
 
