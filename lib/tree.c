@@ -201,6 +201,8 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 				    f->offset);
 			if (rc == MF_OK)
 				rc = flush(b);
+			if (rc < 0)
+				break;
 		}
 		fv[i].f.name.ptr = fv[i].raw.ptr + (f->name.ptr - hf->raw.ptr);
 		fv[i].f.value.ptr =
