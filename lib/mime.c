@@ -354,6 +354,7 @@ struct level {
 	size_t nb, na;            /* next node in their bucket chains */
 	size_t maxb;              /* longest boundary open at or below here */
 	uint64_t last_end;        /* end of the last field or From_ line */
+	size_t nsaved;            /* fields out of every window already */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
 	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
@@ -649,7 +650,8 @@ save_level(struct level *L, const char *lo, const char *hi)
 	size_t i;
 	int rc = MF_OK;
 
-	for (i = 0; i < pt->nfields && rc == MF_OK; i++) {
+	/* Fields saved by an earlier call are in the arena already. */
+	for (i = L->nsaved; i < pt->nfields && rc == MF_OK; i++) {
 		struct mf__hfield *hf = &pt->fields[i];
 		const char *old = hf->raw.ptr;
 
@@ -662,6 +664,8 @@ save_level(struct level *L, const char *lo, const char *hi)
 		hf->f.name.ptr = hf->raw.ptr + (hf->f.name.ptr - old);
 		hf->f.value.ptr = hf->raw.ptr + (hf->f.value.ptr - old);
 	}
+	if (rc == MF_OK)
+		L->nsaved = pt->nfields;
 	if (rc == MF_OK)
 		rc = save_str(&L->ar, &pt->from_line, lo, hi);
 	if (rc == MF_OK)
