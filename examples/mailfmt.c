@@ -27,6 +27,8 @@ extern cli_cmd_fn cmd_date;
 extern cli_cmd_fn cmd_fold;
 
 /* messages: rewrite, stat */
+extern cli_cmd_fn cmd_rewrite;
+extern cli_cmd_fn cmd_stat;
 
 /* messages: tree, extract */
 
@@ -49,6 +51,8 @@ static const struct {
 	{"addr", cmd_addr, "address list to JSON"},
 
 	/* messages: rewrite, stat */
+	{"rewrite", cmd_rewrite, "parse a message and write it back unchanged"},
+	{"stat", cmd_stat, "stream messages: [--structure-only] [--mbox] FILE..."},
 
 	/* messages: tree, extract */
 

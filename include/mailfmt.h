@@ -951,6 +951,232 @@ MF_API const char *mf_cte_name(int cte);
 /* MIME messages: push parser, part tree, content, writer, mbox            */
 /* ====================================================================== */
 
+/*
+ * A message is a tree of parts (RFC 2045, RFC 2046): each part has a
+ * header block and a body, which is either a leaf (content), a multipart
+ * (children between boundary delimiters, with a preamble and an epilogue)
+ * or an embedded message (message/rfc822, message/global). One engine
+ * parses it: the push parser (mf_parser_new(3)) delivers events as input
+ * arrives in chunks of any size, in memory bounded by the limits; the
+ * one-shot parser (mf_msg_parse(3)) feeds a whole buffer to that engine
+ * and builds a tree of parts from the events. The same mf_part accessors
+ * (mf_part_type(3)) work on the transient part of an event and on the
+ * parts of a tree. Lenient by default: broken structure is recovered the
+ * way mail readers do and each anomaly recorded as a defect (MF_D_*).
+ */
+
+/* Option flags (mf_opts.flags), MIME range. */
+#define MF_DECODE 0x10000u  /* push parser: BODY events carry transfer-
+			       decoded bytes (base64, quoted-printable) */
+#define MF_MBOX 0x20000u    /* input is an mbox: a message per From_ line */
+#define MF_NO_BODY 0x40000u /* push parser: no BODY, PREAMBLE or EPILOGUE
+			       events (structure only) */
+
+/* What a part's body is. */
+enum mf_part_kind {
+	MF_PART_LEAF = 1,      /* content (also multiparts the parser cannot
+				  split: no boundary, limits) */
+	MF_PART_MULTIPART = 2, /* children between delimiters */
+	MF_PART_MESSAGE = 3    /* one embedded message (message/rfc822) */
+};
+
+/* A part (opaque): transient in events, or owned by an mf_msg tree. */
+typedef struct mf_part mf_part;
+
+/* Push parser events (STYLE: one callback, views valid during it). */
+enum mf_event_type {
+	MF_EV_PART_BEGIN = 1,  /* a part begins at off (its header block, or
+				  its mbox From_ line); part has no headers
+				  yet */
+	MF_EV_HEADER = 2,      /* one whole field: name, data = raw value,
+				  field and raw = the field as written */
+	MF_EV_HEADERS_END = 3, /* end of the header block: part is complete;
+				  data = the empty line (may be empty) */
+	MF_EV_BODY = 4,        /* leaf body bytes, raw or decoded (MF_DECODE;
+				  raw = the input bytes they came from) */
+	MF_EV_PART_END = 5,    /* the part ends at off */
+	MF_EV_DEFECT = 6,      /* defect (enum mf_defect) at off, in part */
+	MF_EV_PREAMBLE = 7,    /* multipart bytes before the first delimiter */
+	MF_EV_DELIM = 8,       /* a delimiter line: the line end before it,
+				  "--boundary", padding and its line end */
+	MF_EV_EPILOGUE = 9,    /* bytes after the close delimiter */
+	MF_EV_CLOSE = 10,      /* the close delimiter: the line end before
+				  it, "--boundary--" and padding */
+	MF_EV_MBOX_FROM = 11   /* the mbox From_ line with its line end (and
+				  the separating line end before it) */
+};
+
+/* An event; library-filled, so it may grow at the end. */
+typedef struct mf_event {
+	int type;              /* enum mf_event_type */
+	size_t depth;          /* depth of part (0: the message) */
+	uint64_t off;          /* absolute input offset of data (or event) */
+	mf_str name;           /* HEADER: the field name */
+	mf_str data;           /* the bytes, per type (see above) */
+	int defect;            /* DEFECT: the defect */
+	const mf_part *part;   /* the part concerned (multipart for PREAMBLE,
+				  DELIM, CLOSE, EPILOGUE) */
+	const mf_field *field; /* HEADER: the field */
+	mf_str raw;            /* HEADER: the field's bytes as written (up to
+				  max_field_len); BODY: the raw input bytes */
+} mf_event;
+
+/* Event callback: non-zero aborts the parse with MF_E_CALLBACK. */
+typedef int mf_event_fn(void *ctx, const mf_event *ev);
+
+/* A push parser (opaque). */
+typedef struct mf_parser mf_parser;
+
+/* New parser calling fn(ctx, ev) for each event; NULL on no memory. */
+MF_API mf_parser *mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx);
+/*
+ * Parses the next p[0..n) of the input (any split). Errors are sticky:
+ * MF_E_DEFECT or MF_E_LIMIT (strict), MF_E_CALLBACK, MF_E_NOMEM, and
+ * MF_E_STATE after mf_parser_finish.
+ */
+MF_NODISCARD MF_API int mf_parser_feed(mf_parser *ps, const char *p,
+				       size_t n);
+/* End of input: delivers what was held back and closes every part. */
+MF_NODISCARD MF_API int mf_parser_finish(mf_parser *ps);
+/* Bytes consumed so far, or the offset of the error after one. */
+MF_API uint64_t mf_parser_offset(const mf_parser *ps);
+/* The sticky status; err (may be NULL) gets code, offset and reason. */
+MF_API int mf_parser_error(const mf_parser *ps, mf_error *err);
+/* Frees the parser; accepts NULL. */
+MF_API void mf_parser_free(mf_parser *ps);
+
+/* A parsed message: the part tree, owned by one object (arena). */
+typedef struct mf_msg mf_msg;
+
+/*
+ * Parses p[0..n) (the push engine fed once) into a tree. Views point into
+ * p, which must outlive *out. With MF_MBOX every message of the mbox is a
+ * root (mf_msg_count). Errors as mf_parser_feed, with the offset in err.
+ */
+MF_NODISCARD MF_API int mf_msg_parse(const char *p, size_t n,
+				     const mf_opts *o, mf_msg **out,
+				     mf_error *err);
+/* Frees the tree and everything it owns (not the input); accepts NULL. */
+MF_API void mf_msg_free(mf_msg *m);
+/* The message (first root), or NULL. */
+MF_API const mf_part *mf_msg_root(const mf_msg *m);
+/* Number of roots (messages: 1, or one per mbox message with MF_MBOX). */
+MF_API size_t mf_msg_count(const mf_msg *m);
+/* Root i, or NULL when out of range. */
+MF_API const mf_part *mf_msg_at(const mf_msg *m, size_t i);
+/* Number of parts in the tree, and the union of their defects. */
+MF_API size_t mf_msg_part_count(const mf_msg *m);
+MF_API uint64_t mf_msg_defects(const mf_msg *m);
+
+/*
+ * Part accessors (mf_part_type(3)). Strings are views into the input or
+ * into the part's owner (the tree, or the parser during a callback), never
+ * NUL-terminated; RFC 2045/2046 defaults are applied.
+ */
+/* enum mf_part_kind. */
+MF_API int mf_part_kind(const mf_part *p);
+/* Media type and subtype, lower case: the defaults text/plain (or
+ * message/rfc822 in multipart/digest) when absent or unusable. */
+MF_API mf_str mf_part_type(const mf_part *p);
+MF_API mf_str mf_part_subtype(const mf_part *p);
+/* Content-Type parameters, RFC 2231 joined and decoded to UTF-8, names
+ * lower case, in order; by name (case-insensitive) or index; NULL if none. */
+MF_API const mf_param *mf_part_param(const mf_part *p, const char *name,
+				     size_t n);
+MF_API size_t mf_part_param_count(const mf_part *p);
+MF_API const mf_param *mf_part_param_at(const mf_part *p, size_t i);
+/* The charset parameter; "us-ascii" for text types without one; else
+ * empty. */
+MF_API mf_str mf_part_charset(const mf_part *p);
+/* Content-Disposition type, lower case ("inline", "attachment"; empty if
+ * none), and its parameters like mf_part_param. */
+MF_API mf_str mf_part_disposition(const mf_part *p);
+MF_API const mf_param *mf_part_disp_param(const mf_part *p, const char *name,
+					  size_t n);
+/* Content-Disposition filename, else Content-Type name; RFC 2231 and RFC
+ * 2047 decoded to UTF-8; empty if neither. Not sanitised. */
+MF_API mf_str mf_part_filename(const mf_part *p);
+/* Content-Transfer-Encoding (enum mf_cte; MF_CTE_7BIT when absent). */
+MF_API int mf_part_cte(const mf_part *p);
+/* The boundary a multipart is split on (empty for other parts). */
+MF_API mf_str mf_part_boundary(const mf_part *p);
+/* Header fields in order, and the next one called name at or after
+ * *iter (iter may be NULL: the first one). */
+MF_API size_t mf_part_field_count(const mf_part *p);
+MF_API const mf_field *mf_part_field(const mf_part *p, size_t i);
+MF_API const mf_field *mf_part_header(const mf_part *p, const char *name,
+				      size_t n, size_t *iter);
+/* The leading mbox From_ line without line end: 1 and *line, or 0. */
+MF_API int mf_part_mbox_from(const mf_part *p, mf_str *line);
+/* MF_DEFECT_BIT mask of the part's defects (its header block included). */
+MF_API uint64_t mf_part_defects(const mf_part *p);
+/* Nesting depth (0: the message). */
+MF_API size_t mf_part_depth(const mf_part *p);
+/*
+ * Absolute input offsets (each may be NULL): the first header byte (after
+ * an mbox From_ line), the first body byte, and the end of the body (the
+ * line end before a delimiter belongs to the delimiter), like MimeKit's.
+ */
+MF_API void mf_part_offsets(const mf_part *p, uint64_t *header,
+			    uint64_t *body, uint64_t *end);
+/* Tree parts only (empty or NULL for an event's part): the raw body, the
+ * preamble and epilogue of a multipart, and navigation. */
+MF_API mf_str mf_part_body(const mf_part *p);
+MF_API mf_str mf_part_preamble(const mf_part *p);
+MF_API mf_str mf_part_epilogue(const mf_part *p);
+MF_API const mf_part *mf_part_parent(const mf_part *p);
+MF_API size_t mf_part_child_count(const mf_part *p);
+MF_API const mf_part *mf_part_child(const mf_part *p, size_t i);
+/* The message embedded in a message/rfc822 part, or NULL. */
+MF_API const mf_part *mf_part_message(const mf_part *p);
+/*
+ * Depth-first walk of the subtree at root (no recursion): the part after
+ * cur (cur NULL: root itself), or NULL at the end. Embedded messages are
+ * visited as the only child of their message/rfc822 part.
+ */
+MF_API const mf_part *mf_part_next(const mf_part *root, const mf_part *cur);
+
+/*
+ * Writer (mf_msg_write(3)): writes a tree from its structure (header
+ * fields, empty lines, delimiters, preambles, epilogues, bodies, From_
+ * lines); an unmodified tree gives back its input byte for byte.
+ */
+typedef int mf_sink_fn(void *ctx, const char *p, size_t n); /* non-zero:
+							       stop */
+/* Appends the whole input of m (every root) to out. */
+MF_NODISCARD MF_API int mf_msg_write(const mf_msg *m, mf_buf *out);
+/* Same through a sink; its non-zero return gives MF_E_CALLBACK. */
+MF_NODISCARD MF_API int mf_msg_write_fn(const mf_msg *m, mf_sink_fn *fn,
+					void *ctx);
+/* One part of a tree, from its From_ line or header to its end. */
+MF_NODISCARD MF_API int mf_part_write_fn(const mf_part *p, mf_sink_fn *fn,
+					 void *ctx);
+
+/*
+ * mbox (mf_mbox_next(3)): splits an mbox buffer into messages without
+ * copying. A message starts after a From_ line (a line beginning "From ")
+ * and ends before the line end that precedes the next From_ line.
+ */
+#define MF_MBOX_CLEN 0x80000u /* trust a Content-Length that ends at a
+				 From_ line or at the end of the buffer */
+#define MF_MBOX_RD 0x100000u  /* unescape: mboxrd (">>From " loses one ">") */
+
+/*
+ * The message at or after *pos: *msg gets it, *from_line its From_ line
+ * without line end (empty if there is none), *msg_off its offset; *pos
+ * moves to the next From_ line. Returns 1, or 0 when no message is left.
+ */
+MF_API int mf_mbox_next(const char *p, size_t n, size_t *pos,
+			unsigned flags, mf_str *msg, mf_str *from_line,
+			size_t *msg_off);
+/* Appends p[0..n) with ">From " lines unescaped (mboxo; MF_MBOX_RD). */
+MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
+					 size_t n, unsigned flags);
+
+/* ---- content: leaf decoding and body selection (mf_part_content(3)) ---- */
+/* (declarations of the content module go here) */
+
+
 /* ====================================================================== */
 /* Version                                                                 */
 /* ====================================================================== */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mbox.c - splitting an mbox buffer into messages without copying, and
+ * undoing ">From " quoting (mboxo and mboxrd; RFC 4155 describes the
+ * family).
+ *
+ * Policy (the reading of mutt, Python's mailbox and MimeKit):
+ *  - Every line that begins with "From " starts a message; nothing else
+ *    about the line is checked (the rest of it varies among writers).
+ *  - The line end before a From_ line separates the messages: the
+ *    message before ends without it, so that the usual empty line before
+ *    a From_ line is the separator and not content.
+ *  - Bytes before the first From_ line form a message without From_ line.
+ *  - With MF_MBOX_CLEN a Content-Length field is trusted when the message
+ *    it measures ends at the end of the buffer or right before a From_
+ *    line (optionally after one line end); otherwise it is ignored.
+ */
+#include "header.h"
+#include "mime.h"
+
+static bool
+from_at(const char *p, size_t n, size_t i)
+{
+	return i <= n && n - i >= 5 && memcmp(p + i, "From ", 5) == 0;
+}
+
+/* The next line start >= from that begins "From ", or n. */
+static size_t
+next_from(int path, const char *p, size_t n, size_t from)
+{
+	size_t j;
+
+	if (from_at(p, n, from) && (from == 0 || p[from - 1] == '\n'))
+		return from;
+	j = from > 0 ? from - 1 : 0;
+	for (;;) {
+		j = mf__scan_nl2(path, p, n, j, 'F', 'r');
+		if (j >= n)
+			return n;
+		if (j + 1 >= from && from_at(p, n, j + 1))
+			return j + 1;
+		j++;
+	}
+}
+
+/* Where the message that starts at ms ends, given a Content-Length. */
+static bool
+clen_end(const char *p, size_t n, size_t ms, size_t *me, size_t *next)
+{
+	mf__hdr h;
+	size_t s = ms, used;
+	uint64_t cl = 0, body = 0, end;
+	bool have = false, done = false;
+
+	mf__hdr_init(&h, NULL, ms);
+	while (!done) {
+		mf__hdr_ev ev;
+		int rc = mf__hdr_feed(&h, p + s, n - s, true, &used, &ev);
+
+		if (rc != MF_OK)
+			break;
+		s += used;
+		if (ev.type == MF__HDR_END) {
+			body = ev.body_off;
+			done = true;
+		} else if (ev.type == MF__HDR_FIELD && !have &&
+			   mf__ieq(ev.f.name.ptr, ev.f.name.len,
+				   "content-length", 14)) {
+			size_t i = 0;
+			mf_str v = ev.f.value;
+
+			while (i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9' &&
+			       cl < ((uint64_t)1 << 60))
+				cl = cl * 10 + (uint64_t)(v.ptr[i++] - '0');
+			while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
+				i++;
+			have = i > 0 && i == v.len;
+		}
+	}
+	mf__hdr_fini(&h);
+	if (!done || !have || body > n || cl > n - body)
+		return false;
+	end = body + cl;
+	if (end == n || from_at(p, n, (size_t)end)) {
+		*me = (size_t)end;
+		*next = (size_t)end;
+		return true;
+	}
+	if (p[end] == '\n' && from_at(p, n, (size_t)end + 1)) {
+		*me = (size_t)end;
+		*next = (size_t)end + 1;
+		return true;
+	}
+	if (p[end] == '\r' && end + 1 < n && p[end + 1] == '\n' &&
+	    from_at(p, n, (size_t)end + 2)) {
+		*me = (size_t)end;
+		*next = (size_t)end + 2;
+		return true;
+	}
+	return false;
+}
+
+int
+mf_mbox_next(const char *p, size_t n, size_t *pos, unsigned flags,
+	     mf_str *msg, mf_str *from_line, size_t *msg_off)
+{
+	size_t s, ms, me, next, fe;
+	int path = mf__scan_best();
+
+	if (pos == NULL || (p == NULL && n != 0) || *pos >= n)
+		return 0;
+	s = *pos;
+	fe = ms = s;
+	if (from_at(p, n, s)) {
+		const char *lf = memchr(p + s, '\n', n - s);
+
+		ms = lf != NULL ? (size_t)(lf - p) + 1 : n;
+		fe = lf != NULL ? (size_t)(lf - p) : n;
+		if (fe > s && p[fe - 1] == '\r')
+			fe--;
+	}
+	if (!(flags & MF_MBOX_CLEN) || !clen_end(p, n, ms, &me, &next)) {
+		next = next_from(path, p, n, ms);
+		me = next;
+		if (next < n && me > ms && p[me - 1] == '\n') {
+			me--;
+			if (me > ms && p[me - 1] == '\r')
+				me--;
+		}
+	}
+	if (from_line != NULL) {
+		from_line->ptr = p + s;
+		from_line->len = fe - s;
+	}
+	if (msg != NULL) {
+		msg->ptr = p + ms;
+		msg->len = me - ms;
+	}
+	if (msg_off != NULL)
+		*msg_off = ms;
+	*pos = next;
+	return 1;
+}
+
+int
+mf_mbox_unescape(mf_buf *out, const char *p, size_t n, unsigned flags)
+{
+	size_t start, i = 0, run = 0;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return MF_E_INVAL;
+	start = out->len;
+	while (i < n) {
+		/* i is a line start. */
+		if (p[i] == '>') {
+			size_t k = i;
+
+			while (k < n && p[k] == '>')
+				k++;
+			if (from_at(p, n, k) &&
+			    ((flags & MF_MBOX_RD) || k == i + 1)) {
+				rc = mf__buf_put(out, p + run, i - run);
+				if (rc < 0)
+					goto fail;
+				run = i + 1; /* drop one '>' */
+			}
+		}
+		{
+			const char *lf = memchr(p + i, '\n', n - i);
+
+			i = lf != NULL ? (size_t)(lf - p) + 1 : n;
+		}
+	}
+	rc = mf__buf_put(out, p + run, n - run);
+	if (rc == MF_OK)
+		return MF_OK;
+fail:
+	out->len = start;
+	if (out->data != NULL)
+		out->data[start] = '\0';
+	return rc;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mime.h - internals of the MIME layer: the part object shared by the push
+ * engine (mime.c) and the tree (tree.c), the tree itself for the writer
+ * (write.c), the SIMD line scanner shared with the mbox iterator (mbox.c),
+ * and the engine entry points the tree builder and the tests use.
+ *
+ * A part describes one header block and its body. The push engine keeps
+ * one per open nesting level (its "transient" part: strings are views
+ * into the current input chunk or copies in the level's arena, valid while
+ * the part is open); the tree keeps one per part in the message's arena,
+ * with views into the caller's input. Accessors (mf_part_*) read both.
+ */
+#ifndef MF_MIME_H
+#define MF_MIME_H
+
+#include "core.h"
+#include "contype.h"
+
+/* A header field with the bytes it was written as. */
+struct mf__hfield {
+	mf_field f;
+	mf_str raw; /* the field's bytes, final line end included */
+};
+
+struct mf_part {
+	int kind;          /* enum mf_part_kind */
+	size_t depth;
+	uint64_t off_begin;  /* first byte: the From_ line when there is one */
+	uint64_t off_header; /* first byte of the header block */
+	uint64_t off_body;   /* first byte of the body */
+	uint64_t off_end;    /* end of the body */
+	bool has_from;
+	mf_str from_line;  /* the From_ line as the event gave it */
+	size_t from_skip;  /* line end before the From_ line in from_line */
+	struct mf__hfield *fields;
+	size_t nfields;
+	mf_str type, subtype; /* effective, lower case */
+	bool ct_default;      /* no usable Content-Type: defaults applied */
+	mf_param *params;     /* Content-Type parameters, RFC 2231 resolved */
+	size_t nparams;
+	mf_str disp;          /* disposition type, lower case */
+	mf_param *dparams;
+	size_t ndparams;
+	mf_str filename, charset, boundary;
+	int cte;
+	uint64_t defects;
+	const mf_part *parent;
+
+	/* Tree only (tree is NULL for an engine part). */
+	const struct mf_msg *tree;
+	mf_part *first, *last, *next; /* children of a multipart */
+	mf_part **children;           /* the same, indexed (after the parse) */
+	size_t nchildren;
+	mf_part *message;      /* embedded message of a message part */
+	mf_str delim;          /* the delimiter line before this child */
+	mf_str hdr_end;        /* bytes from the last field to the body */
+	mf_str body;           /* leaf body */
+	mf_str preamble, close, epilogue;
+	mf_part *all_next;     /* every part, in creation order */
+};
+
+struct mf_msg {
+	mf__arena ar;
+	const char *in;   /* the input (views point into it) */
+	size_t n;
+	mf_part **roots;
+	size_t nroots;
+	size_t nparts;
+	uint64_t defects;
+	mf_part *all;     /* first part in creation order */
+};
+
+/*
+ * The first i >= from with p[i] == '\n' && p[i+1] == c1 && p[i+2] == c2
+ * (the start of a line beginning with c1 c2), or n when there is none.
+ * path: MF__SCAN_* (every path gives the same result).
+ */
+enum { MF__SCAN_SCALAR = 0, MF__SCAN_SSE2 = 1, MF__SCAN_AVX2 = 2 };
+int mf__scan_best(void);
+size_t mf__scan_nl2(int path, const char *p, size_t n, size_t from,
+		    unsigned char c1, unsigned char c2);
+/* The same with a second pair: "\n" c1 c2 or "\n" d1 d2. */
+size_t mf__scan_nl4(int path, const char *p, size_t n, size_t from,
+		    unsigned char c1, unsigned char c2, unsigned char d1,
+		    unsigned char d2);
+/* The first i >= from with p[i] == '\n' and p[i + 1] in set[0..3]. */
+size_t mf__scan_nl1(int path, const char *p, size_t n, size_t from,
+		    const unsigned char *set);
+/* Tests: makes a parser use scanner path (before the first feed). */
+void mf__parser_set_path(mf_parser *ps, int path);
+
+/*
+ * Feeds the last bytes of the input and finishes in one call (what
+ * mf_msg_parse does: nothing is ever held back, so every view of every
+ * event points into p).
+ */
+int mf__parser_feed_last(mf_parser *ps, const char *p, size_t n);
+
+/*
+ * Builds a tree from a parse of p[0..n) cut into the chunks of cuts[0..k)
+ * (increasing offsets), each copied to separate memory that is freed
+ * after use: the tests' and fuzzers' proof that a split parse gives the
+ * same tree as a one-shot one. Every byte of that tree is a copy.
+ */
+int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
+			size_t k, const mf_opts *o, mf_msg **out,
+			mf_error *err);
+
+#endif /* MF_MIME_H */
