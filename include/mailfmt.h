@@ -91,7 +91,7 @@ typedef struct mf_error {
  * Each defect has a stable number below 64 so that a part or field can keep
  * a uint64_t mask of them (MF_DEFECT_BIT). Ranges: 0-11 header blocks,
  * 12-23 structured fields, 24-31 codecs and characters, 32-63 MIME
- * structure.
+ * structure and content.
  */
 enum mf_defect {
 	/* header blocks (RFC 5322 2.2, 3.6, 4.5; RFC 7103) */
@@ -100,7 +100,7 @@ enum mf_defect {
 	MF_D_MBOX_FROM = 2,       /* leading mbox "From " line */
 	MF_D_CONT_FIRST = 3,      /* continuation line with no field before it */
 	MF_D_8BIT_HEADER = 4,     /* header byte >= 0x80 that is not UTF-8 */
-	MF_D_NUL = 5,             /* NUL byte in a header */
+	MF_D_NUL = 5,             /* NUL byte in a header (or decoded text) */
 	MF_D_BARE_CR = 6,         /* CR not followed by LF */
 	MF_D_LONG_LINE = 7,       /* line over 998 octets (RFC 5322 2.1.1) */
 	MF_D_HEADER_LIMIT = 8,    /* header count or size limit reached */
@@ -142,7 +142,10 @@ enum mf_defect {
 	MF_D_UNKNOWN_CTE = 38,       /* unknown transfer encoding: identity */
 	MF_D_CTE_NONSTANDARD = 39,   /* "7-bit", "Base64 ": normalised */
 	MF_D_TRUNCATED = 40,         /* input ended inside a part */
-	MF_D_MULTIPART_CTE = 41      /* multipart with an encoding (2045 6.4) */
+	MF_D_MULTIPART_CTE = 41,     /* multipart with an encoding (2045 6.4) */
+
+	/* content decoding */
+	MF_D_CHARSET_UNKNOWN = 42    /* text in a charset no converter knows */
 };
 
 #define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))
