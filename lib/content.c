@@ -69,16 +69,16 @@ enum { F_START = 0, F_QUOTE, F_TEXT };
 
 struct flowed {
 	unsigned st;
-	bool delsp, lf;   /* DelSp=yes; write line ends as LF */
-	bool in_para;     /* the previous line was flowed */
-	bool cr;          /* a CR was held back (maybe CRLF) */
-	bool sig;         /* the text so far is a prefix of "-- " */
-	bool qsp;         /* the space after the quote marks is due */
-	unsigned held;    /* line end of the flowed line: 1 LF, 2 CRLF */
-	size_t depth;     /* quote depth of the current line */
+	bool delsp, lf; /* DelSp=yes; write line ends as LF */
+	bool in_para;   /* the previous line was flowed */
+	bool cr;        /* a CR was held back (maybe CRLF) */
+	bool sig;       /* the text so far is a prefix of "-- " */
+	bool qsp;       /* the space after the quote marks is due */
+	unsigned held;  /* line end of the flowed line: 1 LF, 2 CRLF */
+	size_t depth;   /* quote depth of the current line */
 	size_t para_depth;
-	size_t spaces;    /* trailing spaces held back */
-	size_t tlen;      /* bytes of text on the line (after stuffing) */
+	size_t spaces; /* trailing spaces held back */
+	size_t tlen;   /* bytes of text on the line (after stuffing) */
 };
 
 static void
@@ -361,16 +361,16 @@ enum {
 struct mf_content_dec {
 	mf_opts o;
 	int cte;
-	bool text;           /* convert, and maybe unwrap and LF */
+	bool text; /* convert, and maybe unwrap and LF */
 	bool flowed, lf;
 	int csmode;
 	mf__cs cs;
-	unsigned unit;       /* CS_WIDE: 2 or 4 */
-	bool sniff;          /* "utf-16" / "utf-32": the BOM decides */
-	bool cs_tried;       /* the charset has converted a segment */
-	uint64_t body_off;   /* absolute offset of the body */
-	uint64_t raw_off;    /* raw bytes consumed */
-	uint64_t dec_off;    /* transfer-decoded bytes before pend */
+	unsigned unit;     /* CS_WIDE: 2 or 4 */
+	bool sniff;        /* "utf-16" / "utf-32": the BOM decides */
+	bool cs_tried;     /* the charset has converted a segment */
+	uint64_t body_off; /* absolute offset of the body */
+	uint64_t raw_off;  /* raw bytes consumed */
+	uint64_t dec_off;  /* transfer-decoded bytes before pend */
 	mf_b64_dec b64;
 	mf_qp_dec qp;
 	mf_uu_dec uu;
@@ -378,10 +378,10 @@ struct mf_content_dec {
 	mf_buf pend;         /* decoded text waiting for a segment end */
 	mf_buf conv;         /* converted text for the flowed / LF stage */
 	struct flowed fl;
-	bool cr;             /* LF stage: a CR held back */
+	bool cr; /* LF stage: a CR held back */
 	bool finished;
 	uint64_t defects;
-	int rc;              /* sticky error */
+	int rc; /* sticky error */
 	uint64_t err_off;
 	const char *err_reason;
 };
@@ -419,8 +419,7 @@ defect(mf_content_dec *d, int code, uint64_t off)
 
 /* Sets up d for the body of p (its description is copied). */
 static void
-dec_init(mf_content_dec *d, const mf_part *p, unsigned flags,
-	 const mf_opts *o)
+dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 {
 	const mf_param *pm;
 
@@ -468,10 +467,11 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags,
 	case MF__CS_UTF32LE:
 	case MF__CS_UTF32BE:
 		d->csmode = CS_WIDE;
-		d->unit = d->cs.id == MF__CS_UTF32 || d->cs.id == MF__CS_UTF32LE ||
-				  d->cs.id == MF__CS_UTF32BE
-			      ? 4
-			      : 2;
+		d->unit = d->cs.id == MF__CS_UTF32 ||
+		                  d->cs.id == MF__CS_UTF32LE ||
+		                  d->cs.id == MF__CS_UTF32BE
+		              ? 4
+		              : 2;
 		break;
 	default:
 		/* Charsets for iconv that are not ASCII-compatible. */
@@ -482,9 +482,9 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags,
 			d->csmode = CS_WIDE;
 			d->unit = 2;
 		} else if (d->cs.id == MF__CS_EXT &&
-			   (strncmp(d->cs.label, "ucs-4", 5) == 0 ||
-			    strncmp(d->cs.label, "ucs4", 4) == 0 ||
-			    strcmp(d->cs.label, "iso-10646-ucs-4") == 0)) {
+		           (strncmp(d->cs.label, "ucs-4", 5) == 0 ||
+		            strncmp(d->cs.label, "ucs4", 4) == 0 ||
+		            strcmp(d->cs.label, "iso-10646-ucs-4") == 0)) {
 			d->csmode = CS_WIDE;
 			d->unit = 4;
 		}
@@ -512,8 +512,7 @@ cut(mf_buf *b, size_t len)
 
 /* Appends converted text p[0..n) through the flowed and LF stages. */
 static int
-emit_text(mf_content_dec *d, mf_buf *out, const char *p, size_t n,
-	  bool final)
+emit_text(mf_content_dec *d, mf_buf *out, const char *p, size_t n, bool final)
 {
 	size_t i = 0;
 	int rc;
@@ -556,8 +555,7 @@ emit_text(mf_content_dec *d, mf_buf *out, const char *p, size_t n,
 
 /* Converts the segment p[0..n) (at decoded offset off) into dst. */
 static int
-convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n,
-	uint64_t off)
+convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n, uint64_t off)
 {
 	size_t start = dst->len, bad = MF__CS_NOBAD, i;
 	bool nul;
@@ -585,7 +583,8 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n,
 		} else {
 			for (i = 0; i < n;) {
 				const char *nl = memchr(p + i, '\n', n - i);
-				size_t k = nl != NULL ? (size_t)(nl - p) + 1 : n;
+				size_t k =
+				    nl != NULL ? (size_t)(nl - p) + 1 : n;
 				size_t b = MF__CS_NOBAD;
 
 				rc = mf__cs_guess(dst, p + i, k - i, &b);
@@ -611,9 +610,9 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n,
 		const char *z = memchr(p, 0, n);
 
 		rc = defect(d, MF_D_NUL,
-			    off + (z != NULL && d->csmode != CS_WIDE
-					   ? (size_t)(z - p)
-					   : 0));
+		            off + (z != NULL && d->csmode != CS_WIDE
+		                       ? (size_t)(z - p)
+		                       : 0));
 	}
 	return rc;
 }
@@ -623,8 +622,7 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n,
  * needed to know it (final: everything left is a segment).
  */
 static size_t
-seg_len(const mf_content_dec *d, const unsigned char *p, size_t n,
-	bool final)
+seg_len(const mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 {
 	size_t k, i;
 
@@ -693,7 +691,7 @@ sniff(mf_content_dec *d, size_t *skip, bool final)
 			cs = "utf-32le";
 			*skip = 4;
 		} else if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE &&
-			   p[3] == 0xFF) {
+		           p[3] == 0xFF) {
 			*skip = 4;
 		}
 	}
@@ -722,11 +720,11 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		if (k == 0)
 			break;
 		cut(&d->conv, 0);
-		rc = convert(d, dst, (const char *)p + pos, k,
-			     d->dec_off + pos);
+		rc =
+		    convert(d, dst, (const char *)p + pos, k, d->dec_off + pos);
 		if (rc == MF_OK && dst == &d->conv)
-			rc = emit_text(d, out, d->conv.data, d->conv.len,
-				       false);
+			rc =
+			    emit_text(d, out, d->conv.data, d->conv.len, false);
 		if (rc < 0)
 			return fail(d, rc, d->body_off + d->raw_off, NULL);
 		pos += k;
@@ -770,8 +768,7 @@ codec_defects(mf_content_dec *d, uint64_t mask, uint64_t off)
  * of dst.
  */
 static int
-transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n,
-	 bool final)
+transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 {
 	size_t need, outlen = 0;
 	mf_error e;
@@ -792,7 +789,7 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n,
 			return MF_OK;
 		rc = mf__buf_put(dst, in, n);
 		return rc < 0 ? fail(d, rc, d->body_off + d->raw_off, NULL)
-			      : MF_OK;
+		              : MF_OK;
 	}
 	if (need == SIZE_MAX || dst->cap - dst->len <= need) {
 		rc = need == SIZE_MAX ? MF_E_NOMEM : mf__buf_grow(dst, need);
@@ -803,26 +800,26 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n,
 	switch (d->cte) {
 	case MF_CTE_BASE64:
 		rc = final ? mf_b64_dec_final(&d->b64, dst->data + dst->len,
-					      need, &outlen, &e)
-			   : mf_b64_dec_update(&d->b64, dst->data + dst->len,
-					       need, in, n, &outlen, &e);
+		                              need, &outlen, &e)
+		           : mf_b64_dec_update(&d->b64, dst->data + dst->len,
+		                               need, in, n, &outlen, &e);
 		if (rc == MF_OK)
-			rc = codec_defects(d, d->b64.defects,
-					   d->b64.defect_off);
+			rc =
+			    codec_defects(d, d->b64.defects, d->b64.defect_off);
 		break;
 	case MF_CTE_QP:
-		rc = final ? mf_qp_dec_final(&d->qp, dst->data + dst->len,
-					     need, &outlen, &e)
-			   : mf_qp_dec_update(&d->qp, dst->data + dst->len,
-					      need, in, n, &outlen, &e);
+		rc = final ? mf_qp_dec_final(&d->qp, dst->data + dst->len, need,
+		                             &outlen, &e)
+		           : mf_qp_dec_update(&d->qp, dst->data + dst->len,
+		                              need, in, n, &outlen, &e);
 		if (rc == MF_OK)
 			rc = codec_defects(d, d->qp.defects, d->qp.defect_off);
 		break;
 	default:
-		rc = final ? mf_uu_dec_final(&d->uu, dst->data + dst->len,
-					     need, &outlen, &e)
-			   : mf_uu_dec_update(&d->uu, dst->data + dst->len,
-					      need, in, n, &outlen, &e);
+		rc = final ? mf_uu_dec_final(&d->uu, dst->data + dst->len, need,
+		                             &outlen, &e)
+		           : mf_uu_dec_update(&d->uu, dst->data + dst->len,
+		                              need, in, n, &outlen, &e);
 		if (rc == MF_OK)
 			rc = codec_defects(d, d->uu.defects, d->uu.defect_off);
 		break;
@@ -846,7 +843,7 @@ dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
 		return d->rc;
 	if (d->finished)
 		return fail(d, MF_E_STATE, d->body_off + d->raw_off,
-			    "decoder already finished");
+		            "decoder already finished");
 	if (n == 0)
 		return MF_OK;
 	rc = transfer(d, d->text ? &d->pend : out, in, n, false);
@@ -868,7 +865,7 @@ dec_final(mf_content_dec *d, mf_buf *out)
 		return d->rc;
 	if (d->finished)
 		return fail(d, MF_E_STATE, d->body_off + d->raw_off,
-			    "decoder already finished");
+		            "decoder already finished");
 	d->finished = true;
 	rc = transfer(d, d->text ? &d->pend : out, NULL, 0, true);
 	if (rc == MF_OK && d->text)
@@ -893,8 +890,7 @@ mf_content_dec_new(const mf_part *p, unsigned flags, const mf_opts *o)
 }
 
 int
-mf_content_dec_update(mf_content_dec *d, mf_buf *out, const char *in,
-		      size_t n)
+mf_content_dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
 {
 	if (d == NULL || out == NULL || (in == NULL && n > 0))
 		return MF_E_INVAL;
@@ -938,8 +934,8 @@ mf_content_dec_free(mf_content_dec *d)
 }
 
 int
-mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags,
-	       const mf_opts *o, uint64_t *defects, mf_error *err)
+mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
+               uint64_t *defects, mf_error *err)
 {
 	mf_content_dec d;
 	mf_str body;
@@ -1020,8 +1016,8 @@ mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags,
 #define NONE SIZE_MAX
 
 struct sel {
-	int which;            /* the list stored */
-	int copy;             /* sub-walk: the list whose pushes are stored */
+	int which; /* the list stored */
+	int copy;  /* sub-walk: the list whose pushes are stored */
 	const mf_part **out;
 	size_t cap, n;
 };
@@ -1055,7 +1051,8 @@ is_sub(const mf_part *p, const char *sub)
 static bool
 is_media(const mf_part *p)
 {
-	return is_type(p, "image") || is_type(p, "audio") || is_type(p, "video");
+	return is_type(p, "image") || is_type(p, "audio") ||
+	       is_type(p, "video");
 }
 
 static void walk(struct sel *s, const mf_part *top);
@@ -1193,8 +1190,8 @@ walk(struct sel *s, const mf_part *top)
 }
 
 int
-mf_msg_bodies(const mf_part *root, int which, const mf_part **out,
-	      size_t cap, size_t *n)
+mf_msg_bodies(const mf_part *root, int which, const mf_part **out, size_t cap,
+              size_t *n)
 {
 	struct sel s;
 

@@ -115,7 +115,8 @@ end_data_line(mf_uu_dec *st, unsigned char *d, size_t *o, uint64_t off)
 	if (st->nacc_ > 0)
 		flush_group(st, d, o);
 	if (st->nch_ < want || st->nch_ > want + 1)
-		defect(st, off, MF_E_SYNTAX, "uuencode line of the wrong length");
+		defect(st, off, MF_E_SYNTAX,
+		       "uuencode line of the wrong length");
 }
 
 static bool
@@ -166,8 +167,9 @@ run(mf_uu_dec *st, unsigned char *d, size_t *o, const unsigned char *in,
 			break;
 		case U_MODE:
 			if (c >= '0' && c <= '7') {
-				st->mode = ((st->mode << 3) | (unsigned)(c - '0')) &
-					   07777u;
+				st->mode =
+				    ((st->mode << 3) | (unsigned)(c - '0')) &
+				    07777u;
 				break;
 			}
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
@@ -234,12 +236,14 @@ run(mf_uu_dec *st, unsigned char *d, size_t *o, const unsigned char *in,
 			st->nch_++;
 			if (st->done_ >= st->len_)
 				break; /* past the line's length */
-			st->acc_ = (st->acc_ << 6) | ((unsigned)(c - 0x20) & 0x3Fu);
+			st->acc_ =
+			    (st->acc_ << 6) | ((unsigned)(c - 0x20) & 0x3Fu);
 			if (++st->nacc_ == 4)
 				flush_group(st, d, o);
 			break;
 		case U_END:
-			if (st->match_ < 3 && c == (unsigned char)"end"[st->match_]) {
+			if (st->match_ < 3 &&
+			    c == (unsigned char)"end"[st->match_]) {
 				st->match_++;
 				break;
 			}
@@ -274,8 +278,8 @@ run(mf_uu_dec *st, unsigned char *d, size_t *o, const unsigned char *in,
 }
 
 int
-mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in,
-		 size_t n, size_t *outlen, mf_error *err)
+mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in, size_t n,
+                 size_t *outlen, mf_error *err)
 {
 	unsigned char *d = out;
 	size_t o = 0;
@@ -291,7 +295,7 @@ mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in,
 		return mf__err(err, MF_E_INVAL, 0, "corrupt state");
 	if (st->state_ == U_FIN)
 		return mf__err(err, MF_E_STATE, (size_t)st->off_,
-			       "uudecode already finished");
+		               "uudecode already finished");
 	if (n == 0)
 		return MF_OK;
 	if (cap < mf_uu_decoded_len(n)) {
@@ -302,14 +306,14 @@ mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in,
 
 		while (done < n) {
 			size_t k = n - done < 256 / 3 * 4 - 8 ? n - done
-							      : 256 / 3 * 4 - 8;
+			                                      : 256 / 3 * 4 - 8;
 			size_t t = 0;
 
 			run(st, tmp, &t, (const unsigned char *)in + done, k);
 			if (o + t > cap) {
 				*st = save;
 				return mf__err(err, MF_E_NOSPC, 0,
-					       "output buffer too small");
+				               "output buffer too small");
 			}
 			if (t > 0)
 				memcpy(d + o, tmp, t);
@@ -327,7 +331,7 @@ mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in,
 
 int
 mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
-		mf_error *err)
+                mf_error *err)
 {
 	unsigned char tmp[8];
 	size_t o = 0;
@@ -342,7 +346,7 @@ mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
 		return mf__err(err, MF_E_INVAL, 0, "corrupt state");
 	if (st->state_ == U_FIN)
 		return mf__err(err, MF_E_STATE, (size_t)st->off_,
-			       "uudecode already finished");
+		               "uudecode already finished");
 	switch (st->state_) {
 	case U_DATA:
 		end_data_line(st, tmp, &o, st->off_);
@@ -381,9 +385,8 @@ mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
 }
 
 int
-mf_uu_decode(void *out, size_t cap, const char *in, size_t n,
-	     unsigned flags, size_t *outlen, mf_str *name, uint64_t *defects,
-	     mf_error *err)
+mf_uu_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
+             size_t *outlen, mf_str *name, uint64_t *defects, mf_error *err)
 {
 	mf_uu_dec st;
 	size_t a = 0, b = 0;

@@ -86,7 +86,7 @@ decode(const mf_part *p, unsigned flags, const mf_opts *o, uint64_t *defects)
 	rc = mf_part_decode(p, b, flags, o, defects, &e);
 	if (rc != MF_OK)
 		fail_msg("mf_part_decode: %d (%s) at %zu", rc, e.reason,
-			 e.offset);
+		         e.offset);
 	return b;
 }
 
@@ -104,8 +104,8 @@ stream(const mf_part *p, unsigned flags, const char *body, size_t n,
 	for (i = 0; i <= k; i++) {
 		size_t to = i < k ? cuts[i] : n;
 
-		assert_int_equal(mf_content_dec_update(d, b, body + at, to - at),
-				 MF_OK);
+		assert_int_equal(
+		    mf_content_dec_update(d, b, body + at, to - at), MF_OK);
 		at = to;
 	}
 	assert_int_equal(mf_content_dec_final(d, b), MF_OK);
@@ -131,11 +131,11 @@ check_splits(const mf_part *p, unsigned flags, const char *label)
 	for (k = 0; k <= body.len; k += step) {
 		got = stream(p, flags, body.ptr, body.len, &k, 1, &d2);
 		tu_assert_mem(mf_buf_data(got), mf_buf_len(got),
-			      mf_buf_data(want), mf_buf_len(want), label);
+		              mf_buf_data(want), mf_buf_len(want), label);
 		if (d1 != d2)
 			fail_msg("%s: split %zu: defects %llx, one-shot %llx",
-				 label, k, (unsigned long long)d2,
-				 (unsigned long long)d1);
+			         label, k, (unsigned long long)d2,
+			         (unsigned long long)d1);
 		mf_buf_free(got);
 	}
 	if (body.len <= 4096) {
@@ -144,10 +144,9 @@ check_splits(const mf_part *p, unsigned flags, const char *label)
 		assert_non_null(cuts);
 		for (k = 0; k < body.len; k++)
 			cuts[k] = k;
-		got = stream(p, flags, body.ptr, body.len, cuts, body.len,
-			     &d2);
+		got = stream(p, flags, body.ptr, body.len, cuts, body.len, &d2);
 		tu_assert_mem(mf_buf_data(got), mf_buf_len(got),
-			      mf_buf_data(want), mf_buf_len(want), label);
+		              mf_buf_data(want), mf_buf_len(want), label);
 		assert_true(d1 == d2);
 		mf_buf_free(got);
 		free(cuts);
@@ -219,8 +218,8 @@ test_uu_vectors(void **state)
 		size_t wantlen;
 	} t[] = {
 	    {"begin 644 cat.txt\n#0V%T\n`\nend\n", "Cat", 3},
-	    {"begin 644 h\n-2&5L;&\\L('=O<FQD(0  \n \nend\n",
-	     "Hello, world!", 13},
+	    {"begin 644 h\n-2&5L;&\\L('=O<FQD(0  \n \nend\n", "Hello, world!",
+	     13},
 	    {"begin 644 h\n-2&5L;&\\L('=O<FQD(0``\n`\nend\n", "Hello, world!",
 	     13},
 	    {"begin 644 z\n#    \n`\nend\n", "\0\0\0", 3},
@@ -249,24 +248,25 @@ test_uu_vectors(void **state)
 		defects = 0;
 		snprintf(label, sizeof(label), "uu case %zu", i);
 		assert_int_equal(mf_uu_decode(out, sizeof(out), t[i].in,
-					      strlen(t[i].in), 0, &outlen,
-					      &name, &defects, NULL),
-				 MF_OK);
+		                              strlen(t[i].in), 0, &outlen,
+		                              &name, &defects, NULL),
+		                 MF_OK);
 		tu_assert_mem(out, outlen, t[i].want, t[i].wantlen, label);
 		if (defects != 0)
 			fail_msg("%s: defects %llx", label,
-				 (unsigned long long)defects);
+			         (unsigned long long)defects);
 	}
 	/* A full 45-byte line (binascii), its name and mode. */
 	for (i = 0; i < 45; i++)
 		full[i] = (unsigned char)i;
-	snprintf(enc, sizeof(enc), "begin 755 my file.bin\r\nM``$\"`P0%%!@<(\""
-		 "0H+#`T.#Q`1$A,4%%187&!D:&QP='A\\@(2(C)\"4F)R@I*BLL\r\n`\r\n"
-		 "end\r\n");
+	snprintf(enc, sizeof(enc),
+	         "begin 755 my file.bin\r\nM``$\"`P0%%!@<(\""
+	         "0H+#`T.#Q`1$A,4%%187&!D:&QP='A\\@(2(C)\"4F)R@I*BLL\r\n`\r\n"
+	         "end\r\n");
 	defects = 0;
 	assert_int_equal(mf_uu_decode(out, sizeof(out), enc, strlen(enc), 0,
-				      &outlen, &name, &defects, NULL),
-			 MF_OK);
+	                              &outlen, &name, &defects, NULL),
+	                 MF_OK);
 	tu_assert_mem(out, outlen, full, 45, "45 bytes");
 	tu_assert_mem(name.ptr, name.len, "my file.bin", 11, "name");
 	assert_true(defects == 0);
@@ -276,18 +276,18 @@ test_uu_vectors(void **state)
 
 		memset(&st, 0, sizeof(st));
 		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out), enc,
-						  strlen(enc), &outlen, NULL),
-				 MF_OK);
+		                                  strlen(enc), &outlen, NULL),
+		                 MF_OK);
 		assert_int_equal(mf_uu_dec_final(&st, out + outlen,
-						 sizeof(out) - outlen, &o2,
-						 NULL),
-				 MF_OK);
+		                                 sizeof(out) - outlen, &o2,
+		                                 NULL),
+		                 MF_OK);
 		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out), "x", 1,
-						  &outlen, NULL),
-				 MF_E_STATE);
-		assert_int_equal(mf_uu_dec_final(&st, out, sizeof(out), &outlen,
-						 NULL),
-				 MF_E_STATE);
+		                                  &outlen, NULL),
+		                 MF_E_STATE);
+		assert_int_equal(
+		    mf_uu_dec_final(&st, out, sizeof(out), &outlen, NULL),
+		    MF_E_STATE);
 		assert_int_equal(st.mode, 0755);
 		assert_string_equal(st.name, "my file.bin");
 		assert_int_equal(st.name_len, 11);
@@ -295,8 +295,8 @@ test_uu_vectors(void **state)
 	}
 	/* A begin line without a name. */
 	assert_int_equal(mf_uu_decode(out, sizeof(out), "begin 644\n#0V%T\nend",
-				      19, 0, &outlen, &name, NULL, NULL),
-			 MF_OK);
+	                              19, 0, &outlen, &name, NULL, NULL),
+	                 MF_OK);
 	tu_assert_mem(out, outlen, "Cat", 3, "no name");
 	assert_int_equal(name.len, 0);
 	/* The output bound holds for the largest lines. */
@@ -337,8 +337,8 @@ test_uu_malformed(void **state)
 	    /* 9: empty lines inside the data are no defect. */
 	    {"begin 644 a\n\n#0V%T\n\n`\nend  \n", "Cat", 3, -1, MF_OK},
 	    /* 10: not a begin line ("begin" without mode), then one. */
-	    {"begin here\nbeginx 644 a\nbegin 644 a\n#0V%T\nend", "Cat", 3,
-	     -1, MF_OK},
+	    {"begin here\nbeginx 644 a\nbegin 644 a\n#0V%T\nend", "Cat", 3, -1,
+	     MF_OK},
 	    /* 11: empty input. */
 	    {"", "", 0, 0, MF_E_TRUNC},
 	    /* 12: end right after begin. */
@@ -359,39 +359,39 @@ test_uu_malformed(void **state)
 
 		snprintf(label, sizeof(label), "uu malformed %zu", i);
 		rc = mf_uu_decode(out, sizeof(out), t[i].in, strlen(t[i].in), 0,
-				  &outlen, NULL, &defects, NULL);
+		                  &outlen, NULL, &defects, NULL);
 		if (rc != MF_OK)
 			fail_msg("%s: rc %d", label, rc);
 		tu_assert_mem(out, outlen, t[i].want, t[i].wantlen, label);
 		memset(&st, 0, sizeof(st));
 		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out),
-						  t[i].in, strlen(t[i].in),
-						  &outlen, NULL),
-				 MF_OK);
-		assert_int_equal(mf_uu_dec_final(&st, out, sizeof(out), &outlen,
-						 NULL),
-				 MF_OK);
+		                                  t[i].in, strlen(t[i].in),
+		                                  &outlen, NULL),
+		                 MF_OK);
+		assert_int_equal(
+		    mf_uu_dec_final(&st, out, sizeof(out), &outlen, NULL),
+		    MF_OK);
 		if (t[i].off < 0) {
 			if (defects != 0)
 				fail_msg("%s: unexpected defect at %llu", label,
-					 (unsigned long long)st.defect_off);
+				         (unsigned long long)st.defect_off);
 		} else {
 			if (defects != MF_DEFECT_BIT(MF_D_UU_INVALID) ||
 			    st.defect_off != (uint64_t)t[i].off)
 				fail_msg("%s: defects %llx at %llu, want %ld",
-					 label, (unsigned long long)defects,
-					 (unsigned long long)st.defect_off,
-					 t[i].off);
+				         label, (unsigned long long)defects,
+				         (unsigned long long)st.defect_off,
+				         t[i].off);
 		}
 		memset(&e, 0, sizeof(e));
 		rc = mf_uu_decode(out, sizeof(out), t[i].in, strlen(t[i].in),
-				  MF_UU_STRICT, &outlen, NULL, NULL, &e);
+		                  MF_UU_STRICT, &outlen, NULL, NULL, &e);
 		if (rc != t[i].strict_rc)
 			fail_msg("%s: strict rc %d, want %d", label, rc,
-				 t[i].strict_rc);
+			         t[i].strict_rc);
 		if (rc != MF_OK && e.offset != (size_t)t[i].off)
 			fail_msg("%s: strict offset %zu, want %ld", label,
-				 e.offset, t[i].off);
+			         e.offset, t[i].off);
 	}
 	/* Errors stick; bad arguments. */
 	{
@@ -400,24 +400,24 @@ test_uu_malformed(void **state)
 		memset(&st, 0, sizeof(st));
 		st.flags = MF_UU_STRICT;
 		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out),
-						  "begin 644 a\n~\n", 14,
-						  &outlen, NULL),
-				 MF_E_SYNTAX);
-		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out), "#0V%T\n",
-						  6, &outlen, NULL),
-				 MF_E_SYNTAX);
-		assert_int_equal(mf_uu_dec_final(&st, out, sizeof(out), &outlen,
-						 NULL),
-				 MF_E_SYNTAX);
+		                                  "begin 644 a\n~\n", 14,
+		                                  &outlen, NULL),
+		                 MF_E_SYNTAX);
+		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out),
+		                                  "#0V%T\n", 6, &outlen, NULL),
+		                 MF_E_SYNTAX);
+		assert_int_equal(
+		    mf_uu_dec_final(&st, out, sizeof(out), &outlen, NULL),
+		    MF_E_SYNTAX);
 		assert_int_equal(mf_uu_decode(out, 1, "", 0, 0x80, &outlen,
-					      NULL, NULL, NULL),
-				 MF_E_INVAL);
-		assert_int_equal(mf_uu_decode(NULL, 1, "", 0, 0, &outlen, NULL,
-					      NULL, NULL),
-				 MF_E_INVAL);
-		assert_int_equal(mf_uu_dec_update(NULL, out, 1, "", 0, &outlen,
-						  NULL),
-				 MF_E_INVAL);
+		                              NULL, NULL, NULL),
+		                 MF_E_INVAL);
+		assert_int_equal(
+		    mf_uu_decode(NULL, 1, "", 0, 0, &outlen, NULL, NULL, NULL),
+		    MF_E_INVAL);
+		assert_int_equal(
+		    mf_uu_dec_update(NULL, out, 1, "", 0, &outlen, NULL),
+		    MF_E_INVAL);
 	}
 }
 
@@ -439,16 +439,15 @@ test_uu_stream(void **state)
 		size_t a = 0, b = 0, c = 0;
 
 		memset(&st, 0, sizeof(st));
-		assert_int_equal(mf_uu_dec_update(&st, got, sizeof(got), enc, k,
-						  &a, NULL),
-				 MF_OK);
+		assert_int_equal(
+		    mf_uu_dec_update(&st, got, sizeof(got), enc, k, &a, NULL),
+		    MF_OK);
 		assert_int_equal(mf_uu_dec_update(&st, got + a, sizeof(got) - a,
-						  enc + k, n - k, &b, NULL),
-				 MF_OK);
+		                                  enc + k, n - k, &b, NULL),
+		                 MF_OK);
 		assert_int_equal(mf_uu_dec_final(&st, got + a + b,
-						 sizeof(got) - a - b, &c,
-						 NULL),
-				 MF_OK);
+		                                 sizeof(got) - a - b, &c, NULL),
+		                 MF_OK);
 		tu_assert_mem(got, a + b + c, data, sizeof(data), "uu split");
 		assert_true(st.defects == 0);
 	}
@@ -458,16 +457,16 @@ test_uu_stream(void **state)
 
 		memset(&st, 0, sizeof(st));
 		copy = st;
-		assert_int_equal(mf_uu_dec_update(&st, got, 10, enc, n, &a,
-						  NULL),
-				 MF_E_NOSPC);
+		assert_int_equal(
+		    mf_uu_dec_update(&st, got, 10, enc, n, &a, NULL),
+		    MF_E_NOSPC);
 		assert_int_equal(a, 0);
 		assert_memory_equal(&st, &copy, sizeof(st));
-		assert_int_equal(mf_uu_dec_update(&st, got, sizeof(got), enc, n,
-						  &a, NULL),
-				 MF_OK);
+		assert_int_equal(
+		    mf_uu_dec_update(&st, got, sizeof(got), enc, n, &a, NULL),
+		    MF_OK);
 		assert_int_equal(mf_uu_dec_final(&st, got + a, 0, &b, NULL),
-				 MF_OK);
+		                 MF_OK);
 		tu_assert_mem(got, a + b, data, sizeof(data), "after NOSPC");
 	}
 	/* Random round trips; guard pages on the input. */
@@ -480,8 +479,8 @@ test_uu_stream(void **state)
 		n = uu_encode(enc, data, len, "r");
 		in = tu_guard_new(&g, enc, n);
 		assert_int_equal(mf_uu_decode(want, sizeof(want), in, n, 0,
-					      &outlen, NULL, NULL, NULL),
-				 MF_OK);
+		                              &outlen, NULL, NULL, NULL),
+		                 MF_OK);
 		tu_assert_mem(want, outlen, data, len, "uu round trip");
 		/* Every prefix against the guard page: no over-read. */
 		if (i < 5) {
@@ -489,11 +488,10 @@ test_uu_stream(void **state)
 				const char *q = g.ptr + (n - k);
 				uint64_t d = 0;
 
-				assert_int_equal(mf_uu_decode(want,
-							      sizeof(want), q,
-							      k, 0, &outlen,
-							      NULL, &d, NULL),
-						 MF_OK);
+				assert_int_equal(
+				    mf_uu_decode(want, sizeof(want), q, k, 0,
+				                 &outlen, NULL, &d, NULL),
+				    MF_OK);
 			}
 		}
 		tu_guard_free(&g);
@@ -583,13 +581,13 @@ test_flowed(void **state)
 			mf_buf *got;
 
 			snprintf(hdr, sizeof(hdr),
-				 "Content-Type: text/plain; charset=utf-8; "
-				 "format=Flowed%s\n",
-				 t[i].flags ? "; delsp=YES" : "");
+			         "Content-Type: text/plain; charset=utf-8; "
+			         "format=Flowed%s\n",
+			         t[i].flags ? "; delsp=YES" : "");
 			msg = mkmsg(hdr, t[i].in, n, &mlen);
 			m = parse(msg, mlen);
 			got = stream(first_leaf(m), MF_CONTENT_FLOWED, t[i].in,
-				     n, &k, 1, NULL);
+			             n, &k, 1, NULL);
 			tu_assert_str(mf_buf_data(got), t[i].want, label);
 			mf_buf_free(got);
 			mf_msg_free(m);
@@ -678,9 +676,9 @@ test_charsets(void **state)
 		unsigned flags;
 		const char *want;
 		size_t wantlen;
-		int d1;   /* expected defect (0: none) */
+		int d1;    /* expected defect (0: none) */
 		long off1; /* its offset: in the decoded text, or for transfer
-			      defects in the raw body */
+		              defects in the raw body */
 		int d2;
 		long off2;
 	} t[] = {
@@ -688,11 +686,20 @@ test_charsets(void **state)
 	    {"X: y", B("hello\r\n"), MF_CONTENT_TEXT, B("hello\r\n"), 0, 0, 0,
 	     0},
 	    /* 1: 8-bit in us-ascii: UTF-8 when valid. */
-	    {"X: y", B("Gr\xc3\xbc\xc3\x9f" "e\n"), MF_CONTENT_TEXT,
-	     B("Gr\xc3\xbc\xc3\x9f" "e\n"), MF_D_CHARSET_INVALID, 2, 0, 0},
+	    {"X: y",
+	     B("Gr\xc3\xbc\xc3\x9f"
+	       "e\n"),
+	     MF_CONTENT_TEXT,
+	     B("Gr\xc3\xbc\xc3\x9f"
+	       "e\n"),
+	     MF_D_CHARSET_INVALID, 2, 0, 0},
 	    /* 2: else windows-1252. */
-	    {"X: y", B("Gr\xfc\xdf" "e \x80\n"), MF_CONTENT_TEXT,
-	     B("Gr\xc3\xbc\xc3\x9f" "e \xe2\x82\xac\n"),
+	    {"X: y",
+	     B("Gr\xfc\xdf"
+	       "e \x80\n"),
+	     MF_CONTENT_TEXT,
+	     B("Gr\xc3\xbc\xc3\x9f"
+	       "e \xe2\x82\xac\n"),
 	     MF_D_CHARSET_INVALID, 2, 0, 0},
 	    /* 3: decided line by line. */
 	    {"Content-Type: text/plain", B("caf\xc3\xa9\ncaf\xe9\n"),
@@ -705,9 +712,13 @@ test_charsets(void **state)
 	    {"Content-Type: text/plain; charset=iso-8859-1", B("\xe9\x80\n"),
 	     MF_CONTENT_TEXT, B("\xc3\xa9\xe2\x82\xac\n"), 0, 0, 0, 0},
 	    /* 6: a known charset is trusted: U+FFFD. */
-	    {"Content-Type: text/plain; charset=\"utf-8\"", B("a\xff" "b\n"),
-	     MF_CONTENT_TEXT, B("a\xef\xbf\xbd" "b\n"), MF_D_CHARSET_INVALID,
-	     1, 0, 0},
+	    {"Content-Type: text/plain; charset=\"utf-8\"",
+	     B("a\xff"
+	       "b\n"),
+	     MF_CONTENT_TEXT,
+	     B("a\xef\xbf\xbd"
+	       "b\n"),
+	     MF_D_CHARSET_INVALID, 1, 0, 0},
 	    /* 7: an unknown charset: the us-ascii way, with a defect. */
 	    {"Content-Type: text/plain; charset=x-no-such-charset",
 	     B("caf\xc3\xa9\n"), MF_CONTENT_TEXT, B("caf\xc3\xa9\n"),
@@ -731,19 +742,24 @@ test_charsets(void **state)
 	    {"Content-Type: text/plain; charset=utf-32",
 	     B("\0\0\xfe\xff\0\0\0A"), MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
 	    {"Content-Type: text/plain; charset=utf-32",
-	     B("\xff\xfe\0\0" "A\0\0\0"), MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
+	     B("\xff\xfe\0\0"
+	       "A\0\0\0"),
+	     MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
 	    /* 16: an odd byte at the end of UTF-16. */
 	    {"Content-Type: text/plain; charset=utf-16be", B("\0h\0"),
 	     MF_CONTENT_TEXT, B("h\xef\xbf\xbd"), MF_D_CHARSET_INVALID, 2, 0,
 	     0},
 	    /* 17: NUL bytes become U+FFFD. */
 	    {"Content-Type: text/plain; charset=utf-8", B("a\0b"),
-	     MF_CONTENT_TEXT, B("a\xef\xbf\xbd" "b"), MF_D_NUL, 1, 0, 0},
+	     MF_CONTENT_TEXT,
+	     B("a\xef\xbf\xbd"
+	       "b"),
+	     MF_D_NUL, 1, 0, 0},
 	    /* 18: base64 windows-1252. */
 	    {"Content-Type: text/plain; charset=windows-1252\n"
 	     "Content-Transfer-Encoding: base64",
-	     B("Y2Fm6SCA\n"), MF_CONTENT_TEXT,
-	     B("caf\xc3\xa9 \xe2\x82\xac"), 0, 0, 0, 0},
+	     B("Y2Fm6SCA\n"), MF_CONTENT_TEXT, B("caf\xc3\xa9 \xe2\x82\xac"), 0,
+	     0, 0, 0},
 	    /* 19: quoted-printable UTF-8 HTML. */
 	    {"Content-Type: text/html; charset=utf-8\n"
 	     "Content-Transfer-Encoding: quoted-printable",
@@ -767,14 +783,13 @@ test_charsets(void **state)
 	    /* (the byte that proves the escape invalid) */
 	    {"Content-Transfer-Encoding: quoted-printable", B("a=ZZb"), 0,
 	     B("a=ZZb"), MF_D_QP_INVALID, 2, 0, 0},
-	    {"Content-Transfer-Encoding: x-uuencode",
-	     B("begin 644 a\n#0V%T\n"), MF_CONTENT_TEXT, B("Cat"),
-	     MF_D_UU_INVALID, 18, 0, 0},
+	    {"Content-Transfer-Encoding: x-uuencode", B("begin 644 a\n#0V%T\n"),
+	     MF_CONTENT_TEXT, B("Cat"), MF_D_UU_INVALID, 18, 0, 0},
 	    /* 27: uuencoded text/plain, then converted. */
 	    {"Content-Type: text/plain; charset=koi8-r\n"
 	     "Content-Transfer-Encoding: x-uue",
-	     B("begin 644 a\n!\\```\n`\nend\n"), MF_CONTENT_TEXT,
-	     B("\xd0\x9f"), 0, 0, 0, 0},
+	     B("begin 644 a\n!\\```\n`\nend\n"), MF_CONTENT_TEXT, B("\xd0\x9f"),
+	     0, 0, 0, 0},
 	    /* 28: an unknown transfer encoding is identity. */
 	    {"Content-Transfer-Encoding: x-gzip64", B("abc"), MF_CONTENT_TEXT,
 	     B("abc"), 0, 0, 0, 0},
@@ -809,21 +824,21 @@ test_charsets(void **state)
 		o.defect_ctx = &r;
 		b = decode(p, t[i].flags, &o, &defects);
 		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), t[i].want,
-			      t[i].wantlen, label);
+		              t[i].wantlen, label);
 		if (t[i].d1)
 			want |= MF_DEFECT_BIT(t[i].d1);
 		if (t[i].d2)
 			want |= MF_DEFECT_BIT(t[i].d2);
 		if (defects != want)
 			fail_msg("%s: defects %llx, want %llx", label,
-				 (unsigned long long)defects,
-				 (unsigned long long)want);
+			         (unsigned long long)defects,
+			         (unsigned long long)want);
 		if (t[i].d1 && drec_off(&r, t[i].d1) != off1)
 			fail_msg("%s: defect %d at %ld, want %ld", label,
-				 t[i].d1, drec_off(&r, t[i].d1), off1);
+			         t[i].d1, drec_off(&r, t[i].d1), off1);
 		if (t[i].d2 && drec_off(&r, t[i].d2) != t[i].off2)
 			fail_msg("%s: defect %d at %ld, want %ld", label,
-				 t[i].d2, drec_off(&r, t[i].d2), t[i].off2);
+			         t[i].d2, drec_off(&r, t[i].d2), t[i].off2);
 		if (r.n != (size_t)((t[i].d1 != 0) + (t[i].d2 != 0)))
 			fail_msg("%s: %zu defect calls", label, r.n);
 		check_splits(p, t[i].flags, label);
@@ -840,14 +855,14 @@ test_charsets(void **state)
 			assert_int_equal(rc, MF_E_DEFECT);
 			assert_int_equal(e.offset, (size_t)off1);
 			tu_assert_mem(mf_buf_data(b), mf_buf_len(b), "x", 1,
-				      label);
+			              label);
 		}
 		mf_buf_free(b);
 		mf_msg_free(m);
 		free(msg);
 	}
 	assert_string_equal(mf_defect_name(MF_D_CHARSET_UNKNOWN),
-			    "charset-unknown");
+	                    "charset-unknown");
 }
 
 /* Long lines are cut where no character is split, whatever the chunks. */
@@ -880,10 +895,10 @@ test_long_lines(void **state)
 			size_t k = tu_rng_below(&r, 20);
 
 			if (h >= 2) {
-				unsigned u = k == 0	  ? 0xD83D
-					     : k < 5	  ? 0x20AC
-					     : k < 10 ? 0xE9
-							  : 'a' + (unsigned)k;
+				unsigned u = k == 0   ? 0xD83D
+				             : k < 5  ? 0x20AC
+				             : k < 10 ? 0xE9
+				                      : 'a' + (unsigned)k;
 				unsigned char *q = (unsigned char *)body + n;
 
 				if (h == 2) {
@@ -967,16 +982,15 @@ test_gmime_samples(void **state)
 		size_t n, wn;
 		char *in, *want;
 
-		if (!mf_charset_known(t[i].charset, strlen(t[i].charset),
-				      NULL))
+		if (!mf_charset_known(t[i].charset, strlen(t[i].charset), NULL))
 			continue; /* built without iconv */
 		snprintf(path, sizeof(path),
-			 "corpus/gmime/tests/data/filters/%s", t[i].file);
+		         "corpus/gmime/tests/data/filters/%s", t[i].file);
 		in = tu_read(path, &n);
 		if (t[i].utf8 != NULL) {
 			snprintf(path, sizeof(path),
-				 "corpus/gmime/tests/data/filters/%s",
-				 t[i].utf8);
+			         "corpus/gmime/tests/data/filters/%s",
+			         t[i].utf8);
 			want = tu_read(path, &wn);
 		} else {
 			want = NULL;
@@ -995,43 +1009,42 @@ test_gmime_samples(void **state)
 				blen = n;
 			} else if (c == 1) {
 				assert_int_equal(mf_b64_encode(body, cap, in, n,
-							       76, MF_B64_LF,
-							       &blen),
-						 MF_OK);
+				                               76, MF_B64_LF,
+				                               &blen),
+				                 MF_OK);
 			} else {
 				assert_int_equal(mf_qp_encode(body, cap, in, n,
-							      MF_QP_LF, &blen),
-						 MF_OK);
+				                              MF_QP_LF, &blen),
+				                 MF_OK);
 			}
 			snprintf(hdr, sizeof(hdr),
-				 "Content-Type: text/plain; charset=%s\n"
-				 "Content-Transfer-Encoding: %s",
-				 t[i].charset, ctes[c]);
+			         "Content-Type: text/plain; charset=%s\n"
+			         "Content-Transfer-Encoding: %s",
+			         t[i].charset, ctes[c]);
 			msg = mkmsg(hdr, body, blen, &mlen);
 			m = parse(msg, mlen);
 			b = decode(first_leaf(m), MF_CONTENT_TEXT, NULL, &d);
 			if (want != NULL) {
 				tu_assert_mem(mf_buf_data(b), mf_buf_len(b),
-					      want, wn, t[i].file);
+				              want, wn, t[i].file);
 			} else {
 				mf_buf *back = mf_buf_new(NULL);
 
-				assert_int_equal(mf_charset_from_utf8(
-						     back, t[i].charset,
-						     strlen(t[i].charset),
-						     mf_buf_data(b),
-						     mf_buf_len(b), NULL, NULL,
-						     NULL),
-						 MF_OK);
+				assert_int_equal(
+				    mf_charset_from_utf8(
+				        back, t[i].charset,
+				        strlen(t[i].charset), mf_buf_data(b),
+				        mf_buf_len(b), NULL, NULL, NULL),
+				    MF_OK);
 				tu_assert_mem(mf_buf_data(back),
-					      mf_buf_len(back), in, n,
-					      t[i].file);
+				              mf_buf_len(back), in, n,
+				              t[i].file);
 				mf_buf_free(back);
 			}
 			assert_true(d == 0);
 			if (c == 1)
 				check_splits(first_leaf(m), MF_CONTENT_TEXT,
-					     t[i].file);
+				             t[i].file);
 			mf_buf_free(b);
 			mf_msg_free(m);
 			free(msg);
@@ -1071,7 +1084,7 @@ ptype(const mf_part *p, const char *type, const char *sub)
 
 	return t.len == strlen(type) && memcmp(t.ptr, type, t.len) == 0 &&
 	       (sub == NULL ||
-		(s.len == strlen(sub) && memcmp(s.ptr, sub, s.len) == 0));
+	        (s.len == strlen(sub) && memcmp(s.ptr, sub, s.len) == 0));
 }
 
 static int
@@ -1088,23 +1101,23 @@ pmedia(const mf_part *p)
  */
 static void
 ref_parse(struct lists *l, const mf_part *parent, const mf_part *root,
-	  const char *mtype, int in_alt, int text_on, int html_on)
+          const char *mtype, int in_alt, int text_on, int html_on)
 {
 	size_t np = parent != NULL ? mf_part_child_count(parent) : 1, i;
 	size_t tlen = l->n[0], hlen = l->n[1];
 
 	for (i = 0; i < np; i++) {
-		const mf_part *p = parent != NULL ? mf_part_child(parent, i)
-						  : root;
+		const mf_part *p =
+		    parent != NULL ? mf_part_child(parent, i) : root;
 		mf_str disp = mf_part_disposition(p);
 		int text = ptype(p, "text", "plain");
 		int html = ptype(p, "text", "html");
-		int inl = !(disp.len == 10 &&
-			    memcmp(disp.ptr, "attachment", 10) == 0) &&
-			  (text || html || pmedia(p)) &&
-			  (i == 0 || (strcmp(mtype, "related") != 0 &&
-				      (pmedia(p) ||
-				       mf_part_filename(p).len == 0)));
+		int inl =
+		    !(disp.len == 10 &&
+		      memcmp(disp.ptr, "attachment", 10) == 0) &&
+		    (text || html || pmedia(p)) &&
+		    (i == 0 || (strcmp(mtype, "related") != 0 &&
+		                (pmedia(p) || mf_part_filename(p).len == 0)));
 
 		if (ptype(p, "multipart", NULL)) {
 			char sub[64];
@@ -1112,8 +1125,8 @@ ref_parse(struct lists *l, const mf_part *parent, const mf_part *root,
 
 			snprintf(sub, sizeof(sub), "%.*s", (int)s.len, s.ptr);
 			ref_parse(l, p, NULL, sub,
-				  in_alt || strcmp(sub, "alternative") == 0,
-				  text_on, html_on);
+			          in_alt || strcmp(sub, "alternative") == 0,
+			          text_on, html_on);
 		} else if (inl) {
 			if (strcmp(mtype, "alternative") == 0) {
 				if (text)
@@ -1197,23 +1210,23 @@ check_bodies(const mf_part *root, const char *label)
 		size_t n = 0;
 
 		assert_non_null(got);
-		assert_int_equal(mf_msg_bodies(root, (int)w + 1, got,
-					       ref.n[w] + 1, &n),
-				 MF_OK);
+		assert_int_equal(
+		    mf_msg_bodies(root, (int)w + 1, got, ref.n[w] + 1, &n),
+		    MF_OK);
 		if (n != ref.n[w])
 			fail_msg("%s: list %zu has %zu parts, the RFC's %zu",
-				 label, w + 1, n, ref.n[w]);
+			         label, w + 1, n, ref.n[w]);
 		for (i = 0; i < n; i++)
 			if (got[i] != ref.v[w][i])
 				fail_msg("%s: list %zu differs at %zu", label,
-					 w + 1, i);
+				         w + 1, i);
 		/* Too small: MF_E_NOSPC with the count needed. */
 		if (n > 0) {
 			size_t n2 = 0;
 
-			assert_int_equal(mf_msg_bodies(root, (int)w + 1, got,
-						       n - 1, &n2),
-					 MF_E_NOSPC);
+			assert_int_equal(
+			    mf_msg_bodies(root, (int)w + 1, got, n - 1, &n2),
+			    MF_E_NOSPC);
 			assert_int_equal(n2, n);
 		}
 		free(got);
@@ -1239,7 +1252,7 @@ check_bodies(const mf_part *root, const char *label)
 			for (i = 0; i < ref.n[w]; i++)
 				found |= ref.v[w][i] == p;
 		if (!found && !(in_alt && (ptype(p, "text", "plain") ||
-					   ptype(p, "text", "html"))))
+		                           ptype(p, "text", "html"))))
 			fail_msg("%s: a part is in no list", label);
 	}
 	lists_free(&ref);
@@ -1260,15 +1273,15 @@ ids(const mf_part *root, int which, char *out, size_t cap)
 
 		assert_non_null(f);
 		o += (size_t)snprintf(out + o, cap - o, "%s%.*s",
-				      i > 0 ? " " : "", (int)f->value.len,
-				      f->value.ptr);
+		                      i > 0 ? " " : "", (int)f->value.len,
+		                      f->value.ptr);
 	}
 }
 
 /* A part: Content-Type, extra header lines, its X-Id. */
-#define P(ct, extra, id)                                                      \
+#define P(ct, extra, id)                                                       \
 	"--b\nContent-Type: " ct "\n" extra "X-Id: " id "\n\nbody\n"
-#define Q(ct, extra, id)                                                      \
+#define Q(ct, extra, id)                                                       \
 	"--c\nContent-Type: " ct "\n" extra "X-Id: " id "\n\nbody\n"
 
 static void
@@ -1279,8 +1292,8 @@ test_bodies_rules(void **state)
 		const char *msg;
 		const char *text, *html, *att;
 	} t[] = {
-	    {"a single text part",
-	     "Content-Type: text/plain\nX-Id: a\n\nhi\n", "a", "a", ""},
+	    {"a single text part", "Content-Type: text/plain\nX-Id: a\n\nhi\n",
+	     "a", "a", ""},
 	    {"a single attachment",
 	     "Content-Type: text/plain\nContent-Disposition: attachment\n"
 	     "X-Id: a\n\nhi\n",
@@ -1288,103 +1301,104 @@ test_bodies_rules(void **state)
 	    {"no Content-Type is text/plain", "X-Id: a\n\nhi\n", "a", "a", ""},
 	    {"alternative: one of each",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("text/html", "", "h") "--b--\n",
+	         "text/plain", "", "t") P("text/html", "", "h") "--b--\n",
 	     "t", "h", ""},
 	    {"alternative with text only: html falls back",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/plain", "", "t") "--b--\n",
+	         "text/plain", "", "t") "--b--\n",
 	     "t", "t", ""},
 	    {"alternative with html only: text falls back",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/html", "", "h") "--b--\n",
+	         "text/html", "", "h") "--b--\n",
 	     "h", "h", ""},
 	    {"inline image between text parts is in both bodies",
-	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain", "", "t1") P("image/png", "", "i")
-		 P("text/plain", "", "t2") "--b--\n",
+	     "Content-Type: multipart/mixed; boundary=b\n\n" P("text/plain", "",
+	                                                       "t1")
+	         P("image/png", "", "i") P("text/plain", "", "t2") "--b--\n",
 	     "t1 i t2", "t1 i t2", ""},
 	    {"image with disposition attachment",
-	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("image/png",
-					  "Content-Disposition: attachment\n",
-					  "i") "--b--\n",
+	     "Content-Type: multipart/mixed; boundary=b\n\n" P("text/plain", "",
+	                                                       "t")
+	         P("image/png", "Content-Disposition: attachment\n",
+	           "i") "--b--\n",
 	     "t", "t", "i"},
 	    {"non-inline types are attachments",
 	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("application/pdf", "", "p")
-		 P("text/calendar", "", "c") "--b--\n",
+	         "text/plain", "", "t") P("application/pdf", "", "p")
+	         P("text/calendar", "", "c") "--b--\n",
 	     "t", "t", "p c"},
 	    {"named text after the first part is an attachment",
 	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("text/plain; name=notes.txt", "",
-					  "n") P("image/gif; name=a.gif", "",
-						 "g") "--b--\n",
+	         "text/plain", "", "t") P("text/plain; name=notes.txt", "", "n")
+	         P("image/gif; name=a.gif", "", "g") "--b--\n",
 	     "t g", "t g", "n"},
 	    {"named first part is inline",
 	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain",
-		 "Content-Disposition: inline; filename=a.txt\n",
-		 "t") "--b--\n",
+	         "text/plain", "Content-Disposition: inline; filename=a.txt\n",
+	         "t") "--b--\n",
 	     "t", "t", ""},
 	    {"related: the first part is the body, the rest attachments",
 	     "Content-Type: multipart/related; boundary=b\n\n" P(
-		 "text/html", "", "h") P("image/png", "", "i") "--b--\n",
+	         "text/html", "", "h") P("image/png", "", "i") "--b--\n",
 	     "h", "h", "i"},
 	    {"alternative with a related html branch",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/plain", "", "t") "--b\nContent-Type: "
-					"multipart/related; boundary=c\n\n" Q(
-					    "text/html", "", "h")
-		 Q("image/png", "", "i") "--c--\n--b--\n",
+	         "text/plain", "",
+	         "t") "--b\nContent-Type: "
+	              "multipart/related; boundary=c\n\n" Q("text/html", "",
+	                                                    "h")
+	                  Q("image/png", "", "i") "--c--\n--b--\n",
 	     "t", "h", "i"},
 	    {"related whose first part is an alternative",
 	     "Content-Type: multipart/related; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/alternative; boundary=c\n\n" Q(
-		 "text/plain", "", "t") Q("text/html", "", "h") "--c--\n" P(
-		 "image/png", "", "i") "--b--\n",
+	         "text/plain", "", "t")
+	         Q("text/html", "", "h") "--c--\n" P("image/png", "",
+	                                             "i") "--b--\n",
 	     "t", "h", "i"},
 	    {"a text branch with an image: the image is offered too",
 	     "Content-Type: multipart/alternative; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/mixed; boundary=c\n\n" Q(
-		 "text/plain", "", "t") Q("image/jpeg", "", "j") "--c--\n" P(
-		 "text/html", "", "h") "--b--\n",
+	         "text/plain", "", "t")
+	         Q("image/jpeg", "", "j") "--c--\n" P("text/html", "",
+	                                              "h") "--b--\n",
 	     "t j", "h", "j"},
 	    {"an html-only branch: text takes all its parts",
 	     "Content-Type: multipart/alternative; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/mixed; boundary=c\n\n" Q(
-		 "text/html", "", "h") Q("image/png", "", "i") "--c--\n"
-	     "--b--\n",
+	         "text/html", "", "h") Q("image/png", "", "i") "--c--\n"
+	                                                       "--b--\n",
 	     "h i", "h i", "i"},
 	    {"image directly in an alternative",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("image/png", "", "i") "--b--\n",
+	         "text/plain", "", "t") P("image/png", "", "i") "--b--\n",
 	     "t", "t", "i"},
 	    {"image after an alternative",
 	     "Content-Type: multipart/mixed; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/alternative; boundary=c\n\n" Q(
-		 "text/plain", "", "t") Q("text/html", "", "h") "--c--\n" P(
-		 "image/png", "", "i") P("audio/ogg", "", "o") "--b--\n",
+	         "text/plain", "", "t")
+	         Q("text/html", "", "h") "--c--\n" P("image/png", "", "i")
+	             P("audio/ogg", "", "o") "--b--\n",
 	     "t i o", "h i o", ""},
 	    {"nested alternatives",
 	     "Content-Type: multipart/alternative; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/alternative; boundary=c\n\n" Q(
-		 "text/html", "", "h") "--c--\n--b--\n",
+	         "text/html", "", "h") "--c--\n--b--\n",
 	     "h", "h", ""},
 	    {"both text and html dropped: a part is left out",
 	     "Content-Type: multipart/alternative; boundary=b\n\n"
 	     "--b\nContent-Type: multipart/mixed; boundary=c\n\n" Q(
-		 "text/plain", "", "t") Q("text/html", "", "h")
-		 Q("video/mp4", "", "v") "--c--\n--b--\n",
+	         "text/plain", "", "t") Q("text/html", "", "h")
+	         Q("video/mp4", "", "v") "--c--\n--b--\n",
 	     "t", "t", "v"},
 	    {"message/rfc822 is an attachment, not descended",
 	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("message/rfc822", "",
-					  "m") "--b--\n",
+	         "text/plain", "", "t") P("message/rfc822", "", "m") "--b--\n",
 	     "t", "t", "m"},
 	    {"other alternative parts are attachments",
 	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
-		 "text/plain", "", "t") P("text/html", "", "h")
-		 P("text/calendar", "", "c") "--b--\n",
+	         "text/plain", "", "t") P("text/html", "", "h")
+	         P("text/calendar", "", "c") "--b--\n",
 	     "t", "h", "c"},
 	    {"an empty multipart",
 	     "Content-Type: multipart/mixed; boundary=b\n\n--b--\n", "", "",
@@ -1401,15 +1415,15 @@ test_bodies_rules(void **state)
 		ids(r, MF_BODY_TEXT, got, sizeof(got));
 		if (strcmp(got, t[i].text) != 0)
 			fail_msg("%s: textBody \"%s\", want \"%s\"", t[i].what,
-				 got, t[i].text);
+			         got, t[i].text);
 		ids(r, MF_BODY_HTML, got, sizeof(got));
 		if (strcmp(got, t[i].html) != 0)
 			fail_msg("%s: htmlBody \"%s\", want \"%s\"", t[i].what,
-				 got, t[i].html);
+			         got, t[i].html);
 		ids(r, MF_BODY_ATTACHMENTS, got, sizeof(got));
 		if (strcmp(got, t[i].att) != 0)
 			fail_msg("%s: attachments \"%s\", want \"%s\"",
-				 t[i].what, got, t[i].att);
+			         t[i].what, got, t[i].att);
 		check_bodies(r, t[i].what);
 		mf_msg_free(m);
 	}
@@ -1420,16 +1434,16 @@ test_bodies_rules(void **state)
 		size_t n = 9;
 
 		assert_int_equal(mf_msg_bodies(NULL, MF_BODY_TEXT, v, 1, &n),
-				 MF_E_INVAL);
+		                 MF_E_INVAL);
 		assert_int_equal(n, 0);
 		assert_int_equal(mf_msg_bodies(mf_msg_root(m), 0, v, 1, &n),
-				 MF_E_INVAL);
-		assert_int_equal(mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT,
-					       NULL, 1, &n),
-				 MF_E_INVAL);
-		assert_int_equal(mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT,
-					       NULL, 0, &n),
-				 MF_E_NOSPC);
+		                 MF_E_INVAL);
+		assert_int_equal(
+		    mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT, NULL, 1, &n),
+		    MF_E_INVAL);
+		assert_int_equal(
+		    mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT, NULL, 0, &n),
+		    MF_E_NOSPC);
 		assert_int_equal(n, 1);
 		mf_msg_free(m);
 	}
@@ -1461,12 +1475,12 @@ static void
 gen_part(struct gen *g, int depth)
 {
 	static const char *leaves[] = {
-	    "text/plain", "text/html",	     "image/png",  "audio/ogg",
-	    "video/mp4",  "application/pdf", "text/calendar",
-	    "message/rfc822", NULL,
+	    "text/plain",    "text/html",      "image/png",
+	    "audio/ogg",     "video/mp4",      "application/pdf",
+	    "text/calendar", "message/rfc822", NULL,
 	};
-	static const char *multis[] = {"mixed", "alternative", "related",
-				       "alternative", "signed", "x-other"};
+	static const char *multis[] = {"mixed",       "alternative", "related",
+	                               "alternative", "signed",      "x-other"};
 	static const char *disps[] = {"", "", "inline", "attachment"};
 	char line[160];
 	size_t k = tu_rng_below(&g->r, 10);
@@ -1476,8 +1490,8 @@ gen_part(struct gen *g, int depth)
 		size_t nc = tu_rng_below(&g->r, 5), i;
 
 		snprintf(line, sizeof(line),
-			 "Content-Type: multipart/%s; boundary=\"q%u\"\n\n",
-			 multis[tu_rng_below(&g->r, 6)], b);
+		         "Content-Type: multipart/%s; boundary=\"q%u\"\n\n",
+		         multis[tu_rng_below(&g->r, 6)], b);
 		gput(g, line);
 		for (i = 0; i < nc; i++) {
 			snprintf(line, sizeof(line), "--q%u\n", b);
@@ -1491,14 +1505,14 @@ gen_part(struct gen *g, int depth)
 	k = tu_rng_below(&g->r, sizeof(leaves) / sizeof(leaves[0]));
 	if (leaves[k] != NULL) {
 		snprintf(line, sizeof(line), "Content-Type: %s%s\n", leaves[k],
-			 tu_rng_below(&g->r, 3) == 0 ? "; name=f.x" : "");
+		         tu_rng_below(&g->r, 3) == 0 ? "; name=f.x" : "");
 		gput(g, line);
 	}
 	k = tu_rng_below(&g->r, 4);
 	if (disps[k][0] != '\0') {
 		snprintf(line, sizeof(line), "Content-Disposition: %s%s\n",
-			 disps[k],
-			 tu_rng_below(&g->r, 3) == 0 ? "; filename=g.y" : "");
+		         disps[k],
+		         tu_rng_below(&g->r, 3) == 0 ? "; filename=g.y" : "");
 		gput(g, line);
 	}
 	gput(g, "\nbody\n");
@@ -1543,9 +1557,9 @@ test_bodies_deep(void **state)
 	memset(&g, 0, sizeof(g));
 	for (i = 0; i < depth; i++) {
 		snprintf(line, sizeof(line),
-			 "Content-Type: multipart/%s; boundary=\"d%zu\"\n\n"
-			 "--d%zu\n",
-			 i % 3 == 0 ? "alternative" : "mixed", i, i);
+		         "Content-Type: multipart/%s; boundary=\"d%zu\"\n\n"
+		         "--d%zu\n",
+		         i % 3 == 0 ? "alternative" : "mixed", i, i);
 		gput(&g, line);
 	}
 	gput(&g, "Content-Type: text/html\n\nx\n");
@@ -1562,9 +1576,12 @@ test_bodies_deep(void **state)
 /* ---------------------------------------------------------------------- */
 
 static const char *sets[] = {
-    "corpus/cpython",    "corpus/gmime",
-    "corpus/mikel-mail", "corpus/mimekit",
-    "corpus/nodemailer-mailparser", "corpus/spamassassin",
+    "corpus/cpython",
+    "corpus/gmime",
+    "corpus/mikel-mail",
+    "corpus/mimekit",
+    "corpus/nodemailer-mailparser",
+    "corpus/spamassassin",
 };
 
 static const unsigned flag_sets[] = {
@@ -1590,15 +1607,15 @@ codec_decode(const mf_part *p)
 	switch (mf_part_cte(p)) {
 	case MF_CTE_BASE64:
 		rc = mf_b64_decode(tmp, cap, body.ptr, body.len, 0, &outlen,
-				   NULL, NULL);
+		                   NULL, NULL);
 		break;
 	case MF_CTE_QP:
 		rc = mf_qp_decode(tmp, cap, body.ptr, body.len, 0, &outlen,
-				  NULL, NULL);
+		                  NULL, NULL);
 		break;
 	case MF_CTE_UUENCODE:
 		rc = mf_uu_decode(tmp, cap, body.ptr, body.len, 0, &outlen,
-				  NULL, NULL, NULL);
+		                  NULL, NULL, NULL);
 		break;
 	default:
 		if (body.len > 0)
@@ -1614,7 +1631,7 @@ codec_decode(const mf_part *p)
 
 static void
 corpus_message(const mf_part *root, tu_rng *r, const char *label,
-	       size_t *leaves)
+               size_t *leaves)
 {
 	const mf_part *p = NULL;
 
@@ -1635,11 +1652,11 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 
 			if (f == 0 || !text)
 				tu_assert_mem(mf_buf_data(b), mf_buf_len(b),
-					      mf_buf_data(want),
-					      mf_buf_len(want), label);
+				              mf_buf_data(want),
+				              mf_buf_len(want), label);
 			else if (!mf_charset_known("utf-8", 5, NULL) ||
-				 memchr(mf_buf_data(b), 0, mf_buf_len(b)) !=
-				     NULL)
+			         memchr(mf_buf_data(b), 0, mf_buf_len(b)) !=
+			             NULL)
 				fail_msg("%s: NUL in text", label);
 			mf_buf_free(b);
 		}
@@ -1654,8 +1671,8 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 
 			for (k = 0; k < 3; k++)
 				cuts[k] = body.len > 0
-					      ? tu_rng_below(r, body.len + 1)
-					      : 0;
+				              ? tu_rng_below(r, body.len + 1)
+				              : 0;
 			if (cuts[0] > cuts[1]) {
 				size_t t = cuts[0];
 				cuts[0] = cuts[1];
@@ -1673,12 +1690,12 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 			}
 			st = stream(p, fl, body.ptr, body.len, cuts, 3, &d2);
 			tu_assert_mem(mf_buf_data(st), mf_buf_len(st),
-				      mf_buf_data(one), mf_buf_len(one), label);
+			              mf_buf_data(one), mf_buf_len(one), label);
 			assert_true(d1 == d2);
 			if (text)
 				assert_true(mf_buf_len(one) == 0 ||
-					    memchr(mf_buf_data(one), 0,
-						   mf_buf_len(one)) == NULL);
+				            memchr(mf_buf_data(one), 0,
+				                   mf_buf_len(one)) == NULL);
 			mf_buf_free(one);
 			mf_buf_free(st);
 		}
@@ -1708,7 +1725,7 @@ test_corpus(void **state)
 			m = parse(p, n);
 			for (k = 0; k < mf_msg_count(m); k++)
 				corpus_message(mf_msg_at(m, k), &r, list[i],
-					       &leaves);
+				               &leaves);
 			mf_msg_free(m);
 			free(p);
 			files++;
@@ -1734,8 +1751,8 @@ on_event(void *ctx, const mf_event *ev)
 	switch (ev->type) {
 	case MF_EV_HEADERS_END:
 		if (mf_part_kind(ev->part) == MF_PART_LEAF) {
-			c->d = mf_content_dec_new(ev->part, MF_CONTENT_TEXT,
-						  NULL);
+			c->d =
+			    mf_content_dec_new(ev->part, MF_CONTENT_TEXT, NULL);
 			if (c->d == NULL)
 				return 1;
 		}
@@ -1743,7 +1760,7 @@ on_event(void *ctx, const mf_event *ev)
 	case MF_EV_BODY:
 		if (c->d != NULL &&
 		    mf_content_dec_update(c->d, c->out, ev->data.ptr,
-					  ev->data.len) != MF_OK)
+		                          ev->data.len) != MF_OK)
 			return 1;
 		break;
 	case MF_EV_PART_END:
@@ -1795,13 +1812,13 @@ test_push_parser(void **state)
 		m = parse(p, n);
 		while ((q = mf_part_next(mf_msg_root(m), q)) != NULL) {
 			if (mf_part_kind(q) == MF_PART_LEAF) {
-				mf_buf *b = decode(q, MF_CONTENT_TEXT, NULL,
-						   NULL);
+				mf_buf *b =
+				    decode(q, MF_CONTENT_TEXT, NULL, NULL);
 
 				assert_int_equal(mf_buf_append(want,
-							       mf_buf_data(b),
-							       mf_buf_len(b)),
-						 MF_OK);
+				                               mf_buf_data(b),
+				                               mf_buf_len(b)),
+				                 MF_OK);
 				mf_buf_free(b);
 			}
 		}
@@ -1812,15 +1829,15 @@ test_push_parser(void **state)
 
 			assert_non_null(ps);
 			for (at = 0; at < n; at += chunk)
-				assert_int_equal(
-				    mf_parser_feed(ps, p + at,
-						   n - at < chunk ? n - at
-								  : chunk),
-				    MF_OK);
+				assert_int_equal(mf_parser_feed(ps, p + at,
+				                                n - at < chunk
+				                                    ? n - at
+				                                    : chunk),
+				                 MF_OK);
 			assert_int_equal(mf_parser_finish(ps), MF_OK);
 			tu_assert_mem(mf_buf_data(c.out), mf_buf_len(c.out),
-				      mf_buf_data(want), mf_buf_len(want),
-				      files[f]);
+			              mf_buf_data(want), mf_buf_len(want),
+			              files[f]);
 			assert_true(c.leaves > 0);
 			mf_parser_free(ps);
 			mf_buf_free(c.out);
@@ -1866,12 +1883,11 @@ oom_decode(const mf_alloc *a, void *ctx)
 		if (mf_part_kind(p) != MF_PART_LEAF)
 			continue;
 		for (f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]) &&
-			    rc == MF_OK;
+		            rc == MF_OK;
 		     f++) {
 			size_t len = mf_buf_len(b);
 
-			rc = mf_part_decode(p, b, flag_sets[f], &o, NULL,
-					    NULL);
+			rc = mf_part_decode(p, b, flag_sets[f], &o, NULL, NULL);
 			if (rc != MF_OK)
 				assert_int_equal(mf_buf_len(b), len);
 		}
@@ -1900,21 +1916,22 @@ oom_stream(const mf_alloc *a, void *ctx)
 		if (mf_part_kind(p) != MF_PART_LEAF)
 			continue;
 		d = mf_content_dec_new(p, MF_CONTENT_FLOWED | MF_CONTENT_LF,
-				       &o);
+		                       &o);
 		if (d == NULL) {
 			rc = MF_E_NOMEM;
 			break;
 		}
 		rc = mf_content_dec_update(d, b, body.ptr, body.len / 2);
 		if (rc == MF_OK)
-			rc = mf_content_dec_update(d, b, body.ptr + body.len / 2,
-						   body.len - body.len / 2);
+			rc =
+			    mf_content_dec_update(d, b, body.ptr + body.len / 2,
+			                          body.len - body.len / 2);
 		if (rc == MF_OK)
 			rc = mf_content_dec_final(d, b);
 		if (rc != MF_OK) {
 			/* Sticky. */
 			assert_int_equal(mf_content_dec_update(d, b, "x", 1),
-					 rc);
+			                 rc);
 			assert_int_equal(mf_content_dec_error(d, NULL), rc);
 		}
 		mf_content_dec_free(d);
@@ -1950,13 +1967,13 @@ test_errors(void **state)
 	(void)state;
 	/* A multipart, an event's part, bad flags, NULLs. */
 	assert_int_equal(mf_part_decode(root, b, 0, NULL, NULL, &e),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_decode(leaf, b, 0x100, NULL, NULL, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_decode(NULL, b, 0, NULL, NULL, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_decode(leaf, NULL, 0, NULL, NULL, NULL),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_null(mf_content_dec_new(NULL, 0, NULL));
 	mf_content_dec_free(NULL);
 	assert_int_equal(mf_content_dec_update(NULL, b, "", 0), MF_E_INVAL);
@@ -1981,9 +1998,9 @@ test_errors(void **state)
 
 		mf_buf_clear(b);
 		assert_int_equal(mf_part_decode(mf_msg_root(m2), b,
-						MF_CONTENT_TEXT, NULL, NULL,
-						NULL),
-				 MF_OK);
+		                                MF_CONTENT_TEXT, NULL, NULL,
+		                                NULL),
+		                 MF_OK);
 		assert_string_equal(mf_buf_data(b), "Subject: x\n\nbody\n");
 		mf_msg_free(m2);
 	}
@@ -2008,10 +2025,10 @@ test_guard(void **state)
 		while ((p = mf_part_next(mf_msg_root(m), p)) != NULL) {
 			if (mf_part_kind(p) == MF_PART_MULTIPART)
 				continue;
-			for (f = 0; f < sizeof(flag_sets) / sizeof(flag_sets[0]);
-			     f++)
-				mf_buf_free(decode(p, flag_sets[f], NULL,
-						   NULL));
+			for (f = 0;
+			     f < sizeof(flag_sets) / sizeof(flag_sets[0]); f++)
+				mf_buf_free(
+				    decode(p, flag_sets[f], NULL, NULL));
 		}
 		check_bodies(mf_msg_root(m), "guard");
 		mf_msg_free(m);
