@@ -33,7 +33,11 @@
  *    has trailing characters the body lacks, or the other way round, as in
  *    an unterminated quoted value) is taken as its first delimiter and its
  *    text becomes an accepted boundary of the multipart
- *    (MF_D_BOUNDARY_MISMATCH). Lines of dashes alone never match this way.
+ *    (MF_D_BOUNDARY_MISMATCH). To keep text lines from matching, the
+ *    shorter of the two must have 8 bytes or more, or the longer continue
+ *    with a byte that cannot be in a boundary; lines of dashes alone never
+ *    match. Trailing white space of the parameter is ignored (as Python
+ *    does).
  *  - After the close delimiter the multipart's boundary is no longer
  *    matched: the rest up to an enclosing delimiter is epilogue.
  *  - A multipart without boundary parameter is a text/plain leaf
@@ -55,9 +59,11 @@
  *    delimiter being recognised any more (MF_D_PART_LIMIT). With
  *    MF_STRICT both are MF_E_LIMIT and every defect is MF_E_DEFECT.
  *  - mbox (MF_MBOX): every line beginning with "From " ends the message
- *    and starts the next one, wherever it stands (as mutt, Python's
- *    mailbox and MimeKit read mboxes); the line end before it belongs to
- *    the From_ line's event.
+ *    and starts the next one, wherever it stands (as Python's mailbox
+ *    and MimeKit read mboxes); the line end before it belongs to the
+ *    From_ line's event (an empty line before it too, even after a
+ *    header block), except right after a header field, whose line end is
+ *    the field's.
  */
 #include "mime.h"
 
@@ -221,6 +227,72 @@ mf__scan_nl2(int path, const char *p, size_t n, size_t from, unsigned char c1,
 	return scan_nl(path, p, n, from, c1, c2, c1, c2);
 }
 
+/*
+ * The first i >= from with p[i] == '\n' and p[i + 1] one of set[0..3]
+ * (repeat a byte to use fewer), or n: the line starts a header block
+ * must look at (delimiters, From_ lines, the empty line).
+ */
+static size_t
+scan_nl1_scalar(const char *p, size_t n, size_t i, const unsigned char *set)
+{
+	while (i + 1 < n) {
+		const char *q = memchr(p + i, '\n', n - 1 - i);
+		unsigned char c;
+
+		if (q == NULL)
+			break;
+		i = (size_t)(q - p);
+		c = (unsigned char)p[i + 1];
+		if (c == set[0] || c == set[1] || c == set[2] || c == set[3])
+			return i;
+		i++;
+	}
+	return n;
+}
+
+#ifdef MF__X86
+__attribute__((target("avx2"))) static size_t
+scan_nl1_avx2(const char *p, size_t n, size_t i, const unsigned char *set)
+{
+	const __m256i vn = _mm256_set1_epi8('\n');
+	const __m256i s0 = _mm256_set1_epi8((char)set[0]);
+	const __m256i s1 = _mm256_set1_epi8((char)set[1]);
+	const __m256i s2 = _mm256_set1_epi8((char)set[2]);
+	const __m256i s3 = _mm256_set1_epi8((char)set[3]);
+
+	while (i + 33 <= n) {
+		__m256i a = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i));
+		__m256i b = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i + 1));
+		__m256i m = _mm256_or_si256(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(b, s0),
+				    _mm256_cmpeq_epi8(b, s1)),
+		    _mm256_or_si256(_mm256_cmpeq_epi8(b, s2),
+				    _mm256_cmpeq_epi8(b, s3)));
+		unsigned k = (unsigned)_mm256_movemask_epi8(
+		    _mm256_and_si256(m, _mm256_cmpeq_epi8(a, vn)));
+
+		if (k != 0)
+			return i + (size_t)__builtin_ctz(k);
+		i += 32;
+	}
+	return scan_nl1_scalar(p, n, i, set);
+}
+#endif
+
+static size_t
+scan_nl1(int path, const char *p, size_t n, size_t from,
+	 const unsigned char *set)
+{
+#ifdef MF__X86
+	if (path == MF__SCAN_AVX2)
+		return scan_nl1_avx2(p, n, from, set);
+#endif
+	(void)path;
+	return scan_nl1_scalar(p, n, from, set);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Parser state                                                            */
 /* ---------------------------------------------------------------------- */
@@ -255,6 +327,7 @@ struct level {
 	size_t maxb;              /* longest boundary open at or below here */
 	uint64_t last_end;        /* end of the last field or From_ line */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
+	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
 	mf_qp_dec qp;
 };
@@ -281,6 +354,7 @@ struct mf_parser {
 	size_t nlv, lvcap;
 	size_t bucket[NBUCKET]; /* node = 2 * level + which + 1; 0 = none */
 	size_t nopen;           /* registered boundaries */
+	uint32_t nlen[64];      /* registered boundaries by length % 64 */
 
 	mf__hdr hdr;
 	size_t parts;           /* parts of the current message */
@@ -303,6 +377,9 @@ struct match {
 	size_t li;      /* level of the delimiter */
 	size_t end;     /* window index after the line (DELIM, FROM: with its
 			   line end; CLOSE: after the padding) */
+	size_t ls;      /* window index of the line */
+	bool mismatch;  /* a lenient match (MF_D_BOUNDARY_MISMATCH) */
+	bool cut;       /* FROM: the line was cut at max_field_len */
 };
 
 static int
@@ -441,6 +518,7 @@ breg(mf_parser *ps, size_t li, int which)
 	}
 	ps->bucket[b] = 2 * li + (size_t)which + 1;
 	ps->nopen++;
+	ps->nlen[s.len & 63]++;
 	if (s.len > L->maxb)
 		L->maxb = s.len;
 }
@@ -453,11 +531,13 @@ bunreg(mf_parser *ps, struct level *L)
 		ps->bucket[L->ha & (NBUCKET - 1)] = L->na;
 		L->reg_a = false;
 		ps->nopen--;
+		ps->nlen[L->alt.len & 63]--;
 	}
 	if (L->reg_b) {
 		ps->bucket[L->hb & (NBUCKET - 1)] = L->nb;
 		L->reg_b = false;
 		ps->nopen--;
+		ps->nlen[L->part.boundary.len & 63]--;
 	}
 }
 
@@ -465,9 +545,13 @@ bunreg(mf_parser *ps, struct level *L)
 static size_t
 blookup(const mf_parser *ps, const char *s, size_t n)
 {
-	uint64_t h = bhash(s, n);
-	size_t node = ps->bucket[h & (NBUCKET - 1)];
+	uint64_t h;
+	size_t node;
 
+	if (ps->nlen[n & 63] == 0)
+		return SIZE_MAX; /* no open boundary of that length */
+	h = bhash(s, n);
+	node = ps->bucket[h & (NBUCKET - 1)];
 	while (node != 0) {
 		size_t li = (node - 1) / 2;
 		int which = (int)((node - 1) % 2);
@@ -682,6 +766,27 @@ dec_final(mf_parser *ps, struct level *L)
 		doff = L->b64.defect_off;
 		d = MF_D_B64_JUNK;
 	} else {
+		/*
+		 * "=" at the very end: a soft line break whose line end
+		 * went to the delimiter (RFC 2046 5.1.1), not an error.
+		 */
+		if (L->qp_eq) {
+			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, "\n", 1,
+					      &outlen, NULL);
+			if (rc < 0)
+				return fail(ps, rc, L->part.off_end,
+					    "decoding failed");
+			if (outlen > 0) {
+				mf_event ev;
+
+				ev_init(&ev, MF_EV_BODY, L, L->part.off_end);
+				ev.data.ptr = ps->dbuf;
+				ev.data.len = outlen;
+				if (emit(ps, &ev) < 0)
+					return ps->rc;
+			}
+			outlen = 0;
+		}
 		rc = mf_qp_dec_final(&L->qp, ps->dbuf, DCAP, &outlen, NULL);
 		defects = L->qp.defects;
 		doff = L->qp.defect_off;
@@ -783,17 +888,31 @@ add_field(mf_parser *ps, struct level *L, const mf__hdr_ev *hev)
 	return emit(ps, &ev);
 }
 
-static const struct mf__hfield *
-find_field(const mf_part *pt, const char *name, size_t n)
+/*
+ * The first Content-Type, Content-Transfer-Encoding and
+ * Content-Disposition fields of pt (NULL if none), in one pass.
+ */
+static void
+find_fields(const mf_part *pt, const struct mf__hfield **fv)
 {
-	size_t i;
+	static const char *names[3] = {"content-type",
+				       "content-transfer-encoding",
+				       "content-disposition"};
+	static const size_t lens[3] = {12, 25, 19};
+	size_t i, k;
 
+	fv[0] = fv[1] = fv[2] = NULL;
 	for (i = 0; i < pt->nfields; i++) {
-		if (mf__ieq(pt->fields[i].f.name.ptr, pt->fields[i].f.name.len,
-			    name, n))
-			return &pt->fields[i];
+		const mf_str *nm = &pt->fields[i].f.name;
+
+		if (nm->len < 12 || (nm->ptr[0] | 0x20) != 'c')
+			continue;
+		for (k = 0; k < 3; k++) {
+			if (fv[k] == NULL && nm->len == lens[k] &&
+			    mf__ieq(nm->ptr, nm->len, names[k], lens[k]))
+				fv[k] = &pt->fields[i];
+		}
 	}
-	return NULL;
 }
 
 static uint64_t
@@ -866,13 +985,13 @@ decodable(const mf_param *pm)
 /* Joins the segments k[a..b) (one parameter) into *pm. */
 static int
 join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
-	   size_t b, const mf_opts *o, mf_param *pm, uint64_t *defects)
+	   size_t b, const mf_opts *o, mf_param *pm, uint64_t *defects,
+	   mf_error *err)
 {
 	struct mf__r2231_seg local[8], *seg = local;
 	size_t i, ns = 0, first = SIZE_MAX;
 	bool ext = false;
 	mf_buf buf;
-	mf_error err;
 	char *v;
 	int rc;
 
@@ -881,7 +1000,8 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 	if (b - a > 8) {
 		seg = mf__arena_alloc(ar, (b - a) * sizeof(*seg));
 		if (seg == NULL)
-			return MF_E_NOMEM;
+			return mf__err(err, MF_E_NOMEM, in[k[a].idx].offset,
+				       "out of memory");
 	}
 	for (i = a; i < b; i++) {
 		const mf_param *q = &in[k[i].idx];
@@ -906,12 +1026,13 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 		return MF_OK;
 	mf__buf_init(&buf, &ar->a);
 	rc = mf__rfc2231_join(&buf, seg, ns, MF__R2231_EW, o, &pm->charset,
-			      &pm->lang, &pm->defects, &err);
+			      &pm->lang, &pm->defects, err);
 	if (rc == MF_OK) {
 		v = mf__arena_dup(ar, buf.data != NULL ? buf.data : "",
 				  buf.len);
 		if (v == NULL)
-			rc = MF_E_NOMEM;
+			rc = mf__err(err, MF_E_NOMEM, pm->offset,
+				     "out of memory");
 		pm->value.ptr = v;
 		pm->value.len = buf.len;
 	}
@@ -923,7 +1044,8 @@ join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
 
 int
 mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
-		   mf_param **out, size_t *nout, uint64_t *defects)
+		   mf_param **out, size_t *nout, uint64_t *defects,
+		   mf_error *err)
 {
 	struct pkey *k;
 	mf_param *v;
@@ -941,7 +1063,7 @@ mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
 	k = mf__arena_alloc(ar, n * sizeof(*k));
 	v = mf__arena_alloc(ar, n * sizeof(*v));
 	if (k == NULL || v == NULL)
-		return MF_E_NOMEM;
+		return mf__err(err, MF_E_NOMEM, in[0].offset, "out of memory");
 	for (i = 0; i < n; i++) {
 		k[i].base = in[i].name.ptr;
 		k[i].idx = i;
@@ -961,7 +1083,7 @@ mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
 		while (b < n && k[b].blen == k[a].blen &&
 		       memcmp(k[b].base, k[a].base, k[a].blen) == 0)
 			b++;
-		rc = join_group(ar, in, k, a, b, o, &v[nv], defects);
+		rc = join_group(ar, in, k, a, b, o, &v[nv], defects, err);
 		if (rc < 0)
 			return rc;
 		/* Remember where the group first appeared. */
@@ -999,13 +1121,16 @@ describe(mf_parser *ps, struct level *L)
 {
 	mf_part *pt = &L->part;
 	const mf_part *par = pt->parent;
-	const struct mf__hfield *hf;
+	const struct mf__hfield *hf, *fv[3];
 	const mf_param *pm;
+	uint64_t ct_off = pt->off_header, cte_off = pt->off_header;
 	mf_error err;
 	int rc;
 
-	hf = find_field(pt, "content-type", 12);
+	find_fields(pt, fv);
+	hf = fv[0];
 	if (hf != NULL) {
+		ct_off = value_off(hf);
 		mf_ctype ct;
 
 		rc = mf__ctype_parse(&L->ar, hf->f.value.ptr, hf->f.value.len,
@@ -1018,11 +1143,11 @@ describe(mf_parser *ps, struct level *L)
 		pt->subtype = ct.subtype;
 		rc = mf__params_resolve(&L->ar, ct.params.v, ct.params.n,
 					&ps->o, &pt->params, &pt->nparams,
-					&pt->defects);
+					&pt->defects, &err);
 		if (ps->rc < 0)
 			return ps->rc;
 		if (rc < 0)
-			return fail(ps, rc, value_off(hf), "bad parameter");
+			return fail(ps, rc, err.offset, err.reason);
 	}
 	if (pt->type.len == 0 || pt->subtype.len == 0) {
 		pt->ct_default = true;
@@ -1039,11 +1164,12 @@ describe(mf_parser *ps, struct level *L)
 	if (pm != NULL)
 		pt->charset = pm->value;
 
-	hf = find_field(pt, "content-transfer-encoding", 25);
+	hf = fv[1];
 	if (hf != NULL) {
 		uint64_t d = 0;
 		int cte = MF_CTE_7BIT;
 
+		cte_off = value_off(hf);
 		if (mf_cte_parse(hf->f.value.ptr, hf->f.value.len, &cte, &d) < 0)
 			cte = MF_CTE_UNKNOWN;
 		pt->cte = cte;
@@ -1055,7 +1181,7 @@ describe(mf_parser *ps, struct level *L)
 			return ps->rc;
 	}
 
-	hf = find_field(pt, "content-disposition", 19);
+	hf = fv[2];
 	if (hf != NULL) {
 		mf_disp dp;
 
@@ -1068,11 +1194,11 @@ describe(mf_parser *ps, struct level *L)
 		pt->disp = dp.type;
 		rc = mf__params_resolve(&L->ar, dp.params.v, dp.params.n,
 					&ps->o, &pt->dparams, &pt->ndparams,
-					&pt->defects);
+					&pt->defects, &err);
 		if (ps->rc < 0)
 			return ps->rc;
 		if (rc < 0)
-			return fail(ps, rc, value_off(hf), "bad parameter");
+			return fail(ps, rc, err.offset, err.reason);
 	}
 	pm = pget(pt->dparams, pt->ndparams, "filename");
 	if (pm == NULL || pm->value.len == 0)
@@ -1089,10 +1215,10 @@ describe(mf_parser *ps, struct level *L)
 		if (pm == NULL) {
 			pt->type = (mf_str){"text", 4};
 			pt->subtype = (mf_str){"plain", 5};
-			return pdefect(ps, L, MF_D_NO_BOUNDARY, pt->off_header);
+			return pdefect(ps, L, MF_D_NO_BOUNDARY, ct_off);
 		}
 		if (pt->depth >= ps->lim.max_depth)
-			return plimit(ps, L, MF_D_DEPTH_LIMIT, pt->off_header,
+			return plimit(ps, L, MF_D_DEPTH_LIMIT, ct_off,
 				      "nesting too deep");
 		pt->boundary = pm->value;
 		/* Lines are compared without trailing white space. */
@@ -1103,8 +1229,7 @@ describe(mf_parser *ps, struct level *L)
 		pt->kind = MF_PART_MULTIPART;
 		if (pt->cte == MF_CTE_QP || pt->cte == MF_CTE_BASE64 ||
 		    pt->cte == MF_CTE_UUENCODE)
-			return pdefect(ps, L, MF_D_MULTIPART_CTE,
-				       pt->off_header);
+			return pdefect(ps, L, MF_D_MULTIPART_CTE, cte_off);
 		return MF_OK;
 	}
 	if (is(pt->type, "message") &&
@@ -1114,11 +1239,10 @@ describe(mf_parser *ps, struct level *L)
 		    pt->cte == MF_CTE_UUENCODE) {
 			if (is(pt->subtype, "global"))
 				return MF_OK;
-			return pdefect(ps, L, MF_D_MULTIPART_CTE,
-				       pt->off_header);
+			return pdefect(ps, L, MF_D_MULTIPART_CTE, cte_off);
 		}
 		if (pt->depth >= ps->lim.max_depth)
-			return plimit(ps, L, MF_D_DEPTH_LIMIT, pt->off_header,
+			return plimit(ps, L, MF_D_DEPTH_LIMIT, ct_off,
 				      "nesting too deep");
 		pt->kind = MF_PART_MESSAGE;
 	}
@@ -1173,6 +1297,32 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* RFC 2046 5.1.1 bchars (without the space). */
+static bool
+is_bchar(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') || strchr("'()+_,-./:=?", c) != NULL;
+}
+
+/*
+ * Whether line text s[0..n) and boundary b are prefixes of one another in
+ * a way that suggests the same boundary: the shorter has 8 bytes or more,
+ * or what the longer adds does not start with a boundary character (a
+ * parameter cut short by an unterminated quote runs on with "; ...").
+ */
+static bool
+near(const char *s, size_t n, mf_str b)
+{
+	size_t k = n < b.len ? n : b.len;
+	char next;
+
+	if (k == 0 || n == b.len || memcmp(s, b.ptr, k) != 0)
+		return false;
+	next = n > b.len ? s[k] : b.ptr[k];
+	return k >= 8 || !is_bchar(next);
+}
+
 /*
  * Lenient match (see the top of the file): line text s[0..n), after "--"
  * and without padding, against the innermost multipart while it is in its
@@ -1182,40 +1332,30 @@ static int
 lenient(mf_parser *ps, const char *s, size_t n, struct match *m)
 {
 	struct level *T = top(ps);
-	mf_str b;
-	size_t k, i;
+	size_t i;
 	bool close = false;
 
 	if (T == NULL || T->state != LS_PREAMBLE || T->reg_a)
 		return LINE_NO;
-	b = T->part.boundary;
 	for (i = 0; i < n && s[i] == '-'; i++)
 		;
 	if (i == n)
 		return LINE_NO; /* dashes alone */
-	k = n < b.len ? n : b.len;
-	if (k == 0 || memcmp(s, b.ptr, k) != 0) {
+	if (!near(s, n, T->part.boundary)) {
 		/* "--text--" as a close delimiter. */
-		if (n >= 2 && s[n - 1] == '-' && s[n - 2] == '-') {
-			n -= 2;
-			k = n < b.len ? n : b.len;
-			if (k == 0 || memcmp(s, b.ptr, k) != 0)
-				return LINE_NO;
-			close = true;
-		} else {
+		if (n < 2 || s[n - 1] != '-' || s[n - 2] != '-' ||
+		    !near(s, n - 2, T->part.boundary))
 			return LINE_NO;
-		}
+		n -= 2;
+		close = true;
 	}
-	if (n == b.len)
-		return LINE_NO; /* exact: not lenient (cannot happen) */
 	T->alt.ptr = s;
 	T->alt.len = n;
 	if (save_str(&T->ar, &T->alt, s, s + n) < 0)
 		return fail(ps, MF_E_NOMEM, ps->pos, "out of memory");
 	breg(ps, ps->nlv - 1, 1);
-	if (pdefect(ps, T, MF_D_BOUNDARY_MISMATCH,
-		    T->part.off_body) < 0)
-		return ps->rc;
+	/* Reported by take_line, after the bytes before the line. */
+	m->mismatch = true;
 	m->li = ps->nlv - 1;
 	return close ? LINE_CLOSE : LINE_DELIM;
 }
@@ -1234,6 +1374,23 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	size_t a, b;
 
 	m->kind = LINE_NO;
+	m->ls = ls;
+	m->mismatch = false;
+	m->cut = false;
+	if (ps->mbox && (p[ls] == '\n' || p[ls] == '\r')) {
+		/* An empty line, then a From_ line: the line end before a
+		 * From_ line is the separator's, even after a header. */
+		size_t k = p[ls] == '\r' ? 2 : 1;
+		int r;
+
+		if (avail < k + 5)
+			return eof ? LINE_NO : LINE_NEED;
+		if ((k == 2 && p[ls + 1] != '\n') || p[ls + k] != 'F')
+			return LINE_NO;
+		r = check_line(ps, p, n, ls + k, eof, m);
+		m->ls = ls;
+		return r;
+	}
 	if (ps->mbox && p[ls] == 'F') {
 		size_t fmax = ps->lim.max_field_len;
 
@@ -1247,6 +1404,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 		} else {
 			if (avail < fmax && !eof)
 				return LINE_NEED;
+			m->cut = avail >= fmax;
 			m->end = ls + (avail < fmax ? avail : fmax);
 		}
 		m->kind = LINE_FROM;
@@ -1303,6 +1461,9 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	return m->kind;
 }
 
+static int own_from(mf_parser *ps, struct level *L, const char *p, size_t s,
+		    size_t e, bool cut);
+
 /*
  * Acts on a special line: le is where its data starts (the line end
  * before it, or the line start), m->end where what follows begins.
@@ -1317,26 +1478,14 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 	if (m->kind == LINE_FROM) {
 		if (pop_to(ps, SIZE_MAX, off) < 0 || push_part(ps, off) < 0)
 			return ps->rc;
-		L = top(ps);
-		L->part.has_from = true;
-		L->part.from_line.ptr = p + le;
-		L->part.from_line.len = m->end - le;
-		while (L->part.from_skip < L->part.from_line.len &&
-		       p[le + L->part.from_skip] != 'F')
-			L->part.from_skip++;
-		L->part.off_header = ps->wpos + m->end;
-		L->part.off_body = L->part.off_header;
-		L->last_end = L->part.off_header;
-		hdr_start(ps, L->part.off_header);
-		if (emit_data(ps, MF_EV_MBOX_FROM, L, p + le, m->end - le,
-			      off) < 0)
-			return ps->rc;
-		ps->line_start = true;
-		return MF_OK;
+		return own_from(ps, top(ps), p, le, m->end, m->cut);
 	}
 	if (pop_to(ps, m->li, off) < 0)
 		return ps->rc;
 	L = top(ps);
+	if (m->mismatch &&
+	    pdefect(ps, L, MF_D_BOUNDARY_MISMATCH, ps->wpos + m->ls) < 0)
+		return ps->rc;
 	type = m->kind == LINE_CLOSE ? MF_EV_CLOSE : MF_EV_DELIM;
 	if (emit_data(ps, type, L, p + le, m->end - le, off) < 0)
 		return ps->rc;
@@ -1435,11 +1584,15 @@ hdr_feed(mf_parser *ps, struct level *L, const char *p, size_t *sp, size_t t,
 	}
 }
 
-/* Whether p[s] may start a special line (delimiter, From_ line). */
+/*
+ * Whether a line starting with c may be special: a delimiter, or in an
+ * mbox a From_ line or the empty line before one.
+ */
 static bool
 special(const mf_parser *ps, char c)
 {
-	return c == '-' || (ps->mbox && c == 'F');
+	return c == '-' ||
+	       (ps->mbox && (c == 'F' || c == '\n' || c == '\r'));
 }
 
 /*
@@ -1447,10 +1600,15 @@ special(const mf_parser *ps, char c)
  * embeds, if it is a message part): both end with an empty body.
  */
 static int
-cut_header(mf_parser *ps, struct level *L, const char *p, size_t s)
+cut_header(mf_parser *ps, struct level *L, const char *p, size_t s,
+	   bool delim)
 {
 	size_t z = s;
 
+	/* Fields and then a delimiter: no empty line, no body. */
+	if (delim && (L->part.nfields > 0 || ps->hdr.in_field) &&
+	    pdefect(ps, L, MF_D_NO_BLANK_LINE, ps->wpos + s) < 0)
+		return ps->rc;
 	if (hdr_feed(ps, L, p, &z, s, true) < 0)
 		return ps->rc;
 	if (L->part.kind == MF_PART_MESSAGE && top(ps) != L) {
@@ -1459,6 +1617,64 @@ cut_header(mf_parser *ps, struct level *L, const char *p, size_t s)
 			return ps->rc;
 	}
 	return MF_OK;
+}
+
+/*
+ * The From_ line p[s..e) (with the separating line end before it, if any)
+ * starts the header block of L. A From_ line cut at max_field_len, or
+ * ending the input without line end, leaves an empty header block: the
+ * rest of its line is body (MF_D_HEADER_LIMIT when it was cut).
+ */
+static int
+own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
+	 bool cut)
+{
+	L->part.has_from = true;
+	L->part.from_line.ptr = p + s;
+	L->part.from_line.len = e - s;
+	L->part.from_skip = 0;
+	while (L->part.from_skip < e - s &&
+	       (p[s + L->part.from_skip] == '\r' ||
+		p[s + L->part.from_skip] == '\n'))
+		L->part.from_skip++;
+	L->part.off_header = ps->wpos + e;
+	L->part.off_body = L->part.off_header;
+	L->last_end = L->part.off_header;
+	hdr_start(ps, L->part.off_header);
+	ps->line_start = e > s && p[e - 1] == '\n';
+	if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s) < 0)
+		return ps->rc;
+	if (ps->line_start)
+		return MF_OK;
+	if (cut && plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
+			  "From_ line too long") < 0)
+		return ps->rc;
+	return cut_header(ps, L, p, e, false);
+}
+
+/* Whether the line at s is ">From ...": LINE_FROM (*e: after its line
+ * end), LINE_NO, or LINE_NEED. */
+static int
+munged_from(const mf_parser *ps, const char *p, size_t n, size_t s, bool eof,
+	    size_t *e, bool *cut)
+{
+	size_t avail = n - s, fmax = ps->lim.max_field_len;
+	const char *lf;
+
+	if (avail < 6)
+		return eof ? LINE_NO : LINE_NEED;
+	if (memcmp(p + s, ">From ", 6) != 0)
+		return LINE_NO;
+	lf = memchr(p + s, '\n', avail < fmax ? avail : fmax);
+	if (lf != NULL) {
+		*e = (size_t)(lf - p) + 1;
+		return LINE_FROM;
+	}
+	if (avail < fmax && !eof)
+		return LINE_NEED;
+	*cut = avail >= fmax;
+	*e = s + (avail < fmax ? avail : fmax);
+	return LINE_FROM;
 }
 
 /*
@@ -1473,8 +1689,38 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 	struct level *L = top(ps);
 	size_t s = *sp, t;
 	int k;
+	const unsigned char hset[4] = {'-', '\n', '\r',
+				       ps->mbox ? 'F' : '-'};
 
 	for (;;) {
+		bool first = ps->line_start && !L->part.has_from &&
+			     L->part.nfields == 0 && !ps->hdr.in_field &&
+			     ps->wpos + s == L->part.off_header;
+
+		if (first && s < n && p[s] == '>') {
+			/*
+			 * ">From " starting a header block: a From_ line
+			 * quoted by an mbox writer (a forwarded message),
+			 * taken as the part's From_ line as MimeKit does.
+			 */
+			size_t e;
+			bool cut = false;
+			int r = munged_from(ps, p, n, s, eof, &e, &cut);
+
+			if (r == LINE_NEED)
+				return 1;
+			if (r == LINE_FROM) {
+				if (pdefect(ps, L, MF_D_MBOX_FROM,
+					    ps->wpos + s) < 0 ||
+				    own_from(ps, L, p, s, e, cut) < 0)
+					return ps->rc;
+				s = e;
+				*sp = s;
+				if (L->state != LS_HEADER)
+					return 0;
+				continue;
+			}
+		}
 		if (ps->line_start && s < n && special(ps, p[s])) {
 			struct match m;
 			int r = check_line(ps, p, n, s, eof, &m);
@@ -1483,26 +1729,19 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 				return r;
 			if (r == LINE_NEED)
 				return 1;
-			if (r == LINE_FROM && L->part.depth == 0 &&
-			    L->part.nfields == 0 && !L->part.has_from &&
+			if (r == LINE_FROM && L->part.depth == 0 && first &&
 			    ps->wpos + s == L->part.off_begin) {
 				/* The message's own From_ line. */
-				L->part.has_from = true;
-				L->part.from_line.ptr = p + s;
-				L->part.from_line.len = m.end - s;
-				L->part.off_header = ps->wpos + m.end;
-				L->last_end = L->part.off_header;
-				hdr_start(ps, L->part.off_header);
-				if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s,
-					      m.end - s, ps->wpos + s) < 0)
+				if (own_from(ps, L, p, s, m.end, m.cut) < 0)
 					return ps->rc;
 				s = m.end;
 				*sp = s;
-				ps->line_start = true;
+				if (L->state != LS_HEADER)
+					return 0;
 				continue;
 			}
 			if (r != LINE_NO) {
-				if (cut_header(ps, L, p, s) < 0 ||
+				if (cut_header(ps, L, p, s, r != LINE_FROM) < 0 ||
 				    take_line(ps, p, s, &m) < 0)
 					return ps->rc;
 				*sp = m.end;
@@ -1511,18 +1750,30 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 		}
 		if (s == n && !eof)
 			return 1;
-		/* Up to the next line that may be special. */
+		/*
+		 * Up to the next line that may be special, or past the
+		 * first empty line (where the block ends: never scan the
+		 * body).
+		 */
 		t = s;
 		for (;;) {
-			const char *q = t < n ? memchr(p + t, '\n', n - t) : NULL;
+			size_t i = scan_nl1(ps->path, p, n, t, hset);
 
-			if (q == NULL) {
+			if (i >= n) {
 				t = n;
 				break;
 			}
-			t = (size_t)(q - p) + 1;
-			if (t < n && special(ps, p[t]))
+			t = i + 1;
+			if (special(ps, p[t]))
 				break;
+			if (p[t] == '\n') {
+				t++;
+				break;
+			}
+			if (t + 1 < n && p[t] == '\r' && p[t + 1] == '\n') {
+				t += 2;
+				break;
+			}
 		}
 		if (t == n && !eof) {
 			/*
@@ -1580,12 +1831,14 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 		mf_event ev;
 		int rc;
 
-		if (L->dec == MF_CTE_BASE64)
+		if (L->dec == MF_CTE_BASE64) {
 			rc = mf_b64_dec_update(&L->b64, ps->dbuf, DCAP, p, k,
 					       &outlen, NULL);
-		else
+		} else {
+			L->qp_eq = p[k - 1] == '=';
 			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, p, k,
 					      &outlen, NULL);
+		}
 		if (rc < 0)
 			return fail(ps, rc, off, "decoding failed");
 		if (outlen > 0) {

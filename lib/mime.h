@@ -32,7 +32,7 @@ struct mf_part {
 	uint64_t off_end;    /* end of the body */
 	bool has_from;
 	mf_str from_line;  /* the From_ line as the event gave it */
-	size_t from_skip;  /* bytes before "From " in from_line (line end) */
+	size_t from_skip;  /* line end before the From_ line in from_line */
 	struct mf__hfield *fields;
 	size_t nfields;
 	mf_str type, subtype; /* effective, lower case */
@@ -104,10 +104,11 @@ int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
  * over a plain one of the same name; plain "name" and "filename" values
  * with encoded words or 8-bit bytes are decoded too (RFC 2047, else UTF-8
  * or windows-1252). *out is in itself when nothing needs resolving, else
- * a new array in ar. Defects go to *defects and o's callback.
+ * a new array in ar. Defects go to *defects and o's callback; errors
+ * (MF_E_NOMEM, strict MF_E_DEFECT) to err with the offset.
  */
 int mf__params_resolve(mf__arena *ar, mf_param *in, size_t n,
 		       const mf_opts *o, mf_param **out, size_t *nout,
-		       uint64_t *defects);
+		       uint64_t *defects, mf_error *err);
 
 #endif /* MF_MIME_H */

@@ -332,7 +332,8 @@ on_event(void *ctx, const mf_event *ev)
 			t->has_from = true;
 			t->from_skip = 0;
 			while (t->from_skip < t->from_line.len &&
-			       t->from_line.ptr[t->from_skip] != 'F')
+			       (t->from_line.ptr[t->from_skip] == '\r' ||
+				t->from_line.ptr[t->from_skip] == '\n'))
 				t->from_skip++;
 			t->off_header = ev->off + ev->data.len;
 		}

@@ -45,5 +45,6 @@ void bench_header(const bench_ctx *b);
 void bench_addr(const bench_ctx *b);
 
 /* mime */
+void bench_mime(const bench_ctx *b);
 
 #endif

@@ -156,5 +156,6 @@ main(int argc, char **argv)
 	bench_addr(&b);
 
 	/* mime */
+	bench_mime(&b);
 	return 0;
 }

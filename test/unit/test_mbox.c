@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_mbox.c - the mbox iterator and From_ unquoting: MimeKit's marker
+ * and message offsets (LF and CRLF), GMime's message offsets, agreement
+ * with the push engine's MF_MBOX mode on every mbox of the corpus,
+ * Content-Length (trusted, and ignored when it lies), separators, edge
+ * cases, guard pages, and mboxo/mboxrd unescaping with its OOM loop.
+ */
+#include "tutil.h"
+
+#include "mime.h"
+
+static int
+seq(mf_str a, const char *b)
+{
+	return a.len == strlen(b) && memcmp(a.ptr, b, a.len) == 0;
+}
+
+/* MimeKit: markers at mboxMarkerOffset, messages [beginOffset, endOffset). */
+static void
+mimekit(const char *mbox, const char *json, int crlf)
+{
+	size_t n, k, pos = 0, i = 0, off;
+	char *raw = tu_read(mbox, &n), *in = raw;
+	tj *want = tj_load(json);
+	mf_str msg, from;
+
+	if (crlf)
+		in = tu_eol(raw, n, 1, &k);
+	else
+		k = n;
+	while (mf_mbox_next(in, k, &pos, 0, &msg, &from, &off) == 1) {
+		const tj *e = tj_at(want, i);
+
+		assert_non_null(e);
+		if ((long)(from.ptr - in) != tj_int(tj_get(e, "mboxMarkerOffset")) ||
+		    (long)off != tj_int(tj_get(e, "beginOffset")) ||
+		    (long)(off + msg.len) != tj_int(tj_get(e, "endOffset")))
+			fail_msg("%s%s message %zu: %ld %zu %zu", mbox,
+				 crlf ? " (CRLF)" : "", i, (long)(from.ptr - in),
+				 off, off + msg.len);
+		assert_ptr_equal(msg.ptr, in + off);
+		assert_true(from.len >= 5 && memcmp(from.ptr, "From ", 5) == 0);
+		i++;
+	}
+	assert_int_equal(i, want->len);
+	assert_int_equal(pos, k);
+	tj_free(want);
+	if (crlf)
+		free(in);
+	free(raw);
+}
+
+static void
+test_mimekit(void **state)
+{
+	(void)state;
+	mimekit("corpus/mimekit/UnitTests/TestData/mbox/content-length.mbox.txt",
+		"corpus/mimekit/UnitTests/TestData/mbox/"
+		"content-length.unix-offsets.json", 0);
+	mimekit("corpus/mimekit/UnitTests/TestData/mbox/content-length.mbox.txt",
+		"corpus/mimekit/UnitTests/TestData/mbox/"
+		"content-length.dos-offsets.json", 1);
+	mimekit("corpus/mimekit/UnitTests/TestData/mbox/issue1189.mbox.txt",
+		"corpus/mimekit/UnitTests/TestData/mbox/"
+		"issue1189.unix-offsets.json", 0);
+	mimekit("corpus/mimekit/UnitTests/TestData/mbox/issue1189.mbox.txt",
+		"corpus/mimekit/UnitTests/TestData/mbox/"
+		"issue1189.dos-offsets.json", 1);
+}
+
+/* GMime: "message offsets: start, end" with end the next From_ line. */
+static void
+test_gmime(void **state)
+{
+	size_t n, pos = 0, i = 0;
+	char *in = tu_read("corpus/gmime/tests/data/mbox/input/substring.mbox",
+			   &n);
+	static const size_t want[][2] = {{0, 526}, {526, 1029}, {1029, 1535}};
+	mf_str msg, from;
+
+	(void)state;
+	while (mf_mbox_next(in, n, &pos, 0, &msg, &from, NULL) == 1) {
+		assert_true(i < 3);
+		assert_int_equal(from.ptr - in, want[i][0]);
+		assert_int_equal(pos, want[i][1]);
+		assert_true(seq(from, "From - "));
+		i++;
+	}
+	assert_int_equal(i, 3);
+	free(in);
+}
+
+/* The iterator and the engine's MF_MBOX mode split every mbox alike. */
+static void
+agree(const char *p, size_t n, const char *label)
+{
+	mf_opts o;
+	mf_msg *m;
+	size_t pos = 0, i = 0, off;
+	mf_str msg, from;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = MF_MBOX;
+	assert_int_equal(mf_msg_parse(p, n, &o, &m, NULL), MF_OK);
+	while (mf_mbox_next(p, n, &pos, 0, &msg, &from, &off) == 1) {
+		const mf_part *r = mf_msg_at(m, i);
+		uint64_t h, e;
+		mf_str f2;
+
+		if (r == NULL)
+			fail_msg("%s: message %zu missing", label, i);
+		mf_part_offsets(r, &h, NULL, &e);
+		if (mf_part_mbox_from(r, &f2)) {
+			if (f2.ptr != from.ptr || f2.len != from.len)
+				fail_msg("%s: From_ line %zu", label, i);
+		} else if (from.len != 0) {
+			fail_msg("%s: message %zu has no From_ line", label, i);
+		}
+		/*
+		 * The line end before a From_ line is the separator's,
+		 * except right after a header field, which owns its line
+		 * end (header blocks account for their bytes field by
+		 * field): then the engine's message ends after it.
+		 */
+		if (e != off + msg.len && e > off + msg.len &&
+		    mf_part_field_count(r) > 0) {
+			size_t x = off + msg.len, k = (size_t)e - x;
+
+			if ((k == 1 && p[x] == '\n') ||
+			    (k == 2 && p[x] == '\r' && p[x + 1] == '\n'))
+				e = x;
+		}
+		if (h != off || e != off + msg.len)
+			fail_msg("%s: message %zu at %llu-%llu, iterator %zu-%zu",
+				 label, i, (unsigned long long)h,
+				 (unsigned long long)e, off, off + msg.len);
+		i++;
+	}
+	assert_int_equal(i, mf_msg_count(m));
+	mf_msg_free(m);
+}
+
+static void
+test_agree(void **state)
+{
+	static const char *dirs[] = {
+	    "corpus/cpython", "corpus/gmime", "corpus/mikel-mail",
+	    "corpus/mimekit", "corpus/nodemailer-mailparser",
+	    "corpus/spamassassin", "corpus/torture",
+	};
+	size_t d, files = 0;
+
+	(void)state;
+	for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		size_t count, i;
+		char **list = tu_list(dirs[d], &count);
+
+		for (i = 0; i < count; i++) {
+			size_t n, k;
+			char *p = tu_read(list[i], &n), *q;
+
+			agree(p, n, list[i]);
+			q = tu_eol(p, n, 1, &k);
+			agree(q, k, list[i]);
+			free(q);
+			free(p);
+			files++;
+		}
+		tu_list_free(list);
+	}
+	assert_true(files > 390);
+}
+
+static void
+test_cases(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t count;
+		const char *msgs[4];
+		const char *froms[4];
+	} t[] = {
+	    {"", 0, {NULL}, {NULL}},
+	    {"no From line at all\n", 1, {"no From line at all\n"}, {""}},
+	    {"From a\n", 1, {""}, {"From a"}},
+	    {"From a", 1, {""}, {"From a"}},
+	    {"From a\r\nX: 1\r\n\r\nbody\r\n\r\nFrom b\r\nY: 2\r\n", 2,
+	     {"X: 1\r\n\r\nbody\r\n", "Y: 2\r\n"}, {"From a", "From b"}},
+	    /* 5: consecutive From_ lines: an empty message */
+	    {"From a\nFrom b\nbody\n", 2, {"", "body\n"}, {"From a", "From b"}},
+	    {"From a\nx\n>From b\nFrom c\n", 2, {"x\n>From b", ""},
+	     {"From a", "From c"}},
+	    {"garbage\nFrom a\nx", 2, {"garbage", "x"}, {"", "From a"}},
+	    {"From a\nFromage\nFrom:x\n", 1, {"Fromage\nFrom:x\n"}, {"From a"}},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t pos = 0, k = 0, n = strlen(t[i].in);
+		mf_str msg, from;
+
+		while (mf_mbox_next(t[i].in, n, &pos, 0, &msg, &from, NULL) == 1) {
+			if (k >= t[i].count || !seq(msg, t[i].msgs[k]) ||
+			    !seq(from, t[i].froms[k]))
+				fail_msg("case %zu message %zu: \"%.*s\" from "
+					 "\"%.*s\"",
+					 i, k, (int)msg.len, msg.ptr,
+					 (int)from.len, from.ptr);
+			k++;
+		}
+		assert_int_equal(k, t[i].count);
+		assert_int_equal(pos, n);
+	}
+	/* NULL arguments; pos past the end. */
+	{
+		size_t pos = 0;
+
+		assert_int_equal(mf_mbox_next(NULL, 1, &pos, 0, NULL, NULL,
+					      NULL), 0);
+		assert_int_equal(mf_mbox_next("x", 1, NULL, 0, NULL, NULL,
+					      NULL), 0);
+		pos = 5;
+		assert_int_equal(mf_mbox_next("x", 1, &pos, 0, NULL, NULL,
+					      NULL), 0);
+		pos = 0;
+		assert_int_equal(mf_mbox_next("x", 1, &pos, 0, NULL, NULL,
+					      NULL), 1);
+	}
+}
+
+static void
+test_clen(void **state)
+{
+	static const char box[] =
+	    "From a\nContent-Length: 21\n\nline\nFrom inside\nend\n\n"
+	    "From b\nContent-Length: 999\n\nFrom here too\n\n"
+	    "From c\nContent-Length: 3\n\nabc";
+	size_t pos = 0, k = 0, n = strlen(box);
+	mf_str msg, from;
+	static const char *want[] = {
+	    "Content-Length: 21\n\nline\nFrom inside\nend\n",
+	    "Content-Length: 999\n",
+	    "",
+	    "Content-Length: 3\n\nabc",
+	};
+
+	(void)state;
+	while (mf_mbox_next(box, n, &pos, MF_MBOX_CLEN, &msg, &from, NULL) == 1) {
+		assert_true(k < 4);
+		if (!seq(msg, want[k]))
+			fail_msg("message %zu: \"%.*s\"", k, (int)msg.len,
+				 msg.ptr);
+		k++;
+	}
+	/* The 999 lies (past the end): ignored, so the From_ lines count:
+	 * "From here too" starts an empty message. */
+	assert_int_equal(k, 4);
+	/* Without the flag, "From inside" starts a message. */
+	pos = 0;
+	k = 0;
+	while (mf_mbox_next(box, n, &pos, 0, &msg, &from, NULL) == 1)
+		k++;
+	assert_int_equal(k, 5);
+}
+
+static void
+test_guard(void **state)
+{
+	size_t n, k;
+	char *p = tu_read("corpus/torture/16-mbox.mbox", &n);
+
+	(void)state;
+	for (k = 0; k <= n; k++) {
+		tu_guard g;
+		const char *q = tu_guard_new(&g, p, k);
+		size_t pos = 0, total = 0;
+		mf_str msg, from;
+		mf_buf *b = mf_buf_new(NULL);
+
+		while (mf_mbox_next(q, k, &pos, MF_MBOX_CLEN, &msg, &from,
+				    NULL) == 1) {
+			assert_int_equal(mf_mbox_unescape(b, msg.ptr, msg.len,
+							  MF_MBOX_RD), MF_OK);
+			total++;
+		}
+		assert_int_equal(pos, k);
+		assert_true(total <= 4);
+		mf_buf_free(b);
+		tu_guard_free(&g);
+	}
+	free(p);
+}
+
+static void
+test_unescape(void **state)
+{
+	static const struct {
+		const char *in;
+		unsigned flags;
+		const char *want;
+	} t[] = {
+	    {"", 0, ""},
+	    {">From x\n", 0, "From x\n"},
+	    {">>From x\n", 0, ">>From x\n"},
+	    {">>From x\n", MF_MBOX_RD, ">From x\n"},
+	    {">>>From x\r\n>From y", MF_MBOX_RD, ">>From x\r\nFrom y"},
+	    /* 5 */
+	    {"a\n>From b\n> From c\n>Fromage\n", 0,
+	     "a\nFrom b\n> From c\n>Fromage\n"},
+	    {"text >From here\n>From", 0, "text >From here\n>From"},
+	    {">", MF_MBOX_RD, ">"},
+	};
+	size_t i;
+	mf_buf *b = mf_buf_new(NULL);
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char label[32];
+
+		mf_buf_clear(b);
+		assert_int_equal(mf_mbox_unescape(b, t[i].in, strlen(t[i].in),
+						  t[i].flags), MF_OK);
+		snprintf(label, sizeof(label), "case %zu", i);
+		tu_assert_str(mf_buf_data(b), t[i].want, label);
+	}
+	assert_int_equal(mf_mbox_unescape(NULL, "x", 1, 0), MF_E_INVAL);
+	assert_int_equal(mf_mbox_unescape(b, NULL, 1, 0), MF_E_INVAL);
+	mf_buf_free(b);
+}
+
+static int
+oom_unescape(const mf_alloc *a, void *ctx)
+{
+	mf_buf *b = mf_buf_new(a);
+	int rc;
+
+	(void)ctx;
+	if (b == NULL)
+		return MF_E_NOMEM;
+	/* Something in the buffer first: it must survive a failure. */
+	rc = mf_buf_append(b, "keep", 4);
+	if (rc == MF_OK)
+		rc = mf_mbox_unescape(b, ">From a\nb\n>From c\nd", 19, 0);
+	if (rc == MF_E_NOMEM && mf_buf_len(b) != 0)
+		assert_int_equal(mf_buf_len(b), 4);
+	if (rc == MF_OK)
+		assert_string_equal(mf_buf_data(b), "keepFrom a\nb\nFrom c\nd");
+	mf_buf_free(b);
+	return rc;
+}
+
+static void
+test_oom(void **state)
+{
+	(void)state;
+	assert_true(tu_oom_loop(oom_unescape, NULL) >= 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mimekit),
+	    cmocka_unit_test(test_gmime),
+	    cmocka_unit_test(test_agree),
+	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_clen),
+	    cmocka_unit_test(test_guard),
+	    cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_oom),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
