@@ -714,7 +714,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 	pos = skip;
 	p = (const unsigned char *)d->pend.data;
 	n = d->pend.len;
-	for (;;) {
+	while (n > pos) {
 		size_t k = seg_len(d, p + pos, n - pos, final);
 
 		if (k == 0)

@@ -745,39 +745,41 @@ test_charsets(void **state)
 	     B("\xff\xfe\0\0"
 	       "A\0\0\0"),
 	     MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
-	    /* 16: an odd byte at the end of UTF-16. */
+	    {"Content-Type: text/plain; charset=utf-16", B(""),
+	     MF_CONTENT_TEXT | MF_CONTENT_LF, B(""), 0, 0, 0, 0},
+	    /* 17: an odd byte at the end of UTF-16. */
 	    {"Content-Type: text/plain; charset=utf-16be", B("\0h\0"),
 	     MF_CONTENT_TEXT, B("h\xef\xbf\xbd"), MF_D_CHARSET_INVALID, 2, 0,
 	     0},
-	    /* 17: NUL bytes become U+FFFD. */
+	    /* 18: NUL bytes become U+FFFD. */
 	    {"Content-Type: text/plain; charset=utf-8", B("a\0b"),
 	     MF_CONTENT_TEXT,
 	     B("a\xef\xbf\xbd"
 	       "b"),
 	     MF_D_NUL, 1, 0, 0},
-	    /* 18: base64 windows-1252. */
+	    /* 19: base64 windows-1252. */
 	    {"Content-Type: text/plain; charset=windows-1252\n"
 	     "Content-Transfer-Encoding: base64",
 	     B("Y2Fm6SCA\n"), MF_CONTENT_TEXT, B("caf\xc3\xa9 \xe2\x82\xac"), 0,
 	     0, 0, 0},
-	    /* 19: quoted-printable UTF-8 HTML. */
+	    /* 20: quoted-printable UTF-8 HTML. */
 	    {"Content-Type: text/html; charset=utf-8\n"
 	     "Content-Transfer-Encoding: quoted-printable",
 	     B("<p>caf=C3=A9</p>=\n\n"), MF_CONTENT_TEXT,
 	     B("<p>caf\xc3\xa9</p>\n"), 0, 0, 0, 0},
-	    /* 20: not text: bytes as they are. */
+	    /* 21: not text: bytes as they are. */
 	    {"Content-Type: application/octet-stream", B("\xff\0\r\n"),
 	     MF_CONTENT_TEXT | MF_CONTENT_LF, B("\xff\0\r\n"), 0, 0, 0, 0},
-	    /* 21: LF line ends; a lone CR stays. */
+	    /* 22: LF line ends; a lone CR stays. */
 	    {"Content-Type: text/plain", B("a\r\nb\rc\r\n\r"), MF_CONTENT_LF,
 	     B("a\nb\rc\n\r"), 0, 0, 0, 0},
-	    /* 22: without MF_CONTENT_TEXT, text keeps its charset. */
+	    /* 23: without MF_CONTENT_TEXT, text keeps its charset. */
 	    {"Content-Type: text/plain; charset=koi8-r", B("\xf0\n"), 0,
 	     B("\xf0\n"), 0, 0, 0, 0},
-	    /* 23: an empty charset parameter is us-ascii. */
+	    /* 24: an empty charset parameter is us-ascii. */
 	    {"Content-Type: text/plain; charset=\"\"", B("caf\xe9"),
 	     MF_CONTENT_TEXT, B("caf\xc3\xa9"), MF_D_CHARSET_INVALID, 3, 0, 0},
-	    /* 24: transfer defects: absolute input offsets. */
+	    /* 25: transfer defects: absolute input offsets. */
 	    {"Content-Transfer-Encoding: base64", B("aGk*\n"), MF_CONTENT_TEXT,
 	     B("hi"), MF_D_B64_JUNK, 3, 0, 0},
 	    /* (the byte that proves the escape invalid) */
@@ -785,12 +787,12 @@ test_charsets(void **state)
 	     B("a=ZZb"), MF_D_QP_INVALID, 2, 0, 0},
 	    {"Content-Transfer-Encoding: x-uuencode", B("begin 644 a\n#0V%T\n"),
 	     MF_CONTENT_TEXT, B("Cat"), MF_D_UU_INVALID, 18, 0, 0},
-	    /* 27: uuencoded text/plain, then converted. */
+	    /* 28: uuencoded text/plain, then converted. */
 	    {"Content-Type: text/plain; charset=koi8-r\n"
 	     "Content-Transfer-Encoding: x-uue",
 	     B("begin 644 a\n!\\```\n`\nend\n"), MF_CONTENT_TEXT, B("\xd0\x9f"),
 	     0, 0, 0, 0},
-	    /* 28: an unknown transfer encoding is identity. */
+	    /* 29: an unknown transfer encoding is identity. */
 	    {"Content-Transfer-Encoding: x-gzip64", B("abc"), MF_CONTENT_TEXT,
 	     B("abc"), 0, 0, 0, 0},
 	};
