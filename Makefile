@@ -58,6 +58,8 @@ FUZZ_TARGETS ?= $(FUZZ_NAMES)
 REPLAY_BIN = $(FUZZ_NAMES:%=$(BUILD)/replay/%)
 BENCH_SRC = $(sort $(wildcard test/bench/*.c))
 MAN_SRC = $(sort $(wildcard man/man3/*.3))
+# The names a page documents: the .Nm lines of its NAME section.
+MAN_NAMES = awk '/^\.Sh NAME/{on=1;next} /^\.Sh/{on=0} on&&/^\.Nm /{sub(/,$$/,"",$$2);print $$2}'
 
 STATIC = $(BUILD)/libmailfmt.a
 SHARED = $(BUILD)/$(SOLIB)
@@ -178,6 +180,7 @@ check-sanitize: need-cmocka
 		SAN=1 check-unit check-replay
 
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--suppressions=test/valgrind.supp \
 	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite
 
 check-valgrind: $(TEST_BIN) $(REPLAY_BIN)
@@ -239,6 +242,10 @@ install: $(STATIC) $(SHARED) $(BUILD)/mailfmt.pc
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmailfmt.so
 	install -m 644 $(BUILD)/mailfmt.pc $(DESTDIR)$(PKGCONFIGDIR)/mailfmt.pc
 	install -m 644 $(MAN_SRC) $(DESTDIR)$(MANDIR)/man3/
+	@# One link per function named in a page's NAME section (MLINKS).
+	@for f in $(MAN_SRC); do b=$${f##*/}; \
+		for n in $$($(MAN_NAMES) $$f); do [ "$$n.3" = "$$b" ] || \
+			ln -sf $$b $(DESTDIR)$(MANDIR)/man3/$$n.3; done; done
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/mailfmt.h \
@@ -247,6 +254,9 @@ uninstall:
 		$(DESTDIR)$(LIBDIR)/libmailfmt.so \
 		$(DESTDIR)$(PKGCONFIGDIR)/mailfmt.pc \
 		$(MAN_SRC:man/man3/%=$(DESTDIR)$(MANDIR)/man3/%)
+	@for f in $(MAN_SRC); do b=$${f##*/}; \
+		for n in $$($(MAN_NAMES) $$f); do [ "$$n.3" = "$$b" ] || \
+			rm -f $(DESTDIR)$(MANDIR)/man3/$$n.3; done; done
 
 clean:
 	rm -rf $(BUILD)

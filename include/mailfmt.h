@@ -405,7 +405,7 @@ MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
 typedef struct mf_qp_enc {
 	unsigned flags_;
 	unsigned col_;          /* characters on the current output line */
-	unsigned npend_;        /* input bytes held for lookahead (0-7) */
+	unsigned npend_;        /* input bytes held for lookahead (0-4) */
 	unsigned char pend_[8];
 	uint64_t reserved[4]; /* zero */
 } mf_qp_enc;
@@ -659,6 +659,15 @@ MF_NODISCARD MF_API int mf_headers_scan(const char *p, size_t n,
  * a bare LF) removed, the white space after it kept.
  */
 MF_NODISCARD MF_API int mf_hdr_unfold(mf_buf *out, const char *p, size_t n);
+/*
+ * Appends the unstructured value p[0..n) unfolded and RFC 2047-decoded to
+ * UTF-8 (see mf_ew_decode). Defects go to *defects (may be NULL) and o's
+ * callback, with offsets in p; MF_STRICT makes them errors.
+ */
+MF_NODISCARD MF_API int mf_hdr_decode(mf_buf *out, const char *p, size_t n,
+				      const mf_opts *o, uint64_t *defects,
+				      mf_error *err);
+
 #define MF_HDR_LF 0x800u /* mf_hdr_fold: LF line ends instead of CRLF */
 
 /*
@@ -706,7 +715,7 @@ typedef struct mf_addr {
  * Parses an address-list field value with no allocation: *count is the
  * capacity of out in and the number of items out; *scratch_len likewise
  * for scratch (decoded strings). MF_E_NOSPC when either is too small (the
- * items stored so far are complete); n + 1 items and 3 n + 1 scratch bytes
+ * items stored so far are complete); n + 1 items and 4 n + 1 scratch bytes
  * always suffice with the built-in charsets. defects (may be NULL) gets
  * the mask of all defects.
  */
@@ -745,9 +754,9 @@ MF_API void mf_addrs_free(mf_addrs *l);
 
 /*
  * Appends items a[0..n) as an address list: names quoted only where needed
- * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT), canonical
- * addr-specs, folded between addresses so lines stay within width columns
- * (0: no folding) when the output starts at column col.
+ * and RFC 2047-encoded when not ASCII (raw with MF_UTF8_OUT) or holding
+ * controls, canonical addr-specs, folded between addresses so lines stay
+ * within width columns (0: no folding) when the output starts at col.
  */
 MF_NODISCARD MF_API int mf_addr_format(mf_buf *out, const mf_addr *a,
 				       size_t n, unsigned flags, size_t col,

@@ -37,9 +37,11 @@
  *    inside a group is text (groups do not nest).
  *  - A missing local part ("@domain") or group name (":a@b;"):
  *    MF_D_BAD_CHAR at the "@" or ":".
- *  - Display names that are neither UTF-8 nor encoded words are read as
- *    ISO-8859-1 (MF_D_8BIT_HEADER); encoded words inside quoted strings are
- *    decoded (MF_D_EW_IN_QUOTES). Local parts and domains keep their bytes.
+ *  - Display names are decoded with mf_ew_decode (RFC 2047 6.2): encoded
+ *    words, also inside quoted strings (MF_D_EW_IN_QUOTES), and 8-bit text
+ *    that is not UTF-8 read as windows-1252 (MF_D_8BIT_HEADER); leading
+ *    and trailing white space is dropped. Local parts and domains keep
+ *    their bytes.
  * The comment after an address becomes its name when it has no phrase
  * ("a@b (John)"). More than max_addrs mailboxes: the rest is ignored with
  * MF_D_FIELD_LIMIT (MF_E_LIMIT when strict).
@@ -60,8 +62,8 @@ struct ps {
 	size_t max_addrs, nmbox;
 	mf_addr *v; /* items */
 	size_t n, cap;
-	const mf_alloc *grow; /* allocator of v, or NULL: caller's array */
 	mf_buf *cook;         /* decoded strings are built here */
+	mf_buf *tmp;          /* arena mode: decoding output */
 	mf__arena *ar;        /* NULL: cook is the caller's fixed scratch */
 	uint64_t defects;     /* everything */
 	int rc;
@@ -109,6 +111,8 @@ sync_lex(struct ps *ps, mf_addr *it)
 {
 	mf__lex *lx = &ps->lx;
 
+	if (lx->defects == 0 && lx->rc == MF_OK)
+		return;
 	if (it != NULL)
 		it->defects |= lx->defects;
 	ps->defects |= lx->defects;
@@ -168,45 +172,6 @@ cook_end(struct ps *ps, size_t start, mf_str *out, const char *at)
 	return MF_OK;
 }
 
-/*
- * Makes cook[start..] valid UTF-8: bytes that are not part of a valid
- * sequence are read as ISO-8859-1 (MF_D_8BIT_HEADER at at).
- */
-static int
-fix_utf8(struct ps *ps, mf_addr *it, size_t start, const char *at)
-{
-	mf_buf *b = ps->cook;
-	size_t end = b->len, i;
-	int rc = MF_OK;
-
-	if (mf__utf8_valid(b->data + start, end - start))
-		return MF_OK;
-	adef(ps, it, MF_D_8BIT_HEADER, at);
-	/* Convert after the end, reading by offset (the buffer may move). */
-	for (i = start; i < end && rc == MF_OK;) {
-		const unsigned char *s = (const unsigned char *)b->data + i;
-		size_t k = mf__utf8_seq(s, end - i);
-
-		unsigned char seq[4];
-
-		if (k == 0) {
-			rc = mf__utf8_put(b, s[0]);
-			i++;
-		} else {
-			/* Copied out first: the put may move the buffer. */
-			memcpy(seq, s, k);
-			rc = mf__buf_put(b, seq, k);
-			i += k;
-		}
-	}
-	if (rc < 0)
-		return cook_rc(ps, rc, at);
-	memmove(b->data + start, b->data + end, b->len - end);
-	b->len = start + (b->len - end);
-	b->data[b->len] = '\0';
-	return MF_OK;
-}
-
 /* Whether p[0..n) contains "=?" (a possible encoded word). */
 static bool
 has_ew(const char *p, size_t n)
@@ -221,34 +186,70 @@ has_ew(const char *p, size_t n)
 }
 
 /*
- * Appends text that may hold RFC 2047 encoded words, decoded to UTF-8.
- * Text that is not decoded is appended as it is and made valid UTF-8.
+ * Decodes cook[start..] in place when it holds encoded words, bytes that
+ * are not UTF-8 or NUL (RFC 2047 6.2, via mf_ew_decode: encoded words
+ * decoded, other 8-bit text read as windows-1252 per RFC 7103 7.6, NUL
+ * made U+FFFD). Its defects are recorded at at, the start of the name.
  */
 static int
-put_text(struct ps *ps, mf_addr *it, const char *p, size_t n, const char *at)
+decode_tail(struct ps *ps, mf_addr *it, size_t start, const char *at)
 {
-	size_t start = ps->cook->len;
+	mf_buf *b = ps->cook;
+	size_t len = b->len - start, end = b->len;
+	uint64_t d = 0;
+	mf_opts o2;
+	int rc, k;
 
-	if (put(ps, p, n, at) < 0)
-		return ps->rc;
-	return fix_utf8(ps, it, start, at);
+	if (len == 0 || (!has_ew(b->data + start, len) &&
+			 mf__utf8_valid(b->data + start, len) &&
+			 memchr(b->data + start, '\0', len) == NULL))
+		return MF_OK;
+	memset(&o2, 0, sizeof(o2));
+	if (ps->o != NULL)
+		o2 = *ps->o;
+	o2.on_defect = NULL; /* reported below, with input offsets */
+	o2.flags &= ~MF_STRICT;
+	if (ps->ar == NULL) {
+		/* The scratch never moves: decode after it, then move down. */
+		rc = mf_ew_decode(b, b->data + start, len, &o2, &d, NULL);
+		if (rc < 0)
+			return cook_rc(ps, rc, at);
+		memmove(b->data + start, b->data + end, b->len - end);
+		b->len = start + (b->len - end);
+		b->data[b->len] = '\0';
+	} else {
+		mf_buf_clear(ps->tmp);
+		rc = mf_ew_decode(ps->tmp, b->data + start, len, &o2, &d, NULL);
+		if (rc < 0)
+			return cook_rc(ps, rc, at);
+		b->len = start;
+		if (put(ps, ps->tmp->data, ps->tmp->len, at) < 0)
+			return ps->rc;
+	}
+	for (k = 0; k < 64; k++) {
+		if (d & MF_DEFECT_BIT(k))
+			adef(ps, it, k, at);
+	}
+	return MF_OK;
 }
 
 /*
- * Appends the text of a quoted string or comment (mf__unquote), decoding
- * encoded words a sender put inside it (MF_D_EW_IN_QUOTES).
+ * Appends the text of a quoted string or comment (mf__unquote); encoded
+ * words inside quotes are decoded with the rest of the name
+ * (MF_D_EW_IN_QUOTES), as mail readers do.
  */
 static int
 put_unquoted(struct ps *ps, mf_addr *it, const char *p, size_t n,
-	     const char *at)
+	     const char *at, bool quoted)
 {
-	size_t start = ps->cook->len;
 	int rc;
 
+	if (quoted && has_ew(p, n))
+		adef(ps, it, MF_D_EW_IN_QUOTES, at);
 	rc = mf__unquote(ps->cook, p, n);
 	if (rc < 0)
 		return cook_rc(ps, rc, at);
-	return fix_utf8(ps, it, start, at);
+	return MF_OK;
 }
 
 /* Trims spaces and tabs at both ends of cook[start..]. */
@@ -304,21 +305,24 @@ cook_phrase(struct ps *ps, mf_addr *it, const char *p, const char *e,
 			size_t k = mf__lex_span(q, sub.end, MF__C_ATEXT);
 
 			sub.p += k;
-			rc = put_text(ps, it, q, k, q);
+			rc = put(ps, q, k, q);
 		} else if (c == '"') {
 			mf_str t;
 
 			mf__lex_qstring(&sub, &t);
-			rc = put_unquoted(ps, it, t.ptr, t.len, q);
+			rc = put_unquoted(ps, it, t.ptr, t.len, q, true);
 		} else {
 			sub.p++;
-			rc = put_text(ps, it, q, 1, q);
+			rc = put(ps, q, 1, q);
 		}
 		if (rc < 0)
 			return rc;
 		space = false;
 		first = false;
 	}
+	if (decode_tail(ps, it, start, p) < 0)
+		return ps->rc;
+	cook_trim(ps, start); /* "\" a \"" and decoded spaces at the ends */
 	return cook_end(ps, start, out, p);
 }
 
@@ -339,12 +343,14 @@ comment_name(struct ps *ps, mf_addr *it, mf_str cm, mf_str *out)
 		return MF_OK;
 	}
 	if (mf__unquote_trivial(p, (size_t)(e - p)) &&
-	    !has_ew(p, (size_t)(e - p)) && mf__utf8_valid(p, (size_t)(e - p))) {
+	    !has_ew(p, (size_t)(e - p)) && mf__utf8_valid(p, (size_t)(e - p)) &&
+	    memchr(p, '\0', (size_t)(e - p)) == NULL) {
 		out->ptr = p;
 		out->len = (size_t)(e - p);
 		return MF_OK;
 	}
-	if (put_unquoted(ps, it, p, (size_t)(e - p), p) < 0)
+	if (put_unquoted(ps, it, p, (size_t)(e - p), p, false) < 0 ||
+	    decode_tail(ps, it, start, p) < 0)
 		return ps->rc;
 	cook_trim(ps, start);
 	return cook_end(ps, start, out, p);
@@ -480,7 +486,8 @@ static bool
 plain_phrase(const struct phr *ph)
 {
 	return (ph->fl & (PH_QS | PH_DOT | PH_SPECIAL | PH_CPLX)) == 0 &&
-	       mf__utf8_valid(ph->s, (size_t)(ph->e - ph->s));
+	       mf__utf8_valid(ph->s, (size_t)(ph->e - ph->s)) &&
+	       !has_ew(ph->s, (size_t)(ph->e - ph->s));
 }
 
 /* The display name of a phrase: a view when plain, else cooked. */
@@ -563,28 +570,36 @@ set_local(struct ps *ps, mf_addr *a, const struct phr *ph, const char *s)
 
 /*
  * Appends domain literal d without line breaks (RFC 5322 3.2.2: folding is
- * not content) and, when it was unterminated, closed so that it reads back
- * the same (a final lone "\\" is escaped first).
+ * not content; a quoted-pair of CR or LF goes with it) and, when it was
+ * unterminated, closed so that it reads back the same (a final lone "\\"
+ * is escaped first). Quoted-pairs are kept as written.
  */
 static int
 put_literal(mf_buf *out, mf_str d, bool unterminated)
 {
-	size_t i;
+	size_t i = 0;
 	bool lone = false;
 	int rc = MF_OK;
 
-	for (i = 0; i < d.len && rc == MF_OK; i++) {
-		if (d.ptr[i] != '\r' && d.ptr[i] != '\n')
-			rc = mf__buf_putc(out, d.ptr[i]);
-	}
-	if (rc < 0 || !unterminated)
-		return rc;
-	for (i = 1; i < d.len; i++) {
-		if (d.ptr[i] == '\\') {
-			lone = i + 1 == d.len;
+	while (i < d.len && rc == MF_OK) {
+		char c = d.ptr[i];
+
+		if (c == '\\' && i + 1 < d.len) {
+			if (d.ptr[i + 1] != '\r' && d.ptr[i + 1] != '\n')
+				rc = mf__buf_put(out, d.ptr + i, 2);
+			i += 2;
+		} else if (c == '\\') {
+			lone = true; /* the last byte: escapes nothing */
+			rc = mf__buf_putc(out, c);
+			i++;
+		} else {
+			if (c != '\r' && c != '\n')
+				rc = mf__buf_putc(out, c);
 			i++;
 		}
 	}
+	if (rc < 0 || !unterminated)
+		return rc;
 	if (lone)
 		rc = mf__buf_putc(out, '\\');
 	if (rc == MF_OK)
@@ -750,21 +765,20 @@ push(struct ps *ps, const mf_addr *a)
 		size_t ncap;
 		mf_addr *nv;
 
-		if (ps->grow == NULL) {
+		if (ps->ar == NULL) {
 			fail(ps, MF_E_NOSPC, a->raw.ptr, "address array full");
 			return;
 		}
-		ncap = ps->cap ? ps->cap * 2 : 8;
-		if (ncap > SIZE_MAX / sizeof(mf_addr)) {
-			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
-			return;
-		}
-		nv = mf__resize(ps->grow, ps->v, ps->cap * sizeof(mf_addr),
-				ncap * sizeof(mf_addr));
+		/* Doubling in the arena: what is left behind is at most the
+		 * final array's size. */
+		ncap = ps->cap * 2;
+		nv = mf__arena_calloc(ps->ar, ncap, sizeof(mf_addr));
 		if (nv == NULL) {
 			fail(ps, MF_E_NOMEM, a->raw.ptr, NULL);
 			return;
 		}
+		if (ps->n > 0)
+			memcpy(nv, ps->v, ps->n * sizeof(mf_addr));
 		ps->v = nv;
 		ps->cap = ncap;
 	}
@@ -917,6 +931,98 @@ trailing_comment(struct ps *ps, mf_addr *a)
 	if (a->name.len == 0 && lx->comment.len > 0)
 		return comment_name(ps, a, lx->comment, &a->name);
 	return MF_OK;
+}
+
+/*
+ * atext (RFC 5322 3.2.3) or a byte >= 0x80 (RFC 6532), as the lexer reads
+ * atoms, as one table for the fast path below.
+ */
+#define AT_(c)                                                                 \
+	(((c) >= 0x80 || ((c) >= 'a' && (c) <= 'z') ||                        \
+	  ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') ||          \
+	  (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' ||              \
+	  (c) == '&' || (c) == '\'' || (c) == '*' || (c) == '+' ||             \
+	  (c) == '-' || (c) == '/' || (c) == '=' || (c) == '?' ||              \
+	  (c) == '^' || (c) == '_' || (c) == '`' || (c) == '{' ||              \
+	  (c) == '|' || (c) == '}' || (c) == '~')                              \
+	     ? 1                                                               \
+	     : 0)
+#define AT4_(b) AT_(b), AT_((b) + 1), AT_((b) + 2), AT_((b) + 3)
+#define AT16_(b) AT4_(b), AT4_((b) + 4), AT4_((b) + 8), AT4_((b) + 12)
+#define AT64_(b) AT16_(b), AT16_((b) + 16), AT16_((b) + 32), AT16_((b) + 48)
+
+static const unsigned char atext8[256] = {AT64_(0), AT64_(64), AT64_(128),
+					  AT64_(192)};
+
+/* End of a dot-atom-text at p (p itself when there is none). */
+static const char *
+dot_atom_end(const char *p, const char *end)
+{
+	const char *q = p;
+
+	for (;;) {
+		const char *s = q;
+
+		while (end - q >= 4 && atext8[(unsigned char)q[0]] &&
+		       atext8[(unsigned char)q[1]] &&
+		       atext8[(unsigned char)q[2]] && atext8[(unsigned char)q[3]])
+			q += 4;
+		while (q < end && atext8[(unsigned char)*q])
+			q++;
+		if (q == s)
+			return s == p ? p : s - 1; /* "a." : no trailing dot */
+		if (q >= end || *q != '.')
+			return q;
+		q++;
+	}
+}
+
+/*
+ * The common case in one pass: a plain dot-atom "@" dot-atom, followed by
+ * optional spaces and a ",", a ";" closing the group, or the end. Anything
+ * else (names, brackets, comments, folding, obsolete forms) is left to
+ * parse_item, which reads these simple cases the same way.
+ */
+static bool
+fast_item(struct ps *ps)
+{
+	mf__lex *lx = &ps->lx;
+	const char *s = lx->p, *end = lx->end, *at, *dend, *q;
+	mf_addr a;
+
+	at = dot_atom_end(s, end);
+	if (at == s || at >= end || *at != '@')
+		return false;
+	dend = dot_atom_end(at + 1, end);
+	if (dend == at + 1)
+		return false;
+	q = dend;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q < end && *q != ',' && !(*q == ';' && ps->group != NONE))
+		return false;
+	flush_pend(ps);
+	memset(&a, 0, sizeof(a));
+	a.kind = MF_ADDR_MAILBOX;
+	a.local.ptr = s;
+	a.local.len = (size_t)(at - s);
+	a.domain.ptr = at + 1;
+	a.domain.len = (size_t)(dend - at - 1);
+	a.raw.ptr = s;
+	a.raw.len = (size_t)(dend - s);
+	a.offset = (size_t)off(ps, s);
+	if (ps->n < ps->cap && ps->nmbox < ps->max_addrs) {
+		ps->v[ps->n++] = a;
+		ps->nmbox++;
+	} else {
+		push(ps, &a); /* grows, or records the limit */
+	}
+	lx->p = q;
+	if (q < end && *q == ',') {
+		ps->last_comma = q;
+		lx->p++;
+	}
+	return true;
 }
 
 enum { IT_DONE, IT_GROUP };
@@ -1138,6 +1244,8 @@ parse_list(struct ps *ps)
 		}
 		ps->last_comma = NULL;
 		before = lx->p;
+		if (fast_item(ps))
+			continue;
 		if (parse_item(ps) == IT_DONE && !bad(ps))
 			after_item(ps);
 		if (lx->p == before)
@@ -1221,6 +1329,8 @@ mf_addr_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
 			*count = 0;
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	}
+	if (p == NULL)
+		p = "";
 	ps_init(&ps, p, n, o, 0);
 	ps.v = out;
 	ps.cap = *count;
@@ -1240,30 +1350,32 @@ mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
 		  uint64_t *defects, mf_error *err)
 {
 	struct ps ps;
-	mf_buf cook;
+	mf_buf cook, tmp;
 	int rc;
 
 	*out = NULL;
 	*count = 0;
+	if (p == NULL)
+		p = "";
 	ps_init(&ps, p, n, o, off0);
-	ps.grow = &ar->a;
 	mf__buf_init(&cook, &ar->a);
+	mf__buf_init(&tmp, &ar->a);
 	ps.cook = &cook;
+	ps.tmp = &tmp;
 	ps.ar = ar;
-	parse_list(&ps);
-	if (ps.rc == MF_OK && ps.n > 0) {
-		*out = mf__arena_alloc(ar, ps.n * sizeof(mf_addr));
-		if (*out == NULL)
-			fail(&ps, MF_E_NOMEM, p, NULL);
-		else
-			memcpy(*out, ps.v, ps.n * sizeof(mf_addr));
-	}
-	if (ps.rc == MF_OK)
-		*count = ps.n;
+	/* A first guess at the item count: an address takes 16+ bytes. */
+	ps.cap = n / 32 + 4;
+	ps.v = mf__arena_calloc(ar, ps.cap, sizeof(mf_addr));
+	if (ps.v == NULL)
+		fail(&ps, MF_E_NOMEM, p, NULL);
 	else
-		*out = NULL;
-	mf__release(&ar->a, ps.v);
+		parse_list(&ps);
+	if (ps.rc == MF_OK && ps.n > 0) {
+		*out = ps.v;
+		*count = ps.n;
+	}
 	mf__buf_fini(&cook);
+	mf__buf_fini(&tmp);
 	if (defects != NULL)
 		*defects = ps.defects;
 	rc = ps_result(&ps, err);
@@ -1540,14 +1652,112 @@ mf_addr_spec_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
 /* Formatting                                                              */
 /* ---------------------------------------------------------------------- */
 
-/* A display name: as a phrase, quoted only where needed (RFC 5322 3.2.5). */
-static int
-put_phrase(mf_buf *out, mf_str s, unsigned flags)
+/* Whether a word of a name must be an encoded word (RFC 2047 5(3)). */
+static bool
+needs_ew(const char *w, size_t n, unsigned flags)
 {
-	(void)flags;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+
+		if (c < 0x20 || c == 0x7f ||
+		    (c >= 0x80 && !(flags & MF_UTF8_OUT)))
+			return true;
+		if (c == '=' && i + 1 < n && w[i + 1] == '?')
+			return true;
+	}
+	return false;
+}
+
+static bool
+is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * A display name (RFC 5322 3.2.5): quoted only where needed. Names that
+ * are not ASCII (unless MF_UTF8_OUT), hold control characters or "=?"
+ * become RFC 2047 encoded words (RFC 2047 5(3)); words that need none are
+ * kept as atoms or quoted strings between them, so that "Doe, J\xc3\xb6rg"
+ * is "\"Doe,\" =?utf-8?q?J=C3=B6rg?=". In such names white space runs
+ * become single spaces.
+ */
+static int
+put_phrase(mf_buf *out, mf_str s, unsigned flags, size_t col, size_t width)
+{
+	unsigned ew = MF_EW_PHRASE | ((flags & MF_ADDR_LF) ? MF_EW_LF : 0);
+	size_t i = 0, rs = 0, re = 0;
+	bool any = false, run_ew = false, have = false, sep = false;
+	int rc = MF_OK;
+
 	if (s.len == 0)
 		return mf__buf_put(out, "\"\"", 2);
-	return mf__quote(out, s.ptr, s.len, false);
+	for (i = 0; i < s.len && !any;) {
+		size_t w;
+
+		while (i < s.len && is_ws(s.ptr[i]))
+			i++;
+		w = i;
+		while (i < s.len && !is_ws(s.ptr[i]))
+			i++;
+		any = needs_ew(s.ptr + w, i - w, flags);
+	}
+	if (!any)
+		return mf__quote(out, s.ptr, s.len, false);
+	/* Runs of words of one kind, written one after the other. */
+	i = 0;
+	while (rc == MF_OK) {
+		size_t w, we;
+		bool e;
+
+		while (i < s.len && is_ws(s.ptr[i]))
+			i++;
+		w = i;
+		while (i < s.len && !is_ws(s.ptr[i]))
+			i++;
+		we = i;
+		e = w < we && needs_ew(s.ptr + w, we - w, flags);
+		if (have && (w == we || e != run_ew)) {
+			/* Flush the run [rs, re), words joined by one space. */
+			mf_buf run;
+			size_t k;
+
+			mf__buf_init(&run, &out->a);
+			for (k = rs; k < re && rc == MF_OK;) {
+				size_t a = k;
+
+				while (k < re && !is_ws(s.ptr[k]))
+					k++;
+				if (run.len > 0)
+					rc = mf__buf_putc(&run, ' ');
+				if (rc == MF_OK)
+					rc = mf__buf_put(&run, s.ptr + a, k - a);
+				while (k < re && is_ws(s.ptr[k]))
+					k++;
+			}
+			if (rc == MF_OK && sep)
+				rc = mf__buf_putc(out, ' ');
+			if (rc == MF_OK && run.len > 0)
+				rc = run_ew ? mf_ew_encode(out, run.data, run.len,
+							   NULL, ew, col, width)
+					    : mf__quote(out, run.data, run.len,
+							false);
+			mf__buf_fini(&run);
+			sep = true;
+			have = false;
+		}
+		if (w == we)
+			break;
+		if (!have) {
+			rs = w;
+			run_ew = e;
+			have = true;
+		}
+		re = we;
+	}
+	return rc;
 }
 
 int
@@ -1575,14 +1785,15 @@ mf_addr_spec_format(mf_buf *out, const mf_addr *a)
  * "name <>" for a name without address.
  */
 static int
-put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags)
+put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags, size_t col,
+	    size_t width)
 {
 	bool addr = a->local.len > 0 || a->domain.len > 0 || a->route.len > 0;
 	bool angle = a->name.len > 0 || a->route.len > 0 || a->domain.len == 0;
 	int rc = MF_OK;
 
 	if (a->name.len > 0) {
-		rc = put_phrase(out, a->name, flags);
+		rc = put_phrase(out, a->name, flags, col, width);
 		if (rc == MF_OK)
 			rc = mf__buf_putc(out, ' ');
 	}
@@ -1649,13 +1860,15 @@ mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
 			if (in_group)
 				rc = mf__buf_putc(out, ';');
 			if (rc == MF_OK)
-				rc = put_phrase(out, a[i].name, flags);
+				rc = put_phrase(out, a[i].name, flags,
+						col + (out->len - mark), width);
 			if (rc == MF_OK)
 				rc = mf__buf_putc(out, ':');
 			in_group = true;
 			first = true;
 		} else if (rc == MF_OK) {
-			rc = put_mailbox(out, &a[i], flags);
+			rc = put_mailbox(out, &a[i], flags,
+					 col + (out->len - mark), width);
 			first = false;
 		}
 		if (rc < 0)

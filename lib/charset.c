@@ -25,7 +25,8 @@
  *    replace the C1 controls 0x80-0x9F (as browsers and most MUAs do:
  *    mail labelled latin1 with bytes 0x80-0x9F is windows-1252 in
  *    practice); the five bytes windows-1252 leaves undefined stay C1
- *    controls. Encoding to iso-8859-1 is strict Latin-1.
+ *    controls. Encoding to iso-8859-1 is Latin-1 without the C1 controls
+ *    (they would read back as windows-1252), which become '?'.
  *  - UTF-16 and UTF-32 without a byte order mark are big-endian (RFC 2781
  *    4.3); the -le/-be labels take no BOM, so a leading U+FEFF is kept as a
  *    character, as iconv does. Unpaired surrogates become U+FFFD.
@@ -105,18 +106,22 @@ static const uint16_t *const sb_tab[] = {
  * converter, mime is the canonical name and iconv the converter iconv is
  * asked for when decoding: where MUAs decode a label as a superset, so do
  * we (gb2312 and gbk as GB18030, euc-kr and ks_c_5601-1987 as CP949
- * (UHC), shift_jis as CP932, big5 as BIG5-HKSCS, iso-2022-jp as
- * ISO-2022-JP-2). Encoding uses the canonical name, i.e. the strict set.
+ * (UHC), shift_jis as CP932, iso-2022-jp as ISO-2022-JP-2). Encoding
+ * uses the canonical name, i.e. the strict set, except for shift_jis,
+ * written as CP932 (the set senders use, and the one that reads back the
+ * same: strict Shift_JIS maps 0x5C to the yen sign).
  */
 struct alias {
 	const char *name;
 	int id;
-	const char *mime;  /* MF__CS_EXT only */
-	const char *iconv; /* MF__CS_EXT only */
+	const char *mime;     /* MF__CS_EXT only */
+	const char *iconv;    /* MF__CS_EXT only: to decode */
+	const char *iconv_to; /* MF__CS_EXT only: to encode (NULL: mime) */
 };
 
-#define EXT(m, i) MF__CS_EXT, m, i
-#define B(id) id, NULL, NULL
+#define EXT(m, i) MF__CS_EXT, m, i, NULL
+#define SJIS MF__CS_EXT, "shift_jis", "CP932", "CP932"
+#define B(id) id, NULL, NULL, NULL
 
 static const struct alias aliases[] = {
     {"646", B(MF__CS_ASCII)},
@@ -125,20 +130,20 @@ static const struct alias aliases[] = {
     {"arabic", B(ID_8859(6))},
     {"ascii", B(MF__CS_ASCII)},
     {"asmo-708", B(ID_8859(6))},
-    {"big5", EXT("big5", "BIG5-HKSCS")},
+    {"big5", EXT("big5", "BIG5")},
     {"big5-hkscs", EXT("big5-hkscs", "BIG5-HKSCS")},
     {"chinese", EXT("gb2312", "GB18030")},
-    {"cn-big5", EXT("big5", "BIG5-HKSCS")},
+    {"cn-big5", EXT("big5", "BIG5")},
     {"cp367", B(MF__CS_ASCII)},
     {"cp819", B(ID_8859(1))},
     {"cp866", EXT("ibm866", "IBM866")},
     {"cp874", EXT("windows-874", "CP874")},
-    {"cp932", EXT("shift_jis", "CP932")},
+    {"cp932", SJIS},
     {"cp936", EXT("gbk", "GB18030")},
     {"cp949", EXT("euc-kr", "CP949")},
-    {"cp950", EXT("big5", "BIG5-HKSCS")},
+    {"cp950", EXT("big5", "BIG5")},
     {"csascii", B(MF__CS_ASCII)},
-    {"csbig5", EXT("big5", "BIG5-HKSCS")},
+    {"csbig5", EXT("big5", "BIG5")},
     {"cseuckr", EXT("euc-kr", "CP949")},
     {"cseucpkdfmtjapanese", EXT("euc-jp", "EUC-JP")},
     {"csgb2312", EXT("gb2312", "GB18030")},
@@ -156,7 +161,7 @@ static const struct alias aliases[] = {
     {"csisolatinhebrew", B(ID_8859(8))},
     {"cskoi8r", B(ID_KOI8R)},
     {"csksc56011987", EXT("euc-kr", "CP949")},
-    {"csshiftjis", EXT("shift_jis", "CP932")},
+    {"csshiftjis", SJIS},
     {"csutf8", B(MF__CS_UTF8)},
     {"cyrillic", B(ID_8859(5))},
     {"ecma-114", B(ID_8859(6))},
@@ -237,12 +242,12 @@ static const struct alias aliases[] = {
     {"ms-greek", B(ID_CP(1253))},
     {"ms-hebr", B(ID_CP(1255))},
     {"ms-turk", B(ID_CP(1254))},
-    {"ms932", EXT("shift_jis", "CP932")},
+    {"ms932", SJIS},
     {"ms936", EXT("gbk", "GB18030")},
-    {"ms_kanji", EXT("shift_jis", "CP932")},
-    {"shift-jis", EXT("shift_jis", "CP932")},
-    {"shift_jis", EXT("shift_jis", "CP932")},
-    {"sjis", EXT("shift_jis", "CP932")},
+    {"ms_kanji", SJIS},
+    {"shift-jis", SJIS},
+    {"shift_jis", SJIS},
+    {"sjis", SJIS},
     {"tis-620", B(ID_8859(11))},
     {"tis620", B(ID_8859(11))},
     {"uhc", EXT("euc-kr", "CP949")},
@@ -268,13 +273,14 @@ static const struct alias aliases[] = {
     {"utf7", EXT("utf-7", "UTF-7")},
     {"utf8", B(MF__CS_UTF8)},
     {"winbaltrim", B(ID_CP(1257))},
-    {"windows-31j", EXT("shift_jis", "CP932")},
+    {"windows-31j", SJIS},
     {"windows-874", EXT("windows-874", "CP874")},
     {"windows-936", EXT("gbk", "GB18030")},
     {"windows-949", EXT("euc-kr", "CP949")},
 };
 
 #undef EXT
+#undef SJIS
 #undef B
 
 size_t
@@ -371,16 +377,31 @@ pattern_id(const char *s)
 	return ID_CP(1250 + (p[3] - '0'));
 }
 
-/* Characters allowed in a charset label (RFC 2978 mime-charset-chars). */
-static bool
-label_char(unsigned char c)
-{
-	return mf__is(c, MF__C_ALPHA | MF__C_DIGIT) || c == '-' || c == '_' ||
-	       c == '.' || c == ':' || c == '+' || c == '(' || c == ')' ||
-	       c == '!' || c == '#' || c == '$' || c == '%' || c == '&' ||
-	       c == '\'' || c == '^' || c == '`' || c == '{' || c == '}' ||
-	       c == '~' || c == ' ';
-}
+/*
+ * Characters allowed in a charset label (RFC 2978 mime-charset-chars, and
+ * the space of "iso 8859-1"), lower-cased; 0 for the others.
+ */
+#define LC(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define LABEL(c)                                                               \
+	((((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') ||         \
+	  ((c) >= 'a' && (c) <= 'z') || (c) == '-' || (c) == '_' ||             \
+	  (c) == '.' || (c) == ':' || (c) == '+' || (c) == '(' || (c) == ')' || \
+	  (c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || \
+	  (c) == '\'' || (c) == '^' || (c) == '`' || (c) == '{' ||             \
+	  (c) == '}' || (c) == '~' || (c) == ' ')                               \
+	     ? LC(c)                                                           \
+	     : 0)
+#define L4(b) LABEL(b), LABEL((b) + 1), LABEL((b) + 2), LABEL((b) + 3)
+#define L16(b) L4(b), L4((b) + 4), L4((b) + 8), L4((b) + 12)
+#define L64(b) L16(b), L16((b) + 16), L16((b) + 32), L16((b) + 48)
+
+static const unsigned char label_map[256] = {L64(0), L64(64)};
+
+#undef LC
+#undef LABEL
+#undef L4
+#undef L16
+#undef L64
 
 /* Looks s up among the aliases and patterns; NULL alias for patterns. */
 static int
@@ -433,15 +454,20 @@ mf__cs_resolve(mf__cs *c, const char *cs, size_t n)
 	if (e == b || e - b >= sizeof(c->label))
 		return;
 	for (i = b; i < e; i++) {
-		unsigned char ch = (unsigned char)cs[i];
+		unsigned char ch = label_map[(unsigned char)cs[i]];
 
-		if (!label_char(ch))
+		if (ch == 0)
 			return;
-		c->label[i - b] = (char)mf__lower(ch);
+		c->label[i - b] = (char)ch;
 	}
 	c->lablen = e - b;
 	c->label[c->lablen] = '\0';
 
+	/* The most frequent labels first. */
+	if (c->lablen == 5 && memcmp(c->label, "utf-8", 5) == 0) {
+		c->id = MF__CS_UTF8;
+		return;
+	}
 	id = lookup(c->label, &al);
 	if (id == MF__CS_NONE && c->lablen > 2 && c->label[0] == 'x' &&
 	    (c->label[1] == '-' || c->label[1] == '_'))
@@ -472,6 +498,22 @@ mf__cs_mime(const mf__cs *c)
 		return al->mime;
 	return NULL;
 }
+
+#if MF_HAVE_ICONV
+/* The iconv name to encode to for an external charset. */
+static const char *
+cs_iconv_to(const mf__cs *c)
+{
+	const struct alias *al;
+
+	if (lookup(c->label, &al) == MF__CS_EXT && al != NULL)
+		return al->iconv_to != NULL ? al->iconv_to : al->mime;
+	if (c->lablen > 2 && c->label[0] == 'x' &&
+	    lookup(c->label + 2, &al) == MF__CS_EXT && al != NULL)
+		return al->iconv_to != NULL ? al->iconv_to : al->mime;
+	return NULL;
+}
+#endif
 
 bool
 mf__cs_is_unicode(const mf__cs *c)
@@ -915,14 +957,14 @@ buf_cut(mf_buf *out, size_t len)
 		out->data[len] = '\0';
 }
 
+static int ensure_utf8(mf_buf *out, size_t start, size_t *bad);
+
 /* The caller's hook; its output is checked to be UTF-8. */
 static int
 dec_hook(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	 const mf_opts *o, size_t *bad)
 {
-	size_t start = out->len, len;
-	char *copy;
-	struct wr w;
+	size_t start = out->len;
 	int rc;
 
 	rc = o->charset_fn(o->charset_ctx, c->label, c->lablen, in, n, out);
@@ -930,10 +972,23 @@ dec_hook(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 		buf_cut(out, start);
 		return rc;
 	}
-	len = out->len - start;
+	return ensure_utf8(out, start, bad);
+}
+
+/*
+ * Makes out[start..) valid UTF-8, for converters we do not control (the
+ * hook; iconv, which passes glibc's 5- and 6-byte forms through).
+ */
+static int
+ensure_utf8(mf_buf *out, size_t start, size_t *bad)
+{
+	size_t len = out->len - start;
+	char *copy;
+	struct wr w;
+	int rc;
+
 	if (mf__utf8_valid(out->data + start, len))
 		return MF_OK;
-	/* Not UTF-8: replace the invalid bytes. */
 	copy = mf__alloc(&out->a, len);
 	if (copy == NULL) {
 		buf_cut(out, start);
@@ -999,12 +1054,15 @@ mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 		    c->label[0] == 'x' && c->label[1] == '-')
 			rc = iconv_run(&w, "UTF-8", c->label + 2, u, n, true,
 				       bad);
+		if (rc == MF_OK) {
+			wr_sync(&w);
+			rc = ensure_utf8(out, start, bad);
+		}
 		if (rc < 0) {
 			buf_cut(out, start);
 			*bad = MF__CS_NOBAD;
 			return rc;
 		}
-		wr_sync(&w);
 		return MF_OK;
 	}
 #else
@@ -1100,7 +1158,9 @@ enc_sb(struct wr *w, const uint16_t *tab, const unsigned char *in, size_t n,
 			if (tab[b] == cp && cp != 0xFFFD)
 				break;
 		}
-		if (tab == NULL)
+		/* No C1 controls in latin1: they would read back as
+		 * windows-1252 (see the policy above). */
+		if (tab == NULL || (tab == tab_iso_8859_1 && cp < 0xA0))
 			b = 128;
 		if (b == 128) {
 			note_bad(bad, at);
@@ -1192,6 +1252,95 @@ enc_builtin(struct wr *w, int id, const unsigned char *in, size_t n,
 	return enc_sb(w, sb_tab[id - MF__CS_SB], in, n, bad);
 }
 
+#if MF_HAVE_ICONV
+/* Appends the iconv conversion of u[0..n) from `from` to `to`. */
+static int
+iconv_buf(mf_buf *out, const char *to, const char *from,
+	  const unsigned char *u, size_t n, bool to_utf8, size_t *bad)
+{
+	size_t start = out->len;
+	struct wr w;
+	int rc = wr_init(&w, out, n);
+
+	*bad = MF__CS_NOBAD;
+	if (rc == MF_OK)
+		rc = iconv_run(&w, to, from, u, n, to_utf8, bad);
+	if (rc < 0) {
+		buf_cut(out, start);
+		return rc;
+	}
+	wr_sync(&w);
+	return MF_OK;
+}
+
+/*
+ * Encoding to a charset iconv converts, checked: what is written must
+ * read back as the same text through the converter used to decode the
+ * label (a superset for some). Characters for which it does not are
+ * unmappable ('?'): strict Shift_JIS's yen sign at 0x5C, C1 controls in
+ * EUC-KR, ESC in ISO 2022 text. The check runs per character only when
+ * the whole text fails it.
+ */
+static int
+enc_iconv(mf_buf *out, const mf__cs *c, const unsigned char *u, size_t n,
+	  size_t *bad)
+{
+	const char *to = cs_iconv_to(c), *from = c->iconv;
+	size_t start = out->len, k, b2 = MF__CS_NOBAD;
+	mf_buf chk;
+	int rc;
+
+	if (to == NULL)
+		to = c->label;
+	if (from == NULL)
+		from = c->label;
+	rc = iconv_buf(out, to, "UTF-8", u, n, false, bad);
+	if (rc < 0)
+		return rc;
+	mf__buf_init(&chk, &out->a);
+	rc = iconv_buf(&chk, "UTF-8", from,
+		       (const unsigned char *)out->data + start,
+		       out->len - start, true, &b2);
+	if (rc == MF_E_CHARSET || (rc == MF_OK && *bad == MF__CS_NOBAD &&
+				   b2 == MF__CS_NOBAD && chk.len == n &&
+				   (n == 0 || memcmp(chk.data, u, n) == 0))) {
+		mf__buf_fini(&chk);
+		return MF_OK; /* no decoder to check with, or it reads back */
+	}
+	buf_cut(out, start);
+	*bad = MF__CS_NOBAD;
+	for (k = 0; k < n && rc >= 0;) {
+		size_t l = mf__utf8_seq(u + k, n - k), at = out->len, cb;
+
+		l = l ? l : 1;
+		rc = iconv_buf(out, to, "UTF-8", u + k, l, false, &cb);
+		if (rc < 0)
+			break;
+		mf_buf_clear(&chk);
+		b2 = MF__CS_NOBAD;
+		if (cb == MF__CS_NOBAD)
+			rc = iconv_buf(&chk, "UTF-8", from,
+				       (const unsigned char *)out->data + at,
+				       out->len - at, true, &b2);
+		if (rc < 0)
+			break;
+		if (cb != MF__CS_NOBAD || b2 != MF__CS_NOBAD || chk.len != l ||
+		    memcmp(chk.data, u + k, l) != 0) {
+			note_bad(bad, k);
+			buf_cut(out, at);
+			rc = iconv_buf(out, to, "UTF-8",
+				       (const unsigned char *)"?", 1, false,
+				       &cb);
+		}
+		k += l;
+	}
+	mf__buf_fini(&chk);
+	if (rc < 0)
+		buf_cut(out, start);
+	return rc;
+}
+#endif
+
 int
 mf__cs_encode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	      size_t *bad)
@@ -1212,13 +1361,10 @@ mf__cs_encode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 			rc = enc_builtin(&w, c->id, u, n, bad);
 	} else {
 #if MF_HAVE_ICONV
-		/* The canonical (strict) name, else the label. */
-		const char *name = mf__cs_mime(c);
-
-		rc = wr_init(&w, out, n);
-		if (rc == MF_OK)
-			rc = iconv_run(&w, name != NULL ? name : c->label,
-				       "UTF-8", u, n, false, bad);
+		rc = enc_iconv(out, c, u, n, bad);
+		if (rc < 0)
+			*bad = MF__CS_NOBAD;
+		return rc;
 #else
 		rc = MF_E_CHARSET;
 #endif
@@ -1258,6 +1404,8 @@ convert(cs_conv_fn *fn, mf_buf *out, const char *cs, size_t cslen,
 
 	if (out == NULL || (in == NULL && n != 0) || (cs == NULL && cslen))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;
 	mf__cs_resolve(&c, cs, cslen);
 	rc = fn(out, &c, in, n, o, &bad);
@@ -1361,7 +1509,8 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 		return MF_OK;
 	p = (const unsigned char *)out->data + from;
 	if (c == NULL || c->id == MF__CS_UTF8) {
-		if (mf__utf8_valid((const char *)p, len))
+		k = ascii_run(p, len);
+		if (k == len || mf__utf8_valid((const char *)p + k, len - k))
 			return MF_OK;
 	} else if (c->id == MF__CS_ASCII && ascii_run(p, len) == len) {
 		return MF_OK;

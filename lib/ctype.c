@@ -25,17 +25,40 @@
  *    the second).
  *  - More than max_params parameters: the rest is ignored
  *    (MF_D_FIELD_LIMIT; MF_E_LIMIT when strict).
+ *  - RFC 2231 (mf__rfc2231_join): the segments of a name are joined in
+ *    section order and decoded to UTF-8; "name*0..." wins over "name*",
+ *    and an RFC 2231 value over an ordinary one of the same name (Outlook
+ *    sends both; the extended one has the charset); the loser is
+ *    MF_D_PARAM_DUPLICATE. Section and charset defects are the joiner's.
+ *  - "name" and "filename" values have RFC 2047 encoded words decoded, as
+ *    Outlook writes them; ordinary values that are not UTF-8 are read as
+ *    windows-1252 (MF_D_8BIT_HEADER).
  * Parameter names are lower-cased; values are unquoted (views into the
- * input when no unquoting work is needed).
+ * input when no unquoting or decoding work is needed).
  */
+#include <stdlib.h>
+
+#include "charset.h"
 #include "contype.h"
 #include "lex.h"
+#include "rfc2231.h"
 
 /* ---------------------------------------------------------------------- */
 /* Parser state                                                            */
 /* ---------------------------------------------------------------------- */
 
 #define NLOCAL 16
+
+/*
+ * A parameter as written: an ordinary one, or one RFC 2231 segment
+ * ("title*1*=...") whose name is the lower-case base name.
+ */
+struct ent {
+	mf_param pm;
+	struct mf__r2231_seg seg; /* is_seg */
+	size_t idx;               /* position in the header */
+	bool is_seg;
+};
 
 struct cp {
 	mf__lex lx;
@@ -47,19 +70,26 @@ struct cp {
 	const char *reason;
 	size_t max_params;
 	bool stop;
-	mf_param local[NLOCAL]; /* the first parameters, before the arena */
-	mf_param *v;
+	struct ent local[NLOCAL]; /* the first parameters, before the arena */
+	struct ent *v;
 	size_t n, cap;
+	size_t nseg; /* RFC 2231 segments among them */
 };
 
 static void
-fail(struct cp *cp, int code, const char *at, const char *reason)
+fail_off(struct cp *cp, int code, size_t off, const char *reason)
 {
 	if (cp->rc < 0)
 		return;
 	cp->rc = code;
-	cp->err_off = (size_t)mf__lex_off(&cp->lx, at);
+	cp->err_off = off;
 	cp->reason = reason;
+}
+
+static void
+fail(struct cp *cp, int code, const char *at, const char *reason)
+{
+	fail_off(cp, code, (size_t)mf__lex_off(&cp->lx, at), reason);
 }
 
 /* Records defect d at at, in pm (may be NULL) and the field's mask. */
@@ -220,36 +250,39 @@ junk:
 /* Parameters                                                              */
 /* ---------------------------------------------------------------------- */
 
-static mf_param *
+/* An ordinary parameter called name (lower case), or NULL. */
+static struct ent *
 find(struct cp *cp, mf_str name)
 {
 	size_t i;
 
 	for (i = 0; i < cp->n; i++) {
-		if (cp->v[i].name.len == name.len &&
-		    memcmp(cp->v[i].name.ptr, name.ptr, name.len) == 0)
+		if (!cp->v[i].is_seg && cp->v[i].pm.name.len == name.len &&
+		    memcmp(cp->v[i].pm.name.ptr, name.ptr, name.len) == 0)
 			return &cp->v[i];
 	}
 	return NULL;
 }
 
-/* Appends pm (cap checked by the caller). */
+/* Appends e (cap checked by the caller). */
 static int
-add(struct cp *cp, const mf_param *pm)
+add(struct cp *cp, const struct ent *e)
 {
 	if (cp->n == cp->cap) {
-		mf_param *nv = mf__arena_calloc(cp->ar, cp->cap * 2,
-						sizeof(mf_param));
+		struct ent *nv = mf__arena_calloc(cp->ar, cp->cap * 2,
+						  sizeof(struct ent));
 
 		if (nv == NULL) {
 			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
 			return MF_E_NOMEM;
 		}
-		memcpy(nv, cp->v, cp->n * sizeof(mf_param));
+		memcpy(nv, cp->v, cp->n * sizeof(struct ent));
 		cp->v = nv;
 		cp->cap *= 2;
 	}
-	cp->v[cp->n++] = *pm;
+	cp->v[cp->n] = *e;
+	cp->v[cp->n].idx = cp->n;
+	cp->n++;
 	return MF_OK;
 }
 
@@ -298,8 +331,10 @@ parse_params(struct cp *cp)
 
 	while (lx->p < lx->end && !bad(cp) && !cp->stop) {
 		mf_param pm;
+		struct ent e;
 		mf_str name;
 		const char *at, *vat;
+		size_t baselen;
 
 		if (*lx->p != ';') {
 			skip_to_semi(cp);
@@ -349,15 +384,16 @@ parse_params(struct cp *cp)
 				 * Unquoted spaces or tspecials: the value
 				 * runs to the ";" as mail readers take it.
 				 */
-				const char *e;
+				const char *ve;
 
 				cdef(cp, &pm, MF_D_PARAM_SYNTAX, vat + t.len);
 				skip_to_semi(cp);
-				e = lx->p;
-				while (e > vat && (e[-1] == ' ' || e[-1] == '\t' ||
-						   e[-1] == '\r' || e[-1] == '\n'))
-					e--;
-				t.len = (size_t)(e - vat);
+				ve = lx->p;
+				while (ve > vat &&
+				       (ve[-1] == ' ' || ve[-1] == '\t' ||
+					ve[-1] == '\r' || ve[-1] == '\n'))
+					ve--;
+				t.len = (size_t)(ve - vat);
 			} else if (t.len == 0) {
 				cdef(cp, &pm, MF_D_PARAM_SYNTAX, vat); /* "a=" */
 			}
@@ -365,9 +401,22 @@ parse_params(struct cp *cp)
 			pm.value = t;
 		}
 		sync_lex(cp, &pm);
-		if (bad(cp) || lower(cp, name, &pm.name, at) < 0)
+		if (bad(cp))
 			return;
-		if (find(cp, pm.name) != NULL) {
+		memset(&e, 0, sizeof(e));
+		if (mf__rfc2231_name(name.ptr, name.len, &baselen,
+				     &e.seg.section, &e.seg.flags) &&
+		    e.seg.flags != 0) {
+			/* RFC 2231: "name*", "name*0", "name*1*", ... */
+			e.is_seg = true;
+			e.seg.val = pm.raw.ptr;
+			e.seg.len = pm.raw.len;
+			e.seg.off = (size_t)mf__lex_off(lx, pm.raw.ptr);
+			name.len = baselen;
+		}
+		if (lower(cp, name, &pm.name, at) < 0)
+			return;
+		if (!e.is_seg && find(cp, pm.name) != NULL) {
 			cdef(cp, NULL, MF_D_PARAM_DUPLICATE, at);
 			continue;
 		}
@@ -378,31 +427,261 @@ parse_params(struct cp *cp)
 			cp->stop = true;
 			return;
 		}
-		if (add(cp, &pm) < 0)
+		e.pm = pm;
+		if (add(cp, &e) < 0)
 			return;
+		cp->nseg += e.is_seg;
 	}
 	sync_lex(cp, NULL);
 }
 
-/* Moves the parameters to their final array in the arena. */
+/*
+ * Joins value segments (RFC 2231 3, 4 via mf__rfc2231_join, which sorts
+ * them, decodes and converts to UTF-8, reporting its own defects) into
+ * pm's value, charset and language, in the arena.
+ */
+static int
+join(struct cp *cp, struct mf__r2231_seg *segs, size_t n, unsigned flags,
+     mf_param *pm)
+{
+	uint64_t d = 0;
+	mf_buf tmp;
+	mf_error e;
+	int rc;
+
+	mf__buf_init(&tmp, &cp->ar->a);
+	rc = mf__rfc2231_join(&tmp, segs, n, flags, cp->o, &pm->charset,
+			      &pm->lang, &d, &e);
+	pm->defects |= d;
+	cp->defects |= d;
+	if (rc == MF_OK && tmp.len > 0) {
+		char *v = mf__arena_dup(cp->ar, tmp.data, tmp.len);
+
+		if (v == NULL)
+			rc = MF_E_NOMEM;
+		pm->value.ptr = v;
+		pm->value.len = tmp.len;
+	} else if (rc == MF_OK) {
+		pm->value.ptr = "";
+		pm->value.len = 0;
+	}
+	mf__buf_fini(&tmp);
+	if (rc == MF_E_NOMEM)
+		fail_off(cp, rc, pm->offset, NULL);
+	else if (rc < 0)
+		fail_off(cp, rc, e.offset, e.reason);
+	return rc;
+}
+
+/*
+ * An ordinary value, already unquoted: RFC 2047 words decoded when ew
+ * (name, filename; mf_ew_decode also reads other 8-bit text as
+ * windows-1252 and NUL as U+FFFD), else 8-bit text that is not UTF-8
+ * read as windows-1252 (RFC 7103 7.6). Defects at the value's offset.
+ */
+static int
+decode_plain(struct cp *cp, mf_param *pm, bool ew)
+{
+	const char *at = pm->raw.ptr;
+	uint64_t d = 0;
+	mf_opts o2;
+	mf_buf tmp;
+	size_t bad;
+	int rc, k;
+
+	memset(&o2, 0, sizeof(o2));
+	if (cp->o != NULL)
+		o2 = *cp->o;
+	o2.on_defect = NULL; /* reported below, at the value's offset */
+	o2.flags &= ~MF_STRICT;
+	mf__buf_init(&tmp, &cp->ar->a);
+	if (ew) {
+		rc = mf_ew_decode(&tmp, pm->value.ptr, pm->value.len, &o2, &d,
+				  NULL);
+		for (k = 0; pm->raw.len > 0 && pm->raw.ptr[0] == '"' &&
+			    (size_t)k + 1 < pm->value.len;
+		     k++) {
+			if (pm->value.ptr[k] == '=' && pm->value.ptr[k + 1] == '?') {
+				d |= MF_DEFECT_BIT(MF_D_EW_IN_QUOTES);
+				break;
+			}
+		}
+	} else {
+		rc = mf__cs_guess(&tmp, pm->value.ptr, pm->value.len, &bad);
+		if (bad != MF__CS_NOBAD)
+			d |= MF_DEFECT_BIT(MF_D_8BIT_HEADER);
+	}
+	if (rc == MF_OK) {
+		char *v = mf__arena_dup(cp->ar, tmp.len ? tmp.data : "",
+					tmp.len);
+
+		if (v == NULL)
+			rc = MF_E_NOMEM;
+		pm->value.ptr = v;
+		pm->value.len = tmp.len;
+	}
+	mf__buf_fini(&tmp);
+	if (rc < 0) {
+		fail(cp, rc, at, NULL);
+		return rc;
+	}
+	for (k = 0; k < 64; k++) {
+		if (d & MF_DEFECT_BIT(k))
+			cdef(cp, pm, k, at);
+	}
+	return cp->rc;
+}
+
+static bool
+is_name(mf_str n)
+{
+	return (n.len == 4 && memcmp(n.ptr, "name", 4) == 0) ||
+	       (n.len == 8 && memcmp(n.ptr, "filename", 8) == 0);
+}
+
+/* Decodes an ordinary value when it needs it (decode_plain). */
+static int
+plain_value(struct cp *cp, mf_param *pm)
+{
+	if (is_name(pm->name) &&
+	    (memchr(pm->value.ptr, '?', pm->value.len) != NULL ||
+	     memchr(pm->value.ptr, '\0', pm->value.len) != NULL ||
+	     !mf__utf8_valid(pm->value.ptr, pm->value.len)))
+		return decode_plain(cp, pm, true);
+	if (!mf__utf8_valid(pm->value.ptr, pm->value.len))
+		return decode_plain(cp, pm, false);
+	return MF_OK;
+}
+
+/* Order of the parameters by name, ordinary before segments, then as
+ * written. */
+static int
+ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = *(const struct ent *const *)a;
+	const struct ent *y = *(const struct ent *const *)b;
+	size_t n = x->pm.name.len < y->pm.name.len ? x->pm.name.len
+						   : y->pm.name.len;
+	int c = memcmp(x->pm.name.ptr, y->pm.name.ptr, n);
+
+	if (c != 0)
+		return c;
+	if (x->pm.name.len != y->pm.name.len)
+		return x->pm.name.len < y->pm.name.len ? -1 : 1;
+	if (x->is_seg != y->is_seg)
+		return x->is_seg ? 1 : -1;
+	return x->idx < y->idx ? -1 : (x->idx > y->idx ? 1 : 0);
+}
+
+/*
+ * Resolves what was written into the final parameters, in the order of
+ * first appearance, in the arena:
+ *  - The segments of one name are joined. When both "name*" and
+ *    "name*0..." forms are given, the numbered ones are used and the
+ *    others are MF_D_PARAM_DUPLICATE.
+ *  - An RFC 2231 value wins over an ordinary parameter of the same name
+ *    (Outlook sends filename="x" with filename*=...: the extended one
+ *    carries the charset); the other is MF_D_PARAM_DUPLICATE.
+ *  - Ordinary values that are not UTF-8 are read as windows-1252, and
+ *    those of "name" and "filename" have their RFC 2047 encoded words
+ *    decoded, as Outlook writes them (mf__rfc2231_join's rules).
+ */
 static int
 finish_params(struct cp *cp, mf_params *out)
 {
+	struct ent **order = NULL;
+	struct mf__r2231_seg *segs = NULL;
+	bool *emit = NULL;
+	size_t i, k, n = cp->n, cnt = 0;
+
 	out->v = NULL;
 	out->n = 0;
-	if (cp->n == 0)
+	if (n == 0)
 		return MF_OK;
-	if (cp->v == cp->local) {
-		out->v = mf__arena_alloc(cp->ar, cp->n * sizeof(mf_param));
+	if (cp->nseg == 0) {
+		/* The common case: ordinary parameters only, no sorting. */
+		out->v = mf__arena_alloc(cp->ar, n * sizeof(mf_param));
 		if (out->v == NULL) {
 			fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
 			return MF_E_NOMEM;
 		}
-		memcpy(out->v, cp->local, cp->n * sizeof(mf_param));
-	} else {
-		out->v = cp->v;
+		for (i = 0; i < n; i++) {
+			if (plain_value(cp, &cp->v[i].pm) < 0)
+				return cp->rc;
+			out->v[i] = cp->v[i].pm;
+		}
+		out->n = n;
+		return MF_OK;
 	}
-	out->n = cp->n;
+	order = mf__arena_alloc(cp->ar, n * sizeof(*order));
+	segs = mf__arena_alloc(cp->ar, n * sizeof(*segs));
+	emit = mf__arena_calloc(cp->ar, n, sizeof(*emit));
+	out->v = mf__arena_alloc(cp->ar, n * sizeof(mf_param));
+	if (order == NULL || segs == NULL || emit == NULL || out->v == NULL) {
+		fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+		return MF_E_NOMEM;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = &cp->v[i];
+	qsort(order, n, sizeof(*order), ent_cmp);
+	for (i = 0; i < n; i = k) {
+		struct ent *ord = NULL, *first;
+		size_t ns = 0, s0 = i;
+		bool numbered = false;
+
+		for (k = i; k < n && order[k]->pm.name.len ==
+					 order[i]->pm.name.len &&
+			    memcmp(order[k]->pm.name.ptr, order[i]->pm.name.ptr,
+				   order[i]->pm.name.len) == 0;
+		     k++) {
+			if (!order[k]->is_seg)
+				ord = order[k];
+			else if (order[k]->seg.flags & MF__R2231_NUM)
+				numbered = true;
+		}
+		if (ord != NULL)
+			s0++; /* segments follow the ordinary one */
+		if (s0 == k) {
+			/* Ordinary only. */
+			emit[ord->idx] = true;
+			if (plain_value(cp, &ord->pm) < 0)
+				return cp->rc;
+			continue;
+		}
+		/* RFC 2231 segments; the first written gives raw/offset. */
+		first = order[s0];
+		for (; s0 < k; s0++) {
+			struct ent *e = order[s0];
+
+			if (numbered && !(e->seg.flags & MF__R2231_NUM)) {
+				cdef(cp, &e->pm, MF_D_PARAM_DUPLICATE, e->pm.raw.ptr);
+				continue;
+			}
+			if (e->idx < first->idx)
+				first = e;
+			segs[ns++] = e->seg;
+		}
+		if (ord != NULL) {
+			/* The ordinary value loses; its place is kept. */
+			struct ent *late = ord->idx > first->idx ? ord : first;
+
+			cdef(cp, &first->pm, MF_D_PARAM_DUPLICATE, late->pm.raw.ptr);
+			if (ord->idx < first->idx) {
+				ord->pm.raw = first->pm.raw;
+				ord->pm.offset = first->pm.offset;
+				ord->pm.defects |= first->pm.defects;
+				first = ord;
+			}
+		}
+		emit[first->idx] = true;
+		if (bad(cp) || join(cp, segs, ns, 0, &first->pm) < 0)
+			return cp->rc;
+	}
+	for (i = 0; i < n; i++) {
+		if (emit[i])
+			out->v[cnt++] = cp->v[i].pm;
+	}
+	out->n = cnt;
 	return MF_OK;
 }
 

@@ -23,7 +23,7 @@
  *    "?" is plain text, not a defect.
  *  - Q: "_" is SP, "=XX" a byte in either case of hex; an "=" without two
  *    hex digits stays literal (MF_D_QP_INVALID). B: base64, lenient (junk
- *    skipped, MF_D_B64_JUNK; missing padding accepted).
+ *    and missing or bad padding skipped and recorded, MF_D_B64_JUNK).
  *  - Unknown charsets: the decoded bytes are passed through as UTF-8 when
  *    valid, else read as windows-1252 (RFC 7103 7.6), with MF_D_EW_CHARSET.
  *  - Text outside encoded words with bytes >= 0x80 is kept when it is
@@ -127,23 +127,77 @@ find_nl(struct dec *d, size_t from)
 {
 	size_t k;
 
+	const char *cr, *lf;
+
 	if (d->nl != NPOS && from >= d->nl_from && from <= d->nl)
 		return d->nl;
-	for (k = from; k < d->n; k++) {
-		if (d->in[k] == '\r' || d->in[k] == '\n')
-			break;
+	k = d->n;
+	if (from < d->n) {
+		cr = memchr(d->in + from, '\r', d->n - from);
+		lf = memchr(d->in + from, '\n',
+			    (size_t)((cr != NULL ? cr : d->in + d->n) -
+				     (d->in + from)));
+		if (lf != NULL)
+			k = (size_t)(lf - d->in);
+		else if (cr != NULL)
+			k = (size_t)(cr - d->in);
 	}
 	d->nl_from = from;
 	d->nl = k;
 	return k;
 }
 
-/* Bytes allowed in a charset label inside an encoded word. */
-static bool
-cs_char(unsigned char c)
+/*
+ * Whether any of the 8 bytes in v equals c (c broadcast in cc), or, with
+ * high, is >= 0x80 (Hacker's Delight zero-byte test, exact form).
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+MF__INLINE uint64_t
+zero_bytes(uint64_t v)
 {
-	return c > 32 && c < 127 && c != '?';
+	return ~(((v & ~HIGHS) + ~HIGHS) | v | ~HIGHS);
 }
+
+/*
+ * Length of the prefix of p[0..n) free of the bytes a, b, c and, with
+ * high, of bytes >= 0x80 (8 bytes at a time).
+ */
+static size_t
+span_not(const unsigned char *p, size_t n, unsigned char a, unsigned char b,
+	 unsigned char c, bool high)
+{
+	uint64_t ma = ONES * a, mb = ONES * b, mc = ONES * c;
+	uint64_t mh = high ? HIGHS : 0;
+	size_t i = 0;
+
+	while (i + 8 <= n) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		if ((zero_bytes(v ^ ma) | zero_bytes(v ^ mb) |
+		     zero_bytes(v ^ mc) | (v & mh)) != 0)
+			break;
+		i += 8;
+	}
+	while (i < n && p[i] != a && p[i] != b && p[i] != c &&
+	       !(high && p[i] >= 0x80))
+		i++;
+	return i;
+}
+
+/* Bytes allowed in a charset label inside an encoded word: printable
+ * ASCII but "?" (2 for "*", which starts the RFC 2231 language). */
+#define CSC(c) ((c) > 32 && (c) < 127 && (c) != '?' ? ((c) == '*' ? 2 : 1) : 0)
+#define C4(b) CSC(b), CSC((b) + 1), CSC((b) + 2), CSC((b) + 3)
+#define C16(b) C4(b), C4((b) + 4), C4((b) + 8), C4((b) + 12)
+#define C64(b) C16(b), C16((b) + 16), C16((b) + 32), C16((b) + 48)
+static const unsigned char cs_char[256] = {C64(0), C64(64)};
+#undef CSC
+#undef C4
+#undef C16
+#undef C64
 
 /*
  * Parses an encoded word at p (in[p] == '=', in[p + 1] == '?'). Returns 1
@@ -153,27 +207,26 @@ cs_char(unsigned char c)
 static int
 parse_word(struct dec *d, size_t p, struct word *w)
 {
-	const char *s = d->in;
-	size_t i = p + 2, cs0 = p + 2, e, k;
+	const unsigned char *s = (const unsigned char *)d->in;
+	size_t i = p + 2, cs0 = p + 2, e, star = 0;
+	size_t lim = d->n - cs0 > 76 ? cs0 + 76 : d->n;
+	unsigned cc;
 
-	while (i < d->n && i - cs0 <= 75 && cs_char((unsigned char)s[i]))
+	while (i < lim && (cc = cs_char[s[i]]) != 0) {
+		/* RFC 2231 5: charset "*" language; the language is unused. */
+		if (cc == 2 && star == 0)
+			star = i;
 		i++;
+	}
 	if (i >= d->n || s[i] != '?' || i == cs0 || i - cs0 > 75)
 		return 0;
-	w->cs = s + cs0;
-	w->cslen = i - cs0;
-	/* RFC 2231 5: charset "*" language; the language is not used. */
-	for (k = 0; k < w->cslen; k++) {
-		if (w->cs[k] == '*') {
-			w->cslen = k;
-			break;
-		}
-	}
+	w->cs = d->in + cs0;
+	w->cslen = (star ? star : i) - cs0;
 	if (w->cslen == 0)
 		return -1;
-	if (i + 2 >= d->n || s[i + 2] != '?')
+	if (i + 2 >= d->n || d->in[i + 2] != '?')
 		return -1;
-	switch (s[i + 1]) {
+	switch (d->in[i + 1]) {
 	case 'B':
 	case 'b':
 		w->enc = 'B';
@@ -266,7 +319,13 @@ emit_lit(struct dec *d, size_t a, size_t b)
 	bool high = false;
 	int rc;
 
-	for (k = a; k < b; k++) {
+	/* The common case: nothing to unfold, convert or replace. */
+	k = a + span_not(s + a, b - a, '\r', '\n', '\0', true);
+	if (k == b) {
+		rc = mf__buf_put(out, s + a, b - a);
+		return rc < 0 ? mf__err(d->err, rc, a, NULL) : MF_OK;
+	}
+	for (; k < b; k++) {
 		unsigned char c = s[k];
 		size_t skip = 0;
 
@@ -319,6 +378,7 @@ q_decode(struct dec *d, const struct word *w)
 	const unsigned char *t = (const unsigned char *)d->in + w->text;
 	mf_buf *out = d->out;
 	size_t k, len = w->tlen;
+	bool lenient = false;
 	char *o;
 	int rc = mf__buf_grow(out, len);
 
@@ -334,6 +394,18 @@ q_decode(struct dec *d, const struct word *w)
 			continue;
 		}
 		if (c != '=') {
+			if (MF__UNLIKELY(c == ' ' || c == '\t' || c == '?') &&
+			    !lenient) {
+				/* RFC 2047 2: no spaces or "?" in the text */
+				lenient = true;
+				out->len = (size_t)(o - out->data);
+				if (w->end - w->start <= 75) {
+					rc = defect(d, MF_D_EW_LENIENT,
+						    w->text + k);
+					if (rc < 0)
+						return rc;
+				}
+			}
 			*o++ = (char)c;
 			continue;
 		}
@@ -359,82 +431,9 @@ q_decode(struct dec *d, const struct word *w)
 }
 
 /*
- * Base64 for B words. (Interim: replaced by mf_b64_decode as soon as the
- * base64 module is on main.) Whitespace is skipped, other junk skipped and
- * reported, a padded quantum flushed so that concatenated chunks decode.
- */
-static int
-b64_decode(char *out, size_t cap, const char *in, size_t n, size_t *outlen,
-	   uint64_t *def)
-{
-	uint32_t acc = 0;
-	unsigned groups = 0;
-	size_t k, o = 0;
-
-	for (k = 0; k < n; k++) {
-		unsigned char c = (unsigned char)in[k];
-		int v = -1;
-
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		if (v >= 0) {
-			acc = acc << 6 | (uint32_t)v;
-			if (++groups == 4) {
-				if (o + 3 > cap)
-					return MF_E_NOSPC;
-				out[o++] = (char)(acc >> 16);
-				out[o++] = (char)(acc >> 8);
-				out[o++] = (char)acc;
-				acc = 0;
-				groups = 0;
-			}
-			continue;
-		}
-		if (c == '=' && groups >= 2) {
-			if (o + 2 > cap)
-				return MF_E_NOSPC;
-			if (groups == 2) {
-				out[o++] = (char)(acc >> 4);
-			} else {
-				out[o++] = (char)(acc >> 10);
-				out[o++] = (char)(acc >> 2);
-			}
-			acc = 0;
-			groups = 0;
-			continue;
-		}
-		if (c == '=' || c == ' ' || c == '\t' || c == '\r' ||
-		    c == '\n')
-			continue;
-		*def |= MF_DEFECT_BIT(MF_D_B64_JUNK);
-	}
-	if (groups == 1) {
-		*def |= MF_DEFECT_BIT(MF_D_B64_JUNK);
-	} else if (groups >= 2) {
-		if (o + 2 > cap)
-			return MF_E_NOSPC;
-		if (groups == 2) {
-			out[o++] = (char)(acc >> 4);
-		} else {
-			out[o++] = (char)(acc >> 10);
-			out[o++] = (char)(acc >> 2);
-		}
-	}
-	*outlen = o;
-	return MF_OK;
-}
-
-/*
- * RFC 2047 4.1: B is base64 (RFC 2045 6.8), decoded leniently: whitespace
- * and junk skipped (junk: MF_D_B64_JUNK), missing padding accepted.
+ * RFC 2047 4.1: B is base64 (RFC 2045 6.8), decoded leniently by the base64
+ * module: whitespace skipped; junk, missing or bad padding skipped and
+ * recorded (MF_D_B64_JUNK).
  */
 static int
 b_decode(struct dec *d, const struct word *w)
@@ -443,12 +442,12 @@ b_decode(struct dec *d, const struct word *w)
 	mf_buf *out = d->out;
 	size_t outlen = 0;
 	uint64_t def = 0;
-	int rc = mf__buf_grow(out, w->tlen / 4 * 3 + 3);
+	int rc = mf__buf_grow(out, mf_b64_decoded_len(w->tlen));
 
 	if (rc < 0)
 		return mf__err(d->err, rc, w->start, NULL);
-	rc = b64_decode(out->data + out->len, out->cap - out->len - 1, t,
-			w->tlen, &outlen, &def);
+	rc = mf_b64_decode(out->data + out->len, out->cap - out->len - 1, t,
+			   w->tlen, 0, &outlen, &def, NULL);
 	if (rc < 0)
 		return mf__err(d->err, rc, w->start, NULL);
 	out->len += outlen;
@@ -466,14 +465,39 @@ same_cs(const mf__cs *a, const mf__cs *b)
 	return a->id != MF__CS_EXT || strcmp(a->label, b->label) == 0;
 }
 
+/*
+ * Words in utf-16 or utf-32 may each start with a byte order mark; in a
+ * group joined for conversion only the first one is one.
+ */
+static void
+drop_bom(mf_buf *out, size_t at, int id)
+{
+	const unsigned char *p = (const unsigned char *)out->data + at;
+	size_t n = out->len - at, k = 0;
+
+	if (id == MF__CS_UTF16 && n >= 2 &&
+	    ((p[0] == 0xFE && p[1] == 0xFF) || (p[0] == 0xFF && p[1] == 0xFE)))
+		k = 2;
+	else if (id == MF__CS_UTF32 && n >= 4 &&
+		 ((p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF) ||
+		  (p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0)))
+		k = 4;
+	if (k == 0)
+		return;
+	memmove(out->data + at, out->data + at + k, n - k);
+	cut(out, out->len - k);
+}
+
 /* Decodes one well-formed word into the pending group. */
 static int
 word_decode(struct dec *d, const struct word *w)
 {
-	size_t k;
+	size_t k, wstart;
 	int rc;
 
-	if (d->lab == NULL || !mf__ieq(d->lab, d->lablen, w->cs, w->cslen)) {
+	if (d->lab == NULL || d->lablen != w->cslen ||
+	    (memcmp(d->lab, w->cs, w->cslen) != 0 &&
+	     !mf__ieq(d->lab, d->lablen, w->cs, w->cslen))) {
 		mf__cs_resolve(&d->lab_cs, w->cs, w->cslen);
 		d->lab = w->cs;
 		d->lablen = w->cslen;
@@ -494,19 +518,20 @@ word_decode(struct dec *d, const struct word *w)
 		rc = defect(d, MF_D_EW_LENIENT, w->start);
 		if (rc < 0)
 			return rc;
-	} else {
-		for (k = 0; k < w->tlen; k++) {
-			char c = d->in[w->text + k];
-
-			if (c == ' ' || c == '\t' || c == '?') {
-				rc = defect(d, MF_D_EW_LENIENT, w->text + k);
-				if (rc < 0)
-					return rc;
-				break;
-			}
+	} else if (w->enc == 'B') { /* Q text is checked as it is decoded */
+		k = span_not((const unsigned char *)d->in + w->text, w->tlen,
+			     ' ', '\t', '?', false);
+		if (k < w->tlen) {
+			rc = defect(d, MF_D_EW_LENIENT, w->text + k);
+			if (rc < 0)
+				return rc;
 		}
 	}
-	return w->enc == 'Q' ? q_decode(d, w) : b_decode(d, w);
+	wstart = d->out->len;
+	rc = w->enc == 'Q' ? q_decode(d, w) : b_decode(d, w);
+	if (rc == MF_OK && wstart > d->grp_out)
+		drop_bom(d->out, wstart, d->grp_cs.id);
+	return rc;
 }
 
 /* Finds "=?" at or after i, or NPOS. */
@@ -530,12 +555,10 @@ static int
 decode(struct dec *d)
 {
 	const char *s = d->in;
-	size_t i = 0, lit = 0, count = 0;
+	size_t i = 0, lit = 0, count = 0, max = 0;
 	bool prev_ew = false;
-	mf_limits lim;
 	int rc;
 
-	mf__limits(d->o, &lim);
 	for (;;) {
 		size_t p = find_start(s, d->n, i), k;
 		struct word w;
@@ -554,7 +577,20 @@ decode(struct dec *d)
 			i = p + 1;
 			continue;
 		}
-		if (count == lim.max_encoded_words) {
+		/*
+		 * The limit is resolved when a caller set one, else only at
+		 * the 32nd word (the default, 256, is larger; test_limit
+		 * checks it): most fields have a few words.
+		 */
+		if (max == 0 && (count >= 32 ||
+				 (d->o != NULL &&
+				  d->o->limits.max_encoded_words != 0))) {
+			mf_limits lim;
+
+			mf__limits(d->o, &lim);
+			max = lim.max_encoded_words;
+		}
+		if (max != 0 && count == max) {
 			rc = defect(d, MF_D_FIELD_LIMIT, p);
 			if (rc < 0)
 				return rc;
@@ -615,8 +651,15 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 
 	if (out == NULL || (in == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;
-	memset(&d, 0, sizeof(d));
+	/* The charset structs are set before use; the rest starts zero. */
+	d.grp = false;
+	d.grp_out = d.grp_off = 0;
+	d.lab = NULL;
+	d.lablen = 0;
+	d.qe_from = d.nl_from = 0;
 	d.out = out;
 	d.in = in;
 	d.n = n;
@@ -695,8 +738,6 @@ static int
 put_word(struct enc *e, const char *cs, size_t cslen, char enc,
 	 const unsigned char *b, size_t n)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char hex[] = "0123456789ABCDEF";
 	bool phrase = (e->flags & MF_EW_PHRASE) != 0;
 	char w[EW_MAX * 3 + 64], *o = w;
@@ -722,26 +763,13 @@ put_word(struct enc *e, const char *cs, size_t cslen, char enc,
 			}
 		}
 	} else {
-		for (k = 0; k + 2 < n; k += 3) {
-			uint32_t v = (uint32_t)b[k] << 16 |
-				     (uint32_t)b[k + 1] << 8 | b[k + 2];
-			*o++ = b64[v >> 18];
-			*o++ = b64[(v >> 12) & 63];
-			*o++ = b64[(v >> 6) & 63];
-			*o++ = b64[v & 63];
-		}
-		if (n - k == 1) {
-			*o++ = b64[b[k] >> 2];
-			*o++ = b64[(b[k] & 3) << 4];
-			*o++ = '=';
-			*o++ = '=';
-		} else if (n - k == 2) {
-			uint32_t v = (uint32_t)b[k] << 8 | b[k + 1];
-			*o++ = b64[v >> 10];
-			*o++ = b64[(v >> 4) & 63];
-			*o++ = b64[(v << 2) & 63];
-			*o++ = '=';
-		}
+		size_t bl = 0;
+		int rc = mf_b64_encode(o, sizeof(w) - (size_t)(o - w) - 2, b, n,
+				       0, 0, &bl);
+
+		if (rc < 0)
+			return rc;
+		o += bl;
 	}
 	*o++ = '?';
 	*o++ = '=';
@@ -1047,6 +1075,8 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	    (flags & ~(MF_EW_Q | MF_EW_B | MF_EW_PHRASE | MF_EW_LF)) != 0 ||
 	    (flags & (MF_EW_Q | MF_EW_B)) == (MF_EW_Q | MF_EW_B))
 		return MF_E_INVAL;
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	memset(&e, 0, sizeof(e));
 	e.out = out;
 	e.flags = flags;
@@ -1065,6 +1095,12 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	if (e.csname == NULL)
 		e.csname = e.cs.label;
 	e.csnamelen = strlen(e.csname);
+	/* utf-16 and utf-32 words are big-endian without a byte order mark
+	 * (RFC 2781 4.3), so that adjacent words join cleanly. */
+	if (e.cs.id == MF__CS_UTF16)
+		mf__cs_resolve(&e.cs, "utf-16be", 8);
+	else if (e.cs.id == MF__CS_UTF32)
+		mf__cs_resolve(&e.cs, "utf-32be", 8);
 	if (e.csnamelen > EW_MAX_CSLEN)
 		return MF_E_INVAL;
 	start = out->len;

@@ -17,8 +17,17 @@
  * A break point is the first white space of a run that has more text
  * after it, so no line is white space only. A line may exceed the width when no break fits (a long
  * word); none exceeds 998 octets: an unstructured word that long is
- * RFC 2047-encoded in pieces when output is 7-bit, otherwise (and for
- * structured fields) the call fails with MF_E_LIMIT.
+ * RFC 2047-encoded in pieces; in structured fields the call fails with
+ * MF_E_LIMIT.
+ *
+ * ASCII values are written as they are (encoded words already in them
+ * stay). Non-ASCII needs MF_UTF8_OUT (RFC 6532) or, for 7-bit output,
+ * RFC 2047: unstructured text through mf_ew_encode; in address fields
+ * each display name becomes an encoded phrase (MF_EW_PHRASE), done here
+ * on tokens rather than by re-formatting the list with mf_addr_format,
+ * so comments, spacing and every other byte of the caller's text stay as
+ * given; an addr-spec cannot be encoded (MF_E_CHARSET). Other structured
+ * fields with non-ASCII need MF_UTF8_OUT (MF_E_CHARSET).
  *
  * Structured fields are read with the tokenizer (quoted strings, comments,
  * domain literals), never by hand.
@@ -249,14 +258,222 @@ is_ascii(const char *p, size_t n)
 	return true;
 }
 
+/* An encoded word as mf_ew_encode writes it ("=?...?="). */
+static bool
+is_ew(const char *p, size_t n)
+{
+	return n >= 8 && p[0] == '=' && p[1] == '?' && p[n - 2] == '?' &&
+	       p[n - 1] == '=';
+}
+
+/*
+ * Appends the phrase text (words unquoted, joined by single spaces) as a
+ * 7-bit phrase: mf_ew_encode turns the words that need it into encoded
+ * words (MF_EW_PHRASE); any other word that is not an atom is quoted.
+ */
+static int
+put_phrase(mf_buf *out, const char *text, size_t n)
+{
+	mf_buf ew;
+	size_t i = 0;
+	int rc;
+
+	mf__buf_init(&ew, &out->a);
+	rc = mf_ew_encode(&ew, text, n, NULL, MF_EW_PHRASE, 0, 0);
+	while (rc == MF_OK && i < ew.len) {
+		size_t j = i;
+
+		while (j < ew.len && ew.data[j] != ' ')
+			j++;
+		if (j > i) {
+			const char *w = ew.data + i;
+			size_t k, wl = j - i;
+			bool atom = true;
+
+			for (k = 0; k < wl; k++) {
+				if (!mf__is((unsigned char)w[k], MF__C_ATEXT))
+					atom = false;
+			}
+			if (atom || is_ew(w, wl))
+				rc = mf__buf_put(out, w, wl);
+			else
+				rc = mf__quote(out, w, wl, false);
+		}
+		if (rc == MF_OK && j < ew.len)
+			rc = mf__buf_putc(out, ' ');
+		i = j + 1;
+	}
+	mf__buf_fini(&ew);
+	return rc;
+}
+
+/* Copies v[s..e), which must be ASCII (an addr-spec cannot be encoded). */
+static int
+put_ascii(mf_buf *out, const char *v, size_t s, size_t e, size_t *bad)
+{
+	size_t i;
+
+	for (i = s; i < e; i++) {
+		if ((unsigned char)v[i] >= 0x80) {
+			*bad = i;
+			return MF_E_CHARSET;
+		}
+	}
+	return mf__buf_put(out, v + s, e - s);
+}
+
+/*
+ * An address list with non-ASCII text for 7-bit output: each display name
+ * or group name (a run of words before "<" or ":") is rewritten as an RFC
+ * 2047 phrase; every other byte is copied as is, and non-ASCII anywhere
+ * else (addr-specs, comments, literals) is MF_E_CHARSET at its offset.
+ * This works on tokens, so the caller's text (comments, spacing, routes)
+ * survives unchanged.
+ */
+static int
+encode_addresses(mf_buf *out, const char *v, size_t n, size_t *bad)
+{
+	mf__lex lx;
+	mf_buf text;
+	size_t angle = 0, run = SIZE_MAX, run_end = 0, copied = 0;
+	bool run_8bit = false;
+	int rc = MF_OK;
+
+	mf__buf_init(&text, &out->a);
+	mf__lex_init(&lx, v, n, NULL, 0);
+	for (;;) {
+		const char *s;
+		size_t i;
+		mf_str t;
+		bool word = false;
+
+		while (lx.p < lx.end && (*lx.p == ' ' || *lx.p == '\t'))
+			lx.p++;
+		s = lx.p;
+		i = (size_t)(s - v);
+		if (s < lx.end && angle == 0 &&
+		    (*s == '"' || (unsigned char)*s >= 0x80 ||
+		     mf__is((unsigned char)*s, MF__C_ATEXT) || *s == '.')) {
+			word = true;
+			if (*s == '"')
+				mf__lex_qstring(&lx, &t);
+			else if (*s == '.')
+				lx.p++;
+			else
+				mf__lex_atom(&lx, &t);
+		}
+		if (word) {
+			if (run == SIZE_MAX)
+				run = i;
+			run_end = (size_t)(lx.p - v);
+			if (!run_8bit) {
+				size_t k;
+
+				for (k = i; k < run_end; k++) {
+					if ((unsigned char)v[k] >= 0x80)
+						run_8bit = true;
+				}
+			}
+			continue;
+		}
+		/* The run ends here: a display name if "<" or ":" follows. */
+		if (run != SIZE_MAX && run_8bit) {
+			mf__lex w;
+
+			if (s >= lx.end || (*s != '<' && *s != ':')) {
+				*bad = run;
+				rc = MF_E_CHARSET;
+				break;
+			}
+			rc = put_ascii(out, v, copied, run, bad);
+			text.len = 0;
+			mf__lex_init(&w, v + run, run_end - run, NULL, 0);
+			while (rc == MF_OK && w.p < w.end) {
+				mf_str u;
+
+				mf__lex_cfws(&w);
+				if (w.p >= w.end)
+					break;
+				if (text.len > 0)
+					rc = mf__buf_putc(&text, ' ');
+				if (rc != MF_OK)
+					break;
+				if (*w.p == '"') {
+					mf__lex_qstring(&w, &u);
+					rc = mf__unquote(&text, u.ptr, u.len);
+				} else if (mf__lex_atom(&w, &u)) {
+					rc = mf__buf_put(&text, u.ptr, u.len);
+				} else {
+					rc = mf__buf_putc(&text, *w.p);
+					w.p++;
+				}
+			}
+			if (rc == MF_OK)
+				rc = put_phrase(out, text.data, text.len);
+			/* Keep the white space between the name and "<". */
+			copied = run_end;
+			if (rc != MF_OK)
+				break;
+		}
+		run = SIZE_MAX;
+		run_8bit = false;
+		if (s >= lx.end)
+			break;
+		if (*s == '(') {
+			mf__lex_comment(&lx, &t);
+		} else if (*s == '[') {
+			mf__lex_dliteral(&lx, &t);
+		} else if (*s == '"') {
+			mf__lex_qstring(&lx, &t);
+		} else {
+			if (*s == '<')
+				angle++;
+			else if (*s == '>' && angle > 0)
+				angle--;
+			lx.p++;
+		}
+	}
+	if (rc == MF_OK)
+		rc = put_ascii(out, v, copied, n, bad);
+	mf__buf_fini(&text);
+	return rc;
+}
+
+/* Levels, then the lines: "Name: " value, folded. */
+static int
+fold_value(mf_buf *out, const char *name, size_t namelen, const char *value,
+	   size_t n, int cls, size_t width, const char *eol, size_t *bad)
+{
+	unsigned char *lv = NULL;
+	int rc;
+
+	if (n > 0) {
+		lv = mf__alloc(&out->a, n);
+		if (lv == NULL)
+			return MF_E_NOMEM;
+		memset(lv, 0, n);
+		if (cls == MF__F_UNSTRUCTURED)
+			levels_unstructured(value, n, lv);
+		else
+			levels_structured(value, n, cls, lv);
+	}
+	rc = mf__buf_put(out, name, namelen);
+	if (rc == MF_OK)
+		rc = mf__buf_put(out, n > 0 ? ": " : ":", n > 0 ? 2 : 1);
+	if (rc == MF_OK)
+		rc = fold_text(out, value, n, lv, namelen + 2, width, eol, bad);
+	mf__release(&out->a, lv);
+	return rc;
+}
+
 int
 mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 	    size_t n, unsigned flags, size_t width, mf_error *err)
 {
 	const char *eol = (flags & MF_HDR_LF) ? "\n" : "\r\n";
 	size_t i, start, bad = 0;
-	unsigned char *lv;
-	int cls, rc;
+	mf_buf tmp;
+	int cls, rc = MF_OK;
 
 	if (out == NULL || (name == NULL && namelen != 0) ||
 	    (value == NULL && n != 0))
@@ -275,37 +492,58 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 			return mf__err(err, MF_E_INVAL, i,
 				       "CR, LF or NUL in a header value");
 	}
-	if (!mf__utf8_valid(value, n)) {
-		for (i = 0; i < n && mf__utf8_valid(value + i, 1); i++)
-			;
-		return mf__err(err, MF_E_INVAL, i, "value is not UTF-8");
+	for (i = 0; i < n;) {
+		size_t k = mf__utf8_seq((const unsigned char *)value + i, n - i);
+
+		if (k == 0)
+			return mf__err(err, MF_E_INVAL, i,
+				       "value is not UTF-8");
+		i += k;
 	}
 	if (width == 0)
 		width = 78;
 	if (width > MAX_LINE)
 		width = MAX_LINE;
 	cls = mf__field_class(name, namelen);
-	if (!(flags & MF_UTF8_OUT) && !is_ascii(value, n))
-		return mf__err(err, MF_E_CHARSET, 0,
-			       "non-ASCII text needs MF_UTF8_OUT");
-
 	start = out->len;
-	lv = n > 0 ? mf__alloc(&out->a, n) : NULL;
-	if (n > 0 && lv == NULL)
-		return mf__err(err, MF_E_NOMEM, 0, "out of memory");
-	if (n > 0)
-		memset(lv, 0, n);
-	if (cls == MF__F_UNSTRUCTURED)
-		levels_unstructured(value, n, lv);
-	else
-		levels_structured(value, n, cls, lv);
-	rc = mf__buf_put(out, name, namelen);
-	if (rc == MF_OK)
-		rc = mf__buf_put(out, n > 0 ? ": " : ":", n > 0 ? 2 : 1);
-	if (rc == MF_OK)
-		rc = fold_text(out, value, n, lv, namelen + 2, width, eol,
-			       &bad);
-	mf__release(&out->a, lv);
+	mf__buf_init(&tmp, &out->a);
+	if (!(flags & MF_UTF8_OUT) && !is_ascii(value, n)) {
+		/* 7-bit output: RFC 2047 where the syntax allows it. */
+		if (cls == MF__F_UNSTRUCTURED) {
+			rc = mf_ew_encode(&tmp, value, n, NULL, 0, 0, 0);
+		} else if (cls == MF__F_ADDRESS) {
+			rc = encode_addresses(&tmp, value, n, &bad);
+			if (rc == MF_E_CHARSET) {
+				mf__buf_fini(&tmp);
+				return mf__err(err, rc, bad,
+					       "non-ASCII address needs "
+					       "MF_UTF8_OUT");
+			}
+		} else {
+			mf__buf_fini(&tmp);
+			return mf__err(err, MF_E_CHARSET, 0,
+				       "non-ASCII text in a structured field "
+				       "needs MF_UTF8_OUT");
+		}
+		if (rc < 0) {
+			mf__buf_fini(&tmp);
+			return mf__err(err, rc, 0, mf_strerror(rc));
+		}
+		value = tmp.data != NULL ? tmp.data : "";
+		n = tmp.len;
+	}
+	rc = fold_value(out, name, namelen, value, n, cls, width, eol, &bad);
+	if (rc == MF_E_LIMIT && cls == MF__F_UNSTRUCTURED && tmp.data == NULL) {
+		/* A word over 998 octets: encoded words can be split. */
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
+		rc = mf_ew_encode(&tmp, value, n, NULL, 0, 0, 0);
+		if (rc == MF_OK)
+			rc = fold_value(out, name, namelen, tmp.data, tmp.len,
+					cls, width, eol, &bad);
+	}
+	mf__buf_fini(&tmp);
 	if (rc < 0) {
 		out->len = start;
 		if (out->data != NULL)

@@ -26,6 +26,10 @@
 
 #include "lex.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 enum { ST_LINE, ST_NAME, ST_NAMEWS, ST_VALUE, ST_FROM, ST_DONE };
 
 void
@@ -142,6 +146,54 @@ plain_run(const char *p, size_t n)
 	return i;
 }
 
+/*
+ * The line end: the first LF in [s, end), or NULL. *odd is set when a
+ * byte before it may be an anomaly (NUL, a byte >= 0x80, a CR that is not
+ * the one right before the LF); check_field then looks closely. SSE2
+ * (x86-64's baseline) does 16 bytes at a time.
+ */
+static const char *
+scan_line(const char *s, const char *end, bool *odd)
+{
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+	const __m128i zero = _mm_setzero_si128();
+
+	while (end - s >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		unsigned ms = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, cr)),
+		    v));
+
+		if (ml != 0) {
+			unsigned at = (unsigned)__builtin_ctz(ml);
+			unsigned before = ms & ((1u << at) - 1);
+
+			/* The CR of a CRLF is no anomaly. */
+			if (at > 0 && s[at - 1] == '\r')
+				before &= ~(1u << (at - 1));
+			if (before != 0)
+				*odd = true;
+			return s + at;
+		}
+		if (ms != 0)
+			*odd = true;
+		s += 16;
+	}
+#endif
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			return s;
+		if (c == 0 || c >= 0x80 ||
+		    (c == '\r' && (s + 1 >= end || s[1] != '\n')))
+			*odd = true;
+	}
+	return NULL;
+}
+
 /* Field defect d at off, once per field (seen keeps the kinds reported). */
 static int
 fdefect(mf__hdr *h, mf_field *f, uint64_t *seen, int d, uint64_t off)
@@ -155,15 +207,17 @@ fdefect(mf__hdr *h, mf_field *f, uint64_t *seen, int d, uint64_t off)
 /*
  * The anomalies inside a field's kept bytes fb[0..kept): name, NUL, bare
  * CR, 8-bit that is not UTF-8, lines over 998 octets (RFC 5322 2.1.1).
+ * One pass over the bytes, eight at a time; line lengths are only looked
+ * at when the field is long enough to hold a long line.
  */
 static int
 check_field(mf__hdr *h, mf_field *f, const char *fb, size_t kept, bool trunc)
 {
 	uint64_t seen = 0;
-	size_t ls = 0, i;
+	size_t i;
 	int rc = MF_OK;
 
-	if (h->colon != SIZE_MAX) {
+	if (h->colon != SIZE_MAX && !h->name_ok) {
 		if (h->name_len == 0)
 			rc = fdefect(h, f, &seen, MF_D_BAD_FIELD_NAME, h->f_off);
 		for (i = 0; i < h->name_len && rc == MF_OK; i++) {
@@ -175,48 +229,57 @@ check_field(mf__hdr *h, mf_field *f, const char *fb, size_t kept, bool trunc)
 			rc = fdefect(h, f, &seen, MF_D_WS_BEFORE_COLON,
 				     h->f_off + h->name_len);
 	}
-	while (ls < kept && rc == MF_OK) {
-		const char *lf = memchr(fb + ls, '\n', kept - ls);
-		size_t le = lf != NULL ? (size_t)(lf - fb) : kept, next;
+	/* The value's bytes (the name's are checked above). */
+	i = !h->odd ? kept : h->colon != SIZE_MAX ? h->colon + 1 : 0;
+	while (rc == MF_OK && i < kept) {
+		unsigned char c;
+		size_t k;
 
-		next = lf != NULL ? le + 1 : kept;
-		if (lf != NULL && le > ls && fb[le - 1] == '\r')
-			le--;
-		if (le - ls > 998)
-			rc = fdefect(h, f, &seen, MF_D_LONG_LINE,
-				     h->f_off + ls + 998);
-		i = ls;
-		while (rc == MF_OK && i < le) {
-			unsigned char c;
-			size_t k;
-
-			i += plain_run(fb + i, le - i);
-			if (i >= le)
-				break;
-			c = (unsigned char)fb[i];
-			if (c == 0) {
-				rc = fdefect(h, f, &seen, MF_D_NUL, h->f_off + i);
-				i++;
-			} else if (c == '\r') {
-				/* A CR cut off from its LF by truncation is not bare. */
-				if (!(trunc && i + 1 == kept))
-					rc = fdefect(h, f, &seen, MF_D_BARE_CR,
-						     h->f_off + i);
-				i++;
-			} else {
-				k = mf__utf8_seq((const unsigned char *)fb + i,
-						 le - i);
-				if (k == 0) {
-					if (!(trunc && lf == NULL && le - i < 4))
-						rc = fdefect(h, f, &seen,
-							     MF_D_8BIT_HEADER,
-							     h->f_off + i);
-					k = 1;
-				}
-				i += k;
+		i += plain_run(fb + i, kept - i);
+		if (i >= kept)
+			break;
+		c = (unsigned char)fb[i];
+		if (c == 0) {
+			rc = fdefect(h, f, &seen, MF_D_NUL, h->f_off + i);
+			i++;
+		} else if (c == '\r') {
+			if (i + 1 < kept && fb[i + 1] == '\n') {
+				i += 2;
+				continue;
 			}
+			/* A CR cut off from its LF by truncation is not bare. */
+			if (!(trunc && i + 1 == kept))
+				rc = fdefect(h, f, &seen, MF_D_BARE_CR,
+					     h->f_off + i);
+			i++;
+		} else {
+			k = mf__utf8_seq((const unsigned char *)fb + i,
+					 kept - i);
+			if (k == 0) {
+				if (!(trunc && kept - i < 4))
+					rc = fdefect(h, f, &seen,
+						     MF_D_8BIT_HEADER,
+						     h->f_off + i);
+				k = 1;
+			}
+			i += k;
 		}
-		ls = next;
+	}
+	if (kept > 998) {
+		size_t ls = 0;
+
+		while (ls < kept && rc == MF_OK) {
+			const char *lf = memchr(fb + ls, '\n', kept - ls);
+			size_t le = lf != NULL ? (size_t)(lf - fb) : kept;
+			size_t next = lf != NULL ? le + 1 : kept;
+
+			if (lf != NULL && le > ls && fb[le - 1] == '\r')
+				le--;
+			if (le - ls > 998)
+				rc = fdefect(h, f, &seen, MF_D_LONG_LINE,
+					     h->f_off + ls + 998);
+			ls = next;
+		}
 	}
 	return rc;
 }
@@ -328,6 +391,8 @@ start_field(mf__hdr *h, const char *p, const char *s)
 	h->name_len = 0;
 	h->colon = SIZE_MAX;
 	h->ws_colon = false;
+	h->name_ok = false;
+	h->odd = false;
 	h->eol = 0;
 	h->buf.len = 0;
 }
@@ -379,7 +444,9 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 			if (h->in_field) {
 				if (s == end && !eof)
 					goto more;
-				if (s < end && (*s == ' ' || *s == '\t')) {
+				/* A continuation, unless past max_header_bytes. */
+				if (s < end && (*s == ' ' || *s == '\t') &&
+				    POS(s) - h->start < h->max_bytes) {
 					h->state = ST_VALUE;
 					break;
 				}
@@ -448,6 +515,18 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 
 		case ST_NAME:
 		case ST_NAMEWS:
+			if (h->state == ST_NAME && !h->buffered) {
+				/* Fast path: the run of plain name bytes. */
+				const char *lim = end;
+
+				if ((size_t)(end - h->view) > h->max_field)
+					lim = h->view + h->max_field;
+				while (s < lim && mf__is((unsigned char)*s,
+							 MF__C_FTEXT))
+					s++;
+				/* All ftext up to the colon: a valid name. */
+				h->name_ok = s < lim && *s == ':' && s > h->view;
+			}
 			for (; s < end; s++) {
 				unsigned char c = (unsigned char)*s;
 				uint64_t rel = POS(s) - h->f_off;
@@ -483,7 +562,7 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 
 		case ST_VALUE:
 		case ST_FROM: {
-			const char *lf = memchr(s, '\n', (size_t)(end - s));
+			const char *lf = scan_line(s, end, &h->odd);
 			bool cr;
 
 			if (lf == NULL) {
@@ -613,6 +692,8 @@ mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 		*out = NULL;
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = "";
 	h = mf__alloc(o != NULL ? &o->alloc : NULL, sizeof(*h));
 	if (h == NULL)
 		return mf__err(err, MF_E_NOMEM, 0, "out of memory");
@@ -669,6 +750,8 @@ mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
 	if (nfields == NULL || (fields == NULL && *nfields != 0) ||
 	    (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = "";
 	cap = *nfields;
 	mf__hdr_init(&m, o, 0);
 	for (;;) {
@@ -773,13 +856,14 @@ mf_headers_mbox_from(const mf_headers *h, mf_str *line)
 int
 mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 {
-	const char *end = p + n, *run = p;
+	const char *end, *run = p;
 	int rc;
 
 	if (out == NULL || (p == NULL && n != 0))
 		return MF_E_INVAL;
 	if (n == 0)
 		return MF_OK;
+	end = p + n;
 	while (run < end) {
 		const char *lf = memchr(run, '\n', (size_t)(end - run));
 		const char *stop;
@@ -795,6 +879,88 @@ mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 		run = lf + 1;
 	}
 	return MF_OK;
+}
+
+/*
+ * Offset in the raw value p[0..n) of byte k of its unfolded form (the
+ * inverse of mf_hdr_unfold's removals), for defects and errors.
+ */
+static size_t
+raw_offset(const char *p, size_t n, uint64_t k)
+{
+	size_t i = 0;
+	uint64_t c = 0;
+
+	while (i < n) {
+		if (p[i] == '\n') {
+			i++;
+		} else if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			i += 2;
+		} else {
+			if (c == k)
+				return i;
+			c++;
+			i++;
+		}
+	}
+	return n;
+}
+
+struct decode_map {
+	const mf_opts *o;
+	const char *raw;
+	size_t n;
+};
+
+static void
+decode_defect(void *ctx, int d, uint64_t off)
+{
+	struct decode_map *m = ctx;
+
+	m->o->on_defect(m->o->defect_ctx, d, raw_offset(m->raw, m->n, off));
+}
+
+/*
+ * Unfold, then RFC 2047 (mf_ew_decode) - which keeps line breaks that are
+ * not between encoded words, so unfolding must come first. Offsets in
+ * defects and errors are mapped back to the raw value.
+ */
+int
+mf_hdr_decode(mf_buf *out, const char *p, size_t n, const mf_opts *o,
+	      uint64_t *defects, mf_error *err)
+{
+	mf_buf tmp;
+	mf_opts wo;
+	struct decode_map m;
+	int rc;
+
+	if (out == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (p == NULL)
+		p = ""; /* mf_ew_decode computes offsets from it */
+	if (n == 0 || (memchr(p, '\n', n) == NULL))
+		return mf_ew_decode(out, p, n, o, defects, err);
+	mf__buf_init(&tmp, &out->a);
+	rc = mf_hdr_unfold(&tmp, p, n);
+	if (rc < 0) {
+		mf__buf_fini(&tmp);
+		return mf__err(err, rc, 0, "out of memory");
+	}
+	if (o != NULL && o->on_defect != NULL) {
+		wo = *o;
+		m.o = o;
+		m.raw = p;
+		m.n = n;
+		wo.on_defect = decode_defect;
+		wo.defect_ctx = &m;
+		o = &wo;
+	}
+	rc = mf_ew_decode(out, tmp.data != NULL ? tmp.data : "", tmp.len, o,
+			  defects, err);
+	if (rc < 0 && err != NULL && rc != MF_E_NOMEM)
+		err->offset = raw_offset(p, n, err->offset);
+	mf__buf_fini(&tmp);
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -51,8 +51,8 @@
  *
  * Limits (mf_limits, 0 = default): max_headers - fields after it are
  * parsed but not delivered (MF_D_HEADER_LIMIT once); max_header_bytes - a
- * non-blank line starting at or after it ends the block there and the rest
- * is body (MF_D_HEADER_LIMIT); max_field_len as above. With MF_STRICT each
+ * non-blank line (continuation lines included) starting at or after it
+ * ends the block there and the rest is body (MF_D_HEADER_LIMIT); max_field_len as above. With MF_STRICT each
  * limit is MF_E_LIMIT and each defect MF_E_DEFECT, with the offset.
  * Defects go to the field's mask (ev->f.defects), the block's mask
  * (h.defects) and the option's callback, each kind at most once per field.
@@ -93,6 +93,8 @@ typedef struct mf__hdr {
 	size_t colon;      /* index of the colon, SIZE_MAX if none */
 	unsigned eol;      /* line end of its last complete line */
 	bool ws_colon;     /* white space before the colon */
+	bool odd;          /* its value may hold an anomaly (see scan_line) */
+	bool name_ok;      /* its name is known to be ftext, colon right after */
 	const char *view;  /* its first byte when not buffered */
 	const char *seg;   /* first byte of the chunk not yet in buf */
 	mf_buf buf;

@@ -429,8 +429,11 @@ void
 mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags)
 {
 	memset(lx, 0, sizeof(*lx));
-	if (p == NULL)
+	if (p == NULL) {
+		/* An empty input, with no pointer arithmetic on NULL. */
+		p = "";
 		n = 0;
+	}
 	lx->p_ = p;
 	lx->base_ = p;
 	lx->end_ = p + n;

@@ -293,6 +293,21 @@ scan_nl1(int path, const char *p, size_t n, size_t from,
 	return scan_nl1_scalar(p, n, from, set);
 }
 
+size_t
+mf__scan_nl4(int path, const char *p, size_t n, size_t from, unsigned char c1,
+	     unsigned char c2, unsigned char d1, unsigned char d2)
+{
+	return scan_nl(path, p, n, from, c1, c2, d1, d2);
+}
+
+size_t
+mf__scan_nl1(int path, const char *p, size_t n, size_t from,
+	     const unsigned char *set)
+{
+	return scan_nl1(path, p, n, from, set);
+}
+
+
 /* ---------------------------------------------------------------------- */
 /* Parser state                                                            */
 /* ---------------------------------------------------------------------- */
@@ -310,6 +325,7 @@ enum {
 #define NBUCKET 256u    /* open-boundary hash buckets */
 #define DCAP 65536u     /* decoding output buffer */
 #define STEP 65536u     /* bytes moved into the carry buffer at a time */
+#define ARENA_KEEP 16384u /* level arena reused up to this size */
 
 /* One open part. */
 struct level {
@@ -357,6 +373,7 @@ struct mf_parser {
 	uint32_t nlen[64];      /* registered boundaries by length % 64 */
 
 	mf__hdr hdr;
+	mf__hdr hdr0;           /* a fresh machine (buffer unused) */
 	size_t parts;           /* parts of the current message */
 	bool opaque;            /* part limit reached: no more delimiters */
 	struct level *dlev;     /* level a defect is reported on, or NULL */
@@ -675,13 +692,19 @@ save_all(mf_parser *ps, const char *lo, const char *hi)
 /* Parts: begin, header, end                                               */
 /* ---------------------------------------------------------------------- */
 
-/* Resets the header machine for a block at off, keeping its buffer. */
+/*
+ * Resets the header machine for a block at off, keeping its buffer: a
+ * copy of the state mf__hdr_init made once (limits resolved), moved to
+ * off (header.h documents start and pos).
+ */
 static void
 hdr_start(mf_parser *ps, uint64_t off)
 {
 	mf_buf keep = ps->hdr.buf;
 
-	mf__hdr_init(&ps->hdr, &ps->o, off);
+	ps->hdr = ps->hdr0;
+	ps->hdr.start = off;
+	ps->hdr.pos = off;
 	ps->hdr.buf = keep;
 	ps->hdr.buf.len = 0;
 }
@@ -712,15 +735,18 @@ push_part(mf_parser *ps, uint64_t off)
 			return fail(ps, MF_E_NOMEM, off, "out of memory");
 		memset(L, 0, sizeof(*L));
 		ps->lv[ps->nlv] = L;
+		mf__arena_init(&L->ar, &ps->a);
 	} else {
+		/* Reused: its field array and arena are kept. */
 		struct mf__hfield *fv = L->fv;
 		size_t fcap = L->fcap;
+		mf__arena ar = L->ar;
 
 		memset(L, 0, sizeof(*L));
 		L->fv = fv;
 		L->fcap = fcap;
+		L->ar = ar;
 	}
-	mf__arena_init(&L->ar, &ps->a);
 	L->state = LS_HEADER;
 	L->part.depth = parent != NULL ? parent->part.depth + 1 : 0;
 	L->part.parent = parent != NULL ? &parent->part : NULL;
@@ -829,7 +855,13 @@ pop_part(mf_parser *ps, uint64_t off)
 	ev_init(&ev, MF_EV_PART_END, L, off);
 	if (emit(ps, &ev) < 0)
 		return ps->rc;
-	mf__arena_free(&L->ar);
+	/*
+	 * The next part at this level allocates after this one's (dead)
+	 * strings; the arena is emptied once it holds more than ARENA_KEEP
+	 * bytes, so memory stays bounded and small parts need no malloc.
+	 */
+	if (mf__arena_size(&L->ar) > ARENA_KEEP)
+		mf__arena_free(&L->ar);
 	L->fv = L->part.fields; /* may have grown */
 	ps->nlv--;
 	return MF_OK;
@@ -889,6 +921,33 @@ add_field(mf_parser *ps, struct level *L, const mf__hdr_ev *hev)
 }
 
 /*
+ * Whether field name a[0..n) is lit (lower case letters and "-"), ASCII
+ * case-insensitively: OR 0x20 lower-cases letters and keeps "-"; the
+ * bytes that would collide (controls) cannot be in a field name.
+ */
+static bool
+name_is(const char *a, size_t n, const char *lit, size_t k)
+{
+	size_t i = 0;
+
+	if (n != k)
+		return false;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, lit + i, 8);
+		if ((x | 0x2020202020202020ull) != y)
+			return false;
+	}
+	for (; i < n; i++) {
+		if (((unsigned char)a[i] | 0x20) != (unsigned char)lit[i])
+			return false;
+	}
+	return true;
+}
+
+/*
  * The first Content-Type, Content-Transfer-Encoding and
  * Content-Disposition fields of pt (NULL if none), in one pass.
  */
@@ -908,8 +967,8 @@ find_fields(const mf_part *pt, const struct mf__hfield **fv)
 		if (nm->len < 12 || (nm->ptr[0] | 0x20) != 'c')
 			continue;
 		for (k = 0; k < 3; k++) {
-			if (fv[k] == NULL && nm->len == lens[k] &&
-			    mf__ieq(nm->ptr, nm->len, names[k], lens[k]))
+			if (fv[k] == NULL &&
+			    name_is(nm->ptr, nm->len, names[k], lens[k]))
 				fv[k] = &pt->fields[i];
 		}
 	}
@@ -2051,6 +2110,7 @@ mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx)
 	ps->path = mf__scan_best();
 	mf__buf_init(&ps->carry, &ps->a);
 	mf__hdr_init(&ps->hdr, &ps->o, 0);
+	ps->hdr0 = ps->hdr;
 	ps->line_start = true;
 	if (ps->flags & MF_DECODE) {
 		ps->dbuf = mf__alloc(&ps->a, DCAP);
@@ -2075,8 +2135,7 @@ mf_parser_free(mf_parser *ps)
 
 		if (L == NULL)
 			continue;
-		if (i < ps->nlv)
-			mf__arena_free(&L->ar);
+		mf__arena_free(&L->ar);
 		mf__release(&ps->a, L->fv);
 		mf__release(&ps->a, L);
 	}
@@ -2190,6 +2249,13 @@ mf_parser_finish(mf_parser *ps)
 	if (ps == NULL)
 		return MF_E_INVAL;
 	return feed(ps, NULL, 0, true);
+}
+
+void
+mf__parser_set_path(mf_parser *ps, int path)
+{
+	if (ps != NULL && path >= MF__SCAN_SCALAR && path <= mf__scan_best())
+		ps->path = path;
 }
 
 int

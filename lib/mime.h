@@ -80,6 +80,15 @@ enum { MF__SCAN_SCALAR = 0, MF__SCAN_SSE2 = 1, MF__SCAN_AVX2 = 2 };
 int mf__scan_best(void);
 size_t mf__scan_nl2(int path, const char *p, size_t n, size_t from,
 		    unsigned char c1, unsigned char c2);
+/* The same with a second pair: "\n" c1 c2 or "\n" d1 d2. */
+size_t mf__scan_nl4(int path, const char *p, size_t n, size_t from,
+		    unsigned char c1, unsigned char c2, unsigned char d1,
+		    unsigned char d2);
+/* The first i >= from with p[i] == '\n' and p[i + 1] in set[0..3]. */
+size_t mf__scan_nl1(int path, const char *p, size_t n, size_t from,
+		    const unsigned char *set);
+/* Tests: makes a parser use scanner path (before the first feed). */
+void mf__parser_set_path(mf_parser *ps, int path);
 
 /*
  * Feeds the last bytes of the input and finishes in one call (what

@@ -36,14 +36,17 @@
  *    or MF_E_TRUNC at the end of the data when the data ends inside it
  *    (the offsets Dovecot's decoder reports).
  *
- * Speed: both directions copy runs of bytes that need no work with
- * memcpy, found by a scanner per path (SWAR scalar, SSE2 under the SSSE3
- * path, AVX2); the per-byte state machine handles the rest and defines the
- * semantics.
+ * Speed: both directions copy runs of bytes that need no work with wide
+ * moves, found by a scanner per path (SWAR scalar, SSE2 under the SSSE3
+ * path, AVX2). The AVX2 decoder also takes whole 32-byte blocks without
+ * data-dependent branches (literals, escapes, soft breaks and line ends
+ * via one shuffle-table compaction). The per-byte state machine handles
+ * the rest and defines the semantics; tests hold every path to it.
  */
 #include "qp.h"
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&     \
+    !defined(MF_NO_SIMD)
 #define MF__X86 1
 #include <immintrin.h>
 #endif

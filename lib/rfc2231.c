@@ -158,6 +158,8 @@ mf_rfc2231_decode(mf_buf *out, const char *in, size_t n, unsigned flags,
 	if (out == NULL || (in == NULL && n != 0) ||
 	    (flags & ~MF_RFC2231_CONT) != 0)
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if (in == NULL)
+		in = ""; /* n is 0: no NULL arithmetic */
 	c.out = out;
 	c.o = o;
 	c.defects = defects;
@@ -378,7 +380,8 @@ mf__rfc2231_join(mf_buf *out, struct mf__r2231_seg *segs, size_t nsegs,
 			return rc;
 		nsegs = lim.max_params;
 	}
-	qsort(segs, nsegs, sizeof(*segs), seg_cmp);
+	if (nsegs > 1)
+		qsort(segs, nsegs, sizeof(*segs), seg_cmp);
 	for (i = 0; i < nsegs; i++) {
 		const struct mf__r2231_seg *s = &segs[i];
 
@@ -712,6 +715,9 @@ mf_rfc2231_encode(mf_buf *out, const char *name, size_t namelen,
 	if (out == NULL || name == NULL || namelen == 0 ||
 	    (value == NULL && n != 0) || (flags & ~MF_RFC2231_LF) != 0)
 		return MF_E_INVAL;
+	if (value == NULL)
+		value = ""; /* n is 0: no NULL arithmetic */
+	v = (const unsigned char *)value;
 	for (k = 0; k < namelen; k++)
 		if (!attr_char((unsigned char)name[k]))
 			return MF_E_INVAL;

@@ -3,9 +3,11 @@
  * cmd_fold.c - mailfmt fold [--width N] [FILE]: the input is header fields
  * ("Name: value" lines, possibly folded already; empty lines are skipped);
  * each is unfolded and printed folded per RFC 5322 at width N (default
- * 78), with LF line ends. A line that is not a field is bad input.
+ * 78), with LF line ends. Non-ASCII text is RFC 2047-encoded (7-bit
+ * output); where it cannot be (an address's addr-spec, a structured field)
+ * the field is written in UTF-8 as RFC 6532 allows. A line that is not a
+ * field is bad input.
  */
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,18 +16,6 @@
 int cmd_fold(int argc, char **argv);
 
 #define USAGE "fold [--width N] [FILE]"
-
-static bool
-ascii(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if ((unsigned char)p[i] >= 0x80)
-			return false;
-	}
-	return true;
-}
 
 int
 cmd_fold(int argc, char **argv)
@@ -79,15 +69,16 @@ cmd_fold(int argc, char **argv)
 			mf_buf_clear(u);
 			mf_buf_clear(out);
 			r = mf_hdr_unfold(u, f->value.ptr, f->value.len);
-			if (r == MF_OK && !ascii(mf_buf_data(u), mf_buf_len(u)))
-				fl |= MF_UTF8_OUT;
+			if (r == MF_OK && f->name.len == 0)
+				r = MF_E_SYNTAX;
 			if (r == MF_OK)
-				r = f->name.len == 0 ? MF_E_SYNTAX
-						     : mf_hdr_fold(out, f->name.ptr,
-								   f->name.len,
-								   mf_buf_data(u),
-								   mf_buf_len(u),
-								   fl, width, &e);
+				r = mf_hdr_fold(out, f->name.ptr, f->name.len,
+						mf_buf_data(u), mf_buf_len(u), fl,
+						width, &e);
+			if (r == MF_E_CHARSET)
+				r = mf_hdr_fold(out, f->name.ptr, f->name.len,
+						mf_buf_data(u), mf_buf_len(u),
+						fl | MF_UTF8_OUT, width, &e);
 			if (r != MF_OK) {
 				e.code = r;
 				e.offset = pos + (size_t)f->offset;

@@ -39,6 +39,7 @@ void bench_rate(const char *name, double count, double sec, const char *unit);
 void bench_sink(const void *p, size_t n);
 
 void bench_codec(const bench_ctx *b);
+void bench_ew(const bench_ctx *b);
 
 /* header layer */
 void bench_header(const bench_ctx *b);

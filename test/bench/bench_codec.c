@@ -99,6 +99,9 @@ make_text(char *p, size_t n)
 			continue;
 		}
 		w = words[(x >> 8) % 20];
+		/* Accented words (indices 11-15) 1 time in 4, like the corpus. */
+		if ((x >> 8) % 20 >= 11 && (x >> 8) % 20 <= 15 && (x >> 20) % 4)
+			w = words[(x >> 24) % 11];
 		len = strlen(w);
 		if (col > 0 && i < n) {
 			p[i++] = ' ';

@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	free((char *)(uintptr_t)m.src);
 
 	bench_codec(&b);
+	bench_ew(&b);
 
 	/* header layer */
 	bench_header(&b);

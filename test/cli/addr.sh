@@ -24,6 +24,8 @@ check 'g: "a b"@x, <c@d>;, e@f' \
 check ', Doe, John <j@x>' \
 	'[{"name": "Doe, John", "local": "j", "domain": "x", "address": "j@x"}]'
 check '' '[]'
+check '=?utf-8?q?J=C3=B6rg?= <j@x>, "=?ISO-8859-1?Q?caf=E9?=" <c@x>' \
+	'[{"name": "Jörg", "local": "j", "domain": "x", "address": "j@x"}, {"name": "café", "local": "c", "domain": "x", "address": "c@x"}]'
 printf 'a@b,\r\n c@d\r\n' | $m addr | grep -q '"address": "c@d"' || { echo "addr: folded input"; rc=1; }
 $m addr /nonexistent/file >/dev/null 2>&1; [ $? = 1 ] || { echo "addr: missing file: want exit 1"; rc=1; }
 $m addr a b >/dev/null 2>&1; [ $? = 2 ] || { echo "addr: two files: want exit 2"; rc=1; }

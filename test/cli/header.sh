@@ -30,6 +30,11 @@ printf 'To: Ann Lee <a@x.org>,\n Bob Ray <b@y.org>\n' > "$tmp/fold30.want"
 printf 'To: Ann Lee <a@x.org>, Bob Ray <b@y.org>\n' | $m fold --width 30 > "$tmp/fold30.out"
 check "fold --width 30" "$tmp/fold30.want" "$tmp/fold30.out"
 
+# Non-ASCII: encoded words (7-bit), UTF-8 where they cannot be used.
+printf 'Subject: caf\303\251\nTo: Jos\303\251 <j@x.example>\nCc: j\303\266@x.example\n' | $m fold > "$tmp/fold8.out"
+printf 'Subject: =?utf-8?B?Y2Fmw6k=?=\nTo: =?utf-8?B?Sm9zw6k=?= <j@x.example>\nCc: j\303\266@x.example\n' > "$tmp/fold8.want"
+check "fold non-ASCII" "$tmp/fold8.want" "$tmp/fold8.out"
+
 # Errors: a line that is not a field (exit 1, offset), bad usage (exit 2).
 printf 'A: 1\nnot a field\n' | $m fold > /dev/null 2> "$tmp/err"
 [ $? = 1 ] || { echo "fold bad input: want exit 1"; rc=1; }

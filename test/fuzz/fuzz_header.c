@@ -6,7 +6,9 @@
  * separate heap copy, freed after use); fields are contiguous, inside the
  * input and followed by at most a blank line before the body; every
  * foldable field folds within 998 octets per line, never with a line of
- * white space only, and unfolds back to its unfolded value.
+ * white space only, and unfolds back to its unfolded value; 7-bit
+ * folding of unstructured UTF-8 text decodes back to the text; decoding
+ * reports defects at offsets inside the value.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +23,38 @@
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t cur_len;
+
+static void
+on_defect(void *ctx, int d, uint64_t off)
+{
+	(void)ctx;
+	(void)d;
+	CHECK(off <= cur_len);
+}
+
+static int
+unstructured(const mf_field *f)
+{
+	static const char *const s[] = {"subject", "comments", "x-a", "a"};
+	size_t i, k;
+
+	for (i = 0; i < 4; i++) {
+		if (f->name.len != strlen(s[i]))
+			continue;
+		for (k = 0; k < f->name.len; k++) {
+			char c = f->name.ptr[k];
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c + 32);
+			if (c != s[i][k])
+				break;
+		}
+		if (k == f->name.len)
+			return 1;
+	}
+	return 0;
+}
 
 #define MAXF 64
 
@@ -229,6 +263,51 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     mf_buf_len(u)) == 0);
 			mf_buf_free(w);
 		}
+	}
+	/* Decoding, and 7-bit folding of unstructured text. */
+	for (i = 0; i < nf; i++) {
+		mf_opts d;
+		mf_buf *w = mf_buf_new(NULL), *x = mf_buf_new(NULL);
+		size_t k, ascii = 1;
+
+		CHECK(w != NULL && x != NULL);
+		memset(&d, 0, sizeof(d));
+		d.on_defect = on_defect;
+		cur_len = f[i].value.len;
+		CHECK(mf_hdr_decode(w, f[i].value.ptr, f[i].value.len, &d, NULL,
+				    NULL) == MF_OK);
+		mf_buf_clear(u);
+		CHECK(mf_hdr_unfold(u, f[i].value.ptr, f[i].value.len) == MF_OK);
+		for (k = 0; k < mf_buf_len(u); k++)
+			if ((unsigned char)mf_buf_data(u)[k] >= 0x80)
+				ascii = 0;
+		mf_buf_clear(out);
+		if (!ascii && unstructured(&f[i]) &&
+		    mf_hdr_fold(out, f[i].name.ptr, f[i].name.len,
+				mf_buf_data(u), mf_buf_len(u), MF_HDR_LF,
+				10 + data[0] % 80, NULL) == MF_OK) {
+			mf_field g[2];
+			size_t ng = 2, gb;
+
+			for (k = 0; k < mf_buf_len(out); k++)
+				CHECK((unsigned char)mf_buf_data(out)[k] < 0x80);
+			CHECK(mf_headers_scan(mf_buf_data(out), mf_buf_len(out),
+					      NULL, g, &ng, &gb, NULL,
+					      NULL) == MF_OK);
+			CHECK(ng == 1);
+			CHECK(mf_hdr_decode(x, g[0].value.ptr, g[0].value.len,
+					    NULL, NULL, NULL) == MF_OK);
+			/* Leading blanks are not part of a parsed value. */
+			k = 0;
+			while (k < mf_buf_len(u) && (mf_buf_data(u)[k] == ' ' ||
+						     mf_buf_data(u)[k] == '\t'))
+				k++;
+			CHECK(mf_buf_len(x) == mf_buf_len(u) - k);
+			CHECK(memcmp(mf_buf_data(x), mf_buf_data(u) + k,
+				     mf_buf_len(x)) == 0);
+		}
+		mf_buf_free(w);
+		mf_buf_free(x);
 	}
 	mf_buf_free(u);
 	mf_buf_free(out);

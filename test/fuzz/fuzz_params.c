@@ -3,8 +3,9 @@
  * fuzz_params.c - MIME parameter lists (RFC 2045 5.1, RFC 2231
  * continuations) on arbitrary input, after a fixed "application/x;" so
  * that the fuzzer spends its time in the parameters. Checks: parsing
- * succeeds; names are lower case and unique; quoted values never grow
- * when unquoted; strict mode fails exactly when there was a defect.
+ * succeeds; names are lower case and unique; no value is longer than
+ * three times the input; strict mode fails exactly when there was a
+ * defect.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,8 +44,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		for (k = 0; k < pm->name.len; k++)
 			CHECK(!(pm->name.ptr[k] >= 'A' && pm->name.ptr[k] <= 'Z'));
-		if (pm->raw.len > 0 && pm->raw.ptr[0] == '"')
-			CHECK(pm->value.len <= pm->raw.len);
+		/* Unquoting shrinks, decoding 8-bit or encoded text at
+		 * most triples: no value outgrows three times the input. */
+		CHECK(pm->value.len <= 3 * n);
 		CHECK(mf_params_get(ps, pm->name.ptr, pm->name.len) == pm);
 	}
 	o.flags = MF_STRICT;

@@ -687,6 +687,18 @@ test_iconv_charsets(void **state)
 	assert_string_equal(s, "a\xef\xbf\xbd");
 	assert_true(def != 0);
 	free(s);
+	/* glibc reads "utf-)8" as UTF-8 and passes its 5-byte forms
+	 * through: iconv output is checked like the hook's. */
+	{
+		mf_buf *g = mf_buf_new(NULL);
+		int rc = mf_charset_to_utf8(g, "utf-)8", 6,
+					    "a\xfb\xa0\xa0\xa0\xa0", 6, NULL,
+					    NULL, NULL);
+
+		assert_true(rc == MF_OK || rc == MF_E_CHARSET);
+		assert_true(mf__utf8_valid(mf_buf_data(g), mf_buf_len(g)));
+		mf_buf_free(g);
+	}
 	/* A label only iconv knows, and an x- one it knows without x-. */
 	s = conv("IBM437", "\x82", 1, MF_OK, &def, &n);
 	assert_string_equal(s, "\xc3\xa9");
@@ -706,6 +718,44 @@ test_iconv_charsets(void **state)
 	tu_assert_mem(mf_buf_data(b), mf_buf_len(b),
 		      "a\x1b$B$\"\x1b(B?", 10, "iso-2022-jp");
 	assert_true(def != 0);
+	/* What we write reads back the same; else it is unmappable: ESC in
+	 * ISO 2022, C1 controls in EUC-KR (read as CP949 lead bytes). */
+	{
+		static const struct {
+			const char *cs, *in, *want;
+			long bad;
+		} t[] = {
+		    {"iso-2022-jp", "a\x1b(Bb", "a?(Bb", 1},
+		    {"euc-kr", "x\xc2\x82y", "x?y", 1},
+		    {"shift_jis", "a\\b~", "a\\b~", -1},
+		    {"euc-kr", "\xed\x95\x9c", "\xc7\xd1", -1},
+		};
+		size_t i;
+
+		for (i = 0; i < N(t); i++) {
+			mf_opts o;
+			mf_error e;
+
+			mf_buf_clear(b);
+			def = 0;
+			assert_int_equal(mf_charset_from_utf8(
+					     b, t[i].cs, strlen(t[i].cs), t[i].in,
+					     strlen(t[i].in), NULL, &def, NULL),
+					 MF_OK);
+			tu_assert_str(mf_buf_data(b), t[i].want, t[i].cs);
+			assert_int_equal(def != 0, t[i].bad >= 0);
+			if (t[i].bad < 0)
+				continue;
+			memset(&o, 0, sizeof(o));
+			o.flags = MF_STRICT;
+			mf_buf_clear(b);
+			assert_int_equal(mf_charset_from_utf8(
+					     b, t[i].cs, strlen(t[i].cs), t[i].in,
+					     strlen(t[i].in), &o, NULL, &e),
+					 MF_E_DEFECT);
+			assert_int_equal(e.offset, t[i].bad);
+		}
+	}
 	mf_buf_free(b);
 }
 #endif

@@ -24,7 +24,8 @@ cat(char *out, size_t cap, const char *s, size_t n)
 
 	if (l + n >= cap)
 		n = cap - l - 1;
-	memcpy(out + l, s, n);
+	if (n > 0)
+		memcpy(out + l, s, n);
 	out[l + n] = '\0';
 }
 
@@ -302,6 +303,145 @@ test_defect_offsets(void **state)
 		    obj != NULL)
 			fail_msg("case %zu: strict rc %d at %zu", i, rc,
 				 e.offset);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* RFC 2231 continuations, charsets and RFC 2047 in names                  */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Dovecot's rfc2231_parse table (12 parameter lists), each with our result
+ * ("key=value|..."). Where Dovecot differs, the comment says why; the
+ * decoding rules themselves are mf__rfc2231_join's (mf_rfc2231_decode(3)).
+ */
+static const struct {
+	const char *want;
+	uint64_t defects;
+} dv2231[] = {
+    {"title=This is ***fun***", 0},
+    {"title=This is even more ***fun*** isn't it!", 0},
+    {"title=   ", 0},
+    /* NUL in a quoted segment: U+FFFD (MF_D_NUL), as Dovecot. */
+    {"key4=foo|key=f\xef\xbf\xbdoobazba%|key2=ab%|key3=xyzplop%", D(NUL)},
+    /* Dovecot keeps the plain "key3=foobar"; the RFC 2231 value wins
+     * here (Outlook writes both: the extended one has the charset). */
+    {"key3=foo", D(PARAM_DUPLICATE)},
+    {"key2=foobaz", D(PARAM_DUPLICATE)},
+    /* Dovecot prefers "key1*"; we take the numbered segments. */
+    {"key1=foobaz", D(PARAM_DUPLICATE)},
+    /* Duplicate sections: the first kept; Dovecot emits raw keys. */
+    {"key1=foobaz1", D(PARAM_DUPLICATE)},
+    /* A gap: the segments present are joined (Dovecot: raw keys). */
+    {"key1=foobaz", D(PARAM_SYNTAX)},
+    /* 8-bit in us-ascii: windows-1252 with a defect, NUL is U+FFFD, and
+     * no charset means UTF-8 when valid; Dovecot keeps "%XX" text. */
+    {"key1=foo\xc3\xa5\xc3\xa4|key2=foo\xc3\xa5\xc3\xa4|key3=foo\xef\xbf\xbd|"
+     "key4=foo\xc3\xbf\xc3\xbf|key5=foo\xc3\xa5\xc3\xa4|key6=foo\xc3\xa5\xc3\xa4|"
+     "key7=foo\xe2\x82\xac",
+     D(CHARSET_INVALID) | D(NUL)},
+    /* Invalid UTF-8: U+FFFD per bad byte; Dovecot keeps "%XX" text. */
+    {"key1=foo\xef\xbf\xbd\xef\xbf\xbd|key2=foo\xef\xbf\xbd|"
+     "key3=foo\xef\xbf\xbd\xef\xbf\xbd|key4=foo\xc3\xa5\xc3\xa4|"
+     "key5=foo\xef\xbf\xbd",
+     D(CHARSET_INVALID) | D(NUL)},
+    /* Only section 0 names a charset (a later prefix is data). */
+    {"key1=foo\xc3\xa5\xc3\xa4-utf-8''foo\xc3\xa5\xc3\xa4|"
+     "key2=foo\xc3\xa5\xc3\xa4-iso-8859-1''foo\xef\xbf\xbd\xef\xbf\xbd",
+     D(CHARSET_INVALID)},
+};
+
+static void
+test_rfc2231(void **state)
+{
+	tj *v = tj_load("corpus/vectors/dovecot/lib-mail-rfc2231-parser.json");
+	tj *t = tj_path(v, "tables.rfc2231_parse_tests.entries");
+	size_t i;
+
+	(void)state;
+	assert_int_equal(t->len, 12);
+	assert_int_equal(sizeof(dv2231) / sizeof(dv2231[0]), 12);
+	for (i = 0; i < t->len; i++) {
+		size_t n;
+		const char *in = tj_bytes(tj_get(tj_at(t, i), "input"), &n);
+		char *full = malloc(n + 4);
+		char got[1024];
+		mf_ctype *ct;
+
+		assert_non_null(full);
+		memcpy(full, "a/b", 3);
+		memcpy(full + 3, in, n);
+		assert_int_equal(mf_ctype_parse(full, n + 3, NULL, &ct, NULL),
+				 MF_OK);
+		dump_params(got, sizeof(got), mf_ctype_params(ct));
+		if (strcmp(got, dv2231[i].want) != 0 ||
+		    mf_ctype_defects(ct) != dv2231[i].defects)
+			fail_msg("rfc2231 %zu: %.*s\n  want %s 0x%llx\n  got  %s "
+				 "0x%llx",
+				 i, (int)n, in, dv2231[i].want,
+				 (unsigned long long)dv2231[i].defects, got,
+				 (unsigned long long)mf_ctype_defects(ct));
+		mf_ctype_free(ct);
+		free(full);
+	}
+	tj_free(v);
+}
+
+struct rcase {
+	const char *in;
+	const char *params;
+	const char *charset, *lang; /* of the first parameter */
+	uint64_t defects;
+};
+
+static const struct rcase rcases[] = {
+    /* Out of order, mixed encoded and plain segments. */
+    {"x/y; name*2=c; name*0*=utf-8'de'%C3%A4; name*1=\"b b\"",
+     "name=\xc3\xa4" "b bc", "utf-8", "de", 0},
+    /* A multi-byte character split across segments survives. */
+    {"x/y; f*0*=utf-8''%C3; f*1*=%A4", "f=\xc3\xa4", "utf-8", "", 0},
+    /* Outlook: RFC 2047 in a quoted name/filename, not in others. */
+    {"x/y; name=\"=?utf-8?B?w6kucGRm?=\"; other=\"=?utf-8?B?w6k=?=\"",
+     "name=\xc3\xa9.pdf|other==?utf-8?B?w6k=?=", "", "", D(EW_IN_QUOTES)},
+    {"x/y; filename==?iso-8859-1?q?caf=E9?=", "filename=caf\xc3\xa9", "", "",
+     D(PARAM_SYNTAX)},
+    /* 8-bit plain values are read as windows-1252 unless UTF-8. */
+    {"x/y; name=\"caf\xe9\"", "name=caf\xc3\xa9", "", "", D(8BIT_HEADER)},
+    {"x/y; name=\"caf\xc3\xa9\"", "name=caf\xc3\xa9", "", "", 0},
+    /* The place of the first appearance is kept. */
+    {"x/y; a=1; b*=''2; A*=''3", "a=3|b=2", "", "", D(PARAM_DUPLICATE)},
+    /* A malformed RFC 2231 suffix is an ordinary name. */
+    {"x/y; a*x=1; b*01=2", "a*x=1|b*01=2", "", "", 0},
+};
+
+static void
+test_rfc2231_own(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
+		const struct rcase *c = &rcases[i];
+		const mf_param *pm;
+		mf_ctype *ct;
+		char got[512];
+
+		assert_int_equal(mf_ctype_parse(c->in, strlen(c->in), NULL, &ct,
+						NULL),
+				 MF_OK);
+		dump_params(got, sizeof(got), mf_ctype_params(ct));
+		pm = mf_params_at(mf_ctype_params(ct), 0);
+		if (strcmp(got, c->params) != 0 ||
+		    mf_ctype_defects(ct) != c->defects || pm == NULL ||
+		    pm->charset.len != strlen(c->charset) ||
+		    (pm->charset.len > 0 &&
+		     memcmp(pm->charset.ptr, c->charset, pm->charset.len)) ||
+		    pm->lang.len != strlen(c->lang) ||
+		    (pm->lang.len > 0 &&
+		     memcmp(pm->lang.ptr, c->lang, pm->lang.len)))
+			fail_msg("case %zu: %s\n  got %s 0x%llx", i, c->in, got,
+				 (unsigned long long)mf_ctype_defects(ct));
+		mf_ctype_free(ct);
 	}
 }
 
@@ -908,6 +1048,8 @@ main(void)
 	    cmocka_unit_test(test_ctype_table),
 	    cmocka_unit_test(test_dovecot_ct),
 	    cmocka_unit_test(test_defect_offsets),
+	    cmocka_unit_test(test_rfc2231),
+	    cmocka_unit_test(test_rfc2231_own),
 	    cmocka_unit_test(test_disp_table),
 	    cmocka_unit_test(test_cte),
 	    cmocka_unit_test(test_corpus),

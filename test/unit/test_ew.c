@@ -260,7 +260,8 @@ test_decode_cases(void **state)
 	    {S("=?utf-8?q?=e2=82=ac?="), S("\xe2\x82\xac"), NONE},
 	    /* 28: B junk and missing padding */
 	    {S("=?utf-8?b?SGV*sbG8=?="), S("Hello"), 1, {MF_D_B64_JUNK}, {10}},
-	    {S("=?utf-8?b?SGVsbG8?="), S("Hello"), NONE},
+	    /* missing padding: decoded, recorded */
+	    {S("=?utf-8?b?SGVsbG8?="), S("Hello"), 1, {MF_D_B64_JUNK}, {10}},
 	    /* 30: lenient forms */
 	    {S("=?utf-8?q?a?==?utf-8?q?b?="), S("ab"), 1, {MF_D_EW_LENIENT}, {13}},
 	    {S("xx=?utf-8?q?a?=yy"), S("xxayy"),
@@ -291,7 +292,11 @@ test_decode_cases(void **state)
 	    /* 42: us-ascii words holding UTF-8 (RFC 7103 7.6) */
 	    {S("=?us-ascii?q?caf=C3=A9?="), S("caf\xc3\xa9"),
 	     1, {MF_D_CHARSET_INVALID}, {0}},
-	    /* 43: empty text */
+	    /* 43: utf-16 words that each carry a byte order mark */
+	    {S("=?utf-16?b?/v8AaA==?= =?utf-16?b?/v8AaQ==?="), S("hi"), NONE},
+	    {S("=?utf-32?b?AAD+/wAAAGg=?= =?utf-32?b?AAD+/wAAAGk=?="), S("hi"),
+	     NONE},
+	    /* 45: empty text */
 	    {S("a =?utf-8?q?" "?= b"), S("a  b"), NONE},
 	};
 	(void)state;
@@ -649,8 +654,8 @@ test_encode_cases(void **state)
 	    {S("aaaa bbbb cccc dddd"), NULL, 0, 70, 0, "aaaa bbbb cccc dddd"},
 	    /* invalid UTF-8 is encoded as U+FFFD */
 	    {S("a\xff"), NULL, MF_EW_Q, 0, 76, "=?utf-8?Q?a=EF=BF=BD?="},
-	    /* utf-16 words: each with its byte order mark (RFC 2781) */
-	    {S("\xc3\xa9"), "utf-16", MF_EW_B, 0, 76, "=?utf-16?B?/v8A6Q==?="},
+	    /* utf-16 words: big-endian without byte order mark (RFC 2781) */
+	    {S("\xc3\xa9"), "utf-16", MF_EW_B, 0, 76, "=?utf-16?B?AOk=?="},
 	};
 	size_t i;
 

@@ -33,6 +33,9 @@ lb_add(logbuf *l, const void *p, size_t n)
 	l->p[l->n] = '\0';
 }
 
+static void lb_printf(logbuf *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 lb_printf(logbuf *l, const char *fmt, ...)
 {
@@ -312,7 +315,12 @@ static const struct hcase hcases[] = {
      "d=bad-field-name@8\n"
      "FIELD off=8 raw=4 eol=1 def=200 name=«» value=«2»\n"
      "END body=13\n"},
-    /* 14: control byte in the name: body; inner space: body */
+    /* 14: the same with CRLF, where a split can fall between CR and LF */
+    {"X-\xc3\xa9: 1\r\n\r\n",
+     "d=bad-field-name@2\n"
+     "FIELD off=0 raw=9 eol=2 def=200 name=«X-\xc3\xa9» value=«1»\n"
+     "END body=11\n"},
+    /* 15: control byte in the name: body; inner space: body */
     {"A\x01: 1\n", "d=no-blank-line@0\nEND body=0\n"},
     {"A: 1\nNot a: header\n",
      "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
@@ -394,6 +402,24 @@ test_nul_bytes(void **state)
 	assert_int_equal(body, sizeof(in) - 1);
 	assert_true(def == (MF_DEFECT_BIT(MF_D_NUL) |
 			    MF_DEFECT_BIT(MF_D_BARE_CR)));
+	{
+		/* hcases[7] in full: the log with hex values and offsets. */
+		logbuf got = {0};
+		const char *want =
+		    "d=nul@4\n"
+		    "FIELD off=0 raw=7 eol=1 def=20 name=41 value=610062\n"
+		    "d=bare-cr@11\n"
+		    "FIELD off=7 raw=7 eol=1 def=40 name=42 value=630d64\n"
+		    "d=8bit-header@17\n"
+		    "FIELD off=14 raw=8 eol=1 def=10 name=43 value=e974c3a9\n"
+		    "END body=23\n";
+
+		assert_int_equal(run_machine(hcases[7].in, 23, NULL, 0, NULL,
+					     &got, NULL),
+				 MF_OK);
+		tu_assert_str(got.p, want, "hcases[7]");
+		free(got.p);
+	}
 }
 
 /* Strict mode: each defect an error with its offset. */
@@ -490,6 +516,22 @@ test_limits(void **state)
 			 MF_E_LIMIT);
 	assert_int_equal(e.offset, 10);
 
+	/* Continuation lines count too: a long field ends the block. */
+	o.flags = 0;
+	l.n = 0;
+	o.limits.max_header_bytes = 8;
+	o.on_defect = on_defect;
+	o.defect_ctx = &l;
+	assert_int_equal(mf_headers_parse("A: 1\n 2\n 3\n\n", 13, &o, &h,
+					  &body, NULL),
+			 MF_OK);
+	assert_int_equal(mf_headers_count(h), 1);
+	assert_int_equal(mf_headers_at(h, 0)->raw_len, 8);
+	assert_int_equal(body, 8);
+	tu_assert_str(l.p, "d=header-limit@8\n", "continuation limit");
+	mf_headers_free(h);
+	check_splits("A: 1\n 2\n 3\n\n", 13, 1, &o, "continuation limit");
+
 	/* max_field_len: truncated value, whole raw_len, same when split. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "Long: ", 6);
@@ -532,6 +574,11 @@ test_limits(void **state)
 				 MF_OK);
 		assert_true(f[0].defects & MF_DEFECT_BIT(MF_D_LONG_LINE));
 	}
+	/* Strict: MF_E_DEFECT at the 999th octet of the first long line. */
+	o.flags = MF_STRICT;
+	assert_int_equal(mf_headers_parse(big, sizeof(big), &o, &h, &body, &e),
+			 MF_E_DEFECT);
+	assert_int_equal(e.offset, 998);
 	check_splits(big, sizeof(big), 13, NULL, "long lines");
 	free(l.p);
 }
@@ -836,6 +883,31 @@ check_folded(const char *name, const char *value, size_t n,
 	mf_buf_free(u);
 }
 
+/* Line rules alone: CRLF or LF ends, <= 998 octets, none blank. */
+static void
+check_folded_lines(const char *p, size_t n)
+{
+	const char *s = p, *end = p + n;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len, i;
+		bool blank = true;
+
+		assert_non_null(nl);
+		len = (size_t)(nl - s);
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		assert_true(len <= 998);
+		for (i = 0; i < len; i++) {
+			if (s[i] != ' ' && s[i] != '\t')
+				blank = false;
+		}
+		assert_false(blank);
+		s = nl + 1;
+	}
+}
+
 static void
 test_fold_gmime(void **state)
 {
@@ -1060,6 +1132,311 @@ test_fold_random(void **state)
 		}
 	}
 	mf_buf_free(b);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Decoding and 7-bit folding                                              */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_decode(void **state)
+{
+	static const struct {
+		const char *in, *want;
+		uint64_t defects;
+		const char *log; /* defects with offsets in the raw value */
+	} t[] = {
+	    {"Hello\r\n world", "Hello world", 0, ""},
+	    {"=?utf-8?q?a?=\r\n =?utf-8?q?b?=", "ab", 0, ""},
+	    {"=?iso-8859-1?Q?Caf=E9?=\n\tx", "Caf\xc3\xa9\tx", 0, ""},
+	    {"x\r\n =?utf-8?x?abc?=", "x =?utf-8?x?abc?=",
+	     MF_DEFECT_BIT(MF_D_EW_MALFORMED), "d=ew-malformed@4\n"},
+	    {"a\r\n\r\n b =?utf-8?q?=ZZ?=", "a b =ZZ",
+	     MF_DEFECT_BIT(MF_D_QP_INVALID), "d=qp-invalid@18\n"},
+	    {"", "", 0, ""},
+	};
+	mf_buf *b = mf_buf_new(NULL);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		logbuf l = {0};
+		mf_opts o;
+		uint64_t def = 0;
+		mf_error e;
+		int rc;
+
+		memset(&o, 0, sizeof(o));
+		o.on_defect = on_defect;
+		o.defect_ctx = &l;
+		mf_buf_clear(b);
+		assert_int_equal(mf_hdr_decode(b, t[i].in, strlen(t[i].in), &o,
+					       &def, NULL),
+				 MF_OK);
+		tu_assert_str(mf_buf_data(b), t[i].want, t[i].in);
+		assert_true(def == t[i].defects);
+		tu_assert_str(l.p ? l.p : "", t[i].log, t[i].in);
+		free(l.p);
+		/* Strict: the error at the same raw offset, out unchanged. */
+		o.flags = MF_STRICT;
+		o.on_defect = NULL;
+		mf_buf_clear(b);
+		rc = mf_hdr_decode(b, t[i].in, strlen(t[i].in), &o, NULL, &e);
+		if (t[i].defects == 0) {
+			assert_int_equal(rc, MF_OK);
+		} else {
+			assert_int_equal(rc, MF_E_DEFECT);
+			assert_int_equal(mf_buf_len(b), 0);
+			assert_int_equal(e.offset,
+					 (size_t)atoi(strchr(t[i].log, '@') + 1));
+		}
+	}
+	assert_int_equal(mf_hdr_decode(NULL, "a", 1, NULL, NULL, NULL),
+			 MF_E_INVAL);
+	mf_buf_free(b);
+}
+
+static int
+decode_oom(const mf_alloc *a, void *ctx)
+{
+	mf_buf *b = mf_buf_new(a);
+	const char *v = "=?iso-8859-1?Q?Caf=E9?=\r\n =?utf-8?B?w6k=?= x";
+	int rc;
+
+	(void)ctx;
+	if (b == NULL)
+		return MF_E_NOMEM;
+	rc = mf_hdr_decode(b, v, strlen(v), NULL, NULL, NULL);
+	if (rc == MF_OK && strcmp(mf_buf_data(b), "Caf\xc3\xa9\xc3\xa9 x") != 0)
+		rc = MF_E_INVAL;
+	mf_buf_free(b);
+	return rc;
+}
+
+/* Parses the folded field back and decodes its value. */
+static void
+refold_decode(const char *folded, size_t n, mf_buf *dec)
+{
+	mf_headers *h;
+	size_t body;
+	const mf_field *f;
+
+	assert_int_equal(mf_headers_parse(folded, n, NULL, &h, &body, NULL),
+			 MF_OK);
+	assert_int_equal(mf_headers_count(h), 1);
+	assert_int_equal(body, n);
+	f = mf_headers_at(h, 0);
+	mf_buf_clear(dec);
+	assert_int_equal(mf_hdr_decode(dec, f->value.ptr, f->value.len, NULL,
+				       NULL, NULL),
+			 MF_OK);
+	mf_headers_free(h);
+}
+
+static bool
+all_7bit(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80)
+			return false;
+	}
+	return true;
+}
+
+static void
+test_fold_7bit(void **state)
+{
+	mf_buf *b = mf_buf_new(NULL), *d = mf_buf_new(NULL);
+	mf_error e;
+	const char *subj = "Caf\xc3\xa9 au lait et cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+			   "e pour tout le monde, avec des na\xc3\xafvet\xc3\xa9s";
+	char big[1500];
+
+	(void)state;
+	/* Unstructured: encoded words, folded, decodes to the text. */
+	assert_int_equal(mf_hdr_fold(b, "Subject", 7, subj, strlen(subj), 0, 40,
+				     &e),
+			 MF_OK);
+	assert_true(all_7bit(mf_buf_data(b), mf_buf_len(b)));
+	refold_decode(mf_buf_data(b), mf_buf_len(b), d);
+	tu_assert_str(mf_buf_data(d), subj, "7-bit subject");
+
+	/* A 1400-octet word: encoded words split it within 998. */
+	memset(big, 'x', sizeof(big));
+	mf_buf_clear(b);
+	assert_int_equal(mf_hdr_fold(b, "Subject", 7, big, 1400, 0, 0, &e),
+			 MF_OK);
+	check_folded_lines(mf_buf_data(b), mf_buf_len(b));
+	refold_decode(mf_buf_data(b), mf_buf_len(b), d);
+	tu_assert_mem(mf_buf_data(d), mf_buf_len(d), big, 1400, "long word");
+
+	mf_buf_free(b);
+	mf_buf_free(d);
+}
+
+/* Display names become encoded phrases; the address parser reads them. */
+static void
+test_fold_7bit_addresses(void **state)
+{
+	static const struct {
+		const char *value;
+		const char *names; /* display names the parser must find */
+	} t[] = {
+	    {"Jos\xc3\xa9 N\xc3\xba\xc3\xb1" "ez <jose@example.com>, Ann <a@b.example>",
+	     "Jos\xc3\xa9 N\xc3\xba\xc3\xb1" "ez|Ann"},
+	    {"\"Lee, Jos\xc3\xa9\" <j@x.example>", "Lee, Jos\xc3\xa9"},
+	    {"Gr\xc3\xbc\xc3\x9f" "e: a@b.example, c@d.example;",
+	     "Gr\xc3\xbc\xc3\x9f" "e|||"}, /* group, 2 members, end */
+	    {"a@b.example (comment), \"Z\xc3\xbcrich \\\"office\\\"\" "
+	     "<z@c.example>",
+	     "comment|Z\xc3\xbcrich \"office\""},
+	};
+	mf_buf *b = mf_buf_new(NULL);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_headers *h;
+		size_t body, k;
+		mf_addrs *l;
+		char names[256] = "";
+		const mf_field *f;
+
+		mf_buf_clear(b);
+		assert_int_equal(mf_hdr_fold(b, "To", 2, t[i].value,
+					     strlen(t[i].value), 0, 0, NULL),
+				 MF_OK);
+		assert_true(all_7bit(mf_buf_data(b), mf_buf_len(b)));
+		assert_int_equal(mf_headers_parse(mf_buf_data(b), mf_buf_len(b),
+						  NULL, &h, &body, NULL),
+				 MF_OK);
+		f = mf_headers_at(h, 0);
+		assert_int_equal(mf_addrs_parse(f->value.ptr, f->value.len,
+						NULL, &l, NULL),
+				 MF_OK);
+		for (k = 0; k < mf_addrs_count(l); k++) {
+			const mf_addr *a = mf_addrs_at(l, k);
+			mf_buf *dn = mf_buf_new(NULL);
+
+			/* mf_addr names keep encoded words: decode them. */
+			assert_int_equal(mf_hdr_decode(dn, a->name.ptr,
+						       a->name.len, NULL, NULL,
+						       NULL),
+					 MF_OK);
+			if (k)
+				strcat(names, "|");
+			strcat(names, mf_buf_data(dn));
+			mf_buf_free(dn);
+		}
+		tu_assert_str(names, t[i].names, t[i].value);
+		mf_addrs_free(l);
+		mf_headers_free(h);
+	}
+	mf_buf_free(b);
+}
+
+static void
+test_fold_7bit_errors(void **state)
+{
+	static const struct {
+		const char *name, *value;
+		size_t off;
+	} t[] = {
+	    {"To", "j\xc3\xb6s\xc3\xa9@example.com", 0},
+	    {"To", "Ann <a@b> (J\xc3\xb6s\xc3\xa9)", 12},
+	    {"To", "Ann <j\xc3\xb6@b>", 6},
+	    {"To", "Ann <a@[\xc3\xb6]>", 8},
+	    {"Content-Type", "text/plain; name=\xc3\xb6", 0},
+	    {"Message-ID", "<\xc3\xb6@b>", 0},
+	};
+	mf_buf *b = mf_buf_new(NULL);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_error e;
+		int rc = mf_hdr_fold(b, t[i].name, strlen(t[i].name), t[i].value,
+				     strlen(t[i].value), 0, 0, &e);
+
+		if (rc != MF_E_CHARSET || e.offset != t[i].off)
+			fail_msg("7-bit error %zu: rc %d off %zu", i, rc,
+				 e.offset);
+		assert_int_equal(mf_buf_len(b), 0);
+		/* With MF_UTF8_OUT they are written as they are. */
+		assert_int_equal(mf_hdr_fold(b, t[i].name, strlen(t[i].name),
+					     t[i].value, strlen(t[i].value),
+					     MF_UTF8_OUT, 0, &e),
+				 MF_OK);
+		mf_buf_clear(b);
+	}
+	mf_buf_free(b);
+}
+
+static int
+fold7_oom(const mf_alloc *a, void *ctx)
+{
+	mf_buf *b = mf_buf_new(a);
+	const char *s = "Caf\xc3\xa9 cr\xc3\xa8me";
+	const char *to = "Jos\xc3\xa9 <j@x.example>, \"L\xc3\xa9, A\" <a@b.c>";
+	int rc;
+
+	(void)ctx;
+	if (b == NULL)
+		return MF_E_NOMEM;
+	rc = mf_hdr_fold(b, "Subject", 7, s, strlen(s), 0, 10, NULL);
+	if (rc == MF_OK)
+		rc = mf_hdr_fold(b, "To", 2, to, strlen(to), 0, 10, NULL);
+	mf_buf_free(b);
+	return rc;
+}
+
+static void
+test_decode_oom(void **state)
+{
+	(void)state;
+	assert_true(tu_oom_loop(decode_oom, NULL) >= 2);
+	assert_true(tu_oom_loop(fold7_oom, NULL) >= 4);
+}
+
+/* Random UTF-8 text: 7-bit fold, parse, decode gives the text back. */
+static void
+test_fold_7bit_random(void **state)
+{
+	static const char *words[] = {"a", "caf\xc3\xa9", "\xe2\x82\xac", "na\xc3\xafve",
+				      "xyzzy", "\xf0\x9f\x98\x80", "=?", "q",
+				      "\xc3\x9f\xc3\x9f\xc3\x9f\xc3\x9f"};
+	mf_buf *b = mf_buf_new(NULL), *d = mf_buf_new(NULL);
+	tu_rng r;
+	size_t round, rounds = tu_slow_ok() ? 3000 : 200;
+
+	(void)state;
+	tu_rng_seed(&r, 99);
+	for (round = 0; round < rounds; round++) {
+		char v[400];
+		size_t n = 0, k, nw = 1 + tu_rng_below(&r, 30);
+
+		for (k = 0; k < nw; k++) {
+			const char *w = words[tu_rng_below(&r, 9)];
+
+			if (k)
+				v[n++] = ' ';
+			memcpy(v + n, w, strlen(w));
+			n += strlen(w);
+		}
+		v[n] = '\0';
+		mf_buf_clear(b);
+		assert_int_equal(mf_hdr_fold(b, "Subject", 7, v, n, 0,
+					     20 + tu_rng_below(&r, 60), NULL),
+				 MF_OK);
+		assert_true(all_7bit(mf_buf_data(b), mf_buf_len(b)));
+		check_folded_lines(mf_buf_data(b), mf_buf_len(b));
+		refold_decode(mf_buf_data(b), mf_buf_len(b), d);
+		tu_assert_str(mf_buf_data(d), v, "7-bit random");
+	}
+	mf_buf_free(b);
+	mf_buf_free(d);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1380,6 +1757,12 @@ main(void)
 	    cmocka_unit_test(test_fold_errors),
 	    cmocka_unit_test(test_fold_oom),
 	    cmocka_unit_test(test_fold_random),
+	    cmocka_unit_test(test_decode),
+	    cmocka_unit_test(test_decode_oom),
+	    cmocka_unit_test(test_fold_7bit),
+	    cmocka_unit_test(test_fold_7bit_addresses),
+	    cmocka_unit_test(test_fold_7bit_errors),
+	    cmocka_unit_test(test_fold_7bit_random),
 	    cmocka_unit_test(test_appendix_a),
 	    cmocka_unit_test(test_error_emails),
 	    cmocka_unit_test(test_corpus),

@@ -123,6 +123,7 @@ typedef struct elog {
 	long count, abort_at;
 	int nest_check; /* part depths consistent */
 	size_t depth;
+	int path;       /* scanner path, or -1 for the best */
 } elog;
 
 static const char *evname[] = {"?",     "BEGIN", "HEADER",   "HEADERS_END",
@@ -285,6 +286,7 @@ el_init(elog *e, int golden, unsigned flags)
 	e->decoded = (flags & MF_DECODE) != 0;
 	e->abort_at = -1;
 	e->nest_check = 1;
+	e->path = -1;
 	lb_add(&e->lb, "", 0);
 }
 
@@ -310,6 +312,8 @@ run_log(const char *p, size_t n, const size_t *cuts, size_t k,
 	mf_error err;
 
 	assert_non_null(ps);
+	if (e->path >= 0)
+		mf__parser_set_path(ps, e->path);
 	if (k == SIZE_MAX) {
 		rc = mf__parser_feed_last(ps, p, n);
 	} else {
@@ -360,7 +364,7 @@ test_golden(void **state)
 {
 	size_t count, i, inputs = 0;
 	char **list = tu_list("corpus/torture", &count);
-	int update = getenv("MF_GOLDEN_UPDATE") != NULL;
+	int update = getenv("MF_GOLDEN_UPDATE") != NULL, path;
 
 	(void)state;
 	for (i = 0; i < count; i++) {
@@ -376,6 +380,17 @@ test_golden(void **state)
 		o.flags = name_flags(list[i]);
 		el_init(&e, 1, o.flags);
 		(void)run_log(p, n, NULL, SIZE_MAX, &o, &e);
+		/* Every scanner path gives the same log. */
+		for (path = MF__SCAN_SCALAR; path < mf__scan_best(); path++) {
+			elog e2;
+			size_t c = n / 2;
+
+			el_init(&e2, 1, o.flags);
+			e2.path = path;
+			(void)run_log(p, n, &c, 1, &o, &e2);
+			tu_assert_mem(e2.lb.p, e2.lb.n, e.lb.p, e.lb.n, list[i]);
+			el_free(&e2);
+		}
 		snprintf(logpath, sizeof(logpath), "%.*s.log",
 			 (int)(strrchr(list[i], '.') - list[i]), list[i]);
 		if (update) {
@@ -563,6 +578,7 @@ test_scanner(void **state)
 	tu_rng rng;
 	size_t round;
 	static const char alpha[] = "\n-Fr\r x";
+	static const unsigned char set[4] = {'-', '\n', '\r', 'F'};
 
 	(void)state;
 	tu_rng_seed(&rng, 99);
@@ -576,17 +592,25 @@ test_scanner(void **state)
 			p[i] = alpha[tu_rng_below(&rng, sizeof(alpha) - 1)];
 		from = n ? tu_rng_below(&rng, n + 1) : 0;
 		for (path = MF__SCAN_SCALAR; path <= mf__scan_best(); path++) {
-			size_t want = n, j;
+			size_t w2 = n, w4 = n, w1 = n, j;
 
-			for (j = from; j + 2 < n; j++) {
+			for (j = from; j + 2 < n && w2 == n; j++)
 				if (p[j] == '\n' && p[j + 1] == '-' &&
-				    p[j + 2] == '-') {
-					want = j;
-					break;
-				}
-			}
+				    p[j + 2] == '-')
+					w2 = j;
+			for (j = from; j + 2 < n && w4 == n; j++)
+				if (p[j] == '\n' &&
+				    ((p[j + 1] == '-' && p[j + 2] == '-') ||
+				     (p[j + 1] == 'F' && p[j + 2] == 'r')))
+					w4 = j;
+			for (j = from; j + 1 < n && w1 == n; j++)
+				if (p[j] == '\n' && memchr(set, p[j + 1], 4))
+					w1 = j;
 			assert_int_equal(mf__scan_nl2(path, p, n, from, '-', '-'),
-					 want);
+					 w2);
+			assert_int_equal(mf__scan_nl4(path, p, n, from, '-', '-',
+						      'F', 'r'), w4);
+			assert_int_equal(mf__scan_nl1(path, p, n, from, set), w1);
 		}
 		free(p);
 	}

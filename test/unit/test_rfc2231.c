@@ -527,7 +527,7 @@ test_join(void **state)
 		o.limits.max_params = 4;
 		for (k = 0; k < 10; k++)
 			many[k] = (struct mf__r2231_seg){
-			    "abcdefghij" + (9 - k), 1, 100 - k * 10,
+			    &"abcdefghij"[9 - k], 1, 100 - k * 10,
 			    (uint32_t)(9 - k), MF__R2231_NUM};
 		mf_buf_clear(b);
 		assert_int_equal(mf__rfc2231_join(b, many, 10, 0, &o, NULL,
