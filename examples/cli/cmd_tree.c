@@ -498,6 +498,18 @@ utf8_seq(const unsigned char *s, size_t n)
 
 #define NAME_MAX_LEN 200
 
+/* The last "." of p[0..n), or NULL. */
+static const char *
+memrchr_ext(const char *p, size_t n)
+{
+	while (n > 0) {
+		if (p[n - 1] == '.')
+			return p + n - 1;
+		n--;
+	}
+	return NULL;
+}
+
 /* The safe form of name[0..n) in out (NAME_MAX_LEN + 1 bytes); "" if
  * nothing usable is left. */
 static void
@@ -530,6 +542,30 @@ sanitise(const char *name, size_t n, char *out)
 	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
 		o--;
 	out[o] = '\0';
+	if (i < n) {
+		/* Cut short: keep the extension (up to 16 bytes). */
+		const char *dot = memrchr_ext(name + start, n - start);
+		size_t e = dot != NULL ? n - (size_t)(dot - name) : 0;
+
+		if (e > 1 && e <= 16 && o > e) {
+			size_t keep = NAME_MAX_LEN - e, j;
+
+			if (keep > o)
+				keep = o;
+			/* Not inside a UTF-8 sequence. */
+			while (keep > 0 && (out[keep] & 0xC0) == 0x80)
+				keep--;
+			for (j = 0; j < e; j++) {
+				unsigned char c = (unsigned char)dot[j];
+
+				out[keep + j] = c < 0x20 || c == 0x7F ||
+							c >= 0x80
+						    ? '_'
+						    : (char)c;
+			}
+			out[keep + e] = '\0';
+		}
+	}
 }
 
 /* Creates DIR/name (or name-N.ext) exclusively; the name used in got. */
