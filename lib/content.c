@@ -368,6 +368,8 @@ struct mf_content_dec {
 	unsigned unit;     /* CS_WIDE: 2 or 4 */
 	bool sniff;        /* "utf-16" / "utf-32": the BOM decides */
 	bool cs_tried;     /* the charset has converted a segment */
+	size_t seg_scan;   /* bytes of the open segment known to have no
+			      line end from SEG_MIN - 1 on */
 	uint64_t body_off; /* absolute offset of the body */
 	uint64_t raw_off;  /* raw bytes consumed */
 	uint64_t dec_off;  /* transfer-decoded bytes before pend */
@@ -622,7 +624,7 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n, uint64_t off)
  * needed to know it (final: everything left is a segment).
  */
 static size_t
-seg_len(const mf_content_dec *d, const unsigned char *p, size_t n, bool final)
+seg_len(mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 {
 	size_t k, i;
 
@@ -644,15 +646,20 @@ seg_len(const mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 	if (n >= SEG_MIN) {
 		const unsigned char *nl;
 		size_t lim = n < SEG_MAX ? n : SEG_MAX;
+		size_t from = d->seg_scan > SEG_MIN - 1 ? d->seg_scan
+							: SEG_MIN - 1;
 
-		nl = memchr(p + SEG_MIN - 1, '\n', lim - (SEG_MIN - 1));
+		/* The first line end from SEG_MIN - 1 on (where an earlier
+		 * call stopped looking: chunks may be tiny). */
+		nl = from < lim ? memchr(p + from, '\n', lim - from) : NULL;
 		if (nl != NULL)
 			return (size_t)(nl - p) + 1;
-		if (n >= SEG_MAX) {
+		d->seg_scan = lim;
+		if (n > SEG_MAX) {
 			/* A very long line: cut after an ASCII byte below
 			 * "0" (never part of a multibyte character in the
 			 * ASCII-compatible charsets), else between UTF-8
-			 * characters. */
+			 * characters (p[SEG_MAX] is known: n > SEG_MAX). */
 			for (i = SEG_MAX; i > SEG_MAX / 2; i--)
 				if (p[i - 1] < 0x30)
 					return i;
@@ -728,6 +735,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		if (rc < 0)
 			return fail(d, rc, d->body_off + d->raw_off, NULL);
 		pos += k;
+		d->seg_scan = 0;
 	}
 	if (final)
 		rc = emit_text(d, out, NULL, 0, true);

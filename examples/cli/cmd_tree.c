@@ -131,8 +131,8 @@ put_headers(struct tree *t, const mf_part *p)
 		json_key(&t->j, "value");
 		put_buf(t, t->b);
 		mf_buf_clear(t->b2);
-		nomem(t, mf_ew_decode(t->b2, mf_buf_data(t->b),
-				      mf_buf_len(t->b), NULL, NULL, NULL));
+		nomem(t, mf_hdr_decode(t->b2, f->value.ptr, f->value.len, NULL,
+				       NULL, NULL));
 		json_key(&t->j, "decoded");
 		put_buf(t, t->b2);
 		json_obj_end(&t->j);
@@ -174,8 +174,8 @@ put_subject(struct tree *t, const mf_part *p)
 		return;
 	}
 	mf_buf_clear(t->b);
-	nomem(t, mf_ew_decode(t->b, f->value.ptr, f->value.len, NULL, NULL,
-			      NULL));
+	nomem(t, mf_hdr_decode(t->b, f->value.ptr, f->value.len, NULL, NULL,
+			       NULL));
 	put_buf(t, t->b);
 }
 

@@ -947,6 +947,21 @@ test_long_lines(void **state)
 		b = decode(first_leaf(m), MF_CONTENT_TEXT, NULL, NULL);
 		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), want, w, hdrs[h]);
 		check_splits(first_leaf(m), MF_CONTENT_TEXT, hdrs[h]);
+		if (h == 0) {
+			/* A byte at a time: linear (no rescanning), same. */
+			size_t *cuts = malloc(n * sizeof(*cuts));
+			mf_buf *s1;
+
+			assert_non_null(cuts);
+			for (i = 0; i < n; i++)
+				cuts[i] = i;
+			s1 = stream(first_leaf(m), MF_CONTENT_TEXT, body, n,
+				    cuts, n, NULL);
+			tu_assert_mem(mf_buf_data(s1), mf_buf_len(s1), want, w,
+				      "byte at a time");
+			mf_buf_free(s1);
+			free(cuts);
+		}
 		mf_buf_free(b);
 		mf_msg_free(m);
 		free(msg);
