@@ -369,7 +369,7 @@ struct mf_content_dec {
 	bool sniff;        /* "utf-16" / "utf-32": the BOM decides */
 	bool cs_tried;     /* the charset has converted a segment */
 	size_t seg_scan;   /* bytes of the open segment known to have no
-			      line end from SEG_MIN - 1 on */
+	                      line end from SEG_MIN - 1 on */
 	uint64_t body_off; /* absolute offset of the body */
 	uint64_t raw_off;  /* raw bytes consumed */
 	uint64_t dec_off;  /* transfer-decoded bytes before pend */
@@ -646,8 +646,8 @@ seg_len(mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 	if (n >= SEG_MIN) {
 		const unsigned char *nl;
 		size_t lim = n < SEG_MAX ? n : SEG_MAX;
-		size_t from = d->seg_scan > SEG_MIN - 1 ? d->seg_scan
-							: SEG_MIN - 1;
+		size_t from =
+		    d->seg_scan > SEG_MIN - 1 ? d->seg_scan : SEG_MIN - 1;
 
 		/* The first line end from SEG_MIN - 1 on (where an earlier
 		 * call stopped looking: chunks may be tiny). */
@@ -841,8 +841,9 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 
 /* ---- the pipeline ---- */
 
+/* Decodes in[0..n), or ends the body when final. */
 static int
-dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
+dec_run(mf_content_dec *d, mf_buf *out, const char *in, size_t n, bool final)
 {
 	size_t start = out->len;
 	int rc;
@@ -852,32 +853,13 @@ dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
 	if (d->finished)
 		return fail(d, MF_E_STATE, d->body_off + d->raw_off,
 		            "decoder already finished");
-	if (n == 0)
+	if (n == 0 && !final)
 		return MF_OK;
-	rc = transfer(d, d->text ? &d->pend : out, in, n, false);
+	d->finished = final;
+	rc = transfer(d, d->text ? &d->pend : out, in, n, final);
 	d->raw_off += n;
 	if (rc == MF_OK && d->text)
-		rc = drain(d, out, false);
-	if (rc < 0)
-		cut(out, start);
-	return rc;
-}
-
-static int
-dec_final(mf_content_dec *d, mf_buf *out)
-{
-	size_t start = out->len;
-	int rc;
-
-	if (d->rc != MF_OK)
-		return d->rc;
-	if (d->finished)
-		return fail(d, MF_E_STATE, d->body_off + d->raw_off,
-		            "decoder already finished");
-	d->finished = true;
-	rc = transfer(d, d->text ? &d->pend : out, NULL, 0, true);
-	if (rc == MF_OK && d->text)
-		rc = drain(d, out, true);
+		rc = drain(d, out, final);
 	if (rc < 0)
 		cut(out, start);
 	return rc;
@@ -902,7 +884,7 @@ mf_content_dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
 {
 	if (d == NULL || out == NULL || (in == NULL && n > 0))
 		return MF_E_INVAL;
-	return dec_update(d, out, in, n);
+	return dec_run(d, out, in, n, false);
 }
 
 int
@@ -910,7 +892,7 @@ mf_content_dec_final(mf_content_dec *d, mf_buf *out)
 {
 	if (d == NULL || out == NULL)
 		return MF_E_INVAL;
-	return dec_final(d, out);
+	return dec_run(d, out, NULL, 0, true);
 }
 
 int
@@ -957,9 +939,9 @@ mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
 	body = mf_part_body(p);
 	start = out->len;
 	dec_init(&d, p, flags, o);
-	rc = dec_update(&d, out, body.ptr, body.len);
+	rc = dec_run(&d, out, body.ptr, body.len, false);
 	if (rc == MF_OK)
-		rc = dec_final(&d, out);
+		rc = dec_run(&d, out, NULL, 0, true);
 	if (defects != NULL)
 		*defects |= d.defects;
 	if (rc < 0) {

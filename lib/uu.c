@@ -277,13 +277,11 @@ run(mf_uu_dec *st, unsigned char *d, size_t *o, const unsigned char *in,
 	st->off_ += i;
 }
 
-int
-mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in, size_t n,
-                 size_t *outlen, mf_error *err)
+/* The checks every call makes first. */
+static int
+enter(const mf_uu_dec *st, const void *out, size_t cap, const char *in,
+      size_t n, size_t *outlen, mf_error *err)
 {
-	unsigned char *d = out;
-	size_t o = 0;
-
 	if (outlen != NULL)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
@@ -296,8 +294,19 @@ mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in, size_t n,
 	if (st->state_ == U_FIN)
 		return mf__err(err, MF_E_STATE, (size_t)st->off_,
 		               "uudecode already finished");
-	if (n == 0)
-		return MF_OK;
+	return MF_OK;
+}
+
+int
+mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in, size_t n,
+                 size_t *outlen, mf_error *err)
+{
+	unsigned char *d = out;
+	size_t o = 0;
+	int rc = enter(st, out, cap, in, n, outlen, err);
+
+	if (rc < 0 || n == 0)
+		return rc;
 	if (cap < mf_uu_decoded_len(n)) {
 		/* Run on a copy: commit only when the output fits. */
 		mf_uu_dec save = *st;
@@ -335,18 +344,10 @@ mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
 {
 	unsigned char tmp[8];
 	size_t o = 0;
+	int rc = enter(st, out, cap, "", 0, outlen, err);
 
-	if (outlen != NULL)
-		*outlen = 0;
-	if (st == NULL || outlen == NULL || (out == NULL && cap > 0))
-		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
-	if (st->err_ != 0)
-		return sticky(st, err);
-	if (st->state_ > U_FIN || st->nacc_ > 3 || st->match_ > 6)
-		return mf__err(err, MF_E_INVAL, 0, "corrupt state");
-	if (st->state_ == U_FIN)
-		return mf__err(err, MF_E_STATE, (size_t)st->off_,
-		               "uudecode already finished");
+	if (rc < 0)
+		return rc;
 	switch (st->state_) {
 	case U_DATA:
 		end_data_line(st, tmp, &o, st->off_);

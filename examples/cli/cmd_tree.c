@@ -81,7 +81,25 @@ is_message(const mf_part *p)
 {
 	return str_is(mf_part_type(p), "message") &&
 	       (str_is(mf_part_subtype(p), "rfc822") ||
-		str_is(mf_part_subtype(p), "global"));
+	        str_is(mf_part_subtype(p), "global"));
+}
+
+/* Reads and parses the message in path: CLI_OK, or the exit status. */
+static int
+read_msg(const char *path, const mf_opts *o, char **in, mf_msg **m)
+{
+	mf_error e;
+	size_t n;
+	int rc = cli_read(path, in, &n);
+
+	if (rc != CLI_OK)
+		return rc;
+	rc = mf_msg_parse(*in, n, o, m, &e);
+	if (rc != MF_OK) {
+		free(*in);
+		return cli_fail(&e, rc);
+	}
+	return CLI_OK;
 }
 
 /* ---------------------------------------------------------------- tree */
@@ -132,7 +150,7 @@ put_headers(struct tree *t, const mf_part *p)
 		put_buf(t, t->b);
 		mf_buf_clear(t->b2);
 		nomem(t, mf_hdr_decode(t->b2, f->value.ptr, f->value.len, NULL,
-				       NULL, NULL));
+		                       NULL, NULL));
 		json_key(&t->j, "decoded");
 		put_buf(t, t->b2);
 		json_obj_end(&t->j);
@@ -142,8 +160,7 @@ put_headers(struct tree *t, const mf_part *p)
 
 /* Every field called name, as one address array. */
 static void
-put_addrs(struct tree *t, const mf_part *p, const char *key,
-	  const char *name)
+put_addrs(struct tree *t, const mf_part *p, const char *key, const char *name)
 {
 	const mf_field *f;
 	size_t it = 0;
@@ -154,43 +171,53 @@ put_addrs(struct tree *t, const mf_part *p, const char *key,
 		mf_addrs *l = NULL;
 
 		if (mf_addrs_parse(f->value.ptr, f->value.len, NULL, &l,
-				   NULL) != MF_OK)
+		                   NULL) != MF_OK)
 			continue;
 		nomem(t, cli_json_addrs(&t->j, mf_addrs_at(l, 0),
-					mf_addrs_count(l), t->b));
+		                        mf_addrs_count(l), t->b));
 		mf_addrs_free(l);
 	}
 	json_arr_end(&t->j);
 }
 
+/* Writes key; then NULL and null when p has no field called name, else
+ * the first such field (its value to be written by the caller). */
+static const mf_field *
+keyed_field(struct tree *t, const mf_part *p, const char *key, const char *name)
+{
+	const mf_field *f = field(p, name);
+
+	json_key(&t->j, key);
+	if (f == NULL)
+		json_null(&t->j);
+	return f;
+}
+
 static void
 put_subject(struct tree *t, const mf_part *p)
 {
-	const mf_field *f = field(p, "Subject");
+	const mf_field *f = keyed_field(t, p, "subject", "Subject");
 
-	json_key(&t->j, "subject");
-	if (f == NULL) {
-		json_null(&t->j);
+	if (f == NULL)
 		return;
-	}
 	mf_buf_clear(t->b);
 	nomem(t, mf_hdr_decode(t->b, f->value.ptr, f->value.len, NULL, NULL,
-			       NULL));
+	                       NULL));
 	put_buf(t, t->b);
 }
 
 static void
 put_date(struct tree *t, const mf_part *p)
 {
-	const mf_field *f = field(p, "Date");
+	const mf_field *f = keyed_field(t, p, "date", "Date");
 	char out[40];
 	size_t olen = 0;
 	mf_date d;
 
-	json_key(&t->j, "date");
-	if (f != NULL &&
-	    mf_date_parse(f->value.ptr, f->value.len, NULL, &d, NULL, NULL) ==
-		MF_OK &&
+	if (f == NULL)
+		return;
+	if (mf_date_parse(f->value.ptr, f->value.len, NULL, &d, NULL, NULL) ==
+	        MF_OK &&
 	    mf_date_format(out, sizeof(out), &d, MF_DATE_ISO, &olen) == MF_OK)
 		json_str(&t->j, out, olen);
 	else
@@ -200,18 +227,15 @@ put_date(struct tree *t, const mf_part *p)
 static void
 put_msgid(struct tree *t, const mf_part *p)
 {
-	const mf_field *f = field(p, "Message-ID");
+	const mf_field *f = keyed_field(t, p, "message_id", "Message-ID");
 	mf_str ids[4];
 	size_t n = 4;
 	int rc;
 
-	json_key(&t->j, "message_id");
-	if (f == NULL) {
-		json_null(&t->j);
+	if (f == NULL)
 		return;
-	}
 	rc = mf_msgid_parse(f->value.ptr, f->value.len, NULL, ids, &n, NULL,
-			    NULL);
+	                    NULL);
 	if ((rc == MF_OK || rc == MF_E_NOSPC) && n > 0)
 		json_str(&t->j, ids[0].ptr, ids[0].len);
 	else
@@ -254,13 +278,14 @@ put_params(struct tree *t, const mf_part *p)
 		for (k = 0; k < i && !dup; k++) {
 			const mf_param *q = mf_part_param_at(p, k);
 
-			dup = q->name.len == pm->name.len &&
-			      memcmp(q->name.ptr, pm->name.ptr, q->name.len) == 0;
+			dup =
+			    q->name.len == pm->name.len &&
+			    memcmp(q->name.ptr, pm->name.ptr, q->name.len) == 0;
 		}
 		if (dup)
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)pm->name.len,
-			 pm->name.ptr);
+		         pm->name.ptr);
 		json_key(&t->j, name);
 		json_str(&t->j, pm->value.ptr, pm->value.len);
 	}
@@ -290,13 +315,12 @@ put_encoding(struct tree *t, const mf_part *p)
 
 		for (b = 0; b < n && (s[b] == ' ' || s[b] == '\t'); b++)
 			;
-		for (e = n; e > b && (s[e - 1] == ' ' || s[e - 1] == '\t');
-		     e--)
+		for (e = n; e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'); e--)
 			;
 		for (i = b; i < e; i++) {
 			char c = s[i] >= 'A' && s[i] <= 'Z'
-				     ? (char)(s[i] - 'A' + 'a')
-				     : s[i];
+			             ? (char)(s[i] - 'A' + 'a')
+			             : s[i];
 
 			nomem(t, mf_buf_append(t->b2, &c, 1));
 		}
@@ -323,8 +347,8 @@ put_part(struct tree *t, const mf_part *p, size_t depth)
 	size_t i;
 
 	json_obj(&t->j);
-	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr,
-		 (int)sub.len, sub.ptr);
+	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr, (int)sub.len,
+	         sub.ptr);
 	json_key(&t->j, "content_type");
 	json_cstr(&t->j, ct);
 	put_params(t, p);
@@ -343,15 +367,15 @@ put_part(struct tree *t, const mf_part *p, size_t depth)
 		nomem(t, mf_part_decode(p, t->b, 0, NULL, NULL, NULL));
 		json_key(&t->j, "size");
 		json_u64(&t->j, mf_buf_len(t->b));
-		snprintf(hex, sizeof(hex), "%08lx",
-			 (unsigned long)crc32(mf_buf_data(t->b),
-					      mf_buf_len(t->b)));
+		snprintf(
+		    hex, sizeof(hex), "%08lx",
+		    (unsigned long)crc32(mf_buf_data(t->b), mf_buf_len(t->b)));
 		json_key(&t->j, "crc32");
 		json_cstr(&t->j, hex);
 		if (str_is(ty, "text")) {
 			mf_buf_clear(t->b);
 			nomem(t, mf_part_decode(p, t->b, MF_CONTENT_TEXT, NULL,
-						NULL, NULL));
+			                        NULL, NULL));
 			json_key(&t->j, "text");
 			put_buf(t, t->b);
 		}
@@ -376,8 +400,8 @@ put_part(struct tree *t, const mf_part *p, size_t depth)
 		if (b == NULL)
 			nomem(t, MF_E_NOMEM);
 		else if (mf_part_decode(p, b, 0, NULL, NULL, NULL) == MF_OK &&
-			 mf_msg_parse(mf_buf_data(b), mf_buf_len(b), &o, &m,
-				      NULL) == MF_OK) {
+		         mf_msg_parse(mf_buf_data(b), mf_buf_len(b), &o, &m,
+		                      NULL) == MF_OK) {
 			json_key(&t->j, "message");
 			put_message(t, mf_msg_root(m), depth + 1);
 		}
@@ -396,7 +420,6 @@ cmd_tree(int argc, char **argv)
 	mf_opts o;
 	mf_msg *m;
 	char *in;
-	size_t n;
 	int rc, i;
 
 	for (i = 1; i < argc; i++) {
@@ -404,16 +427,11 @@ cmd_tree(int argc, char **argv)
 			return cli_usage("tree [FILE]");
 		path = argv[i];
 	}
-	rc = cli_read(path, &in, &n);
-	if (rc != CLI_OK)
-		return rc;
 	memset(&o, 0, sizeof(o));
 	o.limits.max_depth = TREE_DEPTH;
-	rc = mf_msg_parse(in, n, &o, &m, &e);
-	if (rc != MF_OK) {
-		free(in);
-		return cli_fail(&e, rc);
-	}
+	rc = read_msg(path, &o, &in, &m);
+	if (rc != CLI_OK)
+		return rc;
 	memset(&t, 0, sizeof(t));
 	t.b = mf_buf_new(NULL);
 	t.b2 = mf_buf_new(NULL);
@@ -446,22 +464,22 @@ extension(const mf_part *p)
 	static const struct {
 		const char *type, *ext;
 	} t[] = {
-	    {"message/rfc822", ".eml"},	  {"message/global", ".eml"},
-	    {"image/png", ".png"},	  {"image/jpeg", ".jpg"},
-	    {"image/gif", ".gif"},	  {"image/webp", ".webp"},
-	    {"image/svg+xml", ".svg"},	  {"application/pdf", ".pdf"},
-	    {"application/zip", ".zip"},  {"application/json", ".json"},
+	    {"message/rfc822", ".eml"},     {"message/global", ".eml"},
+	    {"image/png", ".png"},          {"image/jpeg", ".jpg"},
+	    {"image/gif", ".gif"},          {"image/webp", ".webp"},
+	    {"image/svg+xml", ".svg"},      {"application/pdf", ".pdf"},
+	    {"application/zip", ".zip"},    {"application/json", ".json"},
 	    {"application/msword", ".doc"}, {"text/plain", ".txt"},
-	    {"text/html", ".html"},	  {"text/calendar", ".ics"},
-	    {"text/csv", ".csv"},	  {"audio/mpeg", ".mp3"},
+	    {"text/html", ".html"},         {"text/calendar", ".ics"},
+	    {"text/csv", ".csv"},           {"audio/mpeg", ".mp3"},
 	    {"video/mp4", ".mp4"},
 	};
 	mf_str ty = mf_part_type(p), sub = mf_part_subtype(p);
 	char ct[300];
 	size_t i;
 
-	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr,
-		 (int)sub.len, sub.ptr);
+	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr, (int)sub.len,
+	         sub.ptr);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(ct, t[i].type) == 0)
 			return t[i].ext;
@@ -558,10 +576,10 @@ sanitise(const char *name, size_t n, char *out)
 			for (j = 0; j < e; j++) {
 				unsigned char c = (unsigned char)dot[j];
 
-				out[keep + j] = c < 0x20 || c == 0x7F ||
-							c >= 0x80
-						    ? '_'
-						    : (char)c;
+				out[keep + j] =
+				    c < 0x20 || c == 0x7F || c >= 0x80
+				        ? '_'
+				        : (char)c;
 			}
 			out[keep + e] = '\0';
 		}
@@ -573,8 +591,8 @@ static int
 create(const char *dir, const char *name, char *got, size_t cap)
 {
 	const char *dot = strrchr(name, '.');
-	size_t base = dot != NULL && dot != name ? (size_t)(dot - name)
-						 : strlen(name);
+	size_t base =
+	    dot != NULL && dot != name ? (size_t)(dot - name) : strlen(name);
 	char path[4096];
 	int i, fd;
 
@@ -583,7 +601,7 @@ create(const char *dir, const char *name, char *got, size_t cap)
 			snprintf(got, cap, "%s", name);
 		else
 			snprintf(got, cap, "%.*s-%d%s", (int)base, name, i,
-				 name + base);
+			         name + base);
 		snprintf(path, sizeof(path), "%s/%s", dir, got);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		if (fd >= 0 || errno != EEXIST)
@@ -645,19 +663,18 @@ extract_one(struct extract *x, const mf_part *p)
 
 	mf_buf_clear(x->b);
 	if (mf_part_decode(p, x->b, 0, NULL, NULL, NULL) != MF_OK) {
-		fprintf(stderr, "mailfmt: part %zu: cannot decode\n",
-			x->count);
+		fprintf(stderr, "mailfmt: part %zu: cannot decode\n", x->count);
 		x->rc = CLI_BAD_INPUT;
 		return;
 	}
 	sanitise(fn.ptr, fn.len, name);
 	if (name[0] == '\0')
 		snprintf(name, sizeof(name), "part-%zu%s", x->count,
-			 extension(p));
+		         extension(p));
 	fd = create(x->dir, name, got, sizeof(got));
 	if (fd < 0 || write_all(fd, mf_buf_data(x->b), mf_buf_len(x->b)) < 0) {
 		fprintf(stderr, "mailfmt: %s/%s: %s\n", x->dir, got,
-			strerror(errno));
+		        strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		x->rc = CLI_BAD_INPUT;
@@ -665,7 +682,7 @@ extract_one(struct extract *x, const mf_part *p)
 	}
 	if (close(fd) < 0) {
 		fprintf(stderr, "mailfmt: %s/%s: %s\n", x->dir, got,
-			strerror(errno));
+		        strerror(errno));
 		x->rc = CLI_BAD_INPUT;
 		return;
 	}
@@ -694,23 +711,17 @@ int
 cmd_extract(int argc, char **argv)
 {
 	struct extract x;
-	mf_error e;
 	mf_msg *m;
 	char *in;
-	size_t n, cap;
+	size_t cap;
 	int rc;
 
 	if (argc != 3 || (argv[1][0] == '-' && argv[1][1] != '\0') ||
 	    argv[2][0] == '\0')
 		return cli_usage("extract FILE DIR");
-	rc = cli_read(argv[1], &in, &n);
+	rc = read_msg(argv[1], NULL, &in, &m);
 	if (rc != CLI_OK)
 		return rc;
-	rc = mf_msg_parse(in, n, NULL, &m, &e);
-	if (rc != MF_OK) {
-		free(in);
-		return cli_fail(&e, rc);
-	}
 	if (mkdir(argv[2], 0777) < 0 && errno != EEXIST) {
 		fprintf(stderr, "mailfmt: %s: %s\n", argv[2], strerror(errno));
 		mf_msg_free(m);
@@ -724,7 +735,7 @@ cmd_extract(int argc, char **argv)
 	x.att = malloc(cap * sizeof(*x.att));
 	if (x.b == NULL || x.att == NULL ||
 	    mf_msg_bodies(mf_msg_root(m), MF_BODY_ATTACHMENTS, x.att, cap,
-			  &x.natt) != MF_OK) {
+	                  &x.natt) != MF_OK) {
 		fprintf(stderr, "mailfmt: out of memory\n");
 		x.rc = CLI_BAD_INPUT;
 	} else {

@@ -68,10 +68,11 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 		rc = mf_part_decode(p, one, fl[f], NULL, &d, NULL);
 		CHECK(rc == MF_OK);
 		if (fl[f] != 0 && is_text(p)) {
-			CHECK(mf__utf8_valid(mf_buf_data(one), mf_buf_len(one)));
+			CHECK(
+			    mf__utf8_valid(mf_buf_data(one), mf_buf_len(one)));
 			CHECK(mf_buf_len(one) == 0 ||
 			      memchr(mf_buf_data(one), 0, mf_buf_len(one)) ==
-				  NULL);
+			          NULL);
 		}
 		memset(&o, 0, sizeof(o));
 		o.flags = MF_STRICT;
@@ -81,13 +82,14 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 			CHECK(rc == MF_OK);
 			CHECK(mf_buf_len(strict) == mf_buf_len(one) + 1);
 			CHECK(memcmp(mf_buf_data(strict) + 1, mf_buf_data(one),
-				     mf_buf_len(one)) == 0);
+			             mf_buf_len(one)) == 0);
 		} else {
 			CHECK(rc == MF_E_DEFECT);
 			CHECK(mf_buf_len(strict) == 1);
 		}
 		if (fl[f] == sflags) {
-			mf_content_dec *dec = mf_content_dec_new(p, sflags, NULL);
+			mf_content_dec *dec =
+			    mf_content_dec_new(p, sflags, NULL);
 			mf_buf *st = buf();
 			size_t x = body.len ? a % (body.len + 1) : 0;
 			size_t y = body.len ? b % (body.len + 1) : 0;
@@ -101,14 +103,14 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 			CHECK(mf_content_dec_update(dec, st, body.ptr, x) ==
 			      MF_OK);
 			CHECK(mf_content_dec_update(dec, st, body.ptr + x,
-						    y - x) == MF_OK);
+			                            y - x) == MF_OK);
 			CHECK(mf_content_dec_update(dec, st, body.ptr + y,
-						    body.len - y) == MF_OK);
+			                            body.len - y) == MF_OK);
 			CHECK(mf_content_dec_final(dec, st) == MF_OK);
 			CHECK(mf_content_dec_defects(dec) == d);
 			CHECK(mf_buf_len(st) == mf_buf_len(one));
 			CHECK(memcmp(mf_buf_data(st), mf_buf_data(one),
-				     mf_buf_len(one)) == 0);
+			             mf_buf_len(one)) == 0);
 			mf_content_dec_free(dec);
 			mf_buf_free(st);
 		}
@@ -147,7 +149,8 @@ check_bodies(const mf_part *root, size_t parts)
 		for (i = 0; i < n; i++) {
 			mf_str t = mf_part_type(v[i]);
 
-			CHECK(!(t.len == 9 && memcmp(t.ptr, "multipart", 9) == 0));
+			CHECK(!(t.len == 9 &&
+			        memcmp(t.ptr, "multipart", 9) == 0));
 			CHECK(in_message(root, v[i]));
 			for (k = 0; k < i; k++)
 				CHECK(v[k] != v[i]);
@@ -168,17 +171,16 @@ check_uu(const char *p, size_t n, size_t a)
 	CHECK(out != NULL && out2 != NULL);
 	CHECK(mf_uu_decode(out, cap, p, n, 0, &len, NULL, &d, NULL) == MF_OK);
 	CHECK(len <= cap);
-	rc = mf_uu_decode(out2, cap, p, n, MF_UU_STRICT, &l1, NULL, NULL,
-			  NULL);
+	rc = mf_uu_decode(out2, cap, p, n, MF_UU_STRICT, &l1, NULL, NULL, NULL);
 	CHECK((rc == MF_OK) == (d == 0));
 	a = n ? a % (n + 1) : 0;
 	memset(&st, 0, sizeof(st));
 	CHECK(mf_uu_dec_update(&st, out2, mf_uu_decoded_len(a), p, a, &l1,
-			       NULL) == MF_OK);
-	CHECK(mf_uu_dec_update(&st, out2 + l1, mf_uu_decoded_len(n - a),
-			       p + a, n - a, &l2, NULL) == MF_OK);
+	                       NULL) == MF_OK);
+	CHECK(mf_uu_dec_update(&st, out2 + l1, mf_uu_decoded_len(n - a), p + a,
+	                       n - a, &l2, NULL) == MF_OK);
 	CHECK(mf_uu_dec_final(&st, out2 + l1 + l2, mf_uu_decoded_len(0), &l3,
-			      NULL) == MF_OK);
+	                      NULL) == MF_OK);
 	CHECK(l1 + l2 + l3 == len && st.defects == d);
 	CHECK(len == 0 || memcmp(out, out2, len) == 0);
 	free(out);
@@ -206,7 +208,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned sfl[] = {
-	    0, MF_CONTENT_TEXT, MF_CONTENT_FLOWED | MF_CONTENT_LF,
+	    0,
+	    MF_CONTENT_TEXT,
+	    MF_CONTENT_FLOWED | MF_CONTENT_LF,
 	    MF_CONTENT_TEXT | MF_CONTENT_LF,
 	};
 	const char *p;
