@@ -68,7 +68,6 @@
 #include "mime.h"
 
 #include "header.h"
-#include "rfc2231.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define MF__X86 1
@@ -998,179 +997,6 @@ pget(const mf_param *v, size_t n, const char *name)
 	return NULL;
 }
 
-/* ---------------------------------------------------------------------- */
-/* Parameters: RFC 2231 sections joined, names and filenames decoded       */
-/* ---------------------------------------------------------------------- */
-
-struct pkey {
-	const char *base;
-	size_t blen;
-	size_t idx;
-	uint32_t section;
-	unsigned flags;
-};
-
-static int
-pkey_cmp(const void *a, const void *b)
-{
-	const struct pkey *x = a, *y = b;
-	size_t k = x->blen < y->blen ? x->blen : y->blen;
-	int c = k ? memcmp(x->base, y->base, k) : 0;
-
-	if (c != 0)
-		return c;
-	if (x->blen != y->blen)
-		return x->blen < y->blen ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-static bool
-decodable(const mf_param *pm)
-{
-	size_t i;
-
-	if (!is(pm->name, "name") && !is(pm->name, "filename"))
-		return false;
-	for (i = 0; i < pm->value.len; i++) {
-		unsigned char c = (unsigned char)pm->value.ptr[i];
-
-		if (c >= 0x80 || (c == '=' && i + 1 < pm->value.len &&
-				  pm->value.ptr[i + 1] == '?'))
-			return true;
-	}
-	return false;
-}
-
-/* Joins the segments k[a..b) (one parameter) into *pm. */
-static int
-join_group(mf__arena *ar, const mf_param *in, const struct pkey *k, size_t a,
-	   size_t b, const mf_opts *o, mf_param *pm, uint64_t *defects,
-	   mf_error *err)
-{
-	struct mf__r2231_seg local[8], *seg = local;
-	size_t i, ns = 0, first = SIZE_MAX;
-	bool ext = false;
-	mf_buf buf;
-	char *v;
-	int rc;
-
-	for (i = a; i < b; i++)
-		ext |= k[i].flags != 0;
-	if (b - a > 8) {
-		seg = mf__arena_alloc(ar, (b - a) * sizeof(*seg));
-		if (seg == NULL)
-			return mf__err(err, MF_E_NOMEM, in[k[a].idx].offset,
-				       "out of memory");
-	}
-	for (i = a; i < b; i++) {
-		const mf_param *q = &in[k[i].idx];
-
-		/* The extended form wins over a plain one of that name. */
-		if (ext && k[i].flags == 0)
-			continue;
-		if (!ext && ns == 1)
-			break; /* plain duplicates: the first (ctype.c) */
-		seg[ns].val = q->raw.ptr;
-		seg[ns].len = q->raw.len;
-		seg[ns].off = q->offset;
-		seg[ns].section = k[i].section;
-		seg[ns].flags = k[i].flags;
-		if (first == SIZE_MAX || k[i].idx < first)
-			first = k[i].idx;
-		ns++;
-	}
-	*pm = in[first];
-	pm->name.len = k[a].blen;
-	if (!ext && !decodable(&in[first]))
-		return MF_OK;
-	mf__buf_init(&buf, &ar->a);
-	rc = mf__rfc2231_join(&buf, seg, ns, MF__R2231_EW, o, &pm->charset,
-			      &pm->lang, &pm->defects, err);
-	if (rc == MF_OK) {
-		v = mf__arena_dup(ar, buf.data != NULL ? buf.data : "",
-				  buf.len);
-		if (v == NULL)
-			rc = mf__err(err, MF_E_NOMEM, pm->offset,
-				     "out of memory");
-		pm->value.ptr = v;
-		pm->value.len = buf.len;
-	}
-	mf__buf_fini(&buf);
-	if (defects != NULL)
-		*defects |= pm->defects;
-	return rc;
-}
-
-int
-mf__params_resolve(mf__arena *ar, mf_param *in, size_t n, const mf_opts *o,
-		   mf_param **out, size_t *nout, uint64_t *defects,
-		   mf_error *err)
-{
-	struct pkey *k;
-	mf_param *v;
-	size_t i, a, nv = 0;
-	bool need = false;
-	int rc;
-
-	*out = in;
-	*nout = n;
-	for (i = 0; i < n && !need; i++)
-		need = memchr(in[i].name.ptr, '*', in[i].name.len) != NULL ||
-		       decodable(&in[i]);
-	if (!need)
-		return MF_OK;
-	k = mf__arena_alloc(ar, n * sizeof(*k));
-	v = mf__arena_alloc(ar, n * sizeof(*v));
-	if (k == NULL || v == NULL)
-		return mf__err(err, MF_E_NOMEM, in[0].offset, "out of memory");
-	for (i = 0; i < n; i++) {
-		k[i].base = in[i].name.ptr;
-		k[i].idx = i;
-		if (!mf__rfc2231_name(in[i].name.ptr, in[i].name.len,
-				      &k[i].blen, &k[i].section,
-				      &k[i].flags)) {
-			k[i].blen = in[i].name.len;
-			k[i].section = 0;
-			k[i].flags = 0;
-		}
-	}
-	/* Group by base name; the groups keep the order of first use. */
-	qsort(k, n, sizeof(*k), pkey_cmp);
-	for (a = 0; a < n;) {
-		size_t b = a + 1;
-
-		while (b < n && k[b].blen == k[a].blen &&
-		       memcmp(k[b].base, k[a].base, k[a].blen) == 0)
-			b++;
-		rc = join_group(ar, in, k, a, b, o, &v[nv], defects, err);
-		if (rc < 0)
-			return rc;
-		/* Remember where the group first appeared. */
-		k[nv].idx = k[a].idx;
-		for (i = a + 1; i < b; i++)
-			if (k[i].idx < k[nv].idx)
-				k[nv].idx = k[i].idx;
-		nv++;
-		a = b;
-	}
-	/* Back to header order (insertion sort: groups are few). */
-	for (i = 1; i < nv; i++) {
-		mf_param t = v[i];
-		size_t ti = k[i].idx, j = i;
-
-		while (j > 0 && k[j - 1].idx > ti) {
-			v[j] = v[j - 1];
-			k[j].idx = k[j - 1].idx;
-			j--;
-		}
-		v[j] = t;
-		k[j].idx = ti;
-	}
-	*out = v;
-	*nout = nv;
-	return MF_OK;
-}
-
 /*
  * The part's content description from its fields (RFC 2045 5.2 and 6.1,
  * RFC 2046 5.1.5 defaults, RFC 2183), and what its body is.
@@ -1200,13 +1026,9 @@ describe(mf_parser *ps, struct level *L)
 			return fail(ps, rc, err.offset, err.reason);
 		pt->type = ct.type;
 		pt->subtype = ct.subtype;
-		rc = mf__params_resolve(&L->ar, ct.params.v, ct.params.n,
-					&ps->o, &pt->params, &pt->nparams,
-					&pt->defects, &err);
-		if (ps->rc < 0)
-			return ps->rc;
-		if (rc < 0)
-			return fail(ps, rc, err.offset, err.reason);
+		/* RFC 2231 joined, names and filenames decoded (ctype.c). */
+		pt->params = ct.params.v;
+		pt->nparams = ct.params.n;
 	}
 	if (pt->type.len == 0 || pt->subtype.len == 0) {
 		pt->ct_default = true;
@@ -1251,13 +1073,8 @@ describe(mf_parser *ps, struct level *L)
 		if (rc < 0)
 			return fail(ps, rc, err.offset, err.reason);
 		pt->disp = dp.type;
-		rc = mf__params_resolve(&L->ar, dp.params.v, dp.params.n,
-					&ps->o, &pt->dparams, &pt->ndparams,
-					&pt->defects, &err);
-		if (ps->rc < 0)
-			return ps->rc;
-		if (rc < 0)
-			return fail(ps, rc, err.offset, err.reason);
+		pt->dparams = dp.params.v;
+		pt->ndparams = dp.params.n;
 	}
 	pm = pget(pt->dparams, pt->ndparams, "filename");
 	if (pm == NULL || pm->value.len == 0)
@@ -1337,6 +1154,13 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 		L->state = LS_LEAF;
 		if ((ps->flags & (MF_DECODE | MF_NO_BODY)) == MF_DECODE &&
 		    (L->part.cte == MF_CTE_BASE64 || L->part.cte == MF_CTE_QP)) {
+			/* The output buffer, at the first encoded leaf. */
+			if (ps->dbuf == NULL) {
+				ps->dbuf = mf__alloc(&ps->a, DCAP);
+				if (ps->dbuf == NULL)
+					return fail(ps, MF_E_NOMEM, body_off,
+						    "out of memory");
+			}
 			L->dec = L->part.cte;
 			memset(&L->b64, 0, sizeof(L->b64));
 			memset(&L->qp, 0, sizeof(L->qp));
@@ -2112,14 +1936,6 @@ mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx)
 	mf__hdr_init(&ps->hdr, &ps->o, 0);
 	ps->hdr0 = ps->hdr;
 	ps->line_start = true;
-	if (ps->flags & MF_DECODE) {
-		ps->dbuf = mf__alloc(&ps->a, DCAP);
-		if (ps->dbuf == NULL) {
-			mf__hdr_fini(&ps->hdr);
-			mf__release(&ps->a, ps);
-			return NULL;
-		}
-	}
 	return ps;
 }
 

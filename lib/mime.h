@@ -107,17 +107,4 @@ int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
 			size_t k, const mf_opts *o, mf_msg **out,
 			mf_error *err);
 
-/*
- * Resolves a parameter list (names lower case): RFC 2231 sections joined
- * and decoded to UTF-8 (mf__rfc2231_join), the extended form preferred
- * over a plain one of the same name; plain "name" and "filename" values
- * with encoded words or 8-bit bytes are decoded too (RFC 2047, else UTF-8
- * or windows-1252). *out is in itself when nothing needs resolving, else
- * a new array in ar. Defects go to *defects and o's callback; errors
- * (MF_E_NOMEM, strict MF_E_DEFECT) to err with the offset.
- */
-int mf__params_resolve(mf__arena *ar, mf_param *in, size_t n,
-		       const mf_opts *o, mf_param **out, size_t *nout,
-		       uint64_t *defects, mf_error *err);
-
 #endif /* MF_MIME_H */

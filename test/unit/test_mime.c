@@ -39,6 +39,9 @@ lb_add(logbuf *l, const void *p, size_t n)
 	l->p[l->n] = '\0';
 }
 
+static void lb_printf(logbuf *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 lb_printf(logbuf *l, const char *fmt, ...)
 {
