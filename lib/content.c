@@ -179,11 +179,11 @@ fl_eol(struct flowed *f, mf_buf *out, unsigned eol)
 	return rc;
 }
 
-/* One byte of text at position tlen + spaces: still "-- "? */
+/* The byte at position tlen + spaces + k of the text: still "-- "? */
 static void
-fl_sig(struct flowed *f, unsigned char c)
+fl_sig(struct flowed *f, unsigned char c, size_t k)
 {
-	size_t pos = f->tlen + f->spaces;
+	size_t pos = f->tlen + f->spaces + k;
 
 	f->sig = f->sig && pos < 3 && c == (unsigned char)"-- "[pos];
 }
@@ -196,37 +196,30 @@ fl_sig(struct flowed *f, unsigned char c)
 static int
 fl_text(struct flowed *f, mf_buf *out, const char *p, size_t n, size_t *used)
 {
-	size_t i = 0;
-	int rc;
+	const char *lf = memchr(p, '\n', n), *cr;
+	size_t j = lf != NULL ? (size_t)(lf - p) : n, t, k;
+	int rc = MF_OK;
 
-	while (i < n && p[i] != '\r' && p[i] != '\n') {
-		size_t j = i;
-
-		if (p[i] == ' ') {
-			fl_sig(f, ' ');
-			f->spaces++;
-			i++;
-			continue;
-		}
-		while (j < n && p[j] != ' ' && p[j] != '\r' && p[j] != '\n') {
-			if (f->sig)
-				fl_sig(f, (unsigned char)p[j]);
-			j++;
-		}
-		rc = fl_qsp(f, out);
-		if (rc == MF_OK)
-			rc = put_spaces(out, f->spaces);
-		if (rc == MF_OK)
-			rc = mf__buf_put(out, p + i, j - i);
-		if (rc < 0)
-			return rc;
-		/* fl_sig counted held spaces in its position: commit them. */
-		f->tlen += f->spaces + (j - i);
-		f->spaces = 0;
-		i = j;
+	cr = memchr(p, '\r', j);
+	if (cr != NULL)
+		j = (size_t)(cr - p);
+	*used = j;
+	for (k = 0; f->sig && k < j; k++)
+		fl_sig(f, (unsigned char)p[k], k);
+	for (t = j; t > 0 && p[t - 1] == ' ';)
+		t--;
+	if (t == 0) {
+		f->spaces += j;
+		return MF_OK;
 	}
-	*used = i;
-	return MF_OK;
+	rc = fl_qsp(f, out);
+	if (rc == MF_OK)
+		rc = put_spaces(out, f->spaces);
+	if (rc == MF_OK)
+		rc = mf__buf_put(out, p, t);
+	f->tlen += f->spaces + t;
+	f->spaces = j - t;
+	return rc;
 }
 
 /* Feeds p[0..n) to the unwrapper, appending to out; final ends the text. */
@@ -249,7 +242,7 @@ fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
 					return rc;
 				continue;
 			}
-			fl_sig(f, '\r');
+			fl_sig(f, '\r', 0);
 			rc = fl_qsp(f, out);
 			if (rc == MF_OK)
 				rc = put_spaces(out, f->spaces);
@@ -298,7 +291,7 @@ fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
 		return MF_OK;
 	if (f->cr) {
 		f->cr = false;
-		fl_sig(f, '\r');
+		fl_sig(f, '\r', 0);
 		rc = fl_qsp(f, out);
 		if (rc == MF_OK)
 			rc = put_spaces(out, f->spaces);
