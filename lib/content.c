@@ -32,7 +32,9 @@
  *     The text is converted in segments that depend only on its content
  *     (lines, grouped up to SEG_MIN bytes and cut at SEG_MAX at a point
  *     that splits no character of an ASCII-compatible charset), so a
- *     streamed body converts exactly like a whole one. UTF-16 and UTF-32
+ *     streamed body converts exactly like a whole one. Only a line longer
+ *     than SEG_MAX in a stateful charset (ISO-2022-JP, UTF-7) can lose a
+ *     character at such a cut: their shift state ends with each line. UTF-16 and UTF-32
  *     are cut at code-unit boundaries, never inside a surrogate pair; the
  *     byte order mark of "utf-16" / "utf-32" is read at the start of the
  *     body (none: big-endian, RFC 2781 4.3) and dropped. Defect offsets of

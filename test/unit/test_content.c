@@ -299,6 +299,26 @@ test_uu_vectors(void **state)
 	                 MF_OK);
 	tu_assert_mem(out, outlen, "Cat", 3, "no name");
 	assert_int_equal(name.len, 0);
+	/* The corpus's only x-uuencode part (mikel/mail) has no data. */
+	{
+		size_t n;
+		char *p = tu_read("corpus/mikel-mail/spec/fixtures/emails/"
+				  "error_emails/"
+				  "content_transfer_encoding_x_uuencode.eml",
+				  &n);
+		mf_msg *m = parse(p, n);
+		const mf_part *q = mf_part_child(mf_msg_root(m), 1);
+		uint64_t d = 0;
+		mf_buf *b;
+
+		assert_int_equal(mf_part_cte(q), MF_CTE_UUENCODE);
+		b = decode(q, 0, NULL, &d);
+		assert_int_equal(mf_buf_len(b), 0);
+		assert_true(d == MF_DEFECT_BIT(MF_D_UU_INVALID));
+		mf_buf_free(b);
+		mf_msg_free(m);
+		free(p);
+	}
 	/* The output bound holds for the largest lines. */
 	assert_true(mf_uu_decoded_len(0) >= 2);
 	assert_true(mf_uu_decoded_len(62) >= 45);
