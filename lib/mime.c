@@ -61,9 +61,22 @@
  *  - mbox (MF_MBOX): every line beginning with "From " ends the message
  *    and starts the next one, wherever it stands (as Python's mailbox
  *    and MimeKit read mboxes); the line end before it belongs to the
- *    From_ line's event (an empty line before it too, even after a
- *    header block), except right after a header field, whose line end is
- *    the field's.
+ *    From_ line's event, except right after a header field, whose line
+ *    end is the field's (an empty line ending a header block right before
+ *    a From_ line is the separator, not the end of the block). A From_
+ *    line is kept up to max_field_len bytes; the rest of a longer one
+ *    starts the body (MF_D_HEADER_LIMIT).
+ *  - A header block whose first line is ">From " (an mbox writer's
+ *    quoting of a forwarded message's From_ line) has it as its From_
+ *    line (MF_D_MBOX_FROM), as MimeKit reads it.
+ *  - Decoding (MF_DECODE): base64 and quoted-printable through the
+ *    streaming codecs; a quoted-printable body ending in "=" ends with a
+ *    soft line break whose line end went to the delimiter (no defect).
+ *
+ * The header machine only ever sees whole lines from their start (an
+ * unfinished line without a colon is held back, up to max_field_len), so
+ * it never has to hand bytes back, and special lines (delimiters, From_
+ * lines) are looked at before it sees them.
  */
 #include "mime.h"
 
@@ -341,6 +354,7 @@ struct level {
 	size_t nb, na;            /* next node in their bucket chains */
 	size_t maxb;              /* longest boundary open at or below here */
 	uint64_t last_end;        /* end of the last field or From_ line */
+	size_t nsaved;            /* fields out of every window already */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
 	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
@@ -636,7 +650,8 @@ save_level(struct level *L, const char *lo, const char *hi)
 	size_t i;
 	int rc = MF_OK;
 
-	for (i = 0; i < pt->nfields && rc == MF_OK; i++) {
+	/* Fields saved by an earlier call are in the arena already. */
+	for (i = L->nsaved; i < pt->nfields && rc == MF_OK; i++) {
 		struct mf__hfield *hf = &pt->fields[i];
 		const char *old = hf->raw.ptr;
 
@@ -649,6 +664,8 @@ save_level(struct level *L, const char *lo, const char *hi)
 		hf->f.name.ptr = hf->raw.ptr + (hf->f.name.ptr - old);
 		hf->f.value.ptr = hf->raw.ptr + (hf->f.value.ptr - old);
 	}
+	if (rc == MF_OK)
+		L->nsaved = pt->nfields;
 	if (rc == MF_OK)
 		rc = save_str(&L->ar, &pt->from_line, lo, hi);
 	if (rc == MF_OK)

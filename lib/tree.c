@@ -201,6 +201,8 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 				    f->offset);
 			if (rc == MF_OK)
 				rc = flush(b);
+			if (rc < 0)
+				break;
 		}
 		fv[i].f.name.ptr = fv[i].raw.ptr + (f->name.ptr - hf->raw.ptr);
 		fv[i].f.value.ptr =
@@ -323,11 +325,20 @@ on_event(void *ctx, const mf_event *ev)
 	case MF_EV_PART_BEGIN:
 		rc = on_begin(b, ev);
 		break;
-	case MF_EV_MBOX_FROM:
-		rc = append(b, &t->from_line, ev->data.ptr, ev->data.len,
-			    ev->off);
-		if (rc == MF_OK)
-			rc = flush(b);
+	case MF_EV_MBOX_FROM: {
+		/* Whole from the input, even when the event had a prefix
+		 * (a From_ line longer than max_field_len). */
+		uint64_t end = ev->part->off_header;
+
+		if (b->in != NULL && end >= ev->off && end <= b->n) {
+			t->from_line.ptr = b->in + ev->off;
+			t->from_line.len = (size_t)(end - ev->off);
+		} else {
+			rc = append(b, &t->from_line, ev->data.ptr,
+				    ev->data.len, ev->off);
+			if (rc == MF_OK)
+				rc = flush(b);
+		}
 		if (rc == MF_OK) {
 			t->has_from = true;
 			t->from_skip = 0;
@@ -335,9 +346,10 @@ on_event(void *ctx, const mf_event *ev)
 			       (t->from_line.ptr[t->from_skip] == '\r' ||
 				t->from_line.ptr[t->from_skip] == '\n'))
 				t->from_skip++;
-			t->off_header = ev->off + ev->data.len;
+			t->off_header = end;
 		}
 		break;
+	}
 	case MF_EV_HEADERS_END:
 		rc = flush(b);
 		if (rc == MF_OK)
