@@ -35,13 +35,9 @@
  * the AVX2 path decodes 32 + 32 + 12 characters per line without leaving
  * its loop. The scalar encoder looks up 12 bits at a time.
  */
-#include "b64.h"
+#include <stddef.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&     \
-    !defined(MF_NO_SIMD)
-#define MF__X86 1
-#include <immintrin.h>
-#endif
+#include "b64.h"
 
 /* ---------------------------------------------------------------------- */
 /* Tables (constant expressions; no run-time initialisation)               */
@@ -65,10 +61,6 @@ static const char b64_chars[64] =
 	     ? B64_WS                                                          \
 	     : B64_JUNK)
 
-#define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
-#define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
-#define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
-#define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
 
 /* The character of a 6-bit value (a constant expression). */
 #define CH(v)                                                                  \
@@ -87,16 +79,18 @@ static const char b64_chars[64] =
 			CH(((v) >> 6) & 63), CH((v)&63)                        \
 		}                                                              \
 	}
-#define X256o(f, n) X64(f, n), X64(f, n + 64), X64(f, n + 128), X64(f, n + 192)
+#define X256O(f, n)                                                            \
+	MF__X64(f, n), MF__X64(f, n + 64), MF__X64(f, n + 128),                \
+	    MF__X64(f, n + 192)
 #define X1024(f, n)                                                            \
-	X256o(f, n), X256o(f, n + 256), X256o(f, n + 512), X256o(f, n + 768)
+	X256O(f, n), X256O(f, n + 256), X256O(f, n + 512), X256O(f, n + 768)
 static const struct pair {
 	char c[2];
 } b64_pairs[4096] = {X1024(PAIR, 0), X1024(PAIR, 1024), X1024(PAIR, 2048),
                      X1024(PAIR, 3072)};
 
 #define TV(c) (unsigned char)B64V(c)
-static const unsigned char dtab[256] = {X256(TV)};
+static const unsigned char dtab[256] = {MF__X256(TV)};
 
 /*
  * Pre-shifted values of the 4 characters of a group, or'ed together give
@@ -125,52 +119,10 @@ static const unsigned char dtab[256] = {X256(TV)};
 #define BYTE1(a) (unsigned char)((a) >> 8)
 #define BYTE2(a) (unsigned char)(a)
 #endif
-static const uint32_t d0[256] = {X256(T0)};
-static const uint32_t d1[256] = {X256(T1)};
-static const uint32_t d2[256] = {X256(T2)};
-static const uint32_t d3[256] = {X256(T3)};
-
-/* ---------------------------------------------------------------------- */
-/* Paths                                                                   */
-/* ---------------------------------------------------------------------- */
-
-int
-mf__best_path(void)
-{
-	unsigned f = mf_cpu_features();
-
-	if (f & MF_CPU_AVX2)
-		return MF__PATH_AVX2;
-	if (f & MF_CPU_SSSE3)
-		return MF__PATH_SSSE3;
-	return MF__PATH_SCALAR;
-}
-
-bool
-mf__path_ok(int p)
-{
-	unsigned f = mf_cpu_features();
-
-	switch (p) {
-	case MF__PATH_SCALAR:
-	case MF__PATH_BEST:
-		return true;
-	case MF__PATH_SSSE3:
-		return (f & MF_CPU_SSSE3) != 0;
-	case MF__PATH_AVX2:
-		return (f & MF_CPU_AVX2) != 0;
-	default:
-		return false;
-	}
-}
-
-static int
-resolve(int path)
-{
-	if (path == MF__PATH_BEST || !mf__path_ok(path))
-		return mf__best_path();
-	return path;
-}
+static const uint32_t d0[256] = {MF__X256(T0)};
+static const uint32_t d1[256] = {MF__X256(T1)};
+static const uint32_t d2[256] = {MF__X256(T2)};
+static const uint32_t d3[256] = {MF__X256(T3)};
 
 /* ---------------------------------------------------------------------- */
 /* Block encoders                                                          */
@@ -279,11 +231,10 @@ enc12(char *out, const unsigned char *in)
 	_mm_storeu_si128((__m128i *)(void *)out, enc_ascii128(enc_split128(v)));
 }
 
-__attribute__((target("ssse3"))) void
-mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
+/* Encoding from in[i] on (i a multiple of 3): 12 bytes at a time. */
+__attribute__((target("ssse3"))) static inline void
+enc_from12(char *out, const unsigned char *in, size_t n, size_t avail, size_t i)
 {
-	size_t i = 0;
-
 	for (; i + 12 <= n && i + 16 <= avail; i += 12)
 		enc12(out + i / 3 * 4, in + i);
 	if (i < n && n >= 12 && n + 4 <= avail) {
@@ -293,6 +244,12 @@ mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
 	}
 	if (i < n)
 		mf__b64_enc_scalar(out + i / 3 * 4, in + i, n - i, avail - i);
+}
+
+__attribute__((target("ssse3"))) void
+mf__b64_enc_ssse3(char *out, const unsigned char *in, size_t n, size_t avail)
+{
+	enc_from12(out, in, n, avail, 0);
 }
 
 __attribute__((target("avx2"))) static inline __m256i
@@ -339,14 +296,7 @@ mf__b64_enc_avx2(char *out, const unsigned char *in, size_t n, size_t avail)
 
 	for (; i + 24 <= n && i + 28 <= avail; i += 24)
 		enc24(out + i / 3 * 4, in + i);
-	for (; i + 12 <= n && i + 16 <= avail; i += 12)
-		enc12(out + i / 3 * 4, in + i);
-	if (i < n && n >= 12 && n + 4 <= avail) {
-		enc12(out + (n - 12) / 3 * 4, in + n - 12);
-		return;
-	}
-	if (i < n)
-		mf__b64_enc_scalar(out + i / 3 * 4, in + i, n - i, avail - i);
+	enc_from12(out, in, n, avail, i);
 }
 #else
 void
@@ -508,12 +458,17 @@ dec16(unsigned char *out, const unsigned char *in, int wide)
 	return q;
 }
 
-__attribute__((target("ssse3"))) size_t
-mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in, size_t n,
-                  size_t *consumed)
+/*
+ * Decoding from in[i] and out[o] on: 16 characters at a time, then the
+ * scalar block decoder; *consumed and the result as for the block
+ * decoders (of the whole in and out).
+ */
+__attribute__((target("ssse3"))) static inline size_t
+dec_from16(unsigned char *out, size_t cap, const char *in, size_t n, size_t i,
+           size_t o, size_t *consumed)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, used = 0;
+	size_t used = 0;
 
 	while (n - i >= 16 && cap - o >= 12) {
 		size_t q = dec16(out + o, s + i, 1);
@@ -533,6 +488,13 @@ done:
 	return o;
 }
 
+__attribute__((target("ssse3"))) size_t
+mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in, size_t n,
+                  size_t *consumed)
+{
+	return dec_from16(out, cap, in, n, 0, 0, consumed);
+}
+
 __attribute__((target("avx2"))) size_t
 mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
                  size_t *consumed)
@@ -549,7 +511,7 @@ mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
 	    2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6,
 	    5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
 	const __m256i perm = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
-	size_t i = 0, o = 0, used = 0;
+	size_t i = 0, o = 0;
 
 	while (n - i >= 32 && cap - o >= 24) {
 		__m256i v =
@@ -584,26 +546,14 @@ mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in, size_t n,
 			i += q * 4;
 			o += q * 3;
 			/* A line end between groups: skip it, else stop. */
-			if (s[i] != '\n' && s[i] != '\r')
-				goto done;
+			if (s[i] != '\n' && s[i] != '\r') {
+				*consumed = i;
+				return o;
+			}
 			i = skip_eol(s, i, n);
 		}
 	}
-	while (n - i >= 16 && cap - o >= 12) {
-		size_t q = dec16(out + o, s + i, 1);
-		i += q * 4;
-		o += q * 3;
-		if (q < 4) {
-			if (s[i] != '\n' && s[i] != '\r')
-				goto done;
-			i = skip_eol(s, i, n);
-		}
-	}
-	o += mf__b64_dec_scalar(out + o, cap - o, in + i, n - i, &used);
-	i += used;
-done:
-	*consumed = i;
-	return o;
+	return dec_from16(out, cap, in, n, i, o, consumed);
 }
 #else
 size_t
@@ -711,11 +661,12 @@ enc_lines(enc_fn *fn, mf_b64_enc *st, char *out, const unsigned char *in,
 }
 
 int
-mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
+mf__b64_enc_update_path(int path, void *vst, char *out, size_t cap,
                         const void *in, size_t n, size_t *outlen)
 {
+	mf_b64_enc *st = vst;
 	const unsigned char *s = in;
-	enc_fn *fn = enc_fns[resolve(path)];
+	enc_fn *fn = enc_fns[mf__path_resolve(path)];
 	size_t total, groups, chars, need, o = 0, used = 0;
 
 	if (outlen != NULL)
@@ -763,9 +714,10 @@ mf_b64_enc_update(mf_b64_enc *st, char *out, size_t cap, const void *in,
 	                               outlen);
 }
 
-int
-mf_b64_enc_final(mf_b64_enc *st, char *out, size_t cap, size_t *outlen)
+static int
+enc_final(void *vst, char *out, size_t cap, size_t *outlen)
 {
+	mf_b64_enc *st = vst;
 	size_t need = 0, o = 0;
 	size_t eol;
 
@@ -797,39 +749,6 @@ mf_b64_enc_final(mf_b64_enc *st, char *out, size_t cap, size_t *outlen)
 	memset(st->buf_, 0, sizeof(st->buf_));
 	*outlen = o;
 	return MF_OK;
-}
-
-int
-mf__b64_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
-                    size_t line_len, unsigned flags, size_t *outlen)
-{
-	mf_b64_enc st;
-	size_t a = 0, b = 0;
-	int rc;
-
-	if (outlen != NULL)
-		*outlen = 0;
-	if ((flags & ~KNOWN_FLAGS) || outlen == NULL)
-		return MF_E_INVAL;
-	if (mf_b64_encoded_len(n, line_len, flags) > cap)
-		return MF_E_NOSPC;
-	mf_b64_enc_init(&st, line_len, flags);
-	rc = mf__b64_enc_update_path(path, &st, out, cap, in, n, &a);
-	if (rc < 0)
-		return rc;
-	rc = mf_b64_enc_final(&st, out != NULL ? out + a : NULL, cap - a, &b);
-	if (rc < 0)
-		return rc;
-	*outlen = a + b;
-	return MF_OK;
-}
-
-int
-mf_b64_encode(char *out, size_t cap, const void *in, size_t n, size_t line_len,
-              unsigned flags, size_t *outlen)
-{
-	return mf__b64_encode_path(MF__PATH_BEST, out, cap, in, n, line_len,
-	                           flags, outlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -962,10 +881,11 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 }
 
 int
-mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
+mf__b64_dec_update_path(int path, void *vst, void *out, size_t cap,
                         const char *in, size_t n, size_t *outlen, mf_error *err)
 {
-	dec_fn *fn = dec_fns[resolve(path)];
+	mf_b64_dec *st = vst;
+	dec_fn *fn = dec_fns[mf__path_resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = out;
 	mf_b64_dec save;
@@ -1016,10 +936,10 @@ mf_b64_dec_update(mf_b64_dec *st, void *out, size_t cap, const char *in,
 	                               outlen, err);
 }
 
-int
-mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
-                 mf_error *err)
+static int
+dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 {
+	mf_b64_dec *st = vst;
 	unsigned char *d = out;
 	size_t need;
 	int rc = MF_OK;
@@ -1061,32 +981,61 @@ mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
 	return MF_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Public calls                                                            */
+/* ---------------------------------------------------------------------- */
+
+const mf__codec mf__b64_codec = {
+    KNOWN_FLAGS,        KNOWN_FLAGS,
+    sizeof(mf_b64_dec), offsetof(mf_b64_dec, defects),
+    mf_b64_decoded_len, mf__b64_enc_update_path,
+    enc_final,          mf__b64_dec_update_path,
+    dec_final,
+};
+
+int
+mf_b64_enc_final(mf_b64_enc *st, char *out, size_t cap, size_t *outlen)
+{
+	return enc_final(st, out, cap, outlen);
+}
+
+int
+mf_b64_dec_final(mf_b64_dec *st, void *out, size_t cap, size_t *outlen,
+                 mf_error *err)
+{
+	return dec_final(st, out, cap, outlen, err);
+}
+
+int
+mf__b64_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
+                    size_t line_len, unsigned flags, size_t *outlen)
+{
+	mf_b64_enc st;
+
+	mf_b64_enc_init(&st, line_len, flags);
+	return mf__codec_encode(&mf__b64_codec, path, &st, out, cap, in, n,
+	                        flags, mf_b64_encoded_len(n, line_len, flags),
+	                        outlen);
+}
+
+int
+mf_b64_encode(char *out, size_t cap, const void *in, size_t n, size_t line_len,
+              unsigned flags, size_t *outlen)
+{
+	return mf__b64_encode_path(MF__PATH_BEST, out, cap, in, n, line_len,
+	                           flags, outlen);
+}
+
 int
 mf__b64_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
                     unsigned flags, size_t *outlen, uint64_t *defects,
                     mf_error *err)
 {
 	mf_b64_dec st;
-	size_t a = 0, b = 0;
-	int rc;
 
-	if (outlen != NULL)
-		*outlen = 0;
-	if (defects != NULL)
-		*defects = 0;
-	if ((flags & ~KNOWN_FLAGS) || outlen == NULL)
-		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
 	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	rc = mf__b64_dec_update_path(path, &st, out, cap, in, n, &a, err);
-	if (rc >= 0)
-		rc = mf_b64_dec_final(&st, out != NULL ? (char *)out + a : NULL,
-		                      cap - a, &b, err);
-	if (outlen != NULL)
-		*outlen = a + b;
-	if (defects != NULL)
-		*defects = st.defects;
-	return rc < 0 ? rc : MF_OK;
+	return mf__codec_decode(&mf__b64_codec, path, &st, out, cap, in, n,
+	                        flags, outlen, defects, err);
 }
 
 int

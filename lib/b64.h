@@ -2,25 +2,15 @@
 /*
  * b64.h - internals of the base64 codec (lib/b64.c): the per-path block
  * functions, so that tests and the benchmark can run every path (portable
- * scalar, SSSE3, AVX2) and compare them. Hidden (mf__ prefix).
+ * scalar, SSSE3, AVX2; codec.h) and compare them. Hidden (mf__ prefix).
  */
 #ifndef MF_B64_H
 #define MF_B64_H
 
-#include "core.h"
+#include "codec.h"
 
-/* Code paths; MF__PATH_BEST picks the best one the CPU has at run time. */
-enum mf__path {
-	MF__PATH_SCALAR = 0,
-	MF__PATH_SSSE3 = 1,
-	MF__PATH_AVX2 = 2,
-	MF__PATH_BEST = 3
-};
-
-/* The path MF__PATH_BEST resolves to on this CPU. */
-int mf__best_path(void);
-/* Whether path p can run here (scalar always can). */
-bool mf__path_ok(int p);
+/* The codec's streaming calls for the one-shot calls and the tests. */
+extern const mf__codec mf__b64_codec;
 
 /*
  * Block encoders: in[0..n), n a multiple of 3, to 4n/3 characters at out,
@@ -49,10 +39,13 @@ size_t mf__b64_dec_ssse3(unsigned char *out, size_t cap, const char *in,
 size_t mf__b64_dec_avx2(unsigned char *out, size_t cap, const char *in,
                         size_t n, size_t *consumed);
 
-/* The public streaming calls with a chosen path (MF__PATH_*). */
-int mf__b64_enc_update_path(int path, mf_b64_enc *st, char *out, size_t cap,
+/*
+ * The public streaming calls with a chosen path (MF__PATH_*); st is an
+ * mf_b64_enc, an mf_b64_dec.
+ */
+int mf__b64_enc_update_path(int path, void *st, char *out, size_t cap,
                             const void *in, size_t n, size_t *outlen);
-int mf__b64_dec_update_path(int path, mf_b64_dec *st, void *out, size_t cap,
+int mf__b64_dec_update_path(int path, void *st, void *out, size_t cap,
                             const char *in, size_t n, size_t *outlen,
                             mf_error *err);
 /* One-shot with a chosen path. */

@@ -481,6 +481,23 @@ mf__cs_resolve(mf__cs *c, const char *cs, size_t n)
 		c->iconv = al->iconv;
 }
 
+/*
+ * The alias entry of an external charset (its label, or the label without
+ * an "x" prefix), or NULL.
+ */
+static const struct alias *
+ext_alias(const mf__cs *c)
+{
+	const struct alias *al;
+
+	if (lookup(c->label, &al) == MF__CS_EXT && al != NULL)
+		return al;
+	if (c->lablen > 2 && c->label[0] == 'x' &&
+	    lookup(c->label + 2, &al) == MF__CS_EXT && al != NULL)
+		return al;
+	return NULL;
+}
+
 /* The canonical name of a resolved charset, or NULL. */
 const char *
 mf__cs_mime(const mf__cs *c)
@@ -491,12 +508,8 @@ mf__cs_mime(const mf__cs *c)
 		return builtin_name[c->id];
 	if (c->id != MF__CS_EXT)
 		return NULL;
-	if (lookup(c->label, &al) == MF__CS_EXT && al != NULL)
-		return al->mime;
-	if (c->lablen > 2 && c->label[0] == 'x' &&
-	    lookup(c->label + 2, &al) == MF__CS_EXT && al != NULL)
-		return al->mime;
-	return NULL;
+	al = ext_alias(c);
+	return al != NULL ? al->mime : NULL;
 }
 
 #if MF_HAVE_ICONV
@@ -504,14 +517,11 @@ mf__cs_mime(const mf__cs *c)
 static const char *
 cs_iconv_to(const mf__cs *c)
 {
-	const struct alias *al;
+	const struct alias *al = ext_alias(c);
 
-	if (lookup(c->label, &al) == MF__CS_EXT && al != NULL)
-		return al->iconv_to != NULL ? al->iconv_to : al->mime;
-	if (c->lablen > 2 && c->label[0] == 'x' &&
-	    lookup(c->label + 2, &al) == MF__CS_EXT && al != NULL)
-		return al->iconv_to != NULL ? al->iconv_to : al->mime;
-	return NULL;
+	if (al == NULL)
+		return NULL;
+	return al->iconv_to != NULL ? al->iconv_to : al->mime;
 }
 #endif
 
@@ -649,6 +659,42 @@ wr_ascii(struct wr *w, const unsigned char *p, size_t k)
 	return MF_OK;
 }
 
+/*
+ * The start of each step of the converters: copies the run of ASCII bytes
+ * at in[*i..n) in bulk, advancing *i; then, unless that ended the input,
+ * makes room for need more bytes.
+ */
+MF__INLINE int
+wr_ascii_step(struct wr *w, const unsigned char *in, size_t n, size_t *i,
+              size_t need)
+{
+	size_t k = ascii_run(in + *i, n - *i);
+	int rc;
+
+	if (k) {
+		rc = wr_ascii(w, in + *i, k);
+		if (rc < 0)
+			return rc;
+		*i += k;
+		if (*i == n)
+			return MF_OK;
+	}
+	return wr_need(w, need);
+}
+
+/* A truncated last unit at `at`: U+FFFD, noted in *bad. */
+static int
+wr_truncated(struct wr *w, size_t at, size_t *bad)
+{
+	int rc = wr_need(w, 3);
+
+	if (rc < 0)
+		return rc;
+	note_bad(bad, at);
+	wr_cp(w, 0xFFFD);
+	return MF_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Decoders to UTF-8                                                       */
 /* ---------------------------------------------------------------------- */
@@ -662,19 +708,13 @@ dec_utf8(struct wr *w, const unsigned char *in, size_t n, size_t base,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i);
+		size_t k;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 4);
+		rc = wr_ascii_step(w, in, n, &i, 4);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		k = mf__utf8_seq(in + i, n - i);
 		if (k == 0) {
 			note_bad(bad, base + i);
@@ -701,20 +741,13 @@ dec_sb(struct wr *w, const uint16_t *tab, bool fill_c1,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i);
 		uint32_t cp;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 3);
+		rc = wr_ascii_step(w, in, n, &i, 3);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		cp = tab[in[i] - 0x80];
 		if (cp == 0xFFFD) {
 			if (fill_c1)
@@ -786,14 +819,8 @@ dec_utf16(struct wr *w, const unsigned char *in, size_t n, int order,
 		}
 		wr_cp(w, u);
 	}
-	if (i < n) { /* odd trailing byte */
-		rc = wr_need(w, 3);
-		if (rc < 0)
-			return rc;
-		note_bad(bad, i);
-		wr_cp(w, 0xFFFD);
-	}
-	return MF_OK;
+	/* An odd trailing byte. */
+	return i < n ? wr_truncated(w, i, bad) : MF_OK;
 }
 
 /* UTF-32; order as for UTF-16. */
@@ -834,14 +861,7 @@ dec_utf32(struct wr *w, const unsigned char *in, size_t n, int order,
 		wr_cp(w, u);
 		i += 4;
 	}
-	if (i < n) {
-		rc = wr_need(w, 3);
-		if (rc < 0)
-			return rc;
-		note_bad(bad, i);
-		wr_cp(w, 0xFFFD);
-	}
-	return MF_OK;
+	return i < n ? wr_truncated(w, i, bad) : MF_OK;
 }
 
 static int
@@ -948,13 +968,68 @@ iconv_run(struct wr *w, const char *to, const char *from,
 }
 #endif
 
-/* Truncates out back to len. */
-static void
-buf_cut(mf_buf *out, size_t len)
+/* ---------------------------------------------------------------------- */
+/* Conversions appended to a buffer                                        */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * One conversion: a built-in converter (id, to UTF-8 or from it), or with
+ * MF__CS_EXT iconv from `from` to `to`.
+ */
+struct conv {
+	int id;
+	bool to_utf8;
+	const char *to, *from; /* MF__CS_EXT only */
+};
+
+static int enc_builtin(struct wr *w, int id, const unsigned char *in, size_t n,
+                       size_t *bad);
+
+/*
+ * Appends the conversion cv of in[0..n) to out through a writer. *bad:
+ * the first invalid or unmappable byte, or MF__CS_NOBAD. On failure out is
+ * cut back to where it was and *bad is MF__CS_NOBAD. Every converter runs
+ * through here.
+ */
+static int
+conv_buf(mf_buf *out, const struct conv *cv, const unsigned char *in, size_t n,
+         size_t *bad)
 {
-	out->len = len;
-	if (out->data != NULL)
-		out->data[len] = '\0';
+	size_t start = out->len;
+	struct wr w;
+	int rc;
+
+	*bad = MF__CS_NOBAD;
+	rc = wr_init(&w, out, n);
+	if (rc == MF_OK) {
+		if (cv->id == MF__CS_EXT)
+#if MF_HAVE_ICONV
+			rc = iconv_run(&w, cv->to, cv->from, in, n, cv->to_utf8,
+			               bad);
+#else
+			rc = MF_E_CHARSET;
+#endif
+		else if (cv->to_utf8)
+			rc = dec_builtin(&w, cv->id, in, n, bad);
+		else
+			rc = enc_builtin(&w, cv->id, in, n, bad);
+	}
+	if (rc < 0) {
+		mf__buf_cut(out, start);
+		*bad = MF__CS_NOBAD;
+		return rc;
+	}
+	wr_sync(&w);
+	return MF_OK;
+}
+
+/* Built-in conversion of in[0..n) to UTF-8 (see conv_buf). */
+static int
+dec_buf(mf_buf *out, int id, const void *in, size_t n, size_t *bad)
+{
+	const struct conv cv = {id, true, NULL, NULL};
+
+	return conv_buf(out, &cv, in, n, bad);
 }
 
 static int ensure_utf8(mf_buf *out, size_t start, size_t *bad);
@@ -969,7 +1044,7 @@ dec_hook(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 
 	rc = o->charset_fn(o->charset_ctx, c->label, c->lablen, in, n, out);
 	if (rc < 0) {
-		buf_cut(out, start);
+		mf__buf_cut(out, start);
 		return rc;
 	}
 	return ensure_utf8(out, start, bad);
@@ -983,30 +1058,23 @@ static int
 ensure_utf8(mf_buf *out, size_t start, size_t *bad)
 {
 	size_t len = out->len - start;
+	size_t ignored;
 	char *copy;
-	struct wr w;
 	int rc;
 
 	if (mf__utf8_valid(out->data + start, len))
 		return MF_OK;
 	copy = mf__alloc(&out->a, len);
 	if (copy == NULL) {
-		buf_cut(out, start);
+		mf__buf_cut(out, start);
 		return MF_E_NOMEM;
 	}
 	memcpy(copy, out->data + start, len);
-	buf_cut(out, start);
-	rc = wr_init(&w, out, len);
-	if (rc == MF_OK) {
-		size_t ignored = MF__CS_NOBAD;
-		rc = dec_utf8(&w, (const unsigned char *)copy, len, 0,
-			      &ignored);
-		wr_sync(&w);
+	mf__buf_cut(out, start);
+	rc = dec_buf(out, MF__CS_UTF8, copy, len, &ignored);
+	if (rc == MF_OK)
 		note_bad(bad, 0);
-	}
 	mf__release(&out->a, copy);
-	if (rc < 0)
-		buf_cut(out, start);
 	return rc;
 }
 
@@ -1015,27 +1083,13 @@ mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	      const mf_opts *o, size_t *bad)
 {
 	const unsigned char *u = (const unsigned char *)in;
-	size_t start = out->len;
-	struct wr w;
 	int rc;
 
 	*bad = MF__CS_NOBAD;
 	if (c->id == MF__CS_NONE)
 		return MF_E_CHARSET;
-	if (c->id > MF__CS_EXT) {
-		if (n == 0)
-			return MF_OK;
-		rc = wr_init(&w, out, n);
-		if (rc == MF_OK)
-			rc = dec_builtin(&w, c->id, u, n, bad);
-		if (rc < 0) {
-			buf_cut(out, start);
-			*bad = MF__CS_NOBAD;
-			return rc;
-		}
-		wr_sync(&w);
-		return MF_OK;
-	}
+	if (c->id > MF__CS_EXT)
+		return n == 0 ? MF_OK : dec_buf(out, c->id, u, n, bad);
 	if (o != NULL && o->charset_fn != NULL) {
 		rc = dec_hook(out, c, in, n, o, bad);
 		if (rc != MF_E_CHARSET)
@@ -1044,22 +1098,21 @@ mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	}
 #if MF_HAVE_ICONV
 	{
-		const char *name = c->iconv != NULL ? c->iconv : c->label;
+		struct conv cv = {MF__CS_EXT, true, "UTF-8", c->iconv};
+		size_t start = out->len;
 
-		rc = wr_init(&w, out, n);
-		if (rc < 0)
-			return rc;
-		rc = iconv_run(&w, "UTF-8", name, u, n, true, bad);
+		if (cv.from == NULL)
+			cv.from = c->label;
+		rc = conv_buf(out, &cv, u, n, bad);
 		if (rc == MF_E_CHARSET && c->iconv == NULL &&
-		    c->label[0] == 'x' && c->label[1] == '-')
-			rc = iconv_run(&w, "UTF-8", c->label + 2, u, n, true,
-				       bad);
-		if (rc == MF_OK) {
-			wr_sync(&w);
-			rc = ensure_utf8(out, start, bad);
+		    c->label[0] == 'x' && c->label[1] == '-') {
+			cv.from = c->label + 2;
+			rc = conv_buf(out, &cv, u, n, bad);
 		}
+		if (rc == MF_OK)
+			rc = ensure_utf8(out, start, bad);
 		if (rc < 0) {
-			buf_cut(out, start);
+			mf__buf_cut(out, start);
 			*bad = MF__CS_NOBAD;
 			return rc;
 		}
@@ -1073,22 +1126,11 @@ mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 int
 mf__cs_guess(mf_buf *out, const char *in, size_t n, size_t *bad)
 {
-	size_t start = out->len;
-	struct wr w;
-	int rc;
-
 	*bad = MF__CS_NOBAD;
 	if (n == 0)
 		return MF_OK;
-	rc = wr_init(&w, out, n);
-	if (rc == MF_OK)
-		rc = dec_ascii(&w, (const unsigned char *)in, n, bad);
-	if (rc < 0) {
-		buf_cut(out, start);
-		return rc;
-	}
-	wr_sync(&w);
-	return MF_OK;
+	/* us-ascii reads 8-bit text the way the policy says. */
+	return dec_buf(out, MF__CS_ASCII, in, n, bad);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1137,21 +1179,15 @@ enc_sb(struct wr *w, const uint16_t *tab, const unsigned char *in, size_t n,
 	int rc;
 
 	while (i < n) {
-		size_t k = ascii_run(in + i, n - i), at;
+		size_t at;
 		uint32_t cp;
 		int b;
 
-		if (k) {
-			rc = wr_ascii(w, in + i, k);
-			if (rc < 0)
-				return rc;
-			i += k;
-			if (i == n)
-				break;
-		}
-		rc = wr_need(w, 1);
+		rc = wr_ascii_step(w, in, n, &i, 1);
 		if (rc < 0)
 			return rc;
+		if (i == n)
+			break;
 		at = i;
 		cp = next_cp(in, n, &i, bad);
 		for (b = 0; tab != NULL && b < 128; b++) {
@@ -1258,19 +1294,9 @@ static int
 iconv_buf(mf_buf *out, const char *to, const char *from,
 	  const unsigned char *u, size_t n, bool to_utf8, size_t *bad)
 {
-	size_t start = out->len;
-	struct wr w;
-	int rc = wr_init(&w, out, n);
+	const struct conv cv = {MF__CS_EXT, to_utf8, to, from};
 
-	*bad = MF__CS_NOBAD;
-	if (rc == MF_OK)
-		rc = iconv_run(&w, to, from, u, n, to_utf8, bad);
-	if (rc < 0) {
-		buf_cut(out, start);
-		return rc;
-	}
-	wr_sync(&w);
-	return MF_OK;
+	return conv_buf(out, &cv, u, n, bad);
 }
 
 /*
@@ -1307,7 +1333,7 @@ enc_iconv(mf_buf *out, const mf__cs *c, const unsigned char *u, size_t n,
 		mf__buf_fini(&chk);
 		return MF_OK; /* no decoder to check with, or it reads back */
 	}
-	buf_cut(out, start);
+	mf__buf_cut(out, start);
 	*bad = MF__CS_NOBAD;
 	for (k = 0; k < n && rc >= 0;) {
 		size_t l = mf__utf8_seq(u + k, n - k), at = out->len, cb;
@@ -1327,7 +1353,7 @@ enc_iconv(mf_buf *out, const mf__cs *c, const unsigned char *u, size_t n,
 		if (cb != MF__CS_NOBAD || b2 != MF__CS_NOBAD || chk.len != l ||
 		    memcmp(chk.data, u + k, l) != 0) {
 			note_bad(bad, k);
-			buf_cut(out, at);
+			mf__buf_cut(out, at);
 			rc = iconv_buf(out, to, "UTF-8",
 				       (const unsigned char *)"?", 1, false,
 				       &cb);
@@ -1336,7 +1362,7 @@ enc_iconv(mf_buf *out, const mf__cs *c, const unsigned char *u, size_t n,
 	}
 	mf__buf_fini(&chk);
 	if (rc < 0)
-		buf_cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }
 #endif
@@ -1346,36 +1372,29 @@ mf__cs_encode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 	      size_t *bad)
 {
 	const unsigned char *u = (const unsigned char *)in;
-	size_t start = out->len;
-	struct wr w;
-	int rc;
 
 	*bad = MF__CS_NOBAD;
 	if (c->id == MF__CS_NONE)
 		return MF_E_CHARSET;
 	if (c->id > MF__CS_EXT) {
+		const struct conv cv = {c->id, false, NULL, NULL};
+
+		/* Nothing to write, but the byte order mark of utf-16/-32. */
 		if (n == 0 && c->id != MF__CS_UTF16 && c->id != MF__CS_UTF32)
 			return MF_OK;
-		rc = wr_init(&w, out, n);
-		if (rc == MF_OK)
-			rc = enc_builtin(&w, c->id, u, n, bad);
-	} else {
+		return conv_buf(out, &cv, u, n, bad);
+	}
 #if MF_HAVE_ICONV
-		rc = enc_iconv(out, c, u, n, bad);
+	{
+		int rc = enc_iconv(out, c, u, n, bad);
+
 		if (rc < 0)
 			*bad = MF__CS_NOBAD;
 		return rc;
+	}
 #else
-		rc = MF_E_CHARSET;
+	return MF_E_CHARSET;
 #endif
-	}
-	if (rc < 0) {
-		buf_cut(out, start);
-		*bad = MF__CS_NOBAD;
-		return rc;
-	}
-	wr_sync(&w);
-	return MF_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1416,7 +1435,7 @@ convert(cs_conv_fn *fn, mf_buf *out, const char *cs, size_t cslen,
 	if (bad != MF__CS_NOBAD) {
 		rc = mf__defect(o, defects, MF_D_CHARSET_INVALID, bad);
 		if (rc < 0) {
-			buf_cut(out, start);
+			mf__buf_cut(out, start);
 			return mf__err(err, rc, bad,
 				       "invalid or unmappable byte sequence");
 		}
@@ -1519,11 +1538,10 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 	if (tmp == NULL)
 		return MF_E_NOMEM;
 	memcpy(tmp, p, len);
-	buf_cut(out, from);
+	mf__buf_cut(out, from);
 	if (c == NULL) {
 		/* No charset: not UTF-8 (checked above), so windows-1252. */
-		struct wr w;
-		size_t none = MF__CS_NOBAD;
+		size_t none;
 
 		for (k = 0; k < len;) {
 			size_t l = mf__utf8_seq((const unsigned char *)tmp + k,
@@ -1533,12 +1551,8 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 			k += l;
 		}
 		*bad = k;
-		rc = wr_init(&w, out, len);
-		if (rc == MF_OK)
-			rc = dec_sb(&w, tab_cp1252, true,
-				    (const unsigned char *)tmp, len, &none);
-		if (rc == MF_OK)
-			wr_sync(&w);
+		/* iso-8859-1 is read as windows-1252 (policy above). */
+		rc = dec_buf(out, ID_8859(1), tmp, len, &none);
 	} else {
 		rc = mf__cs_decode(out, c, tmp, len, o, bad);
 		if (rc == MF_E_CHARSET) {

@@ -120,6 +120,15 @@ mf__buf_puts(mf_buf *b, const char *s)
 	return mf__buf_put(b, s, strlen(s));
 }
 
+/* Truncates b back to len (<= b->len), keeping the NUL terminator. */
+MF__INLINE void
+mf__buf_cut(mf_buf *b, size_t len)
+{
+	b->len = len;
+	if (b->data != NULL)
+		b->data[len] = '\0';
+}
+
 /* ---------------------------------------------------------------------- */
 /* Errors, defects, limits                                                 */
 /* ---------------------------------------------------------------------- */
@@ -133,6 +142,21 @@ int mf__err(mf_error *err, int code, size_t off, const char *reason);
  * MF_OK; strict callers propagate it.
  */
 int mf__defect(const mf_opts *o, uint64_t *mask, int defect, uint64_t off);
+
+/*
+ * mf__defect, and when that fails (strict) err (may be NULL) filled with
+ * the failure at off, the defect's name as reason.
+ */
+MF__INLINE int
+mf__defect_err(const mf_opts *o, uint64_t *mask, int defect, size_t off,
+	       mf_error *err)
+{
+	int rc = mf__defect(o, mask, defect, off);
+
+	if (rc < 0)
+		return mf__err(err, rc, off, mf_defect_str(defect));
+	return MF_OK;
+}
 
 /* Effective limits of o (NULL: defaults). */
 void mf__limits(const mf_opts *o, mf_limits *out);

@@ -82,11 +82,7 @@ struct word {
 static int
 defect(struct dec *d, int code, size_t off)
 {
-	int rc = mf__defect(d->o, d->defects, code, off);
-
-	if (rc < 0)
-		return mf__err(d->err, rc, off, mf_defect_str(code));
-	return MF_OK;
+	return mf__defect_err(d->o, d->defects, code, off, d->err);
 }
 
 static bool
@@ -246,14 +242,6 @@ parse_word(struct dec *d, size_t p, struct word *w)
 	w->start = p;
 	w->end = e + 2;
 	return 1;
-}
-
-static void
-cut(mf_buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
 }
 
 /* Replaces NUL bytes in out[from..) by U+FFFD (MF_D_NUL at off). */
@@ -485,7 +473,7 @@ drop_bom(mf_buf *out, size_t at, int id)
 	if (k == 0)
 		return;
 	memmove(out->data + at, out->data + at + k, n - k);
-	cut(out, out->len - k);
+	mf__buf_cut(out, out->len - k);
 }
 
 /* Decodes one well-formed word into the pending group. */
@@ -670,7 +658,7 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 	d.nl = NPOS;
 	rc = decode(&d);
 	if (rc < 0)
-		cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }
 
@@ -1122,6 +1110,6 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	rc = encode(&e, (const unsigned char *)in, n);
 	mf__release(&out->a, fixed);
 	if (rc < 0)
-		cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }

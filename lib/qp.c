@@ -38,18 +38,21 @@
  *
  * Speed: both directions copy runs of bytes that need no work with wide
  * moves, found by a scanner per path (SWAR scalar, SSE2 under the SSSE3
- * path, AVX2). The AVX2 decoder also takes whole 32-byte blocks without
- * data-dependent branches (literals, escapes, soft breaks and line ends
- * via one shuffle-table compaction). The per-byte state machine handles
- * the rest and defines the semantics; tests hold every path to it.
+ * path, AVX2). The vector decoders take whole blocks (16 bytes SSSE3, 32
+ * AVX2) without data-dependent branches inside a block: a block with no
+ * "=" and no whitespace before a line end is stored as it is, any other
+ * one decoded by a shuffle-table compaction (literals, escapes, soft
+ * breaks, line ends). The vector encoders classify 64-byte blocks into
+ * bit masks and walk only the bytes that need work (escapes, line ends,
+ * whitespace ending a line), each without a branch on its kind, with one
+ * wide move per literal run and the column kept by arithmetic. The
+ * per-byte state machine handles the rest and defines the semantics;
+ * tests hold every path to it, and the encoder's blocks also to their
+ * scalar twin.
  */
-#include "qp.h"
+#include <stddef.h>
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&     \
-    !defined(MF_NO_SIMD)
-#define MF__X86 1
-#include <immintrin.h>
-#endif
+#include "qp.h"
 
 static const char hexdig[16] = "0123456789ABCDEF";
 
@@ -120,18 +123,6 @@ escan_scalar_i(const unsigned char *p, size_t lim, size_t avail)
 			break;
 	}
 	return i < lim ? i : lim;
-}
-
-size_t
-mf__qp_dscan_scalar(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_escan_scalar(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
 }
 
 #ifdef MF__X86
@@ -229,62 +220,16 @@ escan_avx2_i(const unsigned char *p, size_t lim, size_t avail)
 	return i + escan_ssse3_i(p + i, lim - i, avail - i);
 }
 
-__attribute__((target("ssse3"))) size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
-{
-	return dscan_ssse3_i(p, n);
-}
-
-__attribute__((target("ssse3"))) size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
-{
-	return escan_ssse3_i(p, n, n);
-}
-
-__attribute__((target("avx2"))) size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
-{
-	return dscan_avx2_i(p, n);
-}
-
-__attribute__((target("avx2"))) size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
-{
-	return escan_avx2_i(p, n, n);
-}
+mf__qp_dscan_fn *const mf__qp_dscan[3] = {dscan_scalar_i, dscan_ssse3_i,
+                                          dscan_avx2_i};
+mf__qp_escan_fn *const mf__qp_escan[3] = {escan_scalar_i, escan_ssse3_i,
+                                          escan_avx2_i};
 #else
-size_t
-mf__qp_dscan_ssse3(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_dscan_avx2(const unsigned char *p, size_t n)
-{
-	return dscan_scalar_i(p, n);
-}
-
-size_t
-mf__qp_escan_ssse3(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
-}
-
-size_t
-mf__qp_escan_avx2(const unsigned char *p, size_t n)
-{
-	return escan_scalar_i(p, n, n);
-}
+mf__qp_dscan_fn *const mf__qp_dscan[3] = {dscan_scalar_i, dscan_scalar_i,
+                                          dscan_scalar_i};
+mf__qp_escan_fn *const mf__qp_escan[3] = {escan_scalar_i, escan_scalar_i,
+                                          escan_scalar_i};
 #endif
-
-static int
-resolve(int path)
-{
-	if (path == MF__PATH_BEST || !mf__path_ok(path))
-		return mf__best_path();
-	return path;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Encoder                                                                 */
@@ -353,14 +298,8 @@ is_wsp(unsigned c)
 	{                                                                      \
 		HD((c) >> 4), HD((c)&15)                                       \
 	}
-#define X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
-#define X16(f, n) X4(f, n), X4(f, n + 4), X4(f, n + 8), X4(f, n + 12)
-#define X64(f, n) X16(f, n), X16(f, n + 16), X16(f, n + 32), X16(f, n + 48)
-#define X256(f) X64(f, 0), X64(f, 64), X64(f, 128), X64(f, 192)
-static const unsigned char qpcls[256] = {X256(QC)};
-static const char hexpairs[256][2] = {X256(HP)};
-
-typedef size_t escan_fn(const unsigned char *, size_t, size_t);
+static const unsigned char qpcls[256] = {MF__X256(QC)};
+static const char hexpairs[256][2] = {MF__X256(HP)};
 
 /* Copies r bytes with few instructions for the short runs of mail text. */
 static inline void
@@ -389,9 +328,408 @@ copy_run(void *dst, const void *src, size_t r)
 	}
 }
 
+/*
+ * Encoder blocks: 64 input bytes at a time. A mask function per path
+ * (scalar, SSE2 under the SSSE3 path, AVX2) classifies the bytes of a
+ * block; enc_blocks then walks the bytes that need work (escapes, line
+ * ends, SP/HTAB before a line end) with bit scans, copying the literal
+ * runs between them with one wide move each and keeping the column by
+ * arithmetic, so that no byte of a run costs a branch. It applies the
+ * rules of enc_core exactly (tests hold every path to the scalar one) and
+ * leaves to enc_core what needs more than the block: the last bytes of the
+ * data and, with MF_QP_SAFE, a "." or "F" starting a line.
+ */
+#define EQ_ESC_TEXT 1u /* always escaped in text mode */
+#define EQ_ESC_BIN 2u  /* always escaped in binary mode */
+#define EQ_LF 4u
+#define EQ_CR 8u
+#define EQ_WS 16u
+#define EQC(c)                                                                 \
+	((QC(c) & QC_ESC ? EQ_ESC_TEXT | EQ_ESC_BIN : 0u) |                    \
+	 (QC(c) & QC_EOL ? EQ_ESC_BIN : 0u) | ((c) == '\n' ? EQ_LF : 0u) |     \
+	 ((c) == '\r' ? EQ_CR : 0u) |                                          \
+	 ((c) == ' ' || (c) == '\t' ? EQ_WS : 0u))
+static const unsigned char eqcls[256] = {MF__X256(EQC)};
+
+MF__INLINE void
+emask_scalar(const unsigned char *s, int text, struct mf__qp_emask *m)
+{
+	const unsigned esc = text ? EQ_ESC_TEXT : EQ_ESC_BIN;
+	uint64_t e = 0, lf = 0, cr = 0, ws = 0;
+	unsigned k;
+
+	for (k = 0; k < 64; k++) {
+		unsigned t = eqcls[s[k]];
+
+		e |= (uint64_t)((t & esc) != 0) << k;
+		lf |= (uint64_t)((t & EQ_LF) != 0) << k;
+		cr |= (uint64_t)((t & EQ_CR) != 0) << k;
+		ws |= (uint64_t)((t & EQ_WS) != 0) << k;
+	}
+	m->esc = e;
+	m->lf = lf;
+	m->cr = cr;
+	m->ws = ws;
+}
+
+#ifdef MF__X86
+/* One 16-byte half: bytes < 0x20 or >= 0x7F are those not in (0x1F, 0x7F). */
+__attribute__((target("ssse3"))) static inline void
+emask16(__m128i v, int text, uint64_t *e, uint64_t *lf, uint64_t *cr,
+        uint64_t *ws, unsigned at)
+{
+	__m128i eqlf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'));
+	__m128i eqcr = _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'));
+	__m128i tab = _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'));
+	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F)),
+	                           _mm_cmplt_epi8(v, _mm_set1_epi8(0x7F)));
+	__m128i esc = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
+	                           _mm_andnot_si128(ok, _mm_set1_epi8(-1)));
+
+	esc = _mm_andnot_si128(
+	    text ? _mm_or_si128(tab, _mm_or_si128(eqlf, eqcr)) : tab, esc);
+	*e |= (uint64_t)(unsigned)_mm_movemask_epi8(esc) << at;
+	*lf |= (uint64_t)(unsigned)_mm_movemask_epi8(eqlf) << at;
+	*cr |= (uint64_t)(unsigned)_mm_movemask_epi8(eqcr) << at;
+	*ws |= (uint64_t)(unsigned)_mm_movemask_epi8(
+	           _mm_or_si128(tab, _mm_cmpeq_epi8(v, _mm_set1_epi8(' '))))
+	       << at;
+}
+
+__attribute__((target("ssse3"), always_inline)) static inline void
+emask_ssse3(const unsigned char *s, int text, struct mf__qp_emask *m)
+{
+	unsigned k;
+
+	m->esc = m->lf = m->cr = m->ws = 0;
+	for (k = 0; k < 64; k += 16)
+		emask16(_mm_loadu_si128((const __m128i *)(const void *)(s + k)),
+		        text, &m->esc, &m->lf, &m->cr, &m->ws, k);
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void
+emask_avx2(const unsigned char *s, int text, struct mf__qp_emask *m)
+{
+	unsigned k;
+
+	m->esc = m->lf = m->cr = m->ws = 0;
+	for (k = 0; k < 64; k += 32) {
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + k));
+		__m256i eqlf = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'));
+		__m256i eqcr = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'));
+		__m256i tab = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t'));
+		__m256i ok = _mm256_and_si256(
+		    _mm256_cmpgt_epi8(v, _mm256_set1_epi8(0x1F)),
+		    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x7F), v));
+		__m256i esc = _mm256_or_si256(
+		    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('=')),
+		    _mm256_andnot_si256(ok, _mm256_set1_epi8(-1)));
+
+		esc = _mm256_andnot_si256(
+		    text ? _mm256_or_si256(tab, _mm256_or_si256(eqlf, eqcr))
+		         : tab,
+		    esc);
+		m->esc |= (uint64_t)(uint32_t)_mm256_movemask_epi8(esc) << k;
+		m->lf |= (uint64_t)(uint32_t)_mm256_movemask_epi8(eqlf) << k;
+		m->cr |= (uint64_t)(uint32_t)_mm256_movemask_epi8(eqcr) << k;
+		m->ws |=
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
+		        tab, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(' '))))
+		    << k;
+	}
+}
+
+mf__qp_emask_fn *const mf__qp_emask[3] = {emask_scalar, emask_ssse3,
+                                          emask_avx2};
+#else
+mf__qp_emask_fn *const mf__qp_emask[3] = {emask_scalar, emask_scalar,
+                                          emask_scalar};
+#endif
+
+/*
+ * Bytes of a block, input it reads (the block and the two bytes that
+ * decide whether its last SP/HTAB ends a line), output room it needs (64
+ * escapes, 3 soft breaks, the excess of a wide move and of a word).
+ */
+#define EB 64u
+#define ENC_BLOCK_IN MF__QP_BLOCK_IN
+#define ENC_BLOCK_ROOM MF__QP_BLOCK_ROOM
+
+/* Writes a line end (soft when soft: "=" first). */
+MF__INLINE size_t
+put_break(char *d, int soft, size_t eol)
+{
+	size_t o = 0;
+
+	if (soft)
+		d[o++] = '=';
+	if (eol == 2)
+		d[o++] = '\r';
+	d[o++] = '\n';
+	return o;
+}
+
+/* Copies EB bytes (the excess of a literal run is overwritten). */
+typedef void copy_fn(char *d, const unsigned char *s);
+
+MF__INLINE void
+copy_scalar(char *d, const unsigned char *s)
+{
+	memcpy(d, s, EB);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"), always_inline)) static inline void
+copy_ssse3(char *d, const unsigned char *s)
+{
+	unsigned k;
+
+	for (k = 0; k < EB; k += 16)
+		_mm_storeu_si128(
+		    (__m128i *)(void *)(d + k),
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + k)));
+}
+
+__attribute__((target("avx2"), always_inline)) static inline void
+copy_avx2(char *d, const unsigned char *s)
+{
+	unsigned k;
+
+	for (k = 0; k < EB; k += 32)
+		_mm256_storeu_si256(
+		    (__m256i *)(void *)(d + k),
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + k)));
+}
+#endif
+
+/* Copies r (<= EB) literal bytes; EB are read when avail allows. */
+MF__INLINE void
+copy_lit(copy_fn *copy, char *d, const unsigned char *s, size_t r, size_t avail)
+{
+	size_t k;
+
+	if (avail >= EB) {
+		copy(d, s);
+		return;
+	}
+	for (k = 0; k < r; k++) /* near the end of the data only */
+		d[k] = (char)s[k];
+}
+
+/* "=XX" of every byte as the 3 bytes of a little-endian word. */
+#define E3(c)                                                                  \
+	((uint32_t)'=' | (uint32_t)HD((c) >> 4) << 8 |                         \
+	 (uint32_t)HD((c)&15) << 16)
+static const uint32_t esc3[256] = {MF__X256(E3)};
+
+/*
+ * The literal run b[p..k) when it does not simply fit on the line: soft
+ * breaks at column 75; false when, in SAFE mode, a "." or "F" would start
+ * a line (*pp is then where).
+ */
+MF__INLINE bool
+enc_lit_slow(copy_fn *copy, int safe, size_t eol, char *d, size_t *op,
+             const unsigned char *b, size_t *pp, size_t k, size_t avail,
+             unsigned *colp)
+{
+	size_t p = *pp, o = *op;
+	unsigned col = *colp;
+	bool ok = true;
+
+	while (p < k) {
+		size_t r = k - p, room = QP_MAXCOL - col;
+
+		if (safe && col == 0 && (b[p] == '.' || b[p] == 'F')) {
+			ok = false;
+			break;
+		}
+		copy_lit(copy, d + o, b + p, r, avail - p);
+		if (r <= room) {
+			o += r;
+			col += (unsigned)r;
+			p = k;
+			break;
+		}
+		o += room;
+		p += room;
+		o += put_break(d + o, 1, eol);
+		col = 0;
+	}
+	*pp = p;
+	*op = o;
+	*colp = col;
+	return ok;
+}
+
+/*
+ * Encodes whole blocks from s[*ip] to d[*op] while 34 input bytes (a
+ * block and the two that decide its trailing whitespace) and
+ * ENC_BLOCK_ROOM of output are left, continuing the line at column
+ * *colp; stops early before a "." or "F" that starts a line in SAFE mode.
+ * Per block, bit p of each mask stands for byte p: x the bytes written as
+ * "=XX" (always-escaped ones, SP/HTAB ending a line, a CR not before LF),
+ * lf the hard line ends (text: LF), z the bytes that vanish (text: the CR
+ * of CRLF, the LF writing the chosen line end). Each of these is one step
+ * without branches on its kind; literal runs between them one wide move.
+ */
+MF__INLINE void
+enc_blocks(mf__qp_emask_fn *mask, copy_fn *copy, int text, int safe, size_t eol,
+           char *d, size_t cap, size_t *op, const unsigned char *s, size_t *ip,
+           size_t n, unsigned *colp)
+{
+	const uint32_t eolw = eol == 2 ? 0x0A0Du : 0x0Au;
+	const unsigned zcol = safe ? 0 : ~0u;
+	size_t i = *ip, o = *op, p = 0;
+	unsigned col = *colp;
+
+	while (n - i >= ENC_BLOCK_IN && cap - o >= ENC_BLOCK_ROOM) {
+		const unsigned char *b = s + i;
+		struct mf__qp_emask m;
+		uint64_t x, lf = 0, z = 0, ev;
+
+		mask(b, text, &m);
+		x = m.esc;
+		if (text) {
+			lf = m.lf;
+			if ((m.ws & ((m.lf | m.cr) >> 1 | (uint64_t)1 << 63)) |
+			    m.cr) {
+				/* Whitespace may end a line, or CR: exactly. */
+				uint64_t lf1 =
+				    m.lf >> 1 | (uint64_t)(b[EB] == '\n') << 63;
+				uint64_t cr1 =
+				    m.cr >> 1 | (uint64_t)(b[EB] == '\r') << 63;
+				uint64_t lf2 = m.lf >> 2 |
+				               (uint64_t)(b[EB] == '\n') << 62 |
+				               (uint64_t)(b[EB + 1] == '\n')
+				                   << 63;
+
+				x |= (m.ws & (lf1 | (cr1 & lf2))) |
+				     (m.cr & ~lf1);
+				z = m.cr & lf1;
+			}
+		}
+		ev = x | lf | z;
+		p = 0;
+		for (;;) {
+			size_t k = ev ? (size_t)__builtin_ctzll(ev) : EB,
+			       r = k - p;
+			unsigned isl, isz, ise, two;
+			uint32_t w;
+
+			/* SAFE: a run starting a line is checked there. */
+			if (MF__UNLIKELY(col + r > QP_MAXCOL || col == zcol)) {
+				if (!enc_lit_slow(copy, safe, eol, d, &o, b, &p,
+				                  k, n - i, &col))
+					goto out;
+			} else {
+				copy_lit(copy, d + o, b + p, r, n - i - p);
+				o += r;
+				col += (unsigned)r;
+			}
+			if (k == EB)
+				break;
+			ev &= ev - 1;
+			isl = lf >> k & 1;
+			isz = z >> k & 1;
+			ise = !(isl | isz);
+			/* An escape right after an escape (UTF-8): taken too.
+			 */
+			two = (unsigned)(x >> k >> 1) & ise;
+			if (MF__UNLIKELY(col + 3 * (ise + two) > QP_MAXCOL)) {
+				/* The line ends before or between them. */
+				two = 0;
+				if (col + 3 * ise > QP_MAXCOL) {
+					o += put_break(d + o, 1, eol);
+					col = 0;
+				}
+			}
+			/* Both words, one kept: no branch on the kind. */
+			w = eolw ^ ((esc3[b[k]] ^ eolw) & (0u - ise));
+			memcpy(d + o, &w, 4);
+			w = esc3[b[k + 1]];
+			memcpy(d + o + 3, &w, 4);
+			o += (ise + two) * 3 + isl * eol;
+			col = (col + 3 * (ise + two)) & (isl - 1u);
+			ev &= ~((uint64_t)two << k << 1);
+			p = k + 1 + two;
+		}
+		i += EB;
+	}
+	p = 0;
+out:
+	*ip = i + p;
+	*op = o;
+	*colp = col;
+}
+
+/* enc_blocks with the mode and line end as constants. */
+typedef mf__qp_enc_blocks_fn enc_blocks_fn;
+
+MF__INLINE void
+enc_blocks_by(mf__qp_emask_fn *mask, copy_fn *copy, unsigned flags, char *d,
+              size_t cap, size_t *op, const unsigned char *s, size_t *ip,
+              size_t n, unsigned *colp)
+{
+	const int safe = (flags & MF_QP_SAFE) != 0;
+
+	switch (flags & (MF_QP_BINARY | MF_QP_LF)) {
+	case 0:
+		enc_blocks(mask, copy, 1, safe, 2, d, cap, op, s, ip, n, colp);
+		break;
+	case MF_QP_LF:
+		enc_blocks(mask, copy, 1, safe, 1, d, cap, op, s, ip, n, colp);
+		break;
+	case MF_QP_BINARY:
+		enc_blocks(mask, copy, 0, safe, 2, d, cap, op, s, ip, n, colp);
+		break;
+	default:
+		enc_blocks(mask, copy, 0, safe, 1, d, cap, op, s, ip, n, colp);
+		break;
+	}
+}
+
+__attribute__((noinline)) static void
+enc_blocks_scalar(unsigned flags, char *d, size_t cap, size_t *op,
+                  const unsigned char *s, size_t *ip, size_t n, unsigned *colp)
+{
+	enc_blocks_by(emask_scalar, copy_scalar, flags, d, cap, op, s, ip, n,
+	              colp);
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"), noinline)) static void
+enc_blocks_ssse3(unsigned flags, char *d, size_t cap, size_t *op,
+                 const unsigned char *s, size_t *ip, size_t n, unsigned *colp)
+{
+	enc_blocks_by(emask_ssse3, copy_ssse3, flags, d, cap, op, s, ip, n,
+	              colp);
+}
+
+__attribute__((target("avx2"), noinline)) static void
+enc_blocks_avx2(unsigned flags, char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t *ip, size_t n, unsigned *colp)
+{
+	enc_blocks_by(emask_avx2, copy_avx2, flags, d, cap, op, s, ip, n, colp);
+}
+#endif
+
+/*
+ * The scalar one is the twin of the others for the tests (the scalar path
+ * runs the per-byte state machine, faster without vectors).
+ */
+#ifdef MF__X86
+mf__qp_enc_blocks_fn *const mf__qp_enc_blocks[3] = {
+    enc_blocks_scalar, enc_blocks_ssse3, enc_blocks_avx2};
+#else
+mf__qp_enc_blocks_fn *const mf__qp_enc_blocks[3] = {
+    enc_blocks_scalar, enc_blocks_scalar, enc_blocks_scalar};
+#endif
+
 MF__INLINE int
-enc_core(escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
-         const unsigned char *s, size_t n, int fin, size_t *used)
+enc_core(mf__qp_escan_fn *scan, enc_blocks_fn *blocks, mf_qp_enc *st, char *d,
+         size_t cap, size_t *op, const unsigned char *s, size_t n, int fin,
+         size_t *used)
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
 	const int safe = (st->flags_ & MF_QP_SAFE) != 0;
@@ -402,9 +740,19 @@ enc_core(escan_fn *scan, mf_qp_enc *st, char *d, size_t cap, size_t *op,
 	int rc = MF_OK;
 
 	while (i < n) {
-		unsigned c = s[i];
+		unsigned c;
 		int enc, brk;
 		size_t len, need;
+
+		if (blocks != NULL && n - i >= ENC_BLOCK_IN &&
+		    cap - o >= ENC_BLOCK_ROOM) {
+			size_t i0 = i;
+
+			blocks(st->flags_, d, cap, &o, s, &i, n, &col);
+			if (i != i0)
+				continue;
+		}
+		c = s[i];
 
 		/* Fast path: a run of literal bytes on the current line. */
 		if (c >= 0x21 && c <= 0x7E && c != '=' && col < QP_MAXCOL &&
@@ -569,7 +917,7 @@ static int
 enc_core_scalar(mf_qp_enc *st, char *d, size_t cap, size_t *op,
                 const unsigned char *s, size_t n, int fin, size_t *used)
 {
-	return enc_core(escan_scalar_i, st, d, cap, op, s, n, fin, used);
+	return enc_core(escan_scalar_i, NULL, st, d, cap, op, s, n, fin, used);
 }
 
 #ifdef MF__X86
@@ -577,14 +925,16 @@ __attribute__((target("ssse3"))) static int
 enc_core_ssse3(mf_qp_enc *st, char *d, size_t cap, size_t *op,
                const unsigned char *s, size_t n, int fin, size_t *used)
 {
-	return enc_core(escan_ssse3_i, st, d, cap, op, s, n, fin, used);
+	return enc_core(escan_ssse3_i, enc_blocks_ssse3, st, d, cap, op, s, n,
+	                fin, used);
 }
 
 __attribute__((target("avx2"))) static int
 enc_core_avx2(mf_qp_enc *st, char *d, size_t cap, size_t *op,
               const unsigned char *s, size_t n, int fin, size_t *used)
 {
-	return enc_core(escan_avx2_i, st, d, cap, op, s, n, fin, used);
+	return enc_core(escan_avx2_i, enc_blocks_avx2, st, d, cap, op, s, n,
+	                fin, used);
 }
 #else
 #define enc_core_ssse3 enc_core_scalar
@@ -597,10 +947,11 @@ static enc_core_fn *const enc_cores[3] = {enc_core_scalar, enc_core_ssse3,
                                           enc_core_avx2};
 
 int
-mf__qp_enc_update_path(int path, mf_qp_enc *st, char *out, size_t cap,
+mf__qp_enc_update_path(int path, void *vst, char *out, size_t cap,
                        const void *in, size_t n, size_t *outlen)
 {
-	enc_core_fn *core = enc_cores[resolve(path)];
+	mf_qp_enc *st = vst;
+	enc_core_fn *core = enc_cores[mf__path_resolve(path)];
 	const unsigned char *s = in;
 	mf_qp_enc save;
 	size_t o = 0, used = 0, skip = 0;
@@ -655,9 +1006,10 @@ mf_qp_enc_update(mf_qp_enc *st, char *out, size_t cap, const void *in, size_t n,
 	                              outlen);
 }
 
-int
-mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
+static int
+enc_final(void *vst, char *out, size_t cap, size_t *outlen)
 {
+	mf_qp_enc *st = vst;
 	mf_qp_enc save;
 	size_t o = 0, used = 0;
 	int rc;
@@ -678,37 +1030,6 @@ mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
 	memset(st->pend_, 0, sizeof(st->pend_));
 	*outlen = o;
 	return MF_OK;
-}
-
-int
-mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
-                   unsigned flags, size_t *outlen)
-{
-	mf_qp_enc st;
-	size_t a = 0, b = 0;
-	int rc;
-
-	if (outlen != NULL)
-		*outlen = 0;
-	if ((flags & ~ENC_FLAGS) || outlen == NULL)
-		return MF_E_INVAL;
-	mf_qp_enc_init(&st, flags);
-	rc = mf__qp_enc_update_path(path, &st, out, cap, in, n, &a);
-	if (rc < 0)
-		return rc;
-	rc = mf_qp_enc_final(&st, out != NULL ? out + a : NULL, cap - a, &b);
-	if (rc < 0)
-		return rc;
-	*outlen = a + b;
-	return MF_OK;
-}
-
-int
-mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
-             size_t *outlen)
-{
-	return mf__qp_encode_path(MF__PATH_BEST, out, cap, in, n, flags,
-	                          outlen);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -943,9 +1264,19 @@ dec_sticky(const mf_qp_dec *st, mf_error *err)
 	 : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10                           \
 	 : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10                           \
 	                            : -1)
-static const signed char hexv[256] = {X256(HV)};
+static const signed char hexv[256] = {MF__X256(HV)};
 
-typedef size_t dscan_fn(const unsigned char *, size_t);
+/*
+ * The vector block steps (SSSE3, AVX2): decode whole blocks from s[*ip]
+ * to d[*op] while at least a block and two bytes of input and a block of
+ * output room are left, up to the first byte that needs the scalar step
+ * ("=" that starts no complete escape, SP/HTAB before CR or LF); *run
+ * gets the output length up to the last escape or soft break decoded
+ * (whitespace before it is never trimmed).
+ */
+typedef void dblocks_fn(unsigned char *d, size_t cap, size_t *op,
+                        const unsigned char *s, size_t *ip, size_t n,
+                        size_t *run);
 
 /*
  * The common cases in the text state with nothing held: literal runs,
@@ -955,19 +1286,10 @@ typedef size_t dscan_fn(const unsigned char *, size_t);
  * is then moved into the held ring, exactly as dec_char would have held
  * it, so both paths give the same result.
  */
-/*
- * A vector block step (AVX2): decodes s[0..32) up to the first CR, LF or
- * "=" that starts no complete escape, writing at most 32 bytes to d;
- * returns the input used (0: the first byte needs the scalar step), *w
- * the bytes written and *run the output length up to the last escape
- * decoded (or -1 for none).
- */
-typedef size_t dblock_fn(unsigned char *d, const unsigned char *s, size_t *w,
-                         long *run);
-
 MF__INLINE size_t
-dec_fast(dscan_fn *scan, dblock_fn *block, mf_qp_dec *st, unsigned char *d,
-         size_t cap, size_t *op, const unsigned char *s, size_t i, size_t n)
+dec_fast(mf__qp_dscan_fn *scan, dblocks_fn *blocks, mf_qp_dec *st,
+         unsigned char *d, size_t cap, size_t *op, const unsigned char *s,
+         size_t i, size_t n)
 {
 	size_t o = *op, run = o, t = 0;
 
@@ -975,22 +1297,17 @@ dec_fast(dscan_fn *scan, dblock_fn *block, mf_qp_dec *st, unsigned char *d,
 		unsigned c = s[i];
 
 		/*
-		 * The block sees no whitespace written before it: a line end
-		 * right after such goes to the scalar step, which trims.
+		 * The blocks see no whitespace written before them: a line
+		 * end right after such goes to the scalar step, which trims.
 		 */
-		if (block != NULL && n - i >= 34 && cap - o >= 32 &&
+		if (blocks != NULL && n - i >= 34 && cap - o >= 32 &&
 		    !((c == '\r' || c == '\n') && o > run &&
 		      is_wsp(d[o - 1]))) {
-			size_t w;
-			long r;
-			size_t used = block(d + o, s + i, &w, &r);
-			if (used > 0) {
-				if (r >= 0)
-					run = o + (size_t)r;
-				o += w;
-				i += used;
+			size_t i0 = i;
+
+			blocks(d, cap, &o, s, &i, n, &run);
+			if (i != i0)
 				continue;
-			}
 		}
 
 		if (c == '=') {
@@ -1078,13 +1395,6 @@ dec_fast_scalar(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
 }
 
 #ifdef MF__X86
-__attribute__((target("ssse3"))) static size_t
-dec_fast_ssse3(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
-               const unsigned char *s, size_t i, size_t n)
-{
-	return dec_fast(dscan_ssse3_i, NULL, st, d, cap, op, s, i, n);
-}
-
 /* For each 8-bit mask, the indices of its set bits (0x80: unused). */
 static const uint64_t compact_lut[256] = {
     0x8080808080808080ull, 0x8080808080808000ull, 0x8080808080808001ull,
@@ -1174,112 +1484,244 @@ static const uint64_t compact_lut[256] = {
     0x8080070605040302ull, 0x8007060504030200ull, 0x8007060504030201ull,
     0x0706050403020100ull};
 
-/* Mask of the bytes of x that are hex digits of either case. */
-__attribute__((target("avx2"))) static inline __m256i
-hex_ok(__m256i x)
-{
-	__m256i dg = _mm256_sub_epi8(x, _mm256_set1_epi8('0'));
-	__m256i al = _mm256_sub_epi8(_mm256_or_si256(x, _mm256_set1_epi8(0x20)),
-	                             _mm256_set1_epi8('a'));
+/* Bits in the low 16 of x, by table (the SSSE3 path has no POPCNT). */
+#define PC(x)                                                                  \
+	(((x)&1) + ((x) >> 1 & 1) + ((x) >> 2 & 1) + ((x) >> 3 & 1) +          \
+	 ((x) >> 4 & 1) + ((x) >> 5 & 1) + ((x) >> 6 & 1) + ((x) >> 7 & 1))
+static const unsigned char pop8[256] = {MF__X256(PC)};
 
-	dg = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, _mm256_set1_epi8(9)), dg);
-	al = _mm256_cmpeq_epi8(_mm256_min_epu8(al, _mm256_set1_epi8(5)), al);
-	return _mm256_or_si256(dg, al);
+/* Bits set in x: POPCNT where the path has it (hw), else by table. */
+MF__INLINE unsigned
+pop32(uint32_t x, int hw)
+{
+	if (hw)
+		return (unsigned)__builtin_popcount(x);
+	return (unsigned)pop8[x & 0xFF] + pop8[x >> 8 & 0xFF] +
+	       pop8[x >> 16 & 0xFF] + pop8[x >> 24];
 }
 
-/* Value of hex digits (valid ones only): low nibble, plus 9 for letters. */
-__attribute__((target("avx2"))) static inline __m256i
-hex_val(__m256i x)
+/*
+ * The bit logic of a decode block of nb bytes (16 or 32), on masks with
+ * bit p for byte p: e "=", hx hex digit, ws SP/HTAB; lf1, cr1 LF and CR
+ * one byte further, lf2 LF two further. Returns where the block stops
+ * (the first "=" that is neither an escape nor a soft break, SP/HTAB just
+ * before CR or LF, an "=" in the last two positions; nb if none) and sets
+ * *keep, the bytes that stay in the output ("=" of an escape holds its
+ * value, its digits and soft breaks go), and *bar, the escapes and soft
+ * breaks before the stop.
+ */
+MF__INLINE unsigned
+dec_bits(unsigned nb, uint32_t e, uint32_t hx, uint32_t ws, uint32_t lf1,
+         uint32_t cr1, uint32_t lf2, uint32_t *keep, uint32_t *bar)
 {
-	const __m256i nib =
-	    _mm256_setr_epi8(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	                     0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-	__m256i m0f = _mm256_set1_epi8(0x0F);
-	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m0f);
+	uint32_t esc = e & (hx >> 1) & (hx >> 2), soft1 = e & lf1;
+	uint32_t soft2 = e & cr1 & lf2, low, stopm;
+	unsigned stop;
 
-	return _mm256_add_epi8(_mm256_and_si256(x, m0f),
-	                       _mm256_shuffle_epi8(nib, hi));
+	stopm = (e & ~(esc | soft1 | soft2)) | (ws & (lf1 | cr1)) |
+	        (e & ((uint32_t)3 << (nb - 2)));
+	stop = stopm ? (unsigned)__builtin_ctz(stopm) : nb;
+	low = stop == 32 ? 0xFFFFFFFFu : ((uint32_t)1 << stop) - 1;
+	esc &= low;
+	soft1 &= low;
+	soft2 &= low;
+	*keep = low & ~(esc << 1 | esc << 2 | soft1 | soft1 << 1 | soft2 |
+	                soft2 << 1 | soft2 << 2);
+	*bar = esc | soft1 | soft2;
+	return stop;
+}
+
+/* Output of the block up to its last escape or soft break, if any. */
+MF__INLINE void
+dec_run(uint32_t keep, uint32_t bar, size_t o, size_t *run, int hw)
+{
+	if (bar) {
+		unsigned last = 31u - (unsigned)__builtin_clz(bar);
+		*run = o + pop32(keep & (((uint32_t)2 << last) - 1), hw);
+	}
 }
 
 /* Writes the bytes of the 16-byte v selected by the 16-bit mask k. */
-__attribute__((target("avx2,popcnt"))) static inline size_t
-compact16(unsigned char *d, __m128i v, unsigned k)
+__attribute__((target("ssse3"), always_inline)) static inline size_t
+compact16(unsigned char *d, __m128i v, unsigned k, int hw)
 {
 	__m128i i0 = _mm_loadl_epi64(
 	    (const __m128i *)(const void *)&compact_lut[k & 0xFF]);
 	__m128i i1 = _mm_loadl_epi64(
 	    (const __m128i *)(const void *)&compact_lut[k >> 8]);
-	size_t n0 = (size_t)__builtin_popcount(k & 0xFF);
+	size_t n0 = pop32(k & 0xFF, hw);
 
 	/* Indices of the high half point 8 further (0x80 stays >= 0x80). */
 	i1 = _mm_add_epi8(i1, _mm_set1_epi8(8));
 	_mm_storel_epi64((__m128i *)(void *)d, _mm_shuffle_epi8(v, i0));
 	_mm_storel_epi64((__m128i *)(void *)(d + n0), _mm_shuffle_epi8(v, i1));
-	return n0 + (size_t)__builtin_popcount(k >> 8);
+	return n0 + pop32(k >> 8, hw);
 }
 
-#define MM(x) ((uint32_t)_mm256_movemask_epi8(x))
-#define EQ(x, c) _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c))
-
 /*
- * 32 bytes without branches on the data: literal bytes, CR and LF are
- * kept, "=XX" becomes its byte, soft breaks ("=" CRLF or LF) vanish, all
- * by one compaction with a shuffle table. It stops before what needs the
- * scalar step: an "=" that is neither, SP/HTAB just before CR or LF
- * (possible trailing whitespace), or an "=" in the last two positions.
- * Bit p of each mask stands for byte p; h1 and h2 are the bytes 1 and 2
- * further on.
+ * 16 bytes (SSSE3) or 32 (AVX2) at a time, without branches on the data
+ * inside a block: literal bytes, CR and LF are kept, "=XX" becomes its
+ * byte, soft breaks ("=" CRLF or LF) vanish, all by one compaction with a
+ * shuffle table; a block with no "=" and no SP/HTAB before a line end is
+ * stored as it is. Hex digits: the low nibble, plus 9 for letters (the
+ * nibble table nib), valid when 0-9 or (lower-cased) a-f.
  */
-__attribute__((target("avx2,popcnt"))) static size_t
-dec_block_avx2(unsigned char *d, const unsigned char *s, size_t *w, long *run)
-{
-	__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)s);
-	__m256i h1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 1));
-	__m256i h2 = _mm256_loadu_si256((const __m256i *)(const void *)(s + 2));
-	__m256i eqv = EQ(v, '='), val, out;
-	uint32_t e = MM(eqv), lf1 = MM(EQ(h1, '\n')), cr1 = MM(EQ(h1, '\r'));
-	uint32_t ws = MM(_mm256_or_si256(EQ(v, ' '), EQ(v, '\t')));
-	uint32_t hx = MM(hex_ok(v)), esc, soft1, soft2, bar, stopm, low, keep;
-	uint32_t n0;
-	unsigned stop;
+#define M16(x) ((uint32_t)_mm_movemask_epi8(x))
 
-	hx = (hx >> 1) & (hx >> 2);
-	esc = e & hx;
-	soft1 = e & lf1;
-	soft2 = e & cr1 & MM(EQ(h2, '\n'));
-	stopm = (e & ~(esc | soft1 | soft2)) | (ws & (lf1 | cr1)) |
-	        (e & 0xC0000000u);
-	stop = stopm ? (unsigned)__builtin_ctz(stopm) : 32;
-	if (stop == 0)
-		return 0;
-	low = stop == 32 ? 0xFFFFFFFFu : (1u << stop) - 1;
-	esc &= low;
-	soft1 &= low;
-	soft2 &= low;
-	keep = low & ~(esc << 1 | esc << 2 | soft1 | soft1 << 1 | soft2 |
-	               soft2 << 1 | soft2 << 2);
-	/* Escape values at the "=" positions: digit 1 << 4 | digit 2. */
-	val = _mm256_or_si256(_mm256_slli_epi16(hex_val(h1), 4), hex_val(h2));
-	out = _mm256_blendv_epi8(v, val, eqv);
-	n0 = (uint32_t)compact16(d, _mm256_castsi256_si128(out), keep & 0xFFFF);
-	*w = n0 +
-	     compact16(d + n0, _mm256_extracti128_si256(out, 1), keep >> 16);
-	/* Output up to the last escape or soft break: never trimmed. */
-	bar = esc | soft1 | soft2;
-	if (bar) {
-		unsigned last = 31u - (unsigned)__builtin_clz(bar);
-		*run = (long)__builtin_popcount(keep & ((2u << last) - 1));
-	} else {
-		*run = -1;
+__attribute__((target("ssse3"))) static void
+dec_blocks_ssse3(unsigned char *d, size_t cap, size_t *op,
+                 const unsigned char *s, size_t *ip, size_t n, size_t *run)
+{
+	const __m128i c_eq = _mm_set1_epi8('='), c_lf = _mm_set1_epi8('\n');
+	const __m128i c_cr = _mm_set1_epi8('\r'), c_sp = _mm_set1_epi8(' ');
+	const __m128i c_tab = _mm_set1_epi8('\t'), c_0 = _mm_set1_epi8('0');
+	const __m128i c_9 = _mm_set1_epi8(9), c_20 = _mm_set1_epi8(0x20);
+	const __m128i c_a = _mm_set1_epi8('a'), c_5 = _mm_set1_epi8(5);
+	const __m128i m0f = _mm_set1_epi8(0x0F);
+	const __m128i nib =
+	    _mm_setr_epi8(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	size_t i = *ip, o = *op;
+
+	while (n - i >= 18 && cap - o >= 16) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i h1 =
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+		__m128i h2, eqv, dg, al, v1, v2, out;
+		uint32_t e = M16(_mm_cmpeq_epi8(v, c_eq));
+		uint32_t lf1 = M16(_mm_cmpeq_epi8(h1, c_lf));
+		uint32_t cr1 = M16(_mm_cmpeq_epi8(h1, c_cr));
+		uint32_t ws = M16(_mm_or_si128(_mm_cmpeq_epi8(v, c_sp),
+		                               _mm_cmpeq_epi8(v, c_tab)));
+		uint32_t keep, bar, hx;
+		unsigned stop;
+
+		if ((e | (ws & (lf1 | cr1))) == 0) {
+			_mm_storeu_si128((__m128i *)(void *)(d + o), v);
+			o += 16;
+			i += 16;
+			continue;
+		}
+		h2 =
+		    _mm_loadu_si128((const __m128i *)(const void *)(s + i + 2));
+		dg = _mm_sub_epi8(v, c_0);
+		al = _mm_sub_epi8(_mm_or_si128(v, c_20), c_a);
+		dg = _mm_cmpeq_epi8(_mm_min_epu8(dg, c_9), dg);
+		al = _mm_cmpeq_epi8(_mm_min_epu8(al, c_5), al);
+		hx = M16(_mm_or_si128(dg, al));
+		stop = dec_bits(16, e, hx, ws, lf1, cr1,
+		                M16(_mm_cmpeq_epi8(h2, c_lf)), &keep, &bar);
+		if (stop == 0)
+			break;
+		v1 = _mm_add_epi8(
+		    _mm_and_si128(h1, m0f),
+		    _mm_shuffle_epi8(
+		        nib, _mm_and_si128(_mm_srli_epi16(h1, 4), m0f)));
+		v2 = _mm_add_epi8(
+		    _mm_and_si128(h2, m0f),
+		    _mm_shuffle_epi8(
+		        nib, _mm_and_si128(_mm_srli_epi16(h2, 4), m0f)));
+		eqv = _mm_cmpeq_epi8(v, c_eq);
+		out = _mm_or_si128(
+		    _mm_andnot_si128(eqv, v),
+		    _mm_and_si128(eqv,
+		                  _mm_or_si128(_mm_slli_epi16(v1, 4), v2)));
+		dec_run(keep, bar, o, run, 0);
+		o += compact16(d + o, out, keep, 0);
+		i += stop;
 	}
-	return stop;
+	*ip = i;
+	*op = o;
+}
+
+#define M32(x) ((uint32_t)_mm256_movemask_epi8(x))
+
+__attribute__((target("avx2,popcnt"))) static void
+dec_blocks_avx2(unsigned char *d, size_t cap, size_t *op,
+                const unsigned char *s, size_t *ip, size_t n, size_t *run)
+{
+	const __m256i c_eq = _mm256_set1_epi8('='),
+	              c_lf = _mm256_set1_epi8('\n');
+	const __m256i c_cr = _mm256_set1_epi8('\r'),
+	              c_sp = _mm256_set1_epi8(' ');
+	const __m256i c_tab = _mm256_set1_epi8('\t'),
+	              c_0 = _mm256_set1_epi8('0');
+	const __m256i c_9 = _mm256_set1_epi8(9), c_20 = _mm256_set1_epi8(0x20);
+	const __m256i c_a = _mm256_set1_epi8('a'), c_5 = _mm256_set1_epi8(5);
+	const __m256i m0f = _mm256_set1_epi8(0x0F);
+	const __m256i nib =
+	    _mm256_setr_epi8(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	                     0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	size_t i = *ip, o = *op;
+
+	while (n - i >= 34 && cap - o >= 32) {
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+		__m256i h1 = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(s + i + 1));
+		__m256i h2, eqv, dg, al, v1, v2, out;
+		uint32_t e = M32(_mm256_cmpeq_epi8(v, c_eq));
+		uint32_t lf1 = M32(_mm256_cmpeq_epi8(h1, c_lf));
+		uint32_t cr1 = M32(_mm256_cmpeq_epi8(h1, c_cr));
+		uint32_t ws = M32(_mm256_or_si256(_mm256_cmpeq_epi8(v, c_sp),
+		                                  _mm256_cmpeq_epi8(v, c_tab)));
+		uint32_t keep, bar, hx;
+		unsigned stop;
+		size_t n0;
+
+		if ((e | (ws & (lf1 | cr1))) == 0) {
+			_mm256_storeu_si256((__m256i *)(void *)(d + o), v);
+			o += 32;
+			i += 32;
+			continue;
+		}
+		h2 = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(s + i + 2));
+		dg = _mm256_sub_epi8(v, c_0);
+		al = _mm256_sub_epi8(_mm256_or_si256(v, c_20), c_a);
+		dg = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, c_9), dg);
+		al = _mm256_cmpeq_epi8(_mm256_min_epu8(al, c_5), al);
+		hx = M32(_mm256_or_si256(dg, al));
+		stop = dec_bits(32, e, hx, ws, lf1, cr1,
+		                M32(_mm256_cmpeq_epi8(h2, c_lf)), &keep, &bar);
+		if (stop == 0)
+			break;
+		v1 = _mm256_add_epi8(
+		    _mm256_and_si256(h1, m0f),
+		    _mm256_shuffle_epi8(
+		        nib, _mm256_and_si256(_mm256_srli_epi16(h1, 4), m0f)));
+		v2 = _mm256_add_epi8(
+		    _mm256_and_si256(h2, m0f),
+		    _mm256_shuffle_epi8(
+		        nib, _mm256_and_si256(_mm256_srli_epi16(h2, 4), m0f)));
+		eqv = _mm256_cmpeq_epi8(v, c_eq);
+		out = _mm256_blendv_epi8(
+		    v, _mm256_or_si256(_mm256_slli_epi16(v1, 4), v2), eqv);
+		dec_run(keep, bar, o, run, 1);
+		n0 = compact16(d + o, _mm256_castsi256_si128(out),
+		               keep & 0xFFFF, 1);
+		o +=
+		    n0 + compact16(d + o + n0, _mm256_extracti128_si256(out, 1),
+		                   keep >> 16, 1);
+		i += stop;
+	}
+	*ip = i;
+	*op = o;
+}
+
+__attribute__((target("ssse3"))) static size_t
+dec_fast_ssse3(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
+               const unsigned char *s, size_t i, size_t n)
+{
+	return dec_fast(dscan_ssse3_i, dec_blocks_ssse3, st, d, cap, op, s, i,
+	                n);
 }
 
 __attribute__((target("avx2,popcnt"))) static size_t
 dec_fast_avx2(mf_qp_dec *st, unsigned char *d, size_t cap, size_t *op,
               const unsigned char *s, size_t i, size_t n)
 {
-	return dec_fast(dscan_avx2_i, dec_block_avx2, st, d, cap, op, s, i, n);
+	return dec_fast(dscan_avx2_i, dec_blocks_avx2, st, d, cap, op, s, i, n);
 }
 #else
 #define dec_fast_ssse3 dec_fast_scalar
@@ -1292,10 +1734,11 @@ static dec_fast_fn *const dec_fasts[3] = {dec_fast_scalar, dec_fast_ssse3,
                                           dec_fast_avx2};
 
 int
-mf__qp_dec_update_path(int path, mf_qp_dec *st, void *out, size_t cap,
+mf__qp_dec_update_path(int path, void *vst, void *out, size_t cap,
                        const char *in, size_t n, size_t *outlen, mf_error *err)
 {
-	dec_fast_fn *fast = dec_fasts[resolve(path)];
+	mf_qp_dec *st = vst;
+	dec_fast_fn *fast = dec_fasts[mf__path_resolve(path)];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *d = out;
 	mf_qp_dec save;
@@ -1344,10 +1787,10 @@ mf_qp_dec_update(mf_qp_dec *st, void *out, size_t cap, const char *in, size_t n,
 	                              outlen, err);
 }
 
-int
-mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
-                mf_error *err)
+static int
+dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 {
+	mf_qp_dec *st = vst;
 	unsigned char *d = out;
 	size_t o = 0, need;
 	int rc;
@@ -1392,32 +1835,60 @@ mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
 	return MF_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Public calls                                                            */
+/* ---------------------------------------------------------------------- */
+
+const mf__codec mf__qp_codec = {
+    ENC_FLAGS,         DEC_FLAGS,
+    sizeof(mf_qp_dec), offsetof(mf_qp_dec, defects),
+    mf_qp_decoded_len, mf__qp_enc_update_path,
+    enc_final,         mf__qp_dec_update_path,
+    dec_final,
+};
+
+int
+mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap, size_t *outlen)
+{
+	return enc_final(st, out, cap, outlen);
+}
+
+int
+mf_qp_dec_final(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
+                mf_error *err)
+{
+	return dec_final(st, out, cap, outlen, err);
+}
+
+int
+mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
+                   unsigned flags, size_t *outlen)
+{
+	mf_qp_enc st;
+
+	mf_qp_enc_init(&st, flags);
+	return mf__codec_encode(&mf__qp_codec, path, &st, out, cap, in, n,
+	                        flags, 0, outlen);
+}
+
+int
+mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
+             size_t *outlen)
+{
+	return mf__qp_encode_path(MF__PATH_BEST, out, cap, in, n, flags,
+	                          outlen);
+}
+
 int
 mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
                    unsigned flags, size_t *outlen, uint64_t *defects,
                    mf_error *err)
 {
 	mf_qp_dec st;
-	size_t a = 0, b = 0;
-	int rc;
 
-	if (outlen != NULL)
-		*outlen = 0;
-	if (defects != NULL)
-		*defects = 0;
-	if ((flags & ~DEC_FLAGS) || outlen == NULL)
-		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
 	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	rc = mf__qp_dec_update_path(path, &st, out, cap, in, n, &a, err);
-	if (rc >= 0)
-		rc = mf_qp_dec_final(&st, out != NULL ? (char *)out + a : NULL,
-		                     cap - a, &b, err);
-	if (outlen != NULL)
-		*outlen = a + b;
-	if (defects != NULL)
-		*defects = st.defects;
-	return rc < 0 ? rc : MF_OK;
+	return mf__codec_decode(&mf__qp_codec, path, &st, out, cap, in, n,
+	                        flags, outlen, defects, err);
 }
 
 int

@@ -30,19 +30,7 @@ struct ctx {
 static int
 defect(struct ctx *c, int code, size_t off)
 {
-	int rc = mf__defect(c->o, c->defects, code, off);
-
-	if (rc < 0)
-		return mf__err(c->err, rc, off, mf_defect_str(code));
-	return MF_OK;
-}
-
-static void
-cut(mf_buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
+	return mf__defect_err(c->o, c->defects, code, off, c->err);
 }
 
 /*
@@ -77,7 +65,7 @@ pct_decode(struct ctx *c, size_t from, size_t base, bool exact)
 		p[o++] = (char)(hi << 4 | lo);
 		i += 2;
 	}
-	cut(c->out, from + o);
+	mf__buf_cut(c->out, from + o);
 	return MF_OK;
 }
 
@@ -187,14 +175,14 @@ mf_rfc2231_decode(mf_buf *out, const char *in, size_t n, unsigned flags,
 	csp = resolve(&res, &cs);
 	rc = mf__buf_put(out, in + body, n - body);
 	if (rc < 0) {
-		cut(out, start);
+		mf__buf_cut(out, start);
 		return mf__err(err, rc, 0, NULL);
 	}
 	rc = pct_decode(&c, start, body, true);
 	if (rc == MF_OK)
 		rc = finish(&c, start, csp, 0);
 	if (rc < 0)
-		cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }
 
@@ -292,7 +280,7 @@ put_seg(struct ctx *c, const struct mf__r2231_seg *s, size_t skip)
 				skip = len;
 			memmove(c->out->data + from, c->out->data + from + skip,
 				len - skip);
-			cut(c->out, from + len - skip);
+			mf__buf_cut(c->out, from + len - skip);
 		}
 		return pct_decode(c, from, s->off, false);
 	}
@@ -325,7 +313,7 @@ decode_ew(struct ctx *c, size_t from, bool was_quoted, size_t off)
 	if (tmp == NULL)
 		return mf__err(c->err, MF_E_NOMEM, off, NULL);
 	memcpy(tmp, out->data + from, len);
-	cut(out, from);
+	mf__buf_cut(out, from);
 	/* Leniencies inside the value are not the parameter's defects;
 	 * the caller's charset hook and limits still apply. */
 	memset(&lo, 0, sizeof(lo));
@@ -436,7 +424,7 @@ mf__rfc2231_join(mf_buf *out, struct mf__r2231_seg *segs, size_t nsegs,
 		rc = decode_ew(&c, start, any_quoted,
 			       nsegs > 0 ? segs[0].off : 0);
 	if (rc < 0) {
-		cut(out, start);
+		mf__buf_cut(out, start);
 		return rc;
 	}
 	if (charset != NULL)
@@ -796,6 +784,6 @@ done:
 	mf__buf_fini(&conv);
 	mf__buf_fini(&fixed);
 	if (rc < 0)
-		cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }

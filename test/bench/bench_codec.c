@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "b64.h"
 #include "qp.h"
 
 struct job {
@@ -242,43 +243,40 @@ bench_codec(const bench_ctx *b)
 	       ok ? "yes" : "NO",
 	       b->corpus ? "the corpus files" : "the input");
 
-	paths[0] = best;
-	paths[1] = MF__PATH_SCALAR;
-	for (p = 0; p < (best == MF__PATH_SCALAR ? 1 : 2); p++) {
-		char name[64];
+	/* Base64 then QP, each on the best path then the scalar one. */
+	{
+		const struct {
+			void (*fn)(void *);
+			const char *name;
+			const char *in;
+			size_t n;
+		} runs[4] = {
+		    {run_b64_enc, "b64 encode 76/CRLF", raw, rn},
+		    {run_b64_dec, "b64 decode", b64, bn},
+		    {run_qp_enc, "qp encode text/CRLF", txt, tn},
+		    {run_qp_dec, "qp decode", qp, qn},
+		};
+		int c, r;
 
-		j.path = paths[p];
-		j.in = raw;
-		j.n = rn;
-		j.flags = 0;
-		sec = bench_best(run_b64_enc, &j, min);
-		snprintf(name, sizeof(name), "b64 encode 76/CRLF (%s)",
-			 pname[paths[p]]);
-		bench_report(b, name, rn, sec);
-		j.in = b64;
-		j.n = bn;
-		j.flags = 0;
-		sec = bench_best(run_b64_dec, &j, min);
-		snprintf(name, sizeof(name), "b64 decode (%s)", pname[paths[p]]);
-		bench_report(b, name, bn, sec);
-	}
-	for (p = 0; p < (best == MF__PATH_SCALAR ? 1 : 2); p++) {
-		char name[64];
+		paths[0] = best;
+		paths[1] = MF__PATH_SCALAR;
+		for (c = 0; c < 4; c += 2) {
+			for (p = 0; p < (best == MF__PATH_SCALAR ? 1 : 2);
+			     p++) {
+				for (r = c; r < c + 2; r++) {
+					char name[64];
 
-		j.path = paths[p];
-		j.in = txt;
-		j.n = tn;
-		j.flags = 0;
-		sec = bench_best(run_qp_enc, &j, min);
-		snprintf(name, sizeof(name), "qp encode text/CRLF (%s)",
-			 pname[paths[p]]);
-		bench_report(b, name, tn, sec);
-		j.in = qp;
-		j.n = qn;
-		j.flags = 0;
-		sec = bench_best(run_qp_dec, &j, min);
-		snprintf(name, sizeof(name), "qp decode (%s)", pname[paths[p]]);
-		bench_report(b, name, qn, sec);
+					j.path = paths[p];
+					j.in = runs[r].in;
+					j.n = runs[r].n;
+					j.flags = 0;
+					sec = bench_best(runs[r].fn, &j, min);
+					snprintf(name, sizeof(name), "%s (%s)",
+					         runs[r].name, pname[paths[p]]);
+					bench_report(b, name, runs[r].n, sec);
+				}
+			}
+		}
 	}
 	free(out);
 	free(raw);

@@ -6,19 +6,10 @@
  * the buffer as it was; for valid UTF-8 input, converting to the charset
  * without loss and back gives the input.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "core.h"
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			abort();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const charsets[32] = {
     "utf-8",	    "us-ascii",	    "iso-8859-1",   "iso-8859-2",

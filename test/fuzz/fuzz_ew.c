@@ -9,19 +9,10 @@
  * characters and decodes back to the input (invalid UTF-8 and NUL as
  * U+FFFD) without defects.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fcodec.h"
 
 #include "charset.h"
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			abort();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const charsets[8] = {
     NULL,	  "utf-8", "iso-8859-1", "koi8-r",
@@ -105,16 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	      MF_OK);
 	/* The expected text: invalid UTF-8 and NUL as U+FFFD; a NUL is
 	 * the only defect. */
-	CHECK(mf_charset_to_utf8(d, "utf-8", 5, p, n, NULL, NULL, NULL) ==
-	      MF_OK);
-	{
-		bool found;
-
-		CHECK(mf__utf8_fix_nul(d, 0, &found) == MF_OK);
-		CHECK(def == (found ? MF_DEFECT_BIT(MF_D_NUL) : 0));
-	}
-	CHECK(mf_buf_len(b) == mf_buf_len(d) &&
-	      memcmp(mf_buf_data(b), mf_buf_data(d), mf_buf_len(d)) == 0);
+	fz_check_text(b, d, p, n, def);
 	mf_buf_free(b);
 	mf_buf_free(w);
 	mf_buf_free(d);

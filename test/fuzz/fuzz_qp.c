@@ -10,80 +10,9 @@
  *    characters, and decoding gives the input (binary mode) or the input
  *    with its line breaks in the chosen form (text mode).
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fcodec.h"
 
 #include "qp.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			abort();                                               \
-	} while (0)
-
-struct res {
-	int rc;
-	size_t off, len;
-	uint64_t def;
-};
-
-static struct res
-dec(int path, unsigned char *out, size_t cap, const char *in, size_t n,
-    unsigned flags)
-{
-	struct res r;
-	mf_error e;
-
-	memset(&r, 0, sizeof(r));
-	memset(&e, 0, sizeof(e));
-	r.rc = mf__qp_decode_path(path, out, cap, in, n, flags, &r.len, &r.def,
-	                          &e);
-	r.off = r.rc < 0 ? e.offset : 0;
-	return r;
-}
-
-static struct res
-dec_split(int path, unsigned char *out, const char *in, size_t n,
-          unsigned flags, size_t a, size_t b)
-{
-	size_t cuts[3] = {a, b, n}, pos = 0, k, got;
-	mf_qp_dec st;
-	mf_error e;
-	struct res r;
-
-	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	memset(&e, 0, sizeof(e));
-	st.flags = flags;
-	for (k = 0; k < 3; k++) {
-		got = 0;
-		r.rc = mf__qp_dec_update_path(
-		    path, &st, out + r.len, mf_qp_decoded_len(cuts[k] - pos),
-		    in + pos, cuts[k] - pos, &got, &e);
-		r.len += got;
-		pos = cuts[k];
-		if (r.rc < 0)
-			break;
-	}
-	if (r.rc >= 0) {
-		got = 0;
-		r.rc = mf_qp_dec_final(&st, out + r.len, mf_qp_decoded_len(0),
-		                       &got, &e);
-		r.len += got;
-	}
-	r.off = r.rc < 0 ? e.offset : 0;
-	r.def = st.defects;
-	return r;
-}
-
-static int
-same(const struct res *a, const unsigned char *ao, const struct res *b,
-     const unsigned char *bo)
-{
-	return a->rc == b->rc && a->off == b->off && a->def == b->def &&
-	       a->len == b->len && memcmp(ao, bo, a->len) == 0;
-}
 
 /* Lines within 76 characters, no bytes outside the encoder's set. */
 static void
@@ -121,8 +50,6 @@ normalise(const char *in, size_t n, unsigned char *out, int lf)
 	return o;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -140,18 +67,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int path;
 	unsigned char *o1, *o2, *o3;
 	char *e1, *e2;
-	struct res r1, r2, r3, strict, lenient;
+	struct res r1, strict;
 
-	if (size < 2)
+	if (!fz_input(data, size, MF_QP_STRICT, &in, &n, &a, &b, &path, &flags))
 		return 0;
-	flags = data[0] & 1 ? MF_QP_STRICT : 0;
-	path = (data[0] >> 1) % 3;
-	if (!mf__path_ok(path))
-		path = MF__PATH_SCALAR;
-	in = (const char *)data + 2;
-	n = size - 2;
-	a = n ? (size_t)data[1] * 7919 % (n + 1) : 0;
-	b = a + (n - a) / 2;
 	cap = mf_qp_decoded_len(n) + 4 * (MF_QP_MAX_WSP + 2);
 	elen = mf_qp_encoded_len(n, 0) + 4 * mf_qp_encoded_len(0, 0);
 	if (cap < elen)
@@ -161,26 +80,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o3 = malloc(cap);
 	CHECK(o1 && o2 && o3);
 
-	r1 = dec(MF__PATH_SCALAR, o1, cap, in, n, flags);
-	r2 = dec(path, o2, cap, in, n, flags);
-	CHECK(same(&r1, o1, &r2, o2));
-	r3 = dec_split(path, o3, in, n, flags, a, b);
-	CHECK(same(&r1, o1, &r3, o3));
+	strict = fz_dec_checks(&mf__qp_codec, path, MF_QP_STRICT, in, n, flags,
+	                       a, b, o1, o2, o3, cap, &r1);
 	CHECK(r1.len <= n);
-
-	strict = dec(path, o2, cap, in, n, MF_QP_STRICT);
-	lenient = dec(path, o3, cap, in, n, 0);
-	CHECK(lenient.rc == MF_OK);
-	CHECK((strict.rc < 0) == (lenient.def != 0));
 	if (strict.rc == MF_OK) {
-		CHECK(lenient.len == strict.len &&
-		      memcmp(o2, o3, strict.len) == 0);
 		elen = mf_qp_encoded_len(strict.len, MF_QP_BINARY);
 		e1 = malloc(elen);
 		CHECK(e1 != NULL);
 		CHECK(mf_qp_encode(e1, elen, o2, strict.len, MF_QP_BINARY,
 		                   &l1) == MF_OK);
-		r1 = dec(path, o1, cap, e1, l1, MF_QP_STRICT);
+		r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_QP_STRICT);
 		CHECK(r1.rc == MF_OK && r1.len == strict.len &&
 		      memcmp(o1, o2, r1.len) == 0);
 		free(e1);
@@ -213,7 +122,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		l2 += got;
 		CHECK(l1 == l2 && memcmp(e1, e2, l1) == 0);
 	}
-	r1 = dec(path, o1, cap, e1, l1, MF_QP_STRICT);
+	r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_QP_STRICT);
 	CHECK(r1.rc == MF_OK && r1.def == 0);
 	if (flags & MF_QP_BINARY) {
 		CHECK(r1.len == n && memcmp(o1, in, n) == 0);

@@ -10,20 +10,11 @@
  * UTF-8 and NUL as U+FFFD), with every line within the width unless it
  * holds a single section.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fcodec.h"
 
 #include "charset.h"
 #include "rfc2231.h"
 
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			abort();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAXSEG 8192 /* more than a fuzz input can make */
 
@@ -174,15 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(mf__rfc2231_join(d, segs, ns, 0, &o, NULL, NULL, &def, NULL) ==
 	      MF_OK);
 	mf_buf_clear(b);
-	CHECK(mf_charset_to_utf8(b, "utf-8", 5, p, n, NULL, NULL, NULL) ==
-	      MF_OK);
-	{
-		bool found;
-		CHECK(mf__utf8_fix_nul(b, 0, &found) == MF_OK);
-		CHECK(def == (found ? MF_DEFECT_BIT(MF_D_NUL) : 0));
-	}
-	CHECK(mf_buf_len(b) == mf_buf_len(d) &&
-	      memcmp(mf_buf_data(b), mf_buf_data(d), mf_buf_len(d)) == 0);
+	fz_check_text(d, b, p, n, def);
 	mf_buf_free(b);
 	mf_buf_free(d);
 	return 0;

@@ -6,97 +6,9 @@
  * every code path against the scalar one, guard pages and short buffers.
  * Nothing in the codec allocates, so there is no OOM loop here.
  */
-#include "tutil.h"
+#include "tcodec.h"
 
 #include "b64.h"
-
-static const int paths[] = {MF__PATH_SCALAR, MF__PATH_SSSE3, MF__PATH_AVX2};
-#define NPATHS 3
-
-/* Result of a decode, for comparisons. */
-struct dres {
-	int rc;
-	size_t off;
-	uint64_t defects;
-	size_t len;
-	unsigned char *out;
-};
-
-static void
-dres_free(struct dres *r)
-{
-	free(r->out);
-	r->out = NULL;
-}
-
-static struct dres
-dec_oneshot(int path, const char *in, size_t n, unsigned flags)
-{
-	struct dres r;
-	size_t cap = mf_b64_decoded_len(n);
-	mf_error e = {0, 0, NULL};
-
-	memset(&r, 0, sizeof(r));
-	r.out = malloc(cap + 1);
-	assert_non_null(r.out);
-	r.rc = mf__b64_decode_path(path, r.out, cap, in, n, flags, &r.len,
-	                           &r.defects, &e);
-	r.off = r.rc < 0 ? e.offset : 0;
-	if (r.rc < 0)
-		assert_int_equal(e.code, r.rc);
-	return r;
-}
-
-/*
- * Streaming decode with chunks ending at the cut points cuts[0..ncut)
- * (ascending), each update given exactly mf_b64_decoded_len(chunk) bytes.
- */
-static struct dres
-dec_stream(int path, const char *in, size_t n, unsigned flags,
-           const size_t *cuts, size_t ncut)
-{
-	struct dres r;
-	mf_b64_dec st;
-	mf_error e = {0, 0, NULL};
-	size_t pos = 0, k;
-
-	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	/* Room for every update's bound, as the caller must give. */
-	r.out = malloc(mf_b64_decoded_len(n) + 3 * (ncut + 2) + 8);
-	assert_non_null(r.out);
-	for (k = 0; k <= ncut; k++) {
-		size_t end = k < ncut ? cuts[k] : n, got = 0;
-		r.rc = mf__b64_dec_update_path(path, &st, r.out + r.len,
-		                               mf_b64_decoded_len(end - pos),
-		                               in + pos, end - pos, &got, &e);
-		r.len += got;
-		pos = end;
-		if (r.rc < 0)
-			break;
-	}
-	if (r.rc >= 0) {
-		size_t got = 0;
-		r.rc = mf_b64_dec_final(&st, r.out + r.len,
-		                        mf_b64_decoded_len(0), &got, &e);
-		r.len += got;
-	}
-	r.off = r.rc < 0 ? e.offset : 0;
-	r.defects = st.defects;
-	return r;
-}
-
-static void
-dres_eq(const struct dres *a, const struct dres *b, const char *label)
-{
-	if (a->rc != b->rc || a->off != b->off || a->defects != b->defects)
-		fail_msg("%s: rc %d/%d off %zu/%zu defects %llx/%llx", label,
-		         a->rc, b->rc, a->off, b->off,
-		         (unsigned long long)a->defects,
-		         (unsigned long long)b->defects);
-	tu_assert_mem(a->out, a->len, b->out, b->len, label);
-}
 
 /* ---------------------------------------------------------------------- */
 
@@ -329,9 +241,10 @@ test_decode_table(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t n = v[i].n ? v[i].n : strlen(v[i].in);
 		for (p = 0; p < NPATHS; p++) {
-			struct dres a = dec_oneshot(paths[p], v[i].in, n, 0);
-			struct dres b =
-			    dec_oneshot(paths[p], v[i].in, n, MF_B64_STRICT);
+			struct res a =
+			    tc_decode(&mf__b64_codec, paths[p], v[i].in, n, 0);
+			struct res b = tc_decode(&mf__b64_codec, paths[p],
+			                         v[i].in, n, MF_B64_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "case %zu path %d", i,
@@ -348,8 +261,8 @@ test_decode_table(void **state)
 				fail_msg(
 				    "%s: strict rc %d off %zu, want %d %zu",
 				    label, b.rc, b.off, v[i].src, v[i].soff);
-			dres_free(&a);
-			dres_free(&b);
+			res_free(&a);
+			res_free(&b);
 		}
 	}
 }
@@ -712,27 +625,10 @@ test_dec_splits(void **state)
 	tu_rng_seed(&r, 99);
 	for (iter = 0; iter < 40; iter++) {
 		size_t n = iter < 30 ? 5 + iter : 100 + iter;
-		unsigned fl = iter % 2 ? MF_B64_STRICT : 0;
-		struct dres ref;
-		size_t a, b;
 
 		adversarial(&r, in, n);
-		ref = dec_oneshot(MF__PATH_SCALAR, in, n, fl);
-		for (a = 0; a <= n; a++) {
-			for (b = n < 40 ? a : n; b <= n; b++) {
-				size_t cuts[2] = {a, b};
-				int p = (int)((a + b) % NPATHS);
-				struct dres got =
-				    dec_stream(paths[p], in, n, fl, cuts, 2);
-				char label[64];
-
-				snprintf(label, sizeof(label),
-				         "iter %zu split %zu,%zu", iter, a, b);
-				dres_eq(&got, &ref, label);
-				dres_free(&got);
-			}
-		}
-		dres_free(&ref);
+		tc_dec_splits(&mf__b64_codec, in, n,
+		              iter % 2 ? MF_B64_STRICT : 0, iter);
 	}
 	/* Byte at a time over a real body. */
 	{
@@ -741,16 +637,16 @@ test_dec_splits(void **state)
 		                  "photo.b64",
 		                  &bn);
 		size_t *cuts = malloc(bn * sizeof(size_t));
-		struct dres ref, got;
+		struct res ref, got;
 
 		for (k = 0; k < bn; k++)
 			cuts[k] = k + 1 < bn ? k + 1 : bn;
-		ref = dec_oneshot(MF__PATH_BEST, b, bn, 0);
-		got = dec_stream(MF__PATH_BEST, b, bn, 0, cuts,
-		                 tu_slow_ok() ? bn - 1 : 3000);
-		dres_eq(&got, &ref, "photo byte at a time");
-		dres_free(&ref);
-		dres_free(&got);
+		ref = tc_decode(&mf__b64_codec, MF__PATH_BEST, b, bn, 0);
+		got = tc_dec_stream(&mf__b64_codec, MF__PATH_BEST, b, bn, 0,
+		                    cuts, tu_slow_ok() ? bn - 1 : 3000);
+		res_eq(&got, &ref, "photo byte at a time");
+		res_free(&ref);
+		res_free(&got);
 		free(cuts);
 		free(b);
 	}
@@ -770,22 +666,23 @@ test_paths_agree(void **state)
 	for (round = 0; round < 4; round++) {
 		for (n = 0; n <= 300; n++) {
 			unsigned fl = round % 2 ? MF_B64_STRICT : 0;
-			struct dres ref;
+			struct res ref;
 			int p;
 
 			adversarial(&r, in, n);
-			ref = dec_oneshot(MF__PATH_SCALAR, in, n, fl);
+			ref = tc_decode(&mf__b64_codec, MF__PATH_SCALAR, in, n,
+			                fl);
 			for (p = 1; p < NPATHS; p++) {
-				struct dres got =
-				    dec_oneshot(paths[p], in, n, fl);
+				struct res got = tc_decode(&mf__b64_codec,
+				                           paths[p], in, n, fl);
 				char label[64];
 
 				snprintf(label, sizeof(label), "n %zu path %d",
 				         n, p);
-				dres_eq(&got, &ref, label);
-				dres_free(&got);
+				res_eq(&got, &ref, label);
+				res_free(&got);
 			}
-			dres_free(&ref);
+			res_free(&ref);
 
 			/* Block decoders directly, with a cap cut short. */
 			for (p = 0; p < NPATHS; p++) {
@@ -832,18 +729,20 @@ test_paths_agree(void **state)
 	for (n = 0; n < 256; n++) {
 		size_t pos;
 		for (pos = 0; pos < 40; pos += 3) {
-			struct dres ref, got;
+			struct res ref, got;
 			int p;
 
 			memset(in, 'Q', 64);
 			in[pos] = (char)n;
-			ref = dec_oneshot(MF__PATH_SCALAR, in, 64, 0);
+			ref = tc_decode(&mf__b64_codec, MF__PATH_SCALAR, in, 64,
+			                0);
 			for (p = 1; p < NPATHS; p++) {
-				got = dec_oneshot(paths[p], in, 64, 0);
-				dres_eq(&got, &ref, "byte sweep");
-				dres_free(&got);
+				got = tc_decode(&mf__b64_codec, paths[p], in,
+				                64, 0);
+				res_eq(&got, &ref, "byte sweep");
+				res_free(&got);
 			}
-			dres_free(&ref);
+			res_free(&ref);
 		}
 	}
 }

@@ -8,35 +8,13 @@
  * most 75 characters holding whole characters, lines within the width,
  * only the words that need it encoded.
  */
-#include "tutil.h"
+#include "tdefect.h"
 
 #include "core.h"
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define S(s) s, sizeof(s) - 1
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
-
-/* Every defect reported through the callback, in order. */
-struct log {
-	int code[16];
-	uint64_t off[16];
-	size_t n;
-};
-
-static void
-log_defect(void *ctx, int code, uint64_t off)
-{
-	struct log *l = ctx;
-
-	if (l->n < N(l->code)) {
-		l->code[l->n] = code;
-		l->off[l->n] = off;
-	}
-	l->n++;
-}
 
 /* Decodes with o; fails the test on an error. Caller frees. */
 static char *
@@ -99,21 +77,18 @@ struct dcase {
 static void
 run_cases(const struct dcase *t, size_t nt)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < nt; i++) {
 		mf_buf *b = mf_buf_new(NULL);
 		struct log l;
-		uint64_t def = 0, want_def = 0;
+		uint64_t def = 0;
 		mf_opts o;
 		mf_error e;
 		char label[32];
 		int rc;
 
-		memset(&l, 0, sizeof(l));
-		memset(&o, 0, sizeof(o));
-		o.on_defect = log_defect;
-		o.defect_ctx = &l;
+		log_opts(&o, &l);
 		snprintf(label, sizeof(label), "case %zu", i);
 		assert_int_equal(mf_buf_append(b, "<", 1), MF_OK);
 		rc = mf_ew_decode(b, t[i].in, t[i].n, &o, &def, NULL);
@@ -121,29 +96,8 @@ run_cases(const struct dcase *t, size_t nt)
 			fail_msg("case %zu: rc %d", i, rc);
 		tu_assert_mem(mf_buf_data(b) + 1, mf_buf_len(b) - 1, t[i].want,
 			      t[i].wl, label);
-		for (k = 0; k < t[i].nd; k++) {
-			if (k >= l.n || l.code[k] != t[i].code[k] ||
-			    l.off[k] != (uint64_t)t[i].off[k])
-				fail_msg("case %zu: defect %zu: got %s at %llu, "
-					 "want %s at %ld",
-					 i, k,
-					 k < l.n ? mf_defect_name(l.code[k])
-						 : "none",
-					 k < l.n ? (unsigned long long)l.off[k]
-						 : 0ull,
-					 mf_defect_name(t[i].code[k]),
-					 t[i].off[k]);
-			want_def |= MF_DEFECT_BIT(t[i].code[k]);
-		}
-		if (l.n != k)
-			fail_msg("case %zu: %zu defects, want %zu (first extra "
-				 "%s at %llu)",
-				 i, l.n, k,
-				 l.n > k ? mf_defect_name(l.code[k]) : "-",
-				 l.n > k ? (unsigned long long)l.off[k] : 0ull);
-		if (def != want_def)
-			fail_msg("case %zu: defect mask", i);
-		if (k > 0) {
+		log_check(&l, def, t[i].nd, t[i].code, t[i].off, i);
+		if (t[i].nd > 0) {
 			/* Strict: the first defect is an error there, and
 			 * the buffer is left as it was. */
 			o.flags = MF_STRICT;
@@ -313,11 +267,8 @@ test_limit(void **state)
 	mf_error e;
 
 	(void)state;
-	memset(&o, 0, sizeof(o));
-	memset(&l, 0, sizeof(l));
+	log_opts(&o, &l);
 	o.limits.max_encoded_words = 2;
-	o.on_defect = log_defect;
-	o.defect_ctx = &l;
 	assert_int_equal(mf_ew_decode(b, in, sizeof(in) - 1, &o, NULL, NULL),
 			 MF_OK);
 	assert_string_equal(mf_buf_data(b), "ab =?utf-8?q?c?=");

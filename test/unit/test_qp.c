@@ -9,94 +9,9 @@
  * pages and short buffers. Nothing in the codec allocates, so there is no
  * OOM loop here.
  */
-#include "tutil.h"
+#include "tcodec.h"
 
 #include "qp.h"
-
-static const int paths[] = {MF__PATH_SCALAR, MF__PATH_SSSE3, MF__PATH_AVX2};
-#define NPATHS 3
-
-struct res {
-	int rc;
-	size_t off;
-	uint64_t defects;
-	size_t len;
-	unsigned char *out;
-};
-
-static void
-res_free(struct res *r)
-{
-	free(r->out);
-	r->out = NULL;
-}
-
-static struct res
-dec1(int path, const char *in, size_t n, unsigned flags)
-{
-	struct res r;
-	size_t cap = mf_qp_decoded_len(n);
-	mf_error e = {0, 0, NULL};
-
-	memset(&r, 0, sizeof(r));
-	r.out = malloc(cap + 1);
-	assert_non_null(r.out);
-	r.rc = mf__qp_decode_path(path, r.out, cap, in, n, flags, &r.len,
-	                          &r.defects, &e);
-	r.off = r.rc < 0 ? e.offset : 0;
-	if (r.rc < 0)
-		assert_int_equal(e.code, r.rc);
-	return r;
-}
-
-/* Streaming decode with chunks ending at cuts[0..ncut), exact bounds. */
-static struct res
-dec_stream(int path, const char *in, size_t n, unsigned flags,
-           const size_t *cuts, size_t ncut)
-{
-	struct res r;
-	mf_qp_dec st;
-	mf_error e = {0, 0, NULL};
-	size_t pos = 0, k, got;
-	size_t room = n + (ncut + 2) * (MF_QP_MAX_WSP + 2) + 8;
-
-	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	r.out = malloc(room);
-	assert_non_null(r.out);
-	for (k = 0; k <= ncut; k++) {
-		size_t end = k < ncut ? cuts[k] : n;
-		got = 0;
-		r.rc = mf__qp_dec_update_path(path, &st, r.out + r.len,
-		                              mf_qp_decoded_len(end - pos),
-		                              in + pos, end - pos, &got, &e);
-		r.len += got;
-		pos = end;
-		if (r.rc < 0)
-			break;
-	}
-	if (r.rc >= 0) {
-		got = 0;
-		r.rc = mf_qp_dec_final(&st, r.out + r.len, mf_qp_decoded_len(0),
-		                       &got, &e);
-		r.len += got;
-	}
-	r.off = r.rc < 0 ? e.offset : 0;
-	r.defects = st.defects;
-	return r;
-}
-
-static void
-res_eq(const struct res *a, const struct res *b, const char *label)
-{
-	if (a->rc != b->rc || a->off != b->off || a->defects != b->defects)
-		fail_msg("%s: rc %d/%d off %zu/%zu defects %llx/%llx", label,
-		         a->rc, b->rc, a->off, b->off,
-		         (unsigned long long)a->defects,
-		         (unsigned long long)b->defects);
-	tu_assert_mem(a->out, a->len, b->out, b->len, label);
-}
 
 static struct res
 enc1(int path, const void *in, size_t n, unsigned flags)
@@ -188,7 +103,8 @@ test_rfc2045_example(void **state)
 
 	(void)state;
 	for (p = 0; p < NPATHS; p++) {
-		r = dec1(paths[p], enc, strlen(enc), MF_QP_STRICT);
+		r = tc_decode(&mf__qp_codec, paths[p], enc, strlen(enc),
+		              MF_QP_STRICT);
 		assert_int_equal(r.rc, MF_OK);
 		tu_assert_mem(r.out, r.len, raw, strlen(raw), "rfc2045");
 		res_free(&r);
@@ -265,9 +181,12 @@ test_dovecot_vectors(void **state)
 
 		snprintf(label, sizeof(label), "dovecot case %zu", i);
 		for (p = 0; p < NPATHS; p++) {
-			struct res l = dec1(paths[p], in, n, 0);
-			struct res s = dec1(paths[p], in, n, MF_QP_STRICT);
-			struct res c = dec1(paths[p], crlf, crn, 0);
+			struct res l =
+			    tc_decode(&mf__qp_codec, paths[p], in, n, 0);
+			struct res s = tc_decode(&mf__qp_codec, paths[p], in, n,
+			                         MF_QP_STRICT);
+			struct res c =
+			    tc_decode(&mf__qp_codec, paths[p], crlf, crn, 0);
 
 			assert_int_equal(l.rc, MF_OK);
 			if (longws) {
@@ -333,7 +252,7 @@ test_dovecot_q_subset(void **state)
 
 		if (memchr(in, '_', n) || (n > 0 && in[n - 1] == ' '))
 			continue;
-		r = dec1(MF__PATH_BEST, in, n, 0);
+		r = tc_decode(&mf__qp_codec, MF__PATH_BEST, in, n, 0);
 		assert_int_equal(r.rc, MF_OK);
 		tu_assert_mem(r.out, r.len, want, wn, "q subset");
 		res_free(&r);
@@ -389,8 +308,10 @@ test_decode_table(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t n = strlen(v[i].in);
 		for (p = 0; p < NPATHS; p++) {
-			struct res l = dec1(paths[p], v[i].in, n, 0);
-			struct res s = dec1(paths[p], v[i].in, n, MF_QP_STRICT);
+			struct res l =
+			    tc_decode(&mf__qp_codec, paths[p], v[i].in, n, 0);
+			struct res s = tc_decode(&mf__qp_codec, paths[p],
+			                         v[i].in, n, MF_QP_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "case %zu path %d", i,
@@ -437,14 +358,17 @@ test_long_whitespace(void **state)
 		keep = w > MF_QP_MAX_WSP ? w - MF_QP_MAX_WSP : 0;
 		memcpy(want, in, 1 + keep);
 		memcpy(want + 1 + keep, "\r\n", 2);
-		r = dec1(MF__PATH_BEST, in, n, 0);
+		r = tc_decode(&mf__qp_codec, MF__PATH_BEST, in, n, 0);
 		tu_assert_mem(r.out, r.len, want, keep + 3, "long ws");
-		s = dec_stream(MF__PATH_SCALAR, in, n, 0, cuts, 2);
+		s = tc_dec_stream(&mf__qp_codec, MF__PATH_SCALAR, in, n, 0,
+		                  cuts, 2);
 		res_eq(&s, &r, "long ws split");
 		/* After "=": more than MF_QP_MAX_WSP is not a soft break. */
 		in[0] = '=';
-		eq = dec1(MF__PATH_BEST, in, n, MF_QP_STRICT);
-		eqs = dec_stream(MF__PATH_SCALAR, in, n, MF_QP_STRICT, cuts, 2);
+		eq = tc_decode(&mf__qp_codec, MF__PATH_BEST, in, n,
+		               MF_QP_STRICT);
+		eqs = tc_dec_stream(&mf__qp_codec, MF__PATH_SCALAR, in, n,
+		                    MF_QP_STRICT, cuts, 2);
 		res_eq(&eqs, &eq, "long ws after =");
 		if (w <= MF_QP_MAX_WSP) {
 			assert_int_equal(eq.rc, MF_OK);
@@ -578,7 +502,8 @@ test_corpus_wikipedia(void **state)
 		snprintf(path, sizeof(path), "%swikipedia.txt", dirs[d]);
 		t = tu_read(path, &tn);
 		for (p = 0; p < NPATHS; p++) {
-			struct res r = dec1(paths[p], q, qn, MF_QP_STRICT);
+			struct res r = tc_decode(&mf__qp_codec, paths[p], q, qn,
+			                         MF_QP_STRICT);
 			struct res e, back;
 
 			assert_int_equal(r.rc, MF_OK);
@@ -591,8 +516,8 @@ test_corpus_wikipedia(void **state)
 			e = enc1(paths[p], t, tn, MF_QP_LF);
 			assert_int_equal(e.rc, MF_OK);
 			check_encoded(e.out, e.len, MF_QP_LF, dirs[d]);
-			back =
-			    dec1(paths[p], (char *)e.out, e.len, MF_QP_STRICT);
+			back = tc_decode(&mf__qp_codec, paths[p], (char *)e.out,
+			                 e.len, MF_QP_STRICT);
 			assert_int_equal(back.rc, MF_OK);
 			tu_assert_mem(back.out, back.len, t, tn, "round trip");
 			res_free(&r);
@@ -668,7 +593,8 @@ test_roundtrip_random(void **state)
 		for (p = 0; p < NPATHS; p++) {
 			struct res e = enc1(paths[p], raw, n, fl);
 			struct res d =
-			    dec1(paths[p], (char *)e.out, e.len, MF_QP_STRICT);
+			    tc_decode(&mf__qp_codec, paths[p], (char *)e.out,
+			              e.len, MF_QP_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "iter %zu path %d", iter,
@@ -695,7 +621,7 @@ test_line_end_normalised(void **state)
 
 	(void)state;
 	tu_assert_mem(e.out, e.len, "a\r\nb\r\nc=20\r\n", 12, "to CRLF");
-	d = dec1(MF__PATH_BEST, (char *)e.out, e.len, 0);
+	d = tc_decode(&mf__qp_codec, MF__PATH_BEST, (char *)e.out, e.len, 0);
 	tu_assert_mem(d.out, d.len, "a\r\nb\r\nc \r\n", 10, "back");
 	res_free(&e);
 	res_free(&d);
@@ -795,27 +721,10 @@ test_dec_splits(void **state)
 	tu_rng_seed(&r, 21);
 	for (iter = 0; iter < 50; iter++) {
 		size_t n = iter < 36 ? 4 + iter : 150 + iter;
-		unsigned fl = iter % 2 ? MF_QP_STRICT : 0;
-		struct res ref;
-		size_t a, b;
 
 		fill_qp(&r, in, n);
-		ref = dec1(MF__PATH_SCALAR, in, n, fl);
-		for (a = 0; a <= n; a++) {
-			for (b = n < 40 ? a : n; b <= n; b++) {
-				size_t cuts[2] = {a, b};
-				int p = (int)((a + b) % NPATHS);
-				struct res got =
-				    dec_stream(paths[p], in, n, fl, cuts, 2);
-				char label[64];
-
-				snprintf(label, sizeof(label),
-				         "iter %zu split %zu,%zu", iter, a, b);
-				res_eq(&got, &ref, label);
-				res_free(&got);
-			}
-		}
-		res_free(&ref);
+		tc_dec_splits(&mf__qp_codec, in, n, iter % 2 ? MF_QP_STRICT : 0,
+		              iter);
 	}
 }
 
@@ -838,11 +747,11 @@ test_paths_agree(void **state)
 				tu_rng_fill(&r, in, n);
 			else
 				fill_qp(&r, in, n);
-			ref = dec1(MF__PATH_SCALAR, in, n,
-			           round / 2 ? MF_QP_STRICT : 0);
+			ref = tc_decode(&mf__qp_codec, MF__PATH_SCALAR, in, n,
+			                round / 2 ? MF_QP_STRICT : 0);
 			for (p = 1; p < NPATHS; p++) {
-				got = dec1(paths[p], in, n,
-				           round / 2 ? MF_QP_STRICT : 0);
+				got = tc_decode(&mf__qp_codec, paths[p], in, n,
+				                round / 2 ? MF_QP_STRICT : 0);
 				res_eq(&got, &ref, "dec paths");
 				res_free(&got);
 			}
@@ -857,16 +766,15 @@ test_paths_agree(void **state)
 			for (p = 1; p < NPATHS; p++) {
 				const unsigned char *s =
 				    (const unsigned char *)in;
+				size_t lim = tu_rng_below(&r, n + 1);
 				if (!mf__path_ok(paths[p]))
 					continue;
-				assert_int_equal(mf__qp_dscan_scalar(s, n),
-				                 p == 1
-				                     ? mf__qp_dscan_ssse3(s, n)
-				                     : mf__qp_dscan_avx2(s, n));
-				assert_int_equal(mf__qp_escan_scalar(s, n),
-				                 p == 1
-				                     ? mf__qp_escan_ssse3(s, n)
-				                     : mf__qp_escan_avx2(s, n));
+				assert_int_equal(mf__qp_dscan[0](s, n),
+				                 mf__qp_dscan[p](s, n));
+				assert_int_equal(mf__qp_escan[0](s, n, n),
+				                 mf__qp_escan[p](s, n, n));
+				assert_int_equal(mf__qp_escan[0](s, lim, n),
+				                 mf__qp_escan[p](s, lim, n));
 			}
 		}
 	}
@@ -884,18 +792,12 @@ test_paths_agree(void **state)
 			    (n == '=' || n == '\r' || n == '\n') ? pos : 80;
 			want_e = (n < 0x20 || n > 0x7e || n == '=') ? pos : 80;
 			for (p = 0; p < NPATHS; p++) {
-				size_t (*ds)(const unsigned char *, size_t) =
-				    p == 0   ? mf__qp_dscan_scalar
-				    : p == 1 ? mf__qp_dscan_ssse3
-				             : mf__qp_dscan_avx2;
-				size_t (*es)(const unsigned char *, size_t) =
-				    p == 0   ? mf__qp_escan_scalar
-				    : p == 1 ? mf__qp_escan_ssse3
-				             : mf__qp_escan_avx2;
 				if (!mf__path_ok(paths[p]))
 					continue;
-				assert_int_equal(ds(buf, 80), want_d);
-				assert_int_equal(es(buf, 80), want_e);
+				assert_int_equal(mf__qp_dscan[p](buf, 80),
+				                 want_d);
+				assert_int_equal(mf__qp_escan[p](buf, 80, 80),
+				                 want_e);
 			}
 		}
 	}
@@ -903,14 +805,16 @@ test_paths_agree(void **state)
 
 /*
  * Exhaustive short patterns of the bytes that matter to the decoder, at
- * offsets around the AVX2 block's edges (0 and 26..32 of 64 bytes): every
- * path gives the scalar path's result, lenient and strict.
+ * offsets around the block edges (SSSE3 blocks of 16 bytes, AVX2 of 32:
+ * 0, 10..16 and 26..32 of 64 bytes): every path gives the scalar path's
+ * result, lenient and strict.
  */
 static void
 test_block_patterns(void **state)
 {
 	static const char al[] = " \t\r\n=4Ax";
-	static const size_t offs[] = {0, 1, 26, 27, 28, 29, 30, 31, 32};
+	static const size_t offs[] = {0,  1,  10, 11, 12, 13, 14, 15,
+	                              16, 26, 27, 28, 29, 30, 31, 32};
 	size_t maxlen = tu_slow_ok() ? 5 : 3, oi, len;
 
 	(void)state;
@@ -927,14 +831,197 @@ test_block_patterns(void **state)
 				memset(in, 'x', sizeof(in));
 				for (j = 0; j < len; j++, x >>= 3)
 					in[offs[oi] + j] = al[x & 7];
-				ref = dec1(MF__PATH_SCALAR, in, sizeof(in), fl);
+				ref = tc_decode(&mf__qp_codec, MF__PATH_SCALAR,
+				                in, sizeof(in), fl);
 				for (p = 1; p < NPATHS; p++) {
 					struct res got =
-					    dec1(paths[p], in, sizeof(in), fl);
+					    tc_decode(&mf__qp_codec, paths[p],
+					              in, sizeof(in), fl);
 					res_eq(&got, &ref, "block pattern");
 					res_free(&got);
 				}
 				res_free(&ref);
+			}
+		}
+	}
+}
+
+/*
+ * The encoder's byte classes: every path's mask function equals the
+ * scalar one, on random bytes, on text and on every byte value at every
+ * position of a block.
+ */
+static void
+test_enc_masks(void **state)
+{
+	unsigned char in[64];
+	tu_rng r;
+	size_t iter;
+	int p, text;
+
+	(void)state;
+	tu_rng_seed(&r, 64);
+	for (iter = 0; iter < 2000 + 256 * 64; iter++) {
+		if (iter < 1000) {
+			tu_rng_fill(&r, in, sizeof(in));
+		} else if (iter < 2000) {
+			fill_text(&r, in, sizeof(in), iter % 2);
+		} else {
+			memset(in, 'q', sizeof(in));
+			in[(iter - 2000) / 256] = (unsigned char)(iter % 256);
+		}
+		for (text = 0; text <= 1; text++) {
+			struct mf__qp_emask ref, got;
+
+			mf__qp_emask[MF__PATH_SCALAR](in, text, &ref);
+			for (p = 1; p < NPATHS; p++) {
+				if (!mf__path_ok(paths[p]))
+					continue;
+				memset(&got, 0x5A, sizeof(got));
+				mf__qp_emask[p](in, text, &got);
+				if (memcmp(&got, &ref, sizeof(ref)) != 0)
+					fail_msg("iter %zu text %d path %d",
+					         iter, text, p);
+			}
+		}
+	}
+	/* The scalar classes themselves, byte by byte. */
+	for (iter = 0; iter < 256; iter++) {
+		struct mf__qp_emask m;
+		unsigned c = (unsigned)iter;
+		int esc_text =
+		    c > 0x7E || c == '=' ||
+		    (c < 0x20 && c != '\t' && c != '\r' && c != '\n');
+		int esc_bin = esc_text || c == '\r' || c == '\n';
+
+		memset(in, 'q', sizeof(in));
+		in[63] = (unsigned char)c;
+		for (text = 0; text <= 1; text++) {
+			mf__qp_emask[MF__PATH_SCALAR](in, text, &m);
+			assert_true((m.esc >> 63) ==
+			            (uint64_t)(text ? esc_text : esc_bin));
+			assert_true((m.esc & ~((uint64_t)1 << 63)) == 0);
+			assert_true(m.lf ==
+			            (c == '\n' ? (uint64_t)1 << 63 : 0));
+			assert_true(m.cr ==
+			            (c == '\r' ? (uint64_t)1 << 63 : 0));
+			assert_true(
+			    m.ws ==
+			    (c == ' ' || c == '\t' ? (uint64_t)1 << 63 : 0));
+		}
+	}
+}
+
+/*
+ * The encoder's block steps: each path equals the scalar twin (output,
+ * input and output used, column) from every starting column, in every
+ * mode, on text, QP-like input and random bytes, with the output room
+ * just enough or more.
+ */
+static void
+test_enc_blocks_twin(void **state)
+{
+	unsigned char in[400];
+	char o1[1400], o2[1400];
+	tu_rng r;
+	size_t iter, blocks = 0;
+
+	(void)state;
+	tu_rng_seed(&r, 66);
+	for (iter = 0; iter < 3000; iter++) {
+		size_t n = MF__QP_BLOCK_IN + tu_rng_below(&r, 300);
+		/* Every mode: bits 0-2 of iter. */
+		unsigned fl = (iter & 1 ? MF_QP_LF : 0) |
+		              (iter & 2 ? MF_QP_BINARY : 0) |
+		              (iter & 4 ? MF_QP_SAFE : 0);
+		unsigned col0 = (unsigned)(iter % 76);
+		size_t cap = iter % 3
+		                 ? sizeof(o1)
+		                 : MF__QP_BLOCK_ROOM + tu_rng_below(&r, 200);
+		size_t i1 = 0, ob1 = 0, i2, ob2;
+		unsigned c1 = col0, c2;
+		int p;
+
+		/* The kind of input: bits 3-4 of iter. */
+		if (iter / 8 % 4 == 0)
+			tu_rng_fill(&r, in, n);
+		else if (iter / 8 % 4 == 1)
+			fill_qp(&r, (char *)in, n);
+		else
+			fill_text(&r, in, n, iter / 8 % 4 == 2);
+		memset(o1, 0, sizeof(o1));
+		mf__qp_enc_blocks[MF__PATH_SCALAR](fl, o1, cap, &ob1, in, &i1,
+		                                   n, &c1);
+		assert_true(ob1 <= cap && i1 <= n && c1 <= 75);
+		blocks += i1 / 64;
+		for (p = 1; p < NPATHS; p++) {
+			char label[64];
+
+			if (!mf__path_ok(paths[p]))
+				continue;
+			memset(o2, 0, sizeof(o2));
+			i2 = 0;
+			ob2 = 0;
+			c2 = col0;
+			mf__qp_enc_blocks[p](fl, o2, cap, &ob2, in, &i2, n,
+			                     &c2);
+			snprintf(label, sizeof(label), "iter %zu path %d", iter,
+			         p);
+			if (i1 != i2 || c1 != c2)
+				fail_msg("%s: used %zu/%zu col %u/%u", label,
+				         i2, i1, c2, c1);
+			tu_assert_mem(o2, ob2, o1, ob1, label);
+		}
+	}
+	/* The runs above did take blocks. */
+	assert_true(blocks > 3000);
+}
+
+/*
+ * Exhaustive short patterns of the bytes that matter to the encoder
+ * (SP, HTAB, CR, LF, "=", ".", "F", an 8-bit byte) at the edges of the
+ * 64-byte blocks and of the line, after prefixes that put the column
+ * anywhere: every path gives the scalar path's output, in every mode.
+ */
+static void
+test_enc_block_patterns(void **state)
+{
+	static const char al[] = " \t\r\n=.F\xc3";
+	static const size_t offs[] = {60, 61, 62, 63, 64, 65, 72, 73, 74, 75};
+	static const unsigned modes[] = {0, MF_QP_LF, MF_QP_BINARY, MF_QP_SAFE,
+	                                 MF_QP_SAFE | MF_QP_LF};
+	size_t maxlen = tu_slow_ok() ? 3 : 2, oi, len, m;
+
+	(void)state;
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (oi = 0; oi < sizeof(offs) / sizeof(offs[0]); oi++) {
+			for (len = 1; len <= maxlen; len++) {
+				size_t total = (size_t)1 << (3 * len), k;
+				for (k = 0; k < total; k++) {
+					char in[200];
+					size_t x = k, j;
+					struct res ref;
+					int p;
+
+					memset(in, 'x', sizeof(in));
+					/* An escape early moves the columns. */
+					in[k % 7] = '=';
+					for (j = 0; j < len; j++, x >>= 3)
+						in[offs[oi] + j] = al[x & 7];
+					memcpy(in + 130, in + offs[oi] - 2,
+					       len + 4);
+					ref = enc1(MF__PATH_SCALAR, in,
+					           sizeof(in), modes[m]);
+					for (p = 1; p < NPATHS; p++) {
+						struct res got =
+						    enc1(paths[p], in,
+						         sizeof(in), modes[m]);
+						res_eq(&got, &ref,
+						       "enc pattern");
+						res_free(&got);
+					}
+					res_free(&ref);
+				}
 			}
 		}
 	}
@@ -955,7 +1042,8 @@ test_guard_pages(void **state)
 		for (p = 0; p < NPATHS; p++) {
 			tu_guard g;
 			const char *gi = tu_guard_new(&g, in, n);
-			struct res d = dec1(paths[p], gi, n, 0);
+			struct res d =
+			    tc_decode(&mf__qp_codec, paths[p], gi, n, 0);
 			struct res e = enc1(paths[p], gi, n, MF_QP_SAFE);
 
 			assert_int_equal(d.rc, MF_OK);
@@ -1065,6 +1153,9 @@ main(void)
 	    cmocka_unit_test(test_dec_splits),
 	    cmocka_unit_test(test_paths_agree),
 	    cmocka_unit_test(test_block_patterns),
+	    cmocka_unit_test(test_enc_masks),
+	    cmocka_unit_test(test_enc_blocks_twin),
+	    cmocka_unit_test(test_enc_block_patterns),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_state_and_args),
 	};

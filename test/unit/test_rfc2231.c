@@ -7,31 +7,11 @@
  * lengths, whole characters per segment) over seeded random values at
  * every start column; OOM loops and guard pages.
  */
-#include "tutil.h"
+#include "tdefect.h"
 
 #include "core.h"
 #include "rfc2231.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-#define S(s) s, sizeof(s) - 1
-
-struct log {
-	int code[16];
-	uint64_t off[16];
-	size_t n;
-};
-
-static void
-log_defect(void *ctx, int code, uint64_t off)
-{
-	struct log *l = ctx;
-
-	if (l->n < N(l->code)) {
-		l->code[l->n] = code;
-		l->off[l->n] = off;
-	}
-	l->n++;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Names                                                                   */
@@ -141,7 +121,7 @@ test_decode(void **state)
 	     0, {0}, {0}},
 	    {S(""), 0, NULL, S(""), "", "", 1, {MF_D_PARAM_SYNTAX}, {0}},
 	};
-	size_t i, k;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < N(t); i++) {
@@ -154,10 +134,7 @@ test_decode(void **state)
 		char label[32];
 		int rc;
 
-		memset(&l, 0, sizeof(l));
-		memset(&o, 0, sizeof(o));
-		o.on_defect = log_defect;
-		o.defect_ctx = &l;
+		log_opts(&o, &l);
 		if (t[i].cs_in != NULL) {
 			cs.ptr = t[i].cs_in;
 			cs.len = strlen(t[i].cs_in);
@@ -174,17 +151,7 @@ test_decode(void **state)
 			tu_assert_mem(lang.ptr, lang.len, t[i].lang,
 				      strlen(t[i].lang), label);
 		}
-		if (l.n != t[i].nd)
-			fail_msg("case %zu: %zu defects, want %zu", i, l.n,
-				 t[i].nd);
-		for (k = 0; k < t[i].nd; k++) {
-			if (l.code[k] != t[i].code[k] ||
-			    l.off[k] != (uint64_t)t[i].off[k])
-				fail_msg("case %zu: defect %zu: %s at %llu", i,
-					 k, mf_defect_name(l.code[k]),
-					 (unsigned long long)l.off[k]);
-			assert_true(def & MF_DEFECT_BIT(t[i].code[k]));
-		}
+		log_check(&l, def, t[i].nd, t[i].code, t[i].off, i);
 		if (t[i].nd > 0) {
 			o.flags = MF_STRICT;
 			o.on_defect = NULL;
@@ -450,10 +417,7 @@ test_join(void **state)
 	split_params(hdr, sizeof(hdr) - 1, &pl);
 	assert_int_equal(pl.n, 1);
 	assert_int_equal(pl.p[0].nnum, 4);
-	memset(&o, 0, sizeof(o));
-	memset(&l, 0, sizeof(l));
-	o.on_defect = log_defect;
-	o.defect_ctx = &l;
+	log_opts(&o, &l);
 	assert_int_equal(mf__rfc2231_join(b, pl.p[0].num, 4, 0, &o, &cs,
 					  &lang, NULL, NULL),
 			 MF_OK);

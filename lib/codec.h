@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * codec.h - internals shared by the transfer-encoding codecs (b64.c,
+ * qp.c): the code paths chosen at run time, the helpers that spell
+ * 256-entry tables as constant expressions, and the one-shot calls, which
+ * both codecs make of one streaming update plus final (so that one-shot
+ * and streaming cannot drift). Hidden (mf__ prefix).
+ */
+#ifndef MF_CODEC_H
+#define MF_CODEC_H
+
+#include "core.h"
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) &&         \
+    !defined(MF_NO_SIMD)
+#define MF__X86 1
+#include <immintrin.h>
+#endif
+
+/* A 256-entry table of f(0) .. f(255) (a constant expression). */
+#define MF__X4(f, n) f(n), f(n + 1), f(n + 2), f(n + 3)
+#define MF__X16(f, n)                                                          \
+	MF__X4(f, n), MF__X4(f, n + 4), MF__X4(f, n + 8), MF__X4(f, n + 12)
+#define MF__X64(f, n)                                                          \
+	MF__X16(f, n), MF__X16(f, n + 16), MF__X16(f, n + 32),                 \
+	    MF__X16(f, n + 48)
+#define MF__X256(f)                                                            \
+	MF__X64(f, 0), MF__X64(f, 64), MF__X64(f, 128), MF__X64(f, 192)
+
+/* Code paths; MF__PATH_BEST picks the best one the CPU has at run time. */
+enum mf__path {
+	MF__PATH_SCALAR = 0,
+	MF__PATH_SSSE3 = 1,
+	MF__PATH_AVX2 = 2,
+	MF__PATH_BEST = 3
+};
+
+/* The path MF__PATH_BEST resolves to on this CPU. */
+int mf__best_path(void);
+/* Whether path p can run here (scalar always can). */
+bool mf__path_ok(int p);
+/* p itself when it can run here, else the best path. */
+int mf__path_resolve(int p);
+
+/*
+ * A codec's streaming calls with a chosen path, on states passed as void *
+ * (mf_b64_enc and mf_b64_dec, mf_qp_enc and mf_qp_dec), so that one
+ * function serves the one-shot calls of every codec, and the tests drive
+ * every codec the same way.
+ */
+typedef struct mf__codec {
+	unsigned enc_flags; /* flags the encoder knows */
+	unsigned dec_flags; /* flags the decoder knows */
+	size_t dec_size;    /* size of the decoder state; flags is first */
+	size_t dec_defects; /* offset of its defects field */
+	size_t (*decoded_len)(size_t n);
+	int (*enc_update)(int path, void *st, char *out, size_t cap,
+	                  const void *in, size_t n, size_t *outlen);
+	int (*enc_final)(void *st, char *out, size_t cap, size_t *outlen);
+	int (*dec_update)(int path, void *st, void *out, size_t cap,
+	                  const char *in, size_t n, size_t *outlen,
+	                  mf_error *err);
+	int (*dec_final)(void *st, void *out, size_t cap, size_t *outlen,
+	                 mf_error *err);
+} mf__codec;
+
+/*
+ * One-shot encode on st, an encoder state just initialised with flags:
+ * MF_E_INVAL for unknown flags or a NULL outlen, MF_E_NOSPC when need (0:
+ * no such check) is over cap, else one update and final.
+ */
+int mf__codec_encode(const mf__codec *c, int path, void *st, char *out,
+                     size_t cap, const void *in, size_t n, unsigned flags,
+                     size_t need, size_t *outlen);
+/*
+ * One-shot decode on st, a zeroed decoder state that gets flags: one
+ * update and final; *outlen what both wrote, *defects the state's.
+ */
+int mf__codec_decode(const mf__codec *c, int path, void *st, void *out,
+                     size_t cap, const char *in, size_t n, unsigned flags,
+                     size_t *outlen, uint64_t *defects, mf_error *err);
+
+#endif /* MF_CODEC_H */
