@@ -331,11 +331,8 @@ mf_flowed_decode(mf_buf *out, const char *in, size_t n, unsigned flags)
 	start = out->len;
 	fl_init(&f, (flags & MF_FLOWED_DELSP) != 0, false);
 	rc = fl_feed(&f, out, in, n, true);
-	if (rc < 0) {
-		out->len = start;
-		if (out->data != NULL)
-			out->data[start] = '\0';
-	}
+	if (rc < 0)
+		mf__buf_cut(out, start);
 	return rc;
 }
 /* ---------------------------------------------------------------------- */
@@ -494,15 +491,6 @@ dec_fini(mf_content_dec *d)
 {
 	mf__buf_fini(&d->pend);
 	mf__buf_fini(&d->conv);
-}
-
-/* Truncates b back to len. */
-static void
-cut(mf_buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
 }
 
 /* ---- stage 4: line ends, and the output of the text stages ---- */
@@ -721,7 +709,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 
 		if (k == 0)
 			break;
-		cut(&d->conv, 0);
+		mf__buf_cut(&d->conv, 0);
 		rc =
 		    convert(d, dst, (const char *)p + pos, k, d->dec_off + pos);
 		if (rc == MF_OK && dst == &d->conv)
@@ -738,7 +726,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		return fail(d, rc, d->body_off + d->raw_off, NULL);
 	if (pos > 0) {
 		memmove(d->pend.data, d->pend.data + pos, n - pos);
-		cut(&d->pend, n - pos);
+		mf__buf_cut(&d->pend, n - pos);
 		d->dec_off += pos;
 	}
 	return MF_OK;
@@ -856,7 +844,7 @@ dec_run(mf_content_dec *d, mf_buf *out, const char *in, size_t n, bool final)
 	if (rc == MF_OK && d->text)
 		rc = drain(d, out, final);
 	if (rc < 0)
-		cut(out, start);
+		mf__buf_cut(out, start);
 	return rc;
 }
 
@@ -940,7 +928,7 @@ mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
 	if (defects != NULL)
 		*defects |= d.defects;
 	if (rc < 0) {
-		cut(out, start);
+		mf__buf_cut(out, start);
 		mf__err(err, rc, (size_t)d.err_off, d.err_reason);
 	}
 	dec_fini(&d);

@@ -15,19 +15,8 @@
  * fails exactly when lenient records a defect, the output bound holds;
  * format=flowed unwrapping adds at most one byte per line.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+#include "fuzz.h"
 #include "mime.h"
-
-#define CHECK(c)                                                               \
-	do {                                                                   \
-		if (!(c))                                                      \
-			abort();                                               \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static mf_buf *
 buf(void)
