@@ -12,44 +12,13 @@
  * on random structures and the corpus), every leaf of the corpus with
  * every flag combination, OOM loops and guard pages.
  */
-#include "tutil.h"
+#include "tdefect.h"
 
 #include "mime.h"
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
-
-/* Defects with their offsets, from mf_opts.on_defect. */
-struct drec {
-	int code[32];
-	uint64_t off[32];
-	size_t n;
-};
-
-static void
-on_defect(void *ctx, int code, uint64_t off)
-{
-	struct drec *r = ctx;
-
-	if (r->n < 32) {
-		r->code[r->n] = code;
-		r->off[r->n] = off;
-	}
-	r->n++;
-}
-
-/* The offset of defect code in r, or -1. */
-static long
-drec_off(const struct drec *r, int code)
-{
-	size_t i;
-
-	for (i = 0; i < r->n && i < 32; i++)
-		if (r->code[i] == code)
-			return (long)r->off[i];
-	return -1;
-}
 
 static mf_msg *
 parse(const char *p, size_t n)
@@ -684,8 +653,6 @@ test_flowed_parts(void **state)
 /* Charset conversion and its fallbacks                                    */
 /* ---------------------------------------------------------------------- */
 
-#define B(s) s, sizeof(s) - 1
-
 static void
 test_charsets(void **state)
 {
@@ -703,118 +670,118 @@ test_charsets(void **state)
 		long off2;
 	} t[] = {
 	    /* 0: no Content-Type: us-ascii. */
-	    {"X: y", B("hello\r\n"), MF_CONTENT_TEXT, B("hello\r\n"), 0, 0, 0,
+	    {"X: y", S("hello\r\n"), MF_CONTENT_TEXT, S("hello\r\n"), 0, 0, 0,
 	     0},
 	    /* 1: 8-bit in us-ascii: UTF-8 when valid. */
 	    {"X: y",
-	     B("Gr\xc3\xbc\xc3\x9f"
+	     S("Gr\xc3\xbc\xc3\x9f"
 	       "e\n"),
 	     MF_CONTENT_TEXT,
-	     B("Gr\xc3\xbc\xc3\x9f"
+	     S("Gr\xc3\xbc\xc3\x9f"
 	       "e\n"),
 	     MF_D_CHARSET_INVALID, 2, 0, 0},
 	    /* 2: else windows-1252. */
 	    {"X: y",
-	     B("Gr\xfc\xdf"
+	     S("Gr\xfc\xdf"
 	       "e \x80\n"),
 	     MF_CONTENT_TEXT,
-	     B("Gr\xc3\xbc\xc3\x9f"
+	     S("Gr\xc3\xbc\xc3\x9f"
 	       "e \xe2\x82\xac\n"),
 	     MF_D_CHARSET_INVALID, 2, 0, 0},
 	    /* 3: decided line by line. */
-	    {"Content-Type: text/plain", B("caf\xc3\xa9\ncaf\xe9\n"),
-	     MF_CONTENT_TEXT, B("caf\xc3\xa9\ncaf\xc3\xa9\n"),
+	    {"Content-Type: text/plain", S("caf\xc3\xa9\ncaf\xe9\n"),
+	     MF_CONTENT_TEXT, S("caf\xc3\xa9\ncaf\xc3\xa9\n"),
 	     MF_D_CHARSET_INVALID, 3, 0, 0},
 	    {"Content-Type: text/plain; charset=US-ASCII",
-	     B("caf\xe9\ncaf\xc3\xa9\n"), MF_CONTENT_TEXT,
-	     B("caf\xc3\xa9\ncaf\xc3\xa9\n"), MF_D_CHARSET_INVALID, 3, 0, 0},
+	     S("caf\xe9\ncaf\xc3\xa9\n"), MF_CONTENT_TEXT,
+	     S("caf\xc3\xa9\ncaf\xc3\xa9\n"), MF_D_CHARSET_INVALID, 3, 0, 0},
 	    /* 5: latin-1 labels read as windows-1252. */
-	    {"Content-Type: text/plain; charset=iso-8859-1", B("\xe9\x80\n"),
-	     MF_CONTENT_TEXT, B("\xc3\xa9\xe2\x82\xac\n"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=iso-8859-1", S("\xe9\x80\n"),
+	     MF_CONTENT_TEXT, S("\xc3\xa9\xe2\x82\xac\n"), 0, 0, 0, 0},
 	    /* 6: a known charset is trusted: U+FFFD. */
 	    {"Content-Type: text/plain; charset=\"utf-8\"",
-	     B("a\xff"
+	     S("a\xff"
 	       "b\n"),
 	     MF_CONTENT_TEXT,
-	     B("a\xef\xbf\xbd"
+	     S("a\xef\xbf\xbd"
 	       "b\n"),
 	     MF_D_CHARSET_INVALID, 1, 0, 0},
 	    /* 7: an unknown charset: the us-ascii way, with a defect. */
 	    {"Content-Type: text/plain; charset=x-no-such-charset",
-	     B("caf\xc3\xa9\n"), MF_CONTENT_TEXT, B("caf\xc3\xa9\n"),
+	     S("caf\xc3\xa9\n"), MF_CONTENT_TEXT, S("caf\xc3\xa9\n"),
 	     MF_D_CHARSET_UNKNOWN, 0, MF_D_CHARSET_INVALID, 3},
-	    {"Content-Type: text/plain; charset=\"bad charset\"", B("ok\n"),
-	     MF_CONTENT_TEXT, B("ok\n"), MF_D_CHARSET_UNKNOWN, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=\"bad charset\"", S("ok\n"),
+	     MF_CONTENT_TEXT, S("ok\n"), MF_D_CHARSET_UNKNOWN, 0, 0, 0},
 	    /* 9: built-in tables. */
 	    {"Content-Type: text/plain; charset=koi8-r",
-	     B("\xf0\xd2\xc9\xd7\xc5\xd4\n"), MF_CONTENT_TEXT,
-	     B("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n"), 0, 0, 0,
+	     S("\xf0\xd2\xc9\xd7\xc5\xd4\n"), MF_CONTENT_TEXT,
+	     S("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\n"), 0, 0, 0,
 	     0},
 	    /* 10: UTF-16 and UTF-32: byte order marks. */
 	    {"Content-Type: text/plain; charset=utf-16",
-	     B("\xff\xfeh\0i\0\n\0"), MF_CONTENT_TEXT, B("hi\n"), 0, 0, 0, 0},
-	    {"Content-Type: text/plain; charset=utf-16", B("\xfe\xff\0h\0i"),
-	     MF_CONTENT_TEXT, B("hi"), 0, 0, 0, 0},
-	    {"Content-Type: text/plain; charset=utf-16", B("\0h\0i"),
-	     MF_CONTENT_TEXT, B("hi"), 0, 0, 0, 0},
-	    {"Content-Type: text/plain; charset=utf-16le", B("h\0i\0"),
-	     MF_CONTENT_TEXT, B("hi"), 0, 0, 0, 0},
+	     S("\xff\xfeh\0i\0\n\0"), MF_CONTENT_TEXT, S("hi\n"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=utf-16", S("\xfe\xff\0h\0i"),
+	     MF_CONTENT_TEXT, S("hi"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=utf-16", S("\0h\0i"),
+	     MF_CONTENT_TEXT, S("hi"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=utf-16le", S("h\0i\0"),
+	     MF_CONTENT_TEXT, S("hi"), 0, 0, 0, 0},
 	    {"Content-Type: text/plain; charset=utf-32",
-	     B("\0\0\xfe\xff\0\0\0A"), MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
+	     S("\0\0\xfe\xff\0\0\0A"), MF_CONTENT_TEXT, S("A"), 0, 0, 0, 0},
 	    {"Content-Type: text/plain; charset=utf-32",
-	     B("\xff\xfe\0\0"
+	     S("\xff\xfe\0\0"
 	       "A\0\0\0"),
-	     MF_CONTENT_TEXT, B("A"), 0, 0, 0, 0},
-	    {"Content-Type: text/plain; charset=utf-16", B(""),
-	     MF_CONTENT_TEXT | MF_CONTENT_LF, B(""), 0, 0, 0, 0},
+	     MF_CONTENT_TEXT, S("A"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=utf-16", S(""),
+	     MF_CONTENT_TEXT | MF_CONTENT_LF, S(""), 0, 0, 0, 0},
 	    /* 17: an odd byte at the end of UTF-16. */
-	    {"Content-Type: text/plain; charset=utf-16be", B("\0h\0"),
-	     MF_CONTENT_TEXT, B("h\xef\xbf\xbd"), MF_D_CHARSET_INVALID, 2, 0,
+	    {"Content-Type: text/plain; charset=utf-16be", S("\0h\0"),
+	     MF_CONTENT_TEXT, S("h\xef\xbf\xbd"), MF_D_CHARSET_INVALID, 2, 0,
 	     0},
 	    /* 18: NUL bytes become U+FFFD. */
-	    {"Content-Type: text/plain; charset=utf-8", B("a\0b"),
+	    {"Content-Type: text/plain; charset=utf-8", S("a\0b"),
 	     MF_CONTENT_TEXT,
-	     B("a\xef\xbf\xbd"
+	     S("a\xef\xbf\xbd"
 	       "b"),
 	     MF_D_NUL, 1, 0, 0},
 	    /* 19: base64 windows-1252. */
 	    {"Content-Type: text/plain; charset=windows-1252\n"
 	     "Content-Transfer-Encoding: base64",
-	     B("Y2Fm6SCA\n"), MF_CONTENT_TEXT, B("caf\xc3\xa9 \xe2\x82\xac"), 0,
+	     S("Y2Fm6SCA\n"), MF_CONTENT_TEXT, S("caf\xc3\xa9 \xe2\x82\xac"), 0,
 	     0, 0, 0},
 	    /* 20: quoted-printable UTF-8 HTML. */
 	    {"Content-Type: text/html; charset=utf-8\n"
 	     "Content-Transfer-Encoding: quoted-printable",
-	     B("<p>caf=C3=A9</p>=\n\n"), MF_CONTENT_TEXT,
-	     B("<p>caf\xc3\xa9</p>\n"), 0, 0, 0, 0},
+	     S("<p>caf=C3=A9</p>=\n\n"), MF_CONTENT_TEXT,
+	     S("<p>caf\xc3\xa9</p>\n"), 0, 0, 0, 0},
 	    /* 21: not text: bytes as they are. */
-	    {"Content-Type: application/octet-stream", B("\xff\0\r\n"),
-	     MF_CONTENT_TEXT | MF_CONTENT_LF, B("\xff\0\r\n"), 0, 0, 0, 0},
+	    {"Content-Type: application/octet-stream", S("\xff\0\r\n"),
+	     MF_CONTENT_TEXT | MF_CONTENT_LF, S("\xff\0\r\n"), 0, 0, 0, 0},
 	    /* 22: LF line ends; a lone CR stays. */
-	    {"Content-Type: text/plain", B("a\r\nb\rc\r\n\r"), MF_CONTENT_LF,
-	     B("a\nb\rc\n\r"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain", S("a\r\nb\rc\r\n\r"), MF_CONTENT_LF,
+	     S("a\nb\rc\n\r"), 0, 0, 0, 0},
 	    /* 23: without MF_CONTENT_TEXT, text keeps its charset. */
-	    {"Content-Type: text/plain; charset=koi8-r", B("\xf0\n"), 0,
-	     B("\xf0\n"), 0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=koi8-r", S("\xf0\n"), 0,
+	     S("\xf0\n"), 0, 0, 0, 0},
 	    /* 24: an empty charset parameter is us-ascii. */
-	    {"Content-Type: text/plain; charset=\"\"", B("caf\xe9"),
-	     MF_CONTENT_TEXT, B("caf\xc3\xa9"), MF_D_CHARSET_INVALID, 3, 0, 0},
+	    {"Content-Type: text/plain; charset=\"\"", S("caf\xe9"),
+	     MF_CONTENT_TEXT, S("caf\xc3\xa9"), MF_D_CHARSET_INVALID, 3, 0, 0},
 	    /* 25: transfer defects: absolute input offsets. */
-	    {"Content-Transfer-Encoding: base64", B("aGk*\n"), MF_CONTENT_TEXT,
-	     B("hi"), MF_D_B64_JUNK, 3, 0, 0},
+	    {"Content-Transfer-Encoding: base64", S("aGk*\n"), MF_CONTENT_TEXT,
+	     S("hi"), MF_D_B64_JUNK, 3, 0, 0},
 	    /* (the byte that proves the escape invalid) */
-	    {"Content-Transfer-Encoding: quoted-printable", B("a=ZZb"), 0,
-	     B("a=ZZb"), MF_D_QP_INVALID, 2, 0, 0},
-	    {"Content-Transfer-Encoding: x-uuencode", B("begin 644 a\n#0V%T\n"),
-	     MF_CONTENT_TEXT, B("Cat"), MF_D_UU_INVALID, 18, 0, 0},
+	    {"Content-Transfer-Encoding: quoted-printable", S("a=ZZb"), 0,
+	     S("a=ZZb"), MF_D_QP_INVALID, 2, 0, 0},
+	    {"Content-Transfer-Encoding: x-uuencode", S("begin 644 a\n#0V%T\n"),
+	     MF_CONTENT_TEXT, S("Cat"), MF_D_UU_INVALID, 18, 0, 0},
 	    /* 28: uuencoded text/plain, then converted. */
 	    {"Content-Type: text/plain; charset=koi8-r\n"
 	     "Content-Transfer-Encoding: x-uue",
-	     B("begin 644 a\n!\\```\n`\nend\n"), MF_CONTENT_TEXT, B("\xd0\x9f"),
+	     S("begin 644 a\n!\\```\n`\nend\n"), MF_CONTENT_TEXT, S("\xd0\x9f"),
 	     0, 0, 0, 0},
 	    /* 29: an unknown transfer encoding is identity. */
-	    {"Content-Transfer-Encoding: x-gzip64", B("abc"), MF_CONTENT_TEXT,
-	     B("abc"), 0, 0, 0, 0},
+	    {"Content-Transfer-Encoding: x-gzip64", S("abc"), MF_CONTENT_TEXT,
+	     S("abc"), 0, 0, 0, 0},
 	};
 	size_t i;
 
@@ -824,45 +791,36 @@ test_charsets(void **state)
 		char *msg = mkmsg(t[i].hdr, t[i].body, t[i].bodylen, &n);
 		mf_msg *m = parse(msg, n);
 		const mf_part *p = first_leaf(m);
-		struct drec r;
+		struct log l;
 		mf_opts o;
-		uint64_t defects = 0, want = 0;
+		uint64_t defects = 0;
 		mf_buf *b;
 		char label[32];
-		long off1;
+		int code[2];
+		long off[2];
+		size_t nd = 0;
 
 		snprintf(label, sizeof(label), "charset case %zu", i);
-		off1 = t[i].off1;
+		if (t[i].d1) {
+			code[nd] = t[i].d1;
+			off[nd++] = t[i].off1;
+		}
+		if (t[i].d2) {
+			code[nd] = t[i].d2;
+			off[nd++] = t[i].off2;
+		}
 		if (t[i].d1 == MF_D_B64_JUNK || t[i].d1 == MF_D_QP_INVALID ||
 		    t[i].d1 == MF_D_UU_INVALID) {
 			uint64_t bo;
 
 			mf_part_offsets(p, NULL, &bo, NULL);
-			off1 += (long)bo;
+			off[0] += (long)bo;
 		}
-		memset(&o, 0, sizeof(o));
-		memset(&r, 0, sizeof(r));
-		o.on_defect = on_defect;
-		o.defect_ctx = &r;
+		log_opts(&o, &l);
 		b = decode(p, t[i].flags, &o, &defects);
 		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), t[i].want,
 		              t[i].wantlen, label);
-		if (t[i].d1)
-			want |= MF_DEFECT_BIT(t[i].d1);
-		if (t[i].d2)
-			want |= MF_DEFECT_BIT(t[i].d2);
-		if (defects != want)
-			fail_msg("%s: defects %llx, want %llx", label,
-			         (unsigned long long)defects,
-			         (unsigned long long)want);
-		if (t[i].d1 && drec_off(&r, t[i].d1) != off1)
-			fail_msg("%s: defect %d at %ld, want %ld", label,
-			         t[i].d1, drec_off(&r, t[i].d1), off1);
-		if (t[i].d2 && drec_off(&r, t[i].d2) != t[i].off2)
-			fail_msg("%s: defect %d at %ld, want %ld", label,
-			         t[i].d2, drec_off(&r, t[i].d2), t[i].off2);
-		if (r.n != (size_t)((t[i].d1 != 0) + (t[i].d2 != 0)))
-			fail_msg("%s: %zu defect calls", label, r.n);
+		log_check(&l, defects, nd, code, off, i);
 		check_splits(p, t[i].flags, label);
 		/* Strict: the first defect is the error, out unchanged. */
 		if (t[i].d1) {
@@ -875,7 +833,7 @@ test_charsets(void **state)
 			assert_int_equal(mf_buf_append(b, "x", 1), MF_OK);
 			rc = mf_part_decode(p, b, t[i].flags, &o, NULL, &e);
 			assert_int_equal(rc, MF_E_DEFECT);
-			assert_int_equal(e.offset, (size_t)off1);
+			assert_int_equal(e.offset, (size_t)off[0]);
 			tu_assert_mem(mf_buf_data(b), mf_buf_len(b), "x", 1,
 			              label);
 		}
