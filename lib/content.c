@@ -8,10 +8,11 @@
  * Decoding is one streaming pipeline (mf_content_dec); mf_part_decode is
  * that pipeline fed the whole body once, so the two cannot drift. Stages:
  *
- *  1. Transfer decoding (RFC 2045 6): base64 and quoted-printable through
- *     the streaming codecs (lenient: junk skipped, invalid escapes kept,
- *     MF_D_B64_JUNK / MF_D_QP_INVALID), uuencode through mf_uu_dec
- *     (MF_D_UU_INVALID); 7bit, 8bit, binary and unknown encodings as they
+ *  1. Transfer decoding (RFC 2045 6): base64, quoted-printable and
+ *     uuencode through their streaming decoders, driven by their mf__codec
+ *     calls (codec.h; lenient: junk skipped, invalid escapes kept, bad
+ *     lines decoded as far as they go, MF_D_B64_JUNK / MF_D_QP_INVALID /
+ *     MF_D_UU_INVALID); 7bit, 8bit, binary and unknown encodings as they
  *     are (the parser records MF_D_UNKNOWN_CTE). Defect offsets of this
  *     stage are absolute input offsets (the part's body offset plus the
  *     offset in the raw body).
@@ -34,11 +35,12 @@
  *     that splits no character of an ASCII-compatible charset), so a
  *     streamed body converts exactly like a whole one. Only a line longer
  *     than SEG_MAX in a stateful charset (ISO-2022-JP, UTF-7) can lose a
- *     character at such a cut: their shift state ends with each line. UTF-16 and UTF-32
- *     are cut at code-unit boundaries, never inside a surrogate pair; the
- *     byte order mark of "utf-16" / "utf-32" is read at the start of the
- *     body (none: big-endian, RFC 2781 4.3) and dropped. Defect offsets of
- *     this stage count transfer-decoded bytes from the start of the body.
+ *     character at such a cut: their shift state ends with each line.
+ *     UTF-16 and UTF-32 are cut at code-unit boundaries, never inside a
+ *     surrogate pair; the byte order mark of "utf-16" / "utf-32" is read
+ *     at the start of the body (none: big-endian, RFC 2781 4.3) and
+ *     dropped. Defect offsets of this stage count transfer-decoded bytes
+ *     from the start of the body.
  *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
  *     RFC 3676 4: see the flowed section below.
  *  4. Line ends (MF_CONTENT_LF): CRLF becomes LF; a lone CR stays.
@@ -46,7 +48,10 @@
  */
 #include "mime.h"
 
+#include "b64.h"
 #include "charset.h"
+#include "qp.h"
+#include "uu.h"
 
 /* ---------------------------------------------------------------------- */
 /* format=flowed (RFC 3676 4)                                              */
@@ -352,22 +357,24 @@ enum {
 
 struct mf_content_dec {
 	mf_opts o;
-	int cte;
 	bool text; /* convert, and maybe unwrap and LF */
 	bool flowed, lf;
 	int csmode;
 	mf__cs cs;
-	unsigned unit;     /* CS_WIDE: 2 or 4 */
-	bool sniff;        /* "utf-16" / "utf-32": the BOM decides */
-	bool cs_tried;     /* the charset has converted a segment */
-	size_t seg_scan;   /* bytes of the open segment known to have no
-	                      line end from SEG_MIN - 1 on */
-	uint64_t body_off; /* absolute offset of the body */
-	uint64_t raw_off;  /* raw bytes consumed */
-	uint64_t dec_off;  /* transfer-decoded bytes before pend */
-	mf_b64_dec b64;
-	mf_qp_dec qp;
-	mf_uu_dec uu;
+	unsigned unit;          /* CS_WIDE: 2 or 4 */
+	bool sniff;             /* "utf-16" / "utf-32": the BOM decides */
+	bool cs_tried;          /* the charset has converted a segment */
+	size_t seg_scan;        /* bytes of the open segment known to have no
+	                           line end from SEG_MIN - 1 on */
+	uint64_t body_off;      /* absolute offset of the body */
+	uint64_t raw_off;       /* raw bytes consumed */
+	uint64_t dec_off;       /* transfer-decoded bytes before pend */
+	const mf__codec *codec; /* the transfer decoder; NULL: identity */
+	union {
+		mf_b64_dec b64;
+		mf_qp_dec qp;
+		mf_uu_dec uu;
+	} cst;               /* its state */
 	uint64_t codec_seen; /* codec defects already reported */
 	mf_buf pend;         /* decoded text waiting for a segment end */
 	mf_buf conv;         /* converted text for the flowed / LF stage */
@@ -379,6 +386,14 @@ struct mf_content_dec {
 	uint64_t err_off;
 	const char *err_reason;
 };
+
+#define DEFECT_OFF_FOLLOWS(T)                                                  \
+	_Static_assert(offsetof(T, defect_off) ==                              \
+	                   offsetof(T, defects) + sizeof(uint64_t),            \
+	               #T ": defect_off follows defects")
+DEFECT_OFF_FOLLOWS(mf_b64_dec);
+DEFECT_OFF_FOLLOWS(mf_qp_dec);
+DEFECT_OFF_FOLLOWS(mf_uu_dec);
 
 static bool
 is_str(mf_str s, const char *t)
@@ -422,7 +437,19 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		d->o = *o;
 	mf__buf_init(&d->pend, &d->o.alloc);
 	mf__buf_init(&d->conv, &d->o.alloc);
-	d->cte = mf_part_cte(p);
+	switch (mf_part_cte(p)) {
+	case MF_CTE_BASE64:
+		d->codec = &mf__b64_codec;
+		break;
+	case MF_CTE_QP:
+		d->codec = &mf__qp_codec;
+		break;
+	case MF_CTE_UUENCODE:
+		d->codec = &mf__uu_codec;
+		break;
+	default:
+		break; /* 7bit, 8bit, binary, unknown: as they are */
+	}
 	mf_part_offsets(p, NULL, &d->body_off, NULL);
 	if (flags & (MF_CONTENT_FLOWED | MF_CONTENT_LF))
 		flags |= MF_CONTENT_TEXT;
@@ -765,55 +792,33 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 	mf_error e;
 	int rc;
 
-	switch (d->cte) {
-	case MF_CTE_BASE64:
-		need = mf_b64_decoded_len(n);
-		break;
-	case MF_CTE_QP:
-		need = mf_qp_decoded_len(n);
-		break;
-	case MF_CTE_UUENCODE:
-		need = mf_uu_decoded_len(n);
-		break;
-	default:
+	if (d->codec == NULL) {
 		if (final || n == 0)
 			return MF_OK;
 		rc = mf__buf_put(dst, in, n);
 		return rc < 0 ? fail(d, rc, d->body_off + d->raw_off, NULL)
 		              : MF_OK;
 	}
+	need = d->codec->decoded_len(n);
 	if (need == SIZE_MAX || dst->cap - dst->len <= need) {
 		rc = need == SIZE_MAX ? MF_E_NOMEM : mf__buf_grow(dst, need);
 		if (rc < 0)
 			return fail(d, rc, d->body_off + d->raw_off, NULL);
 	}
 	memset(&e, 0, sizeof(e));
-	switch (d->cte) {
-	case MF_CTE_BASE64:
-		rc = final ? mf_b64_dec_final(&d->b64, dst->data + dst->len,
-		                              need, &outlen, &e)
-		           : mf_b64_dec_update(&d->b64, dst->data + dst->len,
-		                               need, in, n, &outlen, &e);
-		if (rc == MF_OK)
-			rc =
-			    codec_defects(d, d->b64.defects, d->b64.defect_off);
-		break;
-	case MF_CTE_QP:
-		rc = final ? mf_qp_dec_final(&d->qp, dst->data + dst->len, need,
-		                             &outlen, &e)
-		           : mf_qp_dec_update(&d->qp, dst->data + dst->len,
-		                              need, in, n, &outlen, &e);
-		if (rc == MF_OK)
-			rc = codec_defects(d, d->qp.defects, d->qp.defect_off);
-		break;
-	default:
-		rc = final ? mf_uu_dec_final(&d->uu, dst->data + dst->len, need,
-		                             &outlen, &e)
-		           : mf_uu_dec_update(&d->uu, dst->data + dst->len,
-		                              need, in, n, &outlen, &e);
-		if (rc == MF_OK)
-			rc = codec_defects(d, d->uu.defects, d->uu.defect_off);
-		break;
+	rc = final ? d->codec->dec_final(&d->cst, dst->data + dst->len, need,
+	                                 &outlen, &e)
+	           : d->codec->dec_update(MF__PATH_BEST, &d->cst,
+	                                  dst->data + dst->len, need, in, n,
+	                                  &outlen, &e);
+	if (rc == MF_OK) {
+		/* Every decoder state has defects, then defect_off. */
+		const char *st = (const char *)&d->cst + d->codec->dec_defects;
+		uint64_t mask, off;
+
+		memcpy(&mask, st, sizeof(mask));
+		memcpy(&off, st + sizeof(mask), sizeof(off));
+		rc = codec_defects(d, mask, off);
 	}
 	if (rc < 0)
 		return fail(d, rc, d->body_off + e.offset, e.reason);

@@ -37,7 +37,7 @@
  *    is ignored, further begin lines included.
  * Defects are recorded once per stream: the first offset is kept.
  */
-#include "core.h"
+#include "uu.h"
 
 enum {
 	U_LINE = 0, /* start of a line before the begin line */
@@ -385,34 +385,47 @@ mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
 	return MF_OK;
 }
 
+static int
+dec_update(int path, void *st, void *out, size_t cap, const char *in, size_t n,
+           size_t *outlen, mf_error *err)
+{
+	(void)path;
+	return mf_uu_dec_update(st, out, cap, in, n, outlen, err);
+}
+
+static int
+dec_final(void *st, void *out, size_t cap, size_t *outlen, mf_error *err)
+{
+	return mf_uu_dec_final(st, out, cap, outlen, err);
+}
+
+const mf__codec mf__uu_codec = {
+    0,
+    MF_UU_STRICT,
+    sizeof(mf_uu_dec),
+    offsetof(mf_uu_dec, defects),
+    mf_uu_decoded_len,
+    NULL,
+    NULL,
+    dec_update,
+    dec_final,
+};
+
 int
 mf_uu_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
              size_t *outlen, mf_str *name, uint64_t *defects, mf_error *err)
 {
 	mf_uu_dec st;
-	size_t a = 0, b = 0;
 	int rc;
 
-	if (outlen != NULL)
-		*outlen = 0;
 	if (name != NULL) {
 		name->ptr = "";
 		name->len = 0;
 	}
-	if (outlen == NULL || (in == NULL && n > 0) ||
-	    (out == NULL && cap > 0) || (flags & ~MF_UU_STRICT) != 0)
-		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
 	memset(&st, 0, sizeof(st));
-	st.flags = flags;
-	rc = mf_uu_dec_update(&st, out, cap, in, n, &a, err);
-	if (rc == MF_OK)
-		rc = mf_uu_dec_final(&st, (char *)out + a, cap - a, &b, err);
-	if (rc < 0)
-		return rc;
-	*outlen = a + b;
-	if (defects != NULL)
-		*defects |= st.defects;
-	if (name != NULL && st.begun && st.name_off <= n) {
+	rc = mf__codec_decode(&mf__uu_codec, MF__PATH_BEST, &st, out, cap, in,
+	                      n, flags, outlen, defects, err);
+	if (rc == MF_OK && name != NULL && st.begun && st.name_off <= n) {
 		const char *s = in + st.name_off, *nl;
 		size_t k = n - (size_t)st.name_off;
 
@@ -424,5 +437,5 @@ mf_uu_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
 		name->ptr = s;
 		name->len = k;
 	}
-	return MF_OK;
+	return rc;
 }

@@ -272,9 +272,9 @@ test_uu_vectors(void **state)
 	{
 		size_t n;
 		char *p = tu_read("corpus/mikel-mail/spec/fixtures/emails/"
-				  "error_emails/"
-				  "content_transfer_encoding_x_uuencode.eml",
-				  &n);
+		                  "error_emails/"
+		                  "content_transfer_encoding_x_uuencode.eml",
+		                  &n);
 		mf_msg *m = parse(p, n);
 		const mf_part *q = mf_part_child(mf_msg_root(m), 1);
 		uint64_t d = 0;
