@@ -123,10 +123,17 @@ check_splits(const mf_part *p, unsigned flags, const char *label)
 	mf_buf_free(want);
 }
 
-/* A message with the given header lines (LF ends, the last one optional)
- * and body. */
-static char *
-mkmsg(const char *headers, const char *body, size_t bodylen, size_t *n)
+/* A one-part message: header lines (LF ends, the last one optional), an
+ * empty line and the body, parsed; p is its leaf. */
+struct onepart {
+	char *msg;
+	mf_msg *m;
+	const mf_part *p;
+};
+
+static const mf_part *
+op_open(struct onepart *op, const char *headers, const char *body,
+        size_t bodylen)
 {
 	size_t h = strlen(headers);
 	char *m = malloc(h + 2 + bodylen + 1);
@@ -138,9 +145,30 @@ mkmsg(const char *headers, const char *body, size_t bodylen, size_t *n)
 	m[h++] = '\n';
 	if (bodylen > 0)
 		memcpy(m + h, body, bodylen);
-	*n = h + bodylen;
-	m[*n] = '\0';
-	return m;
+	m[h + bodylen] = '\0';
+	op->msg = m;
+	op->m = parse(m, h + bodylen);
+	op->p = first_leaf(op->m);
+	return op->p;
+}
+
+static void
+op_close(struct onepart *op)
+{
+	mf_msg_free(op->m);
+	free(op->msg);
+}
+
+/* p decodes with flags to want[0..wn), one-shot and split anywhere. */
+static void
+expect_text(const mf_part *p, unsigned flags, const char *want, size_t wn,
+            uint64_t *defects, const char *label)
+{
+	mf_buf *b = decode(p, flags, NULL, defects);
+
+	tu_assert_mem(mf_buf_data(b), mf_buf_len(b), want, wn, label);
+	mf_buf_free(b);
+	check_splits(p, flags, label);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -554,7 +582,7 @@ test_flowed(void **state)
 		char label[32];
 		tu_guard g;
 		const char *in;
-		size_t n = strlen(t[i].in), k;
+		size_t n = strlen(t[i].in);
 
 		snprintf(label, sizeof(label), "flowed case %zu", i);
 		in = tu_guard_new(&g, t[i].in, n);
@@ -562,25 +590,18 @@ test_flowed(void **state)
 		tu_assert_str(mf_buf_data(b), t[i].want, label);
 		tu_guard_free(&g);
 		/* Through a part: every split point gives the same. */
-		for (k = 0; k <= n; k++) {
+		{
 			char hdr[128];
-			size_t mlen;
-			char *msg;
-			mf_msg *m;
-			mf_buf *got;
+			struct onepart op;
 
 			snprintf(hdr, sizeof(hdr),
 			         "Content-Type: text/plain; charset=utf-8; "
 			         "format=Flowed%s\n",
 			         t[i].flags ? "; delsp=YES" : "");
-			msg = mkmsg(hdr, t[i].in, n, &mlen);
-			m = parse(msg, mlen);
-			got = stream(first_leaf(m), MF_CONTENT_FLOWED, t[i].in,
-			             n, &k, 1, NULL);
-			tu_assert_str(mf_buf_data(got), t[i].want, label);
-			mf_buf_free(got);
-			mf_msg_free(m);
-			free(msg);
+			expect_text(op_open(&op, hdr, t[i].in, n),
+			            MF_CONTENT_FLOWED, t[i].want,
+			            strlen(t[i].want), NULL, label);
+			op_close(&op);
 		}
 		mf_buf_free(b);
 	}
@@ -633,19 +654,14 @@ test_flowed_parts(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		size_t n;
-		char *msg = mkmsg(t[i].hdr, t[i].body, strlen(t[i].body), &n);
-		mf_msg *m = parse(msg, n);
-		mf_buf *b;
+		struct onepart op;
 		char label[32];
 
 		snprintf(label, sizeof(label), "flowed part %zu", i);
-		b = decode(first_leaf(m), t[i].flags, NULL, NULL);
-		tu_assert_str(mf_buf_data(b), t[i].want, label);
-		check_splits(first_leaf(m), t[i].flags, label);
-		mf_buf_free(b);
-		mf_msg_free(m);
-		free(msg);
+		expect_text(
+		    op_open(&op, t[i].hdr, t[i].body, strlen(t[i].body)),
+		    t[i].flags, t[i].want, strlen(t[i].want), NULL, label);
+		op_close(&op);
 	}
 }
 
@@ -787,10 +803,9 @@ test_charsets(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		size_t n;
-		char *msg = mkmsg(t[i].hdr, t[i].body, t[i].bodylen, &n);
-		mf_msg *m = parse(msg, n);
-		const mf_part *p = first_leaf(m);
+		struct onepart op;
+		const mf_part *p =
+		    op_open(&op, t[i].hdr, t[i].body, t[i].bodylen);
 		struct log l;
 		mf_opts o;
 		uint64_t defects = 0;
@@ -838,8 +853,7 @@ test_charsets(void **state)
 			              label);
 		}
 		mf_buf_free(b);
-		mf_msg_free(m);
-		free(msg);
+		op_close(&op);
 	}
 	assert_string_equal(mf_defect_name(MF_D_CHARSET_UNKNOWN),
 	                    "charset-unknown");
@@ -862,10 +876,9 @@ test_long_lines(void **state)
 	assert_non_null(body);
 	assert_non_null(want);
 	for (h = 0; h < sizeof(hdrs) / sizeof(hdrs[0]); h++) {
-		size_t n = 0, w = 0, mlen;
-		char *msg;
-		mf_msg *m;
-		mf_buf *b;
+		size_t n = 0, w = 0;
+		struct onepart op;
+		const mf_part *p;
 		tu_rng r;
 
 		tu_rng_seed(&r, h);
@@ -920,11 +933,8 @@ test_long_lines(void **state)
 			memcpy(want, body, n);
 			w = n;
 		}
-		msg = mkmsg(hdrs[h], body, n, &mlen);
-		m = parse(msg, mlen);
-		b = decode(first_leaf(m), MF_CONTENT_TEXT, NULL, NULL);
-		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), want, w, hdrs[h]);
-		check_splits(first_leaf(m), MF_CONTENT_TEXT, hdrs[h]);
+		p = op_open(&op, hdrs[h], body, n);
+		expect_text(p, MF_CONTENT_TEXT, want, w, NULL, hdrs[h]);
 		if (h == 0) {
 			/* A byte at a time: linear (no rescanning), same. */
 			size_t *cuts = malloc(n * sizeof(*cuts));
@@ -933,16 +943,13 @@ test_long_lines(void **state)
 			assert_non_null(cuts);
 			for (i = 0; i < n; i++)
 				cuts[i] = i;
-			s1 = stream(first_leaf(m), MF_CONTENT_TEXT, body, n,
-			            cuts, n, NULL);
+			s1 = stream(p, MF_CONTENT_TEXT, body, n, cuts, n, NULL);
 			tu_assert_mem(mf_buf_data(s1), mf_buf_len(s1), want, w,
 			              "byte at a time");
 			mf_buf_free(s1);
 			free(cuts);
 		}
-		mf_buf_free(b);
-		mf_msg_free(m);
-		free(msg);
+		op_close(&op);
 	}
 	free(body);
 	free(want);
@@ -992,10 +999,10 @@ test_gmime_samples(void **state)
 			wn = 0;
 		}
 		for (c = 0; c < 3; c++) {
-			size_t cap = n * 4 + 100, blen = 0, mlen;
-			char *body = malloc(cap), *msg;
-			mf_msg *m;
-			mf_buf *b;
+			size_t cap = n * 4 + 100, blen = 0;
+			char *body = malloc(cap);
+			struct onepart op;
+			const mf_part *p;
 			uint64_t d = 0;
 
 			assert_non_null(body);
@@ -1016,13 +1023,13 @@ test_gmime_samples(void **state)
 			         "Content-Type: text/plain; charset=%s\n"
 			         "Content-Transfer-Encoding: %s",
 			         t[i].charset, ctes[c]);
-			msg = mkmsg(hdr, body, blen, &mlen);
-			m = parse(msg, mlen);
-			b = decode(first_leaf(m), MF_CONTENT_TEXT, NULL, &d);
+			p = op_open(&op, hdr, body, blen);
 			if (want != NULL) {
-				tu_assert_mem(mf_buf_data(b), mf_buf_len(b),
-				              want, wn, t[i].file);
+				expect_text(p, MF_CONTENT_TEXT, want, wn, &d,
+				            t[i].file);
 			} else {
+				mf_buf *b =
+				    decode(p, MF_CONTENT_TEXT, NULL, &d);
 				mf_buf *back = mf_buf_new(NULL);
 
 				assert_int_equal(
@@ -1035,14 +1042,10 @@ test_gmime_samples(void **state)
 				              mf_buf_len(back), in, n,
 				              t[i].file);
 				mf_buf_free(back);
+				mf_buf_free(b);
 			}
 			assert_true(d == 0);
-			if (c == 1)
-				check_splits(first_leaf(m), MF_CONTENT_TEXT,
-				             t[i].file);
-			mf_buf_free(b);
-			mf_msg_free(m);
-			free(msg);
+			op_close(&op);
 			free(body);
 			checked++;
 		}
