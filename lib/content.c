@@ -229,6 +229,23 @@ fl_text(struct flowed *f, mf_buf *out, const char *p, size_t n, size_t *used)
 	return rc;
 }
 
+/* A held CR that turned out not to start CRLF: it is text. */
+static int
+fl_cr_text(struct flowed *f, mf_buf *out)
+{
+	int rc;
+
+	fl_sig(f, '\r', 0);
+	rc = fl_qsp(f, out);
+	if (rc == MF_OK)
+		rc = put_spaces(out, f->spaces);
+	if (rc == MF_OK)
+		rc = mf__buf_putc(out, '\r');
+	f->tlen += f->spaces + 1;
+	f->spaces = 0;
+	return rc;
+}
+
 /* Feeds p[0..n) to the unwrapper, appending to out; final ends the text. */
 static int
 fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
@@ -249,16 +266,9 @@ fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
 					return rc;
 				continue;
 			}
-			fl_sig(f, '\r', 0);
-			rc = fl_qsp(f, out);
-			if (rc == MF_OK)
-				rc = put_spaces(out, f->spaces);
-			if (rc == MF_OK)
-				rc = mf__buf_putc(out, '\r');
+			rc = fl_cr_text(f, out);
 			if (rc < 0)
 				return rc;
-			f->tlen += f->spaces + 1;
-			f->spaces = 0;
 		}
 		switch (f->st) {
 		case F_START:
@@ -298,14 +308,7 @@ fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
 		return MF_OK;
 	if (f->cr) {
 		f->cr = false;
-		fl_sig(f, '\r', 0);
-		rc = fl_qsp(f, out);
-		if (rc == MF_OK)
-			rc = put_spaces(out, f->spaces);
-		if (rc == MF_OK)
-			rc = mf__buf_putc(out, '\r');
-		f->tlen += f->spaces + 1;
-		f->spaces = 0;
+		rc = fl_cr_text(f, out);
 		if (rc < 0)
 			return rc;
 	}
