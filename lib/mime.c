@@ -1541,6 +1541,9 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
 	L->part.off_body = L->part.off_header;
 	L->last_end = L->part.off_header;
 	hdr_start(ps, L->part.off_header);
+	/* One From_ line per block: the machine must not take the next
+	 * line for another (header.h: first_line). */
+	ps->hdr.first_line = false;
 	ps->line_start = e > s && p[e - 1] == '\n';
 	if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s) < 0)
 		return ps->rc;
