@@ -31,6 +31,8 @@ extern cli_cmd_fn cmd_rewrite;
 extern cli_cmd_fn cmd_stat;
 
 /* messages: tree, extract */
+extern cli_cmd_fn cmd_tree;
+extern cli_cmd_fn cmd_extract;
 
 /* Subcommands, one file each under examples/cli/. */
 static const struct {
@@ -55,6 +57,8 @@ static const struct {
 	{"stat", cmd_stat, "stream messages: [--structure-only] [--mbox] FILE..."},
 
 	/* messages: tree, extract */
+	{"tree", cmd_tree, "a message as JSON: headers, addresses, parts"},
+	{"extract", cmd_extract, "write attachments and non-text parts: FILE DIR"},
 
 	{NULL, NULL, NULL},
 };

@@ -91,7 +91,7 @@ typedef struct mf_error {
  * Each defect has a stable number below 64 so that a part or field can keep
  * a uint64_t mask of them (MF_DEFECT_BIT). Ranges: 0-11 header blocks,
  * 12-23 structured fields, 24-31 codecs and characters, 32-63 MIME
- * structure.
+ * structure and content.
  */
 enum mf_defect {
 	/* header blocks (RFC 5322 2.2, 3.6, 4.5; RFC 7103) */
@@ -100,7 +100,7 @@ enum mf_defect {
 	MF_D_MBOX_FROM = 2,       /* leading mbox "From " line */
 	MF_D_CONT_FIRST = 3,      /* continuation line with no field before it */
 	MF_D_8BIT_HEADER = 4,     /* header byte >= 0x80 that is not UTF-8 */
-	MF_D_NUL = 5,             /* NUL byte in a header */
+	MF_D_NUL = 5,             /* NUL byte in a header (or decoded text) */
 	MF_D_BARE_CR = 6,         /* CR not followed by LF */
 	MF_D_LONG_LINE = 7,       /* line over 998 octets (RFC 5322 2.1.1) */
 	MF_D_HEADER_LIMIT = 8,    /* header count or size limit reached */
@@ -142,7 +142,10 @@ enum mf_defect {
 	MF_D_UNKNOWN_CTE = 38,       /* unknown transfer encoding: identity */
 	MF_D_CTE_NONSTANDARD = 39,   /* "7-bit", "Base64 ": normalised */
 	MF_D_TRUNCATED = 40,         /* input ended inside a part */
-	MF_D_MULTIPART_CTE = 41      /* multipart with an encoding (2045 6.4) */
+	MF_D_MULTIPART_CTE = 41,     /* multipart with an encoding (2045 6.4) */
+
+	/* content decoding */
+	MF_D_CHARSET_UNKNOWN = 42    /* text in a charset no converter knows */
 };
 
 #define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))
@@ -1174,7 +1177,144 @@ MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
 					 size_t n, unsigned flags);
 
 /* ---- content: leaf decoding and body selection (mf_part_content(3)) ---- */
-/* (declarations of the content module go here) */
+
+/*
+ * Content decoding (mf_part_content(3)): the body of a part with its
+ * transfer encoding undone (base64, quoted-printable, uuencode; others as
+ * they are) and, on request, text/... converted to UTF-8 from its charset.
+ * Charset fallback: no charset means us-ascii (RFC 2045 5.2), and text
+ * labelled us-ascii, or in a charset nobody can convert
+ * (MF_D_CHARSET_UNKNOWN), is taken line by line as UTF-8 where valid,
+ * else as windows-1252 (MF_D_CHARSET_INVALID when a line has 8-bit bytes).
+ * Invalid sequences become U+FFFD (MF_D_CHARSET_INVALID), NUL bytes too
+ * (MF_D_NUL).
+ */
+#define MF_CONTENT_TEXT 0x1u   /* text/...: convert to UTF-8 */
+#define MF_CONTENT_FLOWED 0x2u /* text/plain; format=flowed: unwrap the
+				  lines (RFC 3676; DelSp honoured); implies
+				  MF_CONTENT_TEXT */
+#define MF_CONTENT_LF 0x4u     /* text/...: CRLF line ends as LF; implies
+				  MF_CONTENT_TEXT */
+
+/*
+ * Appends the decoded body of tree part p (a leaf, or the message of a
+ * message/rfc822 part) to out. Defects go to *defects (may be NULL) and
+ * o's callback; MF_STRICT makes them MF_E_DEFECT (out unchanged). MF_E_INVAL
+ * for a multipart or a part that is not in a tree.
+ */
+MF_NODISCARD MF_API int mf_part_decode(const mf_part *p, mf_buf *out,
+				       unsigned flags, const mf_opts *o,
+				       uint64_t *defects, mf_error *err);
+
+/* A streaming content decoder (opaque), for bodies that arrive in chunks. */
+typedef struct mf_content_dec mf_content_dec;
+
+/*
+ * New decoder for the body of p: a tree part, or the part of an
+ * MF_EV_HEADERS_END event (what it needs is copied). Feed it the raw body
+ * bytes (BODY events of a parser without MF_DECODE). NULL on no memory.
+ */
+MF_API mf_content_dec *mf_content_dec_new(const mf_part *p, unsigned flags,
+					  const mf_opts *o);
+/* Decodes in[0..n), appending what is complete to out. Errors stick; on
+ * one, out is as before the call. */
+MF_NODISCARD MF_API int mf_content_dec_update(mf_content_dec *d, mf_buf *out,
+					      const char *in, size_t n);
+/* End of the body: appends what was held back. */
+MF_NODISCARD MF_API int mf_content_dec_final(mf_content_dec *d, mf_buf *out);
+/* The sticky status; err (may be NULL) gets code, offset and reason. */
+MF_API int mf_content_dec_error(const mf_content_dec *d, mf_error *err);
+/* MF_DEFECT_BIT mask of the defects found so far. */
+MF_API uint64_t mf_content_dec_defects(const mf_content_dec *d);
+/* Frees the decoder; accepts NULL. */
+MF_API void mf_content_dec_free(mf_content_dec *d);
+
+/*
+ * uuencode (x-uuencode, mf_uu_decode(3)): lines before "begin <mode>
+ * <name>" are skipped, data lines decoded up to "end". Lenient about a
+ * missing "end", short or long lines and bytes outside the alphabet
+ * (MF_D_UU_INVALID) unless MF_UU_STRICT; what follows "end" is ignored.
+ */
+#define MF_UU_STRICT 0x1u /* malformed input is MF_E_SYNTAX / MF_E_TRUNC */
+#define MF_UU_NAME_MAX 256
+
+/* Upper bound of the bytes one mf_uu_dec_update of n bytes, one
+ * mf_uu_dec_final (n = 0) or mf_uu_decode writes. */
+MF_API size_t mf_uu_decoded_len(size_t n);
+/*
+ * Decodes the first uuencoded file in in[0..n) into out; *outlen gets its
+ * length, *name (may be NULL) a view of the name on its begin line.
+ */
+MF_NODISCARD MF_API int mf_uu_decode(void *out, size_t cap, const char *in,
+				     size_t n, unsigned flags, size_t *outlen,
+				     mf_str *name, uint64_t *defects,
+				     mf_error *err);
+
+/*
+ * Streaming decoder: zero-initialised is ready; set flags before the first
+ * update. A call whose output does not fit in cap gives MF_E_NOSPC and
+ * consumes nothing. Error offsets count from the start of the stream.
+ */
+typedef struct mf_uu_dec {
+	unsigned flags;      /* MF_UU_STRICT */
+	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_UU_INVALID) */
+	uint64_t defect_off; /* offset of the first defect */
+	int begun;           /* the begin line was read */
+	int ended;           /* the end line was read */
+	unsigned mode;       /* the begin line's mode (octal digits) */
+	uint64_t name_off;   /* offset and length of the begin line's name */
+	size_t name_len;
+	char name[MF_UU_NAME_MAX]; /* its first bytes, NUL-terminated */
+	uint64_t off_;       /* input bytes consumed so far */
+	unsigned state_;
+	unsigned match_;     /* bytes of "begin " or "end" matched */
+	unsigned len_;       /* bytes the current data line declares */
+	unsigned done_;      /* bytes of the line written */
+	unsigned nch_;       /* characters of the line after its length */
+	unsigned nacc_;      /* characters in acc_ (0-3) */
+	uint32_t acc_;
+	int err_;            /* sticky error code, 0 if none */
+	uint64_t err_off_;
+	const char *err_reason_;
+	uint64_t reserved[4]; /* zero */
+} mf_uu_dec;
+
+MF_NODISCARD MF_API int mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap,
+					 const char *in, size_t n,
+					 size_t *outlen, mf_error *err);
+/* Ends the stream: the last line without line end; a missing begin or end
+ * line is a defect (strict: MF_E_TRUNC). */
+MF_NODISCARD MF_API int mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap,
+					size_t *outlen, mf_error *err);
+
+/*
+ * Appends text in[0..n) (UTF-8 or any ASCII-compatible charset) with its
+ * format=flowed lines unwrapped (RFC 3676 4): space-stuffing removed,
+ * soft breaks joined within a quote depth, "-- " kept fixed.
+ */
+#define MF_FLOWED_DELSP 0x1u /* DelSp=yes: the space of a soft break goes */
+MF_NODISCARD MF_API int mf_flowed_decode(mf_buf *out, const char *in,
+					 size_t n, unsigned flags);
+
+/*
+ * Body selection (mf_msg_bodies(3)): the textBody, htmlBody and
+ * attachments lists of RFC 8621 (JMAP Mail) 4.1.4 for the message whose
+ * root part is root, in the order that algorithm gives.
+ */
+enum mf_body_list {
+	MF_BODY_TEXT = 1,       /* the text/plain view (textBody) */
+	MF_BODY_HTML = 2,       /* the text/html view (htmlBody) */
+	MF_BODY_ATTACHMENTS = 3 /* everything else (attachments) */
+};
+
+/*
+ * Stores the parts of list which in out[0..cap) and their number in *n;
+ * MF_E_NOSPC (with *n the number needed) when cap is too small. No
+ * allocation; linear in the number of parts.
+ */
+MF_NODISCARD MF_API int mf_msg_bodies(const mf_part *root, int which,
+				      const mf_part **out, size_t cap,
+				      size_t *n);
 
 
 /* ====================================================================== */

@@ -70,7 +70,7 @@ defect_text(int d)
 				 "continuation line with no field before it"},
 	    [MF_D_8BIT_HEADER] = {"8bit-header",
 				  "header byte that is neither ASCII nor UTF-8"},
-	    [MF_D_NUL] = {"nul", "NUL byte in a header"},
+	    [MF_D_NUL] = {"nul", "NUL byte in a header or text"},
 	    [MF_D_BARE_CR] = {"bare-cr", "CR not followed by LF"},
 	    [MF_D_LONG_LINE] = {"long-line", "line longer than 998 octets"},
 	    [MF_D_HEADER_LIMIT] = {"header-limit",
@@ -136,6 +136,9 @@ defect_text(int d)
 	    [MF_D_TRUNCATED] = {"truncated", "input ended inside a part"},
 	    [MF_D_MULTIPART_CTE] = {"multipart-cte",
 				    "encoded multipart or message part"},
+	    [MF_D_CHARSET_UNKNOWN] = {"charset-unknown",
+				      "text in an unknown or unsupported "
+				      "charset"},
 	};
 
 	if (d < 0 || (size_t)d >= sizeof(t) / sizeof(t[0]) || t[d].name == NULL)

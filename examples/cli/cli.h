@@ -56,6 +56,13 @@ void json_bool(cli_json *j, int v);
 void json_u64(cli_json *j, uint64_t v);
 void json_end(cli_json *j); /* final newline */
 
+/*
+ * Writes the items v[0..n) of an address list as the JSON of cli-json.md
+ * (mailboxes and groups; a group left open is closed), without the
+ * enclosing array. scratch is a work buffer. MF_OK or MF_E_NOMEM.
+ */
+int cli_json_addrs(cli_json *j, const mf_addr *v, size_t n, mf_buf *scratch);
+
 /* Subcommands: argv[0] is the subcommand name. */
 typedef int cli_cmd_fn(int argc, char **argv);
 

@@ -11,41 +11,6 @@
 
 int cmd_addr(int argc, char **argv);
 
-static void
-put_str(cli_json *j, mf_str s)
-{
-	json_str(j, s.len > 0 ? s.ptr : "", s.len);
-}
-
-static int
-mailbox(cli_json *j, const mf_addr *a, mf_buf *b)
-{
-	json_obj(j);
-	json_key(j, "name");
-	if (a->name.len > 0)
-		put_str(j, a->name);
-	else
-		json_null(j);
-	json_key(j, "local");
-	put_str(j, a->local);
-	json_key(j, "domain");
-	put_str(j, a->domain);
-	json_key(j, "address");
-	mf_buf_clear(b);
-	if (mf_addr_spec_format(b, a) < 0) {
-		/* A local part with CR, LF or NUL cannot be quoted: as is. */
-		mf_buf_clear(b);
-		if (mf_buf_append(b, a->local.ptr, a->local.len) < 0 ||
-		    (a->domain.len > 0 &&
-		     (mf_buf_append(b, "@", 1) < 0 ||
-		      mf_buf_append(b, a->domain.ptr, a->domain.len) < 0)))
-			return -1;
-	}
-	json_str(j, mf_buf_data(b), mf_buf_len(b));
-	json_obj_end(j);
-	return 0;
-}
-
 int
 cmd_addr(int argc, char **argv)
 {
@@ -54,8 +19,8 @@ cmd_addr(int argc, char **argv)
 	mf_error e;
 	cli_json j;
 	char *p = NULL;
-	size_t n = 0, i;
-	int rc, in_group = 0;
+	size_t n = 0;
+	int rc;
 
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1] != '\0'))
 		return cli_usage("addr [FILE]");
@@ -78,31 +43,7 @@ cmd_addr(int argc, char **argv)
 	}
 	json_init(&j, stdout);
 	json_arr(&j);
-	for (i = 0; i < mf_addrs_count(l); i++) {
-		const mf_addr *a = mf_addrs_at(l, i);
-
-		switch ((enum mf_addr_kind)a->kind) {
-		case MF_ADDR_GROUP:
-			json_obj(&j);
-			json_key(&j, "group");
-			put_str(&j, a->name);
-			json_key(&j, "members");
-			json_arr(&j);
-			in_group = 1;
-			break;
-		case MF_ADDR_GROUP_END:
-			if (in_group) {
-				json_arr_end(&j);
-				json_obj_end(&j);
-				in_group = 0;
-			}
-			break;
-		case MF_ADDR_MAILBOX:
-			if (mailbox(&j, a, b) < 0)
-				rc = MF_E_NOMEM;
-			break;
-		}
-	}
+	rc = cli_json_addrs(&j, mf_addrs_at(l, 0), mf_addrs_count(l), b);
 	json_arr_end(&j);
 	json_end(&j);
 	mf_buf_free(b);

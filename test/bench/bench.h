@@ -48,4 +48,7 @@ void bench_addr(const bench_ctx *b);
 /* mime */
 void bench_mime(const bench_ctx *b);
 
+/* mime: content */
+void bench_content(const bench_ctx *b);
+
 #endif

@@ -158,5 +158,8 @@ main(int argc, char **argv)
 
 	/* mime */
 	bench_mime(&b);
+
+	/* mime: content */
+	bench_content(&b);
 	return 0;
 }

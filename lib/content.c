@@ -1,0 +1,1193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * content.c - what a part's body says: its content decoded (transfer
+ * encoding undone, text converted to UTF-8, format=flowed unwrapped) and,
+ * for a whole message, the body parts a mail reader shows and the ones it
+ * offers as attachments (RFC 8621 4.1.4).
+ *
+ * Decoding is one streaming pipeline (mf_content_dec); mf_part_decode is
+ * that pipeline fed the whole body once, so the two cannot drift. Stages:
+ *
+ *  1. Transfer decoding (RFC 2045 6): base64, quoted-printable and
+ *     uuencode through their streaming decoders, driven by their mf__codec
+ *     calls (codec.h; lenient: junk skipped, invalid escapes kept, bad
+ *     lines decoded as far as they go, MF_D_B64_JUNK / MF_D_QP_INVALID /
+ *     MF_D_UU_INVALID); 7bit, 8bit, binary and unknown encodings as they
+ *     are (the parser records MF_D_UNKNOWN_CTE). Defect offsets of this
+ *     stage are absolute input offsets (the part's body offset plus the
+ *     offset in the raw body).
+ *  2. Charset conversion of text/... (MF_CONTENT_TEXT), RFC 2045 5.2, RFC
+ *     2046 4.1.2, RFC 7103 7.6. Policy:
+ *      - No charset parameter means us-ascii. Text labelled us-ascii but
+ *        holding 8-bit bytes is not US-ASCII: each line is taken as UTF-8
+ *        when it is valid UTF-8, else as windows-1252, and
+ *        MF_D_CHARSET_INVALID is recorded (lib/charset.c, mf__cs_guess).
+ *        Deciding per line keeps a windows-1252 quote in UTF-8 text from
+ *        turning the whole body into mojibake.
+ *      - A charset no converter knows (built-in tables, the caller's hook,
+ *        iconv) is treated the same way, with MF_D_CHARSET_UNKNOWN.
+ *      - A known charset is trusted: its invalid sequences become U+FFFD
+ *        (MF_D_CHARSET_INVALID).
+ *      - NUL bytes become U+FFFD (MF_D_NUL): text must stay a C string
+ *        (RFC 7103 7.6 on NULs hiding content).
+ *     The text is converted in segments that depend only on its content
+ *     (lines, grouped up to SEG_MIN bytes and cut at SEG_MAX at a point
+ *     that splits no character of an ASCII-compatible charset), so a
+ *     streamed body converts exactly like a whole one. Only a line longer
+ *     than SEG_MAX in a stateful charset (ISO-2022-JP, UTF-7) can lose a
+ *     character at such a cut: their shift state ends with each line.
+ *     UTF-16 and UTF-32 are cut at code-unit boundaries, never inside a
+ *     surrogate pair; the byte order mark of "utf-16" / "utf-32" is read
+ *     at the start of the body (none: big-endian, RFC 2781 4.3) and
+ *     dropped. Defect offsets of this stage count transfer-decoded bytes
+ *     from the start of the body.
+ *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
+ *     RFC 3676 4: see the flowed section below.
+ *  4. Line ends (MF_CONTENT_LF): CRLF becomes LF; a lone CR stays.
+ * Every defect is reported once per body, at its first offset.
+ */
+#include "mime.h"
+
+#include "b64.h"
+#include "charset.h"
+#include "qp.h"
+#include "uu.h"
+
+/* ---------------------------------------------------------------------- */
+/* format=flowed (RFC 3676 4)                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * RFC 3676 4.1-4.5, line by line:
+ *  - The quote depth of a line is the number of ">" it starts with (4.5).
+ *  - One space after them (or at the start of an unquoted line) is
+ *    space-stuffing (4.4) and is removed.
+ *  - A line whose remaining text ends in a space is flowed (4.2), unless
+ *    it is the signature separator "-- " (4.3): it is joined with the next
+ *    line. With DelSp=yes (4.2, RFC 3676 has it for languages without
+ *    spaces) that one space is removed when joining.
+ *  - A flowed line followed by a line of another quote depth, or by the
+ *    end of the text, is taken as fixed (4.5, "improperly flowed").
+ *  - Each joined paragraph is written once with its quote prefix: ">"
+ *    times the depth and a space (nothing for depth 0), then the text,
+ *    then the line end of its last line.
+ */
+enum { F_START = 0, F_QUOTE, F_TEXT };
+
+struct flowed {
+	unsigned st;
+	bool delsp, lf; /* DelSp=yes; write line ends as LF */
+	bool in_para;   /* the previous line was flowed */
+	bool cr;        /* a CR was held back (maybe CRLF) */
+	bool sig;       /* the text so far is a prefix of "-- " */
+	bool qsp;       /* the space after the quote marks is due */
+	unsigned held;  /* line end of the flowed line: 1 LF, 2 CRLF */
+	size_t depth;   /* quote depth of the current line */
+	size_t para_depth;
+	size_t spaces; /* trailing spaces held back */
+	size_t tlen;   /* bytes of text on the line (after stuffing) */
+};
+
+static void
+fl_init(struct flowed *f, bool delsp, bool lf)
+{
+	memset(f, 0, sizeof(*f));
+	f->delsp = delsp;
+	f->lf = lf;
+}
+
+static int
+put_eol(mf_buf *out, bool lf, unsigned kind)
+{
+	if (kind == 2 && !lf)
+		return mf__buf_put(out, "\r\n", 2);
+	return mf__buf_putc(out, '\n');
+}
+
+static int
+put_spaces(mf_buf *out, size_t k)
+{
+	static const char sp[16] = "                ";
+	int rc = MF_OK;
+
+	while (k > 0 && rc == MF_OK) {
+		size_t c = k < sizeof(sp) ? k : sizeof(sp);
+
+		rc = mf__buf_put(out, sp, c);
+		k -= c;
+	}
+	return rc;
+}
+
+/* The quote depth of the line is known: join it or start a new one. */
+static int
+fl_decide(struct flowed *f, mf_buf *out)
+{
+	size_t i;
+	int rc;
+
+	f->st = F_TEXT;
+	f->spaces = 0;
+	f->tlen = 0;
+	f->sig = true;
+	if (f->in_para && f->depth == f->para_depth)
+		return MF_OK;
+	if (f->in_para) {
+		f->in_para = false;
+		rc = put_eol(out, f->lf, f->held);
+		if (rc < 0)
+			return rc;
+	}
+	for (i = 0; i < f->depth; i++) {
+		rc = mf__buf_putc(out, '>');
+		if (rc < 0)
+			return rc;
+	}
+	/* The space after ">" comes with the first text: an empty quoted
+	 * line is ">" alone. */
+	f->qsp = f->depth > 0;
+	return MF_OK;
+}
+
+/* Text begins on the line: the space after the quote marks first. */
+static int
+fl_qsp(struct flowed *f, mf_buf *out)
+{
+	if (!f->qsp)
+		return MF_OK;
+	f->qsp = false;
+	return mf__buf_putc(out, ' ');
+}
+
+/* The end of a line of text; eol 0 at the end of the data. */
+static int
+fl_eol(struct flowed *f, mf_buf *out, unsigned eol)
+{
+	bool is_sig = f->sig && f->tlen + f->spaces == 3;
+	int rc = MF_OK;
+
+	f->st = F_START;
+	if (f->spaces > 0)
+		rc = fl_qsp(f, out);
+	f->qsp = false;
+	if (rc < 0)
+		return rc;
+	if (f->spaces > 0 && !is_sig && eol != 0) {
+		rc = put_spaces(out, f->spaces - (f->delsp ? 1 : 0));
+		f->in_para = true;
+		f->para_depth = f->depth;
+		f->held = eol;
+		return rc;
+	}
+	f->in_para = false;
+	rc = put_spaces(out, f->spaces);
+	if (rc == MF_OK && eol != 0)
+		rc = put_eol(out, f->lf, eol);
+	return rc;
+}
+
+/* The byte at position tlen + spaces + k of the text: still "-- "? */
+static void
+fl_sig(struct flowed *f, unsigned char c, size_t k)
+{
+	size_t pos = f->tlen + f->spaces + k;
+
+	f->sig = f->sig && pos < 3 && c == (unsigned char)"-- "[pos];
+}
+
+/*
+ * Text bytes of a line (after quote marks and stuffing) from p[0..n), up
+ * to a CR or LF; *used gets the bytes taken. Trailing spaces are held
+ * back: they decide whether the line is flowed.
+ */
+static int
+fl_text(struct flowed *f, mf_buf *out, const char *p, size_t n, size_t *used)
+{
+	const char *lf = memchr(p, '\n', n), *cr;
+	size_t j = lf != NULL ? (size_t)(lf - p) : n, t, k;
+	int rc = MF_OK;
+
+	cr = memchr(p, '\r', j);
+	if (cr != NULL)
+		j = (size_t)(cr - p);
+	*used = j;
+	for (k = 0; f->sig && k < j; k++)
+		fl_sig(f, (unsigned char)p[k], k);
+	for (t = j; t > 0 && p[t - 1] == ' ';)
+		t--;
+	if (t == 0) {
+		f->spaces += j;
+		return MF_OK;
+	}
+	rc = fl_qsp(f, out);
+	if (rc == MF_OK)
+		rc = put_spaces(out, f->spaces);
+	if (rc == MF_OK)
+		rc = mf__buf_put(out, p, t);
+	f->tlen += f->spaces + t;
+	f->spaces = j - t;
+	return rc;
+}
+
+/* A held CR that turned out not to start CRLF: it is text. */
+static int
+fl_cr_text(struct flowed *f, mf_buf *out)
+{
+	int rc;
+
+	fl_sig(f, '\r', 0);
+	rc = fl_qsp(f, out);
+	if (rc == MF_OK)
+		rc = put_spaces(out, f->spaces);
+	if (rc == MF_OK)
+		rc = mf__buf_putc(out, '\r');
+	f->tlen += f->spaces + 1;
+	f->spaces = 0;
+	return rc;
+}
+
+/* Feeds p[0..n) to the unwrapper, appending to out; final ends the text. */
+static int
+fl_feed(struct flowed *f, mf_buf *out, const char *p, size_t n, bool final)
+{
+	size_t i = 0, used = 0;
+	int rc;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (f->cr) {
+			/* A held CR: CRLF ends the line, else it is text. */
+			f->cr = false;
+			if (c == '\n') {
+				rc = fl_eol(f, out, 2);
+				i++;
+				if (rc < 0)
+					return rc;
+				continue;
+			}
+			rc = fl_cr_text(f, out);
+			if (rc < 0)
+				return rc;
+		}
+		switch (f->st) {
+		case F_START:
+			f->depth = 0;
+			f->st = F_QUOTE;
+			/* fall through */
+		case F_QUOTE:
+			if (c == '>') {
+				f->depth++;
+				i++;
+				continue;
+			}
+			rc = fl_decide(f, out);
+			if (rc < 0)
+				return rc;
+			if (c == ' ')
+				i++; /* space-stuffing */
+			continue;
+		default:
+			break;
+		}
+		if (c == '\n') {
+			rc = fl_eol(f, out, 1);
+			i++;
+		} else if (c == '\r') {
+			f->cr = true;
+			i++;
+			rc = MF_OK;
+		} else {
+			rc = fl_text(f, out, p + i, n - i, &used);
+			i += used;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (!final)
+		return MF_OK;
+	if (f->cr) {
+		f->cr = false;
+		rc = fl_cr_text(f, out);
+		if (rc < 0)
+			return rc;
+	}
+	if (f->st == F_QUOTE) {
+		rc = fl_decide(f, out);
+		if (rc < 0)
+			return rc;
+	}
+	if (f->st == F_TEXT)
+		return fl_eol(f, out, 0);
+	if (f->in_para) {
+		f->in_para = false;
+		return put_eol(out, f->lf, f->held);
+	}
+	return MF_OK;
+}
+
+int
+mf_flowed_decode(mf_buf *out, const char *in, size_t n, unsigned flags)
+{
+	struct flowed f;
+	size_t start;
+	int rc;
+
+	if (out == NULL || (in == NULL && n > 0) ||
+	    (flags & ~MF_FLOWED_DELSP) != 0)
+		return MF_E_INVAL;
+	start = out->len;
+	fl_init(&f, (flags & MF_FLOWED_DELSP) != 0, false);
+	rc = fl_feed(&f, out, in, n, true);
+	if (rc < 0)
+		mf__buf_cut(out, start);
+	return rc;
+}
+/* ---------------------------------------------------------------------- */
+/* The decoder                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Segments of text for charset conversion (see the top of the file). */
+#define SEG_MIN 4096
+#define SEG_MAX 65536
+
+enum {
+	CS_OFF = 0, /* no conversion */
+	CS_GUESS,   /* us-ascii or unknown: UTF-8 or windows-1252 per line */
+	CS_ASCII,   /* an ASCII-compatible charset */
+	CS_WIDE     /* UTF-16, UTF-32, UCS-2, UCS-4: code units */
+};
+
+struct mf_content_dec {
+	mf_opts o;
+	bool text; /* convert, and maybe unwrap and LF */
+	bool flowed, lf;
+	int csmode;
+	mf__cs cs;
+	unsigned unit;          /* CS_WIDE: 2 or 4 */
+	bool sniff;             /* "utf-16" / "utf-32": the BOM decides */
+	bool cs_tried;          /* the charset has converted a segment */
+	size_t seg_scan;        /* bytes of the open segment known to have no
+	                           line end from SEG_MIN - 1 on */
+	uint64_t body_off;      /* absolute offset of the body */
+	uint64_t raw_off;       /* raw bytes consumed */
+	uint64_t dec_off;       /* transfer-decoded bytes before pend */
+	const mf__codec *codec; /* the transfer decoder; NULL: identity */
+	union {
+		mf_b64_dec b64;
+		mf_qp_dec qp;
+		mf_uu_dec uu;
+	} cst;               /* its state */
+	uint64_t codec_seen; /* codec defects already reported */
+	mf_buf pend;         /* decoded text waiting for a segment end */
+	mf_buf conv;         /* converted text for the flowed / LF stage */
+	struct flowed fl;
+	bool cr; /* LF stage: a CR held back */
+	bool finished;
+	uint64_t defects;
+	int rc; /* sticky error */
+	uint64_t err_off;
+	const char *err_reason;
+};
+
+#define DEFECT_OFF_FOLLOWS(T)                                                  \
+	_Static_assert(offsetof(T, defect_off) ==                              \
+	                   offsetof(T, defects) + sizeof(uint64_t),            \
+	               #T ": defect_off follows defects")
+DEFECT_OFF_FOLLOWS(mf_b64_dec);
+DEFECT_OFF_FOLLOWS(mf_qp_dec);
+DEFECT_OFF_FOLLOWS(mf_uu_dec);
+
+static bool
+is_str(mf_str s, const char *t)
+{
+	return mf__ieq(s.ptr, s.len, t, strlen(t));
+}
+
+static int
+fail(mf_content_dec *d, int rc, uint64_t off, const char *reason)
+{
+	if (d->rc == MF_OK) {
+		d->rc = rc;
+		d->err_off = off;
+		d->err_reason = reason != NULL ? reason : mf_strerror(rc);
+	}
+	return d->rc;
+}
+
+/* Records a defect once per body; strict mode makes it the error. */
+static int
+defect(mf_content_dec *d, int code, uint64_t off)
+{
+	int rc;
+
+	if (d->defects & MF_DEFECT_BIT(code))
+		return MF_OK;
+	rc = mf__defect(&d->o, &d->defects, code, off);
+	if (rc < 0)
+		return fail(d, rc, off, mf_defect_str(code));
+	return MF_OK;
+}
+
+/* Sets up d for the body of p (its description is copied). */
+static void
+dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
+{
+	const mf_param *pm;
+
+	memset(d, 0, sizeof(*d));
+	if (o != NULL)
+		d->o = *o;
+	mf__buf_init(&d->pend, &d->o.alloc);
+	mf__buf_init(&d->conv, &d->o.alloc);
+	switch (mf_part_cte(p)) {
+	case MF_CTE_BASE64:
+		d->codec = &mf__b64_codec;
+		break;
+	case MF_CTE_QP:
+		d->codec = &mf__qp_codec;
+		break;
+	case MF_CTE_UUENCODE:
+		d->codec = &mf__uu_codec;
+		break;
+	default:
+		break; /* 7bit, 8bit, binary, unknown: as they are */
+	}
+	mf_part_offsets(p, NULL, &d->body_off, NULL);
+	if (flags & (MF_CONTENT_FLOWED | MF_CONTENT_LF))
+		flags |= MF_CONTENT_TEXT;
+	d->text = (flags & MF_CONTENT_TEXT) && is_str(mf_part_type(p), "text");
+	if (!d->text)
+		return;
+	d->lf = (flags & MF_CONTENT_LF) != 0;
+	if ((flags & MF_CONTENT_FLOWED) &&
+	    is_str(mf_part_subtype(p), "plain")) {
+		pm = mf_part_param(p, "format", 6);
+		if (pm != NULL && is_str(pm->value, "flowed")) {
+			bool delsp;
+
+			pm = mf_part_param(p, "delsp", 5);
+			delsp = pm != NULL && is_str(pm->value, "yes");
+			d->flowed = true;
+			fl_init(&d->fl, delsp, d->lf);
+		}
+	}
+	{
+		mf_str cs = mf_part_charset(p);
+
+		mf__cs_resolve(&d->cs, cs.ptr, cs.len);
+	}
+	d->csmode = CS_ASCII;
+	switch (d->cs.id) {
+	case MF__CS_ASCII:
+		d->csmode = CS_GUESS;
+		break;
+	case MF__CS_UTF16:
+	case MF__CS_UTF32:
+		d->sniff = true;
+		/* fall through */
+	case MF__CS_UTF16LE:
+	case MF__CS_UTF16BE:
+	case MF__CS_UTF32LE:
+	case MF__CS_UTF32BE:
+		d->csmode = CS_WIDE;
+		d->unit = d->cs.id == MF__CS_UTF32 ||
+		                  d->cs.id == MF__CS_UTF32LE ||
+		                  d->cs.id == MF__CS_UTF32BE
+		              ? 4
+		              : 2;
+		break;
+	default:
+		/* Charsets for iconv that are not ASCII-compatible. */
+		if (d->cs.id == MF__CS_EXT &&
+		    (strncmp(d->cs.label, "ucs-2", 5) == 0 ||
+		     strncmp(d->cs.label, "ucs2", 4) == 0 ||
+		     strcmp(d->cs.label, "iso-10646-ucs-2") == 0)) {
+			d->csmode = CS_WIDE;
+			d->unit = 2;
+		} else if (d->cs.id == MF__CS_EXT &&
+		           (strncmp(d->cs.label, "ucs-4", 5) == 0 ||
+		            strncmp(d->cs.label, "ucs4", 4) == 0 ||
+		            strcmp(d->cs.label, "iso-10646-ucs-4") == 0)) {
+			d->csmode = CS_WIDE;
+			d->unit = 4;
+		}
+		break;
+	}
+}
+
+static void
+dec_fini(mf_content_dec *d)
+{
+	mf__buf_fini(&d->pend);
+	mf__buf_fini(&d->conv);
+}
+
+/* ---- stage 4: line ends, and the output of the text stages ---- */
+
+/* Appends converted text p[0..n) through the flowed and LF stages. */
+static int
+emit_text(mf_content_dec *d, mf_buf *out, const char *p, size_t n, bool final)
+{
+	size_t i = 0;
+	int rc;
+
+	if (d->flowed)
+		return fl_feed(&d->fl, out, p, n, final);
+	if (!d->lf)
+		return n > 0 ? mf__buf_put(out, p, n) : MF_OK;
+	while (i < n) {
+		const char *cr;
+		size_t k;
+
+		if (d->cr) {
+			d->cr = false;
+			if (p[i] != '\n') {
+				rc = mf__buf_putc(out, '\r');
+				if (rc < 0)
+					return rc;
+			}
+		}
+		cr = memchr(p + i, '\r', n - i);
+		k = cr != NULL ? (size_t)(cr - p) : n;
+		rc = mf__buf_put(out, p + i, k - i);
+		if (rc < 0)
+			return rc;
+		i = k;
+		if (i < n) {
+			d->cr = true;
+			i++;
+		}
+	}
+	if (final && d->cr) {
+		d->cr = false;
+		return mf__buf_putc(out, '\r');
+	}
+	return MF_OK;
+}
+
+/* ---- stage 2: charset conversion ---- */
+
+/* Converts the segment p[0..n) (at decoded offset off) into dst. */
+static int
+convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n, uint64_t off)
+{
+	size_t start = dst->len, bad = MF__CS_NOBAD, i;
+	bool nul;
+	int rc;
+
+	if (n == 0)
+		return MF_OK;
+	if (d->csmode != CS_GUESS) {
+		rc = mf__cs_decode(dst, &d->cs, p, n, &d->o, &bad);
+		if (rc == MF_E_CHARSET && !d->cs_tried) {
+			/* Nobody knows the charset: guess, line by line. */
+			d->csmode = CS_GUESS;
+			rc = defect(d, MF_D_CHARSET_UNKNOWN, off);
+			if (rc < 0)
+				return rc;
+		} else if (rc < 0) {
+			return fail(d, rc, off, NULL);
+		}
+		d->cs_tried = true;
+	}
+	if (d->csmode == CS_GUESS) {
+		if (mf__utf8_valid(p, n)) {
+			/* Every line is valid UTF-8: one call does them all. */
+			rc = mf__cs_guess(dst, p, n, &bad);
+		} else {
+			for (i = 0; i < n;) {
+				const char *nl = memchr(p + i, '\n', n - i);
+				size_t k =
+				    nl != NULL ? (size_t)(nl - p) + 1 : n;
+				size_t b = MF__CS_NOBAD;
+
+				rc = mf__cs_guess(dst, p + i, k - i, &b);
+				if (rc < 0)
+					break;
+				if (b != MF__CS_NOBAD && bad == MF__CS_NOBAD)
+					bad = i + b;
+				i = k;
+			}
+		}
+		if (rc < 0)
+			return fail(d, rc, off, NULL);
+	}
+	if (bad != MF__CS_NOBAD) {
+		rc = defect(d, MF_D_CHARSET_INVALID, off + bad);
+		if (rc < 0)
+			return rc;
+	}
+	rc = mf__utf8_fix_nul(dst, start, &nul);
+	if (rc < 0)
+		return fail(d, rc, off, NULL);
+	if (nul) {
+		const char *z = memchr(p, 0, n);
+
+		rc = defect(d, MF_D_NUL,
+		            off + (z != NULL && d->csmode != CS_WIDE
+		                       ? (size_t)(z - p)
+		                       : 0));
+	}
+	return rc;
+}
+
+/*
+ * The length of the next segment of pend[0..n), or 0 when more input is
+ * needed to know it (final: everything left is a segment).
+ */
+static size_t
+seg_len(mf_content_dec *d, const unsigned char *p, size_t n, bool final)
+{
+	size_t k, i;
+
+	if (d->csmode == CS_WIDE) {
+		if (n < SEG_MAX)
+			return final ? n : 0;
+		k = SEG_MAX;
+		if (d->unit == 2) {
+			/* Never split a surrogate pair: is the last unit a
+			 * high surrogate (in either byte order)? */
+			bool le = d->cs.id == MF__CS_UTF16LE;
+			unsigned char hi = le ? p[k - 1] : p[k - 2];
+
+			if (hi >= 0xD8 && hi <= 0xDB)
+				k -= 2;
+		}
+		return k;
+	}
+	if (n >= SEG_MIN) {
+		const unsigned char *nl;
+		size_t lim = n < SEG_MAX ? n : SEG_MAX;
+		size_t from =
+		    d->seg_scan > SEG_MIN - 1 ? d->seg_scan : SEG_MIN - 1;
+
+		/* The first line end from SEG_MIN - 1 on (where an earlier
+		 * call stopped looking: chunks may be tiny). */
+		nl = from < lim ? memchr(p + from, '\n', lim - from) : NULL;
+		if (nl != NULL)
+			return (size_t)(nl - p) + 1;
+		d->seg_scan = lim;
+		if (n > SEG_MAX) {
+			/* A very long line: cut after an ASCII byte below
+			 * "0" (never part of a multibyte character in the
+			 * ASCII-compatible charsets), else between UTF-8
+			 * characters (p[SEG_MAX] is known: n > SEG_MAX). */
+			for (i = SEG_MAX; i > SEG_MAX / 2; i--)
+				if (p[i - 1] < 0x30)
+					return i;
+			k = SEG_MAX;
+			for (i = 0; i < 3 && (p[k] & 0xC0) == 0x80; i++)
+				k--;
+			return k;
+		}
+	}
+	return final ? n : 0;
+}
+
+/* The byte order mark of "utf-16" / "utf-32" at the start of the text. */
+static int
+sniff(mf_content_dec *d, size_t *skip, bool final)
+{
+	const unsigned char *p = (const unsigned char *)d->pend.data;
+	size_t n = d->pend.len;
+	const char *cs;
+
+	*skip = 0;
+	if (n < d->unit && !final)
+		return 0;
+	if (d->unit == 2) {
+		cs = "utf-16be";
+		if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+			cs = "utf-16le";
+			*skip = 2;
+		} else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+			*skip = 2;
+		}
+	} else {
+		cs = "utf-32be";
+		if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 &&
+		    p[3] == 0) {
+			cs = "utf-32le";
+			*skip = 4;
+		} else if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE &&
+		           p[3] == 0xFF) {
+			*skip = 4;
+		}
+	}
+	mf__cs_resolve(&d->cs, cs, strlen(cs));
+	d->sniff = false;
+	return 1;
+}
+
+/* Converts the complete segments of pend (all of it when final). */
+static int
+drain(mf_content_dec *d, mf_buf *out, bool final)
+{
+	const unsigned char *p;
+	size_t pos = 0, n, skip = 0;
+	mf_buf *dst = d->flowed || d->lf ? &d->conv : out;
+	int rc = MF_OK;
+
+	if (d->sniff && !sniff(d, &skip, final))
+		return MF_OK;
+	pos = skip;
+	p = (const unsigned char *)d->pend.data;
+	n = d->pend.len;
+	while (n > pos) {
+		size_t k = seg_len(d, p + pos, n - pos, final);
+
+		if (k == 0)
+			break;
+		mf__buf_cut(&d->conv, 0);
+		rc =
+		    convert(d, dst, (const char *)p + pos, k, d->dec_off + pos);
+		if (rc == MF_OK && dst == &d->conv)
+			rc =
+			    emit_text(d, out, d->conv.data, d->conv.len, false);
+		if (rc < 0)
+			return fail(d, rc, d->body_off + d->raw_off, NULL);
+		pos += k;
+		d->seg_scan = 0;
+	}
+	if (final)
+		rc = emit_text(d, out, NULL, 0, true);
+	if (rc < 0)
+		return fail(d, rc, d->body_off + d->raw_off, NULL);
+	if (pos > 0) {
+		memmove(d->pend.data, d->pend.data + pos, n - pos);
+		mf__buf_cut(&d->pend, n - pos);
+		d->dec_off += pos;
+	}
+	return MF_OK;
+}
+
+/* ---- stage 1: transfer decoding ---- */
+
+/* Reports the defects a codec state collected (each once). */
+static int
+codec_defects(mf_content_dec *d, uint64_t mask, uint64_t off)
+{
+	uint64_t fresh = mask & ~d->codec_seen;
+	int code;
+
+	d->codec_seen |= mask;
+	for (code = 0; fresh != 0 && code < 64; code++) {
+		if (fresh & MF_DEFECT_BIT(code)) {
+			int rc = defect(d, code, d->body_off + off);
+
+			if (rc < 0)
+				return rc;
+			fresh &= ~MF_DEFECT_BIT(code);
+		}
+	}
+	return MF_OK;
+}
+
+/*
+ * Transfer-decodes in[0..n) (or ends the codec when final) onto the end
+ * of dst.
+ */
+static int
+transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
+{
+	size_t need, outlen = 0;
+	mf_error e;
+	int rc;
+
+	if (d->codec == NULL) {
+		if (final || n == 0)
+			return MF_OK;
+		rc = mf__buf_put(dst, in, n);
+		return rc < 0 ? fail(d, rc, d->body_off + d->raw_off, NULL)
+		              : MF_OK;
+	}
+	need = d->codec->decoded_len(n);
+	if (need == SIZE_MAX || dst->cap - dst->len <= need) {
+		rc = need == SIZE_MAX ? MF_E_NOMEM : mf__buf_grow(dst, need);
+		if (rc < 0)
+			return fail(d, rc, d->body_off + d->raw_off, NULL);
+	}
+	memset(&e, 0, sizeof(e));
+	rc = final ? d->codec->dec_final(&d->cst, dst->data + dst->len, need,
+	                                 &outlen, &e)
+	           : d->codec->dec_update(MF__PATH_BEST, &d->cst,
+	                                  dst->data + dst->len, need, in, n,
+	                                  &outlen, &e);
+	if (rc == MF_OK) {
+		/* Every decoder state has defects, then defect_off. */
+		const char *st = (const char *)&d->cst + d->codec->dec_defects;
+		uint64_t mask, off;
+
+		memcpy(&mask, st, sizeof(mask));
+		memcpy(&off, st + sizeof(mask), sizeof(off));
+		rc = codec_defects(d, mask, off);
+	}
+	if (rc < 0)
+		return fail(d, rc, d->body_off + e.offset, e.reason);
+	dst->len += outlen;
+	dst->data[dst->len] = '\0';
+	return MF_OK;
+}
+
+/* ---- the pipeline ---- */
+
+/* Decodes in[0..n), or ends the body when final. */
+static int
+dec_run(mf_content_dec *d, mf_buf *out, const char *in, size_t n, bool final)
+{
+	size_t start = out->len;
+	int rc;
+
+	if (d->rc != MF_OK)
+		return d->rc;
+	if (d->finished)
+		return fail(d, MF_E_STATE, d->body_off + d->raw_off,
+		            "decoder already finished");
+	if (n == 0 && !final)
+		return MF_OK;
+	d->finished = final;
+	rc = transfer(d, d->text ? &d->pend : out, in, n, final);
+	d->raw_off += n;
+	if (rc == MF_OK && d->text)
+		rc = drain(d, out, final);
+	if (rc < 0)
+		mf__buf_cut(out, start);
+	return rc;
+}
+
+mf_content_dec *
+mf_content_dec_new(const mf_part *p, unsigned flags, const mf_opts *o)
+{
+	mf_content_dec *d;
+
+	if (p == NULL)
+		return NULL;
+	d = mf__alloc(o != NULL ? &o->alloc : NULL, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	dec_init(d, p, flags, o);
+	return d;
+}
+
+int
+mf_content_dec_update(mf_content_dec *d, mf_buf *out, const char *in, size_t n)
+{
+	if (d == NULL || out == NULL || (in == NULL && n > 0))
+		return MF_E_INVAL;
+	return dec_run(d, out, in, n, false);
+}
+
+int
+mf_content_dec_final(mf_content_dec *d, mf_buf *out)
+{
+	if (d == NULL || out == NULL)
+		return MF_E_INVAL;
+	return dec_run(d, out, NULL, 0, true);
+}
+
+int
+mf_content_dec_error(const mf_content_dec *d, mf_error *err)
+{
+	if (d == NULL)
+		return mf__err(err, MF_E_INVAL, 0, "NULL decoder");
+	if (d->rc == MF_OK)
+		return mf__err(err, MF_OK, 0, "no error");
+	return mf__err(err, d->rc, (size_t)d->err_off, d->err_reason);
+}
+
+uint64_t
+mf_content_dec_defects(const mf_content_dec *d)
+{
+	return d != NULL ? d->defects : 0;
+}
+
+void
+mf_content_dec_free(mf_content_dec *d)
+{
+	mf_alloc a;
+
+	if (d == NULL)
+		return;
+	a = d->o.alloc;
+	dec_fini(d);
+	mf__release(&a, d);
+}
+
+int
+mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
+               uint64_t *defects, mf_error *err)
+{
+	mf_content_dec d;
+	mf_str body;
+	size_t start;
+	int rc;
+
+	if (p == NULL || out == NULL || p->tree == NULL ||
+	    p->kind == MF_PART_MULTIPART ||
+	    (flags & ~(MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_CONTENT_LF)))
+		return mf__err(err, MF_E_INVAL, 0, "not a leaf of a tree");
+	body = mf_part_body(p);
+	start = out->len;
+	dec_init(&d, p, flags, o);
+	rc = dec_run(&d, out, body.ptr, body.len, false);
+	if (rc == MF_OK)
+		rc = dec_run(&d, out, NULL, 0, true);
+	if (defects != NULL)
+		*defects |= d.defects;
+	if (rc < 0) {
+		mf__buf_cut(out, start);
+		mf__err(err, rc, (size_t)d.err_off, d.err_reason);
+	}
+	dec_fini(&d);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Body selection: RFC 8621 (JMAP Mail) 4.1.4                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * RFC 8621 4.1.4 gives the textBody, htmlBody and attachments of a message
+ * as a recursive function, parseStructure(parts, multipartType,
+ * inAlternative, htmlBody, textBody, attachments), first called with the
+ * root alone, "mixed" and false. For each part, at index i:
+ *
+ *  - A multipart (type multipart/...) is descended: its children get its
+ *    subtype as multipartType, and inAlternative || subtype ==
+ *    "alternative".
+ *  - Otherwise the part is "inline" when its disposition is not
+ *    "attachment", its type is text/plain, text/html or an inline media
+ *    type (image/..., audio/..., video/...), and either i == 0 or (the
+ *    multipart is not multipart/related and the part is inline media or
+ *    has no name). Everything else goes to attachments: message/rfc822
+ *    (never descended), other text types, named text after the first
+ *    part, the parts after the first of a multipart/related.
+ *  - An inline part directly inside multipart/alternative goes to
+ *    textBody if text/plain, to htmlBody if text/html, else to
+ *    attachments.
+ *  - Elsewhere an inline part goes to textBody and htmlBody, both when
+ *    both lists are still there; but inside an alternative, a text/plain
+ *    part drops htmlBody and a text/html part drops textBody for the rest
+ *    of that call (the lists are the call's own variables: the caller
+ *    keeps its lists). An inline media part goes to attachments as well
+ *    when either list was dropped (so an image of a plain-text branch is
+ *    still offered).
+ *  - At the end of a multipart/alternative call that had both lists: if
+ *    it added to htmlBody but not to textBody, the html parts it added
+ *    are appended to textBody, and the other way round (one view only:
+ *    the other falls back to it).
+ *
+ * The walk below does the same without recursion or allocation. Per open
+ * call (level lv; 0 is the call around the root) it needs whether each
+ * list was dropped, and at the end of an alternative call whether each
+ * list grew since the call began. A list dropped by a call is dropped in
+ * every call inside it, so one number per list, the level that dropped
+ * it, says which calls have it. A push grows the list for every open call
+ * at once, so the calls that saw one since they began are the levels
+ * below a mark (a push at lv sets it to lv + 1; closing level lv lowers
+ * it to lv). When an alternative call copies one list into the other,
+ * the parts to copy are the other list's pushes inside that multipart;
+ * no copy happened inside it (a copy would have grown the list it lacks)
+ * and copies only happen at disjoint multiparts, so they are found again
+ * by walking its subtree once more, keeping only that list: linear time
+ * overall.
+ */
+
+#define NONE SIZE_MAX
+
+struct sel {
+	int which; /* the list stored */
+	int copy;  /* sub-walk: the list whose pushes are stored */
+	const mf_part **out;
+	size_t cap, n;
+};
+
+static void
+push(struct sel *s, int list, const mf_part *p)
+{
+	if (list != (s->copy != 0 ? s->copy : s->which))
+		return;
+	if (s->n < s->cap)
+		s->out[s->n] = p;
+	s->n++;
+}
+
+static bool
+is_type(const mf_part *p, const char *type)
+{
+	mf_str t = mf_part_type(p);
+
+	return t.len == strlen(type) && memcmp(t.ptr, type, t.len) == 0;
+}
+
+static bool
+is_sub(const mf_part *p, const char *sub)
+{
+	mf_str t = mf_part_subtype(p);
+
+	return t.len == strlen(sub) && memcmp(t.ptr, sub, t.len) == 0;
+}
+
+static bool
+is_media(const mf_part *p)
+{
+	return is_type(p, "image") || is_type(p, "audio") ||
+	       is_type(p, "video");
+}
+
+static void walk(struct sel *s, const mf_part *top);
+
+/* The end of the call for multipart m at level lv. */
+struct walk {
+	size_t lv;           /* level of the current call */
+	size_t tdrop, hdrop; /* level that dropped textBody / htmlBody */
+	size_t tmark, hmark; /* calls below the mark saw a push */
+	size_t alts;         /* open alternative calls */
+};
+
+static void
+leave(struct sel *s, struct walk *w, const mf_part *m)
+{
+	size_t lv = w->lv;
+
+	if (is_sub(m, "alternative")) {
+		if (s->copy == 0 && w->tdrop == NONE && w->hdrop == NONE) {
+			bool tgrew = w->tmark > lv, hgrew = w->hmark > lv;
+
+			if (!tgrew && hgrew) {
+				/* textBody falls back to the html parts. */
+				if (s->which == MF_BODY_TEXT) {
+					s->copy = MF_BODY_HTML;
+					walk(s, m);
+					s->copy = 0;
+				}
+				w->tmark = lv + 1;
+			} else if (tgrew && !hgrew) {
+				if (s->which == MF_BODY_HTML) {
+					s->copy = MF_BODY_TEXT;
+					walk(s, m);
+					s->copy = 0;
+				}
+				w->hmark = lv + 1;
+			}
+		}
+		w->alts--;
+	}
+	if (w->tdrop == lv)
+		w->tdrop = NONE;
+	if (w->hdrop == lv)
+		w->hdrop = NONE;
+	if (w->tmark > lv)
+		w->tmark = lv;
+	if (w->hmark > lv)
+		w->hmark = lv;
+	w->lv--;
+}
+
+/* A part that is not a multipart, in the call at level w->lv. */
+static void
+leaf(struct sel *s, struct walk *w, const mf_part *p, const mf_part *parent)
+{
+	bool text = is_type(p, "text") && is_sub(p, "plain");
+	bool html = is_type(p, "text") && is_sub(p, "html");
+	bool media = is_media(p), inl;
+	bool related = parent != NULL && is_sub(parent, "related");
+	bool alt = parent != NULL && is_sub(parent, "alternative");
+	mf_str disp = mf_part_disposition(p);
+
+	inl = !(disp.len == 10 && memcmp(disp.ptr, "attachment", 10) == 0) &&
+	      (text || html || media) &&
+	      (parent == NULL || mf_part_child(parent, 0) == p ||
+	       (!related && (media || mf_part_filename(p).len == 0)));
+	if (!inl) {
+		push(s, MF_BODY_ATTACHMENTS, p);
+		return;
+	}
+	if (alt) {
+		if (text) {
+			push(s, MF_BODY_TEXT, p);
+			w->tmark = w->lv + 1;
+		} else if (html) {
+			push(s, MF_BODY_HTML, p);
+			w->hmark = w->lv + 1;
+		} else {
+			push(s, MF_BODY_ATTACHMENTS, p);
+		}
+		return;
+	}
+	if (w->alts > 0) {
+		if (text && w->hdrop == NONE)
+			w->hdrop = w->lv;
+		if (html && w->tdrop == NONE)
+			w->tdrop = w->lv;
+	}
+	if (w->tdrop == NONE) {
+		push(s, MF_BODY_TEXT, p);
+		w->tmark = w->lv + 1;
+	}
+	if (w->hdrop == NONE) {
+		push(s, MF_BODY_HTML, p);
+		w->hmark = w->lv + 1;
+	}
+	if ((w->tdrop != NONE || w->hdrop != NONE) && media)
+		push(s, MF_BODY_ATTACHMENTS, p);
+}
+
+/* parseStructure([top], "mixed", false, ...) without recursion. */
+static void
+walk(struct sel *s, const mf_part *top)
+{
+	struct walk w = {0, NONE, NONE, 0, 0, 0};
+	const mf_part *cur = top;
+
+	for (;;) {
+		const mf_part *parent = cur == top ? NULL : cur->parent;
+
+		if (is_type(cur, "multipart")) {
+			w.lv++;
+			if (is_sub(cur, "alternative"))
+				w.alts++;
+			if (cur->first != NULL) {
+				cur = cur->first;
+				continue;
+			}
+			leave(s, &w, cur);
+		} else {
+			leaf(s, &w, cur, parent);
+		}
+		/* Next: a sibling, or the end of the calls being left. */
+		for (;;) {
+			if (cur == top)
+				return;
+			if (cur->next != NULL) {
+				cur = cur->next;
+				break;
+			}
+			cur = cur->parent;
+			leave(s, &w, cur);
+		}
+	}
+}
+
+int
+mf_msg_bodies(const mf_part *root, int which, const mf_part **out, size_t cap,
+              size_t *n)
+{
+	struct sel s;
+
+	if (n != NULL)
+		*n = 0;
+	if (root == NULL || root->tree == NULL || n == NULL ||
+	    (out == NULL && cap > 0) ||
+	    (which != MF_BODY_TEXT && which != MF_BODY_HTML &&
+	     which != MF_BODY_ATTACHMENTS))
+		return MF_E_INVAL;
+	memset(&s, 0, sizeof(s));
+	s.which = which;
+	s.out = out;
+	s.cap = cap;
+	walk(&s, root);
+	*n = s.n;
+	return s.n > cap ? MF_E_NOSPC : MF_OK;
+}
