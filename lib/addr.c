@@ -47,6 +47,7 @@
  * MF_D_FIELD_LIMIT (MF_E_LIMIT when strict).
  */
 #include "addr.h"
+#include "codec.h"
 #include "lex.h"
 
 #define NONE ((size_t)-1)
@@ -77,6 +78,7 @@ struct ps {
 	size_t pend_cook;
 	const char *pend_comma, *pend_end;
 	const char *last_comma; /* comma right before the current position */
+	int path;               /* MF__PATH_SCALAR or _AVX2, for mf__addr_spans */
 };
 
 static uint64_t
@@ -951,30 +953,187 @@ trailing_comment(struct ps *ps, mf_addr *a)
 #define AT16_(b) AT4_(b), AT4_((b) + 4), AT4_((b) + 8), AT4_((b) + 12)
 #define AT64_(b) AT16_(b), AT16_((b) + 16), AT16_((b) + 32), AT16_((b) + 48)
 
-static const unsigned char atext8[256] = {AT64_(0), AT64_(64), AT64_(128),
-					  AT64_(192)};
+/* Classes for the fast path: 1 for atext, 2 for ".". */
+#define DA_(c) (AT_(c) | ((c) == '.' ? 2 : 0))
+#define DA4_(b) DA_(b), DA_((b) + 1), DA_((b) + 2), DA_((b) + 3)
+#define DA16_(b) DA4_(b), DA4_((b) + 4), DA4_((b) + 8), DA4_((b) + 12)
+#define DA64_(b) DA16_(b), DA16_((b) + 16), DA16_((b) + 32), DA16_((b) + 48)
 
-/* End of a dot-atom-text at p (p itself when there is none). */
+static const unsigned char dacls[256] = {DA64_(0), DA64_(64), DA64_(128),
+					 DA64_(192)};
+
+#define LOW8 0x0101010101010101ull
+
+/*
+ * End of the dot-atom-text at p (p itself when there is none): atext runs
+ * joined by single dots, without a leading or trailing dot ("a..b" and
+ * "a." end after "a"). Eight bytes at a time while a block holds only
+ * atext and well-placed dots (their classes packed into one word, no
+ * branch per byte), then byte by byte.
+ */
+/* The last "." in [p, q), or p when there is none. */
+static const char *
+last_dot_before(const char *p, const char *q)
+{
+	while (q > p && q[-1] != '.')
+		q--;
+	return q > p ? q - 1 : p;
+}
+
+/*
+ * End of the dot-atom-text at p (p itself when there is none): atext runs
+ * joined by single dots, without a leading or trailing dot ("a..b" and
+ * "a." end after "a"). Eight bytes at a time: their classes packed into a
+ * word give, without a branch per byte, the first byte that is neither
+ * atext nor a dot and the first dot that follows a dot (or the start).
+ */
 static const char *
 dot_atom_end(const char *p, const char *end)
 {
 	const char *q = p;
+	uint64_t last_dot = 1; /* a label must start here */
 
-	for (;;) {
-		const char *s = q;
+	while (end - q >= 8) {
+		const unsigned char *u = (const unsigned char *)q;
+		uint64_t w = (uint64_t)dacls[u[0]] |
+			     (uint64_t)dacls[u[1]] << 8 |
+			     (uint64_t)dacls[u[2]] << 16 |
+			     (uint64_t)dacls[u[3]] << 24 |
+			     (uint64_t)dacls[u[4]] << 32 |
+			     (uint64_t)dacls[u[5]] << 40 |
+			     (uint64_t)dacls[u[6]] << 48 |
+			     (uint64_t)dacls[u[7]] << 56;
+		uint64_t dot = (w >> 1) & LOW8;
+		uint64_t stop = ~(w | w >> 1) & LOW8;
+		uint64_t bad = dot & (dot << 8 | last_dot);
+		unsigned f;
 
-		while (end - q >= 4 && atext8[(unsigned char)q[0]] &&
-		       atext8[(unsigned char)q[1]] &&
-		       atext8[(unsigned char)q[2]] && atext8[(unsigned char)q[3]])
-			q += 4;
-		while (q < end && atext8[(unsigned char)*q])
-			q++;
-		if (q == s)
-			return s == p ? p : s - 1; /* "a." : no trailing dot */
-		if (q >= end || *q != '.')
-			return q;
-		q++;
+		if ((stop | bad) == 0) {
+			last_dot = dot >> 56;
+			q += 8;
+			continue;
+		}
+		f = mf__ctz64(stop | bad) / 8;
+		q += f;
+		if (bad & (uint64_t)1 << (8 * f))
+			return last_dot_before(p, q); /* "..": before the first */
+		if (f > 0)
+			last_dot = (dot >> (8 * (f - 1))) & 1;
+		return last_dot ? last_dot_before(p, q) : q;
 	}
+	for (; q < end; q++) {
+		unsigned char c = dacls[(unsigned char)*q];
+
+		if (c == 0)
+			break;
+		if (c == 2 && last_dot)
+			return last_dot_before(p, q);
+		last_dot = c == 2;
+	}
+	return last_dot ? last_dot_before(p, q) : q;
+}
+
+/*
+ * The spans of a plain addr-spec at s, the fast path's question: a
+ * dot-atom, "@", a dot-atom. Scalar: dot_atom_end twice.
+ */
+static bool
+spans_scalar(const char *s, const char *end, const char **at,
+	     const char **dend)
+{
+	*at = dot_atom_end(s, end);
+	if (*at == s || *at >= end || **at != '@')
+		return false;
+	*dend = dot_atom_end(*at + 1, end);
+	return *dend != *at + 1;
+}
+
+#ifdef MF__X86
+/*
+ * AVX2: one 32-byte window classified at once. Membership in atext or "."
+ * comes from two nibble lookups (bit h of LO[l] says whether byte h*16+l
+ * belongs, HI[h] selects bit h; bytes >= 0x80 all belong, by their sign);
+ * the dots come from a compare. Bit masks then give what dot_atom_end
+ * finds: the first non-member must be the "@" and the second ends the
+ * domain, with no dot leading, trailing or doubled in either. It says
+ * yes only then; anything else (a longer address, odd dots, not an
+ * address) is left to the scalar path, so both give the same answer.
+ * s[0..32) must be readable.
+ */
+#define LOBITS_(l)                                                             \
+	((DA_(l) ? 1 : 0) | (DA_(16 + (l)) ? 2 : 0) |                          \
+	 (DA_(32 + (l)) ? 4 : 0) | (DA_(48 + (l)) ? 8 : 0) |                   \
+	 (DA_(64 + (l)) ? 16 : 0) | (DA_(80 + (l)) ? 32 : 0) |                 \
+	 (DA_(96 + (l)) ? 64 : 0) | (DA_(112 + (l)) ? 128 : 0))
+
+/* Dots of a label run (l, r) of mask d are well placed. */
+static bool
+dots_ok(uint64_t d, unsigned l, unsigned r)
+{
+	d &= ((uint64_t)1 << r) - ((uint64_t)1 << l);
+	return (d & ((uint64_t)1 << l)) == 0 &&
+	       (d & ((uint64_t)1 << (r - 1))) == 0 && (d & (d >> 1)) == 0;
+}
+
+__attribute__((target("avx2"))) static bool
+spans_avx2(const char *s, const char **at, const char **dend)
+{
+	static const unsigned char lo8[16] = {
+	    LOBITS_(0),  LOBITS_(1),  LOBITS_(2),  LOBITS_(3),
+	    LOBITS_(4),  LOBITS_(5),  LOBITS_(6),  LOBITS_(7),
+	    LOBITS_(8),  LOBITS_(9),  LOBITS_(10), LOBITS_(11),
+	    LOBITS_(12), LOBITS_(13), LOBITS_(14), LOBITS_(15)};
+	static const unsigned char hi8[16] = {1, 2, 4, 8, 16, 32, 64, 128,
+					      0, 0, 0, 0, 0, 0,  0,  0};
+	__m256i v, lo, hi, mem, lot, hit;
+	uint64_t member, dots, stop, stop2;
+	unsigned f1, f2;
+
+	lot = _mm256_broadcastsi128_si256(
+	    _mm_loadu_si128((const __m128i *)(const void *)lo8));
+	hit = _mm256_broadcastsi128_si256(
+	    _mm_loadu_si128((const __m128i *)(const void *)hi8));
+	v = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	lo = _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+	hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+	mem = _mm256_and_si256(_mm256_shuffle_epi8(lot, lo),
+			       _mm256_shuffle_epi8(hit, hi));
+	mem = _mm256_cmpeq_epi8(mem, _mm256_setzero_si256());
+	member = ~(uint64_t)(uint32_t)_mm256_movemask_epi8(mem) |
+		 (uint64_t)(uint32_t)_mm256_movemask_epi8(v);
+	member &= 0xFFFFFFFFu;
+	dots = (uint32_t)_mm256_movemask_epi8(
+	    _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+	stop = ~member & 0xFFFFFFFFu;
+	if (stop == 0)
+		return false;
+	f1 = mf__ctz64(stop);
+	if (f1 == 0 || s[f1] != '@' || !dots_ok(dots, 0, f1))
+		return false;
+	stop2 = stop & ~(((uint64_t)2 << f1) - 1);
+	if (stop2 == 0)
+		return false;
+	f2 = mf__ctz64(stop2);
+	if (f2 == f1 + 1 || !dots_ok(dots, f1 + 1, f2))
+		return false;
+	*at = s + f1;
+	*dend = s + f2;
+	return true;
+}
+#endif
+
+bool
+mf__addr_spans(int path, const char *s, const char *end, const char **at,
+	       const char **dend)
+{
+#ifdef MF__X86
+	/* A leaf that answers only the plain case; the rest goes on below. */
+	if (path == MF__PATH_AVX2 && end - s >= 32 &&
+	    spans_avx2(s, at, dend))
+		return true;
+#endif
+	(void)path;
+	return spans_scalar(s, end, at, dend);
 }
 
 /*
@@ -988,41 +1147,53 @@ fast_item(struct ps *ps)
 {
 	mf__lex *lx = &ps->lx;
 	const char *s = lx->p, *end = lx->end, *at, *dend, *q;
-	mf_addr a;
+	mf_addr a, *it;
+	bool room, first = true;
 
-	at = dot_atom_end(s, end);
-	if (at == s || at >= end || *at != '@')
-		return false;
-	dend = dot_atom_end(at + 1, end);
-	if (dend == at + 1)
-		return false;
-	q = dend;
-	while (q < end && (*q == ' ' || *q == '\t'))
-		q++;
-	if (q < end && *q != ',' && !(*q == ';' && ps->group != NONE))
-		return false;
-	flush_pend(ps);
-	memset(&a, 0, sizeof(a));
-	a.kind = MF_ADDR_MAILBOX;
-	a.local.ptr = s;
-	a.local.len = (size_t)(at - s);
-	a.domain.ptr = at + 1;
-	a.domain.len = (size_t)(dend - at - 1);
-	a.raw.ptr = s;
-	a.raw.len = (size_t)(dend - s);
-	a.offset = (size_t)off(ps, s);
-	if (ps->n < ps->cap && ps->nmbox < ps->max_addrs) {
-		ps->v[ps->n++] = a;
-		ps->nmbox++;
-	} else {
-		push(ps, &a); /* grows, or records the limit */
-	}
-	lx->p = q;
-	if (q < end && *q == ',') {
+	/* A run of plain items in one loop, back to parse_list at the first
+	 * item (or separator) that is anything else. */
+	for (;;) {
+		if (!mf__addr_spans(ps->path, s, end, &at, &dend))
+			return !first;
+		q = dend;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q != ',' && !(*q == ';' && ps->group != NONE))
+			return !first;
+		if (first)
+			flush_pend(ps);
+		ps->last_comma = NULL;
+		/* Written in place when there is room (the common case). */
+		room = ps->n < ps->cap && ps->nmbox < ps->max_addrs;
+		it = room ? &ps->v[ps->n] : &a;
+		memset(it, 0, sizeof(*it));
+		it->kind = MF_ADDR_MAILBOX;
+		it->local.ptr = s;
+		it->local.len = (size_t)(at - s);
+		it->domain.ptr = at + 1;
+		it->domain.len = (size_t)(dend - at - 1);
+		it->raw.ptr = s;
+		it->raw.len = (size_t)(dend - s);
+		it->offset = (size_t)off(ps, s);
+		lx->p = q;
+		if (room) {
+			ps->n++;
+			ps->nmbox++;
+		} else {
+			push(ps, &a); /* grows, or records the limit */
+			if (bad(ps) || ps->stop)
+				return true;
+		}
+		if (q >= end || *q != ',')
+			return true;
 		ps->last_comma = q;
-		lx->p++;
+		lx->p = ++q;
+		while (q < end && *q == ' ')
+			q++;
+		s = q;
+		lx->p = q;
+		first = false;
 	}
-	return true;
 }
 
 enum { IT_DONE, IT_GROUP };
@@ -1274,6 +1445,8 @@ ps_init(struct ps *ps, const char *p, size_t n, const mf_opts *o,
 	mf__limits(o, &lim);
 	ps->max_addrs = lim.max_addrs;
 	ps->group = NONE;
+	ps->path = mf__best_path() >= MF__PATH_AVX2 ? MF__PATH_AVX2
+						    : MF__PATH_SCALAR;
 }
 
 static void *

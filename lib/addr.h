@@ -19,4 +19,13 @@ int mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n,
 		      const mf_opts *o, uint64_t off0, mf_addr **out,
 		      size_t *count, uint64_t *defects, mf_error *err);
 
+/*
+ * The fast path's question for an item starting at s: is it a plain
+ * addr-spec (dot-atom "@" dot-atom)? Sets *at to the "@" and *dend to the
+ * end of the domain. path: MF__PATH_SCALAR or MF__PATH_AVX2 (codec.h);
+ * both give the same answer (the tests check it).
+ */
+bool mf__addr_spans(int path, const char *s, const char *end,
+		    const char **at, const char **dend);
+
 #endif /* MF_ADDR_H */

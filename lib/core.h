@@ -199,6 +199,23 @@ mf__lower(unsigned char c)
 /* ASCII case-insensitive equality of two spans. */
 bool mf__ieq(const char *a, size_t an, const char *b, size_t bn);
 
+/* Index of the lowest set bit of x (x != 0). */
+MF__INLINE unsigned
+mf__ctz64(uint64_t x)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(x);
+#else
+	unsigned n = 0;
+
+	while ((x & 1) == 0) {
+		x >>= 1;
+		n++;
+	}
+	return n;
+#endif
+}
+
 /* Value of a hex digit, or -1. */
 MF__INLINE int
 mf__hexval(unsigned char c)

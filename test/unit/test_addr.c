@@ -12,6 +12,9 @@
 
 #include "tutil.h"
 
+#include "addr.h"
+#include "codec.h"
+
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -1939,6 +1942,49 @@ test_spec(void **state)
 	}
 }
 
+/*
+ * The fast path's spans: the AVX2 window classifier answers exactly as the
+ * scalar dot-atom scan, on random text over the bytes that matter (atext,
+ * dots, "@", separators, 8-bit) at every start, and on plain addresses.
+ */
+static void
+test_spans_paths(void **state)
+{
+	static const char alpha[] = "ab.@,;<> \t\"(1.-_\x80\xc3\xa9";
+	tu_rng r;
+	size_t iter;
+
+	(void)state;
+	if (!mf__path_ok(MF__PATH_AVX2))
+		skip();
+	tu_rng_seed(&r, 7);
+	for (iter = 0; iter < 200000; iter++) {
+		char buf[48];
+		size_t n = 32 + tu_rng_below(&r, 17), i;
+		const char *a1 = NULL, *d1 = NULL, *a2 = NULL, *d2 = NULL;
+		bool y1, y2;
+
+		for (i = 0; i < n; i++)
+			buf[i] = alpha[tu_rng_below(&r, sizeof(alpha) - 1)];
+		if (iter % 3 == 0) {
+			/* a plausible address at the start */
+			size_t k = (size_t)snprintf(buf, sizeof(buf), "%s%zu@%s.%s",
+						    iter % 2 ? "u.x" : "user",
+						    iter % 1000, "ex", "com");
+			buf[k] = alpha[tu_rng_below(&r, sizeof(alpha) - 1)];
+		}
+		y1 = mf__addr_spans(MF__PATH_SCALAR, buf, buf + n, &a1, &d1);
+		y2 = mf__addr_spans(MF__PATH_AVX2, buf, buf + n, &a2, &d2);
+		if (y1 != y2 || (y1 && (a1 != a2 || d1 != d2))) {
+			tu_print_escaped(buf, n, 64);
+			fail_msg("\niteration %zu: scalar %d (%td, %td), avx2 %d "
+				 "(%td, %td)",
+				 iter, y1, y1 ? a1 - buf : -1, y1 ? d1 - buf : -1,
+				 y2, y2 ? a2 - buf : -1, y2 ? d2 - buf : -1);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1960,6 +2006,7 @@ main(void)
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_random),
 	    cmocka_unit_test(test_spec),
+	    cmocka_unit_test(test_spans_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
