@@ -187,11 +187,11 @@ skip_to_semi(struct cp *cp)
 /* ---------------------------------------------------------------------- */
 
 /*
- * type "/" subtype, or (disp) a disposition-type alone, up to the first
- * ";" or the end. On return the cursor is at ";" or the end.
+ * type "/" subtype, or (sub NULL) a disposition-type alone, up to the
+ * first ";" or the end. On return the cursor is at ";" or the end.
  */
 static void
-parse_type(struct cp *cp, mf_str *type, mf_str *sub, bool disp)
+parse_type(struct cp *cp, mf_str *type, mf_str *sub)
 {
 	mf__lex *lx = &cp->lx;
 	mf_str t = {NULL, 0}, s = {NULL, 0};
@@ -204,7 +204,7 @@ parse_type(struct cp *cp, mf_str *type, mf_str *sub, bool disp)
 		goto junk;
 	}
 	mf__lex_cfws(lx);
-	if (!disp) {
+	if (sub != NULL) {
 		if (mf__lex_eat(lx, '/')) {
 			mf__lex_cfws(lx);
 			at = lx->p;
@@ -241,8 +241,9 @@ junk:
 		skip_to_semi(cp);
 	}
 	if (t.len == 0) {
-		type->ptr = sub->ptr = NULL;
-		type->len = sub->len = 0;
+		memset(type, 0, sizeof(*type));
+		if (sub != NULL)
+			memset(sub, 0, sizeof(*sub));
 	}
 }
 
@@ -685,108 +686,127 @@ finish_params(struct cp *cp, mf_params *out)
 	return MF_OK;
 }
 
-static int
-cp_result(struct cp *cp, mf_error *err)
-{
-	if (cp->rc < 0)
-		return mf__err(err, cp->rc, cp->err_off, cp->reason);
-	return MF_OK;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Entry points                                                            */
 /* ---------------------------------------------------------------------- */
+
+/*
+ * Content-Type (sub != NULL) or Content-Disposition (sub == NULL): the
+ * type, subtype and parameters into the caller's storage (zeroed by the
+ * caller; zeroed again on error), the defects into *defects either way.
+ */
+static int
+parse_field(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
+	    uint64_t off0, mf_str *type, mf_str *sub, mf_params *params,
+	    uint64_t *defects, mf_error *err)
+{
+	struct cp cp;
+
+	if (p == NULL)
+		p = "";
+	cp_init(&cp, ar, p, n, o, off0);
+	parse_type(&cp, type, sub);
+	sync_lex(&cp, NULL);
+	if (!bad(&cp))
+		parse_params(&cp);
+	if (!bad(&cp))
+		finish_params(&cp, params);
+	*defects = cp.defects;
+	if (cp.rc < 0) {
+		memset(type, 0, sizeof(*type));
+		if (sub != NULL)
+			memset(sub, 0, sizeof(*sub));
+		memset(params, 0, sizeof(*params));
+		return mf__err(err, cp.rc, cp.err_off, cp.reason);
+	}
+	return MF_OK;
+}
 
 int
 mf__ctype_parse(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
 		uint64_t off0, mf_ctype *out, mf_error *err)
 {
-	struct cp cp;
-
 	memset(out, 0, sizeof(*out));
-	if (p == NULL)
-		p = "";
-	cp_init(&cp, ar, p, n, o, off0);
-	parse_type(&cp, &out->type, &out->subtype, false);
-	sync_lex(&cp, NULL);
-	if (!bad(&cp))
-		parse_params(&cp);
-	if (!bad(&cp))
-		finish_params(&cp, &out->params);
-	out->defects = cp.defects;
-	if (cp.rc < 0) {
-		memset(out, 0, sizeof(*out));
-		out->defects = cp.defects;
-	}
-	return cp_result(&cp, err);
+	return parse_field(ar, p, n, o, off0, &out->type, &out->subtype,
+			   &out->params, &out->defects, err);
 }
 
 int
 mf__disp_parse(mf__arena *ar, const char *p, size_t n, const mf_opts *o,
 	       uint64_t off0, mf_disp *out, mf_error *err)
 {
-	struct cp cp;
-	mf_str none;
-
 	memset(out, 0, sizeof(*out));
-	if (p == NULL)
-		p = "";
-	cp_init(&cp, ar, p, n, o, off0);
-	parse_type(&cp, &out->type, &none, true);
-	sync_lex(&cp, NULL);
-	if (!bad(&cp))
-		parse_params(&cp);
-	if (!bad(&cp))
-		finish_params(&cp, &out->params);
-	out->defects = cp.defects;
-	if (cp.rc < 0) {
-		memset(out, 0, sizeof(*out));
-		out->defects = cp.defects;
-	}
-	return cp_result(&cp, err);
+	return parse_field(ar, p, n, o, off0, &out->type, NULL, &out->params,
+			   &out->defects, err);
 }
 
-int
-mf_ctype_parse(const char *p, size_t n, const mf_opts *o, mf_ctype **out,
-	       mf_error *err)
+/*
+ * The public objects: an mf_ctype (disp false) or mf_disp allocated at the
+ * start of its own arena, which holds everything it points to and which
+ * it keeps in ar_ (the object's free drops the arena, object included).
+ */
+static int
+obj_parse(const char *p, size_t n, const mf_opts *o, bool disp, void **out,
+	  mf_error *err)
 {
 	mf__arena ar;
-	mf_ctype *ct;
+	void *obj;
 	int rc;
 
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	*out = NULL;
 	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
-	ct = mf__arena_alloc(&ar, sizeof(*ct));
-	if (ct == NULL) {
+	obj = mf__arena_alloc(&ar, disp ? sizeof(mf_disp) : sizeof(mf_ctype));
+	if (obj == NULL) {
 		mf__arena_free(&ar);
 		return mf__err(err, MF_E_NOMEM, 0, NULL);
 	}
-	rc = mf__ctype_parse(&ar, p, n, o, 0, ct, err);
+	rc = disp ? mf__disp_parse(&ar, p, n, o, 0, obj, err)
+		  : mf__ctype_parse(&ar, p, n, o, 0, obj, err);
 	if (rc < 0) {
 		mf__arena_free(&ar);
 		return rc;
 	}
-	ct->ar_ = ar;
-	*out = ct;
+	if (disp)
+		((mf_disp *)obj)->ar_ = ar;
+	else
+		((mf_ctype *)obj)->ar_ = ar;
+	*out = obj;
 	return MF_OK;
+}
+
+/* Frees an object that lives in its own arena ar (a copy of its ar_). */
+static void
+obj_free(mf__arena ar)
+{
+	mf__arena_free(&ar);
+}
+
+static const mf_str empty = {"", 0};
+
+int
+mf_ctype_parse(const char *p, size_t n, const mf_opts *o, mf_ctype **out,
+	       mf_error *err)
+{
+	void *obj = NULL;
+	int rc = obj_parse(p, n, o, false, out != NULL ? &obj : NULL, err);
+
+	if (out != NULL)
+		*out = obj;
+	return rc;
 }
 
 mf_str
 mf_ctype_type(const mf_ctype *ct)
 {
-	mf_str none = {"", 0};
-
-	return ct != NULL && ct->type.len > 0 ? ct->type : none;
+	return ct != NULL && ct->type.len > 0 ? ct->type : empty;
 }
 
 mf_str
 mf_ctype_subtype(const mf_ctype *ct)
 {
-	mf_str none = {"", 0};
-
-	return ct != NULL && ct->subtype.len > 0 ? ct->subtype : none;
+	return ct != NULL && ct->subtype.len > 0 ? ct->subtype : empty;
 }
 
 const mf_params *
@@ -804,47 +824,26 @@ mf_ctype_defects(const mf_ctype *ct)
 void
 mf_ctype_free(mf_ctype *ct)
 {
-	mf__arena ar;
-
-	if (ct == NULL)
-		return;
-	ar = ct->ar_; /* ct lives in its own arena */
-	mf__arena_free(&ar);
+	if (ct != NULL)
+		obj_free(ct->ar_);
 }
 
 int
 mf_disp_parse(const char *p, size_t n, const mf_opts *o, mf_disp **out,
 	      mf_error *err)
 {
-	mf__arena ar;
-	mf_disp *d;
-	int rc;
+	void *obj = NULL;
+	int rc = obj_parse(p, n, o, true, out != NULL ? &obj : NULL, err);
 
-	if (out == NULL || (p == NULL && n != 0))
-		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
-	*out = NULL;
-	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
-	d = mf__arena_alloc(&ar, sizeof(*d));
-	if (d == NULL) {
-		mf__arena_free(&ar);
-		return mf__err(err, MF_E_NOMEM, 0, NULL);
-	}
-	rc = mf__disp_parse(&ar, p, n, o, 0, d, err);
-	if (rc < 0) {
-		mf__arena_free(&ar);
-		return rc;
-	}
-	d->ar_ = ar;
-	*out = d;
-	return MF_OK;
+	if (out != NULL)
+		*out = obj;
+	return rc;
 }
 
 mf_str
 mf_disp_type(const mf_disp *d)
 {
-	mf_str none = {"", 0};
-
-	return d != NULL && d->type.len > 0 ? d->type : none;
+	return d != NULL && d->type.len > 0 ? d->type : empty;
 }
 
 const mf_params *
@@ -862,12 +861,8 @@ mf_disp_defects(const mf_disp *d)
 void
 mf_disp_free(mf_disp *d)
 {
-	mf__arena ar;
-
-	if (d == NULL)
-		return;
-	ar = d->ar_;
-	mf__arena_free(&ar);
+	if (d != NULL)
+		obj_free(d->ar_);
 }
 
 size_t
