@@ -36,6 +36,7 @@
  * Parameter names are lower-cased; values are unquoted (views into the
  * input when no unquoting or decoding work is needed).
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "charset.h"
@@ -60,6 +61,12 @@ struct ent {
 	bool is_seg;
 };
 
+/* A node of the name tree (see find): entry index + 1, 0 for none. */
+struct tnode {
+	uint32_t lt, rt;
+	uint32_t lvl; /* AA level */
+};
+
 struct cp {
 	mf__lex lx;
 	const mf_opts *o;
@@ -73,7 +80,9 @@ struct cp {
 	struct ent local[NLOCAL]; /* the first parameters, before the arena */
 	struct ent *v;
 	size_t n, cap;
-	size_t nseg; /* RFC 2231 segments among them */
+	size_t nseg;      /* RFC 2231 segments among them */
+	struct tnode *tn; /* past NLOCAL: the name tree, tn[i] for v[i] */
+	uint32_t root;    /* its root (entry index + 1) */
 };
 
 static void
@@ -251,18 +260,138 @@ junk:
 /* Parameters                                                              */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * The ordinary parameters kept so far, by name: the first NLOCAL are
+ * scanned, beyond them they go into an AA tree (Andersson, "Balanced
+ * search trees made simple", 1993) threaded through the entries, so that
+ * the duplicate check costs O(log n) comparisons however many parameters
+ * max_params allows (a scan of all the earlier ones made hostile input
+ * quadratic). Entry indices fit in 32 bits: max_params is at most
+ * 1,000,000 (core.c).
+ */
+#define TN(cp, i) (&(cp)->tn[(i) - 1])
+#define NAME(cp, i) ((cp)->v[(i) - 1].pm.name)
+
+static int
+name_cmp(mf_str a, mf_str b)
+{
+	if (a.len != b.len)
+		return a.len < b.len ? -1 : 1;
+	return memcmp(a.ptr, b.ptr, a.len);
+}
+
 /* An ordinary parameter called name (lower case), or NULL. */
 static struct ent *
 find(struct cp *cp, mf_str name)
 {
+	uint32_t t = cp->root;
 	size_t i;
 
-	for (i = 0; i < cp->n; i++) {
-		if (!cp->v[i].is_seg && cp->v[i].pm.name.len == name.len &&
-		    memcmp(cp->v[i].pm.name.ptr, name.ptr, name.len) == 0)
-			return &cp->v[i];
+	if (cp->tn == NULL) {
+		for (i = 0; i < cp->n; i++) {
+			if (!cp->v[i].is_seg && cp->v[i].pm.name.len == name.len &&
+			    memcmp(cp->v[i].pm.name.ptr, name.ptr, name.len) == 0)
+				return &cp->v[i];
+		}
+		return NULL;
+	}
+	while (t != 0) {
+		int c = name_cmp(name, NAME(cp, t));
+
+		if (c == 0)
+			return &cp->v[t - 1];
+		t = c < 0 ? TN(cp, t)->lt : TN(cp, t)->rt;
 	}
 	return NULL;
+}
+
+/* AA tree rotations: a left child on t's level moves up (skew), two
+ * right children on t's level lift the middle one (split). */
+static uint32_t
+skew(struct cp *cp, uint32_t t)
+{
+	struct tnode *e = TN(cp, t);
+	uint32_t l = e->lt;
+
+	if (l == 0 || TN(cp, l)->lvl != e->lvl)
+		return t;
+	e->lt = TN(cp, l)->rt;
+	TN(cp, l)->rt = t;
+	return l;
+}
+
+static uint32_t
+split(struct cp *cp, uint32_t t)
+{
+	struct tnode *e = TN(cp, t);
+	uint32_t r = e->rt;
+
+	if (r == 0 || TN(cp, r)->rt == 0 ||
+	    TN(cp, TN(cp, r)->rt)->lvl != e->lvl)
+		return t;
+	e->rt = TN(cp, r)->lt;
+	TN(cp, r)->lt = t;
+	TN(cp, r)->lvl++;
+	return r;
+}
+
+/*
+ * Adds entry i (ordinary, its name not in the tree) to the name tree:
+ * down to a leaf, then skew and split on the way back up. The height is
+ * at most 2 log2(n + 1), under 64 for any n there can be.
+ */
+static void
+index_name(struct cp *cp, size_t i)
+{
+	uint32_t path[64], t = cp->root, node = (uint32_t)(i + 1);
+	bool right[64];
+	size_t d = 0;
+
+	TN(cp, node)->lt = TN(cp, node)->rt = 0;
+	TN(cp, node)->lvl = 1;
+	while (t != 0) {
+		assert(d < 64);
+		path[d] = t;
+		right[d] = name_cmp(NAME(cp, node), NAME(cp, t)) > 0;
+		t = right[d] ? TN(cp, t)->rt : TN(cp, t)->lt;
+		d++;
+	}
+	t = node;
+	while (d > 0) {
+		uint32_t up = path[--d];
+
+		if (right[d])
+			TN(cp, up)->rt = t;
+		else
+			TN(cp, up)->lt = t;
+		t = split(cp, skew(cp, up));
+	}
+	cp->root = t;
+}
+
+/* Room for cap tree nodes (the first call puts every ordinary parameter
+ * so far into the tree). */
+static int
+tree_grow(struct cp *cp, size_t cap)
+{
+	struct tnode *tn = mf__arena_calloc(cp->ar, cap, sizeof(*tn));
+	size_t i;
+
+	if (tn == NULL) {
+		fail(cp, MF_E_NOMEM, cp->lx.p, NULL);
+		return MF_E_NOMEM;
+	}
+	if (cp->tn != NULL) {
+		memcpy(tn, cp->tn, cp->n * sizeof(*tn));
+		cp->tn = tn;
+		return MF_OK;
+	}
+	cp->tn = tn;
+	for (i = 0; i < cp->n; i++) {
+		if (!cp->v[i].is_seg)
+			index_name(cp, i);
+	}
+	return MF_OK;
 }
 
 /* Appends e (cap checked by the caller). */
@@ -280,6 +409,8 @@ add(struct cp *cp, const struct ent *e)
 		memcpy(nv, cp->v, cp->n * sizeof(struct ent));
 		cp->v = nv;
 		cp->cap *= 2;
+		if (tree_grow(cp, cp->cap) < 0)
+			return MF_E_NOMEM;
 	}
 	cp->v[cp->n] = *e;
 	cp->v[cp->n].idx = cp->n;
@@ -432,6 +563,8 @@ parse_params(struct cp *cp)
 		if (add(cp, &e) < 0)
 			return;
 		cp->nseg += e.is_seg;
+		if (!e.is_seg && cp->tn != NULL)
+			index_name(cp, cp->n - 1);
 	}
 	sync_lex(cp, NULL);
 }

@@ -245,6 +245,50 @@ run_ct_arena(void *arg)
 	r->found = found;
 }
 
+/* 100,000 distinct parameters and 100,000 duplicates, max_params at its
+ * hard cap: the duplicate check must not scan the earlier ones. */
+struct prun {
+	const char *p;
+	size_t n, kept;
+};
+
+static void
+run_ct_many(void *arg)
+{
+	struct prun *r = arg;
+	mf_opts o;
+	mf_ctype *ct;
+
+	memset(&o, 0, sizeof(o));
+	o.limits.max_params = SIZE_MAX;
+	if (mf_ctype_parse(r->p, r->n, &o, &ct, NULL) != MF_OK)
+		abort();
+	r->kept = mf_params_count(mf_ctype_params(ct));
+	mf_ctype_free(ct);
+}
+
+static void
+bench_ct_many(const bench_ctx *b)
+{
+	size_t cap = 200000 * 24, len = 0, i;
+	char *p = malloc(cap);
+	struct prun r;
+	double t;
+
+	if (p == NULL)
+		abort();
+	len += (size_t)snprintf(p, cap, "text/plain");
+	for (i = 0; i < 200000; i++)
+		len += (size_t)snprintf(p + len, cap - len, "; p%zu=%zu",
+					i % 2 ? i / 4 : i / 2, i);
+	r.p = p;
+	r.n = len;
+	t = bench_best(run_ct_many, &r, b->quick ? 0.2 : 1.0);
+	printf("%-40s %9.2f ms (%zu kept)\n",
+	       "ctype: 200,000 parameters, half dups", t * 1e3, r.kept);
+	free(p);
+}
+
 /* ---------------------------------------------------------------------- */
 
 void
@@ -291,6 +335,7 @@ bench_addr(const bench_ctx *b)
 	printf("%-40s %9.2f ms (%zu addresses)\n", "addr: 50,000 in one To:",
 	       t * 1e3, r.count);
 	bench_rate("addr: 50,000 in one To:", (double)r.count, t, "addresses");
+	bench_ct_many(b);
 
 	if (b->corpus == NULL) {
 		printf("addr, ctype: corpus runs skipped (no CORPUS=DIR)\n");

@@ -911,6 +911,250 @@ test_param_cap(void **state)
 	mf_buf_free(b);
 }
 
+/*
+ * Many parameters (the limit raised to its hard cap): each written one is
+ * a new name, a duplicate of an earlier one, or an RFC 2231 segment; the
+ * model walks that list the way ctype.c must (a duplicate is reported at
+ * its name and skipped, the first value wins, the order is that of first
+ * appearance, max_params counts what is kept) and gives what the parse
+ * must return: kept names and values, and the defect log.
+ */
+enum { PK_NEW, PK_DUP, PK_SEG };
+
+struct pitem {
+	int kind;
+	size_t off;   /* offset of the name */
+	char name[16];
+	char value[16];
+};
+
+struct plog {
+	size_t n, ndup, bad;
+	const size_t *want_off; /* defects in order, NULL: only count */
+	const int *want_code;
+	size_t nwant;
+};
+
+static void
+plog_defect(void *ctx, int d, uint64_t off)
+{
+	struct plog *l = ctx;
+
+	if (l->want_off != NULL &&
+	    (l->n >= l->nwant || l->want_off[l->n] != off ||
+	     l->want_code[l->n] != d))
+		l->bad++;
+	l->ndup += d == MF_D_PARAM_DUPLICATE;
+	l->n++;
+}
+
+/* Appends "; name=value" (or the segment "; name*k=value") to b. */
+static void
+put_param(mf_buf *b, struct pitem *it)
+{
+	char tmp[40];
+	int k;
+
+	it->off = mf_buf_len(b) + 2;
+	k = snprintf(tmp, sizeof(tmp), "; %s=%s", it->name, it->value);
+	assert_int_equal(mf_buf_append(b, tmp, (size_t)k), MF_OK);
+}
+
+/*
+ * The model on items[0..n) under max: the kept ordinary items (kept[]
+ * gets their indices, segments excluded), the defects (codes and offsets)
+ * in order. Returns the number of kept ordinary items.
+ */
+static size_t
+pmodel(const struct pitem *items, size_t n, size_t max, size_t *kept,
+       int *code, size_t *off, size_t *ndef)
+{
+	size_t i, used = 0, nk = 0;
+
+	*ndef = 0;
+	for (i = 0; i < n; i++) {
+		if (items[i].kind == PK_DUP) {
+			code[*ndef] = MF_D_PARAM_DUPLICATE;
+			off[(*ndef)++] = items[i].off;
+			continue;
+		}
+		if (used >= max) {
+			code[*ndef] = MF_D_FIELD_LIMIT;
+			off[(*ndef)++] = items[i].off;
+			break;
+		}
+		used++;
+		if (items[i].kind == PK_NEW)
+			kept[nk++] = i;
+	}
+	return nk;
+}
+
+static void
+check_params(const char *p, size_t len, const struct pitem *items, size_t n,
+	     size_t max, size_t nseg_names, const char *label)
+{
+	size_t *kept = malloc(n * sizeof(*kept)), *off = malloc(n * sizeof(*off));
+	int *code = malloc(n * sizeof(*code));
+	size_t nk, ndef, i, k = 0;
+	const mf_params *ps;
+	struct plog l;
+	mf_ctype *ct;
+	mf_opts o;
+
+	assert_true(kept != NULL && off != NULL && code != NULL);
+	nk = pmodel(items, n, max, kept, code, off, &ndef);
+	memset(&o, 0, sizeof(o));
+	memset(&l, 0, sizeof(l));
+	l.want_off = off;
+	l.want_code = code;
+	l.nwant = ndef;
+	o.on_defect = plog_defect;
+	o.defect_ctx = &l;
+	o.limits.max_params = max;
+	assert_int_equal(mf_ctype_parse(p, len, &o, &ct, NULL), MF_OK);
+	if (l.bad != 0 || l.n != ndef)
+		fail_msg("%s: %zu defects, want %zu (%zu differ)", label, l.n,
+			 ndef, l.bad);
+	ps = mf_ctype_params(ct);
+	/* The ordinary ones in order; the joined segments where they were
+	 * first written (none here lies beyond the ordinary ones kept). */
+	for (i = 0; i < mf_params_count(ps); i++) {
+		const mf_param *pm = mf_params_at(ps, i);
+
+		if (pm->name.len > 0 && pm->name.ptr[0] == 's')
+			continue;
+		if (k >= nk)
+			fail_msg("%s: parameter %zu not expected", label, i);
+		tu_assert_mem(pm->name.ptr, pm->name.len, items[kept[k]].name,
+			      strlen(items[kept[k]].name), label);
+		tu_assert_mem(pm->value.ptr, pm->value.len,
+			      items[kept[k]].value,
+			      strlen(items[kept[k]].value), label);
+		k++;
+	}
+	assert_int_equal(k, nk);
+	assert_true(mf_params_count(ps) <= nk + nseg_names);
+	assert_int_equal(mf_ctype_defects(ct),
+			 (l.ndup ? D(PARAM_DUPLICATE) : 0) |
+			     (l.n > l.ndup ? D(FIELD_LIMIT) : 0));
+	mf_ctype_free(ct);
+	free(kept);
+	free(off);
+	free(code);
+}
+
+/* Distinct names: half in scrambled order (the odd multiplier is a
+ * bijection modulo 2^20), half increasing (what unbalances a plain tree). */
+static void
+pname(char *out, size_t i)
+{
+	if (i % 2 == 0)
+		snprintf(out, 16, "p%05x",
+			 (unsigned)((i * 0x9E3779B1u) & 0xFFFFF));
+	else
+		snprintf(out, 16, "q%07zu", i);
+}
+
+static void
+test_many_params(void **state)
+{
+	size_t nnew = tu_slow_ok() ? 120000 : 12000, cap = nnew * 2, n = 0, i;
+	struct pitem *items = calloc(cap, sizeof(*items));
+	mf_buf *b = mf_buf_new(NULL);
+	size_t nseg = 0;
+
+	(void)state;
+	assert_true(items != NULL && b != NULL);
+	assert_int_equal(mf_buf_append(b, "text/plain", 10), MF_OK);
+	for (i = 0; i < nnew; i++) {
+		struct pitem *it = &items[n++];
+
+		it->kind = PK_NEW;
+		pname(it->name, i);
+		snprintf(it->value, sizeof(it->value), "v%zu", i);
+		put_param(b, it);
+		if (i % 2 == 0 && i > 0) {
+			/* A duplicate of an earlier name. */
+			struct pitem *d = &items[n++];
+
+			d->kind = PK_DUP;
+			pname(d->name, i / 2);
+			snprintf(d->value, sizeof(d->value), "d%zu", i);
+			put_param(b, d);
+		}
+		if (i % 10000 == 5000 && n + 2 < cap) {
+			/* An RFC 2231 value in two segments. */
+			struct pitem *s0 = &items[n++], *s1 = &items[n++];
+
+			s0->kind = s1->kind = PK_SEG;
+			snprintf(s0->name, sizeof(s0->name), "s%zu*0", nseg);
+			snprintf(s1->name, sizeof(s1->name), "s%zu*1", nseg);
+			strcpy(s0->value, "a");
+			strcpy(s1->value, "b");
+			put_param(b, s0);
+			put_param(b, s1);
+			nseg++;
+		}
+	}
+	assert_true(n <= cap);
+	/* The hard cap (SIZE_MAX is lowered to it), then limits that stop
+	 * the list at an early, a middle and a late point. */
+	check_params(mf_buf_data(b), mf_buf_len(b), items, n, SIZE_MAX, nseg,
+		     "hard cap");
+	check_params(mf_buf_data(b), mf_buf_len(b), items, n, 1000000, nseg,
+		     "1,000,000");
+	check_params(mf_buf_data(b), mf_buf_len(b), items, n, 17, nseg, "17");
+	check_params(mf_buf_data(b), mf_buf_len(b), items, n, nnew / 2, nseg,
+		     "half");
+	check_params(mf_buf_data(b), mf_buf_len(b), items, n, nnew - 3, nseg,
+		     "nearly all");
+	free(items);
+	mf_buf_free(b);
+}
+
+/* Random short names (many duplicates, every tree shape) against the
+ * model, under random limits. */
+static void
+test_params_random(void **state)
+{
+	struct pitem items[300];
+	tu_rng rng;
+	size_t round;
+
+	(void)state;
+	tu_rng_seed(&rng, 2231);
+	for (round = 0; round < 400; round++) {
+		mf_buf *b = mf_buf_new(NULL);
+		size_t n = 1 + tu_rng_below(&rng, 300), i, k, alpha;
+		char label[32];
+
+		assert_non_null(b);
+		alpha = 1 + tu_rng_below(&rng, 40);
+		assert_int_equal(mf_buf_append(b, "a/b", 3), MF_OK);
+		for (i = 0; i < n; i++) {
+			size_t v = tu_rng_below(&rng, alpha);
+
+			items[i].kind = PK_NEW;
+			snprintf(items[i].name, sizeof(items[i].name), "%c%zu",
+				 "xyz"[v % 3], v);
+			snprintf(items[i].value, sizeof(items[i].value), "%zu",
+				 i);
+			for (k = 0; k < i; k++) {
+				if (strcmp(items[k].name, items[i].name) == 0) {
+					items[i].kind = PK_DUP;
+					break;
+				}
+			}
+			put_param(b, &items[i]);
+		}
+		snprintf(label, sizeof(label), "random %zu", round);
+		check_params(mf_buf_data(b), mf_buf_len(b), items, n,
+			     1 + tu_rng_below(&rng, n + 2), 0, label);
+		mf_buf_free(b);
+	}
+}
+
 static const char oom_ct[] =
     "Multipart/Mixed; Boundary=\"a\\\"b\"; p1=1; p2=2; p3=3; p4=4; p5=5; "
     "p6=6; p7=7; p8=8; p9=9; p10=10; p11=11; p12=12; p13=13; p14=14; "
@@ -1055,6 +1299,8 @@ main(void)
 	    cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_error_emails),
 	    cmocka_unit_test(test_param_cap),
+	    cmocka_unit_test(test_many_params),
+	    cmocka_unit_test(test_params_random),
 	    cmocka_unit_test(test_oom),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_arena_api),
