@@ -683,9 +683,9 @@ save_level(struct level *L, const char *lo, const char *hi)
 	if (rc == MF_OK)
 		rc = save_str(&L->ar, &L->alt, lo, hi);
 	if (rc == MF_OK)
-		rc = save_params(&L->ar, pt->params, pt->nparams, lo, hi);
+		rc = save_params(&L->ar, pt->params.v, pt->params.n, lo, hi);
 	if (rc == MF_OK)
-		rc = save_params(&L->ar, pt->dparams, pt->ndparams, lo, hi);
+		rc = save_params(&L->ar, pt->dparams.v, pt->dparams.n, lo, hi);
 	return rc;
 }
 
@@ -1002,18 +1002,6 @@ is(mf_str s, const char *lit)
 	return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
 }
 
-static const mf_param *
-pget(const mf_param *v, size_t n, const char *name)
-{
-	size_t i, k = strlen(name);
-
-	for (i = 0; i < n; i++) {
-		if (mf__ieq(v[i].name.ptr, v[i].name.len, name, k))
-			return &v[i];
-	}
-	return NULL;
-}
-
 /*
  * The part's content description from its fields (RFC 2045 5.2 and 6.1,
  * RFC 2046 5.1.5 defaults, RFC 2183), and what its body is.
@@ -1044,8 +1032,7 @@ describe(mf_parser *ps, struct level *L)
 		pt->type = ct.type;
 		pt->subtype = ct.subtype;
 		/* RFC 2231 joined, names and filenames decoded (ctype.c). */
-		pt->params = ct.params.v;
-		pt->nparams = ct.params.n;
+		pt->params = ct.params;
 	}
 	if (pt->type.len == 0 || pt->subtype.len == 0) {
 		pt->ct_default = true;
@@ -1058,7 +1045,7 @@ describe(mf_parser *ps, struct level *L)
 			pt->subtype = (mf_str){"plain", 5};
 		}
 	}
-	pm = pget(pt->params, pt->nparams, "charset");
+	pm = mf_params_get(&pt->params, "charset", 7);
 	if (pm != NULL)
 		pt->charset = pm->value;
 
@@ -1090,12 +1077,11 @@ describe(mf_parser *ps, struct level *L)
 		if (rc < 0)
 			return fail(ps, rc, err.offset, err.reason);
 		pt->disp = dp.type;
-		pt->dparams = dp.params.v;
-		pt->ndparams = dp.params.n;
+		pt->dparams = dp.params;
 	}
-	pm = pget(pt->dparams, pt->ndparams, "filename");
+	pm = mf_params_get(&pt->dparams, "filename", 8);
 	if (pm == NULL || pm->value.len == 0)
-		pm = pget(pt->params, pt->nparams, "name");
+		pm = mf_params_get(&pt->params, "name", 4);
 	if (pm != NULL)
 		pt->filename = pm->value;
 
@@ -1104,7 +1090,7 @@ describe(mf_parser *ps, struct level *L)
 	if (L->limit_leaf)
 		return MF_OK;
 	if (is(pt->type, "multipart")) {
-		pm = pget(pt->params, pt->nparams, "boundary");
+		pm = mf_params_get(&pt->params, "boundary", 8);
 		if (pm == NULL) {
 			pt->type = (mf_str){"text", 4};
 			pt->subtype = (mf_str){"plain", 5};

@@ -37,11 +37,9 @@ struct mf_part {
 	size_t nfields;
 	mf_str type, subtype; /* effective, lower case */
 	bool ct_default;      /* no usable Content-Type: defaults applied */
-	mf_param *params;     /* Content-Type parameters, RFC 2231 resolved */
-	size_t nparams;
+	mf_params params;     /* Content-Type parameters, RFC 2231 resolved */
 	mf_str disp;          /* disposition type, lower case */
-	mf_param *dparams;
-	size_t ndparams;
+	mf_params dparams;    /* Content-Disposition parameters */
 	mf_str filename, charset, boundary;
 	int cte;
 	uint64_t defects;

@@ -125,20 +125,20 @@ keep(struct bld *b, mf_str *s)
 }
 
 static int
-keep_params(struct bld *b, mf_param **pv, size_t n)
+keep_params(struct bld *b, mf_params *ps)
 {
 	mf_param *v;
-	size_t i;
+	size_t i, n = ps->n;
 	int rc = MF_OK;
 
 	if (n == 0) {
-		*pv = NULL;
+		ps->v = NULL;
 		return MF_OK;
 	}
 	v = mf__arena_alloc(&b->m->ar, n * sizeof(*v));
 	if (v == NULL)
 		return MF_E_NOMEM;
-	memcpy(v, *pv, n * sizeof(*v));
+	memcpy(v, ps->v, n * sizeof(*v));
 	for (i = 0; i < n && rc == MF_OK; i++) {
 		rc = keep(b, &v[i].name);
 		if (rc == MF_OK)
@@ -150,7 +150,7 @@ keep_params(struct bld *b, mf_param **pv, size_t n)
 		if (rc == MF_OK)
 			rc = keep(b, &v[i].lang);
 	}
-	*pv = v;
+	ps->v = v;
 	return rc;
 }
 
@@ -170,10 +170,8 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 	t->subtype = e->subtype;
 	t->ct_default = e->ct_default;
 	t->params = e->params;
-	t->nparams = e->nparams;
 	t->disp = e->disp;
 	t->dparams = e->dparams;
-	t->ndparams = e->ndparams;
 	t->filename = e->filename;
 	t->charset = e->charset;
 	t->boundary = e->boundary;
@@ -223,9 +221,9 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 	if (rc == MF_OK)
 		rc = keep(b, &t->boundary);
 	if (rc == MF_OK)
-		rc = keep_params(b, &t->params, t->nparams);
+		rc = keep_params(b, &t->params);
 	if (rc == MF_OK)
-		rc = keep_params(b, &t->dparams, t->ndparams);
+		rc = keep_params(b, &t->dparams);
 	if (rc < 0)
 		return rc;
 	/* From the last field to the body: fields past max_headers, if
@@ -626,36 +624,22 @@ mf_part_subtype(const mf_part *p)
 	return p != NULL ? str(p->subtype) : none;
 }
 
-static const mf_param *
-param_find(const mf_param *v, size_t n, const char *name, size_t k)
-{
-	size_t i;
-
-	if (name == NULL && k != 0)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		if (mf__ieq(v[i].name.ptr, v[i].name.len, name, k))
-			return &v[i];
-	}
-	return NULL;
-}
-
 const mf_param *
 mf_part_param(const mf_part *p, const char *name, size_t n)
 {
-	return p != NULL ? param_find(p->params, p->nparams, name, n) : NULL;
+	return p != NULL ? mf_params_get(&p->params, name, n) : NULL;
 }
 
 size_t
 mf_part_param_count(const mf_part *p)
 {
-	return p != NULL ? p->nparams : 0;
+	return p != NULL ? mf_params_count(&p->params) : 0;
 }
 
 const mf_param *
 mf_part_param_at(const mf_part *p, size_t i)
 {
-	return p != NULL && i < p->nparams ? &p->params[i] : NULL;
+	return p != NULL ? mf_params_at(&p->params, i) : NULL;
 }
 
 mf_str
@@ -681,8 +665,7 @@ mf_part_disposition(const mf_part *p)
 const mf_param *
 mf_part_disp_param(const mf_part *p, const char *name, size_t n)
 {
-	return p != NULL ? param_find(p->dparams, p->ndparams, name, n)
-			 : NULL;
+	return p != NULL ? mf_params_get(&p->dparams, name, n) : NULL;
 }
 
 mf_str
