@@ -622,24 +622,52 @@ save_str(mf__arena *ar, mf_str *s, const char *lo, const char *hi)
 }
 
 static int
-save_params(mf__arena *ar, mf_param *v, size_t n, const char *lo,
-	    const char *hi)
+params_strings(mf_params *ps, int (*fn)(void *ctx, mf_str *s), void *ctx)
 {
 	size_t i;
 	int rc = MF_OK;
 
-	for (i = 0; i < n && rc == MF_OK; i++) {
-		rc = save_str(ar, &v[i].name, lo, hi);
-		if (rc == MF_OK)
-			rc = save_str(ar, &v[i].value, lo, hi);
-		if (rc == MF_OK)
-			rc = save_str(ar, &v[i].raw, lo, hi);
-		if (rc == MF_OK)
-			rc = save_str(ar, &v[i].charset, lo, hi);
-		if (rc == MF_OK)
-			rc = save_str(ar, &v[i].lang, lo, hi);
+	for (i = 0; i < ps->n && rc == MF_OK; i++) {
+		mf_param *pm = &ps->v[i];
+		mf_str *s[5] = {&pm->name, &pm->value, &pm->raw, &pm->charset,
+				&pm->lang};
+		size_t k;
+
+		for (k = 0; k < 5 && rc == MF_OK; k++)
+			rc = fn(ctx, s[k]);
 	}
 	return rc;
+}
+
+int
+mf__part_strings(mf_part *pt, int (*fn)(void *ctx, mf_str *s), void *ctx)
+{
+	mf_str *s[6] = {&pt->type,     &pt->subtype, &pt->disp,
+			&pt->filename, &pt->charset, &pt->boundary};
+	size_t k;
+	int rc = MF_OK;
+
+	for (k = 0; k < 6 && rc == MF_OK; k++)
+		rc = fn(ctx, s[k]);
+	if (rc == MF_OK)
+		rc = params_strings(&pt->params, fn, ctx);
+	if (rc == MF_OK)
+		rc = params_strings(&pt->dparams, fn, ctx);
+	return rc;
+}
+
+/* What save_str needs, for mf__part_strings. */
+struct saving {
+	mf__arena *ar;
+	const char *lo, *hi;
+};
+
+static int
+save_cb(void *ctx, mf_str *s)
+{
+	struct saving *sv = ctx;
+
+	return save_str(sv->ar, s, sv->lo, sv->hi);
 }
 
 /* Moves every view of L's part that lies in [lo, hi) into its arena. */
@@ -647,6 +675,7 @@ static int
 save_level(struct level *L, const char *lo, const char *hi)
 {
 	mf_part *pt = &L->part;
+	struct saving sv = {&L->ar, lo, hi};
 	size_t i;
 	int rc = MF_OK;
 
@@ -669,23 +698,9 @@ save_level(struct level *L, const char *lo, const char *hi)
 	if (rc == MF_OK)
 		rc = save_str(&L->ar, &pt->from_line, lo, hi);
 	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->type, lo, hi);
-	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->subtype, lo, hi);
-	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->disp, lo, hi);
-	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->filename, lo, hi);
-	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->charset, lo, hi);
-	if (rc == MF_OK)
-		rc = save_str(&L->ar, &pt->boundary, lo, hi);
-	if (rc == MF_OK)
 		rc = save_str(&L->ar, &L->alt, lo, hi);
 	if (rc == MF_OK)
-		rc = save_params(&L->ar, pt->params.v, pt->params.n, lo, hi);
-	if (rc == MF_OK)
-		rc = save_params(&L->ar, pt->dparams.v, pt->dparams.n, lo, hi);
+		rc = mf__part_strings(pt, save_cb, &sv);
 	return rc;
 }
 

@@ -70,6 +70,15 @@ struct mf_msg {
 };
 
 /*
+ * Calls fn on each string of pt's description (type, subtype, disposition,
+ * filename, charset, boundary, then every parameter's name, value, raw,
+ * charset and lang), stopping at the first negative return, which it
+ * returns: the copies the engine (views leaving a window) and the tree
+ * (views of the engine's part) make of them.
+ */
+int mf__part_strings(mf_part *pt, int (*fn)(void *ctx, mf_str *s), void *ctx);
+
+/*
  * The first i >= from with p[i] == '\n' && p[i+1] == c1 && p[i+2] == c2
  * (the start of a line beginning with c1 c2), or n when there is none.
  * path: MF__SCAN_* (every path gives the same result).

@@ -125,33 +125,25 @@ keep(struct bld *b, mf_str *s)
 }
 
 static int
-keep_params(struct bld *b, mf_params *ps)
+keep_cb(void *ctx, mf_str *s)
 {
-	mf_param *v;
-	size_t i, n = ps->n;
-	int rc = MF_OK;
+	return keep(ctx, s);
+}
 
-	if (n == 0) {
-		ps->v = NULL;
-		return MF_OK;
-	}
-	v = mf__arena_alloc(&b->m->ar, n * sizeof(*v));
-	if (v == NULL)
-		return MF_E_NOMEM;
-	memcpy(v, ps->v, n * sizeof(*v));
-	for (i = 0; i < n && rc == MF_OK; i++) {
-		rc = keep(b, &v[i].name);
-		if (rc == MF_OK)
-			rc = keep(b, &v[i].value);
-		if (rc == MF_OK)
-			rc = keep(b, &v[i].raw);
-		if (rc == MF_OK)
-			rc = keep(b, &v[i].charset);
-		if (rc == MF_OK)
-			rc = keep(b, &v[i].lang);
+/* A copy of the engine's parameter array in the arena. */
+static int
+copy_params(struct bld *b, mf_params *ps)
+{
+	mf_param *v = NULL;
+
+	if (ps->n > 0) {
+		v = mf__arena_alloc(&b->m->ar, ps->n * sizeof(*v));
+		if (v == NULL)
+			return MF_E_NOMEM;
+		memcpy(v, ps->v, ps->n * sizeof(*v));
 	}
 	ps->v = v;
-	return rc;
+	return MF_OK;
 }
 
 /* The engine's complete part e becomes tree part t. */
@@ -209,21 +201,11 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 	t->fields = fv;
 	t->nfields = e->nfields;
 	if (rc == MF_OK)
-		rc = keep(b, &t->type);
+		rc = copy_params(b, &t->params);
 	if (rc == MF_OK)
-		rc = keep(b, &t->subtype);
+		rc = copy_params(b, &t->dparams);
 	if (rc == MF_OK)
-		rc = keep(b, &t->disp);
-	if (rc == MF_OK)
-		rc = keep(b, &t->filename);
-	if (rc == MF_OK)
-		rc = keep(b, &t->charset);
-	if (rc == MF_OK)
-		rc = keep(b, &t->boundary);
-	if (rc == MF_OK)
-		rc = keep_params(b, &t->params);
-	if (rc == MF_OK)
-		rc = keep_params(b, &t->dparams);
+		rc = mf__part_strings(t, keep_cb, b);
 	if (rc < 0)
 		return rc;
 	/* From the last field to the body: fields past max_headers, if
