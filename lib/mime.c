@@ -355,6 +355,7 @@ struct level {
 	size_t maxb;              /* longest boundary open at or below here */
 	uint64_t last_end;        /* end of the last field or From_ line */
 	size_t nsaved;            /* fields out of every window already */
+	bool described;           /* its description too (save_level) */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
 	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
@@ -699,8 +700,15 @@ save_level(struct level *L, const char *lo, const char *hi)
 		rc = save_str(&L->ar, &pt->from_line, lo, hi);
 	if (rc == MF_OK)
 		rc = save_str(&L->ar, &L->alt, lo, hi);
-	if (rc == MF_OK)
+	if (rc == MF_OK && !L->described) {
+		/*
+		 * Nothing changes the description after the header block:
+		 * once saved then, it is out of every window for good, and
+		 * the next calls need not look at its parameters again.
+		 */
 		rc = mf__part_strings(pt, save_cb, &sv);
+		L->described = rc == MF_OK && L->state != LS_HEADER;
+	}
 	return rc;
 }
 
