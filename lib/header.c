@@ -680,11 +680,70 @@ push_field(mf_headers *h, const mf_field *f)
 	return MF_OK;
 }
 
+/*
+ * Runs a machine over the whole block p[0..n) (one-shot): each field and
+ * From_ line goes to fn, whose negative status (err filled) stops the
+ * run. *body_off (may be NULL) gets the body's offset, *defects the
+ * block's defects, however the run ended. Inlined, so that each caller
+ * gets a copy with its fn inlined (the per-field call showed in the
+ * header benchmark).
+ */
+MF__INLINE int
+run_block(const char *p, size_t n, const mf_opts *o, size_t *body_off,
+	  uint64_t *defects, int (*fn)(void *ctx, const mf__hdr_ev *ev,
+				       mf_error *err),
+	  void *ctx, mf_error *err)
+{
+	mf__hdr m;
+	int rc;
+
+	mf__hdr_init(&m, o, 0);
+	for (;;) {
+		mf__hdr_ev ev;
+		size_t used;
+
+		rc = mf__hdr_feed(&m, p, n, true, &used, &ev);
+		if (rc < 0) {
+			if (err != NULL)
+				*err = m.err;
+			break;
+		}
+		p += used;
+		n -= used;
+		if (ev.type == MF__HDR_END) {
+			if (body_off != NULL)
+				*body_off = (size_t)ev.body_off;
+			break;
+		}
+		rc = fn(ctx, &ev, err);
+		if (rc < 0)
+			break;
+	}
+	*defects = m.defects;
+	mf__hdr_fini(&m);
+	return rc < 0 ? rc : MF_OK;
+}
+
+static int
+parse_event(void *ctx, const mf__hdr_ev *ev, mf_error *err)
+{
+	mf_headers *h = ctx;
+
+	if (ev->type == MF__HDR_MBOX_FROM) {
+		h->has_from = true;
+		h->from = ev->f.value;
+		return MF_OK;
+	}
+	if (push_field(h, &ev->f) < 0)
+		return mf__err(err, MF_E_NOMEM, (size_t)ev->f.offset,
+			       "out of memory");
+	return MF_OK;
+}
+
 int
 mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 		 size_t *body_off, mf_error *err)
 {
-	mf__hdr m;
 	mf_headers *h;
 	int rc;
 
@@ -699,37 +758,7 @@ mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 		return mf__err(err, MF_E_NOMEM, 0, "out of memory");
 	memset(h, 0, sizeof(*h));
 	mf__alloc_copy(&h->a, o != NULL ? &o->alloc : NULL);
-	mf__hdr_init(&m, o, 0);
-	for (;;) {
-		mf__hdr_ev ev;
-		size_t used;
-
-		rc = mf__hdr_feed(&m, p, n, true, &used, &ev);
-		if (rc < 0) {
-			if (err != NULL)
-				*err = m.err;
-			break;
-		}
-		p += used;
-		n -= used;
-		if (ev.type == MF__HDR_END) {
-			if (body_off != NULL)
-				*body_off = (size_t)ev.body_off;
-			break;
-		}
-		if (ev.type == MF__HDR_MBOX_FROM) {
-			h->has_from = true;
-			h->from = ev.f.value;
-			continue;
-		}
-		rc = push_field(h, &ev.f);
-		if (rc < 0) {
-			mf__err(err, rc, (size_t)ev.f.offset, "out of memory");
-			break;
-		}
-	}
-	h->defects = m.defects;
-	mf__hdr_fini(&m);
+	rc = run_block(p, n, o, body_off, &h->defects, parse_event, h, err);
 	if (rc < 0) {
 		mf_headers_free(h);
 		return rc;
@@ -738,13 +767,33 @@ mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 	return MF_OK;
 }
 
+/* The caller's field array for mf_headers_scan. */
+struct scan {
+	mf_field *v;
+	size_t n, cap;
+};
+
+static int
+scan_event(void *ctx, const mf__hdr_ev *ev, mf_error *err)
+{
+	struct scan *sc = ctx;
+
+	if (ev->type != MF__HDR_FIELD)
+		return MF_OK;
+	if (sc->n == sc->cap)
+		return mf__err(err, MF_E_NOSPC, (size_t)ev->f.offset,
+			       "field array full");
+	sc->v[sc->n++] = ev->f;
+	return MF_OK;
+}
+
 int
 mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
 		size_t *nfields, size_t *body_off, uint64_t *defects,
 		mf_error *err)
 {
-	mf__hdr m;
-	size_t cap, count = 0;
+	struct scan sc;
+	uint64_t d;
 	int rc;
 
 	if (nfields == NULL || (fields == NULL && *nfields != 0) ||
@@ -752,39 +801,14 @@ mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	if (p == NULL)
 		p = "";
-	cap = *nfields;
-	mf__hdr_init(&m, o, 0);
-	for (;;) {
-		mf__hdr_ev ev;
-		size_t used;
-
-		rc = mf__hdr_feed(&m, p, n, true, &used, &ev);
-		if (rc < 0) {
-			if (err != NULL)
-				*err = m.err;
-			break;
-		}
-		p += used;
-		n -= used;
-		if (ev.type == MF__HDR_END) {
-			if (body_off != NULL)
-				*body_off = (size_t)ev.body_off;
-			break;
-		}
-		if (ev.type != MF__HDR_FIELD)
-			continue;
-		if (count == cap) {
-			rc = mf__err(err, MF_E_NOSPC, (size_t)ev.f.offset,
-				     "field array full");
-			break;
-		}
-		fields[count++] = ev.f;
-	}
+	sc.v = fields;
+	sc.n = 0;
+	sc.cap = *nfields;
+	rc = run_block(p, n, o, body_off, &d, scan_event, &sc, err);
 	if (defects != NULL)
-		*defects = m.defects;
-	*nfields = count;
-	mf__hdr_fini(&m);
-	return rc < 0 ? rc : MF_OK;
+		*defects = d;
+	*nfields = sc.n;
+	return rc;
 }
 
 size_t
