@@ -1541,11 +1541,6 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
 	L->part.has_from = true;
 	L->part.from_line.ptr = p + s;
 	L->part.from_line.len = e - s;
-	L->part.from_skip = 0;
-	while (L->part.from_skip < e - s &&
-	       (p[s + L->part.from_skip] == '\r' ||
-		p[s + L->part.from_skip] == '\n'))
-		L->part.from_skip++;
 	L->part.off_header = ps->wpos + e;
 	L->part.off_body = L->part.off_header;
 	L->last_end = L->part.off_header;

@@ -31,8 +31,8 @@ struct mf_part {
 	uint64_t off_body;   /* first byte of the body */
 	uint64_t off_end;    /* end of the body */
 	bool has_from;
-	mf_str from_line;  /* the From_ line as the event gave it */
-	size_t from_skip;  /* line end before the From_ line in from_line */
+	mf_str from_line;  /* the From_ line as the event gave it (after the
+			      line end before it, if any) */
 	struct mf__hfield *fields;
 	size_t nfields;
 	mf_str type, subtype; /* effective, lower case */

@@ -321,11 +321,6 @@ on_event(void *ctx, const mf_event *ev)
 		}
 		if (rc == MF_OK) {
 			t->has_from = true;
-			t->from_skip = 0;
-			while (t->from_skip < t->from_line.len &&
-			       (t->from_line.ptr[t->from_skip] == '\r' ||
-				t->from_line.ptr[t->from_skip] == '\n'))
-				t->from_skip++;
 			t->off_header = end;
 		}
 		break;
@@ -710,10 +705,12 @@ mf_part_mbox_from(const mf_part *p, mf_str *line)
 
 	if (p == NULL || !p->has_from)
 		return 0;
+	/* Without the line end before it (which from_line may start with:
+	 * the separator's) and its own. */
 	s = p->from_line;
-	if (s.len >= p->from_skip) {
-		s.ptr += p->from_skip;
-		s.len -= p->from_skip;
+	while (s.len > 0 && (s.ptr[0] == '\r' || s.ptr[0] == '\n')) {
+		s.ptr++;
+		s.len--;
 	}
 	if (s.len > 0 && s.ptr[s.len - 1] == '\n')
 		s.len--;
