@@ -2104,6 +2104,35 @@ mf__parser_feed_last(mf_parser *ps, const char *p, size_t n)
 	return feed(ps, p, n, true);
 }
 
+int
+mf__parser_feed_split(mf_parser *ps, const char *p, size_t n,
+		      const size_t *cuts, size_t k)
+{
+	size_t i, at = 0;
+	int rc = MF_OK;
+
+	if (ps == NULL || (p == NULL && n != 0) || (cuts == NULL && k != 0))
+		return MF_E_INVAL;
+	for (i = 0; i <= k && rc == MF_OK; i++) {
+		size_t to = i < k ? cuts[i] : n;
+		char *c = NULL;
+
+		if (to < at || to > n)
+			return fail(ps, MF_E_INVAL, to, "bad cut");
+		if (to > at) {
+			c = mf__alloc(&ps->a, to - at);
+			if (c == NULL)
+				return fail(ps, MF_E_NOMEM, ps->pos,
+					    "out of memory");
+			memcpy(c, p + at, to - at);
+		}
+		rc = mf_parser_feed(ps, c, to - at);
+		mf__release(&ps->a, c);
+		at = to;
+	}
+	return rc == MF_OK ? mf_parser_finish(ps) : rc;
+}
+
 uint64_t
 mf_parser_offset(const mf_parser *ps)
 {

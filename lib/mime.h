@@ -105,6 +105,16 @@ void mf__parser_set_path(mf_parser *ps, int path);
 int mf__parser_feed_last(mf_parser *ps, const char *p, size_t n);
 
 /*
+ * Feeds p[0..n) cut at cuts[0..k) (increasing offsets), each chunk copied
+ * to memory of its exact size (from the parser's allocator) that is freed
+ * right after its feed call, so that a view kept too long or a read past
+ * a chunk shows under ASan and valgrind; then finishes. The status of the
+ * first call that fails (MF_E_INVAL for a bad cut), else MF_OK.
+ */
+int mf__parser_feed_split(mf_parser *ps, const char *p, size_t n,
+			  const size_t *cuts, size_t k);
+
+/*
  * Builds a tree from a parse of p[0..n) cut into the chunks of cuts[0..k)
  * (increasing offsets), each copied to separate memory that is freed
  * after use: the tests' and fuzzers' proof that a split parse gives the

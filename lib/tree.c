@@ -453,34 +453,10 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 		rc = mf__err(err, MF_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
-	if (k == SIZE_MAX) {
+	if (k == SIZE_MAX)
 		rc = mf__parser_feed_last(ps, p, n);
-	} else {
-		size_t i, at = 0;
-
-		rc = MF_OK;
-		for (i = 0; i <= k && rc == MF_OK; i++) {
-			size_t to = i < k ? cuts[i] : n;
-			char *c;
-
-			if (to < at || to > n) {
-				rc = MF_E_INVAL;
-				mf__err(err, rc, to, "bad cut");
-				break;
-			}
-			c = mf__alloc(&b.a, to - at + 1);
-			if (c == NULL) {
-				rc = MF_E_NOMEM;
-				break;
-			}
-			memcpy(c, p + at, to - at);
-			rc = mf_parser_feed(ps, c, to - at);
-			mf__release(&b.a, c);
-			at = to;
-		}
-		if (rc == MF_OK)
-			rc = mf_parser_finish(ps);
-	}
+	else
+		rc = mf__parser_feed_split(ps, p, n, cuts, k);
 	if (rc < 0) {
 		mf_error e;
 

@@ -156,22 +156,10 @@ run(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
     log_t *l)
 {
 	mf_parser *ps = mf_parser_new(o, on_event, l);
-	size_t i, at = 0;
-	int rc = MF_OK;
+	int rc;
 
 	CHECK(ps != NULL);
-	for (i = 0; i <= k && rc == MF_OK; i++) {
-		size_t to = i < k ? cuts[i] : n;
-		char *c = malloc(to - at + 1);
-
-		CHECK(c != NULL);
-		memcpy(c, p + at, to - at);
-		rc = mf_parser_feed(ps, c, to - at);
-		free(c);
-		at = to;
-	}
-	if (rc == MF_OK)
-		rc = mf_parser_finish(ps);
+	rc = mf__parser_feed_split(ps, p, n, cuts, k);
 	flush(l);
 	putu(l, (uint64_t)(int64_t)rc);
 	putu(l, mf_parser_offset(ps));

@@ -925,7 +925,7 @@ struct pitem {
 	int kind;
 	size_t off;   /* offset of the name */
 	char name[16];
-	char value[16];
+	char value[24];
 };
 
 struct plog {

@@ -301,9 +301,8 @@ el_free(elog *e)
 }
 
 /*
- * Runs the parser over p[0..n) cut at cuts[0..k) (k == SIZE_MAX: one
- * mf__parser_feed_last call). Each chunk is a heap copy of its exact size
- * (ASan catches over-reads), freed after the call. Returns the status and
+ * Runs the parser over p[0..n) cut at cuts[0..k) (mf__parser_feed_split;
+ * k == SIZE_MAX: one mf__parser_feed_last call). Returns the status and
  * appends "rc=... off=..." to the log.
  */
 static int
@@ -311,30 +310,16 @@ run_log(const char *p, size_t n, const size_t *cuts, size_t k,
 	const mf_opts *o, elog *e)
 {
 	mf_parser *ps = mf_parser_new(o, el_event, e);
-	int rc = MF_OK;
 	mf_error err;
+	int rc;
 
 	assert_non_null(ps);
 	if (e->path >= 0)
 		mf__parser_set_path(ps, e->path);
-	if (k == SIZE_MAX) {
+	if (k == SIZE_MAX)
 		rc = mf__parser_feed_last(ps, p, n);
-	} else {
-		size_t i, at = 0;
-
-		for (i = 0; i <= k && rc == MF_OK; i++) {
-			size_t to = i < k ? cuts[i] : n;
-			char *c = malloc(to - at ? to - at : 1);
-
-			assert_non_null(c);
-			memcpy(c, p + at, to - at);
-			rc = mf_parser_feed(ps, c, to - at);
-			free(c);
-			at = to;
-		}
-		if (rc == MF_OK)
-			rc = mf_parser_finish(ps);
-	}
+	else
+		rc = mf__parser_feed_split(ps, p, n, cuts, k);
 	el_flush(e);
 	(void)mf_parser_error(ps, &err);
 	lb_printf(&e->lb, "rc=%d off=%llu\n", rc,
