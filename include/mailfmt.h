@@ -141,7 +141,7 @@ enum mf_defect {
 	MF_D_PART_LIMIT = 37,        /* part limit: rest is an opaque leaf */
 	MF_D_UNKNOWN_CTE = 38,       /* unknown transfer encoding: identity */
 	MF_D_CTE_NONSTANDARD = 39,   /* "7-bit", "Base64 ": normalised */
-	MF_D_TRUNCATED = 40,         /* input ended inside a part */
+	MF_D_TRUNCATED = 40,         /* part cut by the end of the input */
 	MF_D_MULTIPART_CTE = 41,     /* multipart with an encoding (2045 6.4) */
 
 	/* content decoding */

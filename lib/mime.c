@@ -910,7 +910,29 @@ pop_part(mf_parser *ps, uint64_t off)
 static int
 pop_to(mf_parser *ps, size_t li, uint64_t off)
 {
+	size_t cut = SIZE_MAX;
+
+	/*
+	 * The end of the input (or of a message in an mbox) ends every part:
+	 * those inside a multipart that had not seen its close delimiter were
+	 * cut short (MF_D_TRUNCATED on each, so that a caller holding an
+	 * attachment knows it may be incomplete; the multipart itself gets
+	 * MF_D_NO_CLOSE_DELIM in pop_part). Past a limit the rest is an
+	 * opaque leaf and no structure is judged.
+	 */
+	if (li == SIZE_MAX && !ps->opaque) {
+		size_t i;
+
+		for (i = 0; i < ps->nlv && cut == SIZE_MAX; i++) {
+			if (ps->lv[i]->part.kind == MF_PART_MULTIPART &&
+			    !ps->lv[i]->closed)
+				cut = i;
+		}
+	}
 	while (ps->nlv > 0 && (li == SIZE_MAX || ps->nlv - 1 > li)) {
+		if (cut < ps->nlv - 1 &&
+		    pdefect(ps, top(ps), MF_D_TRUNCATED, off) < 0)
+			return ps->rc;
 		if (pop_part(ps, off) < 0)
 			return ps->rc;
 	}

@@ -953,6 +953,72 @@ test_oom(void **state)
 	}
 }
 
+/*
+ * MF_D_TRUNCATED: the end of the input marks every part inside a
+ * multipart that had not seen its close delimiter, in depth-first order
+ * ('T' truncated, '.' not); a delimiter of an enclosing multipart is not
+ * the end of the input, and a closed multipart's epilogue is complete.
+ */
+static void
+test_truncated(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *want;
+	} t[] = {
+	    {"Subject: x\n\nbody\n", "."},
+	    {"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n"
+	     "epilogue\n", ".."},
+	    /* the attachment was cut */
+	    {"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n"
+	     "Content-Type: image/png\nContent-Transfer-Encoding: base64\n\n"
+	     "iVBORw0KGgo", "..T"},
+	    /* cut inside the header of the second part */
+	    {"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n"
+	     "Content-Type: ima", "..T"},
+	    /* the inner multipart ends at the outer delimiter: not cut */
+	    {"Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+	     "Content-Type: multipart/alternative; boundary=i\n\n--i\n\na\n"
+	     "--o\n\nb\n--o--\n", "...."},
+	    /*
+	     * closed inner multipart, unclosed outer: the inner one (its
+	     * epilogue) was cut, its closed leaf was not
+	     */
+	    {"Content-Type: multipart/mixed; boundary=o\n\n--o\n"
+	     "Content-Type: multipart/alternative; boundary=i\n\n--i\n\na\n"
+	     "--i--\nepi\n", ".T."},
+	    /* a message/rfc822 part and the message inside it */
+	    {"Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	     "Content-Type: message/rfc822\n\nSubject: inner\n\ncut",
+	     ".TT"},
+	    /* no delimiter at all: the multipart's preamble was cut */
+	    {"Content-Type: multipart/mixed; boundary=b\n\ntext\n", "."},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_msg *m = NULL;
+		const mf_part *root, *p;
+		char got[16];
+		size_t k = 0;
+
+		assert_int_equal(mf_msg_parse(t[i].in, strlen(t[i].in), NULL,
+					      &m, NULL), MF_OK);
+		root = mf_msg_root(m);
+		for (p = root; p != NULL && k + 1 < sizeof(got);
+		     p = mf_part_next(root, p))
+			got[k++] = mf_part_defects(p) &
+					   MF_DEFECT_BIT(MF_D_TRUNCATED)
+				       ? 'T'
+				       : '.';
+		got[k] = '\0';
+		if (strcmp(got, t[i].want) != 0)
+			fail_msg("case %zu: %s, want %s", i, got, t[i].want);
+		mf_msg_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -963,6 +1029,7 @@ main(void)
 	    cmocka_unit_test(test_accessors),
 	    cmocka_unit_test(test_params_and_fields),
 	    cmocka_unit_test(test_navigation),
+	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_split_trees),
 	    cmocka_unit_test(test_event_parts),
 	    cmocka_unit_test(test_oom),
