@@ -145,7 +145,10 @@ enum mf_defect {
 	MF_D_MULTIPART_CTE = 41,     /* multipart with an encoding (2045 6.4) */
 
 	/* content decoding */
-	MF_D_CHARSET_UNKNOWN = 42    /* text in a charset no converter knows */
+	MF_D_CHARSET_UNKNOWN = 42,   /* text in a charset no converter knows */
+
+	/* structured fields (continued) */
+	MF_D_ADDR_NO_COMMA = 43      /* "a@b c@d": addresses without "," */
 };
 
 #define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))

@@ -27,6 +27,8 @@
  *    name before an addr-spec without angle brackets ("John j@x") is read
  *    as "John <j@x>", and "Mikel@Lindsaar <m@x>" as a display name with
  *    an "@" (one token of lookahead). Each is MF_D_ADDR_SPECIALS.
+ *  - Another address right after a complete mailbox, without a comma
+ *    ("a@b c@d", "A <a@b> B <b@c>"): the next item, MF_D_ADDR_NO_COMMA.
  *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
  *    next comma or semicolon (comments and quoted strings honoured),
  *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
@@ -1344,7 +1346,41 @@ parse_item(struct ps *ps)
 	return IT_DONE;
 }
 
-/* After an item: "," ends it; ";" ends the group; anything else is junk. */
+/*
+ * Whether the bytes at the cursor, up to the next "," or ";", hold an
+ * "@" or "<" outside quoted strings and comments: the start of another
+ * address. The scan stops at the first one, and the item parse then
+ * consumes what it scanned, so a list without commas stays linear.
+ */
+static bool
+address_follows(struct ps *ps)
+{
+	mf__lex lx = ps->lx;
+	mf_str t;
+
+	while (lx.p < lx.end) {
+		char c = *lx.p;
+
+		if (c == ',' || c == ';')
+			return false;
+		if (c == '@' || c == '<')
+			return true;
+		if (c == '"')
+			mf__lex_qstring(&lx, &t);
+		else if (c == '(')
+			mf__lex_comment(&lx, &t);
+		else
+			lx.p++;
+	}
+	return false;
+}
+
+/*
+ * After an item: "," ends it; ";" ends the group. Another address right
+ * after a complete mailbox ("a@b c@d", "A <a@b> B <b@c>") is a missing
+ * comma: it starts the next item (MF_D_ADDR_NO_COMMA), as a reader of the
+ * field would take it. Anything else is junk.
+ */
 static void
 after_item(struct ps *ps)
 {
@@ -1353,6 +1389,14 @@ after_item(struct ps *ps)
 				     : (ps->n > 0 ? &ps->v[ps->n - 1] : NULL);
 
 	mf__lex_cfws(lx);
+	if (lx->p < lx->end && *lx->p != ',' &&
+	    !(*lx->p == ';' && ps->group != NONE) && last != NULL &&
+	    !ps->has_pend && last->kind == MF_ADDR_MAILBOX &&
+	    last->domain.len > 0 && address_follows(ps)) {
+		adef(ps, last, MF_D_ADDR_NO_COMMA, lx->p);
+		sync_lex(ps, last);
+		return;
+	}
 	if (lx->p < lx->end && *lx->p != ',' &&
 	    !(*lx->p == ';' && ps->group != NONE)) {
 		adef(ps, last, MF_D_TRAILING_GARBAGE, lx->p);

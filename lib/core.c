@@ -140,6 +140,8 @@ defect_text(int d)
 	    [MF_D_CHARSET_UNKNOWN] = {"charset-unknown",
 				      "text in an unknown or unsupported "
 				      "charset"},
+	    [MF_D_ADDR_NO_COMMA] = {"addr-no-comma",
+				    "addresses not separated by a comma"},
 	};
 
 	if (d < 0 || (size_t)d >= sizeof(t) / sizeof(t[0]) || t[d].name == NULL)

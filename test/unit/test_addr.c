@@ -396,7 +396,7 @@ static const struct pcase cases[] = {
     {"g: a@b, ;", "G{g} | a@b | ;", D(ADDR_EMPTY_ITEM)},
     /* 65 */ {"a@b;", "a@b", D(TRAILING_GARBAGE)},
     {";", "", D(TRAILING_GARBAGE)},
-    {"x <a@b> <c@d>", "{x}a@b", D(TRAILING_GARBAGE)},
+    {"x <a@b> <c@d>", "{x}a@b | c@d", D(ADDR_NO_COMMA)},
     {"<Undisclosed-Recipient:@mailman.enron.com;>",
      "Undisclosed-Recipient@", D(ADDR_NO_DOMAIN) | D(TRAILING_GARBAGE)},
     {"\"KLAUS- H\xc3\x84NSCHEL\" <>", "{KLAUS- H\xc3\x84NSCHEL}@",
@@ -404,7 +404,7 @@ static const struct pcase cases[] = {
     /* 70 */ {"a@b (x) (y)", "{y}a@b", 0},
     {"<a(c)@(d)b>", "a@b", 0},
     {"a(x)@b", "{}a@b", 0},
-    {"a@b c@d, e@f", "a@b | e@f", D(TRAILING_GARBAGE)},
+    {"a@b c@d, e@f", "a@b | c@d | e@f", D(ADDR_NO_COMMA)},
     {"Pete(A nice \\) chap) <pete(his account)@silly.test(his host)>",
      "{Pete}pete@silly.test", 0},
     /* 75 */ {"s@g, Mikel@Lindsaar <r@g>, t@g", "s@g | {Mikel@Lindsaar}r@g | t@g",
@@ -419,6 +419,16 @@ static const struct pcase cases[] = {
     /* 80 */ {"=?bogus?q?x?= <j@x>", "{x}j@x", D(EW_CHARSET)},
     {"=?utf-8?x?x?= <j@x>", "{=?utf-8?x?x?=}j@x", D(EW_MALFORMED)},
     {"J\x80rg <j@x>", "{J\xe2\x82\xacrg}j@x", D(8BIT_HEADER)},
+    /* Missing commas: another address after a complete mailbox. */
+    {"John <a@b> Jane Doe <c@d>", "{John}a@b | {Jane Doe}c@d",
+     D(ADDR_NO_COMMA)},
+    /* 85 */ {"a@b (x) c@d e@f", "{x}a@b | c@d | e@f", D(ADDR_NO_COMMA)},
+    {"g: a@b c@d;, e@f", "G{g} | a@b | c@d | ; | e@f", D(ADDR_NO_COMMA)},
+    {"a@b x y z@w", "a@b | {x y}z@w", D(ADDR_NO_COMMA) | D(ADDR_SPECIALS)},
+    /* ...but not other bytes, nor "@" or "<" in quotes or comments. */
+    {"<a@b> junk, c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    {"a@b \"q @ <\" (c@d) x", "a@b", D(TRAILING_GARBAGE)},
+    /* 90 */ {"<a@b>;c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
 };
 
 static void
@@ -471,6 +481,7 @@ static const struct dcase dcases[] = {
     {"Doe, John <j@x>", MF_D_ADDR_SPECIALS, 3, MF_E_DEFECT,
      MF_D_ADDR_NO_DOMAIN},
     {"user", MF_D_ADDR_NO_DOMAIN, 4, MF_E_DEFECT, 0},
+    {"<a@b>  c@d", MF_D_ADDR_NO_COMMA, 7, MF_E_DEFECT, 0},
     {"<user >", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
     {"aaaa@ ", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
     {"John j@x", MF_D_ADDR_SPECIALS, 5, MF_E_DEFECT, 0},
