@@ -809,11 +809,18 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 			return fail(d, rc, d->body_off + d->raw_off, NULL);
 	}
 	memset(&e, 0, sizeof(e));
-	rc = final ? d->codec->dec_final(&d->cst, dst->data + dst->len, need,
-	                                 &outlen, &e)
-	           : d->codec->dec_update(MF__PATH_BEST, &d->cst,
-	                                  dst->data + dst->len, need, in, n,
-	                                  &outlen, &e);
+	/* A QP body's last line end went to the delimiter or the end of
+	 * the message: a final "=" is a soft line break (as in mime.c). */
+	if (!final)
+		rc = d->codec->dec_update(MF__PATH_BEST, &d->cst,
+		                          dst->data + dst->len, need, in, n,
+		                          &outlen, &e);
+	else if (d->codec == &mf__qp_codec)
+		rc = mf__qp_dec_final_body(&d->cst.qp, dst->data + dst->len,
+		                           need, &outlen, &e);
+	else
+		rc = d->codec->dec_final(&d->cst, dst->data + dst->len, need,
+		                         &outlen, &e);
 	if (rc == MF_OK) {
 		/* Every decoder state has defects, then defect_off. */
 		const char *st = (const char *)&d->cst + d->codec->dec_defects;

@@ -81,6 +81,7 @@
 #include "mime.h"
 
 #include "header.h"
+#include "qp.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define MF__X86 1
@@ -357,7 +358,6 @@ struct level {
 	size_t nsaved;            /* fields out of every window already */
 	bool described;           /* its description too (save_level) */
 	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
-	bool qp_eq;               /* the last raw byte was "=" (QP) */
 	mf_b64_dec b64;
 	mf_qp_dec qp;
 };
@@ -831,28 +831,10 @@ dec_final(mf_parser *ps, struct level *L)
 		doff = L->b64.defect_off;
 		d = MF_D_B64_JUNK;
 	} else {
-		/*
-		 * "=" at the very end: a soft line break whose line end
-		 * went to the delimiter (RFC 2046 5.1.1), not an error.
-		 */
-		if (L->qp_eq) {
-			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, "\n", 1,
-					      &outlen, NULL);
-			if (rc < 0)
-				return fail(ps, rc, L->part.off_end,
-					    "decoding failed");
-			if (outlen > 0) {
-				mf_event ev;
-
-				ev_init(&ev, MF_EV_BODY, L, L->part.off_end);
-				ev.data.ptr = ps->dbuf;
-				ev.data.len = outlen;
-				if (emit(ps, &ev) < 0)
-					return ps->rc;
-			}
-			outlen = 0;
-		}
-		rc = mf_qp_dec_final(&L->qp, ps->dbuf, DCAP, &outlen, NULL);
+		/* "=" at the very end: a soft line break whose line end
+		 * went to the delimiter (RFC 2046 5.1.1), not an error. */
+		rc = mf__qp_dec_final_body(&L->qp, ps->dbuf, DCAP, &outlen,
+					   NULL);
 		defects = L->qp.defects;
 		doff = L->qp.defect_off;
 		d = MF_D_QP_INVALID;
@@ -1764,7 +1746,6 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 			rc = mf_b64_dec_update(&L->b64, ps->dbuf, DCAP, p, k,
 					       &outlen, NULL);
 		} else {
-			L->qp_eq = p[k - 1] == '=';
 			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, p, k,
 					      &outlen, NULL);
 		}

@@ -1898,3 +1898,14 @@ mf_qp_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
 	return mf__qp_decode_path(MF__PATH_BEST, out, cap, in, n, flags, outlen,
 	                          defects, err);
 }
+
+int
+mf__qp_dec_final_body(mf_qp_dec *st, void *out, size_t cap, size_t *outlen,
+		      mf_error *err)
+{
+	if (st != NULL && st->state_ == Q_EQ && st->err_ == 0) {
+		wdrop(st); /* the soft line break's white space */
+		st->state_ = Q_TEXT;
+	}
+	return mf_qp_dec_final(st, out, cap, outlen, err);
+}

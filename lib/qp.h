@@ -52,6 +52,15 @@ typedef void mf__qp_enc_blocks_fn(unsigned flags, char *d, size_t cap,
 extern mf__qp_enc_blocks_fn *const mf__qp_enc_blocks[3];
 
 /* The streaming calls with a chosen path; st an mf_qp_enc, an mf_qp_dec. */
+/*
+ * Ends a QP body whose last line end was taken away (by a MIME delimiter,
+ * RFC 2046 5.1.1, or the end of the message): when st holds "=" and only
+ * white space after it, that is a soft line break (RFC 2045 6.7 rule 5),
+ * so it is dropped, as if the line end had come. Then mf_qp_dec_final.
+ */
+int mf__qp_dec_final_body(mf_qp_dec *st, void *out, size_t cap,
+			  size_t *outlen, mf_error *err);
+
 int mf__qp_enc_update_path(int path, void *st, char *out, size_t cap,
                            const void *in, size_t n, size_t *outlen);
 int mf__qp_dec_update_path(int path, void *st, void *out, size_t cap,
