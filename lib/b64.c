@@ -19,6 +19,10 @@
  *    padded quantum starts a new quantum (concatenated base64 bodies, as
  *    produced by tools that encode chunks separately): decoded, and
  *    recorded as a defect since RFC 2045 says "=" marks the end of data.
+ *    A byte outside the alphabet (and not white space) after the padding
+ *    ends the data: it and everything after it are ignored (a defect),
+ *    as real mail has text such as a mailing list footer appended to a
+ *    base64 body, which would otherwise decode to garbage.
  *    "=" in the first or second position of a quantum, "xx=" followed by
  *    data instead of the second "=", and non-zero bits in the last
  *    character before padding are the other padding defects.
@@ -762,7 +766,13 @@ mf_b64_decoded_len(size_t n)
 	return n / 4 * 3 + (n % 4 + 3) * 3 / 4;
 }
 
-enum { PAD_NONE = 0, PAD_ONE = 1, PAD_DONE = 2, PAD_FINISHED = 3 };
+enum {
+	PAD_NONE = 0,
+	PAD_ONE = 1,      /* after "xx=" */
+	PAD_DONE = 2,     /* after a padded quantum */
+	PAD_FINISHED = 3, /* final was called */
+	PAD_TAIL = 4      /* text after the padding: the rest is ignored */
+};
 
 /*
  * A defect at off: recorded, or in strict mode the sticky error code
@@ -829,6 +839,14 @@ dec_char(mf_b64_dec *st, unsigned char *out, size_t cap, size_t *o,
 	}
 	if (v == B64_WS)
 		return MF_OK;
+	if (v == B64_JUNK && st->pad_ != PAD_NONE) {
+		/*
+		 * Text after the padding (a mailing list footer appended to
+		 * a base64 body): the data has ended, the rest is ignored.
+		 */
+		st->pad_ = PAD_TAIL;
+		return anomaly(st, MF_E_SYNTAX, off, "text after padding");
+	}
 	if (v == B64_JUNK)
 		return anomaly(st, MF_E_SYNTAX, off,
 		               "invalid base64 character");
@@ -902,7 +920,7 @@ mf__b64_dec_update_path(int path, void *vst, void *out, size_t cap,
 	if (st->pad_ == PAD_FINISHED || st->n_ > 3)
 		return mf__err(err, MF_E_STATE, 0, "decoder already finished");
 	save = *st;
-	while (i < n) {
+	while (i < n && st->pad_ != PAD_TAIL) {
 		if (st->n_ == 0 && st->pad_ == PAD_NONE) {
 			size_t used;
 			o += fn(d + o, cap - o, in + i, n - i, &used);

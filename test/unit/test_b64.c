@@ -225,6 +225,11 @@ test_decode_table(void **state)
 	    {"Zh==", 0, "f", 1, MF_E_SYNTAX, 1},
 	    {"Zm9=", 0, "fo", 1, MF_E_SYNTAX, 2},
 	    {"Zm9v\nZh\n==", 0, "foof", 1, MF_E_SYNTAX, 6},
+	    /* text after the padding ends the data (a list footer) */
+	    {"Zg==\n\n___\nList Zm9v\n", 0, "f", 1, MF_E_SYNTAX, 6},
+	    {"Zm8=\r\n-- \r\nsig", 0, "fo", 1, MF_E_SYNTAX, 6},
+	    {"Zg=.Zm9v", 0, "f", 1, MF_E_SYNTAX, 3},
+	    {"Zm9v.Zm9v", 0, "foofoo", 1, MF_E_SYNTAX, 4},
 	    /* truncated */
 	    {"Zg=", 0, "f", 1, MF_E_TRUNC, 3},
 	    {"Zg", 0, "f", 1, MF_E_TRUNC, 2},
