@@ -12,7 +12,8 @@
  *
  * Policy (RFC 7103: be as lenient as real mail needs where the meaning is
  * unambiguous; every deviation is MF_D_OBSOLETE unless noted):
- *  - The US order "May 8, 2005 1:17 PM" (12-hour time with AM or PM).
+ *  - The US order "May 8, 2005 1:17 PM"; a 12-hour time with AM or PM
+ *    in any order ("18 Feb 01 12:29:13 AM" is 00:29:13).
  *  - Names of days, months and zones are case-insensitive (RFC 5234 2.3:
  *    ABNF strings are), so lowercase is no defect. Full names ("Monday",
  *    "January") are accepted.
@@ -411,7 +412,34 @@ year(dp *x, mf_date *d)
 	return x->rc;
 }
 
-/* time-of-day = hour ":" minute [ ":" second ] */
+/* "AM" / "PM" after a 12-hour time (US dates, and in any order). */
+static void
+ampm(dp *x, mf_date *d)
+{
+	bool pm;
+
+	if (x->t.type != T_WORD || x->t.len != 2 ||
+	    mf__lower((unsigned char)x->t.p[1]) != 'm')
+		return;
+	if (mf__lower((unsigned char)x->t.p[0]) == 'p')
+		pm = true;
+	else if (mf__lower((unsigned char)x->t.p[0]) == 'a')
+		pm = false;
+	else
+		return;
+	if (d->hour < 1 || d->hour > 12) {
+		fail(x, x->time_at, "hour out of range");
+		return;
+	}
+	d->hour = d->hour % 12 + (pm ? 12 : 0);
+	obs(x, MF_D_OBSOLETE, x->t.p);
+	next(x);
+}
+
+/*
+ * time-of-day = hour ":" minute [ ":" second ], then leniently "AM" or
+ * "PM" (a 12-hour time, whatever the order of the date around it).
+ */
 static int
 time_of_day(dp *x, mf_date *d)
 {
@@ -444,30 +472,8 @@ time_of_day(dp *x, mf_date *d)
 		d->sec = (int)x->t.num;
 		next(x);
 	}
+	ampm(x, d);
 	return x->rc;
-}
-
-/* "AM" / "PM" after a 12-hour time (US dates). */
-static void
-ampm(dp *x, mf_date *d)
-{
-	bool pm;
-
-	if (x->t.type != T_WORD || x->t.len != 2 ||
-	    mf__lower((unsigned char)x->t.p[1]) != 'm')
-		return;
-	if (mf__lower((unsigned char)x->t.p[0]) == 'p')
-		pm = true;
-	else if (mf__lower((unsigned char)x->t.p[0]) == 'a')
-		pm = false;
-	else
-		return;
-	if (d->hour < 1 || d->hour > 12) {
-		fail(x, x->time_at, "hour out of range");
-		return;
-	}
-	d->hour = d->hour % 12 + (pm ? 12 : 0);
-	next(x);
 }
 
 /* Whether the current token is a zone; if so consumes it into d. */
@@ -580,9 +586,7 @@ mf__date_parse(const char *p, size_t n, const mf_opts *o, uint64_t off0,
 					have_zone = zone(&x, &r) || have_zone;
 			} else if (year(&x, &r) == MF_OK &&
 				   time_of_day(&x, &r) == MF_OK) {
-				ampm(&x, &r);
-				if (x.rc == MF_OK)
-					have_zone = zone(&x, &r);
+				have_zone = zone(&x, &r);
 			}
 		}
 	} else {

@@ -202,6 +202,11 @@ test_lenient(void **state)
 	     MF_D_OBSOLETE, 0},
 	    {"Dec 31 2005 12:05 am -0800", 2005, 12, 31, 0, 5, 0, -480, 0,
 	     MF_D_OBSOLETE, 0},
+	    /* AM / PM in the RFC order too (found comparing with Python) */
+	    {"18 Feb 01 12:29:13 AM", 2001, 2, 18, 0, 29, 13, 0, 1,
+	     MF_D_OBSOLETE, 7},
+	    {"Sun, 08 May 2005 01:17 pm +0100", 2005, 5, 8, 13, 17, 0, 60, 0,
+	     MF_D_OBSOLETE, 23},
 	    {"30 Jun 2015 23:59:60 +0000", 2015, 6, 30, 23, 59, 60, 0, 0, -1,
 	     0},
 	    {"29 Feb 2000 00:00:00 +9959", 2000, 2, 29, 0, 0, 0, 99 * 60 + 59,
