@@ -67,7 +67,7 @@ SHARED = $(BUILD)/$(SOLIB)
 
 .PHONY: all demo test check check-unit check-examples check-replay \
 	check-headers check-abi check-man check-sanitize check-valgrind \
-	fuzz bench install uninstall clean need-cmocka
+	interop fuzz bench install uninstall clean need-cmocka
 .DELETE_ON_ERROR:
 # Keep intermediate objects (test and fuzz objects built by pattern chains).
 .SECONDARY:
@@ -199,6 +199,15 @@ check-valgrind: $(TEST_BIN) $(REPLAY_BIN)
 		$(VALGRIND) $(BUILD)/replay/$$f test/fuzz/corpus/$$f; done
 
 valgrind: check-valgrind
+
+# Interop: the CLI against real third-party implementations (Python's email,
+# base64, quopri) over the corpus and seeded random input; agreed
+# differences are listed, with reasons, in test/interop/.
+PYTHON = python3
+
+interop: $(BUILD)/mailfmt
+	$(PYTHON) test/interop/mime_python.py $(BUILD)
+	$(PYTHON) test/interop/codecs_python.py $(BUILD)
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_CFLAGS = $(WARN) $(MF_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""mime_python.py BUILD - interop: mailfmt's MIME tree against Python's
+email package (a real third-party parser) over every message of the corpus.
+
+Both trees are flattened depth-first into one entry per entity: the content
+type, and for a leaf the size and CRC-32 of its transfer-decoded body
+(message/rfc822 parts contribute the entities of the message inside).
+A message on which the two disagree must be listed, with the reason, in
+python-differences.txt beside this script; an unlisted disagreement fails
+the run. A listed message that now agrees is reported (it may depend on the
+Python version), not failed.
+"""
+import email
+import email.policy
+import json
+import os
+import re
+import subprocess
+import sys
+import zlib
+
+SETS = ["cpython", "gmime", "mikel-mail", "mimekit",
+        "nodemailer-mailparser", "spamassassin"]
+HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+[ \t]*:)")
+
+
+def is_message(data):
+    return HEADER_LINE.match(data) is not None
+
+
+def container(ct):
+    """message/* types whose body mailfmt parses as a message (RFC 2046
+    5.2.1; RFC 6532 3.7). Python also parses message/delivery-status and
+    message/disposition-notification as lists of header blocks and
+    message/partial and message/external-body as messages; mailfmt leaves
+    those as leaves (RFC 2046 5.2.2, 5.2.3), so both sides show them as
+    the type alone."""
+    return ct in ("message/rfc822", "message/global")
+
+
+def ours(mf, path):
+    out = subprocess.run([mf, "tree", path], capture_output=True, check=False)
+    if out.returncode != 0:
+        return None
+    doc = json.loads(out.stdout)
+    flat = []
+
+    def part(p):
+        if p["content_type"].startswith("multipart/"):
+            flat.append((p["content_type"],))
+            for c in p.get("children", []):
+                part(c)
+        elif "message" in p:
+            flat.append((p["content_type"],))
+            part(p["message"]["body"])
+        elif p["content_type"].startswith("message/"):
+            flat.append((p["content_type"],))
+        else:
+            flat.append((p["content_type"], p["size"], p["crc32"]))
+
+    part(doc["body"])
+    return flat
+
+
+def theirs(data):
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    flat = []
+
+    def part(m):
+        ct = m.get_content_type()
+        payload = m.get_payload()
+        if ct.startswith("multipart/"):
+            # A multipart Python found no parts in has its body as a
+            # string payload: compared as a multipart without children.
+            flat.append((ct,))
+            if isinstance(payload, list):
+                for sub in payload:
+                    part(sub)
+        elif ct.startswith("message/"):
+            flat.append((ct,))
+            if container(ct) and isinstance(payload, list):
+                for sub in payload:
+                    part(sub)
+        else:
+            body = m.get_payload(decode=True) or b""
+            flat.append((ct, len(body), "%08x" % (zlib.crc32(body) & 0xffffffff)))
+
+    part(msg)
+    return flat
+
+
+def main():
+    build = sys.argv[1]
+    here = os.path.dirname(os.path.abspath(__file__))
+    corpus = os.path.join(here, "..", "corpus")
+    mf = os.path.join(build, "mailfmt")
+    listed = {}
+    with open(os.path.join(here, "python-differences.txt"), encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            name, _, why = line.partition(": ")
+            listed[name] = why
+    agree = differ = 0
+    bad = []
+    stale = []
+    for s in SETS:
+        for root, _, files in sorted(os.walk(os.path.join(corpus, s))):
+            for fn in sorted(files):
+                path = os.path.join(root, fn)
+                rel = os.path.relpath(path, corpus)
+                with open(path, "rb") as f:
+                    data = f.read()
+                if not is_message(data):
+                    continue
+                a = ours(mf, path)
+                if a is None:
+                    bad.append("%s: mailfmt tree failed" % rel)
+                    continue
+                try:
+                    b = theirs(data)
+                except Exception as e:  # Python's own failure: not ours
+                    b = "python: %s" % type(e).__name__
+                if a == b:
+                    agree += 1
+                    if rel in listed:
+                        stale.append(rel)
+                    continue
+                differ += 1
+                if rel not in listed:
+                    bad.append("%s: differs\n  mailfmt %s\n  python  %s"
+                               % (rel, a, b))
+    for rel in sorted(listed):
+        if not os.path.exists(os.path.join(corpus, rel)):
+            bad.append("%s: listed but missing" % rel)
+        elif not listed[rel]:
+            bad.append("%s: listed without a reason" % rel)
+    for rel in stale:
+        print("interop: %s now agrees with Python %s (listed)" %
+              (rel, sys.version.split()[0]))
+    print("interop python email: %d messages agree, %d differ as listed"
+          % (agree, differ - sum(1 for b in bad if "differs" in b)))
+    for b in bad:
+        print("interop: " + b)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
