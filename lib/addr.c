@@ -1984,6 +1984,8 @@ mf_addr_spec_format(mf_buf *out, const mf_addr *a)
 
 	if (out == NULL || a == NULL)
 		return MF_E_INVAL;
+	if (a->local.len == 0 && a->domain.len == 0)
+		return MF_OK; /* no address ("<>", a name alone): empty */
 	if (a->local.len == 0)
 		rc = mf__buf_put(out, "\"\"", 2);
 	else

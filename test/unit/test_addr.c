@@ -1772,6 +1772,14 @@ test_format(void **state)
 	v[0] = mbox(NULL, "u", NULL);
 	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
 	tu_assert_str(mf_buf_data(b), "u", "spec no domain");
+	mf_buf_clear(b);
+	v[0] = mbox(NULL, NULL, "x");
+	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
+	tu_assert_str(mf_buf_data(b), "\"\"@x", "spec no local part");
+	mf_buf_clear(b);
+	v[0] = mbox("MAILER DAEMON", NULL, NULL);
+	assert_int_equal(mf_addr_spec_format(b, &v[0]), MF_OK);
+	assert_int_equal(mf_buf_len(b), 0); /* "<>": no address */
 	mf_buf_free(b);
 }
 
