@@ -28,8 +28,10 @@
  *    controls. Encoding to iso-8859-1 is Latin-1 without the C1 controls
  *    (they would read back as windows-1252), which become '?'.
  *  - UTF-16 and UTF-32 without a byte order mark are big-endian (RFC 2781
- *    4.3); the -le/-be labels take no BOM, so a leading U+FEFF is kept as a
- *    character, as iconv does. Unpaired surrogates become U+FFFD.
+ *    4.3) unless their first bytes show little-endian text (Windows labels
+ *    UTF-16LE "utf-16" without a mark; mf__wide_order); the -le/-be labels
+ *    take no BOM, so a leading U+FEFF is kept as a character, as iconv
+ *    does. Unpaired surrogates become U+FFFD.
  *  - NUL bytes are data, converted like any other character.
  */
 #include "charset.h"
@@ -776,7 +778,43 @@ dec_ascii(struct wr *w, const unsigned char *in, size_t n, size_t *bad)
 	return dec_sb(w, tab_cp1252, true, in, n, &none);
 }
 
-/* UTF-16; order 0 big-endian, 1 little-endian, -1 from the BOM. */
+int
+mf__wide_order(const unsigned char *p, size_t n, unsigned unit, size_t *bom)
+{
+	size_t i, lo = 0, hi = 0;
+
+	*bom = 0;
+	if (unit == 2 && n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+		*bom = 2;
+		return 0;
+	}
+	if (unit == 2 && n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+		*bom = 2;
+		return 1;
+	}
+	if (unit == 4 && n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE &&
+	    p[3] == 0xFF) {
+		*bom = 4;
+		return 0;
+	}
+	if (unit == 4 && n >= 4 && p[0] == 0xFF && p[1] == 0xFE &&
+	    p[2] == 0 && p[3] == 0) {
+		*bom = 4;
+		return 1;
+	}
+	if (n > MF__WIDE_SAMPLE)
+		n = MF__WIDE_SAMPLE;
+	/* Units whose first or last byte alone is zero. */
+	for (i = 0; i + unit <= n; i += unit) {
+		bool first = p[i] == 0, last = p[i + unit - 1] == 0;
+
+		lo += last && !first;
+		hi += first && !last;
+	}
+	return lo > hi;
+}
+
+/* UTF-16; order 0 big-endian, 1 little-endian, -1 from the data. */
 static int
 dec_utf16(struct wr *w, const unsigned char *in, size_t n, int order,
 	  size_t *bad)
@@ -784,15 +822,8 @@ dec_utf16(struct wr *w, const unsigned char *in, size_t n, int order,
 	size_t i = 0;
 	int rc;
 
-	if (order < 0) {
-		order = 0;
-		if (n >= 2 && in[0] == 0xFE && in[1] == 0xFF) {
-			i = 2;
-		} else if (n >= 2 && in[0] == 0xFF && in[1] == 0xFE) {
-			order = 1;
-			i = 2;
-		}
-	}
+	if (order < 0)
+		order = mf__wide_order(in, n, 2, &i);
 	while (i + 1 < n) {
 		uint32_t u, u2;
 		size_t at = i;
@@ -831,17 +862,8 @@ dec_utf32(struct wr *w, const unsigned char *in, size_t n, int order,
 	size_t i = 0;
 	int rc;
 
-	if (order < 0) {
-		order = 0;
-		if (n >= 4 && in[0] == 0 && in[1] == 0 && in[2] == 0xFE &&
-		    in[3] == 0xFF) {
-			i = 4;
-		} else if (n >= 4 && in[0] == 0xFF && in[1] == 0xFE &&
-			   in[2] == 0 && in[3] == 0) {
-			order = 1;
-			i = 4;
-		}
-	}
+	if (order < 0)
+		order = mf__wide_order(in, n, 4, &i);
 	while (i + 3 < n) {
 		uint32_t u;
 

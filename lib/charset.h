@@ -54,6 +54,19 @@ int mf__cs_decode(mf_buf *out, const mf__cs *c, const char *in, size_t n,
 		  const mf_opts *o, size_t *bad);
 
 /*
+ * Byte order of "utf-16" (unit 2) or "utf-32" (unit 4) text p[0..n):
+ * *bom gets the length of a byte order mark at p (0 if none); returns 1
+ * for little-endian, 0 for big-endian. Without a mark, RFC 2781 4.3 says
+ * big-endian, but Windows software labels little-endian text "utf-16"
+ * without one: the zero bytes of the first MF__WIDE_SAMPLE bytes decide
+ * (Latin text in UTF-16LE has them in the high, second byte of each
+ * unit), big-endian when they do not.
+ */
+#define MF__WIDE_SAMPLE 512u
+int mf__wide_order(const unsigned char *p, size_t n, unsigned unit,
+		   size_t *bom);
+
+/*
  * Text of unknown or missing charset (RFC 7103 7.6): UTF-8 when it is
  * valid UTF-8, else windows-1252. *bad as above (set when 8-bit bytes are
  * present but not UTF-8).

@@ -37,9 +37,9 @@
  *     than SEG_MAX in a stateful charset (ISO-2022-JP, UTF-7) can lose a
  *     character at such a cut: their shift state ends with each line.
  *     UTF-16 and UTF-32 are cut at code-unit boundaries, never inside a
- *     surrogate pair; the byte order mark of "utf-16" / "utf-32" is read
- *     at the start of the body (none: big-endian, RFC 2781 4.3) and
- *     dropped. Defect offsets of this stage count transfer-decoded bytes
+ *     surrogate pair; the byte order of "utf-16" / "utf-32" comes from
+ *     the start of the body: a byte order mark (dropped), else the data
+ *     (big-endian, RFC 2781 4.3, unless it shows little-endian text). Defect offsets of this stage count transfer-decoded bytes
  *     from the start of the body.
  *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
  *     RFC 3676 4: see the flowed section below.
@@ -685,36 +685,27 @@ seg_len(mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 	return final ? n : 0;
 }
 
-/* The byte order mark of "utf-16" / "utf-32" at the start of the text. */
+/*
+ * The byte order of "utf-16" / "utf-32" text, from its first
+ * MF__WIDE_SAMPLE bytes (a byte order mark, else the data; see
+ * mf__wide_order), so that a streamed body decides as a whole one does.
+ */
 static int
 sniff(mf_content_dec *d, size_t *skip, bool final)
 {
 	const unsigned char *p = (const unsigned char *)d->pend.data;
 	size_t n = d->pend.len;
 	const char *cs;
+	int le;
 
 	*skip = 0;
-	if (n < d->unit && !final)
+	if (n < MF__WIDE_SAMPLE && !final)
 		return 0;
-	if (d->unit == 2) {
-		cs = "utf-16be";
-		if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
-			cs = "utf-16le";
-			*skip = 2;
-		} else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
-			*skip = 2;
-		}
-	} else {
-		cs = "utf-32be";
-		if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 &&
-		    p[3] == 0) {
-			cs = "utf-32le";
-			*skip = 4;
-		} else if (n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE &&
-		           p[3] == 0xFF) {
-			*skip = 4;
-		}
-	}
+	le = mf__wide_order(p, n, d->unit, skip);
+	if (d->unit == 2)
+		cs = le ? "utf-16le" : "utf-16be";
+	else
+		cs = le ? "utf-32le" : "utf-32be";
 	mf__cs_resolve(&d->cs, cs, strlen(cs));
 	d->sniff = false;
 	return 1;

@@ -429,6 +429,13 @@ test_utf16_32(void **state)
 	    {"utf-16be", S("\x00x\xd8\x3d"), "x\xef\xbf\xbd", 2},
 	    {"utf-16be", S("\x00x\x00"), "x\xef\xbf\xbd", 2},
 	    {"utf-16", S("\xfe\xff"), "", -1},
+	    /* No mark: the data decides (Windows' unmarked UTF-16LE), else
+	     * big-endian (RFC 2781 4.3). */
+	    {"utf-16", S("h\x00i\x00"), "hi", -1},
+	    {"utf-16", S("h\x00\xac\x20"), "h\xe2\x82\xac", -1},
+	    {"utf-16", S("\x65\xe5\x67\x2c"), "\xe6\x97\xa5\xe6\x9c\xac", -1},
+	    {"utf-32", S("h\x00\x00\x00i\x00\x00\x00"), "hi", -1},
+	    {"utf-32", S("\x00\x00\x00h"), "h", -1},
 	    {"utf-32", S("\x00\x00\xfe\xff\x00\x00\x00h"), "h", -1},
 	    {"utf-32", S("\xff\xfe\x00\x00h\x00\x00\x00"), "h", -1},
 	    {"utf-32", S("\x00\x01\xf6\x00"), "\xf0\x9f\x98\x80", -1},

@@ -798,6 +798,13 @@ test_charsets(void **state)
 	    /* 29: an unknown transfer encoding is identity. */
 	    {"Content-Transfer-Encoding: x-gzip64", S("abc"), MF_CONTENT_TEXT,
 	     S("abc"), 0, 0, 0, 0},
+	    /* 30: UTF-16 without a mark, little-endian as Windows writes it
+	     * (the data decides), and big-endian CJK. */
+	    {"Content-Type: text/plain; charset=utf-16",
+	     S("h\0i\0\r\0\n\0"), MF_CONTENT_TEXT | MF_CONTENT_LF, S("hi\n"),
+	     0, 0, 0, 0},
+	    {"Content-Type: text/plain; charset=utf-16", S("\x65\xe5\x67\x2c"),
+	     MF_CONTENT_TEXT, S("\xe6\x97\xa5\xe6\x9c\xac"), 0, 0, 0, 0},
 	};
 	size_t i;
 
