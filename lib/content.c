@@ -33,9 +33,10 @@
  *     The text is converted in segments that depend only on its content
  *     (lines, grouped up to SEG_MIN bytes and cut at SEG_MAX at a point
  *     that splits no character of an ASCII-compatible charset), so a
- *     streamed body converts exactly like a whole one. Only a line longer
- *     than SEG_MAX in a stateful charset (ISO-2022-JP, UTF-7) can lose a
- *     character at such a cut: their shift state ends with each line.
+ *     streamed body converts exactly like a whole one. A line longer
+ *     than SEG_MAX in a stateful charset (ISO-2022-*, UTF-7) is cut where
+ *     its shift state is the initial one, or the escapes that set the
+ *     state are carried to the next segment (stateful_cut).
  *     UTF-16 and UTF-32 are cut at code-unit boundaries, never inside a
  *     surrogate pair; the byte order of "utf-16" / "utf-32" comes from
  *     the start of the body: a byte order mark (dropped), else the data
@@ -351,6 +352,9 @@ mf_flowed_decode(mf_buf *out, const char *in, size_t n, unsigned flags)
 #define SEG_MIN 4096
 #define SEG_MAX 65536
 
+/* Stateful charsets, whose segments must not start in a shifted state. */
+enum { ST_NONE = 0, ST_ISO2022, ST_UTF7 };
+
 enum {
 	CS_OFF = 0, /* no conversion */
 	CS_GUESS,   /* us-ascii or unknown: UTF-8 or windows-1252 per line */
@@ -367,6 +371,11 @@ struct mf_content_dec {
 	unsigned unit;          /* CS_WIDE: 2 or 4 */
 	bool sniff;             /* "utf-16" / "utf-32": the BOM decides */
 	bool cs_tried;          /* the charset has converted a segment */
+	int stateful;           /* ST_ISO2022, ST_UTF7: shift states */
+	unsigned char carry[16]; /* escapes that set the shift state ... */
+	size_t ncarry;           /* ... at the start of this segment */
+	unsigned char carry_next[16]; /* ... and of the next one */
+	size_t ncarry_next;
 	size_t seg_scan;        /* bytes of the open segment known to have no
 	                           line end from SEG_MIN - 1 on */
 	uint64_t body_off;      /* absolute offset of the body */
@@ -511,6 +520,16 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		            strcmp(d->cs.label, "iso-10646-ucs-4") == 0)) {
 			d->csmode = CS_WIDE;
 			d->unit = 4;
+		} else if (d->cs.id == MF__CS_EXT &&
+		           (strncmp(d->cs.label, "iso-2022", 8) == 0 ||
+		            strncmp(d->cs.label, "iso2022", 7) == 0 ||
+		            strncmp(d->cs.label, "csiso2022", 9) == 0)) {
+			d->stateful = ST_ISO2022;
+		} else if (d->cs.id == MF__CS_EXT &&
+		           (strcmp(d->cs.label, "utf-7") == 0 ||
+		            strcmp(d->cs.label, "utf7") == 0 ||
+		            strcmp(d->cs.label, "unicode-1-1-utf-7") == 0)) {
+			d->stateful = ST_UTF7;
 		}
 		break;
 	}
@@ -579,7 +598,26 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n, uint64_t off)
 	if (n == 0)
 		return MF_OK;
 	if (d->csmode != CS_GUESS) {
-		rc = mf__cs_decode(dst, &d->cs, p, n, &d->o, &bad);
+		const char *in = p;
+		size_t len = n;
+		mf_buf tmp;
+
+		mf__buf_init(&tmp, &d->o.alloc);
+		rc = MF_OK;
+		if (d->ncarry > 0) {
+			/* The shift state a cut inside a shifted run left
+			 * behind (stateful_cut). */
+			rc = mf__buf_put(&tmp, d->carry, d->ncarry);
+			if (rc == MF_OK)
+				rc = mf__buf_put(&tmp, p, n);
+			in = tmp.data;
+			len = tmp.len;
+		}
+		if (rc == MF_OK)
+			rc = mf__cs_decode(dst, &d->cs, in, len, &d->o, &bad);
+		mf__buf_fini(&tmp);
+		if (bad != MF__CS_NOBAD)
+			bad = bad > d->ncarry ? bad - d->ncarry : 0;
 		if (rc == MF_E_CHARSET && !d->cs_tried) {
 			/* Nobody knows the charset: guess, line by line. */
 			d->csmode = CS_GUESS;
@@ -633,6 +671,147 @@ convert(mf_content_dec *d, mf_buf *dst, const char *p, size_t n, uint64_t off)
 }
 
 /*
+ * Where to cut a line longer than lim in a stateful charset. A segment is
+ * converted on its own, starting in the initial shift state, and lines
+ * end in it (RFC 1468, RFC 1557, RFC 1922, RFC 2152 runs); a long line is
+ * cut at the last point before lim where the text is in that state again
+ * (ISO-2022: ASCII designated to G0 and shifted in; UTF-7: outside a
+ * base64 run). With no such point (lim bytes of one shifted run), it is
+ * cut between characters and the escape sequences or "+" that set the
+ * state go in d->carry_next, to be put before the next segment.
+ */
+/* The ISO-2022 shift state, and the escapes that set it. */
+struct iso {
+	bool ascii, shifted;     /* G0 is ASCII (or Roman); SO in effect */
+	unsigned char g0[4], g1[4];
+	size_t ng0, ng1;
+};
+
+/*
+ * Applies the escape sequence at p[0..n) (ESC, intermediates 0x20-0x2F, a
+ * final byte) to st; returns its length, or 0 when n ends inside it.
+ */
+static size_t
+iso_escape(struct iso *st, const unsigned char *p, size_t n)
+{
+	size_t j = 1;
+
+	while (j < n && j < 4 && p[j] >= 0x20 && p[j] <= 0x2F)
+		j++;
+	if (j >= n)
+		return 0;
+	j++;
+	if (j >= 3 && p[1] == '(' && (p[2] == 'B' || p[2] == 'J')) {
+		st->ascii = true;
+	} else if (j >= 3 && j <= 4 &&
+	           (p[1] == '(' || (p[1] == '$' && (j == 3 || p[2] == '(')))) {
+		st->ascii = false; /* another set in G0 */
+		memcpy(st->g0, p, j);
+		st->ng0 = j;
+	} else if (j >= 3 && j <= 4) {
+		memcpy(st->g1, p, j); /* G1-G3 ("ESC $ ) C") */
+		st->ng1 = j;
+	}
+	return j;
+}
+
+/* Applies the byte or escape at p[0..n); its length (0: incomplete). */
+static size_t
+iso_step(struct iso *st, const unsigned char *p, size_t n)
+{
+	if (p[0] == 0x1B)
+		return iso_escape(st, p, n);
+	if (p[0] == 0x0E)
+		st->shifted = true;
+	else if (p[0] == 0x0F)
+		st->shifted = false;
+	return 1;
+}
+
+static size_t
+stateful_cut(mf_content_dec *d, const unsigned char *p, size_t lim)
+{
+	size_t i = 0, cut = 0, run = 0, k;
+
+	d->ncarry_next = 0;
+	if (d->stateful == ST_UTF7) {
+		/* In a base64 run if the last cut carried one over. */
+		bool b64 = d->ncarry > 0;
+
+		for (i = 0; i < lim; i++) {
+			unsigned char c = p[i];
+
+			if (b64 && ((c >= 'A' && c <= 'Z') ||
+			            (c >= 'a' && c <= 'z') ||
+			            (c >= '0' && c <= '9') || c == '+' || c == '/'))
+				continue;
+			if (b64) {
+				b64 = false; /* "-" is absorbed, else taken */
+				if (c == '-') {
+					cut = i + 1;
+					continue;
+				}
+			}
+			if (c == '+' && i + 1 < lim && p[i + 1] != '-') {
+				b64 = true;
+				run = i + 1;
+				continue;
+			}
+			cut = i + 1;
+		}
+		if (cut > 0 || !b64)
+			return cut > 0 ? cut : lim;
+		/* 8 base64 characters are 48 bits: 3 UTF-16 units. */
+		k = run + (lim - run) / 8 * 8;
+		if (k == run)
+			return lim;
+		d->carry_next[0] = '+';
+		d->ncarry_next = 1;
+		return k;
+	} else {
+		struct iso st;
+
+		memset(&st, 0, sizeof(st));
+		st.ascii = true;
+		/* The state the segment starts in: what the last cut
+		 * carried over. */
+		for (k = 0; k < d->ncarry;) {
+			size_t l = iso_step(&st, d->carry + k, d->ncarry - k);
+
+			if (l == 0)
+				break; /* cannot happen: carries are whole */
+			k += l;
+		}
+		while (i < lim) {
+			size_t l = iso_step(&st, p + i, lim - i);
+
+			if (l == 0)
+				break; /* cut before an escape that lim cuts */
+			if (p[i] == 0x1B || p[i] == 0x0E || p[i] == 0x0F)
+				run = i + l;
+			i += l;
+			if (st.ascii && !st.shifted)
+				cut = i;
+		}
+		if (cut > 0)
+			return cut;
+		/* One shifted run: cut between two-byte characters. */
+		k = run + (lim - run) / 2 * 2;
+		if (k == run)
+			return lim;
+		memcpy(d->carry_next, st.g1, st.ng1);
+		d->ncarry_next = st.ng1;
+		if (!st.ascii) {
+			memcpy(d->carry_next + d->ncarry_next, st.g0, st.ng0);
+			d->ncarry_next += st.ng0;
+		}
+		if (st.shifted)
+			d->carry_next[d->ncarry_next++] = 0x0E;
+		return k;
+	}
+}
+
+/*
  * The length of the next segment of pend[0..n), or 0 when more input is
  * needed to know it (final: everything left is a segment).
  */
@@ -668,6 +847,8 @@ seg_len(mf_content_dec *d, const unsigned char *p, size_t n, bool final)
 		if (nl != NULL)
 			return (size_t)(nl - p) + 1;
 		d->seg_scan = lim;
+		if (n > SEG_MAX && d->stateful != ST_NONE)
+			return stateful_cut(d, p, SEG_MAX);
 		if (n > SEG_MAX) {
 			/* A very long line: cut after an ASCII byte below
 			 * "0" (never part of a multibyte character in the
@@ -733,6 +914,9 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		mf__buf_cut(&d->conv, 0);
 		rc =
 		    convert(d, dst, (const char *)p + pos, k, d->dec_off + pos);
+		memcpy(d->carry, d->carry_next, d->ncarry_next);
+		d->ncarry = d->ncarry_next;
+		d->ncarry_next = 0;
 		if (rc == MF_OK && dst == &d->conv)
 			rc =
 			    emit_text(d, out, d->conv.data, d->conv.len, false);

@@ -14,6 +14,7 @@
  */
 #include "tdefect.h"
 
+#include "charset.h"
 #include "mime.h"
 
 /* ---------------------------------------------------------------------- */
@@ -864,6 +865,113 @@ test_charsets(void **state)
 	}
 	assert_string_equal(mf_defect_name(MF_D_CHARSET_UNKNOWN),
 	                    "charset-unknown");
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Lines longer than a segment in stateful charsets: cut where the shift
+ * state is initial (HTML-like ISO-2022-JP, mixed UTF-7), or inside one
+ * long shifted run with the escape (or "+") carried to the next segment;
+ * one-shot and streamed in random chunks give the text that was encoded.
+ */
+static void
+test_stateful_long_lines(void **state)
+{
+	static const struct {
+		const char *cs;
+		int kind; /* 0: mixed ASCII and other text, 1: no ASCII */
+	} t[] = {
+	    {"iso-2022-jp", 0}, {"iso-2022-jp", 1},
+	    {"utf-7", 0},       {"utf-7", 1},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		mf_buf *u = mf_buf_new(NULL), *e = mf_buf_new(NULL), *s1;
+		char hdr[128], label[64];
+		struct onepart op;
+		const mf_part *p;
+		size_t bad = MF__CS_NOBAD, cuts[7], k;
+		mf__cs cs;
+		tu_rng r;
+
+		if (!mf_charset_known(t[i].cs, strlen(t[i].cs), NULL))
+			continue; /* no iconv here */
+		assert_non_null(u);
+		assert_non_null(e);
+		tu_rng_seed(&r, i);
+		/* One line of UTF-8 text that encodes to well over 64 KiB. */
+		while (mf_buf_len(u) < 300000) {
+			const char *w = t[i].kind == 0 && tu_rng_below(&r, 3) == 0
+			                    ? "<p class=x>"
+			                    : "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e";
+
+			assert_int_equal(mf_buf_append(u, w, strlen(w)), MF_OK);
+		}
+		mf__cs_resolve(&cs, t[i].cs, strlen(t[i].cs));
+		assert_int_equal(mf__cs_encode(e, &cs, mf_buf_data(u),
+		                               mf_buf_len(u), &bad),
+		                 MF_OK);
+		assert_true(bad == MF__CS_NOBAD);
+		assert_true(mf_buf_len(e) > 3 * 65536);
+		snprintf(hdr, sizeof(hdr), "Content-Type: text/plain; charset=%s",
+		         t[i].cs);
+		snprintf(label, sizeof(label), "%s kind %d", t[i].cs, t[i].kind);
+		p = op_open(&op, hdr, mf_buf_data(e), mf_buf_len(e));
+		expect_text(p, MF_CONTENT_TEXT, mf_buf_data(u), mf_buf_len(u),
+		            NULL, label);
+		for (k = 0; k < N(cuts); k++)
+			cuts[k] = tu_rng_below(&r, mf_buf_len(e) + 1);
+		qsort(cuts, N(cuts), sizeof(cuts[0]), cmp_size);
+		s1 = stream(p, MF_CONTENT_TEXT, mf_buf_data(e), mf_buf_len(e),
+		            cuts, N(cuts), NULL);
+		tu_assert_mem(mf_buf_data(s1), mf_buf_len(s1), mf_buf_data(u),
+		              mf_buf_len(u), label);
+		mf_buf_free(s1);
+		op_close(&op);
+		mf_buf_free(u);
+		mf_buf_free(e);
+	}
+	/* Hostile bytes: escapes, shifts and runs cut anywhere; streamed
+	 * in random chunks equals one-shot. */
+	for (i = 0; i < N(t); i++) {
+		static const char alpha[] = "\x1b\x1b$()BJ@DC\x0e\x0f+-+/aZ09 ";
+		size_t n = 3 * 65536 + 777, k, cuts[9];
+		char *b = malloc(n), hdr[128];
+		struct onepart op;
+		const mf_part *p;
+		mf_buf *one, *st;
+		tu_rng r;
+
+		assert_non_null(b);
+		tu_rng_seed(&r, 100 + i);
+		for (k = 0; k < n; k++)
+			b[k] = t[i].kind == 0
+			           ? alpha[tu_rng_below(&r, sizeof(alpha) - 1)]
+			           : (char)(0x21 + tu_rng_below(&r, 0x5e));
+		snprintf(hdr, sizeof(hdr), "Content-Type: text/plain; charset=%s",
+		         t[i].cs);
+		p = op_open(&op, hdr, b, n);
+		one = decode(p, MF_CONTENT_TEXT, NULL, NULL);
+		for (k = 0; k < N(cuts); k++)
+			cuts[k] = tu_rng_below(&r, n + 1);
+		qsort(cuts, N(cuts), sizeof(cuts[0]), cmp_size);
+		st = stream(p, MF_CONTENT_TEXT, b, n, cuts, N(cuts), NULL);
+		tu_assert_mem(mf_buf_data(st), mf_buf_len(st), mf_buf_data(one),
+		              mf_buf_len(one), t[i].cs);
+		mf_buf_free(st);
+		mf_buf_free(one);
+		op_close(&op);
+		free(b);
+	}
 }
 
 /* Long lines are cut where no character is split, whatever the chunks. */
@@ -2114,6 +2222,7 @@ main(void)
 	    cmocka_unit_test(test_flowed_parts),
 	    cmocka_unit_test(test_charsets),
 	    cmocka_unit_test(test_long_lines),
+	    cmocka_unit_test(test_stateful_long_lines),
 	    cmocka_unit_test(test_gmime_samples),
 	    cmocka_unit_test(test_bodies_rules),
 	    cmocka_unit_test(test_bodies_random),
