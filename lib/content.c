@@ -40,8 +40,9 @@
  *     UTF-16 and UTF-32 are cut at code-unit boundaries, never inside a
  *     surrogate pair; the byte order of "utf-16" / "utf-32" comes from
  *     the start of the body: a byte order mark (dropped), else the data
- *     (big-endian, RFC 2781 4.3, unless it shows little-endian text). Defect offsets of this stage count transfer-decoded bytes
- *     from the start of the body.
+ *     (big-endian, RFC 2781 4.3, unless it shows little-endian text).
+ *     Defect offsets of this stage count transfer-decoded bytes from the
+ *     start of the body.
  *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
  *     RFC 3676 4: see the flowed section below.
  *  4. Line ends (MF_CONTENT_LF): CRLF becomes LF; a lone CR stays.
