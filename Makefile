@@ -201,13 +201,25 @@ check-valgrind: $(TEST_BIN) $(REPLAY_BIN)
 valgrind: check-valgrind
 
 # Interop: the CLI against real third-party implementations (Python's email,
-# base64, quopri) over the corpus and seeded random input; agreed
-# differences are listed, with reasons, in test/interop/.
+# base64, quopri; GMime 3 when installed) over the corpus and seeded random
+# input; agreed differences are listed, with reasons, in test/interop/.
 PYTHON = python3
 
 interop: $(BUILD)/mailfmt
-	$(PYTHON) test/interop/mime_python.py $(BUILD)
+	$(PYTHON) test/interop/mime_interop.py $(BUILD) python
 	$(PYTHON) test/interop/codecs_python.py $(BUILD)
+	@if pkg-config --exists gmime-3.0; then \
+		$(MAKE) --no-print-directory $(BUILD)/interop/gmime_dump && \
+		echo "$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime" && \
+		$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime; \
+	else echo "interop: GMime 3 not installed" \
+		"(apt-get install libgmime-3.0-dev): its comparison skipped"; fi
+
+# The GMime reference (test/interop/gmime_dump.c), built only for interop.
+$(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra $$(pkg-config --cflags gmime-3.0) \
+		$< $$(pkg-config --libs gmime-3.0) -o $@
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_CFLAGS = $(WARN) $(MF_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
