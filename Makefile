@@ -211,7 +211,9 @@ interop: $(BUILD)/mailfmt
 	@if pkg-config --exists gmime-3.0; then \
 		$(MAKE) --no-print-directory $(BUILD)/interop/gmime_dump && \
 		echo "$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime" && \
-		$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime; \
+		$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime && \
+		echo "$(PYTHON) test/interop/fields_gmime.py $(BUILD)" && \
+		$(PYTHON) test/interop/fields_gmime.py $(BUILD); \
 	else echo "interop: GMime 3 not installed" \
 		"(apt-get install libgmime-3.0-dev): its comparison skipped"; fi
 

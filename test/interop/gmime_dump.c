@@ -7,6 +7,9 @@
  *   R <type>                  a message/rfc822 part (its message follows)
  *   L <type> <size> <crc32>   a leaf: its transfer-decoded content
  * and "S <subject>" for the decoded Subject of the top-level message.
+ * With --addr or --date it reads one field value per line from stdin and
+ * prints GMime's reading: the mailboxes ("address<TAB>name" lines, then a
+ * line of one RS byte), or the date as YYYY-MM-DDTHH:MM:SS+HH:MM or "invalid".
  * Built only when pkg-config finds gmime-3.0 (make interop).
  */
 #include <gmime/gmime.h>
@@ -79,6 +82,62 @@ walk(GMimeObject *o)
 	}
 }
 
+/* Address list values, one per stdin line: "address<TAB>name" per mailbox
+ * (group members flattened), then a line of one RS (0x1E) byte. */
+static void
+walk_addrs(InternetAddressList *l)
+{
+	int i, n = l != NULL ? internet_address_list_length(l) : 0;
+
+	for (i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		const char *name = internet_address_get_name(a);
+
+		if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			walk_addrs(internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(a)));
+			continue;
+		}
+		printf("%s\t%s\n",
+		       internet_address_mailbox_get_addr(
+			   INTERNET_ADDRESS_MAILBOX(a)),
+		       name != NULL ? name : "");
+	}
+}
+
+static int
+lines(int addr)
+{
+	char line[65536];
+
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (addr) {
+			InternetAddressList *l =
+			    internet_address_list_parse(NULL, line);
+
+			walk_addrs(l);
+			printf("\036\n"); /* a record separator line */
+			if (l != NULL)
+				g_object_unref(l);
+		} else {
+			GDateTime *t = g_mime_utils_header_decode_date(line);
+
+			if (t == NULL) {
+				printf("invalid\n");
+			} else {
+				gchar *s = g_date_time_format(
+				    t, "%Y-%m-%dT%H:%M:%S%:z");
+
+				printf("%s\n", s);
+				g_free(s);
+				g_date_time_unref(t);
+			}
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,10 +147,12 @@ main(int argc, char **argv)
 	const char *subj;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: gmime_dump FILE\n");
+		fprintf(stderr, "usage: gmime_dump FILE | --addr | --date\n");
 		return 2;
 	}
 	g_mime_init();
+	if (strcmp(argv[1], "--addr") == 0 || strcmp(argv[1], "--date") == 0)
+		return lines(argv[1][2] == 'a');
 	s = g_mime_stream_fs_open(argv[1], 0, 0, NULL);
 	if (s == NULL) {
 		fprintf(stderr, "gmime_dump: cannot open %s\n", argv[1]);
