@@ -753,10 +753,15 @@ stateful_cut(mf_content_dec *d, const unsigned char *p, size_t lim)
 					continue;
 				}
 			}
-			if (c == '+' && i + 1 < lim && p[i + 1] != '-') {
-				b64 = true;
-				run = i + 1;
-				continue;
+			if (c == '+') {
+				if (i + 1 >= lim)
+					break; /* "+-" or a run: cut before */
+				if (p[i + 1] != '-') {
+					b64 = true;
+					run = i + 1;
+					continue;
+				}
+				i++; /* "+-" is "+": never cut between */
 			}
 			cut = i + 1;
 		}
