@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tdefect.h - test scaffolding shared by the header codec tests (test_ew.c,
- * test_rfc2231.c): the defect log filled through mf_opts.on_defect, and
+ * tdefect.h - test scaffolding shared by the header and codec tests
+ * (test_addr.c, test_ctype.c, test_ew.c, test_rfc2231.c, test_content.c):
+ * the defect log filled through mf_opts.on_defect, and
  * the check of a log against a table row (codes and offsets in the order
  * reported, and the defect mask).
  */
@@ -15,8 +16,8 @@
 
 /* Every defect reported through the callback, in order. */
 struct log {
-	int code[16];
-	uint64_t off[16];
+	int code[64];
+	uint64_t off[64];
 	size_t n;
 };
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <strings.h>
 
-#include "tutil.h"
+#include "tdefect.h"
 
 #include "addr.h"
 #include "codec.h"
@@ -116,25 +116,6 @@ items_eq(const mf_addr *a, size_t na, const mf_addr *b, size_t nb)
 	return true;
 }
 
-/* Records every defect reported through on_defect. */
-struct rec {
-	int n;
-	int d[64];
-	uint64_t off[64];
-};
-
-static void
-on_defect(void *ctx, int d, uint64_t off)
-{
-	struct rec *r = ctx;
-
-	if (r->n < 64) {
-		r->d[r->n] = d;
-		r->off[r->n] = off;
-	}
-	r->n++;
-}
-
 /*
  * A parse into fixed storage of the documented worst-case size (n + 1
  * items, 4 n + 1 scratch bytes), which therefore never gives MF_E_NOSPC.
@@ -147,7 +128,7 @@ struct res {
 	uint64_t defects;
 	int rc;
 	mf_error err;
-	struct rec rec;
+	struct log rec;
 };
 
 static struct res *
@@ -186,7 +167,7 @@ parse(struct res *r, const char *p, size_t n, unsigned flags)
 	memset(&o, 0, sizeof(o));
 	memset(&r->rec, 0, sizeof(r->rec));
 	o.flags = flags;
-	o.on_defect = on_defect;
+	o.on_defect = log_defect;
 	o.defect_ctx = &r->rec;
 	o.limits.max_addrs = 100000000;
 	/* Names formatted from the 256 words of one may need more. */
@@ -514,12 +495,12 @@ test_defect_offsets(void **state)
 
 		if (parse(r, c->in, strlen(c->in), 0) != MF_OK)
 			fail_msg("case %zu: rc %d", i, r->rc);
-		if (r->rec.n < 1 || r->rec.d[0] != c->d ||
+		if (r->rec.n < 1 || r->rec.code[0] != c->d ||
 		    r->rec.off[0] != c->off)
 			fail_msg("case %zu: %s: want %s at %zu, got %s at %lu "
 				 "(%d defects)",
 				 i, c->in, mf_defect_name(c->d), c->off,
-				 r->rec.n ? mf_defect_name(r->rec.d[0]) : "-",
+				 r->rec.n ? mf_defect_name(r->rec.code[0]) : "-",
 				 r->rec.n ? (unsigned long)r->rec.off[0] : 0ul,
 				 r->rec.n);
 		if (!(r->defects & MF_DEFECT_BIT(c->d)))
@@ -531,7 +512,7 @@ test_defect_offsets(void **state)
 			fail_msg("case %zu: %s: strict rc %d offset %zu", i,
 				 c->in, r->rc, r->err.offset);
 		if (r->rec.n < 1 ||
-		    r->rec.d[0] != (c->strict_d ? c->strict_d : c->d))
+		    r->rec.code[0] != (c->strict_d ? c->strict_d : c->d))
 			fail_msg("case %zu: strict callback", i);
 	}
 	/* Clean input is fine in strict mode. */
@@ -1544,7 +1525,7 @@ test_limits(void **state)
 	mf_addrs *l;
 	mf_opts o;
 	mf_error e;
-	struct rec rec;
+	struct log rec;
 	size_t i, off1001 = 0;
 
 	(void)state;
@@ -1562,7 +1543,7 @@ test_limits(void **state)
 	/* Default cap 1000: the rest is dropped, the group still closed. */
 	memset(&o, 0, sizeof(o));
 	memset(&rec, 0, sizeof(rec));
-	o.on_defect = on_defect;
+	o.on_defect = log_defect;
 	o.defect_ctx = &rec;
 	assert_int_equal(mf_addrs_parse(mf_buf_data(b), mf_buf_len(b), &o, &l,
 					NULL),
@@ -1574,7 +1555,7 @@ test_limits(void **state)
 		      mf_addrs_at(l, 1000)->local.len, "u999", 4, "last");
 	assert_int_equal(mf_addrs_defects(l), D(FIELD_LIMIT));
 	assert_int_equal(rec.n, 1);
-	assert_int_equal(rec.d[0], MF_D_FIELD_LIMIT);
+	assert_int_equal(rec.code[0], MF_D_FIELD_LIMIT);
 	assert_int_equal(rec.off[0], off1001);
 	mf_addrs_free(l);
 	/* Strict: MF_E_LIMIT at the first one too many. */
@@ -1910,7 +1891,7 @@ test_spec(void **state)
 		size_t ln = c->local != NULL ? strlen(c->local) : 0;
 		char scratch[64];
 		size_t sl = sizeof(scratch);
-		struct rec rec;
+		struct log rec;
 		mf_opts o;
 		mf_addr a;
 		mf_error e;
@@ -1920,7 +1901,7 @@ test_spec(void **state)
 			ln++; /* the NUL case */
 		memset(&o, 0, sizeof(o));
 		memset(&rec, 0, sizeof(rec));
-		o.on_defect = on_defect;
+		o.on_defect = log_defect;
 		o.defect_ctx = &rec;
 		rc = mf_addr_spec_parse(c->in, n, &o, &a, scratch, &sl, &e);
 		if (rc != c->rc)

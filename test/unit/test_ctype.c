@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <strings.h>
 
-#include "tutil.h"
+#include "tdefect.h"
 
 #include "contype.h"
 
@@ -45,24 +45,6 @@ dump_params(char *out, size_t cap, const mf_params *ps)
 		cat(out, cap, "=", 1);
 		cat(out, cap, pm->value.ptr, pm->value.len);
 	}
-}
-
-struct rec {
-	int n;
-	int d[32];
-	uint64_t off[32];
-};
-
-static void
-on_defect(void *ctx, int d, uint64_t off)
-{
-	struct rec *r = ctx;
-
-	if (r->n < 32) {
-		r->d[r->n] = d;
-		r->off[r->n] = off;
-	}
-	r->n++;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -266,7 +248,7 @@ test_defect_offsets(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(dcases) / sizeof(dcases[0]); i++) {
 		const struct dcase *c = &dcases[i];
-		struct rec rec;
+		struct log rec;
 		mf_opts o;
 		mf_error e;
 		int rc;
@@ -274,7 +256,7 @@ test_defect_offsets(void **state)
 
 		memset(&o, 0, sizeof(o));
 		memset(&rec, 0, sizeof(rec));
-		o.on_defect = on_defect;
+		o.on_defect = log_defect;
 		o.defect_ctx = &rec;
 		if (c->disp)
 			rc = mf_disp_parse(c->in, strlen(c->in), &o,
@@ -283,9 +265,9 @@ test_defect_offsets(void **state)
 			rc = mf_ctype_parse(c->in, strlen(c->in), &o,
 					    (mf_ctype **)&obj, &e);
 		assert_int_equal(rc, MF_OK);
-		if (rec.n < 1 || rec.d[0] != c->d || rec.off[0] != c->off)
+		if (rec.n < 1 || rec.code[0] != c->d || rec.off[0] != c->off)
 			fail_msg("case %zu: %s: got %s at %lu", i, c->in,
-				 rec.n ? mf_defect_name(rec.d[0]) : "-",
+				 rec.n ? mf_defect_name(rec.code[0]) : "-",
 				 rec.n ? (unsigned long)rec.off[0] : 0ul);
 		if (c->disp)
 			mf_disp_free(obj);
@@ -865,7 +847,7 @@ test_param_cap(void **state)
 {
 	mf_buf *b = mf_buf_new(NULL);
 	mf_ctype *ct;
-	struct rec rec;
+	struct log rec;
 	mf_opts o;
 	mf_error e;
 	size_t i, off129 = 0;
@@ -883,7 +865,7 @@ test_param_cap(void **state)
 	}
 	memset(&o, 0, sizeof(o));
 	memset(&rec, 0, sizeof(rec));
-	o.on_defect = on_defect;
+	o.on_defect = log_defect;
 	o.defect_ctx = &rec;
 	assert_int_equal(mf_ctype_parse(mf_buf_data(b), mf_buf_len(b), &o, &ct,
 					NULL),
