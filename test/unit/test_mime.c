@@ -20,42 +20,6 @@
 /* Event logs                                                              */
 /* ---------------------------------------------------------------------- */
 
-typedef struct logbuf {
-	char *p;
-	size_t n, cap;
-} logbuf;
-
-static void
-lb_add(logbuf *l, const void *p, size_t n)
-{
-	if (l->n + n + 1 > l->cap) {
-		l->cap = (l->n + n + 1) * 2;
-		l->p = realloc(l->p, l->cap);
-		assert_non_null(l->p);
-	}
-	if (n)
-		memcpy(l->p + l->n, p, n);
-	l->n += n;
-	l->p[l->n] = '\0';
-}
-
-static void lb_printf(logbuf *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-lb_printf(logbuf *l, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	assert_true(k >= 0 && (size_t)k < sizeof(tmp));
-	lb_add(l, tmp, (size_t)k);
-}
-
 /* Bytes as a C-like quoted string, at most max of them. */
 static void
 lb_esc(logbuf *l, const char *p, size_t n, size_t max)

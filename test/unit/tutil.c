@@ -790,3 +790,31 @@ tu_slow_ok(void)
 
 	return e == NULL || strcmp(e, "0") != 0;
 }
+
+void
+lb_add(logbuf *l, const void *p, size_t n)
+{
+	if (l->n + n + 1 > l->cap) {
+		l->cap = (l->n + n + 1) * 2;
+		l->p = realloc(l->p, l->cap);
+		assert_non_null(l->p);
+	}
+	if (n)
+		memcpy(l->p + l->n, p, n);
+	l->n += n;
+	l->p[l->n] = '\0';
+}
+
+void
+lb_printf(logbuf *l, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	assert_true(k >= 0 && (size_t)k < sizeof(tmp));
+	lb_add(l, tmp, (size_t)k);
+}

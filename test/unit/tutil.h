@@ -154,6 +154,19 @@ uint64_t tu_rng_next(tu_rng *r);
 size_t tu_rng_below(tu_rng *r, size_t n);
 void tu_rng_fill(tu_rng *r, void *p, size_t n);
 
+/* ---------------------------------------------------------------------- */
+/* Golden event logs: a growing text buffer                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct logbuf {
+	char *p; /* NUL-terminated (NULL until the first byte) */
+	size_t n, cap;
+} logbuf;
+
+void lb_add(logbuf *l, const void *p, size_t n);
+void lb_printf(logbuf *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Whether long-running tests should use their reduced size (valgrind). */
 int tu_slow_ok(void);
 
