@@ -35,10 +35,17 @@ test_defect_names(void **state)
 	int d;
 
 	(void)state;
-	for (d = 0; d <= MF_D_MULTIPART_CTE; d++) {
+	/* Every defect, up to the last one, has its own name. */
+	for (d = 0; d <= MF_D_ADDR_NO_COMMA; d++) {
+		int e;
+
 		assert_string_not_equal(mf_defect_name(d), "unknown");
 		assert_string_not_equal(mf_defect_str(d), "unknown defect");
+		for (e = 0; e < d; e++)
+			assert_string_not_equal(mf_defect_name(d),
+						mf_defect_name(e));
 	}
+	assert_string_equal(mf_defect_name(MF_D_ADDR_NO_COMMA + 1), "unknown");
 	assert_string_equal(mf_defect_name(MF_D_NO_BLANK_LINE),
 			    "no-blank-line");
 	assert_string_equal(mf_defect_name(-1), "unknown");
