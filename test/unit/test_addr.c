@@ -498,7 +498,7 @@ test_defect_offsets(void **state)
 		if (r->rec.n < 1 || r->rec.code[0] != c->d ||
 		    r->rec.off[0] != c->off)
 			fail_msg("case %zu: %s: want %s at %zu, got %s at %lu "
-				 "(%d defects)",
+				 "(%zu defects)",
 				 i, c->in, mf_defect_name(c->d), c->off,
 				 r->rec.n ? mf_defect_name(r->rec.code[0]) : "-",
 				 r->rec.n ? (unsigned long)r->rec.off[0] : 0ul,
