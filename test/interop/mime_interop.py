@@ -9,7 +9,8 @@ Both trees are flattened depth-first into one entry per entity: the content
 type, and for a leaf the size and CRC-32 of its transfer-decoded body
 (message/rfc822 parts contribute the entities of the message inside).
 The RFC 2047 decoding of Subject-like fields must agree wherever the
-reference can decode them.
+reference can decode them. With Python, every message that agrees must
+also agree with all its line ends converted to CRLF and to LF.
 A message on which the two disagree must be listed, with the reason, in
 REF-differences.txt beside this script; an unlisted disagreement fails
 the run. A listed message that now agrees is reported (it may depend on the
@@ -24,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import zlib
 
 SETS = ["cpython", "gmime", "mikel-mail", "mimekit",
@@ -133,6 +135,29 @@ def theirs(data):
     return flat
 
 
+def line_ends(mf, data, rel, bad):
+    """A message both parsers agree on must also agree with all its line
+    ends converted to CRLF and to LF (issue 4's corpus variants); Python
+    reads both. Returns how many of the two conversions agreed."""
+    n = 0
+    for name, conv in (("CRLF", re.sub(rb"\r?\n", b"\r\n", data)),
+                       ("LF", re.sub(rb"\r\n", b"\n", data))):
+        with tempfile.NamedTemporaryFile(suffix=".eml") as t:
+            t.write(conv)
+            t.flush()
+            got = ours(mf, t.name)
+        try:
+            b = theirs(conv)
+        except Exception as e:  # Python's own failure
+            b = "python: %s" % type(e).__name__
+        if got is not None and got[0] == b:
+            n += 1
+        else:
+            bad.append("%s with %s line ends: mailfmt %s, python %s"
+                       % (rel, name, got[0] if got else None, b))
+    return n
+
+
 def main():
     build, ref = sys.argv[1], sys.argv[2]
     here = os.path.dirname(os.path.abspath(__file__))
@@ -148,7 +173,7 @@ def main():
                 continue
             name, _, why = line.partition(": ")
             listed[name] = why
-    agree = differ = hagree = 0
+    agree = differ = hagree = eol_agree = 0
     bad = []
     stale = []
     for s in SETS:
@@ -192,6 +217,8 @@ def main():
                     agree += 1
                     if rel in listed and not hdiff:
                         stale.append(rel)
+                    if ref == "python":
+                        eol_agree += line_ends(mf, data, rel, bad)
                     continue
                 differ += 1
                 if rel not in listed:
@@ -205,9 +232,12 @@ def main():
     for rel in stale:
         print("interop: %s now agrees with %s (listed)" % (rel, ref))
     print("interop %s: %d messages agree, %d differ as listed; "
-          "%d encoded header values agree"
-          % (ref, agree, differ - sum(1 for b in bad if "differs" in b),
-             hagree))
+          "%d encoded header values agree" %
+          (ref, agree, differ - sum(1 for b in bad if "differs" in b),
+           hagree))
+    if ref == "python":
+        print("interop python: %d of them also agree with every line end "
+              "converted to CRLF and to LF" % (eol_agree // 2))
     for b in bad:
         print("interop: " + b)
     return 1 if bad else 0
