@@ -225,7 +225,7 @@ $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_CFLAGS = $(WARN) $(MF_CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
+	-fno-sanitize-recover=all -MMD -MP
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
 
 $(BUILD)/fuzz/obj/%.o: lib/%.c
@@ -293,4 +293,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/ex/*.d $(BUILD)/ex/cli/*.d \
-	$(BUILD)/test/*.d)
+	$(BUILD)/test/*.d $(BUILD)/replay/*.d $(BUILD)/fuzz/*.d \
+	$(BUILD)/fuzz/obj/*.d)
