@@ -829,24 +829,18 @@ close_group(struct ps *ps, const char *at, size_t len, bool unterminated)
 }
 
 /*
- * Skips malformed bytes up to ",", ";" in a group, or (in an angle-addr)
- * past ">", honouring quoted strings and comments.
+ * Moves the cursor of lx to the next byte in stops outside quoted strings
+ * and comments; returns that byte, or 0 at the end.
  */
-static void
-skip_garbage(struct ps *ps, bool angle)
+static char
+scan_to(mf__lex *lx, const char *stops)
 {
-	mf__lex *lx = &ps->lx;
-
 	while (lx->p < lx->end) {
 		char c = *lx->p;
 		mf_str t;
 
-		if (c == ',' || (c == ';' && !angle))
-			return;
-		if (angle && c == '>') {
-			lx->p++;
-			return;
-		}
+		if (c != '\0' && strchr(stops, c) != NULL)
+			return c;
 		if (c == '"')
 			mf__lex_qstring(lx, &t);
 		else if (c == '(')
@@ -854,6 +848,18 @@ skip_garbage(struct ps *ps, bool angle)
 		else
 			lx->p++;
 	}
+	return 0;
+}
+
+/*
+ * Skips malformed bytes up to ",", ";" in a group, or (in an angle-addr)
+ * past ">", honouring quoted strings and comments.
+ */
+static void
+skip_garbage(struct ps *ps, bool angle)
+{
+	if (scan_to(&ps->lx, angle ? ",>" : ",;") == '>')
+		ps->lx.p++;
 }
 
 /*
@@ -1356,23 +1362,9 @@ static bool
 address_follows(struct ps *ps)
 {
 	mf__lex lx = ps->lx;
-	mf_str t;
+	char c = scan_to(&lx, ",;@<");
 
-	while (lx.p < lx.end) {
-		char c = *lx.p;
-
-		if (c == ',' || c == ';')
-			return false;
-		if (c == '@' || c == '<')
-			return true;
-		if (c == '"')
-			mf__lex_qstring(&lx, &t);
-		else if (c == '(')
-			mf__lex_comment(&lx, &t);
-		else
-			lx.p++;
-	}
-	return false;
+	return c == '@' || c == '<';
 }
 
 /*
