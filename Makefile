@@ -9,7 +9,7 @@
 # Version: change together with MF_VERSION_* in include/mailfmt.h, and add
 # a node to lib/libmailfmt.map when a release adds symbols.
 MAJOR = 0
-MINOR = 1
+MINOR = 2
 PATCH = 0
 # On 0.x any minor release may break the ABI, so the SONAME carries it.
 SONAME = libmailfmt.so.$(MAJOR).$(MINOR)

@@ -24,9 +24,9 @@
  * and add a node to lib/libmailfmt.map when a release adds symbols.
  */
 #define MF_VERSION_MAJOR 0
-#define MF_VERSION_MINOR 1
+#define MF_VERSION_MINOR 2
 #define MF_VERSION_PATCH 0
-#define MF_VERSION_STRING "0.1.0"
+#define MF_VERSION_STRING "0.2.0"
 #define MF_VERSION_NUM                                                         \
 	((MF_VERSION_MAJOR << 16) | (MF_VERSION_MINOR << 8) | MF_VERSION_PATCH)
 #define MF_VERSION_AT_LEAST(x, y, z)                                           \
@@ -234,11 +234,58 @@ typedef struct mf_limits {
 MF_API void mf_limits_resolve(const mf_limits *in, mf_limits *out);
 
 /*
- * Option flags for mf_opts.flags. Bits 0-7 are general, 8-15 header layer,
- * 16-23 MIME, 24-31 reserved.
+ * Flags: one vocabulary for the whole library (mailfmt(3), FLAGS). Each
+ * bit has one name and one meaning wherever it is accepted, whether as a
+ * function's flags argument or in mf_opts.flags, and every function
+ * rejects a bit it does not use with MF_E_INVAL (the man page of each
+ * function lists the flags it takes).
  */
-#define MF_STRICT 0x1u    /* defects are errors (MF_E_DEFECT + offset) */
-#define MF_UTF8_OUT 0x2u  /* writers may emit raw UTF-8 (RFC 6532) */
+/* General: parsing, decoding, writing. */
+#define MF_STRICT 0x1u       /* defects and lenient forms are errors */
+#define MF_UTF8_OUT 0x2u     /* output headers may carry raw UTF-8
+				(RFC 6532; SMTPUTF8) */
+#define MF_LF 0x4u           /* output line ends are LF, not CRLF (text
+				decoding: CRLF becomes LF) */
+#define MF_SAFE_TEXT 0x8u    /* decoded display text: C0 and C1 controls
+				but TAB, and DEL, become U+FFFD */
+#define MF_8BITMIME 0x10u    /* the transport takes 8bit (RFC 6152) */
+#define MF_BINARYMIME 0x20u  /* the transport takes binary (RFC 3030) */
+#define MF_DOT_STUFF 0x40u   /* output is dot-stuffed for SMTP DATA */
+#define MF_ACCEPT_LF 0x80u   /* line protocols: a bare LF ends a line
+				(lenient; see mailfmt(3) on smuggling) */
+/* Tokenizer (mf_lex_init). */
+#define MF_LEX_COMMENTS 0x100u /* return comments as tokens */
+#define MF_LEX_MIME 0x200u     /* RFC 2045 tokens and tspecials */
+#define MF_LEX_DOTS 0x400u     /* atoms include dots (dot-atoms, domains) */
+/* Codecs. */
+#define MF_QP_BINARY 0x800u  /* QP encode: CR and LF are data (=0D, =0A) */
+#define MF_QP_SAFE 0x1000u   /* QP encode: also "." and "From " at line
+				start (safe through SMTP and mbox) */
+#define MF_EW_Q 0x2000u      /* encoded words: always Q */
+#define MF_EW_B 0x4000u      /* encoded words: always B */
+#define MF_EW_PHRASE 0x8000u /* encoded words in a phrase: Q limited
+				(RFC 2047 5(3)) */
+/* MIME parsing, mbox, content. */
+#define MF_DECODE 0x10000u   /* push parser: BODY events carry transfer-
+				decoded bytes (base64, quoted-printable) */
+#define MF_MBOX 0x20000u     /* input is (or came from) an mbox */
+#define MF_NO_BODY 0x40000u  /* push parser: no BODY, PREAMBLE or
+				EPILOGUE events (structure only) */
+#define MF_MBOX_CLEN 0x80000u /* mbox: trust a Content-Length that ends
+				 at a From_ line or at the end */
+#define MF_MBOX_RD 0x100000u  /* mbox: mboxrd (">>From " loses one ">") */
+#define MF_CONTENT_TEXT 0x200000u   /* text/...: convert to UTF-8 */
+#define MF_CONTENT_FLOWED 0x400000u /* text/plain; format=flowed: unwrap
+				       (RFC 3676); implies MF_CONTENT_TEXT */
+#define MF_FLOWED_DELSP 0x800000u   /* format=flowed with DelSp=yes */
+/* Header fields. */
+#define MF_RFC2231_CONT 0x1000000u /* RFC 2231 decode: a continuation
+				      without charset'lang' */
+#define MF_DATE_ISO 0x2000000u     /* dates as YYYY-MM-DDTHH:MM:SS+HH:MM */
+/* SMTP leniency (strict by default, RFC 5321). */
+#define MF_SMTP_COLON_SPACE 0x4000000u /* "MAIL FROM: <a@b>" */
+#define MF_SMTP_BARE_PATH 0x8000000u   /* a path without "<" ">" */
+#define MF_LONG_LINES 0x10000000u      /* lines over the limit tolerated */
 
 /*
  * Charset hook (for embedded targets without iconv): converts in[0..n) from
@@ -285,9 +332,6 @@ MF_API unsigned mf_cpu_features(void);
  * and, for the streaming calls, consumes nothing (the state is unchanged).
  */
 #define MF_B64_LINE 76     /* the MIME line length */
-#define MF_B64_LF 0x1u     /* encode: LF line ends instead of CRLF */
-#define MF_B64_STRICT 0x2u /* decode: non-alphabet, non-whitespace byte or
-			      bad padding is an error at its offset */
 
 /*
  * Exact output size of mf_b64_encode for n bytes: line_len 0 is one line
@@ -307,7 +351,7 @@ MF_NODISCARD MF_API int mf_b64_encode(char *out, size_t cap, const void *in,
 MF_API size_t mf_b64_decoded_len(size_t n);
 /*
  * Decodes in[0..n), skipping whitespace, and other junk unless
- * MF_B64_STRICT. *defects (may be NULL) gets MF_DEFECT_BIT(MF_D_B64_JUNK)
+ * MF_STRICT. *defects (may be NULL) gets MF_DEFECT_BIT(MF_D_B64_JUNK)
  * when junk or bad padding was skipped; err (may be NULL) the error offset.
  */
 MF_NODISCARD MF_API int mf_b64_decode(void *out, size_t cap, const char *in,
@@ -330,7 +374,9 @@ typedef struct mf_b64_enc {
 	uint64_t reserved[4]; /* zero */
 } mf_b64_enc;
 
-MF_API void mf_b64_enc_init(mf_b64_enc *st, size_t line_len, unsigned flags);
+/* MF_E_INVAL for flags other than MF_LF (the state is then unusable). */
+MF_NODISCARD MF_API int mf_b64_enc_init(mf_b64_enc *st, size_t line_len,
+					unsigned flags);
 MF_NODISCARD MF_API int mf_b64_enc_update(mf_b64_enc *st, char *out,
 					  size_t cap, const void *in, size_t n,
 					  size_t *outlen);
@@ -345,7 +391,7 @@ MF_NODISCARD MF_API int mf_b64_enc_final(mf_b64_enc *st, char *out,
  * stream; after an error every call returns it again.
  */
 typedef struct mf_b64_dec {
-	unsigned flags;      /* MF_B64_STRICT */
+	unsigned flags;      /* MF_STRICT */
 	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_B64_JUNK) once junk seen */
 	uint64_t defect_off; /* offset of the first defect */
 	uint64_t off_;       /* input bytes consumed so far */
@@ -376,10 +422,6 @@ MF_NODISCARD MF_API int mf_b64_dec_final(mf_b64_dec *st, void *out,
  * base64. Encoded lines never exceed 76 characters.
  */
 #define MF_QP_LINE 76
-#define MF_QP_BINARY 0x1u /* encode: CR and LF are data (=0D, =0A) */
-#define MF_QP_LF 0x2u     /* encode: LF line ends instead of CRLF */
-#define MF_QP_SAFE 0x4u   /* encode: also "." and "From " at line start */
-#define MF_QP_STRICT 0x8u /* decode: invalid escapes are errors */
 /* Whitespace before a line end that the decoder drops, at most. */
 #define MF_QP_MAX_WSP 256
 
@@ -389,7 +431,7 @@ MF_NODISCARD MF_API int mf_b64_dec_final(mf_b64_dec *st, void *out,
  * overflow.
  */
 MF_API size_t mf_qp_encoded_len(size_t n, unsigned flags);
-/* Encodes in[0..n) into out (MF_QP_BINARY, MF_QP_LF, MF_QP_SAFE). */
+/* Encodes in[0..n) into out (MF_QP_BINARY, MF_LF, MF_QP_SAFE). */
 MF_NODISCARD MF_API int mf_qp_encode(char *out, size_t cap, const void *in,
 				     size_t n, unsigned flags,
 				     size_t *outlen);
@@ -398,7 +440,7 @@ MF_API size_t mf_qp_decoded_len(size_t n);
 /*
  * Decodes in[0..n): soft breaks removed, hard line ends kept as they are,
  * whitespace before them dropped, invalid escapes kept literally
- * (MF_D_QP_INVALID in *defects) unless MF_QP_STRICT.
+ * (MF_D_QP_INVALID in *defects) unless MF_STRICT.
  */
 MF_NODISCARD MF_API int mf_qp_decode(void *out, size_t cap, const char *in,
 				     size_t n, unsigned flags, size_t *outlen,
@@ -413,7 +455,8 @@ typedef struct mf_qp_enc {
 	uint64_t reserved[4]; /* zero */
 } mf_qp_enc;
 
-MF_API void mf_qp_enc_init(mf_qp_enc *st, unsigned flags);
+/* MF_E_INVAL for flags other than MF_QP_BINARY, MF_LF and MF_QP_SAFE. */
+MF_NODISCARD MF_API int mf_qp_enc_init(mf_qp_enc *st, unsigned flags);
 MF_NODISCARD MF_API int mf_qp_enc_update(mf_qp_enc *st, char *out,
 					 size_t cap, const void *in, size_t n,
 					 size_t *outlen);
@@ -426,7 +469,7 @@ MF_NODISCARD MF_API int mf_qp_enc_final(mf_qp_enc *st, char *out, size_t cap,
  * update. Error offsets count from the start of the stream; errors stick.
  */
 typedef struct mf_qp_dec {
-	unsigned flags;      /* MF_QP_STRICT */
+	unsigned flags;      /* MF_STRICT */
 	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_QP_INVALID) */
 	uint64_t defect_off; /* offset of the first defect */
 	uint64_t off_;       /* input bytes consumed so far */
@@ -464,10 +507,6 @@ MF_NODISCARD MF_API int mf_ew_decode(mf_buf *out, const char *in, size_t n,
 				     const mf_opts *o, uint64_t *defects,
 				     mf_error *err);
 
-#define MF_EW_Q 0x1u      /* encode: always Q (default: the shorter) */
-#define MF_EW_B 0x2u      /* encode: always B */
-#define MF_EW_PHRASE 0x4u /* words go in a phrase: Q limited (2047 5(3)) */
-#define MF_EW_LF 0x8u     /* fold with LF instead of CRLF */
 
 /*
  * Appends UTF-8 text in[0..n) as a header value: words that need it
@@ -483,8 +522,6 @@ MF_NODISCARD MF_API int mf_ew_encode(mf_buf *out, const char *in, size_t n,
 /* Codecs: RFC 2231 parameter values                                       */
 /* ====================================================================== */
 
-#define MF_RFC2231_CONT 0x1u /* decode: a continuation, no charset'lang' */
-#define MF_RFC2231_LF 0x8u   /* encode: fold with LF instead of CRLF */
 
 /*
  * Decodes one RFC 2231 extended value "charset'lang'%XX..." to UTF-8,
@@ -562,9 +599,6 @@ typedef struct mf_tok {
 	size_t offset; /* byte offset of text in the input */
 } mf_tok;
 
-#define MF_LEX_COMMENTS 0x100u /* return comments as tokens */
-#define MF_LEX_MIME 0x200u     /* RFC 2045 tokens and tspecials */
-#define MF_LEX_DOTS 0x400u     /* atoms include dots (dot-atoms, domains) */
 
 /* Caller-allocated tokenizer state; set it up with mf_lex_init. */
 typedef struct mf_lexer {
@@ -574,8 +608,10 @@ typedef struct mf_lexer {
 	void *reserved_[4];
 } mf_lexer;
 
-/* Starts tokenizing p[0..n); flags: MF_LEX_*, MF_STRICT. */
-MF_API void mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags);
+/* Starts tokenizing p[0..n); flags: MF_LEX_*, MF_STRICT (other bits:
+ * MF_E_INVAL, and mf_lex_next refuses the lexer). */
+MF_NODISCARD MF_API int mf_lex_init(mf_lexer *lx, const char *p, size_t n,
+				    unsigned flags);
 /*
  * Next token, skipping white space (and comments unless MF_LEX_COMMENTS).
  * Lenient: an unterminated construct extends to the end (MF_D_UNTERMINATED
@@ -671,7 +707,6 @@ MF_NODISCARD MF_API int mf_hdr_decode(mf_buf *out, const char *p, size_t n,
 				      const mf_opts *o, uint64_t *defects,
 				      mf_error *err);
 
-#define MF_HDR_LF 0x800u /* mf_hdr_fold: LF line ends instead of CRLF */
 
 /*
  * Appends "Name: value" folded at width (0: 78) plus a line end. value is
@@ -753,7 +788,6 @@ MF_API uint64_t mf_addrs_defects(const mf_addrs *l);
 /* Frees the list and everything it owns; accepts NULL. */
 MF_API void mf_addrs_free(mf_addrs *l);
 
-#define MF_ADDR_LF 0x1000u /* mf_addr_format: fold with LF, not CRLF */
 
 /*
  * Appends items a[0..n) as an address list: names quoted only where needed
@@ -801,7 +835,6 @@ MF_NODISCARD MF_API int mf_date_parse(const char *p, size_t n,
 				      const mf_opts *o, mf_date *d,
 				      uint64_t *defects, mf_error *err);
 
-#define MF_DATE_ISO 0x1u /* mf_date_format: YYYY-MM-DDTHH:MM:SS+HH:MM */
 
 /*
  * Writes d as "Mon, 17 Jan 1994 11:14:55 -0500" (or with MF_DATE_ISO as
@@ -864,7 +897,7 @@ MF_NODISCARD MF_API int mf_received_parse(const char *p, size_t n,
 					  uint64_t *defects, mf_error *err);
 /*
  * Appends a "Received:" field folded for output from r's non-empty
- * clauses and date (flags: MF_HDR_LF). by and the date are required.
+ * clauses and date (flags: MF_LF). by and the date are required.
  */
 MF_NODISCARD MF_API int mf_received_format(mf_buf *out, const mf_received *r,
 					   unsigned flags, mf_error *err);
@@ -971,12 +1004,11 @@ MF_API const char *mf_cte_name(int cte);
  * way mail readers do and each anomaly recorded as a defect (MF_D_*).
  */
 
-/* Option flags (mf_opts.flags), MIME range. */
-#define MF_DECODE 0x10000u  /* push parser: BODY events carry transfer-
-			       decoded bytes (base64, quoted-printable) */
-#define MF_MBOX 0x20000u    /* input is an mbox: a message per From_ line */
-#define MF_NO_BODY 0x40000u /* push parser: no BODY, PREAMBLE or EPILOGUE
-			       events (structure only) */
+/*
+ * Option flags of the parsers (mf_opts.flags): MF_STRICT; MF_MBOX (input
+ * is an mbox: a message per From_ line); for the push parser also
+ * MF_DECODE and MF_NO_BODY.
+ */
 
 /* What a part's body is. */
 enum mf_part_kind {
@@ -1163,14 +1195,12 @@ MF_NODISCARD MF_API int mf_part_write_fn(const mf_part *p, mf_sink_fn *fn,
  * copying. A message starts after a From_ line (a line beginning "From ")
  * and ends before the line end that precedes the next From_ line.
  */
-#define MF_MBOX_CLEN 0x80000u /* trust a Content-Length that ends at a
-				 From_ line or at the end of the buffer */
-#define MF_MBOX_RD 0x100000u  /* unescape: mboxrd (">>From " loses one ">") */
 
 /*
  * The message at or after *pos: *msg gets it, *from_line its From_ line
  * without line end (empty if there is none), *msg_off its offset; *pos
- * moves to the next From_ line. Returns 1, or 0 when no message is left.
+ * moves to the next From_ line. Returns 1, 0 when no message is left, or
+ * MF_E_INVAL for flags other than MF_MBOX_CLEN (loop while it returns 1).
  */
 MF_API int mf_mbox_next(const char *p, size_t n, size_t *pos,
 			unsigned flags, mf_str *msg, mf_str *from_line,
@@ -1192,12 +1222,11 @@ MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
  * Invalid sequences become U+FFFD (MF_D_CHARSET_INVALID), NUL bytes too
  * (MF_D_NUL).
  */
-#define MF_CONTENT_TEXT 0x1u   /* text/...: convert to UTF-8 */
-#define MF_CONTENT_FLOWED 0x2u /* text/plain; format=flowed: unwrap the
-				  lines (RFC 3676; DelSp honoured); implies
-				  MF_CONTENT_TEXT */
-#define MF_CONTENT_LF 0x4u     /* text/...: CRLF line ends as LF; implies
-				  MF_CONTENT_TEXT */
+/*
+ * Flags: MF_CONTENT_TEXT (text/...: convert to UTF-8), MF_CONTENT_FLOWED
+ * (format=flowed unwrapped, RFC 3676, DelSp honoured) and MF_LF (CRLF line
+ * ends as LF); both imply MF_CONTENT_TEXT.
+ */
 
 /*
  * Appends the decoded body of tree part p (a leaf, or the message of a
@@ -1236,9 +1265,8 @@ MF_API void mf_content_dec_free(mf_content_dec *d);
  * uuencode (x-uuencode, mf_uu_decode(3)): lines before "begin <mode>
  * <name>" are skipped, data lines decoded up to "end". Lenient about a
  * missing "end", short or long lines and bytes outside the alphabet
- * (MF_D_UU_INVALID) unless MF_UU_STRICT; what follows "end" is ignored.
+ * (MF_D_UU_INVALID) unless MF_STRICT; what follows "end" is ignored.
  */
-#define MF_UU_STRICT 0x1u /* malformed input is MF_E_SYNTAX / MF_E_TRUNC */
 #define MF_UU_NAME_MAX 256
 
 /* Upper bound of the bytes one mf_uu_dec_update of n bytes, one
@@ -1259,7 +1287,7 @@ MF_NODISCARD MF_API int mf_uu_decode(void *out, size_t cap, const char *in,
  * consumes nothing. Error offsets count from the start of the stream.
  */
 typedef struct mf_uu_dec {
-	unsigned flags;      /* MF_UU_STRICT */
+	unsigned flags;      /* MF_STRICT */
 	uint64_t defects;    /* MF_DEFECT_BIT(MF_D_UU_INVALID) */
 	uint64_t defect_off; /* offset of the first defect */
 	int begun;           /* the begin line was read */
@@ -1295,7 +1323,6 @@ MF_NODISCARD MF_API int mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap,
  * format=flowed lines unwrapped (RFC 3676 4): space-stuffing removed,
  * soft breaks joined within a quote depth, "-- " kept fixed.
  */
-#define MF_FLOWED_DELSP 0x1u /* DelSp=yes: the space of a soft break goes */
 MF_NODISCARD MF_API int mf_flowed_decode(mf_buf *out, const char *in,
 					 size_t n, unsigned flags);
 

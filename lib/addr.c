@@ -212,7 +212,7 @@ decode_tail(struct ps *ps, mf_addr *it, size_t start, const char *at)
 	if (ps->o != NULL)
 		o2 = *ps->o;
 	o2.on_defect = NULL; /* reported below, with input offsets */
-	o2.flags &= ~MF_STRICT;
+	o2.flags = 0; /* lenient; other layers' flags do not apply */
 	if (ps->ar == NULL) {
 		/* The scratch never moves: decode after it, then move down. */
 		rc = mf_ew_decode(b, b->data + start, len, &o2, &d, NULL);
@@ -1538,6 +1538,11 @@ mf_addr_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
 			*count = 0;
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	}
+	if (mf__opts_check(o, MF_STRICT, err) < 0) {
+		*count = 0;
+		*scratch_len = 0;
+		return MF_E_INVAL;
+	}
 	if (p == NULL)
 		p = "";
 	ps_init(&ps, p, n, o, 0);
@@ -1609,6 +1614,8 @@ mf_addrs_parse(const char *p, size_t n, const mf_opts *o, mf_addrs **out,
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	*out = NULL;
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
 	l = mf__arena_alloc(&ar, sizeof(*l));
 	if (l == NULL) {
@@ -1803,6 +1810,8 @@ mf_addr_spec_parse(const char *p, size_t n, const mf_opts *o, mf_addr *out,
 	if ((p == NULL && n != 0) || out == NULL || scratch_len == NULL ||
 	    (scratch == NULL && *scratch_len != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	ps_init(&ps, p, n, o, 0);
@@ -1896,7 +1905,7 @@ is_ws(char c)
 static int
 put_phrase(mf_buf *out, mf_str s, unsigned flags, size_t col, size_t width)
 {
-	unsigned ew = MF_EW_PHRASE | ((flags & MF_ADDR_LF) ? MF_EW_LF : 0);
+	unsigned ew = MF_EW_PHRASE | ((flags & MF_LF) ? MF_LF : 0);
 	size_t i = 0, rs = 0, re = 0;
 	bool any = false, run_ew = false, have = false, sep = false;
 	int rc = MF_OK;
@@ -2040,12 +2049,13 @@ int
 mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
 	       size_t col, size_t width)
 {
-	const char *nl = (flags & MF_ADDR_LF) ? "\n" : "\r\n";
+	const char *nl = (flags & MF_LF) ? "\n" : "\r\n";
 	size_t nll = strlen(nl), i;
 	bool in_group = false, first = true;
 	int rc = MF_OK;
 
-	if (out == NULL || (a == NULL && n != 0))
+	if (out == NULL || (a == NULL && n != 0) ||
+	    (flags & ~(MF_LF | MF_UTF8_OUT)) != 0)
 		return MF_E_INVAL;
 	for (i = 0; i < n && rc == MF_OK; i++) {
 		size_t mark = out->len, start;

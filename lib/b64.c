@@ -13,7 +13,7 @@
  *  - SP, HTAB, CR and LF are skipped anywhere, in every mode (line breaks
  *    are part of the format; spaces are what transport adds).
  *  - Other bytes outside the alphabet are skipped as RFC 2045 6.8 says
- *    ("must be ignored"), recorded as MF_D_B64_JUNK; MF_B64_STRICT makes
+ *    ("must be ignored"), recorded as MF_D_B64_JUNK; MF_STRICT makes
  *    them MF_E_SYNTAX at their offset.
  *  - Padding: "xx==" and "xxx=" end a quantum. Alphabet data after a
  *    padded quantum starts a new quantum (concatenated base64 bodies, as
@@ -583,7 +583,8 @@ static dec_fn *const dec_fns[3] = {mf__b64_dec_scalar, mf__b64_dec_ssse3,
 /* Encoder                                                                 */
 /* ---------------------------------------------------------------------- */
 
-#define KNOWN_FLAGS (MF_B64_LF | MF_B64_STRICT)
+#define ENC_FLAGS MF_LF
+#define DEC_FLAGS MF_STRICT
 
 static size_t
 line_round(size_t line_len)
@@ -598,9 +599,9 @@ size_t
 mf_b64_encoded_len(size_t n, size_t line_len, unsigned flags)
 {
 	size_t groups = n / 3 + (n % 3 != 0), chars, lines, eols, total;
-	size_t eol = (flags & MF_B64_LF) ? 1 : 2;
+	size_t eol = (flags & MF_LF) ? 1 : 2;
 
-	if (!mf__mul(groups, 4, &chars))
+	if ((flags & ~ENC_FLAGS) != 0 || !mf__mul(groups, 4, &chars))
 		return SIZE_MAX;
 	line_len = line_round(line_len);
 	if (line_len == 0)
@@ -611,18 +612,22 @@ mf_b64_encoded_len(size_t n, size_t line_len, unsigned flags)
 	return total;
 }
 
-void
+int
 mf_b64_enc_init(mf_b64_enc *st, size_t line_len, unsigned flags)
 {
+	if (st == NULL)
+		return MF_E_INVAL;
 	memset(st, 0, sizeof(*st));
 	st->line_len_ = line_round(line_len);
+	/* Unknown bits are kept: every later call refuses the state. */
 	st->flags_ = flags;
+	return (flags & ~ENC_FLAGS) != 0 ? MF_E_INVAL : MF_OK;
 }
 
 static size_t
 put_eol(const mf_b64_enc *st, char *out)
 {
-	if (st->flags_ & MF_B64_LF) {
+	if (st->flags_ & MF_LF) {
 		out[0] = '\n';
 		return 1;
 	}
@@ -676,7 +681,8 @@ mf__b64_enc_update_path(int path, void *vst, char *out, size_t cap,
 	if (outlen != NULL)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
-	    (out == NULL && cap > 0) || st->nbuf_ > 2)
+	    (out == NULL && cap > 0) || st->nbuf_ > 2 ||
+	    (st->flags_ & ~ENC_FLAGS) != 0)
 		return MF_E_INVAL;
 	/* Exact output size, so that a short buffer consumes nothing. */
 	if (!mf__add(n, st->nbuf_, &total))
@@ -686,7 +692,7 @@ mf__b64_enc_update_path(int path, void *vst, char *out, size_t cap,
 	need = chars;
 	if (st->line_len_ != 0) {
 		size_t eols = (st->col_ + chars) / st->line_len_;
-		need += eols * ((st->flags_ & MF_B64_LF) ? 1 : 2);
+		need += eols * ((st->flags_ & MF_LF) ? 1 : 2);
 	}
 	if (need > cap)
 		return MF_E_NOSPC;
@@ -728,9 +734,9 @@ enc_final(void *vst, char *out, size_t cap, size_t *outlen)
 	if (outlen != NULL)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (out == NULL && cap > 0) ||
-	    st->nbuf_ > 2)
+	    st->nbuf_ > 2 || (st->flags_ & ~ENC_FLAGS) != 0)
 		return MF_E_INVAL;
-	eol = (st->flags_ & MF_B64_LF) ? 1 : 2;
+	eol = (st->flags_ & MF_LF) ? 1 : 2;
 	if (st->nbuf_ > 0)
 		need = 4;
 	if (st->line_len_ != 0 && st->col_ + need > 0)
@@ -781,7 +787,7 @@ enum {
 static int
 anomaly(mf_b64_dec *st, int code, uint64_t off, const char *reason)
 {
-	if (st->flags & MF_B64_STRICT) {
+	if (st->flags & MF_STRICT) {
 		st->err_ = code;
 		st->err_off_ = off;
 		st->err_reason_ = reason;
@@ -915,6 +921,8 @@ mf__b64_dec_update_path(int path, void *vst, void *out, size_t cap,
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
 	    (out == NULL && cap > 0))
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if ((st->flags & ~DEC_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (st->err_ != 0)
 		return sticky(st, err);
 	if (st->pad_ == PAD_FINISHED || st->n_ > 3)
@@ -966,6 +974,8 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (out == NULL && cap > 0))
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if ((st->flags & ~DEC_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (st->err_ != 0)
 		return sticky(st, err);
 	if (st->pad_ == PAD_FINISHED || st->n_ > 3)
@@ -1004,7 +1014,7 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 /* ---------------------------------------------------------------------- */
 
 const mf__codec mf__b64_codec = {
-    KNOWN_FLAGS,        KNOWN_FLAGS,
+    ENC_FLAGS,          DEC_FLAGS,
     sizeof(mf_b64_dec), offsetof(mf_b64_dec, defects),
     mf_b64_decoded_len, mf__b64_enc_update_path,
     enc_final,          mf__b64_dec_update_path,
@@ -1030,7 +1040,10 @@ mf__b64_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
 {
 	mf_b64_enc st;
 
-	mf_b64_enc_init(&st, line_len, flags);
+	if (outlen != NULL)
+		*outlen = 0;
+	if (mf_b64_enc_init(&st, line_len, flags) < 0)
+		return MF_E_INVAL;
 	return mf__codec_encode(&mf__b64_codec, path, &st, out, cap, in, n,
 	                        flags, mf_b64_encoded_len(n, line_len, flags),
 	                        outlen);

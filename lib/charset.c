@@ -1445,6 +1445,8 @@ convert(cs_conv_fn *fn, mf_buf *out, const char *cs, size_t cslen,
 
 	if (out == NULL || (in == NULL && n != 0) || (cs == NULL && cslen))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (in == NULL)
 		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;

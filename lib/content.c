@@ -45,7 +45,7 @@
  *     start of the body.
  *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
  *     RFC 3676 4: see the flowed section below.
- *  4. Line ends (MF_CONTENT_LF): CRLF becomes LF; a lone CR stays.
+ *  4. Line ends (MF_LF): CRLF becomes LF; a lone CR stays.
  * Every defect is reported once per body, at its first offset.
  */
 #include "mime.h"
@@ -439,6 +439,9 @@ defect(mf_content_dec *d, int code, uint64_t off)
 	return MF_OK;
 }
 
+/* The flags of mf_part_decode and mf_content_dec_new. */
+#define DEC_FLAGS (MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF)
+
 /* Sets up d for the body of p (its description is copied). */
 static void
 dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
@@ -450,6 +453,11 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		d->o = *o;
 	mf__buf_init(&d->pend, &d->o.alloc);
 	mf__buf_init(&d->conv, &d->o.alloc);
+	if ((flags & ~DEC_FLAGS) != 0 || (d->o.flags & ~MF_STRICT) != 0) {
+		/* Refused: every call on d returns the error. */
+		(void)fail(d, MF_E_INVAL, 0, "unknown flag");
+		return;
+	}
 	switch (mf_part_cte(p)) {
 	case MF_CTE_BASE64:
 		d->codec = &mf__b64_codec;
@@ -464,12 +472,12 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		break; /* 7bit, 8bit, binary, unknown: as they are */
 	}
 	mf_part_offsets(p, NULL, &d->body_off, NULL);
-	if (flags & (MF_CONTENT_FLOWED | MF_CONTENT_LF))
+	if (flags & (MF_CONTENT_FLOWED | MF_LF))
 		flags |= MF_CONTENT_TEXT;
 	d->text = (flags & MF_CONTENT_TEXT) && is_str(mf_part_type(p), "text");
 	if (!d->text)
 		return;
-	d->lf = (flags & MF_CONTENT_LF) != 0;
+	d->lf = (flags & MF_LF) != 0;
 	if ((flags & MF_CONTENT_FLOWED) &&
 	    is_str(mf_part_subtype(p), "plain")) {
 		pm = mf_part_param(p, "format", 6);
@@ -1112,9 +1120,12 @@ mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
 	int rc;
 
 	if (p == NULL || out == NULL || p->tree == NULL ||
-	    p->kind == MF_PART_MULTIPART ||
-	    (flags & ~(MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_CONTENT_LF)))
+	    p->kind == MF_PART_MULTIPART)
 		return mf__err(err, MF_E_INVAL, 0, "not a leaf of a tree");
+	if ((flags & ~DEC_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	body = mf_part_body(p);
 	start = out->len;
 	dec_init(&d, p, flags, o);

@@ -184,6 +184,14 @@ mf__defect(const mf_opts *o, uint64_t *mask, int defect, uint64_t off)
 	return (o->flags & MF_STRICT) ? MF_E_DEFECT : MF_OK;
 }
 
+int
+mf__opts_check(const mf_opts *o, unsigned allowed, mf_error *err)
+{
+	if (o != NULL && (o->flags & ~allowed) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag in mf_opts");
+	return MF_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Limits: 0 means the default; nothing may exceed the hard cap.           */
 /* ---------------------------------------------------------------------- */
@@ -383,6 +391,58 @@ mf__utf8_valid(const char *p, size_t n)
 		i += k;
 	}
 	return true;
+}
+
+/* Length of the control at s[0..n) that MF_SAFE_TEXT replaces, or 0. */
+static size_t
+control_len(const unsigned char *s, size_t n)
+{
+	if ((s[0] < 0x20 && s[0] != '\t') || s[0] == 0x7F)
+		return 1;
+	if (s[0] == 0xC2 && n >= 2 && s[1] >= 0x80 && s[1] <= 0x9F)
+		return 2;
+	return 0;
+}
+
+int
+mf__safe_text(mf_buf *b, size_t from)
+{
+	static const char repl[] = "\xEF\xBF\xBD";
+	const unsigned char *s;
+	size_t i, n, run;
+	mf_buf t;
+	int rc = MF_OK;
+
+	if (b->data == NULL || from >= b->len)
+		return MF_OK;
+	s = (const unsigned char *)b->data + from;
+	n = b->len - from;
+	for (i = 0; i < n && control_len(s + i, n - i) == 0; i++)
+		;
+	if (i == n)
+		return MF_OK;
+	mf__buf_init(&t, &b->a);
+	for (run = i = 0; i < n && rc == MF_OK;) {
+		size_t k = control_len(s + i, n - i);
+
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		rc = mf__buf_put(&t, s + run, i - run);
+		if (rc == MF_OK)
+			rc = mf__buf_put(&t, repl, 3);
+		i += k;
+		run = i;
+	}
+	if (rc == MF_OK)
+		rc = mf__buf_put(&t, s + run, n - run);
+	if (rc == MF_OK) {
+		mf__buf_cut(b, from);
+		rc = mf__buf_put(b, t.data, t.len);
+	}
+	mf__buf_fini(&t);
+	return rc;
 }
 
 int

@@ -158,6 +158,13 @@ mf__defect_err(const mf_opts *o, uint64_t *mask, int defect, size_t off,
 	return MF_OK;
 }
 
+/*
+ * MF_OK when o (may be NULL) has no flags outside allowed, else MF_E_INVAL
+ * with err (may be NULL) filled: every function refuses flags it does
+ * not use (mailfmt(3), FLAGS).
+ */
+int mf__opts_check(const mf_opts *o, unsigned allowed, mf_error *err);
+
 /* Effective limits of o (NULL: defaults). */
 void mf__limits(const mf_opts *o, mf_limits *out);
 
@@ -242,5 +249,11 @@ size_t mf__utf8_seq(const unsigned char *p, size_t n);
 bool mf__utf8_valid(const char *p, size_t n);
 /* Appends code point cp (U+FFFD if invalid) to b. */
 int mf__utf8_put(mf_buf *b, uint32_t cp);
+/*
+ * MF_SAFE_TEXT: replaces every C0 control but TAB, DEL and every C1
+ * control (U+0080-U+009F) in b->data[from..) by U+FFFD. MF_OK or
+ * MF_E_NOMEM (b unchanged).
+ */
+int mf__safe_text(mf_buf *b, size_t from);
 
 #endif /* MF_CORE_H */

@@ -627,7 +627,7 @@ decode_plain(struct cp *cp, mf_param *pm, bool ew)
 	if (cp->o != NULL)
 		o2 = *cp->o;
 	o2.on_defect = NULL; /* reported below, at the value's offset */
-	o2.flags &= ~MF_STRICT;
+	o2.flags = 0; /* lenient; other layers' flags do not apply */
 	mf__buf_init(&tmp, &cp->ar->a);
 	if (ew) {
 		rc = mf_ew_decode(&tmp, pm->value.ptr, pm->value.len, &o2, &d,
@@ -889,6 +889,8 @@ obj_parse(const char *p, size_t n, const mf_opts *o, bool disp, void **out,
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	*out = NULL;
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	mf__arena_init(&ar, o != NULL ? &o->alloc : NULL);
 	obj = mf__arena_alloc(&ar, disp ? sizeof(mf_disp) : sizeof(mf_ctype));
 	if (obj == NULL) {

@@ -549,6 +549,8 @@ mf__date_parse(const char *p, size_t n, const mf_opts *o, uint64_t off0,
 
 	if (d == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	memset(&x, 0, sizeof(x));

@@ -639,6 +639,8 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 
 	if (out == NULL || (in == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT | MF_SAFE_TEXT, err) < 0)
+		return MF_E_INVAL;
 	if (in == NULL)
 		in = ""; /* n is 0: no NULL arithmetic */
 	start = out->len;
@@ -657,6 +659,8 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 	d.qe = NPOS;
 	d.nl = NPOS;
 	rc = decode(&d);
+	if (rc == MF_OK && o != NULL && (o->flags & MF_SAFE_TEXT))
+		rc = mf__safe_text(out, start);
 	if (rc < 0)
 		mf__buf_cut(out, start);
 	return rc;
@@ -1060,7 +1064,7 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	int rc;
 
 	if (out == NULL || (in == NULL && n != 0) ||
-	    (flags & ~(MF_EW_Q | MF_EW_B | MF_EW_PHRASE | MF_EW_LF)) != 0 ||
+	    (flags & ~(MF_EW_Q | MF_EW_B | MF_EW_PHRASE | MF_LF)) != 0 ||
 	    (flags & (MF_EW_Q | MF_EW_B)) == (MF_EW_Q | MF_EW_B))
 		return MF_E_INVAL;
 	if (in == NULL)
@@ -1070,8 +1074,8 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	e.flags = flags;
 	e.col = col;
 	e.width = width;
-	e.nl = (flags & MF_EW_LF) ? "\n" : "\r\n";
-	e.nllen = (flags & MF_EW_LF) ? 1 : 2;
+	e.nl = (flags & MF_LF) ? "\n" : "\r\n";
+	e.nllen = (flags & MF_LF) ? 1 : 2;
 	mf__cs_resolve(&e.utf8, "utf-8", 5);
 	if (charset == NULL)
 		charset = "utf-8";

@@ -470,7 +470,7 @@ int
 mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 	    size_t n, unsigned flags, size_t width, mf_error *err)
 {
-	const char *eol = (flags & MF_HDR_LF) ? "\n" : "\r\n";
+	const char *eol = (flags & MF_LF) ? "\n" : "\r\n";
 	size_t i, start, bad = 0;
 	mf_buf tmp;
 	int cls, rc = MF_OK;
@@ -478,6 +478,8 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 	if (out == NULL || (name == NULL && namelen != 0) ||
 	    (value == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if ((flags & ~(MF_LF | MF_UTF8_OUT)) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (namelen == 0 || namelen + 2 > MAX_LINE)
 		return mf__err(err, MF_E_INVAL, 0, "invalid field name");
 	for (i = 0; i < namelen; i++) {

@@ -751,6 +751,8 @@ mf_headers_parse(const char *p, size_t n, const mf_opts *o, mf_headers **out,
 		*out = NULL;
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	h = mf__alloc(o != NULL ? &o->alloc : NULL, sizeof(*h));
@@ -799,6 +801,8 @@ mf_headers_scan(const char *p, size_t n, const mf_opts *o, mf_field *fields,
 	if (nfields == NULL || (fields == NULL && *nfields != 0) ||
 	    (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	sc.v = fields;
@@ -960,6 +964,8 @@ mf_hdr_decode(mf_buf *out, const char *p, size_t n, const mf_opts *o,
 
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT | MF_SAFE_TEXT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = ""; /* mf_ew_decode computes offsets from it */
 	if (n == 0 || (memchr(p, '\n', n) == NULL))

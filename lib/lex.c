@@ -425,9 +425,13 @@ mf__quote(mf_buf *out, const char *p, size_t n, bool dot_atom)
 /* Public tokenizer                                                        */
 /* ---------------------------------------------------------------------- */
 
-void
+#define LEX_FLAGS (MF_LEX_COMMENTS | MF_LEX_MIME | MF_LEX_DOTS | MF_STRICT)
+
+int
 mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags)
 {
+	if (lx == NULL)
+		return MF_E_INVAL;
 	memset(lx, 0, sizeof(*lx));
 	if (p == NULL) {
 		/* An empty input, with no pointer arithmetic on NULL. */
@@ -437,7 +441,9 @@ mf_lex_init(mf_lexer *lx, const char *p, size_t n, unsigned flags)
 	lx->p_ = p;
 	lx->base_ = p;
 	lx->end_ = p + n;
+	/* Unknown bits are kept so that mf_lex_next refuses them too. */
 	lx->flags_ = flags;
+	return (flags & ~LEX_FLAGS) != 0 ? MF_E_INVAL : MF_OK;
 }
 
 int
@@ -452,6 +458,8 @@ mf_lex_next(mf_lexer *pub, mf_tok *tok, mf_error *err)
 
 	if (pub == NULL || tok == NULL)
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if ((pub->flags_ & ~LEX_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	memset(&o, 0, sizeof(o));
 	strict = (pub->flags_ & MF_STRICT) != 0;
 	o.flags = pub->flags_ & MF_STRICT;
@@ -543,6 +551,8 @@ int
 mf_quote(mf_buf *out, const char *p, size_t n, unsigned flags)
 {
 	if (out == NULL || (p == NULL && n != 0))
+		return MF_E_INVAL;
+	if ((flags & ~MF_LEX_DOTS) != 0)
 		return MF_E_INVAL;
 	return mf__quote(out, p, n, (flags & MF_LEX_DOTS) != 0);
 }

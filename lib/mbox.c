@@ -107,6 +107,8 @@ mf_mbox_next(const char *p, size_t n, size_t *pos, unsigned flags,
 	size_t s, ms, me, next, fe;
 	int path = mf__scan_best();
 
+	if ((flags & ~MF_MBOX_CLEN) != 0)
+		return MF_E_INVAL;
 	if (pos == NULL || (p == NULL && n != 0) || *pos >= n)
 		return 0;
 	s = *pos;
@@ -148,7 +150,7 @@ mf_mbox_unescape(mf_buf *out, const char *p, size_t n, unsigned flags)
 	size_t start, i = 0, run = 0;
 	int rc;
 
-	if (out == NULL || (p == NULL && n != 0))
+	if (out == NULL || (p == NULL && n != 0) || (flags & ~MF_MBOX_RD) != 0)
 		return MF_E_INVAL;
 	start = out->len;
 	while (i < n) {

@@ -413,6 +413,9 @@ struct match {
 	bool cut;       /* FROM: the line was cut at max_field_len */
 };
 
+/* The option flags the push parser uses. */
+#define PARSER_FLAGS (MF_STRICT | MF_MBOX | MF_DECODE | MF_NO_BODY)
+
 static int
 fail(mf_parser *ps, int code, uint64_t off, const char *reason)
 {
@@ -1955,6 +1958,8 @@ mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx)
 	ps->o.defect_ctx = ps;
 	ps->flags = ps->o.flags;
 	ps->mbox = (ps->flags & MF_MBOX) != 0;
+	if ((ps->flags & ~PARSER_FLAGS) != 0)
+		(void)fail(ps, MF_E_INVAL, 0, "unknown flag in mf_opts");
 	ps->fn = fn;
 	ps->ctx = ctx;
 	mf__limits(o, &ps->lim);

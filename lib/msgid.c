@@ -121,6 +121,8 @@ mf_msgid_parse(const char *p, size_t n, const mf_opts *o, mf_str *ids,
 	if (nids == NULL || (ids == NULL && *nids != 0) ||
 	    (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	cap = *nids;
@@ -338,6 +340,8 @@ mf_received_parse(const char *p, size_t n, const mf_opts *o, mf_received *r,
 
 	if (r == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	memset(&res, 0, sizeof(res));
@@ -460,6 +464,8 @@ mf_received_format(mf_buf *out, const mf_received *r, unsigned flags,
 
 	if (out == NULL || r == NULL)
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if ((flags & ~(MF_LF | MF_UTF8_OUT)) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (r->by.len == 0 || !r->has_date)
 		return mf__err(err, MF_E_INVAL, 0, "by clause and date required");
 	if (mf_date_format(date, sizeof(date), &r->date, 0, &dlen) != MF_OK)
@@ -482,7 +488,7 @@ mf_received_format(mf_buf *out, const mf_received *r, unsigned flags,
 		rc = mf__buf_put(&b, date, dlen);
 	if (rc == MF_OK)
 		rc = mf_hdr_fold(out, "Received", 8, b.data, b.len,
-				 flags & MF_HDR_LF, 0, err);
+				 flags, 0, err);
 	else
 		mf__err(err, rc, 0, mf_strerror(rc));
 	mf__buf_fini(&b);

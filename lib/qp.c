@@ -10,7 +10,7 @@
  *    end an encoded line before a hard break or the end of the data
  *    (rule 3); everything else is "=XX" with upper-case hex (rule 1).
  *  - Text mode: CRLF and a bare LF of the input are hard line breaks,
- *    written as CRLF (LF with MF_QP_LF); so line ends come out in the
+ *    written as CRLF (LF with MF_LF); so line ends come out in the
  *    chosen form (RFC 2045 rule 4 canonical form). A CR not before LF is
  *    "=0D". Binary mode: CR and LF are "=0D" and "=0A".
  *  - Soft breaks ("=" and the line end) keep every line within 76
@@ -235,8 +235,8 @@ mf__qp_escan_fn *const mf__qp_escan[3] = {escan_scalar_i, escan_scalar_i,
 /* Encoder                                                                 */
 /* ---------------------------------------------------------------------- */
 
-#define ENC_FLAGS (MF_QP_BINARY | MF_QP_LF | MF_QP_SAFE | MF_QP_STRICT)
-#define DEC_FLAGS ENC_FLAGS
+#define ENC_FLAGS (MF_QP_BINARY | MF_LF | MF_QP_SAFE)
+#define DEC_FLAGS MF_STRICT
 /* Characters of a line before its soft break "=" or hard break. */
 #define QP_MAXCOL 75u
 /* Input bytes an encoder state may hold for lookahead ("From" before " "). */
@@ -247,7 +247,8 @@ mf_qp_encoded_len(size_t n, unsigned flags)
 {
 	size_t m, a, b;
 
-	(void)flags;
+	if ((flags & ~ENC_FLAGS) != 0)
+		return SIZE_MAX;
 	/*
 	 * Every byte (held ones too) gives at most 3 characters; a soft break
 	 * (at most 3) follows at least 73 of them, except possibly the first
@@ -261,11 +262,15 @@ mf_qp_encoded_len(size_t n, unsigned flags)
 	return a;
 }
 
-void
+int
 mf_qp_enc_init(mf_qp_enc *st, unsigned flags)
 {
+	if (st == NULL)
+		return MF_E_INVAL;
 	memset(st, 0, sizeof(*st));
+	/* Unknown bits are kept: every later call refuses the state. */
 	st->flags_ = flags;
+	return (flags & ~ENC_FLAGS) != 0 ? MF_E_INVAL : MF_OK;
 }
 
 static inline int
@@ -673,11 +678,11 @@ enc_blocks_by(mf__qp_emask_fn *mask, copy_fn *copy, unsigned flags, char *d,
 {
 	const int safe = (flags & MF_QP_SAFE) != 0;
 
-	switch (flags & (MF_QP_BINARY | MF_QP_LF)) {
+	switch (flags & (MF_QP_BINARY | MF_LF)) {
 	case 0:
 		enc_blocks(mask, copy, 1, safe, 2, d, cap, op, s, ip, n, colp);
 		break;
-	case MF_QP_LF:
+	case MF_LF:
 		enc_blocks(mask, copy, 1, safe, 1, d, cap, op, s, ip, n, colp);
 		break;
 	case MF_QP_BINARY:
@@ -733,7 +738,7 @@ enc_core(mf__qp_escan_fn *scan, enc_blocks_fn *blocks, mf_qp_enc *st, char *d,
 {
 	const int text = !(st->flags_ & MF_QP_BINARY);
 	const int safe = (st->flags_ & MF_QP_SAFE) != 0;
-	const size_t eol = (st->flags_ & MF_QP_LF) ? 1 : 2;
+	const size_t eol = (st->flags_ & MF_LF) ? 1 : 2;
 	const unsigned escmask = text ? QC_ESC : QC_ESC | QC_EOL;
 	size_t i = 0, o = *op;
 	unsigned col = st->col_;
@@ -960,7 +965,8 @@ mf__qp_enc_update_path(int path, void *vst, char *out, size_t cap,
 	if (outlen != NULL)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
-	    (out == NULL && cap > 0) || st->npend_ > ENC_HOLD)
+	    (out == NULL && cap > 0) || st->npend_ > ENC_HOLD ||
+	    (st->flags_ & ~ENC_FLAGS) != 0)
 		return MF_E_INVAL;
 	if (n == 0)
 		return MF_OK;
@@ -1017,7 +1023,7 @@ enc_final(void *vst, char *out, size_t cap, size_t *outlen)
 	if (outlen != NULL)
 		*outlen = 0;
 	if (st == NULL || outlen == NULL || (out == NULL && cap > 0) ||
-	    st->npend_ > ENC_HOLD)
+	    st->npend_ > ENC_HOLD || (st->flags_ & ~ENC_FLAGS) != 0)
 		return MF_E_INVAL;
 	save = *st;
 	rc = enc_core_scalar(st, out, cap, &o, st->pend_, st->npend_, 1, &used);
@@ -1100,7 +1106,7 @@ wflush(mf_qp_dec *st, unsigned char *d, size_t *o)
 static int
 dec_bad(mf_qp_dec *st, int code, uint64_t off, const char *reason)
 {
-	if (st->flags & MF_QP_STRICT) {
+	if (st->flags & MF_STRICT) {
 		st->err_ = code;
 		st->err_off_ = off;
 		st->err_reason_ = reason;
@@ -1750,6 +1756,8 @@ mf__qp_dec_update_path(int path, void *vst, void *out, size_t cap,
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
 	    (out == NULL && cap > 0) || st->wn_ > MF_QP_MAX_WSP)
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if ((st->flags & ~DEC_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (st->err_ != 0)
 		return dec_sticky(st, err);
 	if (st->state_ >= Q_FINISHED)
@@ -1800,6 +1808,8 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 	if (st == NULL || outlen == NULL || (out == NULL && cap > 0) ||
 	    st->wn_ > MF_QP_MAX_WSP)
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if ((st->flags & ~DEC_FLAGS) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (st->err_ != 0)
 		return dec_sticky(st, err);
 	switch (st->state_) {
@@ -1866,7 +1876,10 @@ mf__qp_encode_path(int path, char *out, size_t cap, const void *in, size_t n,
 {
 	mf_qp_enc st;
 
-	mf_qp_enc_init(&st, flags);
+	if (outlen != NULL)
+		*outlen = 0;
+	if (mf_qp_enc_init(&st, flags) < 0)
+		return MF_E_INVAL;
 	return mf__codec_encode(&mf__qp_codec, path, &st, out, cap, in, n,
 	                        flags, 0, outlen);
 }

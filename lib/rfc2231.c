@@ -146,6 +146,8 @@ mf_rfc2231_decode(mf_buf *out, const char *in, size_t n, unsigned flags,
 	if (out == NULL || (in == NULL && n != 0) ||
 	    (flags & ~MF_RFC2231_CONT) != 0)
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if (mf__opts_check(o, MF_STRICT, err) < 0)
+		return MF_E_INVAL;
 	if (in == NULL)
 		in = ""; /* n is 0: no NULL arithmetic */
 	c.out = out;
@@ -319,7 +321,7 @@ decode_ew(struct ctx *c, size_t from, bool was_quoted, size_t off)
 	memset(&lo, 0, sizeof(lo));
 	if (c->o != NULL) {
 		lo = *c->o;
-		lo.flags &= ~MF_STRICT;
+		lo.flags = 0; /* lenient */
 		lo.on_defect = NULL;
 	}
 	rc = mf_ew_decode(out, tmp, len, &lo, &ignored, NULL);
@@ -701,7 +703,7 @@ mf_rfc2231_encode(mf_buf *out, const char *name, size_t namelen,
 	int rc;
 
 	if (out == NULL || name == NULL || namelen == 0 ||
-	    (value == NULL && n != 0) || (flags & ~MF_RFC2231_LF) != 0)
+	    (value == NULL && n != 0) || (flags & ~MF_LF) != 0)
 		return MF_E_INVAL;
 	if (value == NULL)
 		value = ""; /* n is 0: no NULL arithmetic */
@@ -719,8 +721,8 @@ mf_rfc2231_encode(mf_buf *out, const char *name, size_t namelen,
 	e.namelen = namelen;
 	e.col = col;
 	e.width = width;
-	e.nl = (flags & MF_RFC2231_LF) ? "\n" : "\r\n";
-	e.nllen = (flags & MF_RFC2231_LF) ? 1 : 2;
+	e.nl = (flags & MF_LF) ? "\n" : "\r\n";
+	e.nllen = (flags & MF_LF) ? 1 : 2;
 	start = out->len;
 	mf__buf_init(&conv, &out->a);
 	mf__buf_init(&fixed, &out->a);

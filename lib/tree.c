@@ -426,13 +426,14 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	*out = NULL;
+	/* The tree keeps raw bytes: MF_DECODE and MF_NO_BODY have no use. */
+	if (mf__opts_check(o, MF_STRICT | MF_MBOX, err) < 0)
+		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
 	memset(&o2, 0, sizeof(o2));
 	if (o != NULL)
 		o2 = *o;
-	/* The tree keeps raw bytes: no decoding, every event. */
-	o2.flags &= ~(MF_DECODE | MF_NO_BODY);
 	memset(&b, 0, sizeof(b));
 	mf__alloc_copy(&b.a, &o2.alloc);
 	m = mf__alloc(&b.a, sizeof(*m));

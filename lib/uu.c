@@ -15,7 +15,7 @@
  * both " " and "`" are zero); four characters give three bytes, and a
  * line holds 4 * ceil(len / 3) of them.
  *
- * Policy for broken input (lenient unless MF_UU_STRICT, which makes the
+ * Policy for broken input (lenient unless MF_STRICT, which makes the
  * first defect MF_E_SYNTAX, or MF_E_TRUNC at the end of the data):
  *  - Lines before the begin line are skipped (text around an attachment).
  *    A begin line is "begin", white space, at least one octal digit, white
@@ -77,7 +77,7 @@ defect(mf_uu_dec *st, uint64_t off, int code, const char *reason)
 		st->defects |= MF_DEFECT_BIT(MF_D_UU_INVALID);
 		st->defect_off = off;
 	}
-	if ((st->flags & MF_UU_STRICT) && st->err_ == 0) {
+	if ((st->flags & MF_STRICT) && st->err_ == 0) {
 		st->err_ = code;
 		st->err_off_ = off;
 		st->err_reason_ = reason;
@@ -287,6 +287,8 @@ enter(const mf_uu_dec *st, const void *out, size_t cap, const char *in,
 	if (st == NULL || outlen == NULL || (in == NULL && n > 0) ||
 	    (out == NULL && cap > 0))
 		return mf__err(err, MF_E_INVAL, 0, "invalid argument");
+	if ((st->flags & ~MF_STRICT) != 0)
+		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (st->err_ != 0)
 		return sticky(st, err);
 	if (st->state_ > U_FIN || st->nacc_ > 3 || st->match_ > 6)
@@ -401,7 +403,7 @@ dec_final(void *st, void *out, size_t cap, size_t *outlen, mf_error *err)
 
 const mf__codec mf__uu_codec = {
     0,
-    MF_UU_STRICT,
+    MF_STRICT,
     sizeof(mf_uu_dec),
     offsetof(mf_uu_dec, defects),
     mf_uu_decoded_len,

@@ -35,15 +35,15 @@ struct codec {
 static const struct codec b64 = {
     0,
     "b64 encode [--wrap N] [--lf] [FILE] | b64 decode [--strict] [FILE]",
-    {{"--wrap", 1, 0}, {"--lf", 1, MF_B64_LF}, {"--strict", 0, MF_B64_STRICT}},
+    {{"--wrap", 1, 0}, {"--lf", 1, MF_LF}, {"--strict", 0, MF_STRICT}},
 };
 
 static const struct codec qp = {
     1,
     "qp encode [--binary] [--lf] [FILE] | qp decode [--strict] [FILE]",
     {{"--binary", 1, MF_QP_BINARY},
-     {"--lf", 1, MF_QP_LF},
-     {"--strict", 0, MF_QP_STRICT}},
+     {"--lf", 1, MF_LF},
+     {"--strict", 0, MF_STRICT}},
 };
 
 /* The streaming state of either codec in either direction. */
@@ -73,18 +73,19 @@ out_room(const struct run *r)
 	return r->c->qp ? mf_qp_decoded_len(CHUNK) : mf_b64_decoded_len(CHUNK);
 }
 
-static void
+static int
 init(struct run *r)
 {
 	memset(&r->st, 0, sizeof(r->st));
 	if (r->enc && r->c->qp)
-		mf_qp_enc_init(&r->st.qpe, r->flags);
-	else if (r->enc)
-		mf_b64_enc_init(&r->st.b64e, r->wrap, r->flags);
-	else if (r->c->qp)
+		return mf_qp_enc_init(&r->st.qpe, r->flags);
+	if (r->enc)
+		return mf_b64_enc_init(&r->st.b64e, r->wrap, r->flags);
+	if (r->c->qp)
 		r->st.qpd.flags = r->flags;
 	else
 		r->st.b64d.flags = r->flags;
+	return MF_OK;
 }
 
 /* One update, or with in NULL the final call. */
@@ -118,11 +119,12 @@ stream(struct run *r, FILE *f)
 	mf_error err;
 	int rc = CLI_OK, s;
 
-	if (out == NULL) {
-		fprintf(stderr, "mailfmt: out of memory\n");
+	if (out == NULL || init(r) < 0) {
+		fprintf(stderr, "mailfmt: %s\n",
+		        out == NULL ? "out of memory" : "invalid options");
+		free(out);
 		return CLI_BAD_INPUT;
 	}
-	init(r);
 	memset(&err, 0, sizeof(err));
 	do {
 		n = fread(in, 1, sizeof(in), f);

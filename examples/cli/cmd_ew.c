@@ -22,6 +22,7 @@ int
 cmd_ew(int argc, char **argv)
 {
 	const char *file = NULL, *charset = NULL, *line;
+	mf_opts safe = {.flags = MF_SAFE_TEXT};
 	unsigned flags = 0;
 	int encode, i, rc = CLI_OK;
 	size_t n, len;
@@ -78,10 +79,12 @@ cmd_ew(int argc, char **argv)
 		mf_buf_clear(b);
 		memset(&err, 0, sizeof(err));
 		if (encode)
-			r = mf_ew_encode(b, line, len, charset, flags | MF_EW_LF,
+			r = mf_ew_encode(b, line, len, charset, flags | MF_LF,
 					 0, 76);
 		else
-			r = mf_ew_decode(b, line, len, NULL, NULL, &err);
+			/* Controls (a decoded CR, LF or ESC) would break the
+			 * one-line-per-value output or drive the terminal. */
+			r = mf_ew_decode(b, line, len, &safe, NULL, &err);
 		if (r < 0) {
 			/* Offsets count from the start of the input. */
 			if (err.code == 0) {

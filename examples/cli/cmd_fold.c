@@ -64,7 +64,7 @@ cmd_fold(int argc, char **argv)
 		}
 		for (k = 0; k < mf_headers_count(h) && rc == CLI_OK; k++) {
 			const mf_field *f = mf_headers_at(h, k);
-			unsigned fl = MF_HDR_LF;
+			unsigned fl = MF_LF;
 
 			mf_buf_clear(u);
 			mf_buf_clear(out);

@@ -168,17 +168,17 @@ bench_codec(const bench_ctx *b)
 		rn = tn = (size_t)64 << 20;
 		raw = malloc(rn);
 		txt = malloc(tn);
-		bn = mf_b64_encoded_len(rn, MF_B64_LINE, MF_B64_LF);
+		bn = mf_b64_encoded_len(rn, MF_B64_LINE, MF_LF);
 		b64 = malloc(bn);
-		qn = mf_qp_encoded_len(tn, MF_QP_LF);
+		qn = mf_qp_encoded_len(tn, MF_LF);
 		qp = malloc(qn);
 		if (!raw || !txt || !b64 || !qp)
 			return;
 		bench_fill(raw, rn, 64);
 		make_text(txt, tn);
-		if (mf_b64_encode(b64, bn, raw, rn, MF_B64_LINE, MF_B64_LF,
+		if (mf_b64_encode(b64, bn, raw, rn, MF_B64_LINE, MF_LF,
 				  &bn) < 0 ||
-		    mf_qp_encode(qp, qn, txt, tn, MF_QP_LF, &qn) < 0)
+		    mf_qp_encode(qp, qn, txt, tn, MF_LF, &qn) < 0)
 			return;
 	}
 	cap = mf_qp_encoded_len(tn > rn ? tn : rn, 0);
@@ -204,26 +204,26 @@ bench_codec(const bench_ctx *b)
 		j.path = p;
 		j.in = raw;
 		j.n = rn;
-		j.flags = MF_B64_LF;
+		j.flags = MF_LF;
 		run_b64_enc(&j);
 		snprintf(what, sizeof(what), "b64 encode %s", pname[p]);
 		if (b->corpus != NULL)
 			ok &= verify(what, out, j.len, b64, bn);
 		j.in = b64;
 		j.n = bn;
-		j.flags = MF_B64_STRICT;
+		j.flags = MF_STRICT;
 		run_b64_dec(&j);
 		snprintf(what, sizeof(what), "b64 decode %s", pname[p]);
 		ok &= j.rc == MF_OK && verify(what, out, j.len, raw, rn);
 		j.in = qp;
 		j.n = qn;
-		j.flags = MF_QP_STRICT;
+		j.flags = MF_STRICT;
 		run_qp_dec(&j);
 		snprintf(what, sizeof(what), "qp decode %s", pname[p]);
 		ok &= j.rc == MF_OK && verify(what, out, j.len, txt, tn);
 		j.in = txt;
 		j.n = tn;
-		j.flags = MF_QP_LF;
+		j.flags = MF_LF;
 		run_qp_enc(&j);
 		{
 			/* Line breaks may differ from the file's: decode back. */
@@ -231,7 +231,7 @@ bench_codec(const bench_ctx *b)
 			char *back = malloc(j.len + 1);
 			if (back == NULL ||
 			    mf_qp_decode(back, j.len + 1, out, j.len,
-					 MF_QP_STRICT, &dl, NULL, NULL) < 0)
+					 MF_STRICT, &dl, NULL, NULL) < 0)
 				dl = 0;
 			snprintf(what, sizeof(what), "qp encode %s", pname[p]);
 			ok &= verify(what, back, dl, txt, tn);

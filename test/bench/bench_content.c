@@ -153,7 +153,7 @@ bench_content(const bench_ctx *b)
 		one(b, "content QP latin-1 -> UTF-8, LF (8 MiB)",
 		    "Content-Type: text/plain; charset=iso-8859-1\r\n"
 		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-		    enc, o, MF_CONTENT_LF);
+		    enc, o, MF_LF);
 	one(b, "content 8bit format=flowed unwrapped",
 	    "Content-Type: text/plain; charset=utf-8; format=flowed\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n",

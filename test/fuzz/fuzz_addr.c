@@ -130,7 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1)
 		o.limits.max_addrs = 1 + (data[0] >> 5);
 	fflags = ((data[0] & 2) ? MF_UTF8_OUT : 0) |
-		 ((data[0] & 4) ? MF_ADDR_LF : 0);
+		 ((data[0] & 4) ? MF_LF : 0);
 	v = malloc((n + 1) * sizeof(mf_addr));
 	v2 = malloc((2 * n + 64) * sizeof(mf_addr));
 	sc = malloc(4 * n + 1);

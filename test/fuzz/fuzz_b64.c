@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *e1, *e2;
 	struct res r1, strict;
 
-	if (!fz_input(data, size, MF_B64_STRICT, &in, &n, &a, &b, &path,
+	if (!fz_input(data, size, MF_STRICT, &in, &n, &a, &b, &path,
 	              &flags))
 		return 0;
 	cap = mf_b64_decoded_len(n) + 3 * 4 + 8;
@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(o1 && o2 && o3);
 
 	/* Paths and splits agree; strict fails exactly on a defect. */
-	strict = fz_dec_checks(&mf__b64_codec, path, MF_B64_STRICT, in, n,
+	strict = fz_dec_checks(&mf__b64_codec, path, MF_STRICT, in, n,
 	                       flags, a, b, o1, o2, o3, cap, &r1);
 	if (strict.rc == MF_OK) {
 		/* Re-encode and decode: the same bytes. */
@@ -45,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		                    &l1) == MF_OK);
 		CHECK(l1 == elen);
 		r1 = fz_dec(&mf__b64_codec, path, o1, cap, e1, l1,
-		            MF_B64_STRICT);
+		            MF_STRICT);
 		CHECK(r1.rc == MF_OK && r1.len == strict.len &&
 		      memcmp(o1, o2, r1.len) == 0);
 		free(e1);
@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Encode the input as raw bytes. */
 	line = (size_t)data[1] % 90;
-	flags = data[0] & 0x80 ? MF_B64_LF : 0;
+	flags = data[0] & 0x80 ? MF_LF : 0;
 	elen = mf_b64_encoded_len(n, line, flags);
 	e1 = malloc(elen + 1);
 	e2 = malloc(elen + 64);
@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mf_b64_enc st;
 		size_t cuts[3] = {a, b, n}, pos = 0, k, got;
 
-		mf_b64_enc_init(&st, line, flags);
+		CHECK(mf_b64_enc_init(&st, line, flags) == MF_OK);
 		l2 = 0;
 		for (k = 0; k < 3; k++) {
 			CHECK(mf__b64_enc_update_path(
@@ -85,7 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(o1);
 	o1 = malloc(n + 8);
 	CHECK(o1 != NULL);
-	r1 = fz_dec(&mf__b64_codec, path, o1, n + 8, e1, l1, MF_B64_STRICT);
+	r1 = fz_dec(&mf__b64_codec, path, o1, n + 8, e1, l1, MF_STRICT);
 	CHECK(r1.rc == MF_OK && r1.def == 0 && r1.len == n &&
 	      memcmp(o1, in, n) == 0);
 	free(e1);

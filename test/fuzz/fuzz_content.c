@@ -42,8 +42,8 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 	    0,
 	    MF_CONTENT_TEXT,
 	    MF_CONTENT_FLOWED,
-	    MF_CONTENT_LF,
-	    MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_CONTENT_LF,
+	    MF_LF,
+	    MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF,
 	};
 	mf_str body = mf_part_body(p);
 	size_t f;
@@ -160,7 +160,7 @@ check_uu(const char *p, size_t n, size_t a)
 	CHECK(out != NULL && out2 != NULL);
 	CHECK(mf_uu_decode(out, cap, p, n, 0, &len, NULL, &d, NULL) == MF_OK);
 	CHECK(len <= cap);
-	rc = mf_uu_decode(out2, cap, p, n, MF_UU_STRICT, &l1, NULL, NULL, NULL);
+	rc = mf_uu_decode(out2, cap, p, n, MF_STRICT, &l1, NULL, NULL, NULL);
 	CHECK((rc == MF_OK) == (d == 0));
 	a = n ? a % (n + 1) : 0;
 	memset(&st, 0, sizeof(st));
@@ -184,7 +184,7 @@ check_flowed(const char *p, size_t n)
 
 	for (i = 0; i < n; i++)
 		lines += p[i] == '\n';
-	for (f = 0; f <= MF_FLOWED_DELSP; f++) {
+	for (f = 0; f <= MF_FLOWED_DELSP; f += MF_FLOWED_DELSP) {
 		mf_buf *b = buf();
 
 		CHECK(mf_flowed_decode(b, p, n, f) == MF_OK);
@@ -199,8 +199,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const unsigned sfl[] = {
 	    0,
 	    MF_CONTENT_TEXT,
-	    MF_CONTENT_FLOWED | MF_CONTENT_LF,
-	    MF_CONTENT_TEXT | MF_CONTENT_LF,
+	    MF_CONTENT_FLOWED | MF_LF,
+	    MF_CONTENT_TEXT | MF_LF,
 	};
 	const char *p;
 	size_t n, a, b;

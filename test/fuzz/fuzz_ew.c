@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Encoding, then decoding gives the input back. */
 	flags = encs[(data[0] >> 2) & 3];
 	if (data[0] & 0x80)
-		flags |= MF_EW_LF;
+		flags |= MF_LF;
 	rc = mf_ew_encode(w, p, n, charsets[(data[0] >> 4) & 7], flags,
 			  data[1] % 100, 76);
 	CHECK(rc == MF_OK);

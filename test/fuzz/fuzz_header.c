@@ -218,7 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      MF_OK);
 		rc = mf_hdr_fold(out, f[i].name.ptr, f[i].name.len,
 				 mf_buf_data(u), mf_buf_len(u),
-				 MF_UTF8_OUT | MF_HDR_LF, width, NULL);
+				 MF_UTF8_OUT | MF_LF, width, NULL);
 		if (rc != MF_OK) {
 			CHECK(rc == MF_E_INVAL || rc == MF_E_LIMIT);
 			continue;
@@ -280,7 +280,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mf_buf_clear(out);
 		if (!ascii && unstructured(&f[i]) &&
 		    mf_hdr_fold(out, f[i].name.ptr, f[i].name.len,
-				mf_buf_data(u), mf_buf_len(u), MF_HDR_LF,
+				mf_buf_data(u), mf_buf_len(u), MF_LF,
 				10 + data[0] % 80, NULL) == MF_OK) {
 			mf_field g[2];
 			size_t ng = 2, gb;

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b = mf_buf_new(NULL);
 	u = mf_buf_new(NULL);
 	CHECK(b != NULL && u != NULL);
-	mf_lex_init(&lx, p, n, flags);
+	CHECK(mf_lex_init(&lx, p, n, flags) == MF_OK);
 	for (;;) {
 		mf_error e;
 		int rc = mf_lex_next(&lx, &t, &e);

@@ -81,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      inside(r.via, p, n) && inside(r.with, p, n) &&
 		      inside(r.id, p, n) && inside(r.for_addr, p, n));
 		mf_buf_clear(b);
-		rc = mf_received_format(b, &r, MF_HDR_LF, NULL);
+		rc = mf_received_format(b, &r, MF_LF, NULL);
 		if (r.by.len == 0 || !r.has_date)
 			CHECK(rc == MF_E_INVAL);
 		if (rc == MF_OK && clean(r.from) && clean(r.by) &&

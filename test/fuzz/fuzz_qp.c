@@ -54,13 +54,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned modes[8] = {0,
-	                                  MF_QP_LF,
+	                                  MF_LF,
 	                                  MF_QP_BINARY,
-	                                  MF_QP_BINARY | MF_QP_LF,
+	                                  MF_QP_BINARY | MF_LF,
 	                                  MF_QP_SAFE,
-	                                  MF_QP_SAFE | MF_QP_LF,
+	                                  MF_QP_SAFE | MF_LF,
 	                                  MF_QP_SAFE | MF_QP_BINARY,
-	                                  MF_QP_SAFE | MF_QP_BINARY | MF_QP_LF};
+	                                  MF_QP_SAFE | MF_QP_BINARY | MF_LF};
 	const char *in;
 	size_t n, cap, a, b, elen, l1, l2, nn;
 	unsigned flags;
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *e1, *e2;
 	struct res r1, strict;
 
-	if (!fz_input(data, size, MF_QP_STRICT, &in, &n, &a, &b, &path, &flags))
+	if (!fz_input(data, size, MF_STRICT, &in, &n, &a, &b, &path, &flags))
 		return 0;
 	cap = mf_qp_decoded_len(n) + 4 * (MF_QP_MAX_WSP + 2);
 	elen = mf_qp_encoded_len(n, 0) + 4 * mf_qp_encoded_len(0, 0);
@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o3 = malloc(cap);
 	CHECK(o1 && o2 && o3);
 
-	strict = fz_dec_checks(&mf__qp_codec, path, MF_QP_STRICT, in, n, flags,
+	strict = fz_dec_checks(&mf__qp_codec, path, MF_STRICT, in, n, flags,
 	                       a, b, o1, o2, o3, cap, &r1);
 	CHECK(r1.len <= n);
 	if (strict.rc == MF_OK) {
@@ -89,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(e1 != NULL);
 		CHECK(mf_qp_encode(e1, elen, o2, strict.len, MF_QP_BINARY,
 		                   &l1) == MF_OK);
-		r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_QP_STRICT);
+		r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_STRICT);
 		CHECK(r1.rc == MF_OK && r1.len == strict.len &&
 		      memcmp(o1, o2, r1.len) == 0);
 		free(e1);
@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mf_qp_enc st;
 		size_t cuts[3] = {a, b, n}, pos = 0, k, got;
 
-		mf_qp_enc_init(&st, flags);
+		CHECK(mf_qp_enc_init(&st, flags) == MF_OK);
 		l2 = 0;
 		for (k = 0; k < 3; k++) {
 			CHECK(mf__qp_enc_update_path(
@@ -122,14 +122,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		l2 += got;
 		CHECK(l1 == l2 && memcmp(e1, e2, l1) == 0);
 	}
-	r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_QP_STRICT);
+	r1 = fz_dec(&mf__qp_codec, path, o1, cap, e1, l1, MF_STRICT);
 	CHECK(r1.rc == MF_OK && r1.def == 0);
 	if (flags & MF_QP_BINARY) {
 		CHECK(r1.len == n && memcmp(o1, in, n) == 0);
 	} else {
 		unsigned char *norm = malloc(2 * n + 1);
 		CHECK(norm != NULL);
-		nn = normalise(in, n, norm, (flags & MF_QP_LF) != 0);
+		nn = normalise(in, n, norm, (flags & MF_LF) != 0);
 		CHECK(r1.len == nn && memcmp(o1, norm, nn) == 0);
 		free(norm);
 	}

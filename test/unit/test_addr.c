@@ -1707,14 +1707,14 @@ test_format(void **state)
 	want_format(v, 3, 0, 4, 40,
 		    "Alpha <alpha@example.com>,\r\n Beta <beta@example.com>,\r\n"
 		    " gamma@example.com");
-	want_format(v, 3, MF_ADDR_LF, 4, 60,
+	want_format(v, 3, MF_LF, 4, 60,
 		    "Alpha <alpha@example.com>, Beta <beta@example.com>,\n"
 		    " gamma@example.com");
 	want_format(v, 3, 0, 0, 0,
 		    "Alpha <alpha@example.com>, Beta <beta@example.com>, "
 		    "gamma@example.com");
 	/* An address longer than the width stays whole on its line. */
-	want_format(v, 2, MF_ADDR_LF, 70, 20,
+	want_format(v, 2, MF_LF, 70, 20,
 		    "Alpha <alpha@example.com>,\n Beta <beta@example.com>");
 	/* Inside a group, the first member may fold too. */
 	memset(&v[0], 0, sizeof(v[0]));
@@ -1724,7 +1724,7 @@ test_format(void **state)
 	v[1] = mbox(NULL, "member", "example.com");
 	memset(&v[2], 0, sizeof(v[2]));
 	v[2].kind = MF_ADDR_GROUP_END;
-	want_format(v, 3, MF_ADDR_LF, 4, 40,
+	want_format(v, 3, MF_LF, 4, 40,
 		    "A rather long group name:\n member@example.com;");
 	/* Names: encoded words for what is not ASCII or has controls, the
 	 * other words kept (quoted when they need it). */
@@ -1789,7 +1789,7 @@ test_random(void **state)
 		mf_buf *b = mf_buf_new(NULL);
 		char label[64];
 		unsigned flags = MF_UTF8_OUT |
-				 (tu_rng_below(&rng, 2) ? MF_ADDR_LF : 0);
+				 (tu_rng_below(&rng, 2) ? MF_LF : 0);
 		size_t width = tu_rng_below(&rng, 3) * 30;
 
 		assert_non_null(b);

@@ -53,7 +53,7 @@ test_rfc4648(void **state)
 			assert_int_equal(
 			    mf__b64_decode_path(paths[p], out, sizeof(out),
 			                        v[i].enc, strlen(v[i].enc),
-			                        MF_B64_STRICT, &len, &def, &e),
+			                        MF_STRICT, &len, &def, &e),
 			    MF_OK);
 			tu_assert_mem(out, len, v[i].raw, strlen(v[i].raw),
 			              label);
@@ -74,12 +74,12 @@ test_encoded_len(void **state)
 	    {0, 76, 0, 0},
 	    {1, 0, 0, 4},
 	    {1, 76, 0, 6},
-	    {1, 76, MF_B64_LF, 5},
+	    {1, 76, MF_LF, 5},
 	    {57, 76, 0, 78},           /* exactly one full line */
 	    {58, 76, 0, 4 * 20 + 4},   /* 80 chars: two lines */
-	    {114, 76, MF_B64_LF, 154}, /* two full lines */
+	    {114, 76, MF_LF, 154}, /* two full lines */
 	    {3, 1, 0, 6},              /* line_len 1 -> 4 */
-	    {3, 3, MF_B64_LF, 5},
+	    {3, 3, MF_LF, 5},
 	    {6, 7, 0, 12},          /* 7 -> 4: two lines */
 	    {6, 77, 0, 10},         /* 77 -> 76 */
 	    {10, 8, 0, 16 + 2 * 2}, /* 16 chars, lines of 8 */
@@ -108,7 +108,7 @@ static void
 check_lines(const char *p, size_t n, size_t line, unsigned flags,
             const char *label)
 {
-	size_t i = 0, eol = (flags & MF_B64_LF) ? 1 : 2;
+	size_t i = 0, eol = (flags & MF_LF) ? 1 : 2;
 
 	if (line == 0) {
 		assert_null(memchr(p, '\n', n));
@@ -146,7 +146,7 @@ test_encode_lines(void **state)
 	tu_rng_seed(&r, 2045);
 	tu_rng_fill(&r, raw, sizeof(raw));
 	for (li = 0; li < sizeof(lines) / sizeof(lines[0]); li++) {
-		for (fl = 0; fl <= MF_B64_LF; fl++) {
+		for (fl = 0; fl <= MF_LF; fl += MF_LF) {
 			for (n = 0; n < sizeof(raw); n += 1 + n / 8) {
 				size_t cap =
 				    mf_b64_encoded_len(n, lines[li], fl);
@@ -167,7 +167,7 @@ test_encode_lines(void **state)
 				check_lines(enc, len, lines[li], fl, label);
 				assert_int_equal(
 				    mf_b64_decode(dec, n + 8, enc, len,
-				                  MF_B64_STRICT, &dlen, &def,
+				                  MF_STRICT, &dlen, &def,
 				                  NULL),
 				    MF_OK);
 				tu_assert_mem(dec, dlen, raw, n, label);
@@ -249,7 +249,7 @@ test_decode_table(void **state)
 			struct res a =
 			    tc_decode(&mf__b64_codec, paths[p], v[i].in, n, 0);
 			struct res b = tc_decode(&mf__b64_codec, paths[p],
-			                         v[i].in, n, MF_B64_STRICT);
+			                         v[i].in, n, MF_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "case %zu path %d", i,
@@ -303,7 +303,7 @@ test_defect_offset(void **state)
 
 	/* Strict errors stick, with the offset in the whole stream. */
 	memset(&st, 0, sizeof(st));
-	st.flags = MF_B64_STRICT;
+	st.flags = MF_STRICT;
 	assert_int_equal(
 	    mf_b64_dec_update(&st, out, sizeof(out), "Zm9vYm", 6, &len, &e),
 	    MF_OK);
@@ -352,7 +352,7 @@ test_bad_args(void **state)
 	assert_int_equal(mf_b64_decode(NULL, 0, NULL, 0, 0, &len, NULL, NULL),
 	                 MF_OK);
 	assert_int_equal(len, 0);
-	mf_b64_enc_init(&es, 76, 0);
+	assert_int_equal(mf_b64_enc_init(&es, 76, 0), MF_OK);
 	assert_int_equal(mf_b64_enc_update(&es, out, sizeof(out), "a", 1, NULL),
 	                 MF_E_INVAL);
 	assert_int_equal(mf_b64_enc_final(NULL, out, sizeof(out), &len),
@@ -418,7 +418,7 @@ test_nospc(void **state)
 		mf_b64_enc st, copy;
 		char o[32];
 
-		mf_b64_enc_init(&st, 8, 0);
+		assert_int_equal(mf_b64_enc_init(&st, 8, 0), MF_OK);
 		copy = st;
 		assert_int_equal(
 		    mf_b64_enc_update(&st, o, 9, "foobar", 6, &len),
@@ -455,19 +455,19 @@ test_corpus_photo(void **state)
 	assert_non_null(buf);
 	for (p = 0; p < NPATHS; p++) {
 		assert_int_equal(mf__b64_decode_path(paths[p], buf, cap, b, bn,
-		                                     MF_B64_STRICT, &len, &def,
+		                                     MF_STRICT, &len, &def,
 		                                     NULL),
 		                 MF_OK);
 		tu_assert_mem(buf, len, j, jn, "photo.b64 decode");
 		assert_true(def == 0);
 		assert_int_equal(mf__b64_decode_path(paths[p], buf, cap, crlf,
-		                                     crn, MF_B64_STRICT, &len,
+		                                     crn, MF_STRICT, &len,
 		                                     &def, NULL),
 		                 MF_OK);
 		tu_assert_mem(buf, len, j, jn, "photo.b64 (CRLF) decode");
 		/* The file is MIME base64 with LF line ends: byte-exact. */
 		assert_int_equal(mf__b64_encode_path(paths[p], buf, cap, j, jn,
-		                                     MF_B64_LINE, MF_B64_LF,
+		                                     MF_B64_LINE, MF_LF,
 		                                     &len),
 		                 MF_OK);
 		tu_assert_mem(buf, len, b, bn, "photo.jpg encode (LF)");
@@ -495,7 +495,7 @@ test_roundtrip_random(void **state)
 	for (iter = 0; iter < iters; iter++) {
 		size_t n = tu_rng_below(&r, iter % 10 == 0 ? 5000 : 300);
 		size_t line = lines[iter % (sizeof(lines) / sizeof(lines[0]))];
-		unsigned fl = (unsigned)(iter / 11) & MF_B64_LF;
+		unsigned fl = (unsigned)(iter / 11) & MF_LF;
 		unsigned char *raw = malloc(n + 1);
 		size_t cap = mf_b64_encoded_len(n, line, fl), len, dlen;
 		char *enc = malloc(cap + 1), *ref = malloc(cap + 1);
@@ -523,7 +523,7 @@ test_roundtrip_random(void **state)
 			tu_assert_mem(enc, len, ref, reflen, label);
 			assert_int_equal(mf__b64_decode_path(
 			                     paths[p], dec, n + 8, enc, len,
-			                     MF_B64_STRICT, &dlen, &def, NULL),
+			                     MF_STRICT, &dlen, &def, NULL),
 			                 MF_OK);
 			tu_assert_mem(dec, dlen, raw, n, label);
 			assert_true(def == 0);
@@ -563,7 +563,9 @@ test_enc_splits(void **state)
 					mf_b64_enc st;
 					int p = (int)((a + b) % NPATHS);
 
-					mf_b64_enc_init(&st, lines[li], 0);
+					assert_int_equal(
+					    mf_b64_enc_init(&st, lines[li], 0),
+					    MF_OK);
 					for (k = 0; k < 3; k++) {
 						assert_int_equal(
 						    mf__b64_enc_update_path(
@@ -633,7 +635,7 @@ test_dec_splits(void **state)
 
 		adversarial(&r, in, n);
 		tc_dec_splits(&mf__b64_codec, in, n,
-		              iter % 2 ? MF_B64_STRICT : 0, iter);
+		              iter % 2 ? MF_STRICT : 0, iter);
 	}
 	/* Byte at a time over a real body. */
 	{
@@ -670,7 +672,7 @@ test_paths_agree(void **state)
 	tu_rng_seed(&r, 3);
 	for (round = 0; round < 4; round++) {
 		for (n = 0; n <= 300; n++) {
-			unsigned fl = round % 2 ? MF_B64_STRICT : 0;
+			unsigned fl = round % 2 ? MF_STRICT : 0;
 			struct res ref;
 			int p;
 
@@ -780,7 +782,7 @@ test_guard_pages(void **state)
 			ge = tu_guard_new(&g2, enc, len);
 			assert_int_equal(mf__b64_decode_path(paths[p], dec,
 			                                     sizeof(dec), ge,
-			                                     len, MF_B64_STRICT,
+			                                     len, MF_STRICT,
 			                                     &dlen, NULL, NULL),
 			                 MF_OK);
 			tu_assert_mem(dec, dlen, raw, n, "guard");

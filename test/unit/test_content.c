@@ -403,7 +403,7 @@ test_uu_malformed(void **state)
 		}
 		memset(&e, 0, sizeof(e));
 		rc = mf_uu_decode(out, sizeof(out), t[i].in, strlen(t[i].in),
-		                  MF_UU_STRICT, &outlen, NULL, NULL, &e);
+		                  MF_STRICT, &outlen, NULL, NULL, &e);
 		if (rc != t[i].strict_rc)
 			fail_msg("%s: strict rc %d, want %d", label, rc,
 			         t[i].strict_rc);
@@ -416,7 +416,7 @@ test_uu_malformed(void **state)
 		mf_uu_dec st;
 
 		memset(&st, 0, sizeof(st));
-		st.flags = MF_UU_STRICT;
+		st.flags = MF_STRICT;
 		assert_int_equal(mf_uu_dec_update(&st, out, sizeof(out),
 		                                  "begin 644 a\n~\n", 14,
 		                                  &outlen, NULL),
@@ -631,7 +631,7 @@ test_flowed_parts(void **state)
 	    {"Content-Type: text/plain; format=flowed\n", plain,
 	     MF_CONTENT_FLOWED, "a b\r\n> c\r\n"},
 	    {"Content-Type: text/plain; format=flowed\n", plain,
-	     MF_CONTENT_FLOWED | MF_CONTENT_LF, "a b\n> c\n"},
+	     MF_CONTENT_FLOWED | MF_LF, "a b\n> c\n"},
 	    {"Content-Type: text/plain; format=fixed\n", plain,
 	     MF_CONTENT_FLOWED, plain},
 	    {"Content-Type: text/plain\n", plain, MF_CONTENT_FLOWED, plain},
@@ -639,10 +639,10 @@ test_flowed_parts(void **state)
 	     MF_CONTENT_FLOWED, plain},
 	    {"Content-Type: text/plain; format=flowed\n", plain,
 	     MF_CONTENT_TEXT, plain},
-	    {"Content-Type: text/plain; format=flowed\n", plain, MF_CONTENT_LF,
+	    {"Content-Type: text/plain; format=flowed\n", plain, MF_LF,
 	     "a \nb\n>c\n"},
 	    {"Content-Type: application/x-foo; format=flowed\n", plain,
-	     MF_CONTENT_FLOWED | MF_CONTENT_LF, plain},
+	     MF_CONTENT_FLOWED | MF_LF, plain},
 	    /* Quoted-printable drops trailing spaces: encoders write =20. */
 	    {"Content-Type: text/plain; format=flowed; delsp=yes\n"
 	     "Content-Transfer-Encoding: quoted-printable\n",
@@ -750,7 +750,7 @@ test_charsets(void **state)
 	       "A\0\0\0"),
 	     MF_CONTENT_TEXT, S("A"), 0, 0, 0, 0},
 	    {"Content-Type: text/plain; charset=utf-16", S(""),
-	     MF_CONTENT_TEXT | MF_CONTENT_LF, S(""), 0, 0, 0, 0},
+	     MF_CONTENT_TEXT | MF_LF, S(""), 0, 0, 0, 0},
 	    /* 17: an odd byte at the end of UTF-16. */
 	    {"Content-Type: text/plain; charset=utf-16be", S("\0h\0"),
 	     MF_CONTENT_TEXT, S("h\xef\xbf\xbd"), MF_D_CHARSET_INVALID, 2, 0,
@@ -773,9 +773,9 @@ test_charsets(void **state)
 	     S("<p>caf\xc3\xa9</p>\n"), 0, 0, 0, 0},
 	    /* 21: not text: bytes as they are. */
 	    {"Content-Type: application/octet-stream", S("\xff\0\r\n"),
-	     MF_CONTENT_TEXT | MF_CONTENT_LF, S("\xff\0\r\n"), 0, 0, 0, 0},
+	     MF_CONTENT_TEXT | MF_LF, S("\xff\0\r\n"), 0, 0, 0, 0},
 	    /* 22: LF line ends; a lone CR stays. */
-	    {"Content-Type: text/plain", S("a\r\nb\rc\r\n\r"), MF_CONTENT_LF,
+	    {"Content-Type: text/plain", S("a\r\nb\rc\r\n\r"), MF_LF,
 	     S("a\nb\rc\n\r"), 0, 0, 0, 0},
 	    /* 23: without MF_CONTENT_TEXT, text keeps its charset. */
 	    {"Content-Type: text/plain; charset=koi8-r", S("\xf0\n"), 0,
@@ -802,7 +802,7 @@ test_charsets(void **state)
 	    /* 30: UTF-16 without a mark, little-endian as Windows writes it
 	     * (the data decides), and big-endian CJK. */
 	    {"Content-Type: text/plain; charset=utf-16",
-	     S("h\0i\0\r\0\n\0"), MF_CONTENT_TEXT | MF_CONTENT_LF, S("hi\n"),
+	     S("h\0i\0\r\0\n\0"), MF_CONTENT_TEXT | MF_LF, S("hi\n"),
 	     0, 0, 0, 0},
 	    {"Content-Type: text/plain; charset=utf-16", S("\x65\xe5\x67\x2c"),
 	     MF_CONTENT_TEXT, S("\xe6\x97\xa5\xe6\x9c\xac"), 0, 0, 0, 0},
@@ -1126,12 +1126,12 @@ test_gmime_samples(void **state)
 				blen = n;
 			} else if (c == 1) {
 				assert_int_equal(mf_b64_encode(body, cap, in, n,
-				                               76, MF_B64_LF,
+				                               76, MF_LF,
 				                               &blen),
 				                 MF_OK);
 			} else {
 				assert_int_equal(mf_qp_encode(body, cap, in, n,
-				                              MF_QP_LF, &blen),
+				                              MF_LF, &blen),
 				                 MF_OK);
 			}
 			snprintf(hdr, sizeof(hdr),
@@ -1701,8 +1701,8 @@ static const unsigned flag_sets[] = {
     0,
     MF_CONTENT_TEXT,
     MF_CONTENT_TEXT | MF_CONTENT_FLOWED,
-    MF_CONTENT_TEXT | MF_CONTENT_LF,
-    MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_CONTENT_LF,
+    MF_CONTENT_TEXT | MF_LF,
+    MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF,
 };
 
 /* Transfer decoding with the codec itself, for comparison. */
@@ -1789,7 +1789,7 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 			mf_str body = mf_part_body(p);
 			size_t cuts[3], k;
 			uint64_t d1 = 0, d2 = 0;
-			unsigned fl = MF_CONTENT_FLOWED | MF_CONTENT_LF;
+			unsigned fl = MF_CONTENT_FLOWED | MF_LF;
 			mf_buf *one = decode(p, fl, NULL, &d1), *st;
 
 			for (k = 0; k < 3; k++)
@@ -2078,7 +2078,7 @@ oom_leaf(const mf_part *p, const mf_opts *o, mf_buf *b, int stream)
 	}
 	if (!stream)
 		return rc;
-	d = mf_content_dec_new(p, MF_CONTENT_FLOWED | MF_CONTENT_LF, o);
+	d = mf_content_dec_new(p, MF_CONTENT_FLOWED | MF_LF, o);
 	if (d == NULL)
 		return MF_E_NOMEM;
 	rc = mf_content_dec_update(d, b, body.ptr, body.len / 2);

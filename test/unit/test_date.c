@@ -123,12 +123,13 @@ test_mbox_from(void **state)
 		if (s[0] == ' ') {
 			date = s + 1;
 		} else {
-			mf_lex_init(&lx, s, strlen(s), 0);
+			assert_int_equal(mf_lex_init(&lx, s, strlen(s), 0),
+			                 MF_OK);
 			do {
 				assert_int_equal(mf_lex_next(&lx, &tok, NULL),
 						 MF_OK);
 			} while (tok.offset + tok.text.len < strlen(s) &&
-				 s[tok.offset + tok.text.len] != ' ');
+			         s[tok.offset + tok.text.len] != ' ');
 			date = s + tok.offset + tok.text.len;
 		}
 		rc = mf_date_parse(date, strlen(date), NULL, &d, &def, NULL);

@@ -589,7 +589,7 @@ test_encode_cases(void **state)
 	    /* folding: long plain text, and a run split into words */
 	    {S("aaaa bbbb cccc dddd"), NULL, 0, 0, 10,
 	     "aaaa bbbb\r\n cccc dddd"},
-	    {S("aaaa bbbb cccc dddd"), NULL, MF_EW_LF, 0, 10,
+	    {S("aaaa bbbb cccc dddd"), NULL, MF_LF, 0, 10,
 	     "aaaa bbbb\n cccc dddd"},
 	    {S("\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0"
 	       "\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96"
@@ -712,7 +712,7 @@ check_encoding(const char *x, size_t xn, const char *e, size_t en,
 		if (i < en && (unsigned char)c >= 0x80)
 			fail_msg("%s: 8-bit byte at %zu", label, i);
 		if (c == '\r') {
-			if ((flags & MF_EW_LF) || i + 2 >= en ||
+			if ((flags & MF_LF) || i + 2 >= en ||
 			    e[i + 1] != '\n' || !wsp(e[i + 2]))
 				fail_msg("%s: CR at %zu is no fold", label, i);
 			continue;
@@ -722,7 +722,7 @@ check_encoding(const char *x, size_t xn, const char *e, size_t en,
 
 			if (i < en && (i + 1 >= en || !wsp(e[i + 1])))
 				fail_msg("%s: LF at %zu is no fold", label, i);
-			if (i < en && !(flags & MF_EW_LF) && e[i - 1] != '\r')
+			if (i < en && !(flags & MF_LF) && e[i - 1] != '\r')
 				fail_msg("%s: bare LF at %zu", label, i);
 			/* the last line's trailing whitespace aside */
 			if (i == en)
@@ -850,7 +850,7 @@ static void
 test_round_trip_random(void **state)
 {
 	static const unsigned fl[] = {0, MF_EW_Q, MF_EW_B, MF_EW_PHRASE,
-				      MF_EW_LF};
+				      MF_LF};
 	static const size_t widths[] = {76, 0, 40};
 	char buf[1024];
 	tu_rng r;

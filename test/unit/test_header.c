@@ -895,7 +895,7 @@ test_fold_gmime(void **state)
 		snprintf(label, sizeof(label), "gmime folding %zu", i);
 		mf_buf_clear(b);
 		assert_int_equal(mf_hdr_fold(b, in, (size_t)(colon - in), val,
-					     vn, MF_HDR_LF, 0, NULL),
+					     vn, MF_LF, 0, NULL),
 				 MF_OK);
 		check_folded("Subject", val, vn, mf_buf_data(b), mf_buf_len(b),
 			     78, true, label);
@@ -1027,7 +1027,7 @@ test_fold_errors(void **state)
 	/* UTF-8 kept with MF_UTF8_OUT. */
 	mf_buf_clear(b);
 	assert_int_equal(mf_hdr_fold(b, "Subject", 7, "caf\xc3\xa9", 5,
-				     MF_UTF8_OUT | MF_HDR_LF, 0, &e),
+				     MF_UTF8_OUT | MF_LF, 0, &e),
 			 MF_OK);
 	tu_assert_str(mf_buf_data(b), "Subject: caf\xc3\xa9\n", "utf8");
 	mf_buf_free(b);
@@ -1161,6 +1161,52 @@ test_decode(void **state)
 	mf_buf_free(b);
 }
 
+/*
+ * MF_SAFE_TEXT: C0 controls but TAB, DEL and C1 controls become U+FFFD,
+ * whether they came from an encoded word or stood in the raw value; the
+ * rest of the text is unchanged, and without the flag nothing is.
+ */
+static void
+test_decode_safe_text(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} t[] = {
+	    {"=?utf-8?q?a=1B[2Jb?=", "a\xef\xbf\xbd[2Jb"},
+	    {"=?utf-8?q?x=0D=0Ay?=", "x\xef\xbf\xbd\xef\xbf\xbdy"},
+	    {"=?utf-8?q?tab=09ok?=", "tab\tok"},
+	    {"=?utf-8?q?del=7F?= c1=?utf-8?b?woU=?=",
+	     "del\xef\xbf\xbd c1\xef\xbf\xbd"},
+	    {"=?utf-8?q?=C2=9F=C2=A0?=", "\xef\xbf\xbd\xc2\xa0"},
+	    {"raw\x07" "bell", "raw\xef\xbf\xbd" "bell"},
+	    {"caf\xc3\xa9 \xc2\xa0nbsp", "caf\xc3\xa9 \xc2\xa0nbsp"},
+	    {"=?utf-8?q?=00?=", "\xef\xbf\xbd"},
+	};
+	mf_opts o = {.flags = MF_SAFE_TEXT};
+	mf_buf *b = mf_buf_new(NULL);
+	size_t i;
+
+	(void)state;
+	assert_non_null(b);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_buf_clear(b);
+		assert_int_equal(mf_buf_append(b, "keep", 4), MF_OK);
+		assert_int_equal(mf_hdr_decode(b, t[i].in, strlen(t[i].in), &o,
+					       NULL, NULL),
+				 MF_OK);
+		/* What the buffer held before is not touched. */
+		assert_memory_equal(mf_buf_data(b), "keep", 4);
+		tu_assert_str(mf_buf_data(b) + 4, t[i].want, t[i].in);
+	}
+	/* Without the flag the control comes through as decoded. */
+	mf_buf_clear(b);
+	assert_int_equal(mf_hdr_decode(b, "=?utf-8?q?a=1Bb?=", 17, NULL, NULL,
+				       NULL),
+			 MF_OK);
+	assert_string_equal(mf_buf_data(b), "a\x1b" "b");
+	mf_buf_free(b);
+}
+
 static int
 decode_oom(const mf_alloc *a, void *ctx)
 {
@@ -1174,6 +1220,16 @@ decode_oom(const mf_alloc *a, void *ctx)
 	rc = mf_hdr_decode(b, v, strlen(v), NULL, NULL, NULL);
 	if (rc == MF_OK && strcmp(mf_buf_data(b), "Caf\xc3\xa9\xc3\xa9 x") != 0)
 		rc = MF_E_INVAL;
+	if (rc == MF_OK) {
+		/* MF_SAFE_TEXT copies the text once more. */
+		mf_opts o = {.flags = MF_SAFE_TEXT, .alloc = *a};
+
+		mf_buf_clear(b);
+		rc = mf_hdr_decode(b, "=?utf-8?q?a=1Bb?=", 17, &o, NULL, NULL);
+		if (rc == MF_OK &&
+		    strcmp(mf_buf_data(b), "a\xef\xbf\xbd" "b") != 0)
+			rc = MF_E_INVAL;
+	}
 	mf_buf_free(b);
 	return rc;
 }
@@ -1729,6 +1785,7 @@ main(void)
 	    cmocka_unit_test(test_fold_7bit_errors),
 	    cmocka_unit_test(test_fold_7bit_random),
 	    cmocka_unit_test(test_appendix_a),
+	    cmocka_unit_test(test_decode_safe_text),
 	    cmocka_unit_test(test_error_emails),
 	    cmocka_unit_test(test_corpus),
 	};

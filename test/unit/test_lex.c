@@ -477,7 +477,7 @@ check_tokens(const char *in, unsigned flags, const struct want_tok *w,
 	mf_tok t;
 	size_t i;
 
-	mf_lex_init(&lx, in, strlen(in), flags);
+	assert_int_equal(mf_lex_init(&lx, in, strlen(in), flags), MF_OK);
 	for (i = 0; i <= nw; i++) {
 		assert_int_equal(mf_lex_next(&lx, &t, NULL), MF_OK);
 		if (i == nw) {
@@ -555,7 +555,9 @@ test_public_strict(void **state)
 		mf_error e;
 		int rc;
 
-		mf_lex_init(&lx, t[i].in, strlen(t[i].in), MF_STRICT);
+		assert_int_equal(
+		    mf_lex_init(&lx, t[i].in, strlen(t[i].in), MF_STRICT),
+		    MF_OK);
 		assert_int_equal(mf_lex_next(&lx, &tok, &e), MF_OK);
 		rc = mf_lex_next(&lx, &tok, &e);
 		if (rc != t[i].rc || e.offset != t[i].off)
@@ -564,7 +566,8 @@ test_public_strict(void **state)
 		/* Sticky: the same error again, nothing consumed. */
 		assert_int_equal(mf_lex_next(&lx, &tok, &e), t[i].rc);
 		/* Lenient: the construct runs to the end, with a defect. */
-		mf_lex_init(&lx, t[i].in, strlen(t[i].in), 0);
+		assert_int_equal(mf_lex_init(&lx, t[i].in, strlen(t[i].in), 0),
+		                 MF_OK);
 		assert_int_equal(mf_lex_next(&lx, &tok, NULL), MF_OK);
 		assert_int_equal(mf_lex_next(&lx, &tok, NULL), MF_OK);
 		if (t[i].rc == MF_E_TRUNC)
@@ -579,7 +582,7 @@ test_public_strict(void **state)
 		mf_error e;
 
 		assert_int_equal(mf_lex_next(NULL, &tok, &e), MF_E_INVAL);
-		mf_lex_init(&lx, NULL, 5, 0);
+		assert_int_equal(mf_lex_init(&lx, NULL, 5, 0), MF_OK);
 		assert_int_equal(mf_lex_next(&lx, &tok, &e), MF_OK);
 		assert_int_equal(tok.type, MF_TOK_END);
 	}
@@ -607,8 +610,10 @@ test_guard_pages(void **state)
 		int k;
 
 		for (k = 0; k < 2; k++) {
-			mf_lex_init(&lx, p, strlen(in[i]),
-				    k ? MF_LEX_COMMENTS | MF_LEX_DOTS : 0);
+			assert_int_equal(
+			    mf_lex_init(&lx, p, strlen(in[i]),
+			                k ? MF_LEX_COMMENTS | MF_LEX_DOTS : 0),
+			    MF_OK);
 			do {
 				assert_int_equal(mf_lex_next(&lx, &tok, NULL),
 						 MF_OK);

@@ -457,7 +457,7 @@ received_oom(const mf_alloc *a, void *ctx)
 	r.has_date = 1;
 	rc = mf_date_from_time(0, 0, &r.date);
 	if (rc == MF_OK)
-		rc = mf_received_format(b, &r, MF_HDR_LF, NULL);
+		rc = mf_received_format(b, &r, MF_LF, NULL);
 	mf_buf_free(b);
 	return rc;
 }

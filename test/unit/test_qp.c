@@ -41,7 +41,7 @@ check_encoded(const unsigned char *p, size_t n, unsigned flags,
 	for (i = 0; i < n; i++) {
 		unsigned c = p[i];
 		if (c == '\r' || c == '\n') {
-			if (flags & MF_QP_LF) {
+			if (flags & MF_LF) {
 				if (c != '\n')
 					fail_msg("%s: CR at %zu in LF mode",
 					         label, i);
@@ -52,8 +52,8 @@ check_encoded(const unsigned char *p, size_t n, unsigned flags,
 				i++;
 			}
 			if (i > 0 && col > 0 &&
-			    (p[i - 1 - !(flags & MF_QP_LF)] == ' ' ||
-			     p[i - 1 - !(flags & MF_QP_LF)] == '\t'))
+			    (p[i - 1 - !(flags & MF_LF)] == ' ' ||
+			     p[i - 1 - !(flags & MF_LF)] == '\t'))
 				fail_msg(
 				    "%s: whitespace before line end at %zu",
 				    label, i);
@@ -104,7 +104,7 @@ test_rfc2045_example(void **state)
 	(void)state;
 	for (p = 0; p < NPATHS; p++) {
 		r = tc_decode(&mf__qp_codec, paths[p], enc, strlen(enc),
-		              MF_QP_STRICT);
+		              MF_STRICT);
 		assert_int_equal(r.rc, MF_OK);
 		tu_assert_mem(r.out, r.len, raw, strlen(raw), "rfc2045");
 		res_free(&r);
@@ -184,7 +184,7 @@ test_dovecot_vectors(void **state)
 			struct res l =
 			    tc_decode(&mf__qp_codec, paths[p], in, n, 0);
 			struct res s = tc_decode(&mf__qp_codec, paths[p], in, n,
-			                         MF_QP_STRICT);
+			                         MF_STRICT);
 			struct res c =
 			    tc_decode(&mf__qp_codec, paths[p], crlf, crn, 0);
 
@@ -311,7 +311,7 @@ test_decode_table(void **state)
 			struct res l =
 			    tc_decode(&mf__qp_codec, paths[p], v[i].in, n, 0);
 			struct res s = tc_decode(&mf__qp_codec, paths[p],
-			                         v[i].in, n, MF_QP_STRICT);
+			                         v[i].in, n, MF_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "case %zu path %d", i,
@@ -366,9 +366,9 @@ test_long_whitespace(void **state)
 		/* After "=": more than MF_QP_MAX_WSP is not a soft break. */
 		in[0] = '=';
 		eq = tc_decode(&mf__qp_codec, MF__PATH_BEST, in, n,
-		               MF_QP_STRICT);
+		               MF_STRICT);
 		eqs = tc_dec_stream(&mf__qp_codec, MF__PATH_SCALAR, in, n,
-		                    MF_QP_STRICT, cuts, 2);
+		                    MF_STRICT, cuts, 2);
 		res_eq(&eqs, &eq, "long ws after =");
 		if (w <= MF_QP_MAX_WSP) {
 			assert_int_equal(eq.rc, MF_OK);
@@ -403,7 +403,7 @@ test_encode_table(void **state)
 	    {"a  b ", 0, "a  b=20"},
 	    {"a \nb", 0, "a=20\r\nb"}, /* bare LF: hard break */
 	    {"a\rb\r", 0, "a=0Db=0D"}, /* bare CR: data */
-	    {"a\r\nb", MF_QP_LF, "a\nb"},
+	    {"a\r\nb", MF_LF, "a\nb"},
 	    {"a\r\nb \n", MF_QP_BINARY, "a=0D=0Ab =0A"},
 	    {"x \r\n", MF_QP_BINARY, "x =0D=0A"},
 	    {"tab\t", MF_QP_BINARY, "tab=09"},
@@ -456,7 +456,7 @@ test_encode_soft_breaks(void **state)
 	/* 74 letters then an escape: does not fit, goes to the next line. */
 	memset(in, 'a', 74);
 	in[74] = '=';
-	r = enc1(MF__PATH_BEST, in, 75, MF_QP_LF);
+	r = enc1(MF__PATH_BEST, in, 75, MF_LF);
 	memset(want, 'a', 74);
 	memcpy(want + 74, "=\n=3D", 5);
 	tu_assert_mem(r.out, r.len, want, 79, "escape kept whole");
@@ -503,7 +503,7 @@ test_corpus_wikipedia(void **state)
 		t = tu_read(path, &tn);
 		for (p = 0; p < NPATHS; p++) {
 			struct res r = tc_decode(&mf__qp_codec, paths[p], q, qn,
-			                         MF_QP_STRICT);
+			                         MF_STRICT);
 			struct res e, back;
 
 			assert_int_equal(r.rc, MF_OK);
@@ -513,11 +513,11 @@ test_corpus_wikipedia(void **state)
 			 * (both legitimate), so encoding is checked by the
 			 * rules and by decoding back, not byte equality.
 			 */
-			e = enc1(paths[p], t, tn, MF_QP_LF);
+			e = enc1(paths[p], t, tn, MF_LF);
 			assert_int_equal(e.rc, MF_OK);
-			check_encoded(e.out, e.len, MF_QP_LF, dirs[d]);
+			check_encoded(e.out, e.len, MF_LF, dirs[d]);
 			back = tc_decode(&mf__qp_codec, paths[p], (char *)e.out,
-			                 e.len, MF_QP_STRICT);
+			                 e.len, MF_STRICT);
 			assert_int_equal(back.rc, MF_OK);
 			tu_assert_mem(back.out, back.len, t, tn, "round trip");
 			res_free(&r);
@@ -566,11 +566,11 @@ static void
 test_roundtrip_random(void **state)
 {
 	static const unsigned modes[] = {0,
-	                                 MF_QP_LF,
+	                                 MF_LF,
 	                                 MF_QP_SAFE,
-	                                 MF_QP_SAFE | MF_QP_LF,
+	                                 MF_QP_SAFE | MF_LF,
 	                                 MF_QP_BINARY,
-	                                 MF_QP_BINARY | MF_QP_LF};
+	                                 MF_QP_BINARY | MF_LF};
 	tu_rng r;
 	size_t iter, iters = tu_slow_ok() ? 600 : 100;
 
@@ -586,7 +586,7 @@ test_roundtrip_random(void **state)
 		if ((fl & MF_QP_BINARY) && iter % 4 == 0)
 			tu_rng_fill(&r, raw, n);
 		else
-			fill_text(&r, raw, n, !(fl & MF_QP_LF));
+			fill_text(&r, raw, n, !(fl & MF_LF));
 		ref = enc1(MF__PATH_SCALAR, raw, n, fl);
 		assert_int_equal(ref.rc, MF_OK);
 		check_encoded(ref.out, ref.len, fl, "random");
@@ -594,7 +594,7 @@ test_roundtrip_random(void **state)
 			struct res e = enc1(paths[p], raw, n, fl);
 			struct res d =
 			    tc_decode(&mf__qp_codec, paths[p], (char *)e.out,
-			              e.len, MF_QP_STRICT);
+			              e.len, MF_STRICT);
 			char label[64];
 
 			snprintf(label, sizeof(label), "iter %zu path %d", iter,
@@ -625,7 +625,7 @@ test_line_end_normalised(void **state)
 	tu_assert_mem(d.out, d.len, "a\r\nb\r\nc \r\n", 10, "back");
 	res_free(&e);
 	res_free(&d);
-	e = enc1(MF__PATH_BEST, in, strlen(in), MF_QP_LF);
+	e = enc1(MF__PATH_BEST, in, strlen(in), MF_LF);
 	tu_assert_mem(e.out, e.len, "a\nb\nc=20\n", 9, "to LF");
 	res_free(&e);
 }
@@ -634,7 +634,7 @@ test_line_end_normalised(void **state)
 static void
 test_enc_splits(void **state)
 {
-	static const unsigned modes[] = {0, MF_QP_SAFE | MF_QP_LF,
+	static const unsigned modes[] = {0, MF_QP_SAFE | MF_LF,
 	                                 MF_QP_BINARY};
 	tu_rng r;
 	unsigned char raw[300];
@@ -660,7 +660,8 @@ test_enc_splits(void **state)
 				mf_qp_enc st;
 				int p = (int)((a + b) % NPATHS);
 
-				mf_qp_enc_init(&st, fl);
+				assert_int_equal(mf_qp_enc_init(&st, fl),
+				                 MF_OK);
 				for (k = 0; k < 3; k++) {
 					assert_int_equal(
 					    mf__qp_enc_update_path(
@@ -723,7 +724,7 @@ test_dec_splits(void **state)
 		size_t n = iter < 36 ? 4 + iter : 150 + iter;
 
 		fill_qp(&r, in, n);
-		tc_dec_splits(&mf__qp_codec, in, n, iter % 2 ? MF_QP_STRICT : 0,
+		tc_dec_splits(&mf__qp_codec, in, n, iter % 2 ? MF_STRICT : 0,
 		              iter);
 	}
 }
@@ -748,10 +749,10 @@ test_paths_agree(void **state)
 			else
 				fill_qp(&r, in, n);
 			ref = tc_decode(&mf__qp_codec, MF__PATH_SCALAR, in, n,
-			                round / 2 ? MF_QP_STRICT : 0);
+			                round / 2 ? MF_STRICT : 0);
 			for (p = 1; p < NPATHS; p++) {
 				got = tc_decode(&mf__qp_codec, paths[p], in, n,
-				                round / 2 ? MF_QP_STRICT : 0);
+				                round / 2 ? MF_STRICT : 0);
 				res_eq(&got, &ref, "dec paths");
 				res_free(&got);
 			}
@@ -824,7 +825,7 @@ test_block_patterns(void **state)
 			for (k = 0; k < total; k++) {
 				char in[64];
 				size_t x = k, j;
-				unsigned fl = (k & 1) ? MF_QP_STRICT : 0;
+				unsigned fl = (k & 1) ? MF_STRICT : 0;
 				struct res ref;
 				int p;
 
@@ -931,7 +932,7 @@ test_enc_blocks_twin(void **state)
 	for (iter = 0; iter < 3000; iter++) {
 		size_t n = MF__QP_BLOCK_IN + tu_rng_below(&r, 300);
 		/* Every mode: bits 0-2 of iter. */
-		unsigned fl = (iter & 1 ? MF_QP_LF : 0) |
+		unsigned fl = (iter & 1 ? MF_LF : 0) |
 		              (iter & 2 ? MF_QP_BINARY : 0) |
 		              (iter & 4 ? MF_QP_SAFE : 0);
 		unsigned col0 = (unsigned)(iter % 76);
@@ -988,8 +989,8 @@ test_enc_block_patterns(void **state)
 {
 	static const char al[] = " \t\r\n=.F\xc3";
 	static const size_t offs[] = {60, 61, 62, 63, 64, 65, 72, 73, 74, 75};
-	static const unsigned modes[] = {0, MF_QP_LF, MF_QP_BINARY, MF_QP_SAFE,
-	                                 MF_QP_SAFE | MF_QP_LF};
+	static const unsigned modes[] = {0, MF_LF, MF_QP_BINARY, MF_QP_SAFE,
+	                                 MF_QP_SAFE | MF_LF};
 	size_t maxlen = tu_slow_ok() ? 3 : 2, oi, len, m;
 
 	(void)state;
@@ -1067,7 +1068,7 @@ test_state_and_args(void **state)
 	(void)state;
 	/* Offsets count over the whole stream; errors stick. */
 	memset(&st, 0, sizeof(st));
-	st.flags = MF_QP_STRICT;
+	st.flags = MF_STRICT;
 	assert_int_equal(
 	    mf_qp_dec_update(&st, out, sizeof(out), "abc=", 4, &len, &e),
 	    MF_OK);
@@ -1109,7 +1110,7 @@ test_state_and_args(void **state)
 		    MF_OK);
 		tu_assert_mem(out, len, "ABC", 3, "exact");
 	}
-	mf_qp_enc_init(&es, 0);
+	assert_int_equal(mf_qp_enc_init(&es, 0), MF_OK);
 	copy = es;
 	assert_int_equal(mf_qp_enc_update(&es, out, 4, "a=b", 3, &len),
 	                 MF_E_NOSPC);

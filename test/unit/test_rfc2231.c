@@ -228,7 +228,7 @@ split_params(const char *in, size_t n, struct plist *pl)
 	mf_tok t;
 
 	memset(pl, 0, sizeof(*pl));
-	mf_lex_init(&lx, in, n, MF_LEX_MIME);
+	assert_int_equal(mf_lex_init(&lx, in, n, MF_LEX_MIME), MF_OK);
 	for (;;) {
 		mf_tok name, val;
 		size_t base;
@@ -665,7 +665,7 @@ test_encode_cases(void **state)
 		/* LF folding */
 		assert_int_equal(mf_rfc2231_encode(b, "n", 1,
 						   "aaaaaaaaaabbbbbbbbbb", 20,
-						   NULL, MF_RFC2231_LF, 0, 16),
+						   NULL, MF_LF, 0, 16),
 				 MF_OK);
 		assert_non_null(strstr(mf_buf_data(b), ";\n n*1="));
 		assert_null(strchr(mf_buf_data(b), '\r'));
