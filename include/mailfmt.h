@@ -171,6 +171,26 @@ typedef struct mf_str {
 } mf_str;
 
 /*
+ * Span helpers (mf_str(3)). MF_STR("lit") is the mf_str of a string
+ * literal (C only), MF_LIT("lit") the two arguments "lit", 4 of the
+ * (p, n) calls, both counted by the compiler. printf("%" MF_STR_FMT, ...)
+ * is wrong: write printf("Subject: " MF_STR_FMT "\n", MF_STR_ARG(s)); a
+ * NUL byte in s ends what is printed, and s is evaluated more than once.
+ */
+#define MF_STR(lit) ((mf_str){"" lit, sizeof(lit) - 1})
+#define MF_LIT(lit) "" lit, (sizeof(lit) - 1)
+#define MF_STR_FMT "%.*s"
+#define MF_STR_ARG(s)                                                          \
+	((s).len < (size_t)0x7fffffff ? (int)(s).len : 0x7fffffff), (s).ptr
+
+/* The span of the C string s (NULL: the empty span). */
+MF_API mf_str mf_str_from(const char *s);
+/* 1 if a and b hold the same bytes, else 0. */
+MF_API int mf_str_eq(mf_str a, mf_str b);
+/* 1 if a and b are equal ignoring ASCII case (bytes >= 0x80 exact). */
+MF_API int mf_str_ieq(mf_str a, mf_str b);
+
+/*
  * Allocator hooks (per object, never global). All NULL means libc. If any
  * is set, alloc and release must be; resize may be NULL (the library then
  * allocates, copies and releases). Members are not called malloc/free
@@ -208,6 +228,14 @@ MF_NODISCARD MF_API int mf_buf_reserve(mf_buf *b, size_t n);
  * left empty. Data of an empty buffer is still allocated (one NUL byte).
  */
 MF_NODISCARD MF_API int mf_buf_take(mf_buf *b, char **out, size_t *outlen);
+
+/*
+ * Appends the names (mf_defect_name) of the defects in mask, lowest first,
+ * separated by sep (NULL: " "), to out; "defect-N" for a number without a
+ * name, nothing for 0. MF_OK, or MF_E_NOMEM (out unchanged).
+ */
+MF_NODISCARD MF_API int mf_defects_names(mf_buf *out, uint64_t mask,
+					 const char *sep);
 
 /* ====================================================================== */
 /* Limits and options                                                      */

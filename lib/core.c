@@ -162,6 +162,74 @@ mf_defect_str(int defect)
 }
 
 int
+mf_defects_names(mf_buf *out, uint64_t mask, const char *sep)
+{
+	size_t len0;
+	int rc = MF_OK;
+
+	if (out == NULL)
+		return MF_E_INVAL;
+	if (sep == NULL)
+		sep = " ";
+	len0 = out->len;
+	while (mask != 0 && rc == MF_OK) {
+		unsigned d = mf__ctz64(mask);
+		const struct defect_text *t = defect_text((int)d);
+		char num[] = "defect-00";
+
+		mask &= mask - 1;
+		if (out->len > len0)
+			rc = mf__buf_puts(out, sep);
+		if (rc != MF_OK)
+			break;
+		if (t != defect_text(-1)) {
+			rc = mf__buf_puts(out, t->name);
+			continue;
+		}
+		/* A number without a name (d < 64). */
+		if (d < 10) {
+			num[7] = (char)('0' + d);
+			num[8] = '\0';
+		} else {
+			num[7] = (char)('0' + d / 10);
+			num[8] = (char)('0' + d % 10);
+		}
+		rc = mf__buf_puts(out, num);
+	}
+	if (rc != MF_OK)
+		mf__buf_cut(out, len0);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Spans                                                                   */
+/* ---------------------------------------------------------------------- */
+
+mf_str
+mf_str_from(const char *s)
+{
+	mf_str r = {"", 0};
+
+	if (s != NULL) {
+		r.ptr = s;
+		r.len = strlen(s);
+	}
+	return r;
+}
+
+int
+mf_str_eq(mf_str a, mf_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+int
+mf_str_ieq(mf_str a, mf_str b)
+{
+	return mf__ieq(a.ptr, a.len, b.ptr, b.len);
+}
+
+int
 mf__err(mf_error *err, int code, size_t off, const char *reason)
 {
 	if (err != NULL) {

@@ -53,6 +53,125 @@ test_defect_names(void **state)
 	assert_true(MF_DEFECT_BIT(MF_D_MULTIPART_CTE) == ((uint64_t)1 << 41));
 }
 
+/* mf_defects_names: names lowest first, the separator between them. */
+static int
+defects_names_oom(const mf_alloc *a, void *ctx)
+{
+	mf_buf *b = mf_buf_new(a);
+	int rc;
+
+	(void)ctx;
+	if (b == NULL)
+		return MF_E_NOMEM;
+	rc = mf_buf_append(b, "x:", 2);
+	if (rc == MF_OK)
+		rc = mf_defects_names(b, MF_DEFECT_BIT(MF_D_NUL) |
+		                             MF_DEFECT_BIT(MF_D_BARE_CR) |
+		                             MF_DEFECT_BIT(63),
+		                      ", ");
+	if (rc == MF_OK)
+		assert_string_equal(mf_buf_data(b), "x:nul, bare-cr, defect-63");
+	else if (rc == MF_E_NOMEM)
+		/* Unchanged on failure. */
+		assert_true(mf_buf_len(b) == 0 ||
+		            strcmp(mf_buf_data(b), "x:") == 0);
+	mf_buf_free(b);
+	return rc;
+}
+
+static void
+test_defects_names(void **state)
+{
+	mf_buf *b = mf_buf_new(NULL);
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(mf_defects_names(b, 0, NULL), MF_OK);
+	assert_int_equal(mf_buf_len(b), 0);
+	assert_int_equal(mf_defects_names(b,
+	                                  MF_DEFECT_BIT(MF_D_TRUNCATED) |
+	                                      MF_DEFECT_BIT(MF_D_NO_BLANK_LINE),
+	                                  NULL),
+	                 MF_OK);
+	assert_string_equal(mf_buf_data(b), "no-blank-line truncated");
+	mf_buf_clear(b);
+	assert_int_equal(mf_defects_names(b, MF_DEFECT_BIT(62), ""), MF_OK);
+	assert_string_equal(mf_buf_data(b), "defect-62");
+	mf_buf_clear(b);
+	/* Every bit: 64 names, one separator fewer. */
+	assert_int_equal(mf_defects_names(b, UINT64_MAX, "|"), MF_OK);
+	{
+		const char *s = mf_buf_data(b);
+		size_t seps = 0;
+
+		for (; *s != '\0'; s++)
+			seps += *s == '|';
+		assert_int_equal(seps, 63);
+		assert_true(strncmp(mf_buf_data(b), "no-blank-line|", 14) == 0);
+	}
+	assert_int_equal(mf_defects_names(NULL, 1, NULL), MF_E_INVAL);
+	mf_buf_free(b);
+	assert_true(tu_oom_loop(defects_names_oom, NULL) >= 1);
+}
+
+/* The precision MF_STR_ARG passes to printf. */
+static int
+precision(int w, const char *p)
+{
+	(void)p;
+	return w;
+}
+
+/* mf_str: literals counted by the compiler, compare, print. */
+static void
+test_str(void **state)
+{
+	mf_str s = MF_STR("Subject"), e = mf_str_from(NULL);
+	const char nul[] = {'a', '\0', 'b'};
+	mf_str n1 = {nul, 3}, n2 = {"a\0c", 3};
+	char out[64];
+
+	(void)state;
+	assert_int_equal(s.len, 7);
+	assert_memory_equal(s.ptr, "Subject", 7);
+	assert_int_equal(e.len, 0);
+	assert_non_null(e.ptr);
+	assert_int_equal(mf_str_from("").len, 0);
+	assert_int_equal(mf_str_from("abc").len, 3);
+	assert_true(mf_str_eq(s, mf_str_from("Subject")));
+	assert_false(mf_str_eq(s, MF_STR("subject")));
+	assert_false(mf_str_eq(s, MF_STR("Subjec")));
+	assert_true(mf_str_eq(e, MF_STR("")));
+	assert_true(mf_str_eq(e, (mf_str){NULL, 0}));
+	assert_true(mf_str_ieq(s, MF_STR("sUBJECT")));
+	assert_false(mf_str_ieq(s, MF_STR("Subjects")));
+	/* Non-ASCII bytes compare exactly: no locale folding. */
+	assert_false(mf_str_ieq(MF_STR("\xc3\x84"), MF_STR("\xc3\xa4")));
+	assert_true(mf_str_ieq(MF_STR("\xc3\x84"), MF_STR("\xc3\x84")));
+	/* NUL bytes are bytes. */
+	assert_false(mf_str_eq(n1, n2));
+	assert_true(mf_str_eq(n1, (mf_str){"a\0b", 3}));
+	/* MF_LIT gives the (p, n) pair. */
+	{
+		mf_str t = {MF_LIT("From")};
+
+		assert_int_equal(t.len, 4);
+		assert_true(mf_str_eq(t, MF_STR("From")));
+	}
+	snprintf(out, sizeof(out), "[" MF_STR_FMT "]", MF_STR_ARG(s));
+	assert_string_equal(out, "[Subject]");
+	snprintf(out, sizeof(out), "[" MF_STR_FMT "]", MF_STR_ARG(n1));
+	assert_string_equal(out, "[a]");
+	/* A span longer than INT_MAX prints INT_MAX bytes, not a negative
+	 * precision. */
+	{
+		mf_str big = {"x", (size_t)1 << 40};
+
+		assert_int_equal(precision(MF_STR_ARG(big)), 0x7fffffff);
+		assert_int_equal(precision(MF_STR_ARG(s)), 7);
+	}
+}
+
 static void
 test_version(void **state)
 {
@@ -390,6 +509,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_defect_names),
+	    cmocka_unit_test(test_defects_names),
+	    cmocka_unit_test(test_str),
 	    cmocka_unit_test(test_version),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_buf),
