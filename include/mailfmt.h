@@ -811,6 +811,9 @@ MF_NODISCARD MF_API int mf_addrs_parse(const char *p, size_t n,
 MF_API size_t mf_addrs_count(const mf_addrs *l);
 /* Item i, owned by l; NULL when out of range. Items are contiguous. */
 MF_API const mf_addr *mf_addrs_at(const mf_addrs *l, size_t i);
+/* The first mailbox (a group's member if a group comes first), or NULL
+ * when there is none: the author of a From field. */
+MF_API const mf_addr *mf_addrs_first_mailbox(const mf_addrs *l);
 /* Mask of every defect found while parsing. */
 MF_API uint64_t mf_addrs_defects(const mf_addrs *l);
 /* Frees the list and everything it owns; accepts NULL. */

@@ -1648,6 +1648,17 @@ mf_addrs_at(const mf_addrs *l, size_t i)
 	return &l->v[i];
 }
 
+const mf_addr *
+mf_addrs_first_mailbox(const mf_addrs *l)
+{
+	size_t i;
+
+	for (i = 0; l != NULL && i < l->n; i++)
+		if (l->v[i].kind == MF_ADDR_MAILBOX)
+			return &l->v[i];
+	return NULL;
+}
+
 uint64_t
 mf_addrs_defects(const mf_addrs *l)
 {

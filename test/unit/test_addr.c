@@ -1985,6 +1985,51 @@ test_spans_paths(void **state)
 	}
 }
 
+/* mf_addrs_first_mailbox: the author of a From field. */
+static void
+test_first_mailbox(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *local; /* NULL: no mailbox */
+		const char *name;
+	} t[] = {
+	    {"John Doe <jdoe@example.com>", "jdoe", "John Doe"},
+	    {"a@b, c@d", "a", ""},
+	    {"team: x@y, z@w;, a@b", "x", ""},
+	    {"empty: ;, =?utf-8?q?J=C3=BCrgen?= <j@b>", "j", "J\xc3\xbcrgen"},
+	    {"undisclosed-recipients: ;", NULL, NULL},
+	    {"", NULL, NULL},
+	    {" , ,", NULL, NULL},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_addrs *l = NULL;
+		const mf_addr *a;
+
+		assert_int_equal(
+		    mf_addrs_parse(t[i].in, strlen(t[i].in), NULL, &l, NULL),
+		    MF_OK);
+		a = mf_addrs_first_mailbox(l);
+		if (t[i].local == NULL) {
+			if (a != NULL)
+				fail_msg("case %zu: a mailbox", i);
+		} else {
+			if (a == NULL)
+				fail_msg("case %zu: no mailbox", i);
+			assert_int_equal(a->kind, MF_ADDR_MAILBOX);
+			tu_assert_mem(a->local.ptr, a->local.len, t[i].local,
+			              strlen(t[i].local), t[i].in);
+			tu_assert_mem(a->name.ptr, a->name.len, t[i].name,
+			              strlen(t[i].name), t[i].in);
+		}
+		mf_addrs_free(l);
+	}
+	assert_null(mf_addrs_first_mailbox(NULL));
+}
+
 int
 main(void)
 {
@@ -1999,6 +2044,7 @@ main(void)
 	    cmocka_unit_test(test_error_emails),
 	    cmocka_unit_test(test_oom),
 	    cmocka_unit_test(test_object),
+	    cmocka_unit_test(test_first_mailbox),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_nospc),
 	    cmocka_unit_test(test_limits),
