@@ -1236,6 +1236,16 @@ MF_NODISCARD MF_API int mf_part_write_fn(const mf_part *p, mf_sink_fn *fn,
 MF_API int mf_mbox_next(const char *p, size_t n, size_t *pos,
 			unsigned flags, mf_str *msg, mf_str *from_line,
 			size_t *msg_off);
+/*
+ * Reads a From_ line p[0..n) (line end excluded; mf_mbox_next's from_line
+ * or mf_part_mbox_from's line): *sender gets the envelope sender (a view),
+ * *date the date after it, read leniently (ctime order; tz_unknown when
+ * the line has no zone). MF_E_SYNTAX with the offset when the line does
+ * not start "From ", has no sender, or no date that can be read.
+ */
+MF_NODISCARD MF_API int mf_mbox_from_parse(const char *p, size_t n,
+					   mf_str *sender, mf_date *date,
+					   mf_error *err);
 /* Appends p[0..n) with ">From " lines unescaped (mboxo; MF_MBOX_RD). */
 MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
 					 size_t n, unsigned flags);

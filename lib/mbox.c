@@ -14,6 +14,13 @@
  *  - With MF_MBOX_CLEN a Content-Length field is trusted when the message
  *    it measures ends at the end of the buffer or right before a From_
  *    line (optionally after one line end); otherwise it is ignored.
+ *  - A From_ line is "From " sender date (RFC 4155 appendix A: the
+ *    envelope sender, then a ctime(3) date): the sender is the first word
+ *    (a quoted string may hold spaces; "-" and "MAILER-DAEMON" are kept
+ *    as they are), the date is the rest, read by the lenient date parser
+ *    (ctime order, a zone before or after the year, the RFC 5322 form some
+ *    writers use, words after it). Leading ">" (a quoted From_ line, as
+ *    mf_part_mbox_from may give) are skipped.
  */
 #include "header.h"
 #include "mime.h"
@@ -181,5 +188,47 @@ fail:
 	out->len = start;
 	if (out->data != NULL)
 		out->data[start] = '\0';
+	return rc;
+}
+
+int
+mf_mbox_from_parse(const char *p, size_t n, mf_str *sender, mf_date *date,
+		   mf_error *err)
+{
+	size_t i = 0, s, e;
+	bool q = false;
+	int rc;
+
+	if (sender == NULL || date == NULL || (p == NULL && n != 0))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	sender->ptr = p != NULL ? p : "";
+	sender->len = 0;
+	while (i < n && p[i] == '>')
+		i++;
+	if (!from_at(p, n, i))
+		return mf__err(err, MF_E_SYNTAX, i, "not a From_ line");
+	i += 5;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	/* The sender: up to white space outside a quoted string. */
+	for (s = e = i; e < n; e++) {
+		if (p[e] == '"')
+			q = !q;
+		else if (p[e] == '\\' && q && e + 1 < n)
+			e++;
+		else if (!q && (p[e] == ' ' || p[e] == '\t'))
+			break;
+	}
+	if (e == s)
+		return mf__err(err, MF_E_SYNTAX, s, "From_ line without sender");
+	sender->ptr = p + s;
+	sender->len = e - s;
+	while (e < n && (p[e] == ' ' || p[e] == '\t'))
+		e++;
+	if (e == n)
+		return mf__err(err, MF_E_SYNTAX, e, "From_ line without date");
+	rc = mf_date_parse(p + e, n - e, NULL, date, NULL, err);
+	if (rc < 0 && err != NULL)
+		err->offset += e;
 	return rc;
 }

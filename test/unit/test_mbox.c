@@ -351,6 +351,113 @@ oom_unescape(const mf_alloc *a, void *ctx)
 	return rc;
 }
 
+/* mf_mbox_from_parse: sender and date of From_ lines as writers make
+ * them (the corpus's variety), and the errors with their offsets. */
+static void
+test_from_parse(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		size_t off;         /* error offset */
+		const char *sender; /* also set on a date error */
+		const char *iso;    /* the date as mf_date_format MF_DATE_ISO */
+		int tz_unknown;
+	} t[] = {
+	    {"From alice@example.org Mon Nov 30 09:00:00 2026", MF_OK, 0,
+	     "alice@example.org", "2026-11-30T09:00:00-00:00", 1},
+	    {"From - Fri Mar  7 02:51:22 1997", MF_OK, 0, "-",
+	     "1997-03-07T02:51:22-00:00", 1},
+	    {"From jm@dogma.slashnull.org  Wed May 16 00:40:34 2001", MF_OK, 0,
+	     "jm@dogma.slashnull.org", "2001-05-16T00:40:34-00:00", 1},
+	    {"From tstfromline@localhost  Sat Jan 19 15:26:33 EST 2002", MF_OK,
+	     0, "tstfromline@localhost", "2002-01-19T15:26:33-05:00", 0},
+	    {"From a@b Mon Jan 1 10:00:00 2001 +0200", MF_OK, 0, "a@b",
+	     "2001-01-01T10:00:00+02:00", 0},
+	    {"From stefanie.schwabe@wanadoo.fr Wed, 2 May 2001 10:10:26 +0200",
+	     MF_OK, 0, "stefanie.schwabe@wanadoo.fr",
+	     "2001-05-02T10:10:26+02:00", 0},
+	    {"From MAILER-DAEMON Sun Aug  7 11:40:37 2022 extra info", MF_OK,
+	     0, "MAILER-DAEMON", "2022-08-07T11:40:37-00:00", 1},
+	    {"From \"a b\"@c\tThu Oct  3 16:04:09 1991", MF_OK, 0, "\"a b\"@c",
+	     "1991-10-03T16:04:09-00:00", 1},
+	    {">From nsb Thu Oct  3 16:04:09 1991", MF_OK, 0, "nsb",
+	     "1991-10-03T16:04:09-00:00", 1},
+	    /* Errors: where the line stops being a From_ line. */
+	    {"From: a@b", MF_E_SYNTAX, 0, "", NULL, 0},
+	    {"", MF_E_SYNTAX, 0, "", NULL, 0},
+	    {">>Frm x", MF_E_SYNTAX, 2, "", NULL, 0},
+	    {"From ", MF_E_SYNTAX, 5, "", NULL, 0},
+	    {"From   ", MF_E_SYNTAX, 7, "", NULL, 0},
+	    {"From mike@nowhere.com", MF_E_SYNTAX, 21, "mike@nowhere.com",
+	     NULL, 0},
+	    {"From mike@nowhere.com  ", MF_E_SYNTAX, 23, "mike@nowhere.com",
+	     NULL, 0},
+	    {"From Russia with love", MF_E_SYNTAX, 12, "Russia", NULL, 0},
+	    {"From a@b Mon Foo 30 09:00:00 2026", MF_E_SYNTAX, 13, "a@b", NULL,
+	     0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		tu_guard g;
+		const char *in = tu_guard_new(&g, t[i].in, strlen(t[i].in));
+		mf_str sender;
+		mf_date d;
+		mf_error e = {0, 0, NULL};
+		int rc = mf_mbox_from_parse(in, strlen(t[i].in), &sender, &d,
+		                            &e);
+
+		if (rc != t[i].rc || (rc < 0 && (e.code != rc ||
+		                                  e.offset != t[i].off)))
+			fail_msg("case %zu (%s): rc %d offset %zu (%s)", i,
+			         t[i].in, rc, e.offset,
+			         e.reason != NULL ? e.reason : "");
+		tu_assert_mem(sender.ptr, sender.len, t[i].sender,
+		              strlen(t[i].sender), t[i].in);
+		if (rc == MF_OK) {
+			char iso[64];
+
+			assert_int_equal(mf_date_format(iso, sizeof(iso), &d,
+			                                MF_DATE_ISO, NULL),
+			                 MF_OK);
+			tu_assert_str(iso, t[i].iso, t[i].in);
+			assert_int_equal(d.tz_unknown, t[i].tz_unknown);
+		}
+		tu_guard_free(&g);
+	}
+	{
+		mf_str s;
+		mf_date d;
+
+		assert_int_equal(mf_mbox_from_parse("From a b", 8, NULL, &d,
+		                                    NULL),
+		                 MF_E_INVAL);
+		assert_int_equal(mf_mbox_from_parse("From a b", 8, &s, NULL,
+		                                    NULL),
+		                 MF_E_INVAL);
+		assert_int_equal(mf_mbox_from_parse(NULL, 1, &s, &d, NULL),
+		                 MF_E_INVAL);
+	}
+	/* Every From_ line of the sample mbox. */
+	{
+		size_t n, pos = 0, k = 0;
+		char *p = tu_read("../examples/data/sample.mbox", &n);
+		mf_str msg, from, s;
+		mf_date d;
+
+		while (mf_mbox_next(p, n, &pos, 0, &msg, &from, NULL) == 1) {
+			assert_int_equal(
+			    mf_mbox_from_parse(from.ptr, from.len, &s, &d, NULL),
+			    MF_OK);
+			k++;
+		}
+		assert_true(k >= 2);
+		free(p);
+	}
+}
+
 static void
 test_oom(void **state)
 {
@@ -369,6 +476,7 @@ main(void)
 	    cmocka_unit_test(test_clen),
 	    cmocka_unit_test(test_guard),
 	    cmocka_unit_test(test_unescape),
+	    cmocka_unit_test(test_from_parse),
 	    cmocka_unit_test(test_oom),
 	};
 
