@@ -1379,13 +1379,27 @@ enum mf_body_list {
 };
 
 /*
- * Stores the parts of list which in out[0..cap) and their number in *n;
- * MF_E_NOSPC (with *n the number needed) when cap is too small. No
- * allocation; linear in the number of parts.
+ * Stores the parts of list which in out[0..cap) and their number in *n
+ * (never more than cap); MF_E_NOSPC when the list is longer (out holds
+ * its first cap parts). A list holds a part at most once, so cap =
+ * mf_msg_part_count() always suffices. No allocation; linear time.
  */
 MF_NODISCARD MF_API int mf_msg_bodies(const mf_part *root, int which,
 				      const mf_part **out, size_t cap,
 				      size_t *n);
+
+/* Attachment rules of mf_part_is_attachment. */
+enum mf_attach_rule {
+	MF_ATTACH_JMAP = 1, /* in the attachments list of mf_msg_bodies */
+	MF_ATTACH_NAMED = 2 /* disposition "attachment" or a file name */
+};
+
+/*
+ * 1 if p is an attachment by rule, else 0 (multiparts never are);
+ * MF_E_INVAL for NULL or an unknown rule. Works on tree parts and on the
+ * part of a push parser event from MF_EV_HEADERS_END on (mf_msg_bodies(3)).
+ */
+MF_API int mf_part_is_attachment(const mf_part *p, int rule);
 
 
 /* ====================================================================== */

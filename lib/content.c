@@ -1284,21 +1284,36 @@ leave(struct sel *s, struct walk *w, const mf_part *m)
 	w->lv--;
 }
 
+/*
+ * Whether p, a part that is not a multipart, is inline: shown in the
+ * bodies rather than offered as an attachment (first: it is the first
+ * part of parent, NULL for the root of the walk).
+ */
+static bool
+is_inline(const mf_part *p, const mf_part *parent, bool first)
+{
+	bool tx = is_type(p, "text") && (is_sub(p, "plain") || is_sub(p, "html"));
+	bool media = is_media(p);
+	mf_str disp = mf_part_disposition(p);
+
+	return !(disp.len == 10 && memcmp(disp.ptr, "attachment", 10) == 0) &&
+	       (tx || media) &&
+	       (parent == NULL || first ||
+		(!is_sub(parent, "related") &&
+		 (media || mf_part_filename(p).len == 0)));
+}
+
 /* A part that is not a multipart, in the call at level w->lv. */
 static void
 leaf(struct sel *s, struct walk *w, const mf_part *p, const mf_part *parent)
 {
 	bool text = is_type(p, "text") && is_sub(p, "plain");
 	bool html = is_type(p, "text") && is_sub(p, "html");
-	bool media = is_media(p), inl;
-	bool related = parent != NULL && is_sub(parent, "related");
+	bool media = is_media(p);
 	bool alt = parent != NULL && is_sub(parent, "alternative");
-	mf_str disp = mf_part_disposition(p);
+	bool inl =
+	    is_inline(p, parent, parent != NULL && mf_part_child(parent, 0) == p);
 
-	inl = !(disp.len == 10 && memcmp(disp.ptr, "attachment", 10) == 0) &&
-	      (text || html || media) &&
-	      (parent == NULL || mf_part_child(parent, 0) == p ||
-	       (!related && (media || mf_part_filename(p).len == 0)));
 	if (!inl) {
 		push(s, MF_BODY_ATTACHMENTS, p);
 		return;
@@ -1369,6 +1384,87 @@ walk(struct sel *s, const mf_part *top)
 	}
 }
 
+/*
+ * The attachments list in input order (mf_part_is_attachment). A part is
+ * added to it in leaf() only, and only from what came before it in the
+ * input: its own description and place (inline or not, the multipart it
+ * is in), and whether a text/plain or text/html part before it in an
+ * enclosing multipart inside an alternative dropped a list. So the push
+ * engine decides it for each part when its header block ends, keeping
+ * what leaf() needs in the parts it has open (MF__SEL_* bits in sel):
+ * whether a multipart's first child was seen, whether it is inside an
+ * alternative, and the lists dropped in it (inherited from the multipart
+ * around it, as a level's drop applies to every call inside it).
+ */
+void
+mf__sel_begin(mf_part *p, mf_part *parent)
+{
+	if (parent == NULL || parent->kind != MF_PART_MULTIPART)
+		return;
+	if (!(parent->sel & MF__SEL_STARTED))
+		p->sel |= MF__SEL_FIRST;
+	parent->sel |= MF__SEL_STARTED;
+}
+
+void
+mf__sel_decide(mf_part *p, mf_part *parent)
+{
+	bool text = is_type(p, "text") && is_sub(p, "plain");
+	bool html = is_type(p, "text") && is_sub(p, "html");
+
+	if (parent != NULL && parent->kind != MF_PART_MULTIPART)
+		parent = NULL; /* the message of a message/rfc822 part */
+	if (is_type(p, "multipart")) {
+		if (parent != NULL)
+			p->sel |= parent->sel & (MF__SEL_IN_ALT |
+						 MF__SEL_NO_TEXT |
+						 MF__SEL_NO_HTML);
+		if (is_sub(p, "alternative"))
+			p->sel |= MF__SEL_IN_ALT;
+		return;
+	}
+	if (!is_inline(p, parent, (p->sel & MF__SEL_FIRST) != 0)) {
+		p->sel |= MF__SEL_JMAP;
+		return;
+	}
+	if (parent == NULL)
+		return;
+	if (is_sub(parent, "alternative")) {
+		if (!text && !html)
+			p->sel |= MF__SEL_JMAP;
+		return;
+	}
+	if (parent->sel & MF__SEL_IN_ALT) {
+		if (text)
+			parent->sel |= MF__SEL_NO_HTML;
+		if (html)
+			parent->sel |= MF__SEL_NO_TEXT;
+	}
+	if (is_media(p) && (parent->sel & (MF__SEL_NO_TEXT | MF__SEL_NO_HTML)))
+		p->sel |= MF__SEL_JMAP;
+}
+
+int
+mf_part_is_attachment(const mf_part *p, int rule)
+{
+	mf_str disp;
+
+	if (p == NULL)
+		return MF_E_INVAL;
+	switch (rule) {
+	case MF_ATTACH_JMAP:
+		return (p->sel & MF__SEL_JMAP) != 0;
+	case MF_ATTACH_NAMED:
+		if (is_type(p, "multipart"))
+			return 0;
+		disp = mf_part_disposition(p);
+		return (disp.len == 10 && memcmp(disp.ptr, "attachment", 10) == 0) ||
+		       mf_part_filename(p).len > 0;
+	default:
+		return MF_E_INVAL;
+	}
+}
+
 int
 mf_msg_bodies(const mf_part *root, int which, const mf_part **out, size_t cap,
               size_t *n)
@@ -1387,6 +1483,6 @@ mf_msg_bodies(const mf_part *root, int which, const mf_part **out, size_t cap,
 	s.out = out;
 	s.cap = cap;
 	walk(&s, root);
-	*n = s.n;
+	*n = s.n < cap ? s.n : cap;
 	return s.n > cap ? MF_E_NOSPC : MF_OK;
 }

@@ -800,6 +800,7 @@ push_part(mf_parser *ps, uint64_t off)
 	L->part.cte = MF_CTE_7BIT;
 	L->maxb = parent != NULL ? parent->maxb : 0;
 	L->last_end = off;
+	mf__sel_begin(&L->part, parent != NULL ? &parent->part : NULL);
 	ps->nlv++;
 	if (parent == NULL) {
 		ps->parts = 0;
@@ -1170,6 +1171,10 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 	L->part.off_body = body_off;
 	if (describe(ps, L) < 0)
 		return ps->rc;
+	/* Open parts are at the index of their depth. */
+	mf__sel_decide(&L->part, L->part.depth > 0
+				     ? &ps->lv[L->part.depth - 1]->part
+				     : NULL);
 	ev_init(&ev, MF_EV_HEADERS_END, L, body_off - blank.len);
 	ev.data = blank;
 	ev.raw = blank;

@@ -44,6 +44,7 @@ struct mf_part {
 	int cte;
 	uint64_t defects;
 	const mf_part *parent;
+	unsigned sel;         /* MF__SEL_* (content.c) */
 
 	/* Tree only (tree is NULL for an engine part). */
 	const struct mf_msg *tree;
@@ -68,6 +69,23 @@ struct mf_msg {
 	uint64_t defects;
 	mf_part *all;     /* first part in creation order */
 };
+
+/*
+ * The attachment decision of RFC 8621 4.1.4 (mf_part_is_attachment), made
+ * in input order by the push engine (content.c explains why it can be):
+ * mf__sel_begin when part p opens inside parent (may be NULL), and
+ * mf__sel_decide when its description is complete.
+ */
+enum {
+	MF__SEL_FIRST = 1,    /* the first part of its multipart */
+	MF__SEL_STARTED = 2,  /* multipart: its first part has begun */
+	MF__SEL_IN_ALT = 4,   /* multipart: inside an alternative */
+	MF__SEL_NO_TEXT = 8,  /* multipart: textBody dropped in it */
+	MF__SEL_NO_HTML = 16, /* multipart: htmlBody dropped in it */
+	MF__SEL_JMAP = 32     /* an attachment by the JMAP rule */
+};
+void mf__sel_begin(mf_part *p, mf_part *parent);
+void mf__sel_decide(mf_part *p, mf_part *parent);
 
 /*
  * Calls fn on each string of pt's description (type, subtype, disposition,

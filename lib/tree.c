@@ -168,6 +168,7 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 	t->charset = e->charset;
 	t->boundary = e->boundary;
 	t->cte = e->cte;
+	t->sel = e->sel;
 	t->defects |= e->defects;
 	if (e->nfields > 0) {
 		fv = mf__arena_alloc(&b->m->ar, e->nfields * sizeof(*fv));

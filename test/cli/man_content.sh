@@ -11,4 +11,5 @@ man_expect mf_uu_decode 'cat.txt: Cat' || rc=1
 man_expect mf_msg_bodies 'text: text/plain image/png' || rc=1
 man_expect mf_msg_bodies 'html: text/html image/png' || rc=1
 man_expect mf_msg_bodies 'attachments: application/pdf' || rc=1
+man_expect mf_msg_bodies 'named: a.pdf' || rc=1
 exit $rc

@@ -9,8 +9,10 @@
  *  - strict mode fails exactly when lenient decoding records a defect,
  *    and leaves the output buffer unchanged;
  *  - the three body lists of the message and of each embedded message:
- *    the counts are consistent, no list repeats a part, every entry is a
- *    part of that message outside its embedded messages, and no multipart;
+ *    the part count is room enough, no list repeats a part, every entry
+ *    is a part of that message outside its embedded messages, and no
+ *    multipart; mf_part_is_attachment (JMAP) marks exactly the parts of
+ *    the attachments list;
  * and on the raw input: uudecode one-shot equals split streaming, strict
  * fails exactly when lenient records a defect, the output bound holds;
  * format=flowed unwrapping adds at most one byte per line.
@@ -124,17 +126,21 @@ in_message(const mf_part *root, const mf_part *p)
 static void
 check_bodies(const mf_part *root, size_t parts)
 {
-	size_t cap = 3 * parts + 1, w, i, k;
-	const mf_part **v = malloc(cap * sizeof(*v));
+	size_t cap = parts, w, i, k, natt = 0;
+	const mf_part **v = malloc((cap + 1) * sizeof(*v)), *q = NULL;
 
 	CHECK(v != NULL);
 	for (w = MF_BODY_TEXT; w <= MF_BODY_ATTACHMENTS; w++) {
-		size_t n = 0, n0 = 0;
+		size_t n = 0, n0 = 1;
 
+		/* No room: MF_E_NOSPC or an empty list, never a count
+		 * beyond the array. */
 		CHECK(mf_msg_bodies(root, (int)w, NULL, 0, &n0) == MF_OK ||
-		      n0 > 0);
+		      n0 == 0);
+		CHECK(n0 == 0);
+		/* The part count always suffices. */
 		CHECK(mf_msg_bodies(root, (int)w, v, cap, &n) == MF_OK);
-		CHECK(n == n0 && n <= cap);
+		CHECK(n <= cap);
 		for (i = 0; i < n; i++) {
 			mf_str t = mf_part_type(v[i]);
 
@@ -143,8 +149,22 @@ check_bodies(const mf_part *root, size_t parts)
 			CHECK(in_message(root, v[i]));
 			for (k = 0; k < i; k++)
 				CHECK(v[k] != v[i]);
+			if (w == MF_BODY_ATTACHMENTS)
+				CHECK(mf_part_is_attachment(
+				          v[i], MF_ATTACH_JMAP) == 1);
+		}
+		if (w == MF_BODY_ATTACHMENTS)
+			natt = n;
+	}
+	/* The predicate marks exactly the parts of the list. */
+	while ((q = mf_part_next(root, q)) != NULL) {
+		if (in_message(root, q) &&
+		    mf_part_is_attachment(q, MF_ATTACH_JMAP) == 1) {
+			CHECK(natt > 0);
+			natt--;
 		}
 	}
+	CHECK(natt == 0);
 	free(v);
 }
 

@@ -5,7 +5,7 @@
  * parser. Byte 0 picks MF_STRICT, MF_MBOX, MF_DECODE and small limits.
  * Checks: the same status and the same event stream (data events merged,
  * every other event equal: type, depth, offset, names, values, part
- * descriptions, defects); the tree of the split parse equals the one-shot
+ * descriptions and attachment decisions, defects); the tree of the split parse equals the one-shot
  * tree (structure, offsets, accessors, bodies) and, when no field was cut
  * by max_field_len, writes the input back too.
  */
@@ -84,6 +84,8 @@ put_part(log_t *l, const mf_part *p)
 	puts_(l, mf_part_disposition(p));
 	puts_(l, mf_part_filename(p));
 	puts_(l, mf_part_boundary(p));
+	putu(l, (uint64_t)mf_part_is_attachment(p, MF_ATTACH_JMAP));
+	putu(l, (uint64_t)mf_part_is_attachment(p, MF_ATTACH_NAMED));
 	for (i = 0; i < mf_part_param_count(p); i++) {
 		puts_(l, mf_part_param_at(p, i)->name);
 		puts_(l, mf_part_param_at(p, i)->value);

@@ -1333,16 +1333,41 @@ check_bodies(const mf_part *root, const char *label)
 			if (got[i] != ref.v[w][i])
 				fail_msg("%s: list %zu differs at %zu", label,
 				         w + 1, i);
-		/* Too small: MF_E_NOSPC with the count needed. */
+		/* Too small: MF_E_NOSPC with the first cap parts, never a
+		 * count beyond the array. */
 		if (n > 0) {
-			size_t n2 = 0;
+			size_t n2 = 99;
 
+			got[n - 1] = NULL;
 			assert_int_equal(
 			    mf_msg_bodies(root, (int)w + 1, got, n - 1, &n2),
 			    MF_E_NOSPC);
-			assert_int_equal(n2, n);
+			assert_int_equal(n2, n - 1);
+			assert_null(got[n - 1]);
+			for (i = 0; i < n2; i++)
+				assert_ptr_equal(got[i], ref.v[w][i]);
 		}
+		/* The documented bound: the number of parts. */
+		assert_true(n <= parts);
 		free(got);
+	}
+	/* mf_part_is_attachment(MF_ATTACH_JMAP) is membership of the
+	 * attachments list, for every part of the message. */
+	p = NULL;
+	while ((p = mf_part_next(root, p)) != NULL) {
+		const mf_part *q;
+		int in = 0, inside_msg = 0;
+
+		for (q = p; q != root; q = mf_part_parent(q))
+			if (mf_part_kind(mf_part_parent(q)) == MF_PART_MESSAGE)
+				inside_msg = 1;
+		if (inside_msg)
+			continue;
+		for (i = 0; i < ref.n[2]; i++)
+			in |= ref.v[2][i] == p;
+		if (mf_part_is_attachment(p, MF_ATTACH_JMAP) != in)
+			fail_msg("%s: mf_part_is_attachment %d, list %d", label,
+			         mf_part_is_attachment(p, MF_ATTACH_JMAP), in);
 	}
 	/* Coverage: each non-multipart part outside embedded messages is
 	 * in a list, unless it is text/plain or text/html inside an
@@ -1396,6 +1421,67 @@ ids(const mf_part *root, int which, char *out, size_t cap)
 	"--b\nContent-Type: " ct "\n" extra "X-Id: " id "\n\nbody\n"
 #define Q(ct, extra, id)                                                       \
 	"--c\nContent-Type: " ct "\n" extra "X-Id: " id "\n\nbody\n"
+
+/* The attachment decisions of the push parser's parts, at HEADERS_END. */
+struct att_log {
+	int v[2][512];
+	size_t n;
+};
+
+static int
+att_event(void *ctx, const mf_event *ev)
+{
+	struct att_log *l = ctx;
+
+	if (ev->type == MF_EV_HEADERS_END && l->n < 512) {
+		l->v[0][l->n] = mf_part_is_attachment(ev->part, MF_ATTACH_JMAP);
+		l->v[1][l->n] = mf_part_is_attachment(ev->part, MF_ATTACH_NAMED);
+		l->n++;
+	}
+	return 0;
+}
+
+/*
+ * The push parser decides as the tree does, for every part, by both
+ * rules; and the NAMED rule is what it says.
+ */
+static void
+check_events(const char *p, size_t n, const mf_opts *o, const mf_msg *m,
+             const char *label)
+{
+	struct att_log *l = calloc(1, sizeof(*l));
+	mf_parser *ps;
+	size_t k, i = 0;
+
+	assert_non_null(l);
+	ps = mf_parser_new(o, att_event, l);
+	assert_non_null(ps);
+	assert_int_equal(mf_parser_feed(ps, p, n), MF_OK);
+	assert_int_equal(mf_parser_finish(ps), MF_OK);
+	mf_parser_free(ps);
+	for (k = 0; k < mf_msg_count(m); k++) {
+		const mf_part *q = NULL;
+
+		while ((q = mf_part_next(mf_msg_at(m, k), q)) != NULL &&
+		       i < 512) {
+			mf_str d = mf_part_disposition(q);
+			int named = !ptype(q, "multipart", NULL) &&
+			            (mf_str_eq(d, MF_STR("attachment")) ||
+			             mf_part_filename(q).len > 0);
+
+			if (l->v[0][i] != mf_part_is_attachment(q, MF_ATTACH_JMAP) ||
+			    l->v[1][i] != mf_part_is_attachment(q, MF_ATTACH_NAMED) ||
+			    l->v[1][i] != named)
+				fail_msg("%s: part %zu: events %d %d, tree %d %d",
+				         label, i, l->v[0][i], l->v[1][i],
+				         mf_part_is_attachment(q, MF_ATTACH_JMAP),
+				         mf_part_is_attachment(q, MF_ATTACH_NAMED));
+			i++;
+		}
+	}
+	assert_int_equal(i, l->n);
+	free(l);
+}
 
 static void
 test_bodies_rules(void **state)
@@ -1538,6 +1624,7 @@ test_bodies_rules(void **state)
 			fail_msg("%s: attachments \"%s\", want \"%s\"",
 			         t[i].what, got, t[i].att);
 		check_bodies(r, t[i].what);
+		check_events(t[i].msg, strlen(t[i].msg), NULL, m, t[i].what);
 		mf_msg_free(m);
 	}
 	/* Arguments. */
@@ -1557,7 +1644,15 @@ test_bodies_rules(void **state)
 		assert_int_equal(
 		    mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT, NULL, 0, &n),
 		    MF_E_NOSPC);
-		assert_int_equal(n, 1);
+		assert_int_equal(n, 0);
+		assert_int_equal(mf_part_is_attachment(NULL, MF_ATTACH_JMAP),
+		                 MF_E_INVAL);
+		assert_int_equal(mf_part_is_attachment(mf_msg_root(m), 0),
+		                 MF_E_INVAL);
+		assert_int_equal(mf_part_is_attachment(mf_msg_root(m), 3),
+		                 MF_E_INVAL);
+		assert_int_equal(
+		    mf_part_is_attachment(mf_msg_root(m), MF_ATTACH_NAMED), 0);
 		mf_msg_free(m);
 	}
 }
@@ -1651,6 +1746,7 @@ test_bodies_random(void **state)
 		m = parse(g.p, g.n);
 		snprintf(label, sizeof(label), "random structure %zu", i);
 		check_bodies(mf_msg_root(m), label);
+		check_events(g.p, g.n, NULL, m, label);
 		mf_msg_free(m);
 	}
 	free(g.p);
@@ -1924,6 +2020,7 @@ test_corpus(void **state)
 			for (k = 0; k < mf_msg_count(m); k++)
 				corpus_message(mf_msg_at(m, k), &r, list[i],
 				               &leaves);
+			check_events(p, n, NULL, m, list[i]);
 			mf_msg_free(m);
 			free(p);
 			files++;
