@@ -1401,6 +1401,19 @@ enum mf_attach_rule {
  */
 MF_API int mf_part_is_attachment(const mf_part *p, int rule);
 
+/*
+ * Writes to out[0..cap) a file name safe to create in a directory, made
+ * from name[0..n) (UTF-8, as mf_part_filename gives it): its last path
+ * component, controls and characters Windows refuses as "_", no leading
+ * or trailing dots or blanks, Windows device names prefixed with "_", cut
+ * to cap - 1 bytes on a character boundary keeping the extension; NUL-
+ * terminated, *outlen (may be NULL) its length, 0 when nothing usable is
+ * left. MF_E_INVAL for cap 0 or NULL pointers.
+ */
+MF_NODISCARD MF_API int mf_filename_safe(char *out, size_t cap,
+					 const char *name, size_t n,
+					 size_t *outlen);
+
 
 /* ====================================================================== */
 /* Version                                                                 */

@@ -17,13 +17,14 @@
  * a nesting limit of 50 (deeper parts are leaves) so that the JSON stays
  * within the writer's nesting.
  *
- * extract writes each attachment (RFC 8621 4.1.4, mf_msg_bodies) and each
- * other leaf that is not text, transfer-decoded, into DIR (created if
- * missing), and prints "<size> <name>" per file. Names are the part's
- * file name made safe: the last path component only, control bytes and
- * invalid UTF-8 replaced by "_", no leading dots or spaces, at most 200
- * bytes; parts without one get "part-N" plus an extension for their type
- * (N counts parts in tree order). Files are created exclusively (never
+ * extract writes each attachment (RFC 8621 4.1.4: mf_part_is_attachment)
+ * and each other leaf that is not text, transfer-decoded, into DIR
+ * (created if missing), and prints "<size> <name>" per file. Names are
+ * the part's file name made safe by mf_filename_safe (the last path
+ * component, no leading dots, no controls, at most 200 bytes with the
+ * extension kept, no Windows device names); parts without one get
+ * "part-N" plus an extension for their type (N counts parts in tree
+ * order). Files are created exclusively (never
  * overwritten, never through a symbolic link): on a collision "-1", "-2",
  * ... goes before the extension. Embedded messages are written whole
  * (.eml), not descended.
@@ -43,12 +44,6 @@ int cmd_extract(int argc, char **argv);
 #define TREE_DEPTH 50
 
 /* ---------------------------------------------------------------- util */
-
-static int
-str_is(mf_str s, const char *t)
-{
-	return s.len == strlen(t) && memcmp(s.ptr, t, s.len) == 0;
-}
 
 /* zlib's CRC-32 (reflected polynomial 0xEDB88320, init and final ~0). */
 static uint32_t
@@ -79,9 +74,9 @@ crc32(const void *p, size_t n)
 static int
 is_message(const mf_part *p)
 {
-	return str_is(mf_part_type(p), "message") &&
-	       (str_is(mf_part_subtype(p), "rfc822") ||
-	        str_is(mf_part_subtype(p), "global"));
+	return mf_str_eq(mf_part_type(p), MF_STR("message")) &&
+	       (mf_str_eq(mf_part_subtype(p), MF_STR("rfc822")) ||
+	        mf_str_eq(mf_part_subtype(p), MF_STR("global")));
 }
 
 /* Reads and parses the message in path: CLI_OK, or the exit status. */
@@ -278,14 +273,11 @@ put_params(struct tree *t, const mf_part *p)
 		for (k = 0; k < i && !dup; k++) {
 			const mf_param *q = mf_part_param_at(p, k);
 
-			dup =
-			    q->name.len == pm->name.len &&
-			    memcmp(q->name.ptr, pm->name.ptr, q->name.len) == 0;
+			dup = mf_str_eq(q->name, pm->name);
 		}
 		if (dup)
 			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)pm->name.len,
-		         pm->name.ptr);
+		snprintf(name, sizeof(name), MF_STR_FMT, MF_STR_ARG(pm->name));
 		json_key(&t->j, name);
 		json_str(&t->j, pm->value.ptr, pm->value.len);
 	}
@@ -347,8 +339,8 @@ put_part(struct tree *t, const mf_part *p, size_t depth)
 	size_t i;
 
 	json_obj(&t->j);
-	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr, (int)sub.len,
-	         sub.ptr);
+	snprintf(ct, sizeof(ct), MF_STR_FMT "/" MF_STR_FMT, MF_STR_ARG(ty),
+	         MF_STR_ARG(sub));
 	json_key(&t->j, "content_type");
 	json_cstr(&t->j, ct);
 	put_params(t, p);
@@ -372,7 +364,7 @@ put_part(struct tree *t, const mf_part *p, size_t depth)
 		    (unsigned long)crc32(mf_buf_data(t->b), mf_buf_len(t->b)));
 		json_key(&t->j, "crc32");
 		json_cstr(&t->j, hex);
-		if (str_is(ty, "text")) {
+		if (mf_str_eq(ty, MF_STR("text"))) {
 			mf_buf_clear(t->b);
 			nomem(t, mf_part_decode(p, t->b, MF_CONTENT_TEXT, NULL,
 			                        NULL, NULL));
@@ -478,113 +470,16 @@ extension(const mf_part *p)
 	char ct[300];
 	size_t i;
 
-	snprintf(ct, sizeof(ct), "%.*s/%.*s", (int)ty.len, ty.ptr, (int)sub.len,
-	         sub.ptr);
+	snprintf(ct, sizeof(ct), MF_STR_FMT "/" MF_STR_FMT, MF_STR_ARG(ty),
+	         MF_STR_ARG(sub));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(ct, t[i].type) == 0)
 			return t[i].ext;
 	return ".bin";
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t k, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		k = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return k;
-}
-
+/* File names: at most 200 bytes (room for "-N" on any file system). */
 #define NAME_MAX_LEN 200
-
-/* The last "." of p[0..n), or NULL. */
-static const char *
-memrchr_ext(const char *p, size_t n)
-{
-	while (n > 0) {
-		if (p[n - 1] == '.')
-			return p + n - 1;
-		n--;
-	}
-	return NULL;
-}
-
-/* The safe form of name[0..n) in out (NAME_MAX_LEN + 1 bytes); "" if
- * nothing usable is left. */
-static void
-sanitise(const char *name, size_t n, char *out)
-{
-	const unsigned char *s = (const unsigned char *)name;
-	size_t i, o = 0, start = 0;
-
-	for (i = 0; i < n; i++)
-		if (s[i] == '/' || s[i] == '\\')
-			start = i + 1;
-	for (i = start; i < n && o < NAME_MAX_LEN;) {
-		size_t k = utf8_seq(s + i, n - i);
-
-		if (k == 0 || s[i] < 0x20 || s[i] == 0x7F) {
-			out[o++] = '_';
-			i++;
-			continue;
-		}
-		if (o == 0 && (s[i] == '.' || s[i] == ' ' || s[i] == '\t')) {
-			i++;
-			continue;
-		}
-		if (o + k > NAME_MAX_LEN)
-			break;
-		memcpy(out + o, s + i, k);
-		o += k;
-		i += k;
-	}
-	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
-		o--;
-	out[o] = '\0';
-	if (i < n) {
-		/* Cut short: keep the extension (up to 16 bytes). */
-		const char *dot = memrchr_ext(name + start, n - start);
-		size_t e = dot != NULL ? n - (size_t)(dot - name) : 0;
-
-		if (e > 1 && e <= 16 && o > e) {
-			size_t keep = NAME_MAX_LEN - e, j;
-
-			if (keep > o)
-				keep = o;
-			/* Not inside a UTF-8 sequence. */
-			while (keep > 0 && (out[keep] & 0xC0) == 0x80)
-				keep--;
-			for (j = 0; j < e; j++) {
-				unsigned char c = (unsigned char)dot[j];
-
-				out[keep + j] =
-				    c < 0x20 || c == 0x7F || c >= 0x80
-				        ? '_'
-				        : (char)c;
-			}
-			out[keep + e] = '\0';
-		}
-	}
-}
 
 /* Creates DIR/name (or name-N.ext) exclusively; the name used in got. */
 static int
@@ -630,29 +525,10 @@ write_all(int fd, const char *p, size_t n)
 
 struct extract {
 	const char *dir;
-	const mf_part **att;
-	size_t natt;
 	size_t count; /* parts seen */
 	mf_buf *b;
 	int rc;
 };
-
-static int
-ptr_cmp(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t) * (const mf_part *const *)a;
-	uintptr_t y = (uintptr_t) * (const mf_part *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Whether p is in the attachments (sorted by address). */
-static int
-is_attachment(const struct extract *x, const mf_part *p)
-{
-	return x->natt > 0 &&
-	       bsearch(&p, x->att, x->natt, sizeof(*x->att), ptr_cmp) != NULL;
-}
 
 static void
 extract_one(struct extract *x, const mf_part *p)
@@ -667,8 +543,9 @@ extract_one(struct extract *x, const mf_part *p)
 		x->rc = CLI_BAD_INPUT;
 		return;
 	}
-	sanitise(fn.ptr, fn.len, name);
-	if (name[0] == '\0')
+	if (mf_filename_safe(name, sizeof(name), fn.ptr, fn.len, NULL) !=
+	        MF_OK ||
+	    name[0] == '\0')
 		snprintf(name, sizeof(name), "part-%zu%s", x->count,
 		         extension(p));
 	fd = create(x->dir, name, got, sizeof(got));
@@ -703,7 +580,8 @@ extract_walk(struct extract *x, const mf_part *p)
 			extract_walk(x, mf_part_child(p, i));
 		return;
 	}
-	if (is_attachment(x, p) || !str_is(mf_part_type(p), "text"))
+	if (mf_part_is_attachment(p, MF_ATTACH_JMAP) == 1 ||
+	    !mf_str_eq(mf_part_type(p), MF_STR("text")))
 		extract_one(x, p);
 }
 
@@ -713,7 +591,6 @@ cmd_extract(int argc, char **argv)
 	struct extract x;
 	mf_msg *m;
 	char *in;
-	size_t cap;
 	int rc;
 
 	if (argc != 3 || (argv[1][0] == '-' && argv[1][1] != '\0') ||
@@ -731,18 +608,12 @@ cmd_extract(int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	x.dir = argv[2];
 	x.b = mf_buf_new(NULL);
-	cap = mf_msg_part_count(m) * 3 + 1;
-	x.att = malloc(cap * sizeof(*x.att));
-	if (x.b == NULL || x.att == NULL ||
-	    mf_msg_bodies(mf_msg_root(m), MF_BODY_ATTACHMENTS, x.att, cap,
-	                  &x.natt) != MF_OK) {
+	if (x.b == NULL) {
 		fprintf(stderr, "mailfmt: out of memory\n");
 		x.rc = CLI_BAD_INPUT;
 	} else {
-		qsort(x.att, x.natt, sizeof(*x.att), ptr_cmp);
 		extract_walk(&x, mf_msg_root(m));
 	}
-	free(x.att);
 	mf_buf_free(x.b);
 	mf_msg_free(m);
 	free(in);

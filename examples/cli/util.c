@@ -221,7 +221,13 @@ json_raw_str(FILE *f, const char *p, size_t n)
 			fputc(c, f);
 			i++;
 		} else if ((k = utf8_len(s + i, n - i)) != 0) {
-			fwrite(s + i, 1, k, f);
+			/* C1 controls escaped too: the data stays exact and
+			 * a terminal showing the JSON is safe (U+009B is a
+			 * CSI). */
+			if (k == 2 && c == 0xC2 && s[i + 1] < 0xA0)
+				fprintf(f, "\\u%04x", s[i + 1]);
+			else
+				fwrite(s + i, 1, k, f);
 			i += k;
 		} else {
 			fputs("\xef\xbf\xbd", f); /* U+FFFD */

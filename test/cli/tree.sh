@@ -314,4 +314,9 @@ $m tree "$tmp/none" > /dev/null 2>&1; [ $? = 1 ] || { echo "tree missing: want 1
 $m extract "$sample" "$tmp/x1/döt.png/sub" > /dev/null 2>&1; [ $? = 1 ] || { echo "extract bad DIR: want 1"; rc=1; }
 # stdin.
 $m tree < "$sample" | cmp -s - "$tmp/sample.json" || { echo "tree stdin differs"; rc=1; }
+# Control characters from encoded words are kept, escaped: C0 as JSON
+# requires, and the C1 controls too (U+009B is a terminal's CSI).
+printf 'Subject: =?utf-8?q?a=C2=9B31m_=1B[2J=C2=A0?=\n\nx\n' | $m tree > "$tmp/ctl.json"
+grep -q '"subject": "a\\u009b31m \\u001b\[2J' "$tmp/ctl.json" ||
+	{ echo "tree: controls not escaped"; cat "$tmp/ctl.json"; rc=1; }
 exit $rc
