@@ -1175,6 +1175,11 @@ MF_API size_t mf_part_field_count(const mf_part *p);
 MF_API const mf_field *mf_part_field(const mf_part *p, size_t i);
 MF_API const mf_field *mf_part_header(const mf_part *p, const char *name,
 				      size_t n, size_t *iter);
+/* The raw value of the first field called name (as mf_field.value), or
+ * the empty span when there is none: input for mf_hdr_decode, mf_date_parse,
+ * mf_addrs_parse... */
+MF_API mf_str mf_part_header_value(const mf_part *p, const char *name,
+				   size_t n);
 /* The leading mbox From_ line without line end: 1 and *line, or 0. */
 MF_API int mf_part_mbox_from(const mf_part *p, mf_str *line);
 /* MF_DEFECT_BIT mask of the part's defects (its header block included). */
@@ -1265,8 +1270,9 @@ MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
  */
 /*
  * Flags: MF_CONTENT_TEXT (text/...: convert to UTF-8), MF_CONTENT_FLOWED
- * (format=flowed unwrapped, RFC 3676, DelSp honoured) and MF_LF (CRLF line
- * ends as LF); both imply MF_CONTENT_TEXT.
+ * (format=flowed unwrapped, RFC 3676, DelSp honoured), MF_LF (CRLF line
+ * ends as LF) and MF_SAFE_TEXT (controls but TAB and line ends as U+FFFD,
+ * for a terminal); all imply MF_CONTENT_TEXT.
  */
 
 /*

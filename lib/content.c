@@ -392,6 +392,9 @@ struct mf_content_dec {
 	mf_buf pend;         /* decoded text waiting for a segment end */
 	mf_buf conv;         /* converted text for the flowed / LF stage */
 	struct flowed fl;
+	bool safe;  /* MF_SAFE_TEXT */
+	bool scr;   /* safe stage: a CR held back */
+	mf_buf sbuf; /* safe stage output */
 	bool cr; /* LF stage: a CR held back */
 	bool finished;
 	uint64_t defects;
@@ -440,7 +443,7 @@ defect(mf_content_dec *d, int code, uint64_t off)
 }
 
 /* The flags of mf_part_decode and mf_content_dec_new. */
-#define DEC_FLAGS (MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF)
+#define DEC_FLAGS (MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT)
 
 /* Sets up d for the body of p (its description is copied). */
 static void
@@ -453,6 +456,7 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		d->o = *o;
 	mf__buf_init(&d->pend, &d->o.alloc);
 	mf__buf_init(&d->conv, &d->o.alloc);
+	mf__buf_init(&d->sbuf, &d->o.alloc);
 	if ((flags & ~DEC_FLAGS) != 0 || (d->o.flags & ~MF_STRICT) != 0) {
 		/* Refused: every call on d returns the error. */
 		(void)fail(d, MF_E_INVAL, 0, "unknown flag");
@@ -472,12 +476,13 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		break; /* 7bit, 8bit, binary, unknown: as they are */
 	}
 	mf_part_offsets(p, NULL, &d->body_off, NULL);
-	if (flags & (MF_CONTENT_FLOWED | MF_LF))
+	if (flags & (MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT))
 		flags |= MF_CONTENT_TEXT;
 	d->text = (flags & MF_CONTENT_TEXT) && is_str(mf_part_type(p), "text");
 	if (!d->text)
 		return;
 	d->lf = (flags & MF_LF) != 0;
+	d->safe = (flags & MF_SAFE_TEXT) != 0;
 	if ((flags & MF_CONTENT_FLOWED) &&
 	    is_str(mf_part_subtype(p), "plain")) {
 		pm = mf_part_param(p, "format", 6);
@@ -549,17 +554,73 @@ dec_fini(mf_content_dec *d)
 {
 	mf__buf_fini(&d->pend);
 	mf__buf_fini(&d->conv);
+	mf__buf_fini(&d->sbuf);
 }
 
 /* ---- stage 4: line ends, and the output of the text stages ---- */
 
-/* Appends converted text p[0..n) through the flowed and LF stages. */
+/*
+ * MF_SAFE_TEXT: p[0..n) (whole UTF-8 characters) into d->sbuf with every
+ * C0 control but TAB, LF and the CR of a CRLF, DEL and every C1 control
+ * as U+FFFD (a bare CR too: it moves the cursor back over the line). A CR
+ * at the end waits for the next bytes.
+ */
+static int
+safe_stage(mf_content_dec *d, const char *p, size_t n, bool final)
+{
+	static const char repl[] = "\xEF\xBF\xBD";
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i, run = 0;
+	int rc = MF_OK;
+
+	mf__buf_cut(&d->sbuf, 0);
+	if (d->scr && (n > 0 || final)) {
+		d->scr = false;
+		rc = n > 0 && s[0] == '\n' ? mf__buf_putc(&d->sbuf, '\r')
+					    : mf__buf_put(&d->sbuf, repl, 3);
+	}
+	for (i = 0; i < n && rc == MF_OK;) {
+		size_t k = 0;
+
+		if (s[i] == '\r')
+			k = i + 1 == n ? 1 : s[i + 1] == '\n' ? 0 : 1;
+		else if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n') ||
+			 s[i] == 0x7F)
+			k = 1;
+		else if (s[i] == 0xC2 && i + 1 < n && s[i + 1] >= 0x80 &&
+			 s[i + 1] <= 0x9F)
+			k = 2;
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		rc = mf__buf_put(&d->sbuf, p + run, i - run);
+		if (rc == MF_OK && s[i] == '\r' && i + 1 == n && !final)
+			d->scr = true; /* decided by the next byte */
+		else if (rc == MF_OK)
+			rc = mf__buf_put(&d->sbuf, repl, 3);
+		i += k;
+		run = i;
+	}
+	if (rc == MF_OK)
+		rc = mf__buf_put(&d->sbuf, p + run, n - run);
+	return rc;
+}
+
+/* Appends converted text p[0..n) through the safe, flowed and LF stages. */
 static int
 emit_text(mf_content_dec *d, mf_buf *out, const char *p, size_t n, bool final)
 {
 	size_t i = 0;
 	int rc;
 
+	if (d->safe) {
+		rc = safe_stage(d, p, n, final);
+		if (rc < 0)
+			return rc;
+		p = d->sbuf.data;
+		n = d->sbuf.len;
+	}
 	if (d->flowed)
 		return fl_feed(&d->fl, out, p, n, final);
 	if (!d->lf)
@@ -912,7 +973,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 {
 	const unsigned char *p;
 	size_t pos = 0, n, skip = 0;
-	mf_buf *dst = d->flowed || d->lf ? &d->conv : out;
+	mf_buf *dst = d->flowed || d->lf || d->safe ? &d->conv : out;
 	int rc = MF_OK;
 
 	if (d->sniff && !sniff(d, &skip, final))

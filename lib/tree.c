@@ -676,6 +676,14 @@ mf_part_header(const mf_part *p, const char *name, size_t n, size_t *iter)
 	return NULL;
 }
 
+mf_str
+mf_part_header_value(const mf_part *p, const char *name, size_t n)
+{
+	const mf_field *f = mf_part_header(p, name, n, NULL);
+
+	return f != NULL ? f->value : none;
+}
+
 int
 mf_part_mbox_from(const mf_part *p, mf_str *line)
 {

@@ -172,6 +172,106 @@ expect_text(const mf_part *p, unsigned flags, const char *want, size_t wn,
 	check_splits(p, flags, label);
 }
 
+/*
+ * MF_SAFE_TEXT: text for a terminal. Controls but TAB, LF and the CR of a
+ * CRLF become U+FFFD, C1 controls and DEL too, bare CRs as well; it
+ * implies MF_CONTENT_TEXT, composes with MF_LF and format=flowed, and
+ * streams like the rest (a CR at a cut waits for the next byte).
+ */
+static void
+test_safe_text(void **state)
+{
+#define R "\xef\xbf\xbd"
+#define B(s) s, sizeof(s) - 1
+	static const struct {
+		const char *hdr, *body;
+		size_t bl;
+		unsigned flags;
+		const char *want;
+	} t[] = {
+	    {"Content-Type: text/plain; charset=utf-8",
+	     B("a\x1b[2Jb\tc\r\nd\re\nf\x7fg\xc2\x9b" "31mh\xc2\xa0\x0c"),
+	     MF_SAFE_TEXT,
+	     "a" R "[2Jb\tc\r\nd" R "e\nf" R "g" R "31mh\xc2\xa0" R},
+	    {"Content-Type: text/plain; charset=utf-8", B("x\r\ny\r\rz\r"),
+	     MF_SAFE_TEXT | MF_LF, "x\ny" R R "z" R},
+	    /* Labelled latin-1, read as windows-1252 (0x9B is "\u203a"); its
+	     * holes are C1 controls. */
+	    {"Content-Type: text/plain; charset=iso-8859-1", B("a\x9b" "b\x81" "c\xe9"),
+	     MF_SAFE_TEXT, "a\xe2\x80\xba" "b" R "c\xc3\xa9"},
+	    {"Content-Type: text/plain; charset=utf-8\n"
+	     "Content-Transfer-Encoding: quoted-printable",
+	     B("=1B]0;title=07x=\r\ny"), MF_SAFE_TEXT, "" R "]0;title" R "xy"},
+	    {"Content-Type: text/plain; format=flowed; charset=utf-8",
+	     B("one \x1b\r\ntwo \r\nthree\r\n"),
+	     MF_SAFE_TEXT | MF_CONTENT_FLOWED | MF_LF, "one " R "\ntwo three\n"},
+	    {"Content-Type: text/plain; charset=utf-16le", B("a\0\x1b\0\r\0\n\0"),
+	     MF_SAFE_TEXT, "a" R "\r\n"},
+	    /* NUL was U+FFFD before (MF_D_NUL). */
+	    {"Content-Type: text/plain; charset=utf-8", B("a\0b"), MF_SAFE_TEXT,
+	     "a" R "b"},
+	    /* Not text: bytes as they are. */
+	    {"Content-Type: application/octet-stream", B("a\x1b\r"), MF_SAFE_TEXT,
+	     "a\x1b\r"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		struct onepart op;
+		const mf_part *p = op_open(&op, t[i].hdr, t[i].body, t[i].bl);
+		char label[32];
+
+		snprintf(label, sizeof(label), "safe text case %zu", i);
+		expect_text(p, t[i].flags, t[i].want, strlen(t[i].want), NULL,
+		            label);
+		op_close(&op);
+	}
+	/* A line longer than a conversion segment (64 KiB) that ends, or
+	 * has a bare CR, right at the segment's end: the CR waits for the
+	 * next segment (UTF-8 text and UTF-16, which is cut by size). */
+	for (i = 0; i < 4; i++) {
+		size_t seg = 65536, n = seg + 3, k;
+		char *body = malloc(2 * n), *want = malloc(2 * n + 8);
+		struct onepart op;
+		const mf_part *p;
+		int wide = i >= 2, bare = i % 2;
+		size_t wn = 0, bn = 0;
+
+		assert_non_null(body);
+		assert_non_null(want);
+		for (k = 0; k < (wide ? seg / 2 : seg) - 1; k++) {
+			body[bn++] = 'a';
+			if (wide)
+				body[bn++] = '\0';
+			want[wn++] = 'a';
+		}
+		body[bn++] = '\r';
+		if (wide)
+			body[bn++] = '\0';
+		body[bn++] = bare ? 'b' : '\n';
+		if (wide)
+			body[bn++] = '\0';
+		if (bare) {
+			memcpy(want + wn, R "b", 4);
+			wn += 4;
+		} else {
+			memcpy(want + wn, "\r\n", 2);
+			wn += 2;
+		}
+		p = op_open(&op,
+		            wide ? "Content-Type: text/plain; charset=utf-16le"
+		                 : "Content-Type: text/plain; charset=utf-8",
+		            body, bn);
+		expect_text(p, MF_SAFE_TEXT, want, wn, NULL, "safe long line");
+		op_close(&op);
+		free(body);
+		free(want);
+	}
+#undef B
+#undef R
+}
+
 /* ---------------------------------------------------------------------- */
 /* uudecode                                                                */
 /* ---------------------------------------------------------------------- */
@@ -1799,7 +1899,26 @@ static const unsigned flag_sets[] = {
     MF_CONTENT_TEXT | MF_CONTENT_FLOWED,
     MF_CONTENT_TEXT | MF_LF,
     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF,
+    MF_SAFE_TEXT,
+    MF_SAFE_TEXT | MF_CONTENT_FLOWED | MF_LF,
 };
+
+/* Whether text made with MF_SAFE_TEXT holds a control it must not. */
+static int
+has_control(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    c == 0x7f || (c == '\r' && (i + 1 == n || s[i + 1] != '\n')) ||
+		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0))
+			return 1;
+	}
+	return 0;
+}
 
 /* Transfer decoding with the codec itself, for comparison. */
 static mf_buf *
@@ -1877,6 +1996,9 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 			         memchr(mf_buf_data(b), 0, mf_buf_len(b)) !=
 			             NULL)
 				fail_msg("%s: NUL in text", label);
+			else if ((flag_sets[f] & MF_SAFE_TEXT) &&
+			         has_control(mf_buf_data(b), mf_buf_len(b)))
+				fail_msg("%s: a control in safe text", label);
 			mf_buf_free(b);
 		}
 		mf_buf_free(want);
@@ -1885,7 +2007,10 @@ corpus_message(const mf_part *root, tu_rng *r, const char *label,
 			mf_str body = mf_part_body(p);
 			size_t cuts[3], k;
 			uint64_t d1 = 0, d2 = 0;
-			unsigned fl = MF_CONTENT_FLOWED | MF_LF;
+			static const unsigned fls[] = {
+			    MF_CONTENT_FLOWED | MF_LF, MF_SAFE_TEXT,
+			    MF_SAFE_TEXT | MF_CONTENT_FLOWED | MF_LF};
+			unsigned fl = fls[tu_rng_below(r, 3)];
 			mf_buf *one = decode(p, fl, NULL, &d1), *st;
 
 			for (k = 0; k < 3; k++)
@@ -2316,6 +2441,7 @@ main(void)
 	    cmocka_unit_test(test_uu_malformed),
 	    cmocka_unit_test(test_uu_stream),
 	    cmocka_unit_test(test_flowed),
+	    cmocka_unit_test(test_safe_text),
 	    cmocka_unit_test(test_flowed_parts),
 	    cmocka_unit_test(test_charsets),
 	    cmocka_unit_test(test_long_lines),

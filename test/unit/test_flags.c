@@ -530,10 +530,10 @@ static const struct {
     {"mf_mbox_next", c_mbox_next, MF_MBOX_CLEN},
     {"mf_mbox_unescape", c_mbox_unescape, MF_MBOX_RD},
     {"mf_part_decode", c_part_decode,
-     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF},
+     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT},
     {"mf_part_decode (opts)", c_part_decode_opts, MF_STRICT},
     {"mf_content_dec_new", c_content_dec,
-     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF},
+     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT},
     {"mf_content_dec_new (opts)", c_content_dec_opts, MF_STRICT},
     {"mf_flowed_decode", c_flowed_decode, MF_FLOWED_DELSP},
 };

@@ -566,6 +566,15 @@ test_params_and_fields(void **state)
 	assert_null(mf_part_header(p, "X-A", 3, &it));
 	assert_int_equal(it, 5);
 	assert_true(seq(mf_part_header(p, "subject", 7, NULL)->value, "s"));
+	/* The first value, and the empty span for an absent field. */
+	assert_true(mf_str_eq(mf_part_header_value(p, MF_LIT("X-a")),
+	                      MF_STR("1")));
+	assert_ptr_equal(mf_part_header_value(p, MF_LIT("subject")).ptr,
+	                 mf_part_header(p, MF_LIT("Subject"), NULL)->value.ptr);
+	assert_int_equal(mf_part_header_value(p, MF_LIT("To")).len, 0);
+	assert_non_null(mf_part_header_value(p, MF_LIT("To")).ptr);
+	assert_int_equal(mf_part_header_value(NULL, MF_LIT("To")).len, 0);
+	assert_int_equal(mf_part_header_value(p, NULL, 1).len, 0);
 	assert_true(seq(mf_part_field(p, 0)->name, "Subject"));
 	assert_null(mf_part_field(p, 5));
 	assert_int_equal(mf_part_mbox_from(p, NULL), 0);
