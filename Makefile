@@ -205,12 +205,16 @@ valgrind: check-valgrind
 # differences are listed, with reasons, in test/interop/. A missing tool
 # fails the run (apt-get install python3 libgmime-3.0-dev pkg-config).
 PYTHON = python3
+# The task examples of examples/ that have a GMime 3 twin.
+GMIME_EQ = mbox-index text-body stream-parts
 
-interop: $(BUILD)/mailfmt $(BUILD)/interop/gmime_dump
+interop: $(BUILD)/mailfmt $(BUILD)/interop/gmime_dump \
+	$(GMIME_EQ:%=$(BUILD)/interop/gmime-%) $(GMIME_EQ:%=$(BUILD)/%)
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) python
 	$(PYTHON) test/interop/codecs_python.py $(BUILD)
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime
 	$(PYTHON) test/interop/fields_gmime.py $(BUILD)
+	sh test/interop/gmime-equivalents/compare.sh $(BUILD)
 
 # The GMime reference (test/interop/gmime_dump.c), built only for interop.
 $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
@@ -218,6 +222,13 @@ $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
 		"(apt-get install libgmime-3.0-dev pkg-config)"; exit 1; }
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $$(pkg-config --cflags gmime-3.0) \
+		$< $$(pkg-config --libs gmime-3.0) -o $@
+
+# The task examples written with GMime 3, for comparison (issue 11).
+$(BUILD)/interop/gmime-%: test/interop/gmime-equivalents/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror \
+		$$(pkg-config --cflags gmime-3.0) \
 		$< $$(pkg-config --libs gmime-3.0) -o $@
 
 # ---------------------------------------------------------------- fuzzing
