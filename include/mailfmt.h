@@ -67,7 +67,9 @@ enum mf_status {
 	MF_E_CALLBACK = -7, /* a callback returned non-zero */
 	MF_E_STATE = -8,    /* call not allowed in this state */
 	MF_E_CHARSET = -9,  /* unknown or unsupported charset */
-	MF_E_DEFECT = -10   /* strict mode: a defect was found */
+	MF_E_DEFECT = -10,  /* strict mode: a defect was found */
+	MF_E_UTF8_OUT = -11 /* output needs raw UTF-8: only MF_UTF8_OUT
+			       (RFC 6532, SMTPUTF8) can carry it */
 };
 
 /* Static, never NULL, for every code (unknown codes give a generic text). */

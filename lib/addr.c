@@ -2010,6 +2010,17 @@ mf_addr_spec_format(mf_buf *out, const mf_addr *a)
 	return rc;
 }
 
+static bool
+is_ascii(mf_str s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		if ((unsigned char)s.ptr[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /*
  * One mailbox: "name <spec>", a bare spec, "<spec>" when there is no
  * domain (so that "user" reads back as a local part) or a route, and
@@ -2023,6 +2034,12 @@ put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags, size_t col,
 	bool angle = a->name.len > 0 || a->route.len > 0 || a->domain.len == 0;
 	int rc = MF_OK;
 
+	/* RFC 2047 cannot encode an addr-spec (5): only RFC 6532 output can
+	 * carry a non-ASCII one. */
+	if (!(flags & MF_UTF8_OUT) &&
+	    (!is_ascii(a->local) || !is_ascii(a->domain) ||
+	     !is_ascii(a->route)))
+		return MF_E_UTF8_OUT;
 	if (a->name.len > 0) {
 		rc = put_phrase(out, a->name, flags, col, width);
 		if (rc == MF_OK)
@@ -2061,13 +2078,14 @@ mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
 	       size_t col, size_t width)
 {
 	const char *nl = (flags & MF_LF) ? "\n" : "\r\n";
-	size_t nll = strlen(nl), i;
+	size_t nll = strlen(nl), i, len0;
 	bool in_group = false, first = true;
 	int rc = MF_OK;
 
 	if (out == NULL || (a == NULL && n != 0) ||
 	    (flags & ~(MF_LF | MF_UTF8_OUT)) != 0)
 		return MF_E_INVAL;
+	len0 = out->len;
 	for (i = 0; i < n && rc == MF_OK; i++) {
 		size_t mark = out->len, start;
 		bool sep;
@@ -2133,5 +2151,7 @@ mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
 	}
 	if (rc == MF_OK && in_group)
 		rc = mf__buf_putc(out, ';');
+	if (rc < 0)
+		mf__buf_cut(out, len0);
 	return rc;
 }

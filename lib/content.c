@@ -41,8 +41,10 @@
  *     surrogate pair; the byte order of "utf-16" / "utf-32" comes from
  *     the start of the body: a byte order mark (dropped), else the data
  *     (big-endian, RFC 2781 4.3, unless it shows little-endian text).
- *     Defect offsets of this stage count transfer-decoded bytes from the
- *     start of the body.
+ *     Defect offsets of this stage are absolute input offsets when the
+ *     body is not transfer-encoded (7bit, 8bit, binary, unknown: the
+ *     bytes converted are the input's), else they count transfer-decoded
+ *     bytes from the start of the body (no input byte is the bad one).
  *  3. format=flowed (MF_CONTENT_FLOWED; text/plain with format=flowed),
  *     RFC 3676 4: see the flowed section below.
  *  4. Line ends (MF_LF): CRLF becomes LF; a lone CR stays.
@@ -987,8 +989,12 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		if (k == 0)
 			break;
 		mf__buf_cut(&d->conv, 0);
-		rc =
-		    convert(d, dst, (const char *)p + pos, k, d->dec_off + pos);
+		/* Offsets: in the input when the body is not transfer-encoded
+		 * (the decoded bytes are the input's), else in the decoded
+		 * content. */
+		rc = convert(d, dst, (const char *)p + pos, k,
+			     (d->codec == NULL ? d->body_off : 0) + d->dec_off +
+				 pos);
 		memcpy(d->carry, d->carry_next, d->ncarry_next);
 		d->ncarry = d->ncarry_next;
 		d->ncarry_next = 0;

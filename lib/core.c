@@ -43,6 +43,8 @@ mf_strerror(int code)
 		return "unknown or unsupported charset";
 	case MF_E_DEFECT:
 		return "malformed input (strict mode)";
+	case MF_E_UTF8_OUT:
+		return "output needs UTF-8 (MF_UTF8_OUT, SMTPUTF8)";
 	}
 	return "unknown status code";
 }

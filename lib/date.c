@@ -31,7 +31,7 @@
  *  - Rejected: numeric months ("17-6-2008": day-month or month-day?), a
  *    missing time, fields out of range (day past the month's end, hour 24,
  *    minute 60, second 61, zone minutes 60, years before 1900 or after
- *    9999).
+ *    9999); the error's offset is the field's.
  */
 #include "header.h"
 #include "lex.h"
@@ -270,7 +270,7 @@ typedef struct dp {
 	int rc;
 	const char *bad;
 	const char *why;
-	const char *day_at, *time_at, *year_at;
+	const char *day_at, *time_at, *min_at, *sec_at, *year_at;
 } dp;
 
 /* Reads the next token after CFWS (comments are skipped by the lexer). */
@@ -462,6 +462,7 @@ time_of_day(dp *x, mf_date *d)
 		return fail(x, x->t.p, "minute expected");
 	if (x->t.len == 1)
 		obs(x, MF_D_OBSOLETE, x->t.p);
+	x->min_at = x->t.p;
 	d->min = (int)x->t.num;
 	next(x);
 	d->sec = 0;
@@ -469,6 +470,7 @@ time_of_day(dp *x, mf_date *d)
 		next(x);
 		if (x->t.type != T_NUM || x->t.len != 2)
 			return fail(x, x->t.p, "second expected");
+		x->sec_at = x->t.p;
 		d->sec = (int)x->t.num;
 		next(x);
 	}
@@ -498,8 +500,9 @@ zone(dp *x, mf_date *d)
 			fail(x, s, "zone expected");
 			return true;
 		}
+		/* RFC 5322 3.3: -9959 to +9959, minutes below 60. */
 		if (x->t.num % 100 > 59) {
-			fail(x, x->t.p, "zone minutes out of range");
+			fail(x, x->t.p + 2, "zone minutes out of range");
 			return true;
 		}
 		d->tz_offset = sign * (int)(x->t.num / 100 * 60 + x->t.num % 100);
@@ -624,8 +627,12 @@ mf__date_parse(const char *p, size_t n, const mf_opts *o, uint64_t off0,
 			fail(&x, x.year_at, "year out of range");
 		else if (r.day < 1 || r.day > mdays(r.year, r.month))
 			fail(&x, x.day_at, "day out of range");
-		else if (r.hour > 23 || r.min > 59 || r.sec > 60)
-			fail(&x, x.time_at, "time out of range");
+		else if (r.hour > 23)
+			fail(&x, x.time_at, "hour out of range");
+		else if (r.min > 59)
+			fail(&x, x.min_at, "minute out of range");
+		else if (r.sec > 60)
+			fail(&x, x.sec_at, "second out of range");
 	}
 	if (x.rc == MF_OK) {
 		fill_computed(&r);

@@ -26,8 +26,8 @@
  * each display name becomes an encoded phrase (MF_EW_PHRASE), done here
  * on tokens rather than by re-formatting the list with mf_addr_format,
  * so comments, spacing and every other byte of the caller's text stay as
- * given; an addr-spec cannot be encoded (MF_E_CHARSET). Other structured
- * fields with non-ASCII need MF_UTF8_OUT (MF_E_CHARSET).
+ * given; an addr-spec cannot be encoded (MF_E_UTF8_OUT). Other structured
+ * fields with non-ASCII need MF_UTF8_OUT (MF_E_UTF8_OUT).
  *
  * Structured fields are read with the tokenizer (quoted strings, comments,
  * domain literals), never by hand.
@@ -316,7 +316,7 @@ put_ascii(mf_buf *out, const char *v, size_t s, size_t e, size_t *bad)
 	for (i = s; i < e; i++) {
 		if ((unsigned char)v[i] >= 0x80) {
 			*bad = i;
-			return MF_E_CHARSET;
+			return MF_E_UTF8_OUT;
 		}
 	}
 	return mf__buf_put(out, v + s, e - s);
@@ -326,7 +326,7 @@ put_ascii(mf_buf *out, const char *v, size_t s, size_t e, size_t *bad)
  * An address list with non-ASCII text for 7-bit output: each display name
  * or group name (a run of words before "<" or ":") is rewritten as an RFC
  * 2047 phrase; every other byte is copied as is, and non-ASCII anywhere
- * else (addr-specs, comments, literals) is MF_E_CHARSET at its offset.
+ * else (addr-specs, comments, literals) is MF_E_UTF8_OUT at its offset.
  * This works on tokens, so the caller's text (comments, spacing, routes)
  * survives unchanged.
  */
@@ -335,7 +335,7 @@ encode_addresses(mf_buf *out, const char *v, size_t n, size_t *bad)
 {
 	mf__lex lx;
 	mf_buf text;
-	size_t angle = 0, run = SIZE_MAX, run_end = 0, copied = 0;
+	size_t angle = 0, run = SIZE_MAX, run_end = 0, copied = 0, run8 = 0;
 	bool run_8bit = false;
 	int rc = MF_OK;
 
@@ -369,9 +369,11 @@ encode_addresses(mf_buf *out, const char *v, size_t n, size_t *bad)
 			if (!run_8bit) {
 				size_t k;
 
-				for (k = i; k < run_end; k++) {
-					if ((unsigned char)v[k] >= 0x80)
+				for (k = i; k < run_end && !run_8bit; k++) {
+					if ((unsigned char)v[k] >= 0x80) {
 						run_8bit = true;
+						run8 = k;
+					}
 				}
 			}
 			continue;
@@ -381,8 +383,8 @@ encode_addresses(mf_buf *out, const char *v, size_t n, size_t *bad)
 			mf__lex w;
 
 			if (s >= lx.end || (*s != '<' && *s != ':')) {
-				*bad = run;
-				rc = MF_E_CHARSET;
+				*bad = run8;
+				rc = MF_E_UTF8_OUT;
 				break;
 			}
 			rc = put_ascii(out, v, copied, run, bad);
@@ -480,11 +482,15 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	if ((flags & ~(MF_LF | MF_UTF8_OUT)) != 0)
 		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
-	if (namelen == 0 || namelen + 2 > MAX_LINE)
-		return mf__err(err, MF_E_INVAL, 0, "invalid field name");
+	/* Name errors: the offset is in the name. */
+	if (namelen == 0)
+		return mf__err(err, MF_E_INVAL, 0, "empty field name");
+	if (namelen + 2 > MAX_LINE)
+		return mf__err(err, MF_E_INVAL, MAX_LINE - 2,
+			       "field name too long");
 	for (i = 0; i < namelen; i++) {
 		if (!mf__is((unsigned char)name[i], MF__C_FTEXT))
-			return mf__err(err, MF_E_INVAL, 0,
+			return mf__err(err, MF_E_INVAL, i,
 				       "invalid field name");
 	}
 	for (i = 0; i < n; i++) {
@@ -515,7 +521,7 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 			rc = mf_ew_encode(&tmp, value, n, NULL, 0, 0, 0);
 		} else if (cls == MF__F_ADDRESS) {
 			rc = encode_addresses(&tmp, value, n, &bad);
-			if (rc == MF_E_CHARSET) {
+			if (rc == MF_E_UTF8_OUT) {
 				mf__buf_fini(&tmp);
 				return mf__err(err, rc, bad,
 					       "non-ASCII address needs "
@@ -523,7 +529,9 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 			}
 		} else {
 			mf__buf_fini(&tmp);
-			return mf__err(err, MF_E_CHARSET, 0,
+			for (bad = 0; (unsigned char)value[bad] < 0x80; bad++)
+				;
+			return mf__err(err, MF_E_UTF8_OUT, bad,
 				       "non-ASCII text in a structured field "
 				       "needs MF_UTF8_OUT");
 		}

@@ -334,7 +334,7 @@ mf_received_parse(const char *p, size_t n, const mf_opts *o, mf_received *r,
 	mf__lex lx;
 	mf_received res;
 	mf_str *cur = NULL;
-	const char *vend = NULL;
+	const char *vend = NULL, *why = "malformed Received field";
 	size_t semi, angle = 0;
 	int rc;
 
@@ -409,17 +409,26 @@ mf_received_parse(const char *p, size_t n, const mf_opts *o, mf_received *r,
 			mf__lex_defect(&lx, MF_D_OBSOLETE, p + n);
 		} else {
 			uint64_t dd = 0;
+			mf_error de = {MF_OK, 0, NULL};
 
+			/* A date it cannot read is garbage after the
+			 * clauses (strict: the error, where the date went
+			 * wrong). */
 			rc = mf__date_parse(p + semi + 1, n - semi - 1, o,
-					    semi + 1, &res.date, &dd, NULL);
+					    semi + 1, &res.date, &dd, &de);
 			lx.defects |= dd;
+			if (rc < 0 && rc != MF_E_DEFECT) {
+				mf__lex_defect(&lx, MF_D_TRAILING_GARBAGE,
+					       p + semi + 1 + de.offset);
+				if (lx.rc < 0)
+					rc = MF_E_DEFECT;
+			}
 			if (rc == MF_E_DEFECT) {
 				lx.rc = rc;
-				lx.err_at = p + semi + 1;
+				lx.err_at = p + semi + 1 + de.offset;
+				why = de.reason;
 			} else if (rc < 0) {
 				memset(&res.date, 0, sizeof(res.date));
-				mf__lex_defect(&lx, MF_D_TRAILING_GARBAGE,
-					       p + semi + 1);
 			} else {
 				res.has_date = 1;
 			}
@@ -428,8 +437,7 @@ mf_received_parse(const char *p, size_t n, const mf_opts *o, mf_received *r,
 	if (defects != NULL)
 		*defects |= lx.defects;
 	if (lx.rc < 0)
-		return mf__err(err, lx.rc, (size_t)(lx.err_at - p),
-			       "malformed Received field");
+		return mf__err(err, lx.rc, (size_t)(lx.err_at - p), why);
 	*r = res;
 	return MF_OK;
 }

@@ -1772,7 +1772,7 @@ mf__qp_dec_update_path(int path, void *vst, void *out, size_t cap,
 		rc = dec_char(st, d, cap, &o, s[i], st->off_ + i);
 		if (rc == MF_E_NOSPC) {
 			*st = save;
-			return mf__err(err, MF_E_NOSPC, 0,
+			return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
 			               "output buffer too small");
 		}
 		if (rc < 0) {
@@ -1819,7 +1819,7 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 		break;
 	case Q_CR:
 		if (cap < st->wn_ + 1u)
-			return mf__err(err, MF_E_NOSPC, 0,
+			return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
 			               "output buffer too small");
 		wflush(st, d, &o);
 		d[o++] = '\r';
@@ -1829,7 +1829,7 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 	case Q_HEX1:
 		need = invalid_len(st);
 		if (cap < need)
-			return mf__err(err, MF_E_NOSPC, 0,
+			return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
 			               "output buffer too small");
 		rc = dec_bad(st, MF_E_TRUNC, st->off_,
 		             "quoted-printable ends inside an escape");

@@ -75,7 +75,8 @@ cmd_fold(int argc, char **argv)
 				r = mf_hdr_fold(out, f->name.ptr, f->name.len,
 						mf_buf_data(u), mf_buf_len(u), fl,
 						width, &e);
-			if (r == MF_E_CHARSET)
+			/* What 7-bit output cannot carry goes out as UTF-8. */
+			if (r == MF_E_UTF8_OUT)
 				r = mf_hdr_fold(out, f->name.ptr, f->name.len,
 						mf_buf_data(u), mf_buf_len(u),
 						fl | MF_UTF8_OUT, width, &e);

@@ -932,12 +932,22 @@ test_charsets(void **state)
 			code[nd] = t[i].d2;
 			off[nd++] = t[i].off2;
 		}
-		if (t[i].d1 == MF_D_B64_JUNK || t[i].d1 == MF_D_QP_INVALID ||
-		    t[i].d1 == MF_D_UU_INVALID) {
+		/* The table's offsets are in the body: transfer defects
+		 * and, in a body that is not transfer-encoded, charset
+		 * defects are reported as input offsets. */
+		{
 			uint64_t bo;
+			int cte = mf_part_cte(p);
+			size_t k;
 
 			mf_part_offsets(p, NULL, &bo, NULL);
-			off[0] += (long)bo;
+			for (k = 0; k < nd; k++)
+				if (code[k] == MF_D_B64_JUNK ||
+				    code[k] == MF_D_QP_INVALID ||
+				    code[k] == MF_D_UU_INVALID ||
+				    (cte != MF_CTE_BASE64 && cte != MF_CTE_QP &&
+				     cte != MF_CTE_UUENCODE))
+					off[k] += (long)bo;
 		}
 		log_opts(&o, &l);
 		b = decode(p, t[i].flags, &o, &defects);

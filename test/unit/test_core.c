@@ -9,7 +9,8 @@ test_strerror(void **state)
 {
 	int codes[] = {MF_OK,	      MF_MORE,	    MF_E_NOMEM,	   MF_E_INVAL,
 		       MF_E_SYNTAX,   MF_E_TRUNC,   MF_E_LIMIT,	   MF_E_NOSPC,
-		       MF_E_CALLBACK, MF_E_STATE,   MF_E_CHARSET,  MF_E_DEFECT};
+		       MF_E_CALLBACK, MF_E_STATE,   MF_E_CHARSET,  MF_E_DEFECT,
+		       MF_E_UTF8_OUT};
 	size_t i, k;
 
 	(void)state;
@@ -25,6 +26,7 @@ test_strerror(void **state)
 	assert_int_equal(MF_E_STATE, -8);
 	assert_int_equal(MF_E_CHARSET, -9);
 	assert_int_equal(MF_E_DEFECT, -10);
+	assert_int_equal(MF_E_UTF8_OUT, -11);
 	assert_string_equal(mf_strerror(-1000), "unknown status code");
 	assert_string_equal(mf_strerror(42), "unknown status code");
 }

@@ -332,7 +332,7 @@ test_received_table(void **state)
 	    {"from a by b", "a", "b", "", "", "", "", 0, MF_D_OBSOLETE, 11},
 	    /* Unreadable date. */
 	    {"from a by b; yesterday", "a", "b", "", "", "", "", 0,
-	     MF_D_TRAILING_GARBAGE, 12},
+	     MF_D_TRAILING_GARBAGE, 13},
 	    /* Words before the first clause; a repeated clause. */
 	    {"junk from a by b by c; 1 Jan 2024 00:00 +0000", "a", "b", "", "",
 	     "", "", 1, MF_D_OBSOLETE, 0},
