@@ -4,7 +4,8 @@
 #   make            library, CLI and examples into build/
 #   make demo       the CLI on the bundled sample mail (cc, make, libc only)
 #   make test       unit tests, examples, fuzz corpus replay, API checks
-#   make check-sanitize / check-valgrind / fuzz / bench / install / clean
+#   make check-sanitize / check-valgrind / check-tsan / fuzz / bench /
+#   install / clean
 
 # Version: change together with MF_VERSION_* in include/mailfmt.h, and add
 # a node to lib/libmailfmt.map when a release adds symbols.
@@ -41,6 +42,9 @@ ifeq ($(SAN),1)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 endif
+ifeq ($(SAN),thread)
+SANFLAGS = -fsanitize=thread -fno-omit-frame-pointer
+endif
 ALL_CFLAGS = $(WARN) $(MF_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP
 LIB_CFLAGS = $(ALL_CFLAGS) -fPIC -fvisibility=hidden
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
@@ -67,6 +71,7 @@ SHARED = $(BUILD)/$(SOLIB)
 
 .PHONY: all demo test check check-unit check-examples check-replay \
 	check-headers check-abi check-man check-sanitize check-valgrind \
+	check-tsan check-threads \
 	interop fuzz bench install uninstall clean need-cmocka
 .DELETE_ON_ERROR:
 # Keep intermediate objects (test and fuzz objects built by pattern chains).
@@ -93,10 +98,11 @@ $(SHARED): $(LIB_OBJ) lib/libmailfmt.map
 # ---------------------------------------------------------------- programs
 $(BUILD)/ex/%.o: examples/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iexamples -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -pthread -Iexamples -c $< -o $@
 
+# The CLI's stat -j runs threads (the library itself starts none).
 $(BUILD)/mailfmt: $(CLI_OBJ) $(STATIC)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $(CLI_OBJ) $(STATIC)
 
 $(BUILD)/%: $(BUILD)/ex/%.o $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC)
@@ -126,10 +132,10 @@ $(BUILD)/test/tutil.o: test/unit/tutil.c | need-cmocka
 
 $(BUILD)/test/%.o: test/unit/%.c | need-cmocka
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CPPFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -pthread $(TEST_CPPFLAGS) -c $< -o $@
 
 $(BUILD)/test/test_%: $(BUILD)/test/test_%.o $(BUILD)/test/tutil.o $(STATIC)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $^ -lcmocka
 
 # Fuzz targets replayed over their corpus (stored finds) with a plain main.
 $(BUILD)/replay/%: test/fuzz/%.c test/fuzz/driver.c $(STATIC)
@@ -186,6 +192,19 @@ check-sanitize: need-cmocka
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=$(BUILD)/san-clang CC=$(CLANG) \
 		SAN=1 check-unit check-replay
+
+# ThreadSanitizer (clang's, or TSAN_CC=gcc): the whole corpus from 4
+# threads at once (test_threads), and mailfmt stat -j against -j 1.
+TSAN_CC ?= $(CLANG)
+
+check-threads: $(BUILD)/test/test_threads $(BUILD)/mailfmt
+	$(BUILD)/test/test_threads
+	sh test/cli/stat_j.sh $(BUILD)
+
+check-tsan: need-cmocka
+	TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:suppressions=$(abspath test/tsan.supp) \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan CC=$(TSAN_CC) \
+		SAN=thread check-threads
 
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 	--suppressions=test/valgrind.supp \
@@ -267,8 +286,9 @@ $(FUZZ_RUNS): fuzz-run-%: $(BUILD)/fuzz/%
 $(BUILD)/bench: $(BENCH_SRC) $(STATIC)
 	$(CC) $(ALL_CFLAGS) -O2 -Itest/bench -o $@ $(BENCH_SRC) $(STATIC) $(ALL_LDFLAGS)
 
-bench: $(BUILD)/bench
+bench: $(BUILD)/bench $(BUILD)/mailfmt
 	$(BUILD)/bench $(CORPUS)
+	sh test/bench/stat-j.sh $(BUILD) $(CORPUS)
 
 # ---------------------------------------------------------------- install
 $(BUILD)/mailfmt.pc: pkgconfig/mailfmt.pc.in Makefile

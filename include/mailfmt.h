@@ -1064,7 +1064,8 @@ enum mf_event_type {
 	MF_EV_HEADERS_END = 3, /* end of the header block: part is complete;
 				  data = the empty line (may be empty) */
 	MF_EV_BODY = 4,        /* leaf body bytes, raw or decoded (MF_DECODE;
-				  raw = the input bytes they came from) */
+				  raw = the input bytes they came from, data
+				  empty when they decode to nothing) */
 	MF_EV_PART_END = 5,    /* the part ends at off */
 	MF_EV_DEFECT = 6,      /* defect (enum mf_defect) at off, in part */
 	MF_EV_PREAMBLE = 7,    /* multipart bytes before the first delimiter */

@@ -1759,15 +1759,16 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 		}
 		if (rc < 0)
 			return fail(ps, rc, off, "decoding failed");
-		if (outlen > 0) {
-			ev_init(&ev, MF_EV_BODY, L, off);
-			ev.data.ptr = ps->dbuf;
-			ev.data.len = outlen;
-			ev.raw.ptr = p;
-			ev.raw.len = k;
-			if (emit(ps, &ev) < 0)
-				return ps->rc;
-		}
+		/* Also when the bytes decode to nothing (white space, a soft
+		 * line break, a quantum held back): every raw body byte is
+		 * in the raw of one BODY event, however the input is cut. */
+		ev_init(&ev, MF_EV_BODY, L, off);
+		ev.data.ptr = ps->dbuf;
+		ev.data.len = outlen;
+		ev.raw.ptr = p;
+		ev.raw.len = k;
+		if (emit(ps, &ev) < 0)
+			return ps->rc;
 		p += k;
 		n -= k;
 		off += k;

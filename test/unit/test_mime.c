@@ -1145,6 +1145,7 @@ test_bounded_memory(void **state)
 
 struct dcol {
 	logbuf out[64];
+	logbuf raw[64]; /* the raw bytes of the BODY events */
 	int cte[64];
 	size_t n;
 	int cur;
@@ -1162,6 +1163,7 @@ dcol_event(void *ctx, const mf_event *ev)
 			d->cte[d->cur] = mf_part_cte(ev->part);
 	} else if (ev->type == MF_EV_BODY && d->cur >= 0) {
 		lb_add(&d->out[d->cur], ev->data.ptr, ev->data.len);
+		lb_add(&d->raw[d->cur], ev->raw.ptr, ev->raw.len);
 	}
 	return 0;
 }
@@ -1237,12 +1239,18 @@ test_decode_corpus(void **state)
 				assert_int_equal(rc, MF_OK);
 				tu_assert_mem(d.out[k].p ? d.out[k].p : "",
 					      d.out[k].n, want, wl, list[i]);
+				/* Every body byte in the raw of one event,
+				 * however the input was cut. */
+				tu_assert_mem(d.raw[k].p ? d.raw[k].p : "",
+					      d.raw[k].n, b.ptr, b.len, list[i]);
 				free(want);
 				checked++;
 				k++;
 			}
-			for (j = 0; j < 64; j++)
+			for (j = 0; j < 64; j++) {
 				free(d.out[j].p);
+				free(d.raw[j].p);
+			}
 			mf_msg_free(m);
 			free(p);
 		}
