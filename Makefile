@@ -72,7 +72,7 @@ SHARED = $(BUILD)/$(SOLIB)
 .PHONY: all demo test check check-unit check-examples check-replay \
 	check-headers check-abi check-man check-sanitize check-valgrind \
 	check-tsan check-threads \
-	interop fuzz bench install uninstall clean need-cmocka
+	interop fuzz bench install uninstall clean need-cmocka need-mandoc
 .DELETE_ON_ERROR:
 # Keep intermediate objects (test and fuzz objects built by pattern chains).
 .SECONDARY:
@@ -124,6 +124,18 @@ need-cmocka:
 		echo "    sudo apt-get install -y libcmocka-dev"; exit 1; \
 	fi
 
+# ... and mandoc, whose lint every man page must pass (Debian: mandoc).
+need-mandoc:
+	@command -v mandoc >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing mandoc (apt-get install -y mandoc)"; \
+		apt-get install -y mandoc >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null && apt-get install -y mandoc; }; \
+	else \
+		echo "mandoc is missing; install it with:"; \
+		echo "    sudo apt-get install -y mandoc"; exit 1; \
+	fi
+
 TEST_CPPFLAGS = -Itest/unit -DMF_TEST_DIR='"$(abspath test)"'
 
 $(BUILD)/test/tutil.o: test/unit/tutil.c | need-cmocka
@@ -171,7 +183,7 @@ check-headers:
 check-abi: $(SHARED)
 	@sh test/check-api.sh $(BUILD) $(SHARED)
 
-check-man:
+check-man: need-mandoc
 	@sh test/check-man.sh
 
 test: need-cmocka
