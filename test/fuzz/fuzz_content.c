@@ -32,9 +32,7 @@ buf(void)
 static int
 is_text(const mf_part *p)
 {
-	mf_str t = mf_part_type(p);
-
-	return t.len == 4 && memcmp(t.ptr, "text", 4) == 0;
+	return mf_str_eq(mf_part_type(p), MF_STR("text"));
 }
 
 static void
@@ -142,10 +140,7 @@ check_bodies(const mf_part *root, size_t parts)
 		CHECK(mf_msg_bodies(root, (int)w, v, cap, &n) == MF_OK);
 		CHECK(n <= cap);
 		for (i = 0; i < n; i++) {
-			mf_str t = mf_part_type(v[i]);
-
-			CHECK(!(t.len == 9 &&
-			        memcmp(t.ptr, "multipart", 9) == 0));
+			CHECK(!mf_str_eq(mf_part_type(v[i]), MF_STR("multipart")));
 			CHECK(in_message(root, v[i]));
 			for (k = 0; k < i; k++)
 				CHECK(v[k] != v[i]);

@@ -1303,11 +1303,8 @@ lpush(struct lists *l, int which, const mf_part *p)
 static int
 ptype(const mf_part *p, const char *type, const char *sub)
 {
-	mf_str t = mf_part_type(p), s = mf_part_subtype(p);
-
-	return t.len == strlen(type) && memcmp(t.ptr, type, t.len) == 0 &&
-	       (sub == NULL ||
-	        (s.len == strlen(sub) && memcmp(s.ptr, sub, s.len) == 0));
+	return mf_str_eq(mf_part_type(p), mf_str_from(type)) &&
+	       (sub == NULL || mf_str_eq(mf_part_subtype(p), mf_str_from(sub)));
 }
 
 static int

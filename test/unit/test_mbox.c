@@ -10,11 +10,8 @@
 
 #include "mime.h"
 
-static int
-seq(mf_str a, const char *b)
-{
-	return a.len == strlen(b) && memcmp(a.ptr, b, a.len) == 0;
-}
+/* A span equals a C string. */
+#define seq(a, b) mf_str_eq((a), mf_str_from(b))
 
 /* MimeKit: markers at mboxMarkerOffset, messages [beginOffset, endOffset). */
 static void

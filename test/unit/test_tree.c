@@ -17,11 +17,8 @@
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
 
-static int
-seq(mf_str a, const char *b)
-{
-	return a.len == strlen(b) && memcmp(a.ptr, b, a.len) == 0;
-}
+/* A span equals a C string. */
+#define seq(a, b) mf_str_eq((a), mf_str_from(b))
 
 static size_t
 count_nl(const char *p, size_t n)
