@@ -2307,7 +2307,7 @@ oom_leaf(const mf_part *p, const mf_opts *o, mf_buf *b, int stream)
 	}
 	if (!stream)
 		return rc;
-	d = mf_content_dec_new(p, MF_CONTENT_FLOWED | MF_LF, o);
+	d = mf_content_dec_new(p, MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT, o);
 	if (d == NULL)
 		return MF_E_NOMEM;
 	rc = mf_content_dec_update(d, b, body.ptr, body.len / 2);
