@@ -604,7 +604,7 @@ safe_stage(mf_content_dec *d, const char *p, size_t n, bool final)
 		i += k;
 		run = i;
 	}
-	if (rc == MF_OK)
+	if (rc == MF_OK && n > run)
 		rc = mf__buf_put(&d->sbuf, p + run, n - run);
 	return rc;
 }
