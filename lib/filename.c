@@ -154,6 +154,8 @@ mf_filename_safe(char *out, size_t cap, const char *name, size_t n,
 		*outlen = 0;
 	if (out == NULL || cap == 0 || (name == NULL && n != 0))
 		return MF_E_INVAL;
+	if (name == NULL)
+		s = (const unsigned char *)""; /* n is 0 */
 	lim = cap - 1;
 	for (i = 0; i < n; i++)
 		if (s[i] == '/' || s[i] == '\\')
