@@ -4,10 +4,11 @@
  * pieces (cut at offsets taken from bytes 1-4) against the one-shot
  * parser. Byte 0 picks MF_STRICT, MF_MBOX, MF_DECODE and small limits.
  * Checks: the same status and the same event stream (data events merged,
- * every other event equal: type, depth, offset, names, values, part
- * descriptions and attachment decisions, defects); the tree of the split parse equals the one-shot
- * tree (structure, offsets, accessors, bodies) and, when no field was cut
- * by max_field_len, writes the input back too.
+ * their data and raw bytes equal; every other event equal: type, depth,
+ * offset, names, values, part descriptions and attachment decisions,
+ * defects); the tree of the split parse equals the one-shot tree
+ * (structure, offsets, accessors, bodies) and, when no field was cut by
+ * max_field_len, writes the input back too.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,8 +24,8 @@ typedef struct log {
 	size_t n, cap;
 	int ptype;      /* data event being merged */
 	size_t pdepth;
-	uint64_t hash;
-	size_t plen;
+	uint64_t hash, rhash; /* of the data, and of the raw bytes */
+	size_t plen, rlen;
 	int decoded;
 } log_t;
 
@@ -63,6 +64,8 @@ flush(log_t *l)
 	putu(l, l->pdepth);
 	putu(l, l->plen);
 	putu(l, l->hash);
+	putu(l, l->rlen);
+	putu(l, l->rhash);
 	l->ptype = 0;
 }
 
@@ -111,12 +114,21 @@ on_event(void *ctx, const mf_event *ev)
 			l->pdepth = ev->depth;
 			l->plen = 0;
 			l->hash = 1469598103934665603ull;
+			l->rlen = 0;
+			l->rhash = 1469598103934665603ull;
 		}
 		for (i = 0; i < ev->data.len; i++) {
 			l->hash ^= (unsigned char)ev->data.ptr[i];
 			l->hash *= 1099511628211ull;
 		}
 		l->plen += ev->data.len;
+		/* Every raw byte in one event's raw, however the input is
+		 * cut (with MF_DECODE too). */
+		for (i = 0; i < ev->raw.len; i++) {
+			l->rhash ^= (unsigned char)ev->raw.ptr[i];
+			l->rhash *= 1099511628211ull;
+		}
+		l->rlen += ev->raw.len;
 		return 0;
 	}
 	flush(l);
