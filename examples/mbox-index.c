@@ -55,13 +55,15 @@ index_message(const mf_part *msg, mf_buf *b)
 	if (rc == MF_OK)
 		rc = mf_buf_append(b, "\t", 1);
 	if (rc == MF_OK)
-		rc = mf_hdr_decode(b, subject.ptr, subject.len, &safe, NULL, NULL);
+		rc = mf_hdr_decode(b, subject.ptr, subject.len, &safe, NULL,
+		                   NULL);
 	if (rc != MF_OK)
 		return rc;
 	printf("%s\t%s", iso, mf_buf_data(b));
 	while ((p = mf_part_next(msg, p)) != NULL)
 		if (mf_part_is_attachment(p, MF_ATTACH_JMAP) == 1)
-			printf("\t" MF_STR_FMT, MF_STR_ARG(mf_part_filename(p)));
+			printf("\t" MF_STR_FMT,
+			       MF_STR_ARG(mf_part_filename(p)));
 	printf("\n");
 	return MF_OK;
 }
@@ -82,8 +84,8 @@ main(int argc, char **argv)
 		rc = index_message(mf_msg_at(m, i), b);
 	if (rc != MF_OK)
 		fprintf(stderr, "mbox-index: %s\n",
-			in == NULL ? "usage: mbox-index READABLE-FILE"
-				   : mf_strerror(rc));
+		        in == NULL ? "usage: mbox-index READABLE-FILE"
+		                   : mf_strerror(rc));
 	mf_msg_free(m);
 	mf_buf_free(b);
 	free(in);

@@ -20,8 +20,8 @@ on_event(void *ctx, const mf_event *ev)
 	/* A multipart when its header ends, a leaf when its body ends. */
 	if ((ev->type == MF_EV_HEADERS_END && !leaf) ||
 	    (ev->type == MF_EV_PART_END && leaf)) {
-		printf("%*s" MF_STR_FMT "/" MF_STR_FMT, (int)(2 * ev->depth), "",
-		       MF_STR_ARG(mf_part_type(ev->part)),
+		printf("%*s" MF_STR_FMT "/" MF_STR_FMT, (int)(2 * ev->depth),
+		       "", MF_STR_ARG(mf_part_type(ev->part)),
 		       MF_STR_ARG(mf_part_subtype(ev->part)));
 		if (leaf)
 			printf(" %llu bytes", *size);
@@ -58,7 +58,7 @@ main(void)
 		(void)mf_parser_error(ps, &err);
 	if (rc != MF_OK || ferror(stdin))
 		fprintf(stderr, "stream-parts: %s at byte %zu\n", err.reason,
-			err.offset);
+		        err.offset);
 	mf_parser_free(ps);
 	return rc != MF_OK || ferror(stdin);
 }

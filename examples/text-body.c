@@ -52,21 +52,21 @@ main(int argc, char **argv)
 	for (i = 0; rc == MF_OK && i < nv; i++) {
 		mf_buf_clear(b);
 		if (!mf_str_eq(mf_part_type(v[i]), MF_STR("text")))
-			printf("[" MF_STR_FMT "/" MF_STR_FMT " " MF_STR_FMT "]\n",
+			printf("[" MF_STR_FMT "/" MF_STR_FMT " " MF_STR_FMT
+			       "]\n",
 			       MF_STR_ARG(mf_part_type(v[i])),
 			       MF_STR_ARG(mf_part_subtype(v[i])),
 			       MF_STR_ARG(mf_part_filename(v[i])));
 		else
-			rc = mf_part_decode(v[i], b,
-					    MF_CONTENT_FLOWED | MF_LF |
-						MF_SAFE_TEXT,
-					    NULL, NULL, &err);
+			rc = mf_part_decode(
+			    v[i], b, MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT,
+			    NULL, NULL, &err);
 		fwrite(mf_buf_data(b), 1, mf_buf_len(b), stdout);
 	}
 	if (rc != MF_OK)
 		fprintf(stderr, "text-body: %s\n",
-			in == NULL ? "usage: text-body READABLE-FILE"
-				   : err.reason);
+		        in == NULL ? "usage: text-body READABLE-FILE"
+		                   : err.reason);
 	mf_msg_free(m);
 	mf_buf_free(b);
 	free(in);

@@ -982,7 +982,8 @@ dec_final(void *vst, void *out, size_t cap, size_t *outlen, mf_error *err)
 		return mf__err(err, MF_E_STATE, 0, "decoder already finished");
 	need = st->n_ >= 2 ? st->n_ - 1 : 0;
 	if (need > cap)
-		return mf__err(err, MF_E_NOSPC, (size_t)st->off_, "output buffer too small");
+		return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
+		               "output buffer too small");
 	if (st->n_ > 0 || st->pad_ == PAD_ONE) {
 		rc = anomaly(st, MF_E_TRUNC, st->off_,
 		             st->n_ == 1 ? "base64 ends inside a byte"

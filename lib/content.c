@@ -1359,7 +1359,8 @@ leave(struct sel *s, struct walk *w, const mf_part *m)
 static bool
 is_inline(const mf_part *p, const mf_part *parent, bool first)
 {
-	bool tx = is_type(p, "text") && (is_sub(p, "plain") || is_sub(p, "html"));
+	bool tx = is_type(p, "text") &&
+		  (is_sub(p, "plain") || is_sub(p, "html"));
 	bool media = is_media(p);
 	mf_str disp = mf_part_disposition(p);
 
@@ -1378,8 +1379,8 @@ leaf(struct sel *s, struct walk *w, const mf_part *p, const mf_part *parent)
 	bool html = is_type(p, "text") && is_sub(p, "html");
 	bool media = is_media(p);
 	bool alt = parent != NULL && is_sub(parent, "alternative");
-	bool inl =
-	    is_inline(p, parent, parent != NULL && mf_part_child(parent, 0) == p);
+	bool first = parent != NULL && mf_part_child(parent, 0) == p;
+	bool inl = is_inline(p, parent, first);
 
 	if (!inl) {
 		push(s, MF_BODY_ATTACHMENTS, p);
@@ -1525,7 +1526,8 @@ mf_part_is_attachment(const mf_part *p, int rule)
 		if (is_type(p, "multipart"))
 			return 0;
 		disp = mf_part_disposition(p);
-		return (disp.len == 10 && memcmp(disp.ptr, "attachment", 10) == 0) ||
+		return (disp.len == 10 &&
+			memcmp(disp.ptr, "attachment", 10) == 0) ||
 		       mf_part_filename(p).len > 0;
 	default:
 		return MF_E_INVAL;

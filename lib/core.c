@@ -222,7 +222,8 @@ mf_str_from(const char *s)
 int
 mf_str_eq(mf_str a, mf_str b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+	return a.len == b.len &&
+	       (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 int

@@ -39,8 +39,8 @@ clean_char(const unsigned char *s, size_t n, size_t *k)
 
 	if (s[0] < 0x80) {
 		*k = 1;
-		if (s[0] < 0x20 || s[0] == 0x7F || strchr("<>:\"/\\|?*",
-							  s[0]) != NULL)
+		if (s[0] < 0x20 || s[0] == 0x7F ||
+		    strchr("<>:\"/\\|?*", s[0]) != NULL)
 			return 0;
 		return 1;
 	}
@@ -128,8 +128,8 @@ reserved(const char *out, size_t len)
 		return out[3] >= '0' && out[3] <= '9';
 	/* COM and LPT with superscript 1, 2, 3 (U+00B9, U+00B2, U+00B3). */
 	return b == 5 && (unsigned char)out[3] == 0xC2 &&
-	       ((unsigned char)out[4] == 0xB9 || (unsigned char)out[4] == 0xB2 ||
-		(unsigned char)out[4] == 0xB3);
+	       ((unsigned char)out[4] == 0xB9 ||
+	        (unsigned char)out[4] == 0xB2 || (unsigned char)out[4] == 0xB3);
 }
 
 /* Drops whole characters from the end of out[0..*o) until it is <= lim. */
@@ -145,7 +145,7 @@ cut_to(const char *out, size_t *o, size_t lim)
 
 int
 mf_filename_safe(char *out, size_t cap, const char *name, size_t n,
-		 size_t *outlen)
+                 size_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	size_t i, start = 0, o = 0, lim;

@@ -220,7 +220,8 @@ mf_mbox_from_parse(const char *p, size_t n, mf_str *sender, mf_date *date,
 			break;
 	}
 	if (e == s)
-		return mf__err(err, MF_E_SYNTAX, s, "From_ line without sender");
+		return mf__err(err, MF_E_SYNTAX, s,
+			       "From_ line without sender");
 	sender->ptr = p + s;
 	sender->len = e - s;
 	while (e < n && (p[e] == ' ' || p[e] == '\t'))

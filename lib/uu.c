@@ -323,7 +323,8 @@ mf_uu_dec_update(mf_uu_dec *st, void *out, size_t cap, const char *in, size_t n,
 			run(st, tmp, &t, (const unsigned char *)in + done, k);
 			if (o + t > cap) {
 				*st = save;
-				return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
+				return mf__err(err, MF_E_NOSPC,
+				               (size_t)st->off_,
 				               "output buffer too small");
 			}
 			if (t > 0)
@@ -379,7 +380,8 @@ mf_uu_dec_final(mf_uu_dec *st, void *out, size_t cap, size_t *outlen,
 	if (st->err_ != 0)
 		return sticky(st, err);
 	if (o > cap)
-		return mf__err(err, MF_E_NOSPC, (size_t)st->off_, "output buffer too small");
+		return mf__err(err, MF_E_NOSPC, (size_t)st->off_,
+		               "output buffer too small");
 	if (o > 0)
 		memcpy(out, tmp, o);
 	st->state_ = U_FIN;

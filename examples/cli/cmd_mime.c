@@ -18,12 +18,13 @@
  *
  * With -j N (N threads; 0: one per online CPU) the work is shared out in
  * units: a file, or with --mbox a run of messages of about 1 MiB (--unit
- * BYTES) that starts at a From_ line; each thread streams its units through parsers
- * of its own (the library keeps no global state), and the totals are the
- * sums, so the output equals -j 1's. A unit of an mbox is followed by the
- * next From_ line, fed to its parser and then ignored, so that its last
- * message ends exactly where the whole-file parse ends it. The error
- * reported is that of the first failing unit, in file order.
+ * BYTES) that starts at a From_ line. Each thread streams its units
+ * through parsers of its own (the library keeps no global state), and
+ * the totals are the sums, so the output equals -j 1's. A unit of an mbox
+ * is followed by the next From_ line, fed to its parser and then ignored,
+ * so that its last message ends exactly where the whole-file parse ends
+ * it. The error reported is that of the first failing unit, in file
+ * order.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -268,7 +269,8 @@ next_from_line(FILE *f, uint64_t from)
 		size_t k = fread(buf + keep, 1, 65536, f), i = 0;
 
 		while (i + 6 <= keep + k) {
-			const char *nl = memchr(buf + i, '\n', keep + k - 5 - i);
+			const char *nl =
+			    memchr(buf + i, '\n', keep + k - 5 - i);
 
 			if (nl == NULL)
 				break;
@@ -370,7 +372,8 @@ cmd_stat(int argc, char **argv)
 		o.flags |= MF_DECODE;
 	/* -j 1 streams each file whole: the reference the units match. */
 	for (i = 1; i < argc && rc == CLI_OK; i++) {
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--unit") == 0)
+		if (strcmp(argv[i], "-j") == 0 ||
+		    strcmp(argv[i], "--unit") == 0)
 			i++;
 		else if (!(argv[i][0] == '-' && argv[i][1] != '\0') &&
 		         add_units(&v, &nv, &cap, argv[i], o.flags & MF_MBOX,

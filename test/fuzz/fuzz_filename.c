@@ -33,12 +33,11 @@ device(const char *s, size_t len)
 		if (k == 3)
 			return 1;
 	}
-	return b == 4 &&
-	       ((((s[0] | 0x20) == 'c' && (s[1] | 0x20) == 'o' &&
-	          (s[2] | 0x20) == 'm') ||
-	         ((s[0] | 0x20) == 'l' && (s[1] | 0x20) == 'p' &&
-	          (s[2] | 0x20) == 't')) &&
-	        s[3] >= '0' && s[3] <= '9');
+	return b == 4 && ((((s[0] | 0x20) == 'c' && (s[1] | 0x20) == 'o' &&
+	                    (s[2] | 0x20) == 'm') ||
+	                   ((s[0] | 0x20) == 'l' && (s[1] | 0x20) == 'p' &&
+	                    (s[2] | 0x20) == 't')) &&
+	                  s[3] >= '0' && s[3] <= '9');
 }
 
 static void
@@ -55,7 +54,8 @@ check(const char *s, size_t len, size_t cap)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		CHECK(c >= 0x20 && c != 0x7F && strchr("<>:\"/\\|?*", c) == NULL);
+		CHECK(c >= 0x20 && c != 0x7F &&
+		      strchr("<>:\"/\\|?*", c) == NULL);
 		if (c == 0xC2 && i + 1 < len)
 			CHECK((unsigned char)s[i + 1] >= 0xA0);
 	}

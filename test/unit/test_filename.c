@@ -34,9 +34,9 @@ check_safe(const char *s, size_t len, size_t cap, const char *label)
 		uint64_t d = 0;
 
 		assert_non_null(b);
-		assert_int_equal(mf_charset_to_utf8(b, "utf-8", 5, s, len, NULL,
-		                                    &d, NULL),
-		                 MF_OK);
+		assert_int_equal(
+		    mf_charset_to_utf8(b, "utf-8", 5, s, len, NULL, &d, NULL),
+		    MF_OK);
 		if (d != 0)
 			fail_msg("%s: not valid UTF-8", label);
 		for (i = 0; i + 1 < len; i++)
@@ -74,15 +74,23 @@ test_table(void **state)
 	    /* Controls and characters Windows refuses. */
 	    {"a\r\nb.txt", "a__b.txt"},
 	    {"a\x1b[31mred", "a_[31mred"},
-	    {"a\x7f" "b", "a_b"},
+	    {"a\x7f"
+	     "b",
+	     "a_b"},
 	    {"q?<>:\"|*.txt", "q_______.txt"},
 	    /* C1 controls, bidi controls, BOM; invalid UTF-8. */
-	    {"a\xc2\x85" "b", "a_b"},
-	    {"invoice\xe2\x80\xae" "fdp.exe", "invoice_fdp.exe"},
+	    {"a\xc2\x85"
+	     "b",
+	     "a_b"},
+	    {"invoice\xe2\x80\xae"
+	     "fdp.exe",
+	     "invoice_fdp.exe"},
 	    {"\xe2\x81\xa6x\xe2\x81\xa9", "_x_"},
 	    {"\xe2\x80\x8fy", "_y"},
 	    {"\xd8\x9cz", "_z"},
-	    {"\xef\xbb\xbf" "bom.txt", "_bom.txt"},
+	    {"\xef\xbb\xbf"
+	     "bom.txt",
+	     "_bom.txt"},
 	    {"lat\xe9n.txt", "lat_n.txt"},
 	    {"\xc0\xaf.txt", "__.txt"},
 	    {"\xed\xa0\x80.txt", "___.txt"},
@@ -114,10 +122,9 @@ test_table(void **state)
 		const char *in;
 
 		in = tu_guard_new(&g, t[i].in, n);
-		assert_int_equal(mf_filename_safe(out, sizeof(out), in, n, &len),
-		                 MF_OK);
-		tu_assert_mem(out, len, t[i].want, strlen(t[i].want),
-		              t[i].in);
+		assert_int_equal(
+		    mf_filename_safe(out, sizeof(out), in, n, &len), MF_OK);
+		tu_assert_mem(out, len, t[i].want, strlen(t[i].want), t[i].in);
 		check_safe(out, len, sizeof(out), t[i].in);
 		tu_guard_free(&g);
 	}
@@ -126,9 +133,9 @@ test_table(void **state)
 		char out[16];
 		size_t len;
 
-		assert_int_equal(mf_filename_safe(out, sizeof(out), "nul\0x.txt",
-		                                  9, &len),
-		                 MF_OK);
+		assert_int_equal(
+		    mf_filename_safe(out, sizeof(out), "nul\0x.txt", 9, &len),
+		    MF_OK);
 		assert_string_equal(out, "nul_x.txt");
 		assert_int_equal(len, 9);
 	}
@@ -156,8 +163,9 @@ test_cut(void **state)
 	    {"\xc3\xa9\xc3\xa9\xc3\xa9.txt", 6, "\xc3\xa9\xc3\xa9"},
 	    {"\xe2\x82\xac\xe2\x82\xac.txt", 8, "\xe2\x82\xac.txt"},
 	    /* No room for a character before the extension: plain cut. */
-	    {"\xe2\x82\xac\xe2\x82\xac.txt", 7, "\xe2\x82\xac\xe2\x82"
-	                                           "\xac"},
+	    {"\xe2\x82\xac\xe2\x82\xac.txt", 7,
+	     "\xe2\x82\xac\xe2\x82"
+	     "\xac"},
 	    {"\xe2\x82\xac\xe2\x82\xac.txt", 5, "\xe2\x82\xac"},
 	    /* A long extension is not kept. */
 	    {"abc.verylongextension12345", 8, "abc.ver"},
@@ -216,8 +224,10 @@ test_random(void **state)
 	static const char alphabet[] = "./\\ .\t:?*<>|\"\x01\x7f"
 	                               "aAcCoOnNuUlLpPtTx1239_-";
 	static const char *pieces[] = {
-	    "\xc2\x85", "\xc2\xb9", "\xe2\x80\xae", "\xef\xbb\xbf", "\xc3\xa9",
-	    "\xf0\x9f\x98\x80", "\xff", "\xc3", "con", "COM1", "..",
+	    "\xc2\x85",     "\xc2\xb9", "\xe2\x80\xae",
+	    "\xef\xbb\xbf", "\xc3\xa9", "\xf0\x9f\x98\x80",
+	    "\xff",         "\xc3",     "con",
+	    "COM1",         "..",
 	};
 	tu_rng r;
 	size_t i, rounds = tu_slow_ok() ? 20000 : 2000;
@@ -231,19 +241,21 @@ test_random(void **state)
 
 		while (n < 48) {
 			if (tu_rng_below(&r, 4) == 0) {
-				const char *p = pieces[tu_rng_below(&r, N(pieces))];
+				const char *p =
+				    pieces[tu_rng_below(&r, N(pieces))];
 
 				memcpy(in + n, p, strlen(p));
 				n += strlen(p);
 			} else {
-				in[n++] =
-				    alphabet[tu_rng_below(&r, sizeof(alphabet) - 1)];
+				in[n++] = alphabet[tu_rng_below(
+				    &r, sizeof(alphabet) - 1)];
 			}
 			if (tu_rng_below(&r, 8) == 0)
 				break;
 		}
 		snprintf(label, sizeof(label), "random %zu", i);
-		assert_int_equal(mf_filename_safe(out, cap, in, n, &len), MF_OK);
+		assert_int_equal(mf_filename_safe(out, cap, in, n, &len),
+		                 MF_OK);
 		check_safe(out, len, cap, label);
 		/* Never a device name. */
 		if (len >= 3) {
@@ -256,8 +268,10 @@ test_random(void **state)
 			k = 3;
 			while (k < len && out[k] == ' ')
 				k++;
-			if ((strcmp(low, "con") == 0 || strcmp(low, "nul") == 0 ||
-			     strcmp(low, "aux") == 0 || strcmp(low, "prn") == 0) &&
+			if ((strcmp(low, "con") == 0 ||
+			     strcmp(low, "nul") == 0 ||
+			     strcmp(low, "aux") == 0 ||
+			     strcmp(low, "prn") == 0) &&
 			    (k == len || out[k] == '.'))
 				fail_msg("%s: device name \"%s\"", label, out);
 		}

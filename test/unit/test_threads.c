@@ -18,16 +18,16 @@
 #define THREADS 4
 
 static const char *sets[] = {
-    "corpus/addresses", "corpus/cpython",     "corpus/gmime",
-    "corpus/mikel-mail", "corpus/mimekit",    "corpus/nodemailer-mailparser",
-    "corpus/spamassassin", "corpus/torture",   "corpus/vectors",
+    "corpus/addresses",    "corpus/cpython", "corpus/gmime",
+    "corpus/mikel-mail",   "corpus/mimekit", "corpus/nodemailer-mailparser",
+    "corpus/spamassassin", "corpus/torture", "corpus/vectors",
 };
 
 /* The shared, read-only input. */
 static struct file {
 	char *p;
 	size_t n;
-} *files;
+} * files;
 static size_t nfiles;
 
 /* FNV-1a, 64 bits. */
@@ -111,12 +111,12 @@ digest_part(uint64_t *h, const mf_part *p, mf_buf *b)
 		                                &safe, NULL, NULL));
 		mixb(h, b);
 		if (is_addr_field(f->name) &&
-		    mf_addrs_parse(f->value.ptr, f->value.len, NULL, &l, NULL) ==
-		        MF_OK) {
+		    mf_addrs_parse(f->value.ptr, f->value.len, NULL, &l,
+		                   NULL) == MF_OK) {
 			mf_buf_clear(b);
-			mixu(h, (uint64_t)mf_addr_format(
-			            b, mf_addrs_at(l, 0), mf_addrs_count(l),
-			            MF_UTF8_OUT, 0, 78));
+			mixu(h, (uint64_t)mf_addr_format(b, mf_addrs_at(l, 0),
+			                                 mf_addrs_count(l),
+			                                 MF_UTF8_OUT, 0, 78));
 			mixb(h, b);
 			mixu(h, mf_addrs_defects(l));
 			mf_addrs_free(l);
@@ -153,8 +153,8 @@ digest_event(void *ctx, const mf_event *ev)
 	mixs(h, ev->data);
 	if (ev->type == MF_EV_HEADERS_END) {
 		mixs(h, mf_part_type(ev->part));
-		mixu(h, (uint64_t)mf_part_is_attachment(ev->part,
-		                                       MF_ATTACH_JMAP));
+		mixu(h,
+		     (uint64_t)mf_part_is_attachment(ev->part, MF_ATTACH_JMAP));
 	}
 	return 0;
 }

@@ -38,7 +38,8 @@ main(int argc, char **argv)
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MBOX);
 	while (!g_mime_parser_eos(parser)) {
-		GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+		GMimeMessage *msg =
+		    g_mime_parser_construct_message(parser, NULL);
 		InternetAddressList *from;
 		GDateTime *date;
 		gchar *iso = NULL;
@@ -55,7 +56,8 @@ main(int argc, char **argv)
 		        internet_address_list_get_address(from, 0)))
 			printf("%s", internet_address_mailbox_get_addr(
 			                 INTERNET_ADDRESS_MAILBOX(
-			                     internet_address_list_get_address(from, 0))));
+			                     internet_address_list_get_address(
+			                         from, 0))));
 		printf("\t%s", g_mime_message_get_subject(msg) != NULL
 		                   ? g_mime_message_get_subject(msg)
 		                   : "");

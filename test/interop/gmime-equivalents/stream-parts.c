@@ -16,7 +16,8 @@ walk(GMimeObject *obj, int depth)
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	int i;
 
-	printf("%*s%s/%s", 2 * depth, "", g_mime_content_type_get_media_type(ct),
+	printf("%*s%s/%s", 2 * depth, "",
+	       g_mime_content_type_get_media_type(ct),
 	       g_mime_content_type_get_media_subtype(ct));
 	if (GMIME_IS_PART(obj)) {
 		GMimeStream *null = g_mime_stream_null_new();
@@ -26,19 +27,24 @@ walk(GMimeObject *obj, int depth)
 		printf(" %lld bytes", (long long)g_mime_stream_length(null));
 		g_object_unref(null);
 	}
-	if ((GMIME_IS_PART(obj) && g_mime_part_is_attachment(GMIME_PART(obj))) ||
+	if ((GMIME_IS_PART(obj) &&
+	     g_mime_part_is_attachment(GMIME_PART(obj))) ||
 	    GMIME_IS_MESSAGE_PART(obj))
 		printf(" attachment \"%s\"",
-		       GMIME_IS_PART(obj) && g_mime_part_get_filename(GMIME_PART(obj))
+		       GMIME_IS_PART(obj) &&
+		               g_mime_part_get_filename(GMIME_PART(obj))
 		           ? g_mime_part_get_filename(GMIME_PART(obj))
 		           : "");
 	printf("\n");
 	if (GMIME_IS_MULTIPART(obj))
-		for (i = 0; i < g_mime_multipart_get_count(GMIME_MULTIPART(obj)); i++)
-			walk(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i), depth + 1);
+		for (i = 0;
+		     i < g_mime_multipart_get_count(GMIME_MULTIPART(obj)); i++)
+			walk(g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			     depth + 1);
 	if (GMIME_IS_MESSAGE_PART(obj))
 		walk(g_mime_message_get_mime_part(
-		         g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj))),
+		         g_mime_message_part_get_message(
+		             GMIME_MESSAGE_PART(obj))),
 		     depth + 1);
 }
 

@@ -20,13 +20,16 @@ pick(GMimeObject *parent, GMimeObject *part, gpointer data)
 	struct pick *p = data;
 
 	(void)parent;
-	if (!GMIME_IS_TEXT_PART(part) || g_mime_part_is_attachment(GMIME_PART(part)))
+	if (!GMIME_IS_TEXT_PART(part) ||
+	    g_mime_part_is_attachment(GMIME_PART(part)))
 		return;
-	if (p->plain == NULL && g_mime_content_type_is_type(
-	                            g_mime_object_get_content_type(part), "text", "plain"))
+	if (p->plain == NULL &&
+	    g_mime_content_type_is_type(g_mime_object_get_content_type(part),
+	                                "text", "plain"))
 		p->plain = GMIME_TEXT_PART(part);
-	if (p->html == NULL && g_mime_content_type_is_type(
-	                           g_mime_object_get_content_type(part), "text", "html"))
+	if (p->html == NULL &&
+	    g_mime_content_type_is_type(g_mime_object_get_content_type(part),
+	                                "text", "html"))
 		p->html = GMIME_TEXT_PART(part);
 }
 
@@ -37,7 +40,8 @@ images(GMimeObject *parent, GMimeObject *part, gpointer data)
 
 	(void)parent;
 	(void)data;
-	if (GMIME_IS_PART(part) && !g_mime_part_is_attachment(GMIME_PART(part)) &&
+	if (GMIME_IS_PART(part) &&
+	    !g_mime_part_is_attachment(GMIME_PART(part)) &&
 	    g_mime_content_type_is_type(ct, "image", "*"))
 		printf("[%s/%s %s]\n", g_mime_content_type_get_media_type(ct),
 		       g_mime_content_type_get_media_subtype(ct),
@@ -71,7 +75,8 @@ main(int argc, char **argv)
 	}
 	g_mime_message_foreach(msg, pick, &p);
 	if (p.plain != NULL || p.html != NULL) {
-		text = g_mime_text_part_get_text(p.plain != NULL ? p.plain : p.html);
+		text = g_mime_text_part_get_text(p.plain != NULL ? p.plain
+		                                                 : p.html);
 		fputs(text, stdout);
 		g_free(text);
 	}
