@@ -174,10 +174,10 @@ typedef struct mf_str {
 
 /*
  * Span helpers (mf_str(3)). MF_STR("lit") is the mf_str of a string
- * literal (C only), MF_LIT("lit") the two arguments "lit", 4 of the
- * (p, n) calls, both counted by the compiler. printf("%" MF_STR_FMT, ...)
- * is wrong: write printf("Subject: " MF_STR_FMT "\n", MF_STR_ARG(s)); a
- * NUL byte in s ends what is printed, and s is evaluated more than once.
+ * literal (C only), MF_LIT("lit") the two arguments "lit", 3 of the
+ * (p, n) calls, both counted by the compiler. Print a span with
+ * printf("Subject: " MF_STR_FMT "\n", MF_STR_ARG(s)): a NUL byte in s
+ * ends what is printed, and s is evaluated more than once.
  */
 #define MF_STR(lit) ((mf_str){"" lit, sizeof(lit) - 1})
 #define MF_LIT(lit) "" lit, (sizeof(lit) - 1)
@@ -1179,8 +1179,8 @@ MF_API const mf_field *mf_part_field(const mf_part *p, size_t i);
 MF_API const mf_field *mf_part_header(const mf_part *p, const char *name,
 				      size_t n, size_t *iter);
 /* The raw value of the first field called name (as mf_field.value), or
- * the empty span when there is none: input for mf_hdr_decode, mf_date_parse,
- * mf_addrs_parse... */
+ * the empty span when there is none: the input of mf_hdr_decode,
+ * mf_date_parse, mf_addrs_parse... */
 MF_API mf_str mf_part_header_value(const mf_part *p, const char *name,
 				   size_t n);
 /* The leading mbox From_ line without line end: 1 and *line, or 0. */
