@@ -74,7 +74,9 @@ struct mf_msg {
  * The attachment decision of RFC 8621 4.1.4 (mf_part_is_attachment), made
  * in input order by the push engine (content.c explains why it can be):
  * mf__sel_begin when part p opens inside parent (may be NULL), and
- * mf__sel_decide when its description is complete.
+ * mf__sel_decide when its description is complete. The parsed tree copies
+ * the engine's decisions; a tree made another way must make them too, in
+ * the same order (depth first, a part before its children).
  */
 enum {
 	MF__SEL_FIRST = 1,    /* the first part of its multipart */
