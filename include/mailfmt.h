@@ -150,7 +150,10 @@ enum mf_defect {
 	MF_D_CHARSET_UNKNOWN = 42,   /* text in a charset no converter knows */
 
 	/* structured fields (continued) */
-	MF_D_ADDR_NO_COMMA = 43      /* "a@b c@d": addresses without "," */
+	MF_D_ADDR_NO_COMMA = 43,     /* "a@b c@d": addresses without "," */
+
+	/* SMTP and POP3 (52-59; 44-51 are taken by recovery) */
+	MF_D_BARE_LF = 52            /* LF not preceded by CR (line protocols) */
 };
 
 #define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))
@@ -1423,6 +1426,100 @@ MF_NODISCARD MF_API int mf_filename_safe(char *out, size_t cap,
 					 const char *name, size_t n,
 					 size_t *outlen);
 
+
+/* ====================================================================== */
+/* SMTP and POP3: dot-stuffing (RFC 5321 4.5.2, RFC 1939 3)                */
+/* ====================================================================== */
+
+/*
+ * The byte stuffing of SMTP DATA and POP3 multi-line responses
+ * (mf_dot_encode(3)): a line that begins with "." gets another one, and
+ * the data ends with a line holding a single ".". Line ends on the wire
+ * are CRLF.
+ */
+
+/*
+ * Upper bound of the output of mf_dot_encode for n bytes (2 n + 5); also
+ * bounds one mf_dot_enc_update of n bytes and mf_dot_enc_final (n = 0).
+ * SIZE_MAX on overflow.
+ */
+MF_API size_t mf_dot_encoded_len(size_t n);
+/*
+ * Encodes in[0..n) as the data of one DATA command or multi-line
+ * response: a leading "." doubled, every line end (CRLF, LF, bare CR)
+ * written as CRLF, a missing final line end added, then ".\r\n".
+ */
+MF_NODISCARD MF_API int mf_dot_encode(char *out, size_t cap, const void *in,
+				      size_t n, size_t *outlen);
+
+/* Streaming encoder: zero-initialised is ready (and so is a used one
+ * after mf_dot_enc_final). */
+typedef struct mf_dot_enc {
+	unsigned state_;      /* 0: at the start of a line */
+	uint64_t reserved[4]; /* zero */
+} mf_dot_enc;
+
+/* A call whose output does not fit in cap gives MF_E_NOSPC and consumes
+ * nothing. */
+MF_NODISCARD MF_API int mf_dot_enc_update(mf_dot_enc *st, char *out,
+					  size_t cap, const void *in, size_t n,
+					  size_t *outlen);
+/* Ends the data (a line end if needed, then ".\r\n"); resets the state. */
+MF_NODISCARD MF_API int mf_dot_enc_final(mf_dot_enc *st, char *out,
+					 size_t cap, size_t *outlen);
+
+/*
+ * Upper bound of the output of one mf_dot_dec_update or mf_dot_decode of
+ * n bytes (n + 1: a CR held back by the previous call). SIZE_MAX on
+ * overflow.
+ */
+MF_API size_t mf_dot_decoded_len(size_t n);
+/*
+ * Streaming decoder (mf_dot_dec_update(3)). Zero-initialised is ready;
+ * set flags and max_line before the first update. Data ends only at
+ * CRLF "." CRLF (a "." line with a bare LF on either side is data: SMTP
+ * smuggling) unless MF_ACCEPT_LF makes LF a line end too. Bare CR, bare
+ * LF and lines over max_line are recorded, not refused, so that a server
+ * still finds the end of the data and can refuse the message whole.
+ */
+typedef struct mf_dot_dec {
+	unsigned flags;       /* MF_ACCEPT_LF, MF_LONG_LINES */
+	size_t max_line;      /* longest line, line end and stuffing dot
+				 included; 0: 1000 (RFC 5321 4.5.3.1.6) */
+	uint64_t defects;     /* MF_DEFECT_BIT of MF_D_BARE_CR, MF_D_BARE_LF,
+				 MF_D_LONG_LINE */
+	uint64_t defect_off;  /* stream offset of the first defect */
+	int done;             /* the terminating line was read */
+	uint64_t off_;        /* input bytes consumed so far */
+	uint64_t line_off_;   /* offset of the current line's first byte */
+	unsigned state_;
+	int err_;             /* sticky error code, 0 if none */
+	uint64_t err_off_;
+	const char *err_reason_;
+	uint64_t reserved[4]; /* zero */
+} mf_dot_dec;
+
+/*
+ * Decodes the chunk in[0..n) into out (at most mf_dot_decoded_len(n)
+ * bytes; *outlen gets the count). MF_MORE when all of it was data (the
+ * end is still to come), MF_OK when the terminating line was read:
+ * *consumed (may be NULL) then counts the bytes up to and including it,
+ * and the rest of in is what the peer sent next (pipelining).
+ */
+MF_NODISCARD MF_API int mf_dot_dec_update(mf_dot_dec *st, void *out,
+					  size_t cap, const char *in, size_t n,
+					  size_t *outlen, size_t *consumed,
+					  mf_error *err);
+/*
+ * One-shot (and restartable: call again with more input) decode of
+ * in[0..n) with flags MF_ACCEPT_LF, MF_LONG_LINES: MF_OK and *consumed
+ * as mf_dot_dec_update, or MF_MORE when in holds no terminating line.
+ * *defects (may be NULL) gets the mask of the defects found.
+ */
+MF_NODISCARD MF_API int mf_dot_decode(void *out, size_t cap, const char *in,
+				      size_t n, unsigned flags,
+				      size_t *outlen, size_t *consumed,
+				      uint64_t *defects, mf_error *err);
 
 /* ====================================================================== */
 /* Version                                                                 */

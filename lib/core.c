@@ -144,6 +144,7 @@ defect_text(int d)
 				      "charset"},
 	    [MF_D_ADDR_NO_COMMA] = {"addr-no-comma",
 				    "addresses not separated by a comma"},
+	    [MF_D_BARE_LF] = {"bare-lf", "LF not preceded by CR"},
 	};
 
 	if (d < 0 || (size_t)d >= sizeof(t) / sizeof(t[0]) || t[d].name == NULL)

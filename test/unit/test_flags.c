@@ -482,6 +482,31 @@ c_flowed_decode(unsigned f)
 	return mf_flowed_decode(ob, "a \r\nb\r\n", 7, f);
 }
 
+static int
+c_dot_decode(unsigned f)
+{
+	size_t used;
+
+	return mf_dot_decode(out, sizeof(out), "a\r\n.\r\n", 6, f, &outlen,
+	                     &used, NULL, NULL);
+}
+
+static int
+c_dot_dec(unsigned f)
+{
+	mf_dot_dec st;
+	int a, b;
+
+	memset(&st, 0, sizeof(st));
+	st.flags = f;
+	a = mf_dot_dec_update(&st, out, sizeof(out), "a", 1, &outlen, NULL,
+	                      NULL);
+	b = mf_dot_dec_update(&st, out, sizeof(out), "\r\n.\r\n", 5,
+	                      &outlen, NULL, NULL);
+	assert_int_equal(a == MF_E_INVAL, b == MF_E_INVAL);
+	return a == MF_MORE ? MF_OK : a;
+}
+
 static const struct {
 	const char *name;
 	int (*call)(unsigned f);
@@ -536,6 +561,8 @@ static const struct {
      MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT},
     {"mf_content_dec_new (opts)", c_content_dec_opts, MF_STRICT},
     {"mf_flowed_decode", c_flowed_decode, MF_FLOWED_DELSP},
+    {"mf_dot_decode", c_dot_decode, MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_dot_dec_update (state)", c_dot_dec, MF_ACCEPT_LF | MF_LONG_LINES},
 };
 
 /* Every bit, one at a time: refused exactly when the function does not

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dot.c - dot-stuffing, the transparency of SMTP DATA (RFC 5321 4.5.2)
+ * and of POP3 multi-line responses (RFC 1939 3): the encoder doubles a
+ * "." that starts a line, writes every line end as CRLF and ends the data
+ * with "." on a line of its own; the decoder undoes it and says where the
+ * data ended, so that what follows (the next pipelined command) is left
+ * to the caller.
+ *
+ * Policy for ambiguous input (decoder):
+ *  - Line ends are CRLF. The data ends only at CRLF "." CRLF (the very
+ *    first line counts as preceded by CRLF: the one of the DATA command
+ *    or of the +OK line). A "." line with a bare LF on either side is
+ *    data, and so is everything after it: reading "LF . LF" or
+ *    "LF . CRLF" as the end is the SMTP smuggling attack (two servers in
+ *    a chain disagreeing on where a message ends). MF_ACCEPT_LF makes a
+ *    bare LF a line end, for legacy peers (RFC 5321 4.1.1.4 allows
+ *    nothing of the kind; use it only where no smuggling can follow).
+ *  - RFC 5321 4.5.2: "If the first character is a period and there are
+ *    other characters on the line, the first character is deleted." Any
+ *    leading "." is deleted, stuffed or not (Dovecot's istream-dot does
+ *    the same), the line "." alone is the end. Strict mode deletes it
+ *    only at the start of a line after CRLF.
+ *  - A bare CR (MF_D_BARE_CR), a bare LF (MF_D_BARE_LF, unless it is a
+ *    line end by MF_ACCEPT_LF) and a line longer than max_line (1000 by
+ *    default, RFC 5321 4.5.3.1.6, counting the stuffing dot and the line
+ *    end; MF_D_LONG_LINE, unless MF_LONG_LINES) are kept in the output
+ *    and recorded with the offset of the first one: they are no error,
+ *    because a server must still find the end of the data to answer the
+ *    message (RFC 5321 4.1.4 wants it refused whole, not cut), and the
+ *    next command after it.
+ *
+ * The encoder is the mirror image and accepts anything: LF and bare CR
+ * become CRLF (RFC 5321 2.3.8 forbids sending them), CRLF stays.
+ *
+ * Speed: both directions look only at line ends and the first byte of a
+ * line; the bytes between are found by a scanner for CR or LF (SWAR, SSE2
+ * or AVX2 by CPU) and moved with memcpy.
+ */
+#include "dot.h"
+
+enum { E_BOL = 0, E_MID = 1, E_CR = 2 };
+enum { D_BOL = 0, D_DOT = 1, D_DOTCR = 2, D_MID = 3, D_CR = 4, D_DONE = 5 };
+
+#define DOT_FLAGS (MF_ACCEPT_LF | MF_LONG_LINES)
+
+/* ---------------------------------------------------------------------- */
+/* Scanners: the first CR or LF                                            */
+/* ---------------------------------------------------------------------- */
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t
+haszero(uint64_t v)
+{
+	return (v - ONES) & ~v & HIGHS;
+}
+
+static size_t
+scan_scalar(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, p + i, 8);
+		if (haszero(v ^ (ONES * '\r')) | haszero(v ^ (ONES * '\n')))
+			break;
+	}
+	for (; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n')
+			break;
+	}
+	return i;
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static size_t
+scan_ssse3(const unsigned char *p, size_t n)
+{
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+
+		if (m != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	return i + scan_scalar(p + i, n - i);
+}
+
+__attribute__((target("avx2"))) static size_t
+scan_avx2(const unsigned char *p, size_t n)
+{
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i));
+		unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
+		    _mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+
+		if (m != 0)
+			return i + (unsigned)__builtin_ctz(m);
+	}
+	return i + scan_ssse3(p + i, n - i);
+}
+
+mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_ssse3,
+					  scan_avx2};
+#else
+mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_scalar,
+					  scan_scalar};
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Encoder                                                                 */
+/* ---------------------------------------------------------------------- */
+
+size_t
+mf_dot_encoded_len(size_t n)
+{
+	size_t r;
+
+	if (!mf__mul(n, 2, &r) || !mf__add(r, 5, &r))
+		return SIZE_MAX;
+	return r;
+}
+
+int
+mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
+			const void *in, size_t n, size_t *outlen)
+{
+	mf__dot_scan_fn *scan = mf__dot_scan[mf__path_resolve(path)];
+	const unsigned char *s = in;
+	unsigned state;
+	size_t i = 0, o = 0;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (st == NULL || outlen == NULL || (n > 0 && in == NULL) ||
+	    (cap > 0 && out == NULL))
+		return MF_E_INVAL;
+	state = st->state_;
+	while (i < n) {
+		size_t k;
+
+		if (state != E_MID) {
+			if (state == E_CR && s[i] == '\n') {
+				/* The LF of a CRLF whose CR ended the line. */
+				i++;
+				state = E_BOL;
+				continue;
+			}
+			if (s[i] == '.') {
+				if (o >= cap)
+					return MF_E_NOSPC;
+				out[o++] = '.';
+			}
+			state = E_MID;
+		}
+		k = scan(s + i, n - i);
+		if (k > cap - o)
+			return MF_E_NOSPC;
+		if (k > 0)
+			memcpy(out + o, s + i, k);
+		o += k;
+		i += k;
+		if (i == n)
+			break;
+		/* CR, LF or CRLF: one CRLF. */
+		if (cap - o < 2)
+			return MF_E_NOSPC;
+		out[o++] = '\r';
+		out[o++] = '\n';
+		if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n') {
+			i += 2;
+			state = E_BOL;
+		} else {
+			state = s[i] == '\r' ? E_CR : E_BOL;
+			i++;
+		}
+	}
+	st->state_ = state;
+	*outlen = o;
+	return MF_OK;
+}
+
+int
+mf_dot_enc_update(mf_dot_enc *st, char *out, size_t cap, const void *in,
+		  size_t n, size_t *outlen)
+{
+	return mf__dot_enc_update_path(MF__PATH_BEST, st, out, cap, in, n,
+				       outlen);
+}
+
+int
+mf_dot_enc_final(mf_dot_enc *st, char *out, size_t cap, size_t *outlen)
+{
+	size_t o = 0;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (st == NULL || outlen == NULL || (cap > 0 && out == NULL))
+		return MF_E_INVAL;
+	if (cap < (st->state_ == E_MID ? 5u : 3u))
+		return MF_E_NOSPC;
+	if (st->state_ == E_MID) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	memcpy(out + o, ".\r\n", 3);
+	*outlen = o + 3;
+	memset(st, 0, sizeof(*st));
+	return MF_OK;
+}
+
+int
+mf_dot_encode(char *out, size_t cap, const void *in, size_t n,
+	      size_t *outlen)
+{
+	mf_dot_enc st;
+	size_t a = 0, b = 0;
+	int rc;
+
+	if (outlen == NULL)
+		return MF_E_INVAL;
+	*outlen = 0;
+	memset(&st, 0, sizeof(st));
+	rc = mf_dot_enc_update(&st, out, cap, in, n, &a);
+	if (rc == MF_OK)
+		rc = mf_dot_enc_final(&st, out != NULL ? out + a : NULL,
+				      cap - a, &b);
+	if (rc < 0)
+		return rc;
+	*outlen = a + b;
+	return MF_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Decoder                                                                 */
+/* ---------------------------------------------------------------------- */
+
+size_t
+mf_dot_decoded_len(size_t n)
+{
+	size_t r;
+
+	if (!mf__add(n, 1, &r))
+		return SIZE_MAX;
+	return r;
+}
+
+/* The working copy of a decoder state during one update. */
+struct dec {
+	mf_dot_dec *st;
+	uint64_t base;   /* stream offset of in[0] */
+	uint64_t defects, defect_off;
+	uint64_t line_off;
+	size_t max;
+	int lenient_lf, long_ok;
+};
+
+static void
+defect(struct dec *d, int which, uint64_t off)
+{
+	/* The smallest offset, whatever order the chunks showed them in. */
+	if (d->defects == 0 || off < d->defect_off)
+		d->defect_off = off;
+	d->defects |= MF_DEFECT_BIT(which);
+}
+
+/* A line ends with its last byte at stream offset end. */
+static void
+line_end(struct dec *d, uint64_t end)
+{
+	if (!d->long_ok && end + 1 - d->line_off > d->max)
+		defect(d, MF_D_LONG_LINE, d->line_off + d->max);
+	d->line_off = end + 1;
+}
+
+static int
+dec_fail(mf_dot_dec *st, int code, const char *reason, mf_error *err)
+{
+	st->err_ = code;
+	st->err_off_ = st->off_;
+	st->err_reason_ = reason;
+	return mf__err(err, code, (size_t)st->off_, reason);
+}
+
+int
+mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
+			const char *in, size_t n, size_t *outlen,
+			size_t *consumed, mf_error *err)
+{
+	mf__dot_scan_fn *scan = mf__dot_scan[mf__path_resolve(path)];
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned char *w = out;
+	struct dec d;
+	unsigned state;
+	size_t i = 0, o = 0;
+
+	if (outlen != NULL)
+		*outlen = 0;
+	if (consumed != NULL)
+		*consumed = 0;
+	if (st == NULL)
+		return mf__err(err, MF_E_INVAL, 0, "no decoder state");
+	if (st->err_ != 0)
+		return mf__err(err, st->err_, (size_t)st->err_off_,
+			       st->err_reason_);
+	if ((st->flags & ~DOT_FLAGS) != 0)
+		return dec_fail(st, MF_E_INVAL, "unknown flag", err);
+	if (outlen == NULL || (n > 0 && in == NULL) ||
+	    (cap > 0 && out == NULL))
+		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
+	if (st->state_ == D_DONE)
+		return mf__err(err, MF_E_STATE, (size_t)st->off_,
+			       "data already ended");
+	d.st = st;
+	d.base = st->off_;
+	d.defects = st->defects;
+	d.defect_off = st->defect_off;
+	d.line_off = st->line_off_;
+	d.max = st->max_line != 0 ? st->max_line : 1000;
+	d.lenient_lf = (st->flags & MF_ACCEPT_LF) != 0;
+	d.long_ok = (st->flags & MF_LONG_LINES) != 0;
+	state = st->state_;
+
+#define NOSPC()                                                                \
+	do {                                                                   \
+		if (o >= cap)                                                  \
+			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),  \
+				       "output buffer too small");             \
+	} while (0)
+
+	while (i < n && state != D_DONE) {
+		unsigned char c = s[i];
+		size_t k;
+
+		switch (state) {
+		case D_BOL:
+			if (c == '.') {
+				/* Stuffing or the end: never data. */
+				state = D_DOT;
+				i++;
+				continue;
+			}
+			state = D_MID;
+			continue;
+		case D_DOT:
+			if (c == '\r') {
+				state = D_DOTCR;
+				i++;
+				continue;
+			}
+			if (c == '\n' && d.lenient_lf) {
+				line_end(&d, d.base + i);
+				state = D_DONE;
+				i++;
+				continue;
+			}
+			state = D_MID;
+			continue;
+		case D_DOTCR:
+			if (c == '\n') {
+				line_end(&d, d.base + i);
+				state = D_DONE;
+				i++;
+				continue;
+			}
+			/* ".\rX": the dot goes, the CR is a bare one. */
+			NOSPC();
+			w[o++] = '\r';
+			defect(&d, MF_D_BARE_CR, d.base + i - 1);
+			state = D_MID;
+			continue;
+		case D_CR:
+			if (c == '\n') {
+				NOSPC();
+				w[o++] = '\n';
+				line_end(&d, d.base + i);
+				state = D_BOL;
+				i++;
+				continue;
+			}
+			defect(&d, MF_D_BARE_CR, d.base + i - 1);
+			state = D_MID;
+			continue;
+		default:
+			break;
+		}
+		/* D_MID: the run up to the next CR or LF. */
+		k = scan(s + i, n - i);
+		if (k > cap - o)
+			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),
+				       "output buffer too small");
+		if (k > 0)
+			memcpy(w + o, s + i, k);
+		o += k;
+		i += k;
+		if (i == n)
+			break;
+		c = s[i];
+		NOSPC();
+		w[o++] = c;
+		if (c == '\r') {
+			if (i + 1 < n && s[i + 1] == '\n') {
+				NOSPC();
+				w[o++] = '\n';
+				line_end(&d, d.base + i + 1);
+				state = D_BOL;
+				i += 2;
+				continue;
+			}
+			state = D_CR;
+		} else if (d.lenient_lf) {
+			line_end(&d, d.base + i);
+			state = D_BOL;
+		} else {
+			defect(&d, MF_D_BARE_LF, d.base + i);
+		}
+		i++;
+	}
+#undef NOSPC
+	/* A line that has not ended yet may already be too long. */
+	if (state != D_DONE && !d.long_ok && d.base + i - d.line_off > d.max)
+		defect(&d, MF_D_LONG_LINE, d.line_off + d.max);
+	st->state_ = state;
+	st->defects = d.defects;
+	st->defect_off = d.defect_off;
+	st->line_off_ = d.line_off;
+	st->off_ = d.base + i;
+	st->done = state == D_DONE;
+	*outlen = o;
+	if (consumed != NULL)
+		*consumed = i;
+	return state == D_DONE ? MF_OK : MF_MORE;
+}
+
+int
+mf_dot_dec_update(mf_dot_dec *st, void *out, size_t cap, const char *in,
+		  size_t n, size_t *outlen, size_t *consumed, mf_error *err)
+{
+	return mf__dot_dec_update_path(MF__PATH_BEST, st, out, cap, in, n,
+				       outlen, consumed, err);
+}
+
+int
+mf_dot_decode(void *out, size_t cap, const char *in, size_t n,
+	      unsigned flags, size_t *outlen, size_t *consumed,
+	      uint64_t *defects, mf_error *err)
+{
+	mf_dot_dec st;
+	int rc;
+
+	if (defects != NULL)
+		*defects = 0;
+	memset(&st, 0, sizeof(st));
+	st.flags = flags;
+	rc = mf_dot_dec_update(&st, out, cap, in, n, outlen, consumed, err);
+	if (rc >= 0 && defects != NULL)
+		*defects = st.defects;
+	return rc;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dot.h - internals of the dot-stuffing codec (lib/dot.c): the line-end
+ * scanner of each code path and the streaming calls with a chosen path,
+ * for the tests (every path against the scalar one) and the benchmark.
+ * Paths are those of lib/codec.h (MF__PATH_*).
+ */
+#ifndef MF_DOT_H
+#define MF_DOT_H
+
+#include "codec.h"
+
+/* Index of the first CR or LF in p[0..n), or n; indexed by path. */
+typedef size_t mf__dot_scan_fn(const unsigned char *p, size_t n);
+extern mf__dot_scan_fn *const mf__dot_scan[3];
+
+int mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
+                            const void *in, size_t n, size_t *outlen);
+int mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
+                            const char *in, size_t n, size_t *outlen,
+                            size_t *consumed, mf_error *err);
+
+#endif /* MF_DOT_H */
