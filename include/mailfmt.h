@@ -153,7 +153,9 @@ enum mf_defect {
 	MF_D_ADDR_NO_COMMA = 43,     /* "a@b c@d": addresses without "," */
 
 	/* SMTP and POP3 (52-59; 44-51 are taken by recovery) */
-	MF_D_BARE_LF = 52            /* LF not preceded by CR (line protocols) */
+	MF_D_BARE_LF = 52,           /* LF not preceded by CR (line protocols) */
+	MF_D_SMTP_REPLY = 53         /* reply lines with different codes, or a
+					bad enhanced status code */
 };
 
 #define MF_DEFECT_BIT(d) ((uint64_t)1 << ((unsigned)(d) & 63u))
@@ -1520,6 +1522,497 @@ MF_NODISCARD MF_API int mf_dot_decode(void *out, size_t cap, const char *in,
 				      size_t n, unsigned flags,
 				      size_t *outlen, size_t *consumed,
 				      uint64_t *defects, mf_error *err);
+
+/* ====================================================================== */
+/* SMTP (RFC 5321): commands, replies, sessions                            */
+/* ====================================================================== */
+
+/*
+ * The library reads and writes the protocol; the caller moves the bytes
+ * (mf_smtp_cmd_parse(3), mf_smtp_reply_parse(3), mf_smtp_server_parse(3),
+ * mf_smtp_client_next(3)). Line codecs are restartable: given the bytes
+ * received so far they return MF_MORE until a whole command or reply is
+ * there, and say how many bytes it took. Strict by default: CRLF line
+ * ends, RFC 5321 syntax; leniency only by MF_SMTP_COLON_SPACE,
+ * MF_SMTP_BARE_PATH, MF_ACCEPT_LF and MF_LONG_LINES.
+ */
+
+/* Commands (RFC 5321 4.1.1, RFC 3030, RFC 3207, RFC 4954, RFC 821). */
+enum mf_smtp_verb {
+	MF_SMTP_UNKNOWN = 0, /* a well-formed verb the library does not know */
+	MF_SMTP_HELO = 1,
+	MF_SMTP_EHLO = 2,
+	MF_SMTP_MAIL = 3,
+	MF_SMTP_RCPT = 4,
+	MF_SMTP_DATA = 5,
+	MF_SMTP_BDAT = 6,
+	MF_SMTP_RSET = 7,
+	MF_SMTP_VRFY = 8,
+	MF_SMTP_EXPN = 9,
+	MF_SMTP_HELP = 10,
+	MF_SMTP_NOOP = 11,
+	MF_SMTP_QUIT = 12,
+	MF_SMTP_STARTTLS = 13,
+	MF_SMTP_AUTH = 14,
+	MF_SMTP_TURN = 15, /* RFC 821 verbs: parsed, answered 502 unless */
+	MF_SMTP_SEND = 16, /* the caller says otherwise */
+	MF_SMTP_SOML = 17,
+	MF_SMTP_SAML = 18
+};
+
+/* SMTP service extensions, as offered in an EHLO reply (mf_smtp_caps). */
+#define MF_SMTP_EXT_PIPELINING 0x1u   /* RFC 2920 */
+#define MF_SMTP_EXT_SIZE 0x2u         /* RFC 1870 */
+#define MF_SMTP_EXT_8BITMIME 0x4u     /* RFC 6152 */
+#define MF_SMTP_EXT_SMTPUTF8 0x8u     /* RFC 6531 */
+#define MF_SMTP_EXT_DSN 0x10u         /* RFC 3461 */
+#define MF_SMTP_EXT_CHUNKING 0x20u    /* RFC 3030 */
+#define MF_SMTP_EXT_BINARYMIME 0x40u  /* RFC 3030 */
+#define MF_SMTP_EXT_STARTTLS 0x80u    /* RFC 3207 */
+#define MF_SMTP_EXT_ENHANCEDSTATUSCODES 0x100u /* RFC 2034 */
+#define MF_SMTP_EXT_AUTH 0x200u       /* RFC 4954 */
+#define MF_SMTP_EXT_REQUIRETLS 0x400u /* RFC 8689 */
+
+/* BODY= (RFC 6152, RFC 3030) and RET= (RFC 3461) values. */
+enum mf_smtp_body {
+	MF_SMTP_BODY_NONE = 0,
+	MF_SMTP_BODY_7BIT = 1,
+	MF_SMTP_BODY_8BITMIME = 2,
+	MF_SMTP_BODY_BINARYMIME = 3
+};
+enum mf_smtp_ret { MF_SMTP_RET_NONE = 0, MF_SMTP_RET_FULL = 1,
+		   MF_SMTP_RET_HDRS = 2 };
+/* NOTIFY= (RFC 3461) bits. */
+#define MF_SMTP_NOTIFY_NEVER 0x1u
+#define MF_SMTP_NOTIFY_SUCCESS 0x2u
+#define MF_SMTP_NOTIFY_FAILURE 0x4u
+#define MF_SMTP_NOTIFY_DELAY 0x8u
+
+/*
+ * A reply to send: code, enhanced status code (RFC 3463, "5.5.4") or
+ * NULL, and a NUL-terminated text. The library's are static.
+ */
+typedef struct mf_smtp_status {
+	int code;
+	const char *enh;
+	const char *text;
+} mf_smtp_status;
+
+/* mf_smtp_path.flags */
+#define MF_SMTP_PATH_UTF8 0x1u       /* non-ASCII (needs SMTPUTF8) */
+#define MF_SMTP_PATH_QUOTED 0x2u     /* the local part is a quoted string */
+#define MF_SMTP_PATH_LITERAL 0x4u    /* the domain is an address literal */
+#define MF_SMTP_PATH_POSTMASTER 0x8u /* "<Postmaster>" without a domain */
+
+/*
+ * A path (RFC 5321 4.1.2) as views into the input. The null path "<>"
+ * has an empty mailbox.
+ */
+typedef struct mf_smtp_path {
+	mf_str mailbox; /* local "@" domain as written, without "<" ">" and
+			   route */
+	mf_str local;   /* as written: a quoted string keeps its quotes
+			   (mf_unquote gives the text) */
+	mf_str domain;  /* domain, or address literal with its brackets;
+			   empty for <Postmaster> and lenient bare names */
+	mf_str route;   /* obsolete source route "@a,@b" (RFC 5321 4.1.1.3:
+			   accepted and ignored); empty if none */
+	unsigned flags; /* MF_SMTP_PATH_* */
+	unsigned reserved[3]; /* zero */
+} mf_smtp_path;
+
+/*
+ * A parsed command line. Views point into the input. Known parameters
+ * of MAIL and RCPT are validated and decoded into fields; needs says
+ * which extensions they belong to (a server refuses those it does not
+ * offer), and all of them, unknown ones too, can be walked with
+ * mf_smtp_param_next. After an error, reply is the answer a server
+ * should send.
+ */
+typedef struct mf_smtp_cmd {
+	int verb;          /* enum mf_smtp_verb */
+	mf_str name;       /* the verb as sent */
+	mf_str arg;        /* all after the verb and one space, trailing
+			      spaces removed */
+	mf_smtp_path path; /* MAIL, RCPT, SEND, SOML, SAML */
+	mf_str params;     /* MAIL, RCPT: the ESMTP parameters */
+	mf_str initial;    /* AUTH: the initial response ("=": empty);
+			      a SASL response line in mf_smtp_server_parse */
+	uint64_t size;     /* MAIL SIZE=, BDAT chunk size */
+	int last;          /* BDAT ... LAST */
+	int body;          /* MAIL BODY= (enum mf_smtp_body) */
+	int ret;           /* MAIL RET= (enum mf_smtp_ret) */
+	int smtputf8;      /* MAIL SMTPUTF8 */
+	int requiretls;    /* MAIL REQUIRETLS */
+	unsigned notify;   /* RCPT NOTIFY= (MF_SMTP_NOTIFY_*) */
+	mf_str envid;      /* MAIL ENVID= xtext as sent (mf_smtp_xtext_decode) */
+	mf_str orcpt;      /* RCPT ORCPT= "addr-type;xtext" as sent */
+	mf_str auth;       /* MAIL AUTH= xtext as sent, or "<>" */
+	unsigned needs;    /* MF_SMTP_EXT_* the parameters require */
+	size_t nunknown;   /* parameters with a keyword not known here */
+	uint64_t defects;  /* lenient forms accepted (MF_D_OBSOLETE,
+			      MF_D_BARE_LF, MF_D_LONG_LINE,
+			      MF_D_ADDR_NO_DOMAIN) */
+	mf_smtp_status reply; /* error: the reply to send (500, 501, ...) */
+	void *reserved[4];    /* zero */
+} mf_smtp_cmd;
+
+/*
+ * Parses the command line at the start of p[0..n): MF_OK with *cmd and
+ * *consumed (the line with its CRLF); MF_MORE when no line end has come
+ * yet; else an error with cmd->reply, err's offset, and *consumed the
+ * bytes to discard (the whole line, or all of p for a line over the limit
+ * that has not ended yet). o: flags MF_SMTP_COLON_SPACE, MF_SMTP_BARE_PATH,
+ * MF_ACCEPT_LF, MF_LONG_LINES; limits.max_line_len (0: 512, RFC 5321
+ * 4.5.3.1.4, for command lines only: 0 keeps meaning 1000 elsewhere).
+ */
+MF_NODISCARD MF_API int mf_smtp_cmd_parse(const char *p, size_t n,
+					  const mf_opts *o, mf_smtp_cmd *cmd,
+					  size_t *consumed, mf_error *err);
+/*
+ * The next ESMTP parameter of a MAIL or RCPT command at or after *pos
+ * (start with 0): 1 with *keyword and *value (empty without "="), or 0.
+ */
+MF_API int mf_smtp_param_next(const mf_smtp_cmd *cmd, size_t *pos,
+			      mf_str *keyword, mf_str *value);
+/*
+ * Parses a path p[0..n) on its own, "<local@domain>" ("<>" and routes
+ * too); with MF_SMTP_BARE_PATH also a mailbox without brackets. MF_OK,
+ * MF_E_SYNTAX or MF_E_LIMIT (local part 64, domain 255, path 256 octets).
+ */
+MF_NODISCARD MF_API int mf_smtp_path_parse(const char *p, size_t n,
+					   unsigned flags, mf_smtp_path *path,
+					   mf_error *err);
+/*
+ * Appends mailbox[0..n) (an addr-spec, read leniently by
+ * mf_addr_spec_parse) as a path "<local@domain>", the local part quoted
+ * only where needed; n 0 gives "<>". MF_E_SYNTAX when it is no RFC 5321
+ * mailbox (with MF_UTF8_OUT: RFC 6531 one).
+ */
+MF_NODISCARD MF_API int mf_smtp_path_format(mf_buf *out, const char *mailbox,
+					    size_t n, unsigned flags);
+/*
+ * Appends a command line: the verb ("MAIL FROM:", "RCPT TO:" for those),
+ * a space and arg unless n is 0 (MAIL/RCPT: no space), then CRLF.
+ * MF_E_INVAL for CR, LF or NUL in arg, or an unknown verb.
+ */
+MF_NODISCARD MF_API int mf_smtp_cmd_format(mf_buf *out, int verb,
+					   const char *arg, size_t n);
+/* xtext (RFC 3461 4): appends p[0..n) decoded (MF_E_SYNTAX when it is no
+ * xtext), or encoded ("+" and "=" and bytes outside 33-126 as "+XX"). */
+MF_NODISCARD MF_API int mf_smtp_xtext_decode(mf_buf *out, const char *p,
+					     size_t n);
+MF_NODISCARD MF_API int mf_smtp_xtext_encode(mf_buf *out, const char *p,
+					     size_t n);
+
+/*
+ * SASL (RFC 4954): a client's response line during AUTH, trailing spaces
+ * removed ("*" cancels): MF_OK with *line and *consumed, MF_MORE, or an
+ * error (control characters, non-ASCII, over limits.max_line_len, 0:
+ * 12288, RFC 4954 4).
+ */
+MF_NODISCARD MF_API int mf_smtp_sasl_parse(const char *p, size_t n,
+					   const mf_opts *o, mf_str *line,
+					   size_t *consumed, mf_error *err);
+/*
+ * Decodes a SASL response or initial response (base64; "=" is empty)
+ * into out[0..cap) (mf_b64_decoded_len(n) bytes suffice; LOGIN's user
+ * name and password are one each). MF_E_SYNTAX when it is no base64.
+ */
+MF_NODISCARD MF_API int mf_smtp_sasl_decode(const char *p, size_t n,
+					    char *out, size_t cap,
+					    size_t *outlen);
+/*
+ * AUTH PLAIN (RFC 4616): decodes the response into buf[0..cap) and splits
+ * it into authorization id (may be empty), user and password, views
+ * into buf. Appends the encoding of the three (base64 of a NUL b NUL c).
+ */
+MF_NODISCARD MF_API int mf_smtp_auth_plain_decode(const char *p, size_t n,
+						  char *buf, size_t cap,
+						  mf_str *authzid,
+						  mf_str *user,
+						  mf_str *pass);
+MF_NODISCARD MF_API int mf_smtp_auth_plain_encode(mf_buf *out,
+						  const char *authzid,
+						  size_t zn, const char *user,
+						  size_t un, const char *pass,
+						  size_t pn);
+
+/* A parsed reply (mf_smtp_reply_parse(3)); its text lines are separate. */
+typedef struct mf_smtp_reply {
+	int code;             /* 200-599 */
+	int enh_class;        /* enhanced status code class.subject.detail, */
+	int enh_subject;      /* 0.0.0 when there is none (RFC 3463) */
+	int enh_detail;
+	uint64_t defects;     /* lenient: MF_D_SMTP_REPLY, MF_D_BAD_CHAR */
+	void *reserved[4];    /* zero */
+} mf_smtp_reply;
+
+/*
+ * Parses the reply at the start of p[0..n), single- or multi-line
+ * ("250-..." then "250 ..."): MF_OK with *reply, lines[0..*nlines) (the
+ * text of each line, the enhanced code taken off; *nlines is the capacity
+ * in) and *consumed; MF_MORE while incomplete. MF_E_NOSPC for more lines
+ * than lines has. o: MF_STRICT (codes that differ between lines, a bad
+ * enhanced code or control characters are errors, not MF_D_SMTP_REPLY /
+ * MF_D_BAD_CHAR defects), MF_ACCEPT_LF, MF_LONG_LINES;
+ * limits.max_line_len (0: 512, RFC 5321 4.5.3.1.5).
+ */
+MF_NODISCARD MF_API int mf_smtp_reply_parse(const char *p, size_t n,
+					    const mf_opts *o,
+					    mf_smtp_reply *reply,
+					    mf_str *lines, size_t *nlines,
+					    size_t *consumed, mf_error *err);
+/*
+ * Appends a reply: code, the enhanced code enh (may be NULL; its class
+ * must be the code's first digit) and text[0..n), whose LF-separated
+ * lines are sent as lines of a multi-line reply and wrapped at spaces to
+ * keep reply lines within 80 octets where words allow (512 always).
+ * MF_E_INVAL for a code outside 200-599, a bad enh, CR, NUL or control
+ * characters in text.
+ */
+MF_NODISCARD MF_API int mf_smtp_reply_format(mf_buf *out, int code,
+					     const char *enh, const char *text,
+					     size_t n);
+
+/* Capabilities from an EHLO reply (mf_smtp_ehlo_parse(3)). */
+typedef struct mf_smtp_caps {
+	unsigned ext;      /* MF_SMTP_EXT_* */
+	uint64_t size;     /* SIZE limit (0: none given) */
+	mf_str auth;       /* AUTH mechanisms, space-separated */
+	mf_str domain;     /* the server's name (first line) */
+	size_t nunknown;   /* other keywords, left in the lines */
+	void *reserved[4]; /* zero */
+} mf_smtp_caps;
+
+/* Reads the capabilities from the lines of a 250 EHLO reply (the first
+ * line is the greeting); also "AUTH=" of old servers. */
+MF_NODISCARD MF_API int mf_smtp_ehlo_parse(const mf_str *lines,
+					   size_t nlines, mf_smtp_caps *caps);
+/* Whether mechanism mech[0..n) is in caps->auth (case-insensitive). */
+MF_API int mf_smtp_caps_auth(const mf_smtp_caps *caps, const char *mech,
+			     size_t n);
+/* Appends the 250 reply to EHLO: domain and greeting text, then a line
+ * per extension of caps (SIZE with its limit, AUTH with mechanisms). */
+MF_NODISCARD MF_API int mf_smtp_ehlo_format(mf_buf *out, const char *domain,
+					    size_t dn, const char *text,
+					    const mf_smtp_caps *caps);
+/*
+ * RFC 2920 3.1: 1 when verb must end a pipelined group (EHLO, HELO,
+ * DATA, VRFY, EXPN, TURN, QUIT, NOOP; STARTTLS and AUTH too): a client
+ * waits for the replies, a server flushes them.
+ */
+MF_API int mf_smtp_ends_group(int verb);
+
+/*
+ * Server session (mf_smtp_server_parse(3)): a plain state the caller
+ * owns; it checks each command against the state (RFC 5321 4.1.4:
+ * "order is important"), offered extensions and limits, and gives the
+ * reply. Zero it, set the configuration, then feed it.
+ */
+enum mf_smtp_state {
+	MF_SMTP_ST_CONNECT = 0, /* no HELO or EHLO yet */
+	MF_SMTP_ST_READY = 1,   /* greeted, no mail transaction */
+	MF_SMTP_ST_MAIL = 2,    /* MAIL accepted */
+	MF_SMTP_ST_RCPT = 3,    /* a recipient accepted */
+	MF_SMTP_ST_DATA = 4,    /* 354 sent: read the message (mf_dot_dec) */
+	MF_SMTP_ST_BDAT = 5,    /* read chunk_left bytes of a BDAT chunk */
+	MF_SMTP_ST_AUTH = 6,    /* 334 sent: the next line is a SASL
+				   response */
+	MF_SMTP_ST_CLOSED = 7   /* 221 or 421 sent: close */
+};
+
+typedef struct mf_smtp_server mf_smtp_server;
+/*
+ * Called for each command the session would accept (and for unknown
+ * ones, VRFY, EXPN, AUTH, TURN, SEND, SOML, SAML with their default
+ * replies): may put another reply in *reply, such as 550 for an unknown
+ * recipient, 334 or 235 during AUTH. Its strings must stay valid until
+ * the reply is formatted.
+ */
+typedef void mf_smtp_policy_fn(void *ctx, const mf_smtp_server *s,
+			       const mf_smtp_cmd *cmd, mf_smtp_status *reply);
+
+struct mf_smtp_server {
+	/* Configuration (set before the first call). */
+	mf_str name;          /* this host's name, for 220, 221 and EHLO */
+	mf_smtp_caps offer;   /* extensions offered after EHLO; size: the
+				 largest message (0: no limit); auth: the
+				 mechanisms */
+	unsigned flags;       /* MF_SMTP_COLON_SPACE, MF_SMTP_BARE_PATH,
+				 MF_ACCEPT_LF, MF_LONG_LINES */
+	size_t max_line;      /* command line limit (0: 512) */
+	size_t max_rcpts;     /* recipients per message (0: 100, RFC 5321
+				 4.5.3.1.8); more get 452 */
+	size_t max_errors;    /* refused commands before 421 (0: 20) */
+	const char *const *params; /* extra MAIL/RCPT parameter keywords
+				      the caller implements (NULL-ended);
+				      others get 555 */
+	mf_smtp_policy_fn *policy; /* optional */
+	void *policy_ctx;
+	/* State (read-only). */
+	int state;            /* enum mf_smtp_state */
+	int esmtp;            /* the client said EHLO */
+	int tls;              /* STARTTLS was accepted */
+	int authenticated;    /* AUTH succeeded (235) */
+	int body;             /* of the transaction: BODY=, SMTPUTF8, SIZE= */
+	int smtputf8;
+	uint64_t size;
+	size_t nrcpts;        /* recipients accepted */
+	size_t nmails;        /* messages accepted in the session */
+	size_t errors;        /* commands refused */
+	uint64_t data_size;   /* BDAT: octets of the message so far */
+	uint64_t chunk_left;  /* BDAT: octets of the chunk still to read
+				 (also of a refused one: they are dropped);
+				 the caller counts it down as it reads */
+	int last_;            /* private */
+	int verb_;
+	int skip_;
+	int fail_;
+	int prev_;
+	void *reserved[8];    /* zero */
+};
+
+/*
+ * Reads the command (or, in MF_SMTP_ST_AUTH, the SASL response) at the
+ * start of p[0..n) and answers it: MF_OK with *consumed and *reply (to
+ * send with mf_smtp_server_reply: accepted, refused, or code 0 for a
+ * BDAT whose reply follows its chunk), *cmd the command; MF_MORE when
+ * the line is incomplete (*consumed may still be non-zero: the discarded
+ * start of an over-long line). MF_E_STATE in MF_SMTP_ST_DATA, _BDAT,
+ * _CLOSED.
+ */
+MF_NODISCARD MF_API int mf_smtp_server_parse(mf_smtp_server *s, const char *p,
+					     size_t n, mf_smtp_cmd *cmd,
+					     size_t *consumed,
+					     mf_smtp_status *reply,
+					     mf_error *err);
+/* The check of one parsed command: MF_OK (accepted, state advanced) or
+ * MF_E_STATE (refused: out of order, not offered, over a limit, or by the
+ * policy); *reply either way. */
+MF_NODISCARD MF_API int mf_smtp_server_cmd(mf_smtp_server *s,
+					   const mf_smtp_cmd *cmd,
+					   mf_smtp_status *reply);
+/*
+ * End of the message after DATA (size: its octets, defects: the dot
+ * decoder's), or of one BDAT chunk (both ignored): the reply, 250,
+ * or 550 for bare CR or LF or long lines, 552 over the size limit. The
+ * transaction ends with the message (the caller may still answer 4xx or
+ * 5xx if it cannot keep it).
+ */
+MF_NODISCARD MF_API int mf_smtp_server_data(mf_smtp_server *s, uint64_t size,
+					    uint64_t defects,
+					    mf_smtp_status *reply);
+/*
+ * Appends reply to the last command: with the enhanced code when
+ * ENHANCEDSTATUSCODES is offered, the name first for 220 and 221, the
+ * capabilities for 250 to EHLO.
+ */
+MF_NODISCARD MF_API int mf_smtp_server_reply(mf_buf *out,
+					     const mf_smtp_server *s,
+					     const mf_smtp_status *reply);
+
+/* Trace fields of a delivered message (RFC 5321 4.4). */
+typedef struct mf_smtp_trace {
+	mf_str reverse_path; /* the MAIL FROM mailbox (empty: "<>") */
+	mf_str helo;         /* the client's HELO or EHLO argument */
+	mf_str client_name;  /* the client's verified name (may be empty) */
+	mf_str client_addr;  /* its address, "192.0.2.1" or "IPv6:..." */
+	mf_str by;           /* this host's name */
+	mf_str id;           /* the message's id here (may be empty) */
+	mf_str for_rcpt;     /* the recipient, when there is one (may be
+				empty) */
+	mf_date date;        /* the time of receipt */
+	void *reserved[4];   /* zero */
+} mf_smtp_trace;
+
+/*
+ * Appends "Return-Path: <...>" and "Received: from helo (name [addr]) by
+ * by with (E)SMTP[S][A] (UTF8SMTP... with SMTPUTF8) id ... for <...>;
+ * date" through the header layer (mf_received_format); s (may be NULL:
+ * "ESMTP") gives the protocol. Flags: MF_LF, MF_UTF8_OUT.
+ */
+MF_NODISCARD MF_API int mf_smtp_trace_format(mf_buf *out,
+					     const mf_smtp_server *s,
+					     const mf_smtp_trace *t,
+					     unsigned flags, mf_error *err);
+
+/*
+ * Client session (mf_smtp_client_next(3)): sends one message, deciding
+ * what to send and what reply to wait for, pipelining when offered.
+ */
+enum mf_smtp_do {
+	MF_SMTP_DO_READ = 1, /* read a reply; give it to mf_smtp_client_reply */
+	MF_SMTP_DO_SEND = 2, /* send what was appended to out */
+	MF_SMTP_DO_DATA = 3, /* send the message dot-stuffed (mf_dot_encode,
+				mf_dot_enc_update), after out if any */
+	MF_SMTP_DO_DONE = 4, /* close the connection; see ok and code */
+	MF_SMTP_DO_BDAT = 5  /* send out (a BDAT line), then the message as
+				it is: for BINARYMIME, and whenever the
+				server offers CHUNKING and size is set */
+};
+
+typedef struct mf_smtp_client {
+	/* Configuration (set before the first call; kept alive by the
+	 * caller). */
+	mf_str helo;          /* this host's name for EHLO */
+	mf_str from;          /* reverse-path mailbox (empty: "<>") */
+	const mf_str *rcpts;  /* forward-path mailboxes */
+	size_t nrcpts;
+	int *rcpt_codes;      /* optional: each RCPT's reply code */
+	uint64_t size;        /* the message's size in octets, for SIZE=
+				 and BDAT (0: unknown) */
+	unsigned flags;       /* the message: MF_8BITMIME (BODY=8BITMIME),
+				 MF_BINARYMIME (BODY=BINARYMIME, sent with
+				 BDAT), MF_UTF8_OUT (SMTPUTF8) */
+	/* Results (read-only). */
+	int state;
+	mf_smtp_caps caps;    /* from the EHLO reply */
+	size_t accepted;      /* recipients accepted */
+	int ok;               /* the server took the message */
+	int code;             /* the reply that decided: the final one, or
+				 the refusal that ended the transaction */
+	const char *why;      /* a static text when the client gave up by
+				 itself (an extension missing), else NULL */
+	size_t sent_;         /* private */
+	size_t got_;
+	int pipe_;
+	int fail_;
+	int quit_;
+	void *reserved[8];    /* zero */
+} mf_smtp_client;
+
+/*
+ * What to do next (enum mf_smtp_do): appends commands to out when there
+ * is something to send. MF_E_SYNTAX when from or a recipient is no
+ * mailbox; MF_E_STATE when a reply is awaited.
+ */
+MF_NODISCARD MF_API int mf_smtp_client_next(mf_smtp_client *c, mf_buf *out);
+/* The reply that was awaited (lines: its text, for EHLO). */
+MF_NODISCARD MF_API int mf_smtp_client_reply(mf_smtp_client *c,
+					     const mf_smtp_reply *r,
+					     const mf_str *lines,
+					     size_t nlines);
+
+/* A mail exchanger (MX record, RFC 5321 5.1). Caller-allocated. */
+typedef struct mf_mx {
+	mf_str host;
+	unsigned pref;        /* preference: lower first */
+	unsigned reserved[3]; /* zero */
+} mf_mx;
+
+/*
+ * Orders mx[0..*n) to try (RFC 5321 5.1): by preference, in random order
+ * among equal ones (rnd, ctx; NULL: the system's source); with self
+ * (may be NULL) among them, it and those not better are dropped. No
+ * records: the implicit MX, domain itself (cap must be >= 1); a null MX
+ * "." (RFC 7505): *n 0. MF_E_STATE when self is the best (a loop),
+ * MF_E_CALLBACK when rnd fails.
+ */
+MF_NODISCARD MF_API int mf_smtp_mx_order(mf_mx *mx, size_t *n, size_t cap,
+					 const char *domain, size_t dn,
+					 const char *self, size_t sn,
+					 mf_random_fn *rnd, void *ctx);
 
 /* ====================================================================== */
 /* Version                                                                 */

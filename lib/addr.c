@@ -2155,3 +2155,312 @@ mf_addr_format(mf_buf *out, const mf_addr *a, size_t n, unsigned flags,
 		mf__buf_cut(out, len0);
 	return rc;
 }
+
+/* ---------------------------------------------------------------------- */
+/* SMTP mailboxes (RFC 5321 4.1.2, 4.1.3; RFC 6531 3.3)                    */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The envelope's grammar is stricter than RFC 5322's: no CFWS, no
+ * obsolete forms, a domain of LDH labels (RFC 1035; U-labels with RFC
+ * 6531) or an address literal whose IPv4 or IPv6 address is checked.
+ *
+ *   Mailbox       = Local-part "@" ( Domain / address-literal )
+ *   Local-part    = Dot-string / Quoted-string
+ *   Quoted-string = DQUOTE *QcontentSMTP DQUOTE
+ *   QcontentSMTP  = qtextSMTP / quoted-pairSMTP
+ *   qtextSMTP     = %d32-33 / %d35-91 / %d93-126  (RFC 6531: UTF-8 too)
+ *   quoted-pairSMTP = %d92 %d32-126
+ *   Domain        = sub-domain *("." sub-domain)
+ *   sub-domain    = Let-dig [Ldh-str]               (RFC 6531: U-label)
+ *   address-literal = "[" ( IPv4-address-literal / IPv6-address-literal /
+ *                     General-address-literal ) "]"
+ */
+
+static int
+smtp_bad(size_t *bad, const char **why, int code, size_t off, const char *r)
+{
+	*bad = off;
+	*why = r;
+	return code;
+}
+
+static bool
+let_dig(unsigned char c)
+{
+	return mf__is(c, MF__C_ALPHA | MF__C_DIGIT);
+}
+
+/* IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT, 0-255. */
+static bool
+ipv4_ok(const char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	for (k = 0; k < 4; k++) {
+		size_t d = 0;
+		unsigned v = 0;
+
+		if (k > 0) {
+			if (i >= n || p[i] != '.')
+				return false;
+			i++;
+		}
+		while (i < n && d < 4 && mf__is((unsigned char)p[i],
+						 MF__C_DIGIT)) {
+			v = v * 10 + (unsigned)(p[i] - '0');
+			i++;
+			d++;
+		}
+		if (d == 0 || d > 3 || v > 255)
+			return false;
+	}
+	return i == n;
+}
+
+/*
+ * IPv6-addr = IPv6-full / IPv6-comp / IPv6v4-full / IPv6v4-comp: 8 groups
+ * (6 and an IPv4 address), or "::" once with at most 6 groups (4 and an
+ * IPv4 address) around it (RFC 5321 4.1.3).
+ */
+static bool
+ipv6_ok(const char *p, size_t n)
+{
+	size_t i = 0, groups = 0;
+	bool comp = false, v4 = false;
+
+	if (n >= 2 && p[0] == ':' && p[1] == ':') {
+		comp = true;
+		i = 2;
+	} else if (n > 0 && p[0] == ':') {
+		return false;
+	}
+	while (i < n) {
+		size_t s = i, d = 0;
+
+		while (i < n && d < 5 && mf__is((unsigned char)p[i],
+						 MF__C_HEX)) {
+			i++;
+			d++;
+		}
+		if (i < n && p[i] == '.') {
+			/* The IPv4 tail. */
+			if (!ipv4_ok(p + s, n - s))
+				return false;
+			v4 = true;
+			i = n;
+			break;
+		}
+		if (d == 0 || d > 4)
+			return false;
+		groups++;
+		if (i == n)
+			break;
+		if (p[i] != ':')
+			return false;
+		i++;
+		if (i < n && p[i] == ':') {
+			if (comp)
+				return false;
+			comp = true;
+			i++;
+		} else if (i == n) {
+			return false; /* a single trailing ":" */
+		}
+	}
+	if (comp)
+		return groups <= (v4 ? 4u : 6u);
+	return groups == (v4 ? 6u : 8u);
+}
+
+/* Ldh-str ending in Let-dig, starting with one: the address tag. */
+static bool
+ldh_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !let_dig((unsigned char)p[0]) ||
+	    !let_dig((unsigned char)p[n - 1]))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] != '-' && !let_dig((unsigned char)p[i]))
+			return false;
+	}
+	return true;
+}
+
+static int
+smtp_literal(const char *p, size_t n, size_t *bad, const char **why)
+{
+	const char *c;
+	size_t i, tn;
+
+	if (n < 2 || p[n - 1] != ']')
+		return smtp_bad(bad, why, MF_E_SYNTAX, n,
+				"unterminated address literal");
+	p++;
+	n -= 2;
+	if (ipv4_ok(p, n))
+		return MF_OK;
+	c = memchr(p, ':', n);
+	if (c == NULL)
+		return smtp_bad(bad, why, MF_E_SYNTAX, 1,
+				"bad address literal");
+	tn = (size_t)(c - p);
+	if (!ldh_ok(p, tn))
+		return smtp_bad(bad, why, MF_E_SYNTAX, 1,
+				"bad address literal tag");
+	if (mf__ieq(p, tn, "IPv6", 4)) {
+		if (!ipv6_ok(c + 1, n - tn - 1))
+			return smtp_bad(bad, why, MF_E_SYNTAX, tn + 2,
+					"bad IPv6 address");
+		return MF_OK;
+	}
+	/* General-address-literal: dcontent = %d33-90 / %d94-126. */
+	if (tn + 1 == n)
+		return smtp_bad(bad, why, MF_E_SYNTAX, tn + 2,
+				"empty address literal");
+	for (i = tn + 1; i < n; i++) {
+		unsigned char b = (unsigned char)p[i];
+
+		if (b < 33 || b > 126 || (b >= 91 && b <= 93))
+			return smtp_bad(bad, why, MF_E_SYNTAX, i + 1,
+					"bad character in address literal");
+	}
+	return MF_OK;
+}
+
+int
+mf__smtp_domain(const char *p, size_t n, unsigned *flags, size_t *bad,
+		const char **why)
+{
+	size_t i, start = 0;
+	bool utf8 = false;
+
+	if (n == 0)
+		return smtp_bad(bad, why, MF_E_SYNTAX, 0, "empty domain");
+	if (p[0] == '[') {
+		*flags |= MF_SMTP_PATH_LITERAL;
+		return smtp_literal(p, n, bad, why);
+	}
+	/* RFC 5321 4.5.3.1.2: 255 octets. */
+	if (n > 255)
+		return smtp_bad(bad, why, MF_E_LIMIT, 255, "domain too long");
+	for (i = 0; i <= n; i++) {
+		unsigned char c = i < n ? (unsigned char)p[i] : '.';
+
+		if (c == '.') {
+			if (i == start)
+				return smtp_bad(bad, why, MF_E_SYNTAX, i,
+						"empty domain label");
+			if (p[start] == '-' || p[i - 1] == '-')
+				return smtp_bad(bad, why, MF_E_SYNTAX,
+						p[start] == '-' ? start : i - 1,
+						"domain label begins or ends "
+						"with \"-\"");
+			if (i - start > 63)
+				return smtp_bad(bad, why, MF_E_LIMIT,
+						start + 63,
+						"domain label too long");
+			start = i + 1;
+		} else if (c >= 0x80) {
+			utf8 = true;
+		} else if (c != '-' && !let_dig(c)) {
+			return smtp_bad(bad, why, MF_E_SYNTAX, i,
+					"bad character in domain");
+		}
+	}
+	if (utf8) {
+		if (!mf__utf8_valid(p, n))
+			return smtp_bad(bad, why, MF_E_SYNTAX, 0,
+					"domain is not UTF-8");
+		*flags |= MF_SMTP_PATH_UTF8;
+	}
+	return MF_OK;
+}
+
+/* The text of a quoted local part (quotes excluded): qtextSMTP or
+ * quoted-pairSMTP, and UTF-8. */
+static int
+smtp_qtext(const char *p, size_t n, size_t base, unsigned *flags,
+	   size_t *bad, const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\\') {
+			if (i + 1 >= n || (unsigned char)p[i + 1] < 32 ||
+			    (unsigned char)p[i + 1] > 126)
+				return smtp_bad(bad, why, MF_E_SYNTAX,
+						base + i, "bad quoted pair");
+			i++;
+		} else if (c >= 0x80) {
+			*flags |= MF_SMTP_PATH_UTF8;
+		} else if (c < 32 || c == 127 || c == '"') {
+			return smtp_bad(bad, why, MF_E_SYNTAX, base + i,
+					"bad character in quoted string");
+		}
+	}
+	return MF_OK;
+}
+
+int
+mf__smtp_mailbox(const char *p, size_t n, bool no_domain, mf__smtp_mbox *mb,
+		 size_t *bad, const char **why)
+{
+	mf__lex lx;
+	mf_str t;
+	size_t at;
+	int rc;
+
+	memset(mb, 0, sizeof(*mb));
+	mf__lex_init(&lx, p, n, NULL, 0);
+	if (n > 0 && p[0] == '"') {
+		mf__lex_qstring(&lx, &t);
+		if (lx.defects != 0 || t.len < 2)
+			return smtp_bad(bad, why, MF_E_SYNTAX, 0,
+					"unterminated quoted string");
+		rc = smtp_qtext(t.ptr + 1, t.len - 2, 1, &mb->flags, bad,
+				why);
+		if (rc < 0)
+			return rc;
+		mb->flags |= MF_SMTP_PATH_QUOTED;
+	} else if (!mf__lex_dot_atom(&lx, &t, false)) {
+		return smtp_bad(bad, why, MF_E_SYNTAX, 0,
+				n == 0 || p[0] == '@' ? "empty local part"
+						      : "bad local part");
+	} else {
+		size_t i;
+
+		for (i = 0; i < t.len; i++) {
+			if ((unsigned char)t.ptr[i] >= 0x80)
+				mb->flags |= MF_SMTP_PATH_UTF8;
+		}
+	}
+	/* RFC 5321 4.5.3.1.1: 64 octets. */
+	if (t.len > 64)
+		return smtp_bad(bad, why, MF_E_LIMIT, 64, "local part too long");
+	if ((mb->flags & MF_SMTP_PATH_UTF8) && !mf__utf8_valid(t.ptr, t.len))
+		return smtp_bad(bad, why, MF_E_SYNTAX, 0,
+				"local part is not UTF-8");
+	mb->local = t;
+	at = (size_t)(lx.p - p);
+	if (at == n) {
+		if (no_domain)
+			return MF_OK;
+		return smtp_bad(bad, why, MF_E_SYNTAX, at, "no domain");
+	}
+	if (p[at] != '@')
+		return smtp_bad(bad, why, MF_E_SYNTAX, at,
+				"bad character in local part");
+	rc = mf__smtp_domain(p + at + 1, n - at - 1, &mb->flags, bad, why);
+	if (rc < 0) {
+		*bad += at + 1;
+		return rc;
+	}
+	mb->domain.ptr = p + at + 1;
+	mb->domain.len = n - at - 1;
+	return MF_OK;
+}

@@ -28,4 +28,28 @@ int mf__addr_parse_ar(mf__arena *ar, const char *p, size_t n,
 bool mf__addr_spans(int path, const char *s, const char *end,
 		    const char **at, const char **dend);
 
+/*
+ * SMTP mailboxes (RFC 5321 4.1.2, 4.1.3, 4.5.3.1.1-2; RFC 6531 3.3), for
+ * the SMTP layer: the stricter grammar of the envelope, checked with the
+ * lexer's primitives. Offsets (*bad) are into p.
+ */
+typedef struct mf__smtp_mbox {
+	mf_str local;   /* as written (quotes kept) */
+	mf_str domain;  /* empty when there is none */
+	unsigned flags; /* MF_SMTP_PATH_UTF8, _QUOTED, _LITERAL */
+} mf__smtp_mbox;
+
+/*
+ * Whether p[0..n) is a Mailbox: Dot-string or Quoted-string "@" Domain or
+ * address-literal, UTF-8 allowed (and flagged); no_domain accepts a local
+ * part alone. MF_OK, or MF_E_SYNTAX / MF_E_LIMIT (local part over 64,
+ * domain over 255 octets) with *bad and *why.
+ */
+int mf__smtp_mailbox(const char *p, size_t n, bool no_domain,
+		     mf__smtp_mbox *mb, size_t *bad, const char **why);
+/* Whether p[0..n) is a Domain or an address-literal; *flags gets
+ * MF_SMTP_PATH_UTF8 or _LITERAL. */
+int mf__smtp_domain(const char *p, size_t n, unsigned *flags, size_t *bad,
+		    const char **why);
+
 #endif /* MF_ADDR_H */

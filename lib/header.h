@@ -135,4 +135,10 @@ int mf__field_class(const char *name, size_t n);
 int mf__date_parse(const char *p, size_t n, const mf_opts *o, uint64_t off0,
 		   mf_date *d, uint64_t *defects, mf_error *err);
 
+/*
+ * The operating system's randomness (mf_random_fn; lib/msgid.c), for the
+ * callers of a random source given as NULL.
+ */
+int mf__os_random(void *ctx, void *buf, size_t n);
+
 #endif /* MF_HEADER_H */

@@ -196,8 +196,8 @@ mf_msgid_canon(mf_buf *out, const char *p, size_t n)
  * has it (glibc 2.25+, musl, the BSDs, macOS), else /dev/urandom read
  * through stdio.
  */
-static int
-os_random(void *ctx, void *buf, size_t n)
+int
+mf__os_random(void *ctx, void *buf, size_t n)
 {
 	(void)ctx;
 #if (defined(__GLIBC__) &&                                                     \
@@ -248,7 +248,7 @@ mf_msgid_generate(mf_buf *out, const char *domain, size_t domainlen,
 	if (out == NULL || domain == NULL || !valid_domain(domain, domainlen))
 		return MF_E_INVAL;
 	if (rnd == NULL)
-		rnd = os_random;
+		rnd = mf__os_random;
 	if (rnd(ctx, r, sizeof(r)) != 0)
 		return MF_E_CALLBACK;
 	/* 128 bits as 26 base32 letters: a valid, case-safe dot-atom. */

@@ -507,6 +507,92 @@ c_dot_dec(unsigned f)
 	return a == MF_MORE ? MF_OK : a;
 }
 
+static int
+c_smtp_cmd_parse(unsigned f)
+{
+	mf_smtp_cmd c;
+	size_t used;
+
+	return mf_smtp_cmd_parse("NOOP\r\n", 6, OPTS(f), &c, &used, NULL);
+}
+
+static int
+c_smtp_path_parse(unsigned f)
+{
+	mf_smtp_path p;
+
+	return mf_smtp_path_parse("<a@b>", 5, f, &p, NULL);
+}
+
+static int
+c_smtp_path_format(unsigned f)
+{
+	return mf_smtp_path_format(ob, "a@b", 3, f);
+}
+
+static int
+c_smtp_sasl_parse(unsigned f)
+{
+	mf_str line;
+	size_t used;
+
+	return mf_smtp_sasl_parse("=\r\n", 3, OPTS(f), &line, &used, NULL);
+}
+
+static int
+c_smtp_reply_parse(unsigned f)
+{
+	mf_smtp_reply r;
+	mf_str l[2];
+	size_t n = 2, used;
+
+	return mf_smtp_reply_parse("250 OK\r\n", 8, OPTS(f), &r, l, &n, &used,
+	                           NULL);
+}
+
+static int
+c_smtp_trace_format(unsigned f)
+{
+	mf_smtp_trace t;
+
+	memset(&t, 0, sizeof(t));
+	t.by = (mf_str){"b", 1};
+	assert_int_equal(mf_date_parse(date, sizeof(date) - 1, NULL, &t.date,
+	                               NULL, NULL),
+	                 MF_OK);
+	return mf_smtp_trace_format(ob, NULL, &t, f, NULL);
+}
+
+static int
+c_smtp_server(unsigned f)
+{
+	mf_smtp_server s;
+	mf_smtp_cmd c;
+	mf_smtp_status st;
+	size_t used;
+
+	memset(&s, 0, sizeof(s));
+	s.flags = f;
+	return mf_smtp_server_parse(&s, "NOOP\r\n", 6, &c, &used, &st, NULL);
+}
+
+static int
+c_smtp_client(unsigned f)
+{
+	mf_smtp_client c;
+	mf_str r = {"a@b", 3};
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.helo = (mf_str){"h", 1};
+	c.rcpts = &r;
+	c.nrcpts = 1;
+	c.size = 10;
+	c.flags = f;
+	rc = mf_smtp_client_next(&c, ob);
+	return rc > 0 ? MF_OK : rc;
+}
+
 static const struct {
 	const char *name;
 	int (*call)(unsigned f);
@@ -563,6 +649,19 @@ static const struct {
     {"mf_flowed_decode", c_flowed_decode, MF_FLOWED_DELSP},
     {"mf_dot_decode", c_dot_decode, MF_ACCEPT_LF | MF_LONG_LINES},
     {"mf_dot_dec_update (state)", c_dot_dec, MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_smtp_cmd_parse (opts)", c_smtp_cmd_parse,
+     MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH | MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_smtp_path_parse", c_smtp_path_parse, MF_SMTP_BARE_PATH},
+    {"mf_smtp_path_format", c_smtp_path_format, MF_UTF8_OUT},
+    {"mf_smtp_sasl_parse (opts)", c_smtp_sasl_parse,
+     MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_smtp_reply_parse (opts)", c_smtp_reply_parse,
+     MF_STRICT | MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_smtp_trace_format", c_smtp_trace_format, MF_LF | MF_UTF8_OUT},
+    {"mf_smtp_server_parse (state)", c_smtp_server,
+     MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH | MF_ACCEPT_LF | MF_LONG_LINES},
+    {"mf_smtp_client_next (state)", c_smtp_client,
+     MF_8BITMIME | MF_BINARYMIME | MF_UTF8_OUT},
 };
 
 /* Every bit, one at a time: refused exactly when the function does not
