@@ -1411,25 +1411,24 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
 				r.defects |= MF_DEFECT_BIT(MF_D_BAD_CHAR);
 			}
 		}
-		/* The enhanced code: of the code's class, the same on every
-		 * line (RFC 2034 4). */
+		/* The enhanced code: given on the first line, of the code's
+		 * class, and the same on the others (RFC 2034 4); a later
+		 * line's is taken off only when it is that one. */
 		e = enh_code(s + i, end - i, v);
-		if (e > 0) {
-			if (v[0] != r.code / 100 ||
-			    (k > 0 && r.enh_class != 0 &&
-			     (v[0] != r.enh_class || v[1] != r.enh_subject ||
-			      v[2] != r.enh_detail))) {
-				if (strict)
-					return mf__err(err, MF_E_SYNTAX,
-						       pos + i,
-						       "bad enhanced code");
-				r.defects |= MF_DEFECT_BIT(MF_D_SMTP_REPLY);
-				e = 0;
-			} else if (k == 0) {
-				r.enh_class = v[0];
-				r.enh_subject = v[1];
-				r.enh_detail = v[2];
-			}
+		if (e > 0 && k == 0 && v[0] == r.code / 100) {
+			r.enh_class = v[0];
+			r.enh_subject = v[1];
+			r.enh_detail = v[2];
+		} else if (e > 0 && (k == 0 || r.enh_class != 0) &&
+			   (k == 0 || v[0] != r.enh_class ||
+			    v[1] != r.enh_subject || v[2] != r.enh_detail)) {
+			if (strict)
+				return mf__err(err, MF_E_SYNTAX, pos + i,
+					       "bad enhanced code");
+			r.defects |= MF_DEFECT_BIT(MF_D_SMTP_REPLY);
+			e = 0;
+		} else if (k > 0 && r.enh_class == 0) {
+			e = 0;
 		}
 		if (k >= cap) {
 			*nlines = k + 1;
@@ -1516,8 +1515,6 @@ mf_smtp_reply_format(mf_buf *out, int code, const char *enh,
 		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F)
 			return MF_E_INVAL;
 	}
-	if (n > 0 && text[n - 1] == '\n')
-		n--;
 	mark = out->len;
 	pre = 4 + (enh != NULL ? strlen(enh) + 1 : 0);
 	s = 0;

@@ -1336,9 +1336,12 @@ test_reply_format(void **state)
 	assert_int_equal(mf_smtp_reply_format(b, 221, NULL, "", 0), MF_OK);
 	assert_string_equal(mf_buf_data(b), "221\r\n");
 	mf_buf_clear(b);
-	assert_int_equal(mf_smtp_reply_format(b, 550, "5.7.1", "a\nb\n", 4),
+	assert_int_equal(mf_smtp_reply_format(b, 550, "5.7.1", "a\nb", 3),
 	                 MF_OK);
 	assert_string_equal(mf_buf_data(b), "550-5.7.1 a\r\n550 5.7.1 b\r\n");
+	mf_buf_clear(b);
+	assert_int_equal(mf_smtp_reply_format(b, 250, NULL, "a\n", 2), MF_OK);
+	assert_string_equal(mf_buf_data(b), "250-a\r\n250\r\n");
 	mf_buf_clear(b);
 	assert_int_equal(mf_smtp_reply_format(b, 214, NULL, "a\n\nb", 4),
 	                 MF_OK);
