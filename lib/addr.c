@@ -2330,10 +2330,22 @@ smtp_literal(const char *p, size_t n, size_t *bad, const char **why)
 	return MF_OK;
 }
 
+/* The bytes of a domain: 1 letter, digit or "-", 3 ".", 4 >= 0x80. */
+#define DC(c)                                                                  \
+	((c) >= 0x80                                                           \
+	     ? 4                                                               \
+	     : (((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') ||   \
+		((c) >= 'a' && (c) <= 'z') || (c) == '-')                     \
+		   ? 1                                                         \
+		   : (c) == '.' ? 3 : 0)
+static const unsigned char dom_class[256] = {MF__X256(DC)};
+#undef DC
+
 int
 mf__smtp_domain(const char *p, size_t n, unsigned *flags, size_t *bad,
 		const char **why)
 {
+	const unsigned char *s = (const unsigned char *)p;
 	size_t i, start = 0;
 	bool utf8 = false;
 
@@ -2347,15 +2359,18 @@ mf__smtp_domain(const char *p, size_t n, unsigned *flags, size_t *bad,
 	if (n > 255)
 		return smtp_bad(bad, why, MF_E_LIMIT, 255, "domain too long");
 	for (i = 0; i <= n; i++) {
-		unsigned char c = i < n ? (unsigned char)p[i] : '.';
+		unsigned t;
 
-		if (c == '.') {
+		while (i < n && dom_class[s[i]] == 1)
+			i++;
+		t = i < n ? dom_class[s[i]] : 3;
+		if (t == 3) {
 			if (i == start)
 				return smtp_bad(bad, why, MF_E_SYNTAX, i,
 						"empty domain label");
-			if (p[start] == '-' || p[i - 1] == '-')
+			if (s[start] == '-' || s[i - 1] == '-')
 				return smtp_bad(bad, why, MF_E_SYNTAX,
-						p[start] == '-' ? start : i - 1,
+						s[start] == '-' ? start : i - 1,
 						"domain label begins or ends "
 						"with \"-\"");
 			if (i - start > 63)
@@ -2363,9 +2378,9 @@ mf__smtp_domain(const char *p, size_t n, unsigned *flags, size_t *bad,
 						start + 63,
 						"domain label too long");
 			start = i + 1;
-		} else if (c >= 0x80) {
+		} else if (t == 4) {
 			utf8 = true;
-		} else if (c != '-' && !let_dig(c)) {
+		} else {
 			return smtp_bad(bad, why, MF_E_SYNTAX, i,
 					"bad character in domain");
 		}
@@ -2432,12 +2447,19 @@ mf__smtp_mailbox(const char *p, size_t n, bool no_domain, mf__smtp_mbox *mb,
 				n == 0 || p[0] == '@' ? "empty local part"
 						      : "bad local part");
 	} else {
-		size_t i;
+		/* Any byte >= 0x80, eight at a time. */
+		const uint64_t highs = 0x8080808080808080ull;
+		uint64_t acc = 0, w;
+		size_t i = 0;
 
-		for (i = 0; i < t.len; i++) {
-			if ((unsigned char)t.ptr[i] >= 0x80)
-				mb->flags |= MF_SMTP_PATH_UTF8;
+		for (; i + 8 <= t.len; i += 8) {
+			memcpy(&w, t.ptr + i, 8);
+			acc |= w;
 		}
+		for (; i < t.len; i++)
+			acc |= (unsigned char)t.ptr[i];
+		if (acc & highs)
+			mb->flags |= MF_SMTP_PATH_UTF8;
 	}
 	/* RFC 5321 4.5.3.1.1: 64 octets. */
 	if (t.len > 64)

@@ -382,21 +382,55 @@ mf_cpu_features(void)
 	      ? MF__C_DTEXT                                                    \
 	      : 0) |                                                           \
 	 ((ISALPHA(c) || ISDIGIT(c) || (c) == '+' || (c) == '/') ? MF__C_B64  \
-								  : 0))
+								  : 0) |      \
+	 ((c) >= 0x80 ? MF__C_HIGH : 0))
 #define R4(b) CC(b), CC((b) + 1), CC((b) + 2), CC((b) + 3)
 #define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
 #define R64(b) R16(b), R16((b) + 16), R16((b) + 32), R16((b) + 48)
 
-const uint16_t mf__cclass[256] = {R64(0), R64(64)};
+const uint16_t mf__cclass[256] = {R64(0), R64(64), R64(128), R64(192)};
+
+/* Eight bytes with their ASCII capitals made small, exactly (SWAR). */
+static inline uint64_t
+lower8(uint64_t w)
+{
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t h = w & ~highs;                   /* the low seven bits */
+	uint64_t ge_a = h + 0x3F3F3F3F3F3F3F3Full; /* >= 'A': bit 7 set */
+	uint64_t gt_z = h + 0x2525252525252525ull; /* > 'Z': bit 7 set */
+	uint64_t up = (ge_a ^ gt_z) & ~w & highs;  /* and ASCII */
+
+	return w | (up >> 2);
+}
 
 bool
 mf__ieq(const char *a, size_t an, const char *b, size_t bn)
 {
-	size_t i;
+	size_t i = 0;
 
 	if (an != bn)
 		return false;
-	for (i = 0; i < an; i++) {
+	for (; i + 8 <= an; i += 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y && lower8(x) != lower8(y))
+			return false;
+	}
+	if (i < an) {
+		/* The last 1-7 bytes as one zero-padded word (byte by byte:
+		 * a memcpy of a variable size would be a call). */
+		uint64_t x = 0, y = 0;
+		size_t k;
+
+		for (k = i; k < an; k++) {
+			x = x << 8 | (unsigned char)a[k];
+			y = y << 8 | (unsigned char)b[k];
+		}
+		return x == y || lower8(x) == lower8(y);
+	}
+	for (; i < an; i++) {
 		if (mf__lower((unsigned char)a[i]) !=
 		    mf__lower((unsigned char)b[i]))
 			return false;

@@ -169,7 +169,7 @@ int mf__opts_check(const mf_opts *o, unsigned allowed, mf_error *err);
 void mf__limits(const mf_opts *o, mf_limits *out);
 
 /* ---------------------------------------------------------------------- */
-/* Character classes (ASCII only; bytes >= 0x80 are in no class)           */
+/* Character classes (ASCII; bytes >= 0x80 are only in MF__C_HIGH)         */
 /* ---------------------------------------------------------------------- */
 
 enum {
@@ -185,7 +185,8 @@ enum {
 	MF__C_QTEXT = 1 << 9,   /* RFC 5322 3.2.4 (+ obs: no CR LF) */
 	MF__C_CTEXT = 1 << 10,  /* RFC 5322 3.2.2 */
 	MF__C_DTEXT = 1 << 11,  /* RFC 5322 3.4.1 */
-	MF__C_B64 = 1 << 12     /* base64 alphabet, not "=" */
+	MF__C_B64 = 1 << 12,    /* base64 alphabet, not "=" */
+	MF__C_HIGH = 1 << 13    /* >= 0x80 (UTF-8 or 8-bit text) */
 };
 
 extern const uint16_t mf__cclass[256];
@@ -196,11 +197,11 @@ mf__is(unsigned char c, unsigned cls)
 	return (mf__cclass[c] & cls) != 0;
 }
 
-/* Lower-case ASCII only. */
+/* Lower-case ASCII only (no branch: hot in case-insensitive compares). */
 MF__INLINE unsigned char
 mf__lower(unsigned char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+	return (unsigned char)(c + (((unsigned)(c - 'A') < 26u) << 5));
 }
 
 /* ASCII case-insensitive equality of two spans. */

@@ -121,6 +121,186 @@ mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_scalar,
 #endif
 
 /* ---------------------------------------------------------------------- */
+/* Clean runs: bytes that go through as they are                           */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The length of the prefix of p[0..n) that both directions copy as it is
+ * (p[0] in the middle of a line): CR only before LF, LF only after CR, no
+ * "." after LF, and (max > 0, the decoder) no line longer than max. A
+ * line's length counts from line start *ls (in positions shifted by cur,
+ * the bytes of the line before p: position of p[i] is cur + i); *ls is
+ * moved past every LF of the prefix. The prefix never ends between CR
+ * and LF. Per path: SWAR eight bytes, SSE2 16 and AVX2 32 bytes at a
+ * time, the vectors checking three overlapping loads (byte, before,
+ * after) per block.
+ */
+static size_t
+clean_tail(const unsigned char *p, size_t i, size_t n, size_t max,
+	   size_t cur, size_t *ls)
+{
+	size_t l = *ls;
+
+	for (; i < n; i++) {
+		unsigned char c;
+
+		/* Eight bytes with no CR, LF or "." at a time. */
+		while (i + 8 <= n && (max == 0 || cur + i + 8 - l <= max)) {
+			uint64_t v;
+
+			memcpy(&v, p + i, 8);
+			if (haszero(v ^ (ONES * '\r')) |
+			    haszero(v ^ (ONES * '\n')) |
+			    haszero(v ^ (ONES * '.')))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = p[i];
+		if (max != 0 && cur + i + 1 - l > max)
+			break;
+		if (c == '\r') {
+			if (i + 1 >= n || p[i + 1] != '\n')
+				break;
+		} else if (c == '\n') {
+			if (i == 0 || p[i - 1] != '\r')
+				break;
+			l = cur + i + 1;
+		} else if (c == '.' && i > 0 && p[i - 1] == '\n') {
+			break;
+		}
+	}
+	*ls = l;
+	if (i > 0 && p[i - 1] == '\r')
+		i--;
+	return i;
+}
+
+static size_t
+clean_scalar(const unsigned char *p, size_t n, size_t max, size_t cur,
+	     size_t *ls)
+{
+	return clean_tail(p, 0, n, max, cur, ls);
+}
+
+/*
+ * The line ends of a block: mask m (bit j: an LF at i + j, all before the
+ * block's first bad byte, at limit) checked against max and *ls moved.
+ * The clean length from i: limit, or less where a line grows too long.
+ */
+static inline size_t
+block_lines(size_t i, unsigned m, size_t limit, size_t max, size_t cur,
+	    size_t *ls)
+{
+	size_t e;
+
+	if (max == 0) {
+		if (m != 0)
+			*ls = cur + i + 31 - (size_t)__builtin_clz(m) + 1;
+		return limit;
+	}
+	while (m != 0) {
+		size_t j = (size_t)__builtin_ctz(m);
+
+		/* Byte k makes the line too long when cur + k + 1 - ls >
+		 * max, that is k >= ls + max - cur. */
+		e = *ls + max - cur;
+		if (i + j >= e)
+			return e > i ? e - i : 0;
+		*ls = cur + i + j + 1;
+		m &= m - 1;
+	}
+	e = *ls + max - cur;
+	if (i + limit > e)
+		return e > i ? e - i : 0;
+	return limit;
+}
+
+#ifdef MF__X86
+__attribute__((target("ssse3"))) static size_t
+clean_ssse3(const unsigned char *p, size_t n, size_t max, size_t cur,
+	    size_t *ls)
+{
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	const __m128i dot = _mm_set1_epi8('.');
+	size_t i = 1, k;
+
+	if (n == 0 || p[0] == '\r' || p[0] == '\n' ||
+	    (max != 0 && cur + 1 - *ls > max))
+		return clean_tail(p, 0, n, max, cur, ls);
+	for (; i + 17 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i b = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(p + i - 1));
+		__m128i a = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(p + i + 1));
+		__m128i bad = _mm_or_si128(
+		    _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(a, lf),
+						  _mm_cmpeq_epi8(v, cr)),
+				 _mm_andnot_si128(_mm_cmpeq_epi8(b, cr),
+						  _mm_cmpeq_epi8(v, lf))),
+		    _mm_and_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(b, lf)));
+		unsigned mb = (unsigned)_mm_movemask_epi8(bad);
+		unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		size_t limit = mb ? (size_t)__builtin_ctz(mb) : 16;
+
+		if (limit < 16)
+			ml &= (1u << limit) - 1;
+		k = block_lines(i, ml, limit, max, cur, ls);
+		if (k < 16)
+			return clean_tail(p, i + k, i + k, max, cur, ls);
+	}
+	return clean_tail(p, i, n, max, cur, ls);
+}
+
+__attribute__((target("avx2"))) static size_t
+clean_avx2(const unsigned char *p, size_t n, size_t max, size_t cur,
+	   size_t *ls)
+{
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	const __m256i dot = _mm256_set1_epi8('.');
+	size_t i = 1, k;
+
+	if (n == 0 || p[0] == '\r' || p[0] == '\n' ||
+	    (max != 0 && cur + 1 - *ls > max))
+		return clean_tail(p, 0, n, max, cur, ls);
+	for (; i + 33 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i));
+		__m256i b = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i - 1));
+		__m256i a = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i + 1));
+		__m256i vlf = _mm256_cmpeq_epi8(v, lf);
+		__m256i bad = _mm256_or_si256(
+		    _mm256_or_si256(
+			_mm256_andnot_si256(_mm256_cmpeq_epi8(a, lf),
+					    _mm256_cmpeq_epi8(v, cr)),
+			_mm256_andnot_si256(_mm256_cmpeq_epi8(b, cr), vlf)),
+		    _mm256_and_si256(_mm256_cmpeq_epi8(v, dot),
+				     _mm256_cmpeq_epi8(b, lf)));
+		unsigned mb = (unsigned)_mm256_movemask_epi8(bad);
+		unsigned ml = (unsigned)_mm256_movemask_epi8(vlf);
+		size_t limit = mb ? (size_t)__builtin_ctz(mb) : 32;
+
+		if (limit < 32)
+			ml &= (1u << limit) - 1;
+		k = block_lines(i, ml, limit, max, cur, ls);
+		if (k < 32)
+			return clean_tail(p, i + k, i + k, max, cur, ls);
+	}
+	return clean_tail(p, i, n, max, cur, ls);
+}
+
+mf__dot_clean_fn *const mf__dot_clean[3] = {clean_scalar, clean_ssse3,
+					    clean_avx2};
+#else
+mf__dot_clean_fn *const mf__dot_clean[3] = {clean_scalar, clean_scalar,
+					    clean_scalar};
+#endif
+
+/* ---------------------------------------------------------------------- */
 /* Encoder                                                                 */
 /* ---------------------------------------------------------------------- */
 
@@ -138,7 +318,9 @@ int
 mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
 			const void *in, size_t n, size_t *outlen)
 {
-	mf__dot_scan_fn *scan = mf__dot_scan[mf__path_resolve(path)];
+	int pr = mf__path_resolve(path);
+	mf__dot_scan_fn *scan = mf__dot_scan[pr];
+	mf__dot_clean_fn *clean = mf__dot_clean[pr];
 	const unsigned char *s = in;
 	unsigned state;
 	size_t i = 0, o = 0;
@@ -165,6 +347,25 @@ mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
 				out[o++] = '.';
 			}
 			state = E_MID;
+		}
+		/* Whole lines that need nothing, up to the next that does. */
+		{
+			size_t ls = 0;
+
+			k = clean(s + i, n - i, 0, 0, &ls);
+		}
+		if (k > 0) {
+			if (k > cap - o)
+				return MF_E_NOSPC;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
+			if (s[i - 1] == '\n') {
+				state = E_BOL;
+				continue;
+			}
+			if (i == n)
+				break;
 		}
 		k = scan(s + i, n - i);
 		if (k > cap - o)
@@ -300,7 +501,9 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 			const char *in, size_t n, size_t *outlen,
 			size_t *consumed, mf_error *err)
 {
-	mf__dot_scan_fn *scan = mf__dot_scan[mf__path_resolve(path)];
+	int pr = mf__path_resolve(path);
+	mf__dot_scan_fn *scan = mf__dot_scan[pr];
+	mf__dot_clean_fn *clean = mf__dot_clean[pr];
 	const unsigned char *s = (const unsigned char *)in;
 	unsigned char *w = out;
 	struct dec d;
@@ -397,7 +600,32 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		default:
 			break;
 		}
-		/* D_MID: the run up to the next CR or LF. */
+		/* D_MID: whole lines that need nothing, up to the next one
+		 * that does; then the run up to the next CR or LF. */
+		{
+			size_t cur = (size_t)(d.base + i - d.line_off), ls = 0;
+
+			k = clean(s + i, n - i, d.long_ok ? 0 : d.max, cur,
+				  &ls);
+			if (k > 0) {
+				if (k > cap - o)
+					return mf__err(err, MF_E_NOSPC,
+						       (size_t)(d.base + i),
+						       "output buffer too "
+						       "small");
+				memcpy(w + o, s + i, k);
+				o += k;
+				if (ls != 0)
+					d.line_off = d.base + i + ls - cur;
+				i += k;
+				if (s[i - 1] == '\n') {
+					state = D_BOL;
+					continue;
+				}
+				if (i == n)
+					break;
+			}
+		}
 		k = scan(s + i, n - i);
 		if (k > cap - o)
 			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),

@@ -89,8 +89,7 @@ mf__lex_span(const char *p, const char *end, unsigned cls)
 {
 	const char *s = p;
 
-	while (p < end && ((unsigned char)*p >= 0x80 ||
-			   mf__is((unsigned char)*p, cls)))
+	while (p < end && mf__is((unsigned char)*p, cls | MF__C_HIGH))
 		p++;
 	return (size_t)(p - s);
 }

@@ -165,49 +165,69 @@ line_limit(const mf_opts *o, size_t def)
 }
 
 /*
- * The first byte of p[0..n) that no command may hold: a control character
- * (bare CR included) or a byte that starts no valid UTF-8 sequence; n if
- * none. Plain ASCII runs go eight bytes at a time.
+ * The command line at the start of p[0..n), in one pass: MF_OK with the
+ * text p[0..*end) (no line end) and *bad, the first byte no command may
+ * hold (a control character, a bare CR included, or a byte that starts
+ * no valid UTF-8 sequence; *end if none); then mf__smtp_line's results.
+ * Printable ASCII goes eight bytes at a time.
  */
-static size_t
-bad_byte(const char *p, size_t n)
+static int
+cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
+	 size_t *next, size_t *bad, uint64_t *defects, int *sid,
+	 mf_error *err)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t highs = 0x8080808080808080ull;
 	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
+	size_t bound = (flags & MF_LONG_LINES) ? MF__SMTP_HARD_LINE : limit;
+	size_t m = n < bound ? n : bound, i = 0;
+	int rc;
 
-	while (i < n) {
+	*bad = SIZE_MAX;
+	while (i < m) {
 		unsigned char c;
+		size_t k;
 
-		for (; i + 8 <= n; i += 8) {
+		for (; i + 8 <= m; i += 8) {
 			uint64_t w;
 
 			memcpy(&w, s + i, 8);
 			/* A byte < 0x20, 0x7F or >= 0x80. */
-			if (((w - ones * 0x20) | (w + ones)) & ~w & highs)
-				break;
-			if (w & highs)
+			if ((((w - ones * 0x20) | (w + ones)) & ~w & highs) |
+			    (w & highs))
 				break;
 		}
-		if (i >= n)
+		if (i >= m)
 			break;
 		c = s[i];
-		if (c < 0x20 || c == 0x7F)
-			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
+		if (c == '\r' && i + 1 < m && s[i + 1] == '\n') {
+			/* The line end. */
+			*end = i;
+			*next = i + 2;
+			if (*bad > i)
+				*bad = i;
+			if (*next > limit)
+				*defects |= MF_DEFECT_BIT(MF_D_LONG_LINE);
+			return MF_OK;
 		}
-		{
-			size_t k = mf__utf8_seq(s + i, n - i);
-
-			if (k == 0)
-				return i;
-			i += k;
+		if (c == '\n')
+			break;
+		k = c >= 0x20 && c < 0x7F ? 1
+		    : c >= 0x80	      ? mf__utf8_seq(s + i, m - i)
+					: 0;
+		if (k == 0) {
+			if (*bad == SIZE_MAX)
+				*bad = i;
+			k = 1;
 		}
+		i += k;
 	}
-	return n;
+	/* A bare LF, no line end yet, or a line too long: the shared line
+	 * reader says which. */
+	rc = mf__smtp_line(p, n, limit, flags, end, next, defects, sid, err);
+	if (rc == MF_OK && *bad > *end)
+		*bad = *end;
+	return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -227,30 +247,62 @@ static const char *const verb_names[] = {
 };
 #define NVERBS (sizeof(verb_names) / sizeof(verb_names[0]))
 
-/* The verb of p[0..n) (letters), case-insensitive: four-letter verbs
- * compare as one word. */
+/* Four letters as one word, upper case, the same on every byte order. */
+#define W4(a, b, c, d)                                                         \
+	((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 |            \
+	 (uint32_t)(d) << 24)
+
+/* The verb of p[0..n) (letters), case-insensitive. */
 static int
 verb_of(const char *p, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)p;
 	uint32_t w;
-	size_t i;
 
 	if (n == 8 && mf__ieq(p, n, "STARTTLS", 8))
 		return MF_SMTP_STARTTLS;
 	if (n != 4)
 		return MF_SMTP_UNKNOWN;
-	memcpy(&w, p, 4);
-	w &= 0xDFDFDFDFu; /* letters to upper case */
-	for (i = 1; i < NVERBS; i++) {
-		uint32_t v;
-
-		if (i == MF_SMTP_STARTTLS)
-			continue;
-		memcpy(&v, verb_names[i], 4);
-		if (v == w)
-			return (int)i;
+	/* Letters only (the caller checked): & 0xDF makes them upper. */
+	w = W4(s[0] & 0xDF, s[1] & 0xDF, s[2] & 0xDF, s[3] & 0xDF);
+	switch (w) {
+	case W4('H', 'E', 'L', 'O'):
+		return MF_SMTP_HELO;
+	case W4('E', 'H', 'L', 'O'):
+		return MF_SMTP_EHLO;
+	case W4('M', 'A', 'I', 'L'):
+		return MF_SMTP_MAIL;
+	case W4('R', 'C', 'P', 'T'):
+		return MF_SMTP_RCPT;
+	case W4('D', 'A', 'T', 'A'):
+		return MF_SMTP_DATA;
+	case W4('B', 'D', 'A', 'T'):
+		return MF_SMTP_BDAT;
+	case W4('R', 'S', 'E', 'T'):
+		return MF_SMTP_RSET;
+	case W4('V', 'R', 'F', 'Y'):
+		return MF_SMTP_VRFY;
+	case W4('E', 'X', 'P', 'N'):
+		return MF_SMTP_EXPN;
+	case W4('H', 'E', 'L', 'P'):
+		return MF_SMTP_HELP;
+	case W4('N', 'O', 'O', 'P'):
+		return MF_SMTP_NOOP;
+	case W4('Q', 'U', 'I', 'T'):
+		return MF_SMTP_QUIT;
+	case W4('A', 'U', 'T', 'H'):
+		return MF_SMTP_AUTH;
+	case W4('T', 'U', 'R', 'N'):
+		return MF_SMTP_TURN;
+	case W4('S', 'E', 'N', 'D'):
+		return MF_SMTP_SEND;
+	case W4('S', 'O', 'M', 'L'):
+		return MF_SMTP_SOML;
+	case W4('S', 'A', 'M', 'L'):
+		return MF_SMTP_SAML;
+	default:
+		return MF_SMTP_UNKNOWN;
 	}
-	return MF_SMTP_UNKNOWN;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -262,21 +314,26 @@ verb_of(const char *p, size_t n)
 static size_t
 path_end(const char *p, size_t n)
 {
-	size_t i;
+	size_t i = 1;
 
-	for (i = 1; i < n; i++) {
-		if (p[i] == '>')
-			return i;
-		if (p[i] == '"') {
-			for (i++; i < n && p[i] != '"'; i++) {
-				if (p[i] == '\\' && i + 1 < n)
-					i++;
-			}
-			if (i >= n)
-				return n;
+	for (;;) {
+		const char *gt = i < n ? memchr(p + i, '>', n - i) : NULL;
+		const char *q;
+
+		if (gt == NULL)
+			return n;
+		q = memchr(p + i, '"', (size_t)(gt - p) - i);
+		if (q == NULL)
+			return (size_t)(gt - p);
+		/* Past the quoted string (quoted pairs honoured). */
+		for (i = (size_t)(q - p) + 1; i < n && p[i] != '"'; i++) {
+			if (p[i] == '\\' && i + 1 < n)
+				i++;
 		}
+		if (i >= n)
+			return n;
+		i++;
 	}
-	return n;
 }
 
 /*
@@ -550,10 +607,34 @@ param_id(mf_str kw)
 {
 	int i;
 
-	for (i = 0; i < P_UNKNOWN; i++) {
-		if (mf__ieq(kw.ptr, kw.len, pnames[i].name, pnames[i].len))
-			return i;
+	/* The first letter narrows it to one or two names. */
+	switch (kw.len > 0 ? mf__lower((unsigned char)kw.ptr[0]) : 0) {
+	case 's':
+		i = kw.len == 4 ? P_SIZE : P_SMTPUTF8;
+		break;
+	case 'b':
+		i = P_BODY;
+		break;
+	case 'r':
+		i = kw.len == 3 ? P_RET : P_REQUIRETLS;
+		break;
+	case 'e':
+		i = P_ENVID;
+		break;
+	case 'a':
+		i = P_AUTH;
+		break;
+	case 'n':
+		i = P_NOTIFY;
+		break;
+	case 'o':
+		i = P_ORCPT;
+		break;
+	default:
+		return P_UNKNOWN;
 	}
+	if (mf__ieq(kw.ptr, kw.len, pnames[i].name, pnames[i].len))
+		return i;
 	return P_UNKNOWN;
 }
 
@@ -627,11 +708,25 @@ notify_value(mf_str v, unsigned *out)
 
 		while (i < v.len && v.ptr[i] != ',')
 			i++;
-		for (k = 0; k < 4; k++) {
-			if (mf__ieq(v.ptr + s, i - s, names[k],
-				    strlen(names[k])))
-				break;
+		/* The first letter names the one it can be. */
+		switch (i > s ? mf__lower((unsigned char)v.ptr[s]) : 0) {
+		case 'n':
+			k = 0;
+			break;
+		case 's':
+			k = 1;
+			break;
+		case 'f':
+			k = 2;
+			break;
+		case 'd':
+			k = 3;
+			break;
+		default:
+			return false;
 		}
+		if (!mf__ieq(v.ptr + s, i - s, names[k], strlen(names[k])))
+			k = 4;
 		if (k == 4 || (bits & (1u << k)))
 			return false;
 		bits |= 1u << k;
@@ -968,8 +1063,8 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
-	rc = mf__smtp_line(p, n, line_limit(o, 512), flags, &end, &next,
-			   &cmd->defects, &sid, err);
+	rc = cmd_line(p, n, line_limit(o, 512), flags, &end, &next, &b,
+		      &cmd->defects, &sid, err);
 	if (rc == MF_MORE)
 		return rc;
 	*consumed = next;
@@ -977,16 +1072,24 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		cmd->reply = mf__smtp_st[sid];
 		return rc;
 	}
-	b = bad_byte(p, end);
 	if (b < end)
 		return cmd_fail(cmd, MF__S_BAD_CHAR, MF_E_SYNTAX, b,
 				p[b] == '\r' ? "bare CR" : "invalid byte",
 				err);
-	/* The verb: 1-32 letters, then the end or one space. */
-	for (v = 0; v < end && v <= 32 &&
-		    mf__is((unsigned char)p[v], MF__C_ALPHA);
-	     v++)
-		;
+	/* The verb: 1-32 letters, then the end or one space; most have
+	 * four. */
+	if (end >= 4 && (end == 4 || p[4] == ' ') &&
+	    mf__is((unsigned char)p[0], MF__C_ALPHA) &&
+	    mf__is((unsigned char)p[1], MF__C_ALPHA) &&
+	    mf__is((unsigned char)p[2], MF__C_ALPHA) &&
+	    mf__is((unsigned char)p[3], MF__C_ALPHA)) {
+		v = 4;
+	} else {
+		for (v = 0; v < end && v <= 32 &&
+			    mf__is((unsigned char)p[v], MF__C_ALPHA);
+		     v++)
+			;
+	}
 	if (v == 0 || v > 32 || (v < end && p[v] != ' '))
 		return cmd_fail(cmd, MF__S_UNKNOWN, MF_E_SYNTAX, v,
 				"bad command verb", err);

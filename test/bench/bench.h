@@ -51,4 +51,7 @@ void bench_mime(const bench_ctx *b);
 /* mime: content */
 void bench_content(const bench_ctx *b);
 
+/* smtp: commands, replies, dot-stuffing */
+void bench_smtp(const bench_ctx *b);
+
 #endif

@@ -161,5 +161,8 @@ main(int argc, char **argv)
 
 	/* mime: content */
 	bench_content(&b);
+
+	/* smtp */
+	bench_smtp(&b);
 	return 0;
 }

@@ -389,6 +389,24 @@ test_cclass(void **state)
 	assert_true(mf__ieq("Content-Type", 12, "content-TYPE", 12));
 	assert_false(mf__ieq("abc", 3, "abd", 3));
 	assert_false(mf__ieq("abc", 3, "ab", 2));
+	/* The eight-byte path against the byte one, every byte value. */
+	{
+		unsigned x, y;
+
+		for (x = 0; x < 256; x++) {
+			for (y = 0; y < 256; y++) {
+				char u[9] = "AbCdEfG", v[9] = "aBcDeFg";
+				bool want = mf__lower((unsigned char)x) ==
+				            mf__lower((unsigned char)y);
+
+				u[7] = (char)x;
+				v[7] = (char)y;
+				u[3] = (char)x;
+				v[3] = (char)y;
+				assert_int_equal(mf__ieq(u, 8, v, 8), want);
+			}
+		}
+	}
 }
 
 static void

@@ -647,6 +647,51 @@ test_scanners(void **state)
 	}
 }
 
+/* The clean-run scanners of every path agree, limits and all. */
+static void
+test_clean_runs(void **state)
+{
+	static const char alpha[] = "..\r\n\r\nabcdefgh";
+	tu_rng rng;
+	unsigned char buf[400];
+	size_t iter;
+
+	(void)state;
+	tu_rng_seed(&rng, 21);
+	for (iter = 0; iter < 30000; iter++) {
+		size_t n = tu_rng_below(&rng, sizeof(buf)), i, p;
+		size_t max = iter % 3 == 0 ? 0 : 1 + tu_rng_below(&rng, 120);
+		size_t cur = tu_rng_below(&rng, 60), ls0, ls, want, wls;
+
+		ls0 = tu_rng_below(&rng, cur + 1);
+		if (max != 0 && cur + 1 - ls0 > max)
+			ls0 = cur;
+		for (i = 0; i < n; i++)
+			buf[i] = iter % 2 ? (unsigned char)'a' + (unsigned char)(i % 7)
+			                  : (unsigned char)alpha[tu_rng_below(
+			                        &rng, sizeof(alpha) - 1)];
+		for (i = tu_rng_below(&rng, 6); i > 0 && n > 0; i--)
+			buf[tu_rng_below(&rng, n)] = "\r\n."[tu_rng_below(&rng, 3)];
+		wls = ls0;
+		want = mf__dot_clean[MF__PATH_SCALAR](buf, n, max, cur, &wls);
+		assert_true(want <= n);
+		assert_true(want == 0 || buf[want - 1] != '\r');
+		for (p = 1; p < NPATHS; p++) {
+			if (!mf__path_ok(paths[p]))
+				continue;
+			ls = ls0;
+			if (mf__dot_clean[paths[p]](buf, n, max, cur, &ls) !=
+			        want ||
+			    ls != wls)
+				fail_msg("iter %zu path %d: %zu/%zu ls %zu/%zu",
+				         iter, paths[p],
+				         mf__dot_clean[paths[p]](buf, n, max,
+				                                 cur, &ls),
+				         want, ls, wls);
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* Buffers, states and misuse                                              */
 /* ---------------------------------------------------------------------- */
@@ -765,6 +810,7 @@ main(void)
 	    cmocka_unit_test(test_round_trip),
 	    cmocka_unit_test(test_random_chunks),
 	    cmocka_unit_test(test_scanners),
+	    cmocka_unit_test(test_clean_runs),
 	    cmocka_unit_test(test_nospc),
 	    cmocka_unit_test(test_misuse),
 	};
