@@ -233,19 +233,23 @@ valgrind: check-valgrind
 
 # Interop: the CLI against real third-party implementations (Python's email,
 # base64, quopri; GMime 3) over the corpus and seeded random input; agreed
-# differences are listed, with reasons, in test/interop/. A missing tool
-# fails the run (apt-get install python3 libgmime-3.0-dev pkg-config).
+# differences are listed, with reasons, in test/interop/. The SMTP examples
+# against Python's smtplib and aiosmtpd, swaks and private Postfix
+# instances (as root). A missing tool fails the run (apt-get install
+# python3 libgmime-3.0-dev pkg-config postfix swaks python3-aiosmtpd).
 PYTHON = python3
 # The task examples of examples/ that have a GMime 3 twin.
 GMIME_EQ = mbox-index text-body stream-parts
 
 interop: $(BUILD)/mailfmt $(BUILD)/interop/gmime_dump \
-	$(GMIME_EQ:%=$(BUILD)/interop/gmime-%) $(GMIME_EQ:%=$(BUILD)/%)
+	$(GMIME_EQ:%=$(BUILD)/interop/gmime-%) $(GMIME_EQ:%=$(BUILD)/%) \
+	$(BUILD)/smtp-sink $(BUILD)/smtp-send
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) python
 	$(PYTHON) test/interop/codecs_python.py $(BUILD)
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime
 	$(PYTHON) test/interop/fields_gmime.py $(BUILD)
 	sh test/interop/gmime-equivalents/compare.sh $(BUILD)
+	$(PYTHON) test/interop/smtp_interop.py $(BUILD)
 
 # The GMime reference (test/interop/gmime_dump.c), built only for interop.
 $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
@@ -298,9 +302,14 @@ $(FUZZ_RUNS): fuzz-run-%: $(BUILD)/fuzz/%
 $(BUILD)/bench: $(BENCH_SRC) $(STATIC)
 	$(CC) $(ALL_CFLAGS) -O2 -Itest/bench -o $@ $(BENCH_SRC) $(STATIC) $(ALL_LDFLAGS)
 
-bench: $(BUILD)/bench $(BUILD)/mailfmt
+# smtp-sink receiving one message of SINK_MIB MiB (DATA and BDAT): MB/s and
+# its peak memory.
+SINK_MIB ?= 1024
+
+bench: $(BUILD)/bench $(BUILD)/mailfmt $(BUILD)/smtp-sink
 	$(BUILD)/bench $(CORPUS)
 	sh test/bench/stat-j.sh $(BUILD) $(CORPUS)
+	$(PYTHON) test/bench/sink_throughput.py $(BUILD) $(SINK_MIB)
 
 # ---------------------------------------------------------------- install
 $(BUILD)/mailfmt.pc: pkgconfig/mailfmt.pc.in Makefile
