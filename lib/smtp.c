@@ -638,6 +638,12 @@ param_id(mf_str kw)
 	return P_UNKNOWN;
 }
 
+bool
+mf__smtp_param_known(mf_str kw)
+{
+	return param_id(kw) != P_UNKNOWN;
+}
+
 /*
  * One esmtp-param at p[*pos]: esmtp-keyword ["=" esmtp-value] (RFC 5321
  * 4.1.2; RFC 6531 lets the value hold UTF-8). 1 and the next position

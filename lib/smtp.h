@@ -87,4 +87,7 @@ int mf__smtp_line(const char *p, size_t n, size_t limit, unsigned flags,
 		  size_t *end, size_t *next, uint64_t *defects, int *sid,
 		  mf_error *err);
 
+/* Whether kw is an ESMTP parameter the parser knows (SIZE, BODY, ...). */
+bool mf__smtp_param_known(mf_str kw);
+
 #endif /* MF_SMTP_H */

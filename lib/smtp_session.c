@@ -85,16 +85,8 @@ params_known(const mf_smtp_server *s, const mf_smtp_cmd *c)
 		for (i = 0; s->params[i] != NULL && !known; i++)
 			known = mf__ieq(kw.ptr, kw.len, s->params[i],
 					strlen(s->params[i]));
-		if (!known) {
-			static const char *const std[] = {
-			    "SIZE",  "BODY", "SMTPUTF8", "RET",   "ENVID",
-			    "AUTH",  "REQUIRETLS", "NOTIFY", "ORCPT", NULL};
-			size_t k;
-
-			for (k = 0; std[k] != NULL && !known; k++)
-				known = mf__ieq(kw.ptr, kw.len, std[k],
-						strlen(std[k]));
-		}
+		if (!known)
+			known = mf__smtp_param_known(kw);
 		if (!known)
 			return false;
 	}

@@ -1540,14 +1540,12 @@ static void
 srv_run(struct srv *v)
 {
 	for (;;) {
-		const char *p = v->in.p + v->ipos;
+		const char *p = v->in.p != NULL ? v->in.p + v->ipos : "";
 		size_t n = v->in.n - v->ipos, used = 0, got;
 		mf_smtp_status st;
 		mf_smtp_cmd c;
 		int rc;
 
-		if (v->in.p == NULL)
-			p = "";
 		switch (v->s.state) {
 		case MF_SMTP_ST_CLOSED:
 			return;
@@ -2991,8 +2989,8 @@ test_client(void **state)
 	c.flags = MF_8BITMIME;
 	{
 		const char *rep[] = {"220 s\r\n",
-		                     "250-s\r\n250-PIPELINING\r\n250-SIZE 100\r\n"
-		                     "250 8BITMIME\r\n",
+		                     ("250-s\r\n250-PIPELINING\r\n250-SIZE 100\r\n"
+		                      "250 8BITMIME\r\n"),
 		                     "250 ok\r\n",   "250 ok\r\n",
 		                     "550 no\r\n",   "250 ok\r\n",
 		                     "354 go\r\n",   "250 queued\r\n",
