@@ -136,10 +136,10 @@ mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_scalar,
  * after) per block.
  */
 static size_t
-clean_tail(const unsigned char *p, size_t i, size_t n, size_t max,
-	   size_t cur, size_t *ls)
+clean_tail(unsigned char *out, const unsigned char *p, size_t i, size_t n,
+	   size_t max, size_t cur, size_t *ls)
 {
-	size_t l = *ls;
+	size_t l = *ls, from = i;
 
 	for (; i < n; i++) {
 		unsigned char c;
@@ -174,14 +174,17 @@ clean_tail(const unsigned char *p, size_t i, size_t n, size_t max,
 	*ls = l;
 	if (i > 0 && p[i - 1] == '\r')
 		i--;
+	/* The vectors stored the blocks before from. */
+	if (out != NULL && i > from)
+		memcpy(out + from, p + from, i - from);
 	return i;
 }
 
 static size_t
-clean_scalar(const unsigned char *p, size_t n, size_t max, size_t cur,
-	     size_t *ls)
+clean_scalar(unsigned char *out, const unsigned char *p, size_t n, size_t max,
+	     size_t cur, size_t *ls)
 {
-	return clean_tail(p, 0, n, max, cur, ls);
+	return clean_tail(out, p, 0, n, max, cur, ls);
 }
 
 /*
@@ -219,8 +222,8 @@ block_lines(size_t i, unsigned m, size_t limit, size_t max, size_t cur,
 
 #ifdef MF__X86
 __attribute__((target("ssse3"))) static size_t
-clean_ssse3(const unsigned char *p, size_t n, size_t max, size_t cur,
-	    size_t *ls)
+clean_ssse3(unsigned char *out, const unsigned char *p, size_t n,
+            size_t max, size_t cur, size_t *ls)
 {
 	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
 	const __m128i dot = _mm_set1_epi8('.');
@@ -228,14 +231,22 @@ clean_ssse3(const unsigned char *p, size_t n, size_t max, size_t cur,
 
 	if (n == 0 || p[0] == '\r' || p[0] == '\n' ||
 	    (max != 0 && cur + 1 - *ls > max))
-		return clean_tail(p, 0, n, max, cur, ls);
+		return clean_tail(out, p, 0, n, max, cur, ls);
+	if (out != NULL)
+		out[0] = p[0];
 	for (; i + 17 <= n; i += 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		__m128i b = _mm_loadu_si128(
 		    (const __m128i *)(const void *)(p + i - 1));
 		__m128i a = _mm_loadu_si128(
 		    (const __m128i *)(const void *)(p + i + 1));
-		__m128i bad = _mm_or_si128(
+		__m128i bad;
+
+		/* Copied as scanned: bytes past the clean run are written
+		 * over by the caller. */
+		if (out != NULL)
+			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
+		bad = _mm_or_si128(
 		    _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(a, lf),
 						  _mm_cmpeq_epi8(v, cr)),
 				 _mm_andnot_si128(_mm_cmpeq_epi8(b, cr),
@@ -249,14 +260,14 @@ clean_ssse3(const unsigned char *p, size_t n, size_t max, size_t cur,
 			ml &= (1u << limit) - 1;
 		k = block_lines(i, ml, limit, max, cur, ls);
 		if (k < 16)
-			return clean_tail(p, i + k, i + k, max, cur, ls);
+			return clean_tail(out, p, i + k, i + k, max, cur, ls);
 	}
-	return clean_tail(p, i, n, max, cur, ls);
+	return clean_tail(out, p, i, n, max, cur, ls);
 }
 
 __attribute__((target("avx2"))) static size_t
-clean_avx2(const unsigned char *p, size_t n, size_t max, size_t cur,
-	   size_t *ls)
+clean_avx2(unsigned char *out, const unsigned char *p, size_t n,
+           size_t max, size_t cur, size_t *ls)
 {
 	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
 	const __m256i dot = _mm256_set1_epi8('.');
@@ -264,11 +275,17 @@ clean_avx2(const unsigned char *p, size_t n, size_t max, size_t cur,
 
 	if (n == 0 || p[0] == '\r' || p[0] == '\n' ||
 	    (max != 0 && cur + 1 - *ls > max))
-		return clean_tail(p, 0, n, max, cur, ls);
+		return clean_tail(out, p, 0, n, max, cur, ls);
+	if (out != NULL)
+		out[0] = p[0];
 	for (; i + 33 <= n; i += 32) {
 		__m256i v = _mm256_loadu_si256(
 		    (const __m256i *)(const void *)(p + i));
-		__m256i b = _mm256_loadu_si256(
+		__m256i b;
+
+		if (out != NULL)
+			_mm256_storeu_si256((__m256i *)(void *)(out + i), v);
+		b = _mm256_loadu_si256(
 		    (const __m256i *)(const void *)(p + i - 1));
 		__m256i a = _mm256_loadu_si256(
 		    (const __m256i *)(const void *)(p + i + 1));
@@ -288,9 +305,9 @@ clean_avx2(const unsigned char *p, size_t n, size_t max, size_t cur,
 			ml &= (1u << limit) - 1;
 		k = block_lines(i, ml, limit, max, cur, ls);
 		if (k < 32)
-			return clean_tail(p, i + k, i + k, max, cur, ls);
+			return clean_tail(out, p, i + k, i + k, max, cur, ls);
 	}
-	return clean_tail(p, i, n, max, cur, ls);
+	return clean_tail(out, p, i, n, max, cur, ls);
 }
 
 mf__dot_clean_fn *const mf__dot_clean[3] = {clean_scalar, clean_ssse3,
@@ -348,16 +365,21 @@ mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
 			}
 			state = E_MID;
 		}
-		/* Whole lines that need nothing, up to the next that does. */
+		/* Whole lines that need nothing, up to the next that does:
+		 * copied as they are scanned when the room allows. */
 		{
 			size_t ls = 0;
+			bool room = cap - o >= n - i;
 
-			k = clean(s + i, n - i, 0, 0, &ls);
+			k = clean(room ? (unsigned char *)out + o : NULL, s + i,
+				  n - i, 0, 0, &ls);
+			if (k > 0 && !room) {
+				if (k > cap - o)
+					return MF_E_NOSPC;
+				memcpy(out + o, s + i, k);
+			}
 		}
 		if (k > 0) {
-			if (k > cap - o)
-				return MF_E_NOSPC;
-			memcpy(out + o, s + i, k);
 			o += k;
 			i += k;
 			if (s[i - 1] == '\n') {
@@ -604,16 +626,18 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		 * that does; then the run up to the next CR or LF. */
 		{
 			size_t cur = (size_t)(d.base + i - d.line_off), ls = 0;
+			bool room = cap - o >= n - i;
 
-			k = clean(s + i, n - i, d.long_ok ? 0 : d.max, cur,
-				  &ls);
+			k = clean(room ? w + o : NULL, s + i, n - i,
+				  d.long_ok ? 0 : d.max, cur, &ls);
 			if (k > 0) {
-				if (k > cap - o)
+				if (!room && k > cap - o)
 					return mf__err(err, MF_E_NOSPC,
 						       (size_t)(d.base + i),
 						       "output buffer too "
 						       "small");
-				memcpy(w + o, s + i, k);
+				if (!room)
+					memcpy(w + o, s + i, k);
 				o += k;
 				if (ls != 0)
 					d.line_off = d.base + i + ls - cur;

@@ -15,14 +15,16 @@ typedef size_t mf__dot_scan_fn(const unsigned char *p, size_t n);
 extern mf__dot_scan_fn *const mf__dot_scan[3];
 
 /*
- * The length of the prefix of p[0..n) (p[0] inside a line) that goes
+ * The length k of the prefix of p[0..n) (p[0] inside a line) that goes
  * through both directions as it is: CR only in CRLF, no "." after LF, and
  * (max > 0) no line over max octets; lines start at *ls, in positions
  * shifted by cur (p[i] is at cur + i), and *ls moves past each LF. Never
- * ends between CR and LF. Indexed by path; all give the same answer.
+ * ends between CR and LF. With out (room for n bytes) the prefix is also
+ * copied there (bytes after it may be written too). Indexed by path; all
+ * give the same answer.
  */
-typedef size_t mf__dot_clean_fn(const unsigned char *p, size_t n, size_t max,
-                                size_t cur, size_t *ls);
+typedef size_t mf__dot_clean_fn(unsigned char *out, const unsigned char *p,
+                                size_t n, size_t max, size_t cur, size_t *ls);
 extern mf__dot_clean_fn *const mf__dot_clean[3];
 
 int mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,

@@ -673,21 +673,27 @@ test_clean_runs(void **state)
 		for (i = tu_rng_below(&rng, 6); i > 0 && n > 0; i--)
 			buf[tu_rng_below(&rng, n)] = "\r\n."[tu_rng_below(&rng, 3)];
 		wls = ls0;
-		want = mf__dot_clean[MF__PATH_SCALAR](buf, n, max, cur, &wls);
+		want = mf__dot_clean[MF__PATH_SCALAR](NULL, buf, n, max, cur,
+		                                      &wls);
 		assert_true(want <= n);
 		assert_true(want == 0 || buf[want - 1] != '\r');
-		for (p = 1; p < NPATHS; p++) {
+		for (p = 0; p < NPATHS; p++) {
+			unsigned char out[sizeof(buf)];
+			size_t got;
+
 			if (!mf__path_ok(paths[p]))
 				continue;
 			ls = ls0;
-			if (mf__dot_clean[paths[p]](buf, n, max, cur, &ls) !=
-			        want ||
-			    ls != wls)
+			got = mf__dot_clean[paths[p]](NULL, buf, n, max, cur, &ls);
+			if (got != want || ls != wls)
 				fail_msg("iter %zu path %d: %zu/%zu ls %zu/%zu",
-				         iter, paths[p],
-				         mf__dot_clean[paths[p]](buf, n, max,
-				                                 cur, &ls),
-				         want, ls, wls);
+				         iter, paths[p], got, want, ls, wls);
+			/* Copying as it scans: the same run, in out. */
+			ls = ls0;
+			memset(out, 0xAA, sizeof(out));
+			got = mf__dot_clean[paths[p]](out, buf, n, max, cur, &ls);
+			assert_int_equal(got, want);
+			tu_assert_mem(out, got, buf, want, "copied run");
 		}
 	}
 }
