@@ -32,7 +32,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: smtp-send -s HOST:PORT -f FROM -t TO "
-			"[-t TO]... [FILE]\n");
+	                "[-t TO]... [FILE]\n");
 	return 2;
 }
 
@@ -65,7 +65,7 @@ send_dotted(int fd, const char *p, size_t n)
 		size_t k = n < 65536 ? n : 65536;
 
 		if (mf_dot_enc_update(&st, buf, sizeof(buf), p, k, &len) !=
-			MF_OK ||
+		        MF_OK ||
 		    send_all(fd, buf, len) < 0)
 			return -1;
 		p += k;
@@ -95,25 +95,25 @@ all_crlf(const char *p, size_t n)
  * *n); prints it to stderr when it refuses something. */
 static int
 read_reply(int fd, char *in, size_t *n, size_t cap, mf_smtp_reply *r,
-	   mf_str *lines, size_t *nl)
+           mf_str *lines, size_t *nl)
 {
 	for (;;) {
 		size_t used, room = 64, i;
 		int rc = mf_smtp_reply_parse(in, *n, NULL, r, lines, &room,
-					     &used, NULL);
+		                             &used, NULL);
 		ssize_t k;
 
 		if (rc == MF_OK) {
 			*nl = room;
 			for (i = 0; i < room && r->code >= 400; i++) {
 				fprintf(stderr, "%d%c", r->code,
-					i + 1 < room ? '-' : ' ');
+				        i + 1 < room ? '-' : ' ');
 				if (r->enh_class != 0)
 					fprintf(stderr, "%d.%d.%d ",
-						r->enh_class, r->enh_subject,
-						r->enh_detail);
-				fprintf(stderr, "%.*s\n", (int)lines[i].len,
-					lines[i].ptr);
+					        r->enh_class, r->enh_subject,
+					        r->enh_detail);
+				fprintf(stderr, MF_STR_FMT "\n",
+				        MF_STR_ARG(lines[i]));
 			}
 			return (int)used;
 		}
@@ -150,7 +150,7 @@ main(int argc, char **argv)
 		} else if (v != NULL && strcmp(a, "-f") == 0) {
 			c.from = (mf_str){v, strlen(v)};
 		} else if (v != NULL && strcmp(a, "-t") == 0 &&
-			   c.nrcpts < MAX_RCPT) {
+		           c.nrcpts < MAX_RCPT) {
 			rcpts[c.nrcpts++] = (mf_str){v, strlen(v)};
 		} else if (a[0] != '-' && file == NULL) {
 			file = a;
@@ -229,14 +229,13 @@ main(int argc, char **argv)
 			mf_smtp_reply r;
 			mf_str lines[64];
 			size_t nl;
-			int used = read_reply(fd, in, &n, sizeof(in), &r, lines,
-					      &nl);
+			int used =
+			    read_reply(fd, in, &n, sizeof(in), &r, lines, &nl);
 
-			rc = used < 0 ||
-				     mf_smtp_client_reply(&c, &r, lines, nl) !=
-					 MF_OK
-				 ? -1
-				 : 0;
+			rc = used < 0 || mf_smtp_client_reply(&c, &r, lines,
+			                                      nl) != MF_OK
+			         ? -1
+			         : 0;
 			if (used > 0) {
 				memmove(in, in + used, n - (size_t)used);
 				n -= (size_t)used;

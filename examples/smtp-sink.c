@@ -37,14 +37,14 @@
 struct conn {
 	int fd;
 	mf_smtp_server s;
-	mf_dot_dec dot;   /* reading a message after DATA */
-	char in[BUFSZ];   /* received, not yet used */
+	mf_dot_dec dot; /* reading a message after DATA */
+	char in[BUFSZ]; /* received, not yet used */
 	size_t n;
-	mf_buf *out;      /* replies not yet sent */
+	mf_buf *out; /* replies not yet sent */
 	size_t sent;
-	int file;         /* the message in tmp/, or -1 */
-	char name[128];   /* its file name */
-	uint64_t size;    /* its octets so far */
+	int file;       /* the message in tmp/, or -1 */
+	char name[128]; /* its file name */
+	uint64_t size;  /* its octets so far */
 	char helo[512], from[260], rcpt[260];
 };
 
@@ -87,7 +87,7 @@ open_message(struct conn *c)
 	int ok;
 
 	snprintf(c->name, sizeof(c->name), "%lld.P%dQ%u.%s",
-		 (long long)time(NULL), (int)getpid(), ++seq, host);
+	         (long long)time(NULL), (int)getpid(), ++seq, host);
 	snprintf(path, sizeof(path), "%s/tmp/%s", maildir, c->name);
 	c->file = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	c->size = 0;
@@ -101,11 +101,10 @@ open_message(struct conn *c)
 		t.for_rcpt = str(c->rcpt);
 	ok = b != NULL && c->file >= 0 &&
 	     mf_date_from_time(time(NULL), 0, &t.date) == MF_OK &&
-	     mf_smtp_trace_format(b, &c->s, &t,
-				  c->s.smtputf8 ? MF_UTF8_OUT : 0,
-				  NULL) == MF_OK &&
+	     mf_smtp_trace_format(b, &c->s, &t, c->s.smtputf8 ? MF_UTF8_OUT : 0,
+	                          NULL) == MF_OK &&
 	     write(c->file, mf_buf_data(b), mf_buf_len(b)) ==
-		 (ssize_t)mf_buf_len(b);
+	         (ssize_t)mf_buf_len(b);
 	mf_buf_free(b);
 	return ok ? 0 : -1;
 }
@@ -157,10 +156,10 @@ static void
 reply(struct conn *c, mf_smtp_status st, int eom)
 {
 	int done = c->s.state != MF_SMTP_ST_RCPT &&
-		   c->s.state != MF_SMTP_ST_DATA && c->s.state != MF_SMTP_ST_BDAT;
+	           c->s.state != MF_SMTP_ST_DATA &&
+	           c->s.state != MF_SMTP_ST_BDAT;
 
-	if (eom && st.code == 250 && done &&
-	    close_message(c, 1) < 0)
+	if (eom && st.code == 250 && done && close_message(c, 1) < 0)
 		st = (mf_smtp_status){451, "4.3.0", "Cannot store the message"};
 	else if (st.code >= 400 || done)
 		close_message(c, 0);
@@ -183,18 +182,19 @@ process(struct conn *c)
 
 		if (c->s.state == MF_SMTP_ST_DATA) {
 			int rc = mf_dot_dec_update(&c->dot, dec, sizeof(dec), p,
-						   n, &len, &used, NULL);
+			                           n, &len, &used, NULL);
 
 			store(c, dec, len);
 			pos += used;
 			if (rc == MF_OK &&
 			    mf_smtp_server_data(&c->s, c->size, c->dot.defects,
-						&st) == MF_OK)
+			                        &st) == MF_OK)
 				reply(c, st, 1);
 			continue;
 		}
 		if (c->s.state == MF_SMTP_ST_BDAT) {
-			used = n < c->s.chunk_left ? n : (size_t)c->s.chunk_left;
+			used =
+			    n < c->s.chunk_left ? n : (size_t)c->s.chunk_left;
 			store(c, p, used);
 			pos += used;
 			c->s.chunk_left -= used;
@@ -203,15 +203,15 @@ process(struct conn *c)
 				reply(c, st, 1);
 			continue;
 		}
-		if (mf_smtp_server_parse(&c->s, p, n, &cmd, &used, &st,
-					 NULL) != MF_OK) {
+		if (mf_smtp_server_parse(&c->s, p, n, &cmd, &used, &st, NULL) !=
+		    MF_OK) {
 			pos += used;
 			break; /* a line not complete yet */
 		}
 		pos += used;
 		/* Keep what the trace fields need (the views go with c->in). */
-		if (st.code == 250 && (cmd.verb == MF_SMTP_EHLO ||
-				       cmd.verb == MF_SMTP_HELO))
+		if (st.code == 250 &&
+		    (cmd.verb == MF_SMTP_EHLO || cmd.verb == MF_SMTP_HELO))
 			copy(c->helo, sizeof(c->helo), cmd.arg);
 		if (st.code == 250 && cmd.verb == MF_SMTP_MAIL)
 			copy(c->from, sizeof(c->from), cmd.path.mailbox);
@@ -251,7 +251,7 @@ flush(struct conn *c)
 
 	while (c->sent < len) {
 		ssize_t k = send(c->fd, mf_buf_data(c->out) + c->sent,
-				 len - c->sent, MSG_NOSIGNAL);
+		                 len - c->sent, MSG_NOSIGNAL);
 
 		if (k < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -285,9 +285,9 @@ accept_one(int lfd, struct conn **cs, uint64_t max_size)
 	c->file = -1;
 	c->s.name = str(host);
 	c->s.offer.ext = MF_SMTP_EXT_PIPELINING | MF_SMTP_EXT_SIZE |
-			 MF_SMTP_EXT_8BITMIME | MF_SMTP_EXT_SMTPUTF8 |
-			 MF_SMTP_EXT_ENHANCEDSTATUSCODES | MF_SMTP_EXT_CHUNKING |
-			 MF_SMTP_EXT_BINARYMIME;
+	                 MF_SMTP_EXT_8BITMIME | MF_SMTP_EXT_SMTPUTF8 |
+	                 MF_SMTP_EXT_ENHANCEDSTATUSCODES |
+	                 MF_SMTP_EXT_CHUNKING | MF_SMTP_EXT_BINARYMIME;
 	c->s.offer.size = max_size;
 	cs[i] = c;
 	if (mf_smtp_server_reply(c->out, &c->s, &hi) != MF_OK || flush(c) < 0)
@@ -298,7 +298,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: smtp-sink [-p PORT] -d MAILDIR [-n HOSTNAME] "
-			"[--max-size BYTES]\n");
+	                "[--max-size BYTES]\n");
 	return 2;
 }
 
@@ -331,7 +331,7 @@ main(int argc, char **argv)
 	mkdir(maildir, 0700);
 	for (i = 0; i < 3; i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", maildir,
-			 (const char *[]){"tmp", "new", "cur"}[i]);
+		         (const char *[]){"tmp", "new", "cur"}[i]);
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 			perror(dir);
 			return 1;
@@ -367,8 +367,8 @@ main(int argc, char **argv)
 				continue;
 			pf[k + 1].fd = c->fd;
 			/* No more input while replies wait (back pressure). */
-			pf[k + 1].events = mf_buf_len(c->out) > 0 ? POLLOUT
-				: POLLIN;
+			pf[k + 1].events =
+			    mf_buf_len(c->out) > 0 ? POLLOUT : POLLIN;
 		}
 		if (poll(pf, MAX_CONN + 1, -1) < 0)
 			continue;
@@ -387,7 +387,8 @@ main(int argc, char **argv)
 			}
 			r = read(c->fd, c->in + c->n, sizeof(c->in) - c->n);
 			if (r <= 0) {
-				if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				if (r == 0 ||
+				    (errno != EAGAIN && errno != EINTR))
 					drop(cs, k); /* gone, maybe mid-DATA */
 				continue;
 			}

@@ -1687,7 +1687,8 @@ MF_NODISCARD MF_API int mf_smtp_path_parse(const char *p, size_t n,
  * Appends mailbox[0..n) (an addr-spec, read leniently by
  * mf_addr_spec_parse) as a path "<local@domain>", the local part quoted
  * only where needed; n 0 gives "<>". MF_E_SYNTAX when it is no RFC 5321
- * mailbox (with MF_UTF8_OUT: RFC 6531 one).
+ * mailbox (with MF_UTF8_OUT: RFC 6531 one), MF_E_UTF8_OUT when it is a
+ * non-ASCII one and MF_UTF8_OUT is not set.
  */
 MF_NODISCARD MF_API int mf_smtp_path_format(mf_buf *out, const char *mailbox,
 					    size_t n, unsigned flags);

@@ -102,8 +102,8 @@ scan_avx2(const unsigned char *p, size_t n)
 	size_t i = 0;
 
 	for (; i + 32 <= n; i += 32) {
-		__m256i v = _mm256_loadu_si256(
-		    (const __m256i *)(const void *)(p + i));
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
 		unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_or_si256(
 		    _mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
 
@@ -113,11 +113,10 @@ scan_avx2(const unsigned char *p, size_t n)
 	return i + scan_ssse3(p + i, n - i);
 }
 
-mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_ssse3,
-					  scan_avx2};
+mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_ssse3, scan_avx2};
 #else
 mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_scalar,
-					  scan_scalar};
+                                          scan_scalar};
 #endif
 
 /* ---------------------------------------------------------------------- */
@@ -137,7 +136,7 @@ mf__dot_scan_fn *const mf__dot_scan[3] = {scan_scalar, scan_scalar,
  */
 static size_t
 clean_tail(unsigned char *out, const unsigned char *p, size_t i, size_t n,
-	   size_t max, size_t cur, size_t *ls)
+           size_t max, size_t cur, size_t *ls)
 {
 	size_t l = *ls, from = i;
 
@@ -182,7 +181,7 @@ clean_tail(unsigned char *out, const unsigned char *p, size_t i, size_t n,
 
 static size_t
 clean_scalar(unsigned char *out, const unsigned char *p, size_t n, size_t max,
-	     size_t cur, size_t *ls)
+             size_t cur, size_t *ls)
 {
 	return clean_tail(out, p, 0, n, max, cur, ls);
 }
@@ -194,7 +193,7 @@ clean_scalar(unsigned char *out, const unsigned char *p, size_t n, size_t max,
  */
 static inline size_t
 block_lines(size_t i, unsigned m, size_t limit, size_t max, size_t cur,
-	    size_t *ls)
+            size_t *ls)
 {
 	size_t e;
 
@@ -222,8 +221,8 @@ block_lines(size_t i, unsigned m, size_t limit, size_t max, size_t cur,
 
 #ifdef MF__X86
 __attribute__((target("ssse3"))) static size_t
-clean_ssse3(unsigned char *out, const unsigned char *p, size_t n,
-            size_t max, size_t cur, size_t *ls)
+clean_ssse3(unsigned char *out, const unsigned char *p, size_t n, size_t max,
+            size_t cur, size_t *ls)
 {
 	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
 	const __m128i dot = _mm_set1_epi8('.');
@@ -235,11 +234,12 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n,
 	if (out != NULL)
 		out[0] = p[0];
 	for (; i + 17 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i b = _mm_loadu_si128(
-		    (const __m128i *)(const void *)(p + i - 1));
-		__m128i a = _mm_loadu_si128(
-		    (const __m128i *)(const void *)(p + i + 1));
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i b =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i - 1));
+		__m128i a =
+		    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
 		__m128i bad;
 
 		/* Copied as scanned: bytes past the clean run are written
@@ -248,12 +248,14 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n,
 			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
 		bad = _mm_or_si128(
 		    _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(a, lf),
-						  _mm_cmpeq_epi8(v, cr)),
-				 _mm_andnot_si128(_mm_cmpeq_epi8(b, cr),
-						  _mm_cmpeq_epi8(v, lf))),
-		    _mm_and_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(b, lf)));
+		                                  _mm_cmpeq_epi8(v, cr)),
+		                 _mm_andnot_si128(_mm_cmpeq_epi8(b, cr),
+		                                  _mm_cmpeq_epi8(v, lf))),
+		    _mm_and_si128(_mm_cmpeq_epi8(v, dot),
+		                  _mm_cmpeq_epi8(b, lf)));
 		unsigned mb = (unsigned)_mm_movemask_epi8(bad);
-		unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		unsigned ml =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
 		size_t limit = mb ? (size_t)__builtin_ctz(mb) : 16;
 
 		if (limit < 16)
@@ -266,8 +268,8 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n,
 }
 
 __attribute__((target("avx2"))) static size_t
-clean_avx2(unsigned char *out, const unsigned char *p, size_t n,
-           size_t max, size_t cur, size_t *ls)
+clean_avx2(unsigned char *out, const unsigned char *p, size_t n, size_t max,
+           size_t cur, size_t *ls)
 {
 	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
 	const __m256i dot = _mm256_set1_epi8('.');
@@ -279,8 +281,8 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n,
 	if (out != NULL)
 		out[0] = p[0];
 	for (; i + 33 <= n; i += 32) {
-		__m256i v = _mm256_loadu_si256(
-		    (const __m256i *)(const void *)(p + i));
+		__m256i v =
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
 		__m256i b;
 
 		if (out != NULL)
@@ -292,11 +294,11 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n,
 		__m256i vlf = _mm256_cmpeq_epi8(v, lf);
 		__m256i bad = _mm256_or_si256(
 		    _mm256_or_si256(
-			_mm256_andnot_si256(_mm256_cmpeq_epi8(a, lf),
-					    _mm256_cmpeq_epi8(v, cr)),
-			_mm256_andnot_si256(_mm256_cmpeq_epi8(b, cr), vlf)),
+		        _mm256_andnot_si256(_mm256_cmpeq_epi8(a, lf),
+		                            _mm256_cmpeq_epi8(v, cr)),
+		        _mm256_andnot_si256(_mm256_cmpeq_epi8(b, cr), vlf)),
 		    _mm256_and_si256(_mm256_cmpeq_epi8(v, dot),
-				     _mm256_cmpeq_epi8(b, lf)));
+		                     _mm256_cmpeq_epi8(b, lf)));
 		unsigned mb = (unsigned)_mm256_movemask_epi8(bad);
 		unsigned ml = (unsigned)_mm256_movemask_epi8(vlf);
 		size_t limit = mb ? (size_t)__builtin_ctz(mb) : 32;
@@ -311,10 +313,10 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n,
 }
 
 mf__dot_clean_fn *const mf__dot_clean[3] = {clean_scalar, clean_ssse3,
-					    clean_avx2};
+                                            clean_avx2};
 #else
 mf__dot_clean_fn *const mf__dot_clean[3] = {clean_scalar, clean_scalar,
-					    clean_scalar};
+                                            clean_scalar};
 #endif
 
 /* ---------------------------------------------------------------------- */
@@ -333,7 +335,7 @@ mf_dot_encoded_len(size_t n)
 
 int
 mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
-			const void *in, size_t n, size_t *outlen)
+                        const void *in, size_t n, size_t *outlen)
 {
 	int pr = mf__path_resolve(path);
 	mf__dot_scan_fn *scan = mf__dot_scan[pr];
@@ -372,7 +374,7 @@ mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
 			bool room = cap - o >= n - i;
 
 			k = clean(room ? (unsigned char *)out + o : NULL, s + i,
-				  n - i, 0, 0, &ls);
+			          n - i, 0, 0, &ls);
 			if (k > 0 && !room) {
 				if (k > cap - o)
 					return MF_E_NOSPC;
@@ -418,10 +420,10 @@ mf__dot_enc_update_path(int path, mf_dot_enc *st, char *out, size_t cap,
 
 int
 mf_dot_enc_update(mf_dot_enc *st, char *out, size_t cap, const void *in,
-		  size_t n, size_t *outlen)
+                  size_t n, size_t *outlen)
 {
 	return mf__dot_enc_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				       outlen);
+	                               outlen);
 }
 
 int
@@ -446,8 +448,7 @@ mf_dot_enc_final(mf_dot_enc *st, char *out, size_t cap, size_t *outlen)
 }
 
 int
-mf_dot_encode(char *out, size_t cap, const void *in, size_t n,
-	      size_t *outlen)
+mf_dot_encode(char *out, size_t cap, const void *in, size_t n, size_t *outlen)
 {
 	mf_dot_enc st;
 	size_t a = 0, b = 0;
@@ -460,7 +461,7 @@ mf_dot_encode(char *out, size_t cap, const void *in, size_t n,
 	rc = mf_dot_enc_update(&st, out, cap, in, n, &a);
 	if (rc == MF_OK)
 		rc = mf_dot_enc_final(&st, out != NULL ? out + a : NULL,
-				      cap - a, &b);
+		                      cap - a, &b);
 	if (rc < 0)
 		return rc;
 	*outlen = a + b;
@@ -484,7 +485,7 @@ mf_dot_decoded_len(size_t n)
 /* The working copy of a decoder state during one update. */
 struct dec {
 	mf_dot_dec *st;
-	uint64_t base;   /* stream offset of in[0] */
+	uint64_t base; /* stream offset of in[0] */
 	uint64_t defects, defect_off;
 	uint64_t line_off;
 	size_t max;
@@ -520,8 +521,8 @@ dec_fail(mf_dot_dec *st, int code, const char *reason, mf_error *err)
 
 int
 mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
-			const char *in, size_t n, size_t *outlen,
-			size_t *consumed, mf_error *err)
+                        const char *in, size_t n, size_t *outlen,
+                        size_t *consumed, mf_error *err)
 {
 	int pr = mf__path_resolve(path);
 	mf__dot_scan_fn *scan = mf__dot_scan[pr];
@@ -540,15 +541,14 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		return mf__err(err, MF_E_INVAL, 0, "no decoder state");
 	if (st->err_ != 0)
 		return mf__err(err, st->err_, (size_t)st->err_off_,
-			       st->err_reason_);
+		               st->err_reason_);
 	if ((st->flags & ~DOT_FLAGS) != 0)
 		return dec_fail(st, MF_E_INVAL, "unknown flag", err);
-	if (outlen == NULL || (n > 0 && in == NULL) ||
-	    (cap > 0 && out == NULL))
+	if (outlen == NULL || (n > 0 && in == NULL) || (cap > 0 && out == NULL))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	if (st->state_ == D_DONE)
 		return mf__err(err, MF_E_STATE, (size_t)st->off_,
-			       "data already ended");
+		               "data already ended");
 	d.st = st;
 	d.base = st->off_;
 	d.defects = st->defects;
@@ -563,7 +563,7 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 	do {                                                                   \
 		if (o >= cap)                                                  \
 			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),  \
-				       "output buffer too small");             \
+			               "output buffer too small");             \
 	} while (0)
 
 	while (i < n && state != D_DONE) {
@@ -629,13 +629,13 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 			bool room = cap - o >= n - i;
 
 			k = clean(room ? w + o : NULL, s + i, n - i,
-				  d.long_ok ? 0 : d.max, cur, &ls);
+			          d.long_ok ? 0 : d.max, cur, &ls);
 			if (k > 0) {
 				if (!room && k > cap - o)
 					return mf__err(err, MF_E_NOSPC,
-						       (size_t)(d.base + i),
-						       "output buffer too "
-						       "small");
+					               (size_t)(d.base + i),
+					               "output buffer too "
+					               "small");
 				if (!room)
 					memcpy(w + o, s + i, k);
 				o += k;
@@ -653,7 +653,7 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		k = scan(s + i, n - i);
 		if (k > cap - o)
 			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),
-				       "output buffer too small");
+			               "output buffer too small");
 		if (k > 0)
 			memcpy(w + o, s + i, k);
 		o += k;
@@ -699,16 +699,16 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 
 int
 mf_dot_dec_update(mf_dot_dec *st, void *out, size_t cap, const char *in,
-		  size_t n, size_t *outlen, size_t *consumed, mf_error *err)
+                  size_t n, size_t *outlen, size_t *consumed, mf_error *err)
 {
 	return mf__dot_dec_update_path(MF__PATH_BEST, st, out, cap, in, n,
-				       outlen, consumed, err);
+	                               outlen, consumed, err);
 }
 
 int
-mf_dot_decode(void *out, size_t cap, const char *in, size_t n,
-	      unsigned flags, size_t *outlen, size_t *consumed,
-	      uint64_t *defects, mf_error *err)
+mf_dot_decode(void *out, size_t cap, const char *in, size_t n, unsigned flags,
+              size_t *outlen, size_t *consumed, uint64_t *defects,
+              mf_error *err)
 {
 	mf_dot_dec st;
 	int rc;

@@ -59,8 +59,8 @@ const mf_smtp_status mf__smtp_st[MF__S_COUNT] = {
     [MF__S_BYE] = {221, "2.0.0", "Bye"},
     [MF__S_HELP] = {214, "2.0.0", "See RFC 5321"},
     [MF__S_VRFY] = {252, "2.5.0",
-		    "Cannot VRFY user, but will accept message and attempt "
-		    "delivery"},
+                    "Cannot VRFY user, but will accept message and attempt "
+                    "delivery"},
     [MF__S_TLS_GO] = {220, "2.0.0", "Ready to start TLS"},
     [MF__S_LINE_LONG] = {500, "5.5.0", "Line too long"},
     [MF__S_BAD_EOL] = {500, "5.5.2", "Line must end with CRLF"},
@@ -73,17 +73,17 @@ const mf_smtp_status mf__smtp_st[MF__S_COUNT] = {
     [MF__S_BAD_FROM] = {501, "5.1.7", "Syntax error in sender address"},
     [MF__S_BAD_TO] = {501, "5.1.3", "Syntax error in recipient address"},
     [MF__S_FROM_MBOX] = {553, "5.1.7",
-			 "Sender address rejected: bad mailbox syntax"},
+                         "Sender address rejected: bad mailbox syntax"},
     [MF__S_TO_MBOX] = {553, "5.1.3",
-		       "Recipient address rejected: bad mailbox syntax"},
+                       "Recipient address rejected: bad mailbox syntax"},
     [MF__S_FROM_LONG] = {501, "5.1.7", "Path too long"},
     [MF__S_TO_LONG] = {501, "5.1.3", "Path too long"},
     [MF__S_PARAM_SYNTAX] = {501, "5.5.4", "Syntax error in parameter"},
     [MF__S_PARAM_DUP] = {501, "5.5.4", "Duplicate parameter"},
     [MF__S_PARAM_UNKNOWN] = {555, "5.5.4",
-			     "Parameter not recognized or not implemented"},
+                             "Parameter not recognized or not implemented"},
     [MF__S_PARAM_VERB] = {555, "5.5.4",
-			  "Parameter not allowed with this command"},
+                          "Parameter not allowed with this command"},
     [MF__S_NOT_IMPL] = {502, "5.5.1", "Command not implemented"},
     [MF__S_SEQ_HELO] = {503, "5.5.1", "Send HELO or EHLO first"},
     [MF__S_SEQ_MAIL] = {503, "5.5.1", "Send MAIL first"},
@@ -97,19 +97,18 @@ const mf_smtp_status mf__smtp_st[MF__S_COUNT] = {
     [MF__S_AUTH_DONE] = {503, "5.5.1", "Already authenticated"},
     [MF__S_AUTH_CANCEL] = {501, "5.0.0", "Authentication cancelled"},
     [MF__S_AUTH_SYNTAX] = {501, "5.5.2", "Cannot decode response"},
-    [MF__S_UTF8_NEEDED] = {553, "5.6.7",
-			   "Non-ASCII address needs SMTPUTF8"},
+    [MF__S_UTF8_NEEDED] = {553, "5.6.7", "Non-ASCII address needs SMTPUTF8"},
     [MF__S_TOO_BIG] = {552, "5.3.4",
-		       "Message size exceeds fixed maximum message size"},
+                       "Message size exceeds fixed maximum message size"},
     [MF__S_TOO_MANY] = {452, "4.5.3", "Too many recipients"},
     [MF__S_TOO_MANY_ERRORS] = {421, "4.7.0",
-			       "Too many errors, closing connection"},
+                               "Too many errors, closing connection"},
     [MF__S_BARE] = {550, "5.6.0",
-		    "Message refused: bare CR or LF in the data "
-		    "(RFC 5321 2.3.8)"},
+                    "Message refused: bare CR or LF in the data "
+                    "(RFC 5321 2.3.8)"},
     [MF__S_LONG_DATA] = {550, "5.6.0",
-			 "Message refused: line over the limit "
-			 "(RFC 5321 4.5.3.1.6)"},
+                         "Message refused: line over the limit "
+                         "(RFC 5321 4.5.3.1.6)"},
     [MF__S_TLS_ACTIVE] = {503, "5.5.1", "TLS already active"},
 };
 
@@ -119,8 +118,8 @@ const mf_smtp_status mf__smtp_st[MF__S_COUNT] = {
 
 int
 mf__smtp_line(const char *p, size_t n, size_t limit, unsigned flags,
-	      size_t *end, size_t *next, uint64_t *defects, int *sid,
-	      mf_error *err)
+              size_t *end, size_t *next, uint64_t *defects, int *sid,
+              mf_error *err)
 {
 	size_t bound = (flags & MF_LONG_LINES) ? MF__SMTP_HARD_LINE : limit;
 	const char *lf = memchr(p, '\n', n < bound ? n : bound);
@@ -161,7 +160,7 @@ line_limit(const mf_opts *o, size_t def)
 		return def;
 	mf__limits(o, &l);
 	return l.max_line_len < MF__SMTP_HARD_LINE ? l.max_line_len
-						   : MF__SMTP_HARD_LINE;
+	                                           : MF__SMTP_HARD_LINE;
 }
 
 /*
@@ -173,8 +172,7 @@ line_limit(const mf_opts *o, size_t def)
  */
 static int
 cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
-	 size_t *next, size_t *bad, uint64_t *defects, int *sid,
-	 mf_error *err)
+         size_t *next, size_t *bad, uint64_t *defects, int *sid, mf_error *err)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t highs = 0x8080808080808080ull;
@@ -213,8 +211,8 @@ cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
 		if (c == '\n')
 			break;
 		k = c >= 0x20 && c < 0x7F ? 1
-		    : c >= 0x80	      ? mf__utf8_seq(s + i, m - i)
-					: 0;
+		    : c >= 0x80           ? mf__utf8_seq(s + i, m - i)
+		                          : 0;
 		if (k == 0) {
 			if (*bad == SIZE_MAX)
 				*bad = i;
@@ -235,15 +233,15 @@ cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
 /* ---------------------------------------------------------------------- */
 
 static const char *const verb_names[] = {
-    [MF_SMTP_HELO] = "HELO", [MF_SMTP_EHLO] = "EHLO",
-    [MF_SMTP_MAIL] = "MAIL", [MF_SMTP_RCPT] = "RCPT",
-    [MF_SMTP_DATA] = "DATA", [MF_SMTP_BDAT] = "BDAT",
-    [MF_SMTP_RSET] = "RSET", [MF_SMTP_VRFY] = "VRFY",
-    [MF_SMTP_EXPN] = "EXPN", [MF_SMTP_HELP] = "HELP",
-    [MF_SMTP_NOOP] = "NOOP", [MF_SMTP_QUIT] = "QUIT",
+    [MF_SMTP_HELO] = "HELO",         [MF_SMTP_EHLO] = "EHLO",
+    [MF_SMTP_MAIL] = "MAIL",         [MF_SMTP_RCPT] = "RCPT",
+    [MF_SMTP_DATA] = "DATA",         [MF_SMTP_BDAT] = "BDAT",
+    [MF_SMTP_RSET] = "RSET",         [MF_SMTP_VRFY] = "VRFY",
+    [MF_SMTP_EXPN] = "EXPN",         [MF_SMTP_HELP] = "HELP",
+    [MF_SMTP_NOOP] = "NOOP",         [MF_SMTP_QUIT] = "QUIT",
     [MF_SMTP_STARTTLS] = "STARTTLS", [MF_SMTP_AUTH] = "AUTH",
-    [MF_SMTP_TURN] = "TURN", [MF_SMTP_SEND] = "SEND",
-    [MF_SMTP_SOML] = "SOML", [MF_SMTP_SAML] = "SAML",
+    [MF_SMTP_TURN] = "TURN",         [MF_SMTP_SEND] = "SEND",
+    [MF_SMTP_SOML] = "SOML",         [MF_SMTP_SAML] = "SAML",
 };
 #define NVERBS (sizeof(verb_names) / sizeof(verb_names[0]))
 
@@ -381,7 +379,7 @@ route_len(const char *p, size_t n, size_t *bad, const char **why)
  */
 static int
 path_parse(const char *p, size_t n, bool bare, bool no_domain,
-	   mf_smtp_path *path, size_t *bad, const char **why)
+           mf_smtp_path *path, size_t *bad, const char **why)
 {
 	mf__smtp_mbox mb;
 	size_t s = 0, e = n, r;
@@ -452,8 +450,8 @@ path_parse(const char *p, size_t n, bool bare, bool no_domain,
 }
 
 int
-mf_smtp_path_parse(const char *p, size_t n, unsigned flags,
-		   mf_smtp_path *path, mf_error *err)
+mf_smtp_path_parse(const char *p, size_t n, unsigned flags, mf_smtp_path *path,
+                   mf_error *err)
 {
 	size_t bad = 0;
 	const char *why = NULL;
@@ -466,8 +464,8 @@ mf_smtp_path_parse(const char *p, size_t n, unsigned flags,
 	if (p == NULL)
 		p = "";
 	rc = path_parse(p, n,
-			(flags & MF_SMTP_BARE_PATH) && (n == 0 || p[0] != '<'),
-			false, path, &bad, &why);
+	                (flags & MF_SMTP_BARE_PATH) && (n == 0 || p[0] != '<'),
+	                false, path, &bad, &why);
 	if (rc < 0) {
 		memset(path, 0, sizeof(*path));
 		return mf__err(err, rc, bad, why);
@@ -500,13 +498,14 @@ xtext_scan(const char *p, size_t n, mf_buf *out, int *rc)
 				break;
 			h = (unsigned char)p[i + 1];
 			l = (unsigned char)p[i + 2];
-			if (!((h >= '0' && h <= '9') || (h >= 'A' && h <= 'F')) ||
+			if (!((h >= '0' && h <= '9') ||
+			      (h >= 'A' && h <= 'F')) ||
 			    !((l >= '0' && l <= '9') || (l >= 'A' && l <= 'F')))
 				break;
 			if (out != NULL) {
-				char b = (char)(mf__hexval((unsigned char)h) *
-						    16 +
-						mf__hexval((unsigned char)l));
+				char b =
+				    (char)(mf__hexval((unsigned char)h) * 16 +
+				           mf__hexval((unsigned char)l));
 
 				*rc = mf__buf_put(out, p + run, i - run);
 				if (*rc == MF_OK)
@@ -587,19 +586,33 @@ xtext_ok(const char *p, size_t n)
 /* ESMTP parameters                                                        */
 /* ---------------------------------------------------------------------- */
 
-enum { P_SIZE, P_BODY, P_SMTPUTF8, P_RET, P_ENVID, P_AUTH, P_REQUIRETLS,
-       P_NOTIFY, P_ORCPT, P_UNKNOWN };
+enum {
+	P_SIZE,
+	P_BODY,
+	P_SMTPUTF8,
+	P_RET,
+	P_ENVID,
+	P_AUTH,
+	P_REQUIRETLS,
+	P_NOTIFY,
+	P_ORCPT,
+	P_UNKNOWN
+};
 
 static const struct {
 	const char *name;
 	size_t len;
 	int rcpt; /* a RCPT parameter (else MAIL) */
 } pnames[] = {
-    [P_SIZE] = {"SIZE", 4, 0},         [P_BODY] = {"BODY", 4, 0},
-    [P_SMTPUTF8] = {"SMTPUTF8", 8, 0}, [P_RET] = {"RET", 3, 0},
-    [P_ENVID] = {"ENVID", 5, 0},       [P_AUTH] = {"AUTH", 4, 0},
+    [P_SIZE] = {"SIZE", 4, 0},
+    [P_BODY] = {"BODY", 4, 0},
+    [P_SMTPUTF8] = {"SMTPUTF8", 8, 0},
+    [P_RET] = {"RET", 3, 0},
+    [P_ENVID] = {"ENVID", 5, 0},
+    [P_AUTH] = {"AUTH", 4, 0},
     [P_REQUIRETLS] = {"REQUIRETLS", 10, 0},
-    [P_NOTIFY] = {"NOTIFY", 6, 1},     [P_ORCPT] = {"ORCPT", 5, 1},
+    [P_NOTIFY] = {"NOTIFY", 6, 1},
+    [P_ORCPT] = {"ORCPT", 5, 1},
 };
 
 static int
@@ -658,7 +671,8 @@ param_scan(const char *p, size_t n, size_t *pos, mf_str *kw, mf_str *val)
 		return 0;
 	if (!mf__is((unsigned char)p[i], MF__C_ALPHA | MF__C_DIGIT))
 		return -1;
-	while (i < n && (p[i] == '-' || mf__is((unsigned char)p[i], MF__C_ALPHA | MF__C_DIGIT)))
+	while (i < n && (p[i] == '-' || mf__is((unsigned char)p[i],
+	                                       MF__C_ALPHA | MF__C_DIGIT)))
 		i++;
 	kw->ptr = p + s;
 	kw->len = i - s;
@@ -705,7 +719,7 @@ static bool
 notify_value(mf_str v, unsigned *out)
 {
 	static const char *const names[] = {"NEVER", "SUCCESS", "FAILURE",
-					     "DELAY"};
+	                                    "DELAY"};
 	unsigned bits = 0;
 	size_t i = 0;
 
@@ -780,8 +794,7 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 		int id;
 
 		at = pos;
-		r = param_scan(cmd->params.ptr, cmd->params.len, &pos, &kw,
-			       &v);
+		r = param_scan(cmd->params.ptr, cmd->params.len, &pos, &kw, &v);
 		if (r == 0)
 			break;
 		*bad = at;
@@ -797,10 +810,14 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 		if (seen & (1u << id))
 			return MF__S_PARAM_DUP;
 		seen |= 1u << id;
-		/* Keywords without a value take none; the others need one. */
+		/* Keywords without a value take none; the others need one
+		 * (the wrong byte: the "=" or what follows the keyword). */
+		*bad = (size_t)(kw.ptr + kw.len - cmd->params.ptr);
 		if ((id == P_SMTPUTF8 || id == P_REQUIRETLS) !=
 		    (v.ptr == kw.ptr + kw.len))
 			return MF__S_PARAM_SYNTAX;
+		/* A bad value: its first byte. */
+		*bad = (size_t)(v.ptr - cmd->params.ptr);
 		switch (id) {
 		case P_SIZE:
 			if (!number(v, &cmd->size))
@@ -815,7 +832,7 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 			} else if (mf__ieq(v.ptr, v.len, "BINARYMIME", 10)) {
 				cmd->body = MF_SMTP_BODY_BINARYMIME;
 				cmd->needs |= MF_SMTP_EXT_BINARYMIME |
-					      MF_SMTP_EXT_CHUNKING;
+				              MF_SMTP_EXT_CHUNKING;
 				break;
 			} else {
 				return MF__S_PARAM_SYNTAX;
@@ -844,9 +861,9 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 			break;
 		case P_AUTH:
 			/* RFC 4954 5: xtext of an addr-spec, or "<>". */
-			if (v.len == 0 ||
-			    (!(v.len == 2 && v.ptr[0] == '<' && v.ptr[1] == '>') &&
-			     !xtext_ok(v.ptr, v.len)))
+			if (v.len == 0 || (!(v.len == 2 && v.ptr[0] == '<' &&
+			                     v.ptr[1] == '>') &&
+			                   !xtext_ok(v.ptr, v.len)))
 				return MF__S_PARAM_SYNTAX;
 			cmd->auth = v;
 			cmd->needs |= MF_SMTP_EXT_AUTH;
@@ -875,7 +892,7 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 
 int
 mf_smtp_param_next(const mf_smtp_cmd *cmd, size_t *pos, mf_str *keyword,
-		   mf_str *value)
+                   mf_str *value)
 {
 	mf_str k, v;
 
@@ -900,7 +917,7 @@ mf_smtp_param_next(const mf_smtp_cmd *cmd, size_t *pos, mf_str *keyword,
 /* A failed parse: the reply and the error at off (in the line). */
 static int
 cmd_fail(mf_smtp_cmd *cmd, int sid, int code, size_t off, const char *why,
-	 mf_error *err)
+         mf_error *err)
 {
 	cmd->reply = mf__smtp_st[sid];
 	return mf__err(err, code, off, why);
@@ -913,39 +930,40 @@ cmd_fail(mf_smtp_cmd *cmd, int sid, int code, size_t off, const char *why,
  */
 static int
 path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
-	 unsigned flags, mf_error *err)
+         unsigned flags, mf_error *err)
 {
 	bool rcpt = cmd->verb == MF_SMTP_RCPT;
 	const char *kw = rcpt ? "TO" : "FROM";
 	size_t kn = rcpt ? 2 : 4, i = kn, pe, bad = 0;
 	int bad_sid = rcpt ? MF__S_BAD_TO : MF__S_BAD_FROM;
 	int mbox_sid = rcpt ? MF__S_TO_MBOX : MF__S_FROM_MBOX;
-	bool bare = false, spaced = false;
+	size_t space = 0; /* the first space around ":", if any */
+	bool bare = false;
 	const char *why = NULL;
 	int rc, sid;
 
-#define OFF(q) ((size_t)((q) - line))
+#define OFF(q) ((size_t)((q)-line))
 	if (an < kn || !mf__ieq(a, kn, kw, kn))
 		return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a),
-				rcpt ? "TO: expected" : "FROM: expected", err);
+		                rcpt ? "TO: expected" : "FROM: expected", err);
 	/* RFC 821-era clients: "MAIL From : <x>", "RCPT TO: <x>". */
-	while (i < an && a[i] == ' ') {
+	if (i < an && a[i] == ' ')
+		space = i;
+	while (i < an && a[i] == ' ')
 		i++;
-		spaced = true;
-	}
 	if (i >= an || a[i] != ':')
 		return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a + i),
-				"\":\" expected", err);
+		                "\":\" expected", err);
 	i++;
-	while (i < an && a[i] == ' ') {
+	if (space == 0 && i < an && a[i] == ' ')
+		space = i;
+	while (i < an && a[i] == ' ')
 		i++;
-		spaced = true;
-	}
-	if (spaced) {
+	if (space != 0) {
 		if (!(flags & MF_SMTP_COLON_SPACE))
 			return cmd_fail(cmd, bad_sid, MF_E_SYNTAX,
-					OFF(a + kn), "space around \":\"",
-					err);
+			                OFF(a + space), "space around \":\"",
+			                err);
 		cmd->defects |= MF_DEFECT_BIT(MF_D_OBSOLETE);
 	}
 	a += i;
@@ -954,7 +972,7 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 		pe = path_end(a, an);
 		if (pe == an)
 			return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a + an),
-					"no \">\"", err);
+			                "no \">\"", err);
 		pe++;
 	} else if (flags & MF_SMTP_BARE_PATH) {
 		const char *lt = memchr(a, '<', an);
@@ -967,7 +985,7 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 			pe = path_end(a, an);
 			if (pe == an)
 				return cmd_fail(cmd, bad_sid, MF_E_SYNTAX,
-						OFF(a + an), "no \">\"", err);
+				                OFF(a + an), "no \">\"", err);
 			pe++;
 		} else {
 			const char *sp = memchr(a, ' ', an);
@@ -977,10 +995,10 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 		}
 	} else {
 		return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a),
-				"path not in angle brackets", err);
+		                "path not in angle brackets", err);
 	}
 	rc = path_parse(a, pe, bare, (flags & MF_SMTP_BARE_PATH) != 0,
-			&cmd->path, &bad, &why);
+	                &cmd->path, &bad, &why);
 	if (rc < 0) {
 		if (rc == MF_E_LIMIT && bad == 256)
 			sid = rcpt ? MF__S_TO_LONG : MF__S_FROM_LONG;
@@ -995,12 +1013,12 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 	if ((rcpt && cmd->path.mailbox.len == 0) ||
 	    (!rcpt && (cmd->path.flags & MF_SMTP_PATH_POSTMASTER)))
 		return cmd_fail(cmd, mbox_sid, MF_E_SYNTAX, OFF(a),
-				rcpt ? "null path" : "no domain", err);
+		                rcpt ? "null path" : "no domain", err);
 	if (pe < an) {
 		if (a[pe] != ' ' || pe + 1 == an)
 			return cmd_fail(cmd, MF__S_SYNTAX, MF_E_SYNTAX,
-					OFF(a + pe), "bytes after the path",
-					err);
+			                OFF(a + pe), "bytes after the path",
+			                err);
 		cmd->params.ptr = a + pe + 1;
 		cmd->params.len = an - pe - 1;
 	} else {
@@ -1010,12 +1028,12 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 		sid = params_parse(cmd, rcpt, &bad);
 		if (sid >= 0)
 			return cmd_fail(cmd, sid, MF_E_SYNTAX,
-					OFF(cmd->params.ptr + bad),
-					"bad parameter", err);
+			                OFF(cmd->params.ptr + bad),
+			                "bad parameter", err);
 	} else if (cmd->params.len > 0) {
 		return cmd_fail(cmd, MF__S_PARAM_UNKNOWN, MF_E_SYNTAX,
-				OFF(cmd->params.ptr), "no parameters here",
-				err);
+		                OFF(cmd->params.ptr), "no parameters here",
+		                err);
 	}
 	return MF_OK;
 #undef OFF
@@ -1030,11 +1048,11 @@ auth_cmd(mf_smtp_cmd *cmd, const char *line, mf_error *err)
 
 	while (i < an && i < 21 &&
 	       (mf__is((unsigned char)a[i], MF__C_ALPHA | MF__C_DIGIT) ||
-		a[i] == '-' || a[i] == '_'))
+	        a[i] == '-' || a[i] == '_'))
 		i++;
 	if (i == 0 || i > 20 || (i < an && a[i] != ' '))
 		return cmd_fail(cmd, MF__S_SYNTAX, MF_E_SYNTAX,
-				(size_t)(a + i - line), "bad mechanism", err);
+		                (size_t)(a + i - line), "bad mechanism", err);
 	if (i == an)
 		return MF_OK;
 	cmd->initial.ptr = a + i + 1;
@@ -1046,15 +1064,15 @@ auth_cmd(mf_smtp_cmd *cmd, const char *line, mf_error *err)
 
 		if (!mf__is(c, MF__C_B64) && c != '=')
 			return cmd_fail(cmd, MF__S_AUTH_SYNTAX, MF_E_SYNTAX,
-					(size_t)(cmd->initial.ptr + j - line),
-					"bad initial response", err);
+			                (size_t)(cmd->initial.ptr + j - line),
+			                "bad initial response", err);
 	}
 	return MF_OK;
 }
 
 int
 mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
-		  size_t *consumed, mf_error *err)
+                  size_t *consumed, mf_error *err)
 {
 	unsigned flags = o != NULL ? o->flags : 0;
 	size_t end = 0, next = 0, v, b;
@@ -1070,7 +1088,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 	if (p == NULL)
 		p = "";
 	rc = cmd_line(p, n, line_limit(o, 512), flags, &end, &next, &b,
-		      &cmd->defects, &sid, err);
+	              &cmd->defects, &sid, err);
 	if (rc == MF_MORE)
 		return rc;
 	*consumed = next;
@@ -1080,8 +1098,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 	}
 	if (b < end)
 		return cmd_fail(cmd, MF__S_BAD_CHAR, MF_E_SYNTAX, b,
-				p[b] == '\r' ? "bare CR" : "invalid byte",
-				err);
+		                p[b] == '\r' ? "bare CR" : "invalid byte", err);
 	/* The verb: 1-32 letters, then the end or one space; most have
 	 * four. */
 	if (end >= 4 && (end == 4 || p[4] == ' ') &&
@@ -1092,13 +1109,13 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		v = 4;
 	} else {
 		for (v = 0; v < end && v <= 32 &&
-			    mf__is((unsigned char)p[v], MF__C_ALPHA);
+		            mf__is((unsigned char)p[v], MF__C_ALPHA);
 		     v++)
 			;
 	}
 	if (v == 0 || v > 32 || (v < end && p[v] != ' '))
 		return cmd_fail(cmd, MF__S_UNKNOWN, MF_E_SYNTAX, v,
-				"bad command verb", err);
+		                "bad command verb", err);
 	cmd->name.ptr = p;
 	cmd->name.len = v;
 	cmd->verb = verb_of(p, v);
@@ -1111,7 +1128,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		cmd->arg.len = e - v - 1;
 		if (cmd->arg.len > 0 && p[v + 1] == ' ')
 			return cmd_fail(cmd, MF__S_SYNTAX, MF_E_SYNTAX, v + 1,
-					"more than one space", err);
+			                "more than one space", err);
 	} else {
 		cmd->arg.ptr = p + end;
 	}
@@ -1126,7 +1143,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 
 		if (dn == 0)
 			return cmd_fail(cmd, MF__S_NEED_ARG, MF_E_SYNTAX, v,
-					"domain required", err);
+			                "domain required", err);
 		/* The absolute form "host.example." of RFC 821-era
 		 * clients: the name is the same (MF_D_OBSOLETE). */
 		if (dn > 1 && cmd->arg.ptr[dn - 1] == '.' &&
@@ -1136,7 +1153,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		}
 		if (mf__smtp_domain(cmd->arg.ptr, dn, &fl, &bad, &why) < 0)
 			return cmd_fail(cmd, MF__S_BAD_DOMAIN, MF_E_SYNTAX,
-					v + 1 + bad, why, err);
+			                v + 1 + bad, why, err);
 		break;
 	}
 	case MF_SMTP_MAIL:
@@ -1144,8 +1161,7 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 	case MF_SMTP_SEND:
 	case MF_SMTP_SOML:
 	case MF_SMTP_SAML:
-		return path_cmd(cmd, p, cmd->arg.ptr, cmd->arg.len, flags,
-				err);
+		return path_cmd(cmd, p, cmd->arg.ptr, cmd->arg.len, flags, err);
 	case MF_SMTP_DATA:
 	case MF_SMTP_RSET:
 	case MF_SMTP_QUIT:
@@ -1153,18 +1169,18 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 	case MF_SMTP_TURN:
 		if (cmd->arg.len > 0)
 			return cmd_fail(cmd, MF__S_NO_ARGS, MF_E_SYNTAX, v + 1,
-					"no arguments allowed", err);
+			                "no arguments allowed", err);
 		break;
 	case MF_SMTP_VRFY:
 	case MF_SMTP_EXPN:
 		if (cmd->arg.len == 0)
 			return cmd_fail(cmd, MF__S_NEED_ARG, MF_E_SYNTAX, v,
-					"argument required", err);
+			                "argument required", err);
 		break;
 	case MF_SMTP_AUTH:
 		if (cmd->arg.len == 0)
 			return cmd_fail(cmd, MF__S_NEED_ARG, MF_E_SYNTAX, v,
-					"mechanism required", err);
+			                "mechanism required", err);
 		return auth_cmd(cmd, p, err);
 	case MF_SMTP_BDAT: {
 		/* bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ] */
@@ -1173,19 +1189,19 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 
 		if (cmd->arg.len == 0)
 			return cmd_fail(cmd, MF__S_NEED_ARG, MF_E_SYNTAX, v,
-					"chunk size required", err);
+			                "chunk size required", err);
 		if (sp != NULL) {
 			num.len = (size_t)(sp - num.ptr);
-			if (!mf__ieq(sp + 1,
-				     cmd->arg.len - num.len - 1, "LAST", 4))
+			if (!mf__ieq(sp + 1, cmd->arg.len - num.len - 1, "LAST",
+			             4))
 				return cmd_fail(cmd, MF__S_SYNTAX, MF_E_SYNTAX,
-						(size_t)(sp + 1 - p),
-						"LAST expected", err);
+				                (size_t)(sp + 1 - p),
+				                "LAST expected", err);
 			cmd->last = 1;
 		}
 		if (!number(num, &cmd->size))
 			return cmd_fail(cmd, MF__S_SYNTAX, MF_E_SYNTAX, v + 1,
-					"bad chunk size", err);
+			                "bad chunk size", err);
 		break;
 	}
 	case MF_SMTP_HELP:
@@ -1231,8 +1247,7 @@ mf_smtp_cmd_format(mf_buf *out, int verb, const char *arg, size_t n)
 }
 
 int
-mf_smtp_path_format(mf_buf *out, const char *mailbox, size_t n,
-		    unsigned flags)
+mf_smtp_path_format(mf_buf *out, const char *mailbox, size_t n, unsigned flags)
 {
 	char scratch[4 * 256 + 1];
 	size_t sn = sizeof(scratch), mark, bad;
@@ -1247,18 +1262,20 @@ mf_smtp_path_format(mf_buf *out, const char *mailbox, size_t n,
 	mark = out->len;
 	if (n == 0)
 		return mf__buf_put(out, "<>", 2);
-	if (n > 256 || mf_addr_spec_parse(mailbox, n, NULL, &a, scratch,
-					  &sn, NULL) < 0)
+	if (n > 256 ||
+	    mf_addr_spec_parse(mailbox, n, NULL, &a, scratch, &sn, NULL) < 0)
 		return MF_E_SYNTAX;
 	rc = mf__buf_putc(out, '<');
 	if (rc == MF_OK)
 		rc = mf_addr_spec_format(out, &a);
 	if (rc == MF_OK &&
-	    (mf__smtp_mailbox(out->data + mark + 1, out->len - mark - 1,
-			      false, &mb, &bad, &why) < 0 ||
-	     out->len - mark + 1 > 256 ||
-	     ((mb.flags & MF_SMTP_PATH_UTF8) && !(flags & MF_UTF8_OUT))))
+	    (mf__smtp_mailbox(out->data + mark + 1, out->len - mark - 1, false,
+	                      &mb, &bad, &why) < 0 ||
+	     out->len - mark + 1 > 256))
 		rc = MF_E_SYNTAX;
+	if (rc == MF_OK && (mb.flags & MF_SMTP_PATH_UTF8) &&
+	    !(flags & MF_UTF8_OUT))
+		rc = MF_E_UTF8_OUT;
 	if (rc == MF_OK)
 		rc = mf__buf_putc(out, '>');
 	if (rc < 0)
@@ -1272,7 +1289,7 @@ mf_smtp_path_format(mf_buf *out, const char *mailbox, size_t n,
 
 int
 mf_smtp_sasl_parse(const char *p, size_t n, const mf_opts *o, mf_str *line,
-		   size_t *consumed, mf_error *err)
+                   size_t *consumed, mf_error *err)
 {
 	unsigned flags = o != NULL ? o->flags : 0;
 	uint64_t defects = 0;
@@ -1289,7 +1306,7 @@ mf_smtp_sasl_parse(const char *p, size_t n, const mf_opts *o, mf_str *line,
 		p = "";
 	/* RFC 4954 4: lines of up to 12288 octets. */
 	rc = mf__smtp_line(p, n, line_limit(o, 12288), flags, &end, &next,
-			   &defects, &sid, err);
+	                   &defects, &sid, err);
 	if (rc == MF_MORE)
 		return rc;
 	*consumed = next;
@@ -1302,7 +1319,7 @@ mf_smtp_sasl_parse(const char *p, size_t n, const mf_opts *o, mf_str *line,
 
 		if (c <= ' ' || c >= 0x7F)
 			return mf__err(err, MF_E_SYNTAX, i,
-				       "invalid byte in SASL response");
+			               "invalid byte in SASL response");
 	}
 	line->ptr = p;
 	line->len = end;
@@ -1311,7 +1328,7 @@ mf_smtp_sasl_parse(const char *p, size_t n, const mf_opts *o, mf_str *line,
 
 int
 mf_smtp_sasl_decode(const char *p, size_t n, char *out, size_t cap,
-		    size_t *outlen)
+                    size_t *outlen)
 {
 	size_t i;
 
@@ -1341,7 +1358,7 @@ mf_smtp_sasl_decode(const char *p, size_t n, char *out, size_t cap,
 
 int
 mf_smtp_auth_plain_decode(const char *p, size_t n, char *buf, size_t cap,
-			  mf_str *authzid, mf_str *user, mf_str *pass)
+                          mf_str *authzid, mf_str *user, mf_str *pass)
 {
 	const char *z1, *z2;
 	size_t len;
@@ -1355,7 +1372,7 @@ mf_smtp_auth_plain_decode(const char *p, size_t n, char *buf, size_t cap,
 	/* message = [authzid] NUL authcid NUL passwd (RFC 4616 2). */
 	z1 = len > 0 ? memchr(buf, '\0', len) : NULL;
 	z2 = z1 != NULL ? memchr(z1 + 1, '\0', len - (size_t)(z1 + 1 - buf))
-			: NULL;
+	                : NULL;
 	if (z2 == NULL || z2 == z1 + 1 || z2 + 1 == buf + len ||
 	    memchr(z2 + 1, '\0', len - (size_t)(z2 + 1 - buf)) != NULL)
 		return MF_E_SYNTAX;
@@ -1370,8 +1387,8 @@ mf_smtp_auth_plain_decode(const char *p, size_t n, char *buf, size_t cap,
 
 int
 mf_smtp_auth_plain_encode(mf_buf *out, const char *authzid, size_t zn,
-			  const char *user, size_t un, const char *pass,
-			  size_t pn)
+                          const char *user, size_t un, const char *pass,
+                          size_t pn)
 {
 	mf_buf raw;
 	size_t mark, need, len;
@@ -1398,7 +1415,7 @@ mf_smtp_auth_plain_encode(mf_buf *out, const char *authzid, size_t zn,
 		rc = mf__buf_grow(out, need);
 	if (rc == MF_OK)
 		rc = mf_b64_encode(out->data + mark, need + 1, raw.data,
-				   raw.len, 0, 0, &len);
+		                   raw.len, 0, 0, &len);
 	if (rc == MF_OK)
 		mf__buf_cut(out, mark + len);
 	mf__buf_fini(&raw);
@@ -1438,8 +1455,8 @@ enh_code(const char *p, size_t n, int v[3])
 				return 0;
 			i++;
 		}
-		while (i < n && d < 4 && mf__is((unsigned char)p[i],
-						 MF__C_DIGIT)) {
+		while (i < n && d < 4 &&
+		       mf__is((unsigned char)p[i], MF__C_DIGIT)) {
 			v[k] = v[k] * 10 + (p[i] - '0');
 			i++;
 			d++;
@@ -1458,8 +1475,8 @@ enh_code(const char *p, size_t n, int v[3])
 
 int
 mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
-		    mf_smtp_reply *reply, mf_str *lines, size_t *nlines,
-		    size_t *consumed, mf_error *err)
+                    mf_smtp_reply *reply, mf_str *lines, size_t *nlines,
+                    size_t *consumed, mf_error *err)
 {
 	unsigned flags = o != NULL ? o->flags : 0;
 	bool strict = (flags & MF_STRICT) != 0;
@@ -1482,7 +1499,7 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
 		bool last;
 
 		rc = mf__smtp_line(s, n - pos, limit, flags, &end, &next,
-				   &r.defects, &sid, err);
+		                   &r.defects, &sid, err);
 		if (rc == MF_MORE)
 			return rc;
 		if (rc < 0) {
@@ -1492,14 +1509,13 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
 		}
 		code = reply_code(s, end);
 		if (code == 0 || (end > 3 && s[3] != ' ' && s[3] != '-'))
-			return mf__err(err, MF_E_SYNTAX, pos,
-				       "bad reply code");
+			return mf__err(err, MF_E_SYNTAX, pos, "bad reply code");
 		if (k == 0) {
 			r.code = code;
 		} else if (code != r.code) {
 			if (strict)
 				return mf__err(err, MF_E_SYNTAX, pos,
-					       "reply codes differ");
+				               "reply codes differ");
 			r.defects |= MF_DEFECT_BIT(MF_D_SMTP_REPLY);
 		}
 		last = end <= 3 || s[3] == ' ';
@@ -1511,12 +1527,12 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
 
 			if (c == '\r')
 				return mf__err(err, MF_E_SYNTAX, pos + e,
-					       "bare CR");
+				               "bare CR");
 			if ((c < 0x20 && c != '\t') || c == 0x7F) {
 				if (strict)
 					return mf__err(err, MF_E_SYNTAX,
-						       pos + e,
-						       "control character");
+					               pos + e,
+					               "control character");
 				r.defects |= MF_DEFECT_BIT(MF_D_BAD_CHAR);
 			}
 		}
@@ -1529,11 +1545,11 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
 			r.enh_subject = v[1];
 			r.enh_detail = v[2];
 		} else if (e > 0 && (k == 0 || r.enh_class != 0) &&
-			   (k == 0 || v[0] != r.enh_class ||
-			    v[1] != r.enh_subject || v[2] != r.enh_detail)) {
+		           (k == 0 || v[0] != r.enh_class ||
+		            v[1] != r.enh_subject || v[2] != r.enh_detail)) {
 			if (strict)
 				return mf__err(err, MF_E_SYNTAX, pos + i,
-					       "bad enhanced code");
+				               "bad enhanced code");
 			r.defects |= MF_DEFECT_BIT(MF_D_SMTP_REPLY);
 			e = 0;
 		} else if (k > 0 && r.enh_class == 0) {
@@ -1561,8 +1577,8 @@ mf_smtp_reply_parse(const char *p, size_t n, const mf_opts *o,
  * the caller checked everything.
  */
 static int
-reply_line(mf_buf *out, int code, bool more, const char *enh,
-	   const char *t, size_t n)
+reply_line(mf_buf *out, int code, bool more, const char *enh, const char *t,
+           size_t n)
 {
 	char c[4];
 	int rc;
@@ -1605,8 +1621,8 @@ wrap_at(const char *t, size_t n, size_t room, size_t hard)
 }
 
 int
-mf_smtp_reply_format(mf_buf *out, int code, const char *enh,
-		     const char *text, size_t n)
+mf_smtp_reply_format(mf_buf *out, int code, const char *enh, const char *text,
+                     size_t n)
 {
 	size_t mark, i, pre, s;
 	int v[3], rc = MF_OK;
@@ -1616,7 +1632,7 @@ mf_smtp_reply_format(mf_buf *out, int code, const char *enh,
 	if (code < 200 || code > 599 || code / 10 % 10 > 5)
 		return MF_E_INVAL;
 	if (enh != NULL && (enh_code(enh, strlen(enh), v) != strlen(enh) ||
-			    v[0] != code / 100))
+	                    v[0] != code / 100))
 		return MF_E_INVAL;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
@@ -1635,10 +1651,9 @@ mf_smtp_reply_format(mf_buf *out, int code, const char *enh,
 		 * (RFC 5321 4.5.3.1.5: 512 with the code and CRLF). */
 		do {
 			size_t k = wrap_at(text + s, e - s, 80 - 2 - pre,
-					   512 - 2 - pre);
+			                   512 - 2 - pre);
 
-			rc = reply_line(out, code, s + k < n, enh, text + s,
-					k);
+			rc = reply_line(out, code, s + k < n, enh, text + s, k);
 			s += k;
 			while (s < e && text[s] == ' ')
 				s++;
@@ -1685,8 +1700,8 @@ mf_smtp_ehlo_parse(const mf_str *lines, size_t nlines, mf_smtp_caps *caps)
 		const char *sp = memchr(lines[0].ptr, ' ', lines[0].len);
 
 		c.domain.ptr = lines[0].ptr;
-		c.domain.len = sp != NULL ? (size_t)(sp - lines[0].ptr)
-					  : lines[0].len;
+		c.domain.len =
+		    sp != NULL ? (size_t)(sp - lines[0].ptr) : lines[0].len;
 	}
 	for (i = 1; i < nlines; i++) {
 		const char *t = lines[i].ptr;
@@ -1701,7 +1716,7 @@ mf_smtp_ehlo_parse(const mf_str *lines, size_t nlines, mf_smtp_caps *caps)
 		arg.len = w < n ? n - w - 1 : 0;
 		for (k = 0; k < NEXTS; k++) {
 			if (mf__ieq(t, w, ext_names[k].kw,
-				    strlen(ext_names[k].kw)))
+			            strlen(ext_names[k].kw)))
 				break;
 		}
 		if (k == NEXTS) {
@@ -1741,7 +1756,7 @@ mf_smtp_caps_auth(const mf_smtp_caps *caps, const char *mech, size_t n)
 
 int
 mf_smtp_ehlo_format(mf_buf *out, const char *domain, size_t dn,
-		    const char *text, const mf_smtp_caps *caps)
+                    const char *text, const mf_smtp_caps *caps)
 {
 	size_t mark, k, i, tn = text != NULL ? strlen(text) : 0;
 	unsigned ext;
@@ -1785,7 +1800,7 @@ mf_smtp_ehlo_format(mf_buf *out, const char *domain, size_t dn,
 		    caps->size > 0) {
 			char num[24];
 			int w = snprintf(num, sizeof(num), " %llu",
-					 (unsigned long long)caps->size);
+			                 (unsigned long long)caps->size);
 
 			rc = mf__buf_put(&line, num, (size_t)w);
 		}
@@ -1793,11 +1808,11 @@ mf_smtp_ehlo_format(mf_buf *out, const char *domain, size_t dn,
 			rc = mf__buf_putc(&line, ' ');
 			if (rc == MF_OK)
 				rc = mf__buf_put(&line, caps->auth.ptr,
-						 caps->auth.len);
+				                 caps->auth.len);
 		}
 		if (rc == MF_OK)
 			rc = reply_line(out, 250, ext != 0, NULL, line.data,
-					line.len);
+			                line.len);
 	}
 	mf__buf_fini(&line);
 	if (rc < 0)
@@ -1838,7 +1853,7 @@ put_str(mf_buf *b, mf_str s)
 
 int
 mf_smtp_trace_format(mf_buf *out, const mf_smtp_server *s,
-		     const mf_smtp_trace *t, unsigned flags, mf_error *err)
+                     const mf_smtp_trace *t, unsigned flags, mf_error *err)
 {
 	mf_received r;
 	mf_buf b;
@@ -1858,9 +1873,9 @@ mf_smtp_trace_format(mf_buf *out, const mf_smtp_server *s,
 		snprintf(with, sizeof(with), "SMTP");
 	else
 		snprintf(with, sizeof(with), "%s%s%s",
-			 s != NULL && s->smtputf8 ? "UTF8SMTP" : "ESMTP",
-			 s != NULL && s->tls ? "S" : "",
-			 s != NULL && s->authenticated ? "A" : "");
+		         s != NULL && s->smtputf8 ? "UTF8SMTP" : "ESMTP",
+		         s != NULL && s->tls ? "S" : "",
+		         s != NULL && s->authenticated ? "A" : "");
 	mark = out->len;
 	mf__buf_init(&b, &out->a);
 	/* Return-Path: <reverse-path> (RFC 5321 4.4, RFC 5322 3.6.7). */
@@ -1871,14 +1886,14 @@ mf_smtp_trace_format(mf_buf *out, const mf_smtp_server *s,
 		rc = mf__buf_putc(&b, '>');
 	if (rc == MF_OK)
 		rc = mf_hdr_fold(out, "Return-Path", 11, b.data, b.len, flags,
-				 0, err);
+		                 0, err);
 	/* from helo (name [addr]) by ... with ... id ... for <rcpt>. */
 	mf__buf_cut(&b, 0);
 	memset(&r, 0, sizeof(r));
 	if (rc == MF_OK && t->helo.len > 0) {
 		rc = put_str(&b, t->helo);
-		if (rc == MF_OK && (t->client_name.len > 0 ||
-				    t->client_addr.len > 0)) {
+		if (rc == MF_OK &&
+		    (t->client_name.len > 0 || t->client_addr.len > 0)) {
 			rc = mf__buf_put(&b, " (", 2);
 			if (rc == MF_OK)
 				rc = put_str(&b, t->client_name);
@@ -1970,8 +1985,8 @@ below(mf_random_fn *rnd, void *ctx, size_t k, size_t *out)
 
 int
 mf_smtp_mx_order(mf_mx *mx, size_t *n, size_t cap, const char *domain,
-		 size_t dn, const char *self, size_t sn, mf_random_fn *rnd,
-		 void *ctx)
+                 size_t dn, const char *self, size_t sn, mf_random_fn *rnd,
+                 void *ctx)
 {
 	size_t i, j, m, s;
 	int rc;

@@ -84,8 +84,8 @@ mf__smtp_reply(mf_smtp_status *reply, int id)
  * MF_D_LONG_LINE (lenient). limit counts the line end.
  */
 int mf__smtp_line(const char *p, size_t n, size_t limit, unsigned flags,
-		  size_t *end, size_t *next, uint64_t *defects, int *sid,
-		  mf_error *err);
+                  size_t *end, size_t *next, uint64_t *defects, int *sid,
+                  mf_error *err);
 
 /* Whether kw is an ESMTP parameter the parser knows (SIZE, BODY, ...). */
 bool mf__smtp_param_known(mf_str kw);

@@ -84,7 +84,7 @@ params_known(const mf_smtp_server *s, const mf_smtp_cmd *c)
 
 		for (i = 0; s->params[i] != NULL && !known; i++)
 			known = mf__ieq(kw.ptr, kw.len, s->params[i],
-					strlen(s->params[i]));
+			                strlen(s->params[i]));
 		if (!known)
 			known = mf__smtp_param_known(kw);
 		if (!known)
@@ -168,8 +168,8 @@ check(mf_smtp_server *s, const mf_smtp_cmd *c)
 		if (in_tx)
 			return MF__S_SEQ_TX;
 		if (!mf_smtp_caps_auth(&s->offer, c->arg.ptr,
-				       sp != NULL ? (size_t)(sp - c->arg.ptr)
-						  : c->arg.len))
+		                       sp != NULL ? (size_t)(sp - c->arg.ptr)
+		                                  : c->arg.len))
 			return MF__S_AUTH_MECH;
 		return -1;
 	}
@@ -301,7 +301,7 @@ advance(mf_smtp_server *s, const mf_smtp_cmd *c, int code)
 
 int
 mf_smtp_server_cmd(mf_smtp_server *s, const mf_smtp_cmd *c,
-		   mf_smtp_status *reply)
+                   mf_smtp_status *reply)
 {
 	mf_smtp_status r;
 	int id;
@@ -347,7 +347,7 @@ mf_smtp_server_cmd(mf_smtp_server *s, const mf_smtp_cmd *c,
 /* A SASL response line in MF_SMTP_ST_AUTH: to the policy ("*" cancels). */
 static int
 sasl_line(mf_smtp_server *s, const char *p, size_t n, mf_smtp_cmd *cmd,
-	  size_t *consumed, mf_smtp_status *reply, mf_error *err)
+          size_t *consumed, mf_smtp_status *reply, mf_error *err)
 {
 	mf_opts o;
 	mf_str line;
@@ -386,8 +386,8 @@ sasl_line(mf_smtp_server *s, const char *p, size_t n, mf_smtp_cmd *cmd,
 
 int
 mf_smtp_server_parse(mf_smtp_server *s, const char *p, size_t n,
-		     mf_smtp_cmd *cmd, size_t *consumed, mf_smtp_status *reply,
-		     mf_error *err)
+                     mf_smtp_cmd *cmd, size_t *consumed, mf_smtp_status *reply,
+                     mf_error *err)
 {
 	mf_opts o;
 	int rc;
@@ -444,7 +444,7 @@ mf_smtp_server_parse(mf_smtp_server *s, const char *p, size_t n,
 
 int
 mf_smtp_server_data(mf_smtp_server *s, uint64_t size, uint64_t defects,
-		    mf_smtp_status *reply)
+                    mf_smtp_status *reply)
 {
 	bool last;
 	int id = -1;
@@ -452,8 +452,8 @@ mf_smtp_server_data(mf_smtp_server *s, uint64_t size, uint64_t defects,
 	if (s == NULL || reply == NULL)
 		return MF_E_INVAL;
 	if (s->state == MF_SMTP_ST_DATA) {
-		if (defects & (MF_DEFECT_BIT(MF_D_BARE_CR) |
-			       MF_DEFECT_BIT(MF_D_BARE_LF)))
+		if (defects &
+		    (MF_DEFECT_BIT(MF_D_BARE_CR) | MF_DEFECT_BIT(MF_D_BARE_LF)))
 			id = MF__S_BARE;
 		else if (defects & MF_DEFECT_BIT(MF_D_LONG_LINE))
 			id = MF__S_LONG_DATA;
@@ -498,7 +498,7 @@ mf_smtp_server_data(mf_smtp_server *s, uint64_t size, uint64_t defects,
 
 int
 mf_smtp_server_reply(mf_buf *out, const mf_smtp_server *s,
-		     const mf_smtp_status *reply)
+                     const mf_smtp_status *reply)
 {
 	const char *enh;
 	size_t mark, tn;
@@ -513,21 +513,19 @@ mf_smtp_server_reply(mf_buf *out, const mf_smtp_server *s,
 
 		c.ext = offered(s);
 		return mf_smtp_ehlo_format(out, s->name.ptr, s->name.len,
-					   reply->text, &c);
+		                           reply->text, &c);
 	}
 	enh = (s->offer.ext & MF_SMTP_EXT_ENHANCEDSTATUSCODES) ? reply->enh
-							       : NULL;
+	                                                       : NULL;
 	/* RFC 5321 4.2, 4.3.2: the greeting, HELO's 250, 221 and 421 begin
 	 * with the server's name; RFC 2034 3 leaves the enhanced code out of
 	 * the greeting and the reply to HELO or EHLO. */
-	if (s->name.len > 0 &&
-	    ((reply->code == 220 && s->verb_ == 0) || reply->code == 221 ||
-	     reply->code == 421 ||
-	     (reply->code == 250 && verb == MF_SMTP_HELO))) {
+	if (s->name.len > 0 && ((reply->code == 220 && s->verb_ == 0) ||
+	                        reply->code == 221 || reply->code == 421 ||
+	                        (reply->code == 250 && verb == MF_SMTP_HELO))) {
 		mf_buf t;
 
-		if ((reply->code == 220 && s->verb_ == 0) ||
-		    reply->code == 250)
+		if ((reply->code == 220 && s->verb_ == 0) || reply->code == 250)
 			enh = NULL;
 		mark = out->len;
 		mf__buf_init(&t, &out->a);
@@ -537,8 +535,8 @@ mf_smtp_server_reply(mf_buf *out, const mf_smtp_server *s,
 		if (rc == MF_OK)
 			rc = mf__buf_put(&t, reply->text, tn);
 		if (rc == MF_OK)
-			rc = mf_smtp_reply_format(out, reply->code, enh,
-						  t.data, t.len);
+			rc = mf_smtp_reply_format(out, reply->code, enh, t.data,
+			                          t.len);
 		mf__buf_fini(&t);
 		if (rc < 0)
 			mf__buf_cut(out, mark);
@@ -552,16 +550,16 @@ mf_smtp_server_reply(mf_buf *out, const mf_smtp_server *s,
 /* ---------------------------------------------------------------------- */
 
 enum {
-	C_GREET = 0,   /* waiting for the greeting */
-	C_EHLO,        /* to send EHLO */
+	C_GREET = 0, /* waiting for the greeting */
+	C_EHLO,      /* to send EHLO */
 	C_EHLO_WAIT,
-	C_HELO,        /* to send HELO (EHLO was refused) */
+	C_HELO, /* to send HELO (EHLO was refused) */
 	C_HELO_WAIT,
-	C_TX,          /* to send the next command(s) of the transaction */
-	C_TX_WAIT,     /* waiting for their replies */
-	C_DATA,        /* 354 came: the message goes */
-	C_DOT,         /* 354 came with no recipient: an empty message */
-	C_FINAL_WAIT,  /* waiting for the reply to the message */
+	C_TX,         /* to send the next command(s) of the transaction */
+	C_TX_WAIT,    /* waiting for their replies */
+	C_DATA,       /* 354 came: the message goes */
+	C_DOT,        /* 354 came with no recipient: an empty message */
+	C_FINAL_WAIT, /* waiting for the reply to the message */
 	C_QUIT,
 	C_QUIT_WAIT,
 	C_DONE
@@ -612,7 +610,7 @@ missing(const mf_smtp_client *c)
 		return "the server does not offer SMTPUTF8";
 	if ((c->flags & MF_BINARYMIME) &&
 	    (ext & (MF_SMTP_EXT_BINARYMIME | MF_SMTP_EXT_CHUNKING)) !=
-		(MF_SMTP_EXT_BINARYMIME | MF_SMTP_EXT_CHUNKING))
+	        (MF_SMTP_EXT_BINARYMIME | MF_SMTP_EXT_CHUNKING))
 		return "the server does not offer BINARYMIME and CHUNKING";
 	if ((c->flags & MF_8BITMIME) && !(ext & MF_SMTP_EXT_8BITMIME))
 		return "the server does not offer 8BITMIME";
@@ -648,9 +646,9 @@ tx_cmd(mf_smtp_client *c, mf_buf *out, size_t k)
 		if (!use_bdat(c))
 			return mf_smtp_cmd_format(out, MF_SMTP_DATA, NULL, 0);
 		snprintf(line, sizeof(line), "%llu LAST",
-			 (unsigned long long)c->size);
+		         (unsigned long long)c->size);
 		return mf_smtp_cmd_format(out, MF_SMTP_BDAT, line,
-					  strlen(line));
+		                          strlen(line));
 	}
 	mf__buf_init(&a, &out->a);
 	if (k == 0) {
@@ -660,7 +658,7 @@ tx_cmd(mf_smtp_client *c, mf_buf *out, size_t k)
 			char num[32];
 
 			snprintf(num, sizeof(num), " SIZE=%llu",
-				 (unsigned long long)c->size);
+			         (unsigned long long)c->size);
 			rc = mf__buf_puts(&a, num);
 		}
 		if (rc == MF_OK && (c->flags & MF_BINARYMIME))
@@ -671,14 +669,13 @@ tx_cmd(mf_smtp_client *c, mf_buf *out, size_t k)
 			rc = mf__buf_puts(&a, " SMTPUTF8");
 	} else {
 		rc = mf_smtp_path_format(&a, c->rcpts[k - 1].ptr,
-					 c->rcpts[k - 1].len, pf);
+		                         c->rcpts[k - 1].len, pf);
 		if (rc == MF_OK && a.len == 2)
 			rc = MF_E_SYNTAX; /* no null path as a recipient */
 	}
 	if (rc == MF_OK)
-		rc = mf_smtp_cmd_format(out, k == 0 ? MF_SMTP_MAIL
-						    : MF_SMTP_RCPT,
-					a.data, a.len);
+		rc = mf_smtp_cmd_format(
+		    out, k == 0 ? MF_SMTP_MAIL : MF_SMTP_RCPT, a.data, a.len);
 	mf__buf_fini(&a);
 	return rc;
 }
@@ -705,9 +702,9 @@ mf_smtp_client_next(mf_smtp_client *c, mf_buf *out)
 	switch (c->state) {
 	case C_EHLO:
 	case C_HELO:
-		rc = mf_smtp_cmd_format(out, c->state == C_EHLO ? MF_SMTP_EHLO
-								: MF_SMTP_HELO,
-					c->helo.ptr, c->helo.len);
+		rc = mf_smtp_cmd_format(
+		    out, c->state == C_EHLO ? MF_SMTP_EHLO : MF_SMTP_HELO,
+		    c->helo.ptr, c->helo.len);
 		if (rc < 0)
 			return rc;
 		c->state++;
@@ -725,7 +722,8 @@ mf_smtp_client_next(mf_smtp_client *c, mf_buf *out)
 				rc = mf_smtp_path_format(
 				    out, m.ptr, m.len,
 				    needs_utf8(c) ? MF_UTF8_OUT : 0);
-				if (rc == MF_OK && k > 0 && out->len == mark + 2)
+				if (rc == MF_OK && k > 0 &&
+				    out->len == mark + 2)
 					rc = MF_E_SYNTAX;
 				mf__buf_cut(out, mark);
 				if (rc < 0)
@@ -815,7 +813,7 @@ final_reply(mf_smtp_client *c, int code)
 
 int
 mf_smtp_client_reply(mf_smtp_client *c, const mf_smtp_reply *r,
-		     const mf_str *lines, size_t nlines)
+                     const mf_str *lines, size_t nlines)
 {
 	int code;
 	size_t k;
@@ -888,8 +886,8 @@ mf_smtp_client_reply(mf_smtp_client *c, const mf_smtp_reply *r,
 		} else {
 			if (code == 354)
 				c->state = c->fail_ || c->accepted == 0
-						   ? C_DOT
-						   : C_DATA;
+				               ? C_DOT
+				               : C_DATA;
 			else
 				final_reply(c, code);
 			break;

@@ -75,9 +75,8 @@ run_cmds(void *arg)
 	mf_smtp_cmd c;
 
 	j->count = 0;
-	while (pos < j->n &&
-	       mf_smtp_cmd_parse(j->in + pos, j->n - pos, NULL, &c, &used,
-				 NULL) == MF_OK) {
+	while (pos < j->n && mf_smtp_cmd_parse(j->in + pos, j->n - pos, NULL,
+	                                       &c, &used, NULL) == MF_OK) {
 		pos += used;
 		j->count++;
 	}
@@ -97,14 +96,14 @@ run_server(void *arg)
 
 	memset(&s, 0, sizeof(s));
 	s.offer.ext = MF_SMTP_EXT_SIZE | MF_SMTP_EXT_8BITMIME |
-		      MF_SMTP_EXT_DSN | MF_SMTP_EXT_PIPELINING;
+	              MF_SMTP_EXT_DSN | MF_SMTP_EXT_PIPELINING;
 	s.max_errors = (size_t)-1;
 	j->count = 0;
 	while (pos < j->n) {
 		if (s.state == MF_SMTP_ST_DATA || s.state == MF_SMTP_ST_CLOSED)
 			s.state = MF_SMTP_ST_READY;
-		if (mf_smtp_server_parse(&s, j->in + pos, j->n - pos, &c,
-					 &used, &st, NULL) != MF_OK)
+		if (mf_smtp_server_parse(&s, j->in + pos, j->n - pos, &c, &used,
+		                         &st, NULL) != MF_OK)
 			break;
 		pos += used;
 		j->count++;
@@ -124,8 +123,8 @@ run_replies(void *arg)
 	for (;;) {
 		nl = 16;
 		if (pos >= j->n ||
-		    mf_smtp_reply_parse(j->in + pos, j->n - pos, NULL, &r, lines,
-					&nl, &used, NULL) != MF_OK)
+		    mf_smtp_reply_parse(j->in + pos, j->n - pos, NULL, &r,
+		                        lines, &nl, &used, NULL) != MF_OK)
 			break;
 		pos += used;
 		j->count++;
@@ -142,7 +141,7 @@ run_dot_enc(void *arg)
 
 	memset(&st, 0, sizeof(st));
 	if (mf__dot_enc_update_path(j->path, &st, j->out, j->cap, j->in, j->n,
-				    &a) != MF_OK ||
+	                            &a) != MF_OK ||
 	    mf_dot_enc_final(&st, j->out + a, j->cap - a, &b) != MF_OK)
 		abort();
 	j->len = a + b;
@@ -158,7 +157,7 @@ run_dot_dec(void *arg)
 
 	memset(&st, 0, sizeof(st));
 	if (mf__dot_dec_update_path(j->path, &st, j->out, j->cap, j->in, j->n,
-				    &j->len, &used, NULL) != MF_OK)
+	                            &j->len, &used, NULL) != MF_OK)
 		abort();
 	bench_sink(j->out, j->len);
 }
@@ -186,8 +185,8 @@ make_text(char *p, size_t n)
 		len = 20 + (size_t)(x >> 33) % 59;
 		for (k = 0; k < len; k++) {
 			x = x * 6364136223846793005ull + 1;
-			p[i + k] = (x >> 60) == 0 ? ' '
-						  : (char)('a' + (x >> 40) % 26);
+			p[i + k] =
+			    (x >> 60) == 0 ? ' ' : (char)('a' + (x >> 40) % 26);
 		}
 		if ((x >> 20) % 50 == 0)
 			p[i] = '.';
@@ -225,11 +224,11 @@ bench_smtp(const bench_ctx *b)
 	bench_report(b, "smtp commands parsed", n, t);
 	t = bench_best(run_server, &j, 1.0);
 	bench_rate("smtp server session (parse + check)", (double)j.count, t,
-		   "commands");
+	           "commands");
 	free(in);
 
 	in = repeat(replies, sizeof(replies) / sizeof(replies[0]), total, &n,
-		    &k);
+	            &k);
 	if (in == NULL)
 		return;
 	j.in = in;
@@ -277,7 +276,7 @@ bench_smtp(const bench_ctx *b)
 			elen = j.len;
 			memcpy(enc, j.out, elen);
 			snprintf(name, sizeof(name), "dot-stuff encode (%s)",
-				 names[p]);
+			         names[p]);
 			t = bench_best(run_dot_enc, &j, 1.0);
 			bench_report(b, name, n, t);
 			j.in = enc;
@@ -288,7 +287,7 @@ bench_smtp(const bench_ctx *b)
 				exit(1);
 			}
 			snprintf(name, sizeof(name), "dot-stuff decode (%s)",
-				 names[p]);
+			         names[p]);
 			t = bench_best(run_dot_dec, &j, 1.0);
 			bench_report(b, name, elen, t);
 		}

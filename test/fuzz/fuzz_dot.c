@@ -23,8 +23,8 @@ struct dres {
 };
 
 static struct dres
-dec(int path, unsigned flags, size_t max, const char *in, size_t n,
-    size_t a, size_t b, char *out)
+dec(int path, unsigned flags, size_t max, const char *in, size_t n, size_t a,
+    size_t b, char *out)
 {
 	size_t cuts[3] = {a, b, n}, pos = 0, k;
 	mf_dot_dec st;
@@ -38,10 +38,9 @@ dec(int path, unsigned flags, size_t max, const char *in, size_t n,
 	for (k = 0; k < 3 && r.rc == MF_MORE; k++) {
 		size_t got, used;
 
-		r.rc = mf__dot_dec_update_path(path, &st, out + r.len,
-		                               mf_dot_decoded_len(cuts[k] - pos),
-		                               in + pos, cuts[k] - pos, &got,
-		                               &used, NULL);
+		r.rc = mf__dot_dec_update_path(
+		    path, &st, out + r.len, mf_dot_decoded_len(cuts[k] - pos),
+		    in + pos, cuts[k] - pos, &got, &used, NULL);
 		CHECK(r.rc == MF_OK || r.rc == MF_MORE);
 		CHECK(used <= cuts[k] - pos);
 		CHECK(r.rc == MF_OK || used == cuts[k] - pos);
@@ -56,8 +55,7 @@ dec(int path, unsigned flags, size_t max, const char *in, size_t n,
 }
 
 static void
-same(const struct dres *x, const struct dres *y, const char *o1,
-     const char *o2)
+same(const struct dres *x, const struct dres *y, const char *o1, const char *o2)
 {
 	CHECK(x->rc == y->rc && x->len == y->len && x->used == y->used);
 	CHECK(x->def == y->def && (x->def == 0 || x->doff == y->doff));
@@ -106,8 +104,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(r1.used == i || t[-(long)i - 1] == '\n');
 		} else {
 			CHECK(r1.used >= 3 && memcmp(t - 3, ".\r\n", 3) == 0);
-			CHECK(r1.used == 3 || (r1.used >= 5 && t[-4] == '\n' &&
-			                       t[-5] == '\r'));
+			CHECK(r1.used == 3 ||
+			      (r1.used >= 5 && t[-4] == '\n' && t[-5] == '\r'));
 		}
 	}
 	if (r1.def == 0 && !(flags & MF_ACCEPT_LF)) {
@@ -134,8 +132,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(mf__dot_enc_update_path(path, &st, e2 + l2, elen - l2, in + a,
 	                              b - a, &got) == MF_OK);
 	l2 += got;
-	CHECK(mf_dot_enc_update(&st, e2 + l2, elen - l2, in + b, n - b,
-	                        &got) == MF_OK);
+	CHECK(mf_dot_enc_update(&st, e2 + l2, elen - l2, in + b, n - b, &got) ==
+	      MF_OK);
 	l2 += got;
 	CHECK(mf_dot_enc_final(&st, e2 + l2, elen - l2, &got) == MF_OK);
 	l2 += got;

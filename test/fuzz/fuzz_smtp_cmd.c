@@ -23,7 +23,8 @@ inside(mf_str s, const char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned fl[4] = {0, MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH,
+	static const unsigned fl[4] = {0,
+	                               MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH,
 	                               MF_ACCEPT_LF, MF_LONG_LINES};
 	mf_opts o;
 	mf_smtp_cmd c, c2;

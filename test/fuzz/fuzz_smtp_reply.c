@@ -87,8 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ok = ch >= 0x20 && ch != 0x7F;
 			}
 			ok = ok && l[i].len <= 60 &&
-			     (l[i].len == 0 ||
-			      (l[i].ptr[0] != ' ' && l[i].ptr[l[i].len - 1] != ' '));
+			     (l[i].len == 0 || (l[i].ptr[0] != ' ' &&
+			                        l[i].ptr[l[i].len - 1] != ' '));
 			if (ok && i > 0)
 				ok = mf_buf_append(t, "\n", 1) == MF_OK;
 			if (ok)
@@ -99,10 +99,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ok = false; /* "\n" alone is no line */
 		snprintf(enh, sizeof(enh), "%d.%d.%d", r.enh_class,
 		         r.enh_subject, r.enh_detail);
-		if (ok && mf_smtp_reply_format(b, r.code,
-		                               r.enh_class ? enh : NULL,
-		                               mf_buf_data(t),
-		                               mf_buf_len(t)) == MF_OK) {
+		if (ok && mf_smtp_reply_format(
+		              b, r.code, r.enh_class ? enh : NULL,
+		              mf_buf_data(t), mf_buf_len(t)) == MF_OK) {
 			nl2 = MAXL;
 			CHECK(mf_smtp_reply_parse(mf_buf_data(b), mf_buf_len(b),
 			                          NULL, &r2, l2, &nl2, &u2,

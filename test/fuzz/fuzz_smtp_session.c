@@ -20,17 +20,35 @@
 
 #include "mailfmt.h"
 
-static const char *const cmds[] = {
-    "EHLO c.example\r\n", "HELO c.example\r\n", "MAIL FROM:<a@b.example>\r\n",
-    "MAIL FROM:<>\r\n", "MAIL FROM:<a@b> SIZE=50 BODY=8BITMIME\r\n",
-    "MAIL FROM:<a@b> BODY=BINARYMIME\r\n",
-    "MAIL FROM:<\xc3\xa9@b> SMTPUTF8\r\n", "RCPT TO:<c@d.example>\r\n",
-    "RCPT TO:<\xc3\xa9@d>\r\n", "RCPT TO:<Postmaster>\r\n",
-    "RCPT TO:<nobody@d>\r\n", "DATA\r\n", "BDAT 3\r\nabc", "BDAT 2 LAST\r\nde",
-    "BDAT 0 LAST\r\n", "RSET\r\n", "NOOP\r\n", "QUIT\r\n", "STARTTLS\r\n",
-    "AUTH PLAIN\r\n", "AHVzZXJuYW1lAHBhc3N3b3Jk\r\n", "*\r\n",
-    "AUTH PLAIN AHVzZXJuYW1lAHBhc3N3b3Jk\r\n", "VRFY x\r\n", "XFOO\r\n",
-    "hello\r\n.\r\n", "x\n.\r\n", ".\r\n", "..\r\n"};
+static const char *const cmds[] = {"EHLO c.example\r\n",
+                                   "HELO c.example\r\n",
+                                   "MAIL FROM:<a@b.example>\r\n",
+                                   "MAIL FROM:<>\r\n",
+                                   "MAIL FROM:<a@b> SIZE=50 BODY=8BITMIME\r\n",
+                                   "MAIL FROM:<a@b> BODY=BINARYMIME\r\n",
+                                   "MAIL FROM:<\xc3\xa9@b> SMTPUTF8\r\n",
+                                   "RCPT TO:<c@d.example>\r\n",
+                                   "RCPT TO:<\xc3\xa9@d>\r\n",
+                                   "RCPT TO:<Postmaster>\r\n",
+                                   "RCPT TO:<nobody@d>\r\n",
+                                   "DATA\r\n",
+                                   "BDAT 3\r\nabc",
+                                   "BDAT 2 LAST\r\nde",
+                                   "BDAT 0 LAST\r\n",
+                                   "RSET\r\n",
+                                   "NOOP\r\n",
+                                   "QUIT\r\n",
+                                   "STARTTLS\r\n",
+                                   "AUTH PLAIN\r\n",
+                                   "AHVzZXJuYW1lAHBhc3N3b3Jk\r\n",
+                                   "*\r\n",
+                                   "AUTH PLAIN AHVzZXJuYW1lAHBhc3N3b3Jk\r\n",
+                                   "VRFY x\r\n",
+                                   "XFOO\r\n",
+                                   "hello\r\n.\r\n",
+                                   "x\n.\r\n",
+                                   ".\r\n",
+                                   "..\r\n"};
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 struct fsrv {
@@ -132,8 +150,8 @@ run(struct fsrv *v)
 			continue;
 		}
 		if (v->s.state == MF_SMTP_ST_BDAT) {
-			uint64_t k = v->s.chunk_left < v->n ? v->s.chunk_left
-			                                    : v->n;
+			uint64_t k =
+			    v->s.chunk_left < v->n ? v->s.chunk_left : v->n;
 
 			memmove(v->in, v->in + k, v->n - (size_t)k);
 			v->n -= (size_t)k;
@@ -169,8 +187,14 @@ static void
 client(const uint8_t *d, size_t n, unsigned flags)
 {
 	static const char *const rep[] = {
-	    "220 s\r\n", "250 ok\r\n", "354 go\r\n", "221 bye\r\n",
-	    "550 no\r\n", "452 later\r\n", "421 closing\r\n", "502 no\r\n",
+	    "220 s\r\n",
+	    "250 ok\r\n",
+	    "354 go\r\n",
+	    "221 bye\r\n",
+	    "550 no\r\n",
+	    "452 later\r\n",
+	    "421 closing\r\n",
+	    "502 no\r\n",
 	    ("250-s\r\n250-PIPELINING\r\n250-CHUNKING\r\n250-8BITMIME\r\n"
 	     "250-SMTPUTF8\r\n250-BINARYMIME\r\n250 SIZE 1000\r\n"),
 	    "250-s\r\n250 SIZE 10\r\n"};
@@ -203,8 +227,8 @@ client(const uint8_t *d, size_t n, unsigned flags)
 			size_t nl = 16, used;
 
 			i++;
-			CHECK(mf_smtp_reply_parse(r, strlen(r), NULL, &rr, l, &nl,
-			                          &used, NULL) == MF_OK);
+			CHECK(mf_smtp_reply_parse(r, strlen(r), NULL, &rr, l,
+			                          &nl, &used, NULL) == MF_OK);
 			CHECK(mf_smtp_client_reply(&c, &rr, l, nl) == MF_OK);
 		}
 	}

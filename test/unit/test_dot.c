@@ -72,10 +72,9 @@ dec_cuts(int path, unsigned flags, size_t max_line, const char *in, size_t n,
 			end = pos;
 		/* Each chunk ends against a guard page. */
 		buf = tu_guard_new(&g, in + pos, end - pos);
-		r.rc = mf__dot_dec_update_path(path, &st, r.out + r.len,
-		                               mf_dot_decoded_len(end - pos),
-		                               buf, end - pos, &got, &used,
-		                               NULL);
+		r.rc = mf__dot_dec_update_path(
+		    path, &st, r.out + r.len, mf_dot_decoded_len(end - pos),
+		    buf, end - pos, &got, &used, NULL);
 		tu_guard_free(&g);
 		if (r.rc < 0)
 			break;
@@ -102,8 +101,8 @@ static void
 dec_splits(unsigned flags, size_t max_line, const char *in, size_t n,
            const char *label)
 {
-	struct dres one = dec_cuts(MF__PATH_SCALAR, flags, max_line, in, n,
-	                           NULL, 0);
+	struct dres one =
+	    dec_cuts(MF__PATH_SCALAR, flags, max_line, in, n, NULL, 0);
 	size_t a, b, p;
 	char lab[256];
 
@@ -121,8 +120,8 @@ dec_splits(unsigned flags, size_t max_line, const char *in, size_t n,
 			size_t cuts[2] = {a, b};
 			struct dres r = dec_cuts(paths[(a + b) % NPATHS], flags,
 			                         max_line, in, n, cuts, 2);
-			snprintf(lab, sizeof(lab), "%s split %zu,%zu", label,
-			         a, b);
+			snprintf(lab, sizeof(lab), "%s split %zu,%zu", label, a,
+			         b);
 			dres_eq(&r, &one, lab);
 			free(r.out);
 		}
@@ -146,8 +145,8 @@ dec_splits(unsigned flags, size_t max_line, const char *in, size_t n,
 
 /* Encodes in[0..n) on path in chunks split at cuts, plus final. */
 static char *
-enc_cuts(int path, const char *in, size_t n, const size_t *cuts,
-         size_t ncuts, size_t *len)
+enc_cuts(int path, const char *in, size_t n, const size_t *cuts, size_t ncuts,
+         size_t *len)
 {
 	mf_dot_enc st;
 	char *out = malloc(mf_dot_encoded_len(n));
@@ -163,11 +162,11 @@ enc_cuts(int path, const char *in, size_t n, const size_t *cuts,
 		if (end < pos)
 			end = pos;
 		buf = tu_guard_new(&g, in + pos, end - pos);
-		assert_int_equal(mf__dot_enc_update_path(
-		                     path, &st, out + o,
-		                     mf_dot_encoded_len(end - pos) - 5, buf,
-		                     end - pos, &got),
-		                 MF_OK);
+		assert_int_equal(
+		    mf__dot_enc_update_path(path, &st, out + o,
+		                            mf_dot_encoded_len(end - pos) - 5,
+		                            buf, end - pos, &got),
+		    MF_OK);
 		tu_guard_free(&g);
 		o += got;
 		pos = end;
@@ -183,8 +182,8 @@ enc1(const char *in, size_t n, size_t *len)
 	char *out = malloc(mf_dot_encoded_len(n));
 
 	assert_non_null(out);
-	assert_int_equal(
-	    mf_dot_encode(out, mf_dot_encoded_len(n), in, n, len), MF_OK);
+	assert_int_equal(mf_dot_encode(out, mf_dot_encoded_len(n), in, n, len),
+	                 MF_OK);
 	return out;
 }
 
@@ -211,8 +210,8 @@ enc_splits(const char *in, size_t n, const char *label)
 			char *got = enc_cuts(paths[(a + b) % NPATHS], in, n,
 			                     cuts, 2, &len);
 
-			snprintf(lab, sizeof(lab), "%s split %zu,%zu", label,
-			         a, b);
+			snprintf(lab, sizeof(lab), "%s split %zu,%zu", label, a,
+			         b);
 			tu_assert_mem(got, len, want, want_len, lab);
 			free(got);
 		}
@@ -280,10 +279,10 @@ static void
 test_gmime_filter(void **state)
 {
 	size_t in_n, want_n, crlf_n, want_crlf_n, len, dlen, used;
-	char *in = tu_read("corpus/gmime/tests/data/filters/smtp-input.txt",
-	                   &in_n);
-	char *want = tu_read("corpus/gmime/tests/data/filters/smtp-output.txt",
-	                     &want_n);
+	char *in =
+	    tu_read("corpus/gmime/tests/data/filters/smtp-input.txt", &in_n);
+	char *want =
+	    tu_read("corpus/gmime/tests/data/filters/smtp-output.txt", &want_n);
 	char *want_crlf = tu_eol(want, want_n, 1, &want_crlf_n);
 	char *in_crlf = tu_eol(in, in_n, 1, &crlf_n);
 	char *got, *back;
@@ -301,8 +300,8 @@ test_gmime_filter(void **state)
 	/* And back. */
 	back = malloc(len + 1);
 	assert_non_null(back);
-	assert_int_equal(mf_dot_decode(back, len + 1, got, len, 0, &dlen,
-	                               &used, &defects, NULL),
+	assert_int_equal(mf_dot_decode(back, len + 1, got, len, 0, &dlen, &used,
+	                               &defects, NULL),
 	                 MF_OK);
 	assert_int_equal(used, len);
 	assert_int_equal(defects, 0);
@@ -344,7 +343,7 @@ test_encode_table(void **state)
 	    {"\r\n\r\n", "\r\n\r\n.\r\n"},
 	    {"x\r\n\r\n.", "x\r\n\r\n..\r\n.\r\n"},
 	    {"Subject: a\r\n\r\n.\r\n..\r\n", "Subject: a\r\n\r\n..\r\n"
-	                                       "...\r\n.\r\n"},
+	                                      "...\r\n.\r\n"},
 	};
 	size_t i;
 
@@ -531,9 +530,10 @@ test_round_trip(void **state)
 
 		assert_non_null(in);
 		for (i = 0; i < n; i++)
-			in[i] = iter % 3 == 0
-			            ? (char)tu_rng_below(&rng, 256)
-			            : alpha[tu_rng_below(&rng, sizeof(alpha) - 1)];
+			in[i] =
+			    iter % 3 == 0
+			        ? (char)tu_rng_below(&rng, 256)
+			        : alpha[tu_rng_below(&rng, sizeof(alpha) - 1)];
 		enc = enc1(in, n, &elen);
 		want = normalise(in, n, &wlen);
 		snprintf(label, sizeof(label), "iter %zu", iter);
@@ -667,11 +667,13 @@ test_clean_runs(void **state)
 		if (max != 0 && cur + 1 - ls0 > max)
 			ls0 = cur;
 		for (i = 0; i < n; i++)
-			buf[i] = iter % 2 ? (unsigned char)'a' + (unsigned char)(i % 7)
+			buf[i] = iter % 2 ? (unsigned char)'a' +
+			                        (unsigned char)(i % 7)
 			                  : (unsigned char)alpha[tu_rng_below(
 			                        &rng, sizeof(alpha) - 1)];
 		for (i = tu_rng_below(&rng, 6); i > 0 && n > 0; i--)
-			buf[tu_rng_below(&rng, n)] = "\r\n."[tu_rng_below(&rng, 3)];
+			buf[tu_rng_below(&rng, n)] =
+			    "\r\n."[tu_rng_below(&rng, 3)];
 		wls = ls0;
 		want = mf__dot_clean[MF__PATH_SCALAR](NULL, buf, n, max, cur,
 		                                      &wls);
@@ -684,14 +686,16 @@ test_clean_runs(void **state)
 			if (!mf__path_ok(paths[p]))
 				continue;
 			ls = ls0;
-			got = mf__dot_clean[paths[p]](NULL, buf, n, max, cur, &ls);
+			got = mf__dot_clean[paths[p]](NULL, buf, n, max, cur,
+			                              &ls);
 			if (got != want || ls != wls)
 				fail_msg("iter %zu path %d: %zu/%zu ls %zu/%zu",
 				         iter, paths[p], got, want, ls, wls);
 			/* Copying as it scans: the same run, in out. */
 			ls = ls0;
 			memset(out, 0xAA, sizeof(out));
-			got = mf__dot_clean[paths[p]](out, buf, n, max, cur, &ls);
+			got =
+			    mf__dot_clean[paths[p]](out, buf, n, max, cur, &ls);
 			assert_int_equal(got, want);
 			tu_assert_mem(out, got, buf, want, "copied run");
 		}
@@ -718,21 +722,20 @@ test_nospc(void **state)
 	assert_int_equal(mf_dot_encoded_len(SIZE_MAX / 2), SIZE_MAX);
 	/* The held CR of ".\r": one byte more than the input. */
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(mf_dot_dec_update(&d, out, 1, "a\r\n.\r", 5, &len,
-	                                   &used, NULL),
-	                 MF_E_NOSPC);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, 1, "a\r\n.\r", 5, &len, &used, NULL),
+	    MF_E_NOSPC);
 	assert_int_equal(d.off_, 0);
-	assert_int_equal(mf_dot_dec_update(&d, out, 3, "a\r\n.\r", 5, &len,
-	                                   &used, NULL),
-	                 MF_MORE);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, 3, "a\r\n.\r", 5, &len, &used, NULL),
+	    MF_MORE);
 	assert_int_equal(len, 3);
-	assert_int_equal(mf_dot_dec_update(&d, out, 1, "x", 1, &len, &used,
-	                                   &err),
-	                 MF_E_NOSPC);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, 1, "x", 1, &len, &used, &err),
+	    MF_E_NOSPC);
 	assert_int_equal(err.code, MF_E_NOSPC);
-	assert_int_equal(mf_dot_dec_update(&d, out, 2, "x", 1, &len, &used,
-	                                   NULL),
-	                 MF_MORE);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, 2, "x", 1, &len, &used, NULL), MF_MORE);
 	tu_assert_mem(out, len, "\rx", 2, "held CR");
 	assert_int_equal(d.defects, CR);
 	assert_int_equal(d.defect_off, 4);
@@ -762,39 +765,39 @@ test_misuse(void **state)
 	(void)state;
 	memset(&d, 0, sizeof(d));
 	d.flags = MF_STRICT;
-	assert_int_equal(mf_dot_dec_update(&d, out, sizeof(out), "a", 1, &len,
-	                                   &used, &err),
-	                 MF_E_INVAL);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, sizeof(out), "a", 1, &len, &used, &err),
+	    MF_E_INVAL);
 	assert_int_equal(err.code, MF_E_INVAL);
 	d.flags = 0;
 	/* Sticky. */
-	assert_int_equal(mf_dot_dec_update(&d, out, sizeof(out), "a", 1, &len,
-	                                   &used, NULL),
-	                 MF_E_INVAL);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, sizeof(out), "a", 1, &len, &used, NULL),
+	    MF_E_INVAL);
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(mf_dot_dec_update(&d, out, sizeof(out), ".\r\nx", 4,
 	                                   &len, &used, NULL),
 	                 MF_OK);
 	assert_int_equal(used, 3);
 	assert_int_equal(d.done, 1);
-	assert_int_equal(mf_dot_dec_update(&d, out, sizeof(out), "x", 1, &len,
-	                                   &used, &err),
-	                 MF_E_STATE);
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, sizeof(out), "x", 1, &len, &used, &err),
+	    MF_E_STATE);
 	assert_int_equal(err.offset, 3);
-	assert_int_equal(mf_dot_dec_update(NULL, out, sizeof(out), "x", 1,
-	                                   &len, &used, NULL),
-	                 MF_E_INVAL);
-	memset(&d, 0, sizeof(d));
-	assert_int_equal(mf_dot_dec_update(&d, out, sizeof(out), "x", 1, NULL,
+	assert_int_equal(mf_dot_dec_update(NULL, out, sizeof(out), "x", 1, &len,
 	                                   &used, NULL),
 	                 MF_E_INVAL);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(
+	    mf_dot_dec_update(&d, out, sizeof(out), "x", 1, NULL, &used, NULL),
+	    MF_E_INVAL);
 	assert_int_equal(mf_dot_decode(out, sizeof(out), "x", 1, MF_LF, &len,
 	                               &used, &defects, NULL),
 	                 MF_E_INVAL);
 	assert_int_equal(defects, 0);
-	assert_int_equal(mf_dot_decode(NULL, 0, NULL, 0, 0, &len, NULL, NULL,
-	                               NULL),
-	                 MF_MORE);
+	assert_int_equal(
+	    mf_dot_decode(NULL, 0, NULL, 0, 0, &len, NULL, NULL, NULL),
+	    MF_MORE);
 	assert_int_equal(mf_dot_enc_update(NULL, out, 1, "a", 1, &len),
 	                 MF_E_INVAL);
 	assert_int_equal(mf_dot_encode(out, sizeof(out), "a", 1, NULL),

@@ -727,6 +727,96 @@ buf_overflow(const char *in, size_t n, mf_error *e)
 	return rc;
 }
 
+/* ---- SMTP and dot-stuffing ---- */
+
+static int
+smtp_cmd(const char *in, size_t n, mf_error *e)
+{
+	mf_smtp_cmd cmd;
+	size_t used;
+
+	return mf_smtp_cmd_parse(in, n, NULL, &cmd, &used, e);
+}
+
+/* A line limit of 16 octets. */
+static int
+smtp_cmd_limit(const char *in, size_t n, mf_error *e)
+{
+	mf_opts o;
+	mf_smtp_cmd cmd;
+	size_t used;
+
+	memset(&o, 0, sizeof(o));
+	o.limits.max_line_len = 16;
+	return mf_smtp_cmd_parse(in, n, &o, &cmd, &used, e);
+}
+
+static int
+smtp_path(const char *in, size_t n, mf_error *e)
+{
+	mf_smtp_path path;
+
+	return mf_smtp_path_parse(in, n, 0, &path, e);
+}
+
+static int
+smtp_path_format(const char *in, size_t n, mf_error *e)
+{
+	(void)e;
+	return mf_smtp_path_format(ob, in, n, 0);
+}
+
+static int
+smtp_xtext(const char *in, size_t n, mf_error *e)
+{
+	(void)e;
+	return mf_smtp_xtext_decode(ob, in, n);
+}
+
+static int
+smtp_sasl(const char *in, size_t n, mf_error *e)
+{
+	mf_str line;
+	size_t used;
+
+	return mf_smtp_sasl_parse(in, n, NULL, &line, &used, e);
+}
+
+static int
+smtp_plain(const char *in, size_t n, mf_error *e)
+{
+	mf_str z, u, p;
+
+	(void)e;
+	return mf_smtp_auth_plain_decode(in, n, out, sizeof(out), &z, &u, &p);
+}
+
+/* Strict, and room for two lines. */
+static int
+smtp_reply_strict(const char *in, size_t n, mf_error *e)
+{
+	mf_smtp_reply r;
+	mf_str lines[2];
+	size_t nl = 2, used;
+
+	return mf_smtp_reply_parse(in, n, STRICT, &r, lines, &nl, &used, e);
+}
+
+static int
+smtp_reply_format(const char *in, size_t n, mf_error *e)
+{
+	(void)e;
+	return mf_smtp_reply_format(ob, 250, NULL, in, n);
+}
+
+static int
+dot_small(const char *in, size_t n, mf_error *e)
+{
+	size_t len, used;
+
+	return mf_dot_decode(out, 2, in, n, 0, &len, &used, NULL, e);
+}
+
 /* ---------------------------------------------------------------------- */
 
 static const struct row {
@@ -957,6 +1047,45 @@ static const struct row {
      "Content-Type: text/plain; charset=utf-8\n"
      "Content-Transfer-Encoding: quoted-printable\n\nab=FF\n",
      MF_E_DEFECT, 2},
+    /* SMTP: err->offset is in the command line or reply; the reply a
+     * server sends for a command is in the module tests. */
+    {"mf_smtp_cmd_parse", smtp_cmd, "MAIL FROM: <a@b.example>\r\n",
+     MF_E_SYNTAX, 10},
+    {"mf_smtp_cmd_parse", smtp_cmd, "RCPT TO:<a@@b.example>\r\n",
+     MF_E_SYNTAX, 11},
+    {"mf_smtp_cmd_parse", smtp_cmd, "MAIL FROM:<a@b.example> SIZE=x\r\n",
+     MF_E_SYNTAX, 29},
+    {"mf_smtp_cmd_parse", smtp_cmd, "HELO a_b\r\n", MF_E_SYNTAX, 6},
+    {"mf_smtp_cmd_parse", smtp_cmd, "DATA x\r\n", MF_E_SYNTAX, 5},
+    {"mf_smtp_cmd_parse", smtp_cmd, "NOOP\n", MF_E_SYNTAX, 4},
+    {"mf_smtp_cmd_parse", smtp_cmd, "NOOP\r\x01\r\n", MF_E_SYNTAX, 4},
+    {"mf_smtp_cmd_parse", smtp_cmd_limit, "NOOP 0123456789abcdef\r\n",
+     MF_E_LIMIT, 16},
+    {"mf_smtp_path_parse", smtp_path, "<a@b.example", MF_E_SYNTAX, 12},
+    {"mf_smtp_path_parse", smtp_path, "<a@b..example>", MF_E_SYNTAX, 5},
+    {"mf_smtp_path_parse", smtp_path, "<@x,a@b.example>", MF_E_SYNTAX, 4},
+    {"mf_smtp_path_parse", smtp_path,
+     "<aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "@b.example>",
+     MF_E_LIMIT, 65},
+    {"mf_smtp_path_format", smtp_path_format, "a@b_c", MF_E_SYNTAX, NO_OFF},
+    {"mf_smtp_path_format", smtp_path_format, "\xc3\xa9@b.example",
+     MF_E_UTF8_OUT, NO_OFF},
+    {"mf_smtp_xtext_decode", smtp_xtext, "a+zz", MF_E_SYNTAX, NO_OFF},
+    {"mf_smtp_sasl_parse", smtp_sasl, "ab\xc3\xa9\r\n", MF_E_SYNTAX, 2},
+    {"mf_smtp_auth_plain_decode", smtp_plain, "YQ==", MF_E_SYNTAX, NO_OFF},
+    {"mf_smtp_reply_parse strict", smtp_reply_strict, "250-a\r\n251 b\r\n",
+     MF_E_SYNTAX, 7},
+    {"mf_smtp_reply_parse strict", smtp_reply_strict, "600 x\r\n",
+     MF_E_SYNTAX, 0},
+    {"mf_smtp_reply_parse strict", smtp_reply_strict, "250 5.0.0 x\r\n",
+     MF_E_SYNTAX, 4},
+    {"mf_smtp_reply_parse strict", smtp_reply_strict, "250 a\x01\r\n",
+     MF_E_SYNTAX, 5},
+    {"mf_smtp_reply_parse", smtp_reply_strict, "250-a\r\n250-b\r\n250 c\r\n",
+     MF_E_NOSPC, 14},
+    {"mf_smtp_reply_format", smtp_reply_format, "a\rb", MF_E_INVAL, NO_OFF},
+    {"mf_dot_decode", dot_small, "abc\r\n.\r\n", MF_E_NOSPC, 0},
 };
 
 static void
