@@ -3231,8 +3231,8 @@ test_client(void **state)
 	{
 		mf_str u[1] = {{"\xc3\xa9@\xc3\xa9.example", 13}};
 		const char *rep[] = {"220 s\r\n",
-		                     "250-s\r\n250-PIPELINING\r\n250-"
-		                     "CHUNKING\r\n250 SMTPUTF8\r\n",
+		                     ("250-s\r\n250-PIPELINING\r\n250-"
+		                      "CHUNKING\r\n250 SMTPUTF8\r\n"),
 		                     "250 ok\r\n",
 		                     "250 ok\r\n",
 		                     "250 ok\r\n",
@@ -3469,8 +3469,8 @@ static void
 test_command_prefixes(void **state)
 {
 	static const char *const lines[] = {
-	    "MAIL FROM:<@a,@b:\"x y\"@[IPv6:::1]> SIZE=5 "
-	    "ENVID=a+2B\r\nNOOP\r\n",
+	    ("MAIL FROM:<@a,@b:\"x y\"@[IPv6:::1]> SIZE=5 "
+	     "ENVID=a+2B\r\nNOOP\r\n"),
 	    "RCPT TO:<a@b>\r\n", "EHLO x\r\n", "BDAT 5 LAST\r\nhello"};
 	size_t i, k;
 
