@@ -2016,6 +2016,333 @@ MF_NODISCARD MF_API int mf_smtp_mx_order(mf_mx *mx, size_t *n, size_t cap,
 					 mf_random_fn *rnd, void *ctx);
 
 /* ====================================================================== */
+/* POP3 (RFC 1939; RFC 2449 CAPA and response codes; RFC 5034 AUTH;        */
+/* RFC 2595 STLS)                                                          */
+/* ====================================================================== */
+
+/*
+ * POP3 codecs (mf_pop3_cmd_parse(3), mf_pop3_reply_parse(3)) and session
+ * machines (mf_pop3_server_init(3), mf_pop3_client_init(3)). The library
+ * does no I/O: the caller feeds the bytes it read and sends the bytes the
+ * calls write. Line ends are CRLF; MF_ACCEPT_LF also takes a bare LF.
+ * Line limits, CRLF included: mf_limits.max_line_len when set, else 255
+ * octets for commands and 512 for replies (RFC 2449 4), 12288 for the
+ * lines of an AUTH exchange.
+ */
+#define MF_POP3_CMD_MAX 255    /* a command line, CRLF included */
+#define MF_POP3_REPLY_MAX 512  /* a reply line, CRLF included */
+#define MF_POP3_DIGEST_LEN 32  /* hex digits of an APOP digest */
+
+/* Commands. */
+enum mf_pop3_verb {
+	MF_POP3_UNKNOWN = 0,  /* another keyword of 3 or 4 characters */
+	MF_POP3_USER = 1,
+	MF_POP3_PASS = 2,
+	MF_POP3_APOP = 3,
+	MF_POP3_AUTH = 4,     /* RFC 5034 */
+	MF_POP3_STLS = 5,     /* RFC 2595 */
+	MF_POP3_CAPA = 6,     /* RFC 2449 */
+	MF_POP3_QUIT = 7,
+	MF_POP3_STAT = 8,
+	MF_POP3_LIST = 9,
+	MF_POP3_RETR = 10,
+	MF_POP3_DELE = 11,
+	MF_POP3_NOOP = 12,
+	MF_POP3_RSET = 13,
+	MF_POP3_TOP = 14,
+	MF_POP3_UIDL = 15,
+	MF_POP3_SASL = 16,    /* a client line inside an AUTH exchange */
+	MF_POP3_GREETING = 17 /* client events: the server's greeting */
+};
+
+/*
+ * A command line (RFC 1939 3, 7; RFC 2449 3). Parsed: views into the
+ * input. Formatted: what to write.
+ */
+typedef struct mf_pop3_cmd {
+	int verb;        /* enum mf_pop3_verb */
+	mf_str keyword;  /* the keyword as written (to format: UNKNOWN only) */
+	mf_str arg;      /* USER, APOP: the name; PASS: the password (spaces
+			    kept); AUTH: the mechanism (empty: the legacy
+			    list request); SASL: the line (base64 or "*");
+			    UNKNOWN: all the arguments */
+	mf_str arg2;     /* APOP: the digest; AUTH: the initial response
+			    ("=" is an empty one), empty if none */
+	uint64_t msg;    /* LIST, RETR, DELE, TOP, UIDL: the message number
+			    (from 1; LIST, UIDL: 0 = all messages) */
+	uint64_t lines;  /* TOP: body lines */
+	uint64_t reserved[4]; /* zero */
+} mf_pop3_cmd;
+
+/*
+ * Parses the command line at the start of p[0..n) (flags: MF_ACCEPT_LF).
+ * *consumed gets the bytes of the line with its line end. MF_MORE: no
+ * line end yet. MF_E_SYNTAX: the line is consumed; answer -ERR.
+ * MF_E_LIMIT: the line is too long; *consumed reaches its end when p holds
+ * it, else all of p (the rest is not a command: mf_pop3_server_read
+ * skips it).
+ */
+MF_NODISCARD MF_API int mf_pop3_cmd_parse(const char *p, size_t n,
+					  const mf_opts *o, mf_pop3_cmd *cmd,
+					  size_t *consumed, mf_error *err);
+/*
+ * Writes the command line of cmd (CRLF included) to out; *outlen gets its
+ * length. MF_E_INVAL for an argument a command cannot carry (CR, LF,
+ * NUL, a space in a name, a bad number, digest or mechanism), MF_E_LIMIT
+ * over MF_POP3_CMD_MAX, MF_E_NOSPC when cap is too small.
+ */
+MF_NODISCARD MF_API int mf_pop3_cmd_format(char *out, size_t cap,
+					   const mf_pop3_cmd *cmd,
+					   size_t *outlen);
+
+/* Reply status indicators. */
+enum mf_pop3_status {
+	MF_POP3_OK = 1,  /* "+OK" */
+	MF_POP3_ERR = 2, /* "-ERR" */
+	MF_POP3_CONT = 3 /* "+ " a SASL challenge (RFC 5034 4) */
+};
+
+/* The first (or only) line of a reply. Parsed: views into the input. */
+typedef struct mf_pop3_reply {
+	int status;         /* enum mf_pop3_status */
+	mf_str code;        /* RFC 2449 8 response code without brackets
+			       ("IN-USE", "SYS/TEMP"), empty if none */
+	mf_str text;        /* the text after the status and code; CONT:
+			       the base64 challenge */
+	mf_str timestamp;   /* +OK with "<...>" (a greeting): the APOP
+			       timestamp, brackets included; else empty */
+	uint64_t reserved[4]; /* zero */
+} mf_pop3_reply;
+
+/*
+ * Parses the reply line at the start of p[0..n) (flags: MF_ACCEPT_LF);
+ * *consumed as mf_pop3_cmd_parse. Only this line: what follows a +OK to
+ * a multi-line command is the data (mf_pop3_client_read reads it).
+ */
+MF_NODISCARD MF_API int mf_pop3_reply_parse(const char *p, size_t n,
+					    const mf_opts *o,
+					    mf_pop3_reply *r,
+					    size_t *consumed, mf_error *err);
+/*
+ * Writes the reply line of r ("+OK [CODE] text", "-ERR ...", "+ base64")
+ * with CRLF to out. timestamp is not written (put it in the text).
+ * MF_E_INVAL for CR, LF or NUL in the text or a malformed code,
+ * MF_E_LIMIT over MF_POP3_REPLY_MAX, MF_E_NOSPC.
+ */
+MF_NODISCARD MF_API int mf_pop3_reply_format(char *out, size_t cap,
+					     const mf_pop3_reply *r,
+					     size_t *outlen);
+
+/* A drop listing (STAT), scan listing (LIST) or unique-id listing (UIDL). */
+typedef struct mf_pop3_listing {
+	uint64_t msg;    /* the message number; STAT: the number of messages */
+	uint64_t size;   /* STAT, LIST: octets */
+	mf_str uid;      /* UIDL: the unique-id (1 to 70 of 0x21-0x7E) */
+	mf_str rest;     /* STAT, LIST: what follows the size, if anything */
+	uint64_t reserved[2]; /* zero */
+} mf_pop3_listing;
+
+/*
+ * Parses the listing p[0..n) of command verb (MF_POP3_STAT, _LIST,
+ * _UIDL): a reply's text or one line of a multi-line listing, without
+ * line end. MF_E_SYNTAX with the offset, MF_E_INVAL for another verb.
+ */
+MF_NODISCARD MF_API int mf_pop3_listing_parse(const char *p, size_t n,
+					      int verb, mf_pop3_listing *l,
+					      mf_error *err);
+
+/* Capabilities (RFC 2449 6, RFC 2595 4, RFC 3206, RFC 6856): bits. */
+#define MF_POP3_CAP_TOP 0x1u
+#define MF_POP3_CAP_USER 0x2u
+#define MF_POP3_CAP_SASL 0x4u
+#define MF_POP3_CAP_RESP_CODES 0x8u
+#define MF_POP3_CAP_LOGIN_DELAY 0x10u
+#define MF_POP3_CAP_PIPELINING 0x20u
+#define MF_POP3_CAP_EXPIRE 0x40u
+#define MF_POP3_CAP_UIDL 0x80u
+#define MF_POP3_CAP_IMPLEMENTATION 0x100u
+#define MF_POP3_CAP_STLS 0x200u
+#define MF_POP3_CAP_AUTH_RESP_CODE 0x400u
+#define MF_POP3_CAP_UTF8 0x800u
+#define MF_POP3_CAP_LANG 0x1000u
+
+/* One line of a CAPA response. */
+typedef struct mf_pop3_capa {
+	unsigned cap;    /* its MF_POP3_CAP_* bit; 0 for an unknown tag */
+	mf_str tag;      /* the tag as written */
+	mf_str params;   /* the space-separated parameters, if any */
+	uint64_t value;  /* LOGIN-DELAY: seconds; EXPIRE: days (UINT64_MAX:
+			    NEVER) */
+	int user;        /* LOGIN-DELAY, EXPIRE: followed by "USER" */
+	uint64_t reserved[2]; /* zero */
+} mf_pop3_capa;
+
+/* Parses one CAPA line p[0..n) without line end; MF_E_SYNTAX. */
+MF_NODISCARD MF_API int mf_pop3_capa_parse(const char *p, size_t n,
+					   mf_pop3_capa *c, mf_error *err);
+
+/*
+ * APOP (RFC 1939 7): writes the MF_POP3_DIGEST_LEN lower-case hex digits
+ * (no NUL) of MD5 (RFC 1321) over the greeting's timestamp (brackets
+ * included) and the shared secret. MF_E_NOSPC, MF_E_INVAL for an empty
+ * timestamp.
+ */
+MF_NODISCARD MF_API int mf_pop3_apop_digest(char *out, size_t cap,
+					    const char *ts, size_t tslen,
+					    const char *secret, size_t slen);
+/* 1 if digest (hex, any case) is the APOP digest of ts and secret, else
+ * 0; in time independent of where they differ. */
+MF_API int mf_pop3_apop_verify(const char *ts, size_t tslen,
+			       const char *secret, size_t slen,
+			       const char *digest, size_t dlen);
+
+/* Session states (RFC 1939 3). */
+enum mf_pop3_state {
+	MF_POP3_CONNECTED = 0,     /* before the greeting */
+	MF_POP3_AUTHORIZATION = 1, /* greeted: USER/PASS, APOP, AUTH, STLS */
+	MF_POP3_TRANSACTION = 2,   /* logged in: the maildrop commands */
+	MF_POP3_UPDATE = 3,        /* server: QUIT read in TRANSACTION; remove
+				      the messages marked deleted, reply */
+	MF_POP3_CLOSED = 4         /* QUIT answered, or a -ERR greeting:
+				      close the connection */
+};
+
+/*
+ * Server session (mf_pop3_server_init(3)): caller-owned; reads command
+ * lines, says which the state allows, and moves through the states by the
+ * replies the server sends.
+ */
+typedef struct mf_pop3_server {
+	int state;          /* enum mf_pop3_state (read only) */
+	int tls;            /* STLS was answered +OK: start TLS now */
+	unsigned flags_;
+	size_t max_line_;   /* mf_limits.max_line_len, 0 for the defaults */
+	int verb_;          /* the line that awaits its reply */
+	int due_;           /* a reply is due */
+	int bad_;           /* the reply due must be -ERR */
+	int user_;          /* USER was accepted: PASS may follow */
+	int sasl_;          /* inside an AUTH exchange */
+	int skip_;          /* skipping the rest of an over-long line */
+	int err_;           /* init refused the options */
+	uint64_t off_;      /* bytes consumed so far */
+	uint64_t reserved[4]; /* zero */
+} mf_pop3_server;
+
+/* Ready for a connection (flags: MF_ACCEPT_LF; max_line_len). */
+MF_NODISCARD MF_API int mf_pop3_server_init(mf_pop3_server *s,
+					    const mf_opts *o);
+/*
+ * The next client line in p[0..n): MF_OK with cmd (views into p);
+ * MF_MORE; MF_E_SYNTAX or MF_E_LIMIT (a bad or over-long line) and
+ * MF_E_STATE (not allowed in this state) to be answered -ERR, with err's
+ * reason. *consumed counts the bytes used, also with MF_MORE. Every line
+ * read needs its reply (mf_pop3_server_reply) before the next one.
+ */
+MF_NODISCARD MF_API int mf_pop3_server_read(mf_pop3_server *s,
+					    const char *p, size_t n,
+					    mf_pop3_cmd *cmd, size_t *consumed,
+					    mf_error *err);
+/*
+ * Writes the reply r to the line read last (first: the greeting) as
+ * mf_pop3_reply_format does, and takes the state it leads to. MF_E_INVAL
+ * for a reply the line cannot have (+OK to a refused line, a challenge
+ * to anything but AUTH). The data of a multi-line +OK is the caller's.
+ */
+MF_NODISCARD MF_API int mf_pop3_server_reply(mf_pop3_server *s,
+					     const mf_pop3_reply *r,
+					     char *out, size_t cap,
+					     size_t *outlen);
+/*
+ * The octets a client receives for the message p[0..n) sent with
+ * mf_dot_encode (line ends as CRLF, a last one added): the size that
+ * STAT and LIST report (RFC 1939 11).
+ */
+MF_API uint64_t mf_pop3_msg_size(const char *p, size_t n);
+/*
+ * *len gets the bytes of p[0..n) that TOP sends for lines body lines:
+ * the header block with its empty line, then up to lines lines (ended by
+ * LF) of the body (RFC 1939 7). MF_OK or MF_E_NOMEM.
+ */
+MF_NODISCARD MF_API int mf_pop3_top_len(const char *p, size_t n,
+					uint64_t lines, size_t *len);
+
+/* Commands a client may send before their replies come (PIPELINING). */
+#define MF_POP3_PIPELINE 32
+
+/*
+ * Client session (mf_pop3_client_init(3)): caller-owned; formats the
+ * commands it may send now, and reads the replies, knowing which command
+ * each one answers and whether data follows.
+ */
+typedef struct mf_pop3_client {
+	int state;            /* enum mf_pop3_state, as the replies tell */
+	int tls;              /* STLS was answered +OK: start TLS now */
+	unsigned caps;        /* MF_POP3_CAP_* of the last CAPA reply */
+	unsigned flags_;
+	size_t max_line_;
+	int user_;            /* USER was accepted */
+	int sasl_;            /* inside an AUTH exchange */
+	int mode_;            /* reading a reply line, lines, data, the end */
+	unsigned head_;       /* pend_ index of the oldest command */
+	unsigned npend_;      /* commands awaiting their reply */
+	unsigned char pend_[MF_POP3_PIPELINE]; /* their verbs */
+	int err_;             /* sticky error */
+	uint64_t err_off_;
+	const char *err_reason_;
+	uint64_t off_;        /* bytes consumed so far */
+	mf_dot_dec dot_;      /* the multi-line data */
+	char buf_[4096];      /* unstuffed data */
+	uint64_t reserved[4]; /* zero */
+} mf_pop3_client;
+
+/* What mf_pop3_client_read found. */
+enum mf_pop3_ev_type {
+	MF_POP3_EV_REPLY = 1, /* a reply line (the greeting first) */
+	MF_POP3_EV_LINE = 2,  /* a line of a LIST, UIDL, CAPA or AUTH
+				 listing: unstuffed, without line end */
+	MF_POP3_EV_DATA = 3,  /* message bytes of RETR or TOP: unstuffed,
+				 line ends as sent */
+	MF_POP3_EV_END = 4    /* the end of the lines or data */
+};
+
+/* An event; library-filled, so it may grow at the end. */
+typedef struct mf_pop3_event {
+	int type;             /* enum mf_pop3_ev_type */
+	int verb;             /* the command answered (MF_POP3_GREETING) */
+	mf_pop3_reply reply;  /* REPLY */
+	int multi;            /* REPLY: lines or data follow, then END */
+	mf_str data;          /* LINE, DATA: valid until the next call */
+	uint64_t defects;     /* END: MF_D_BARE_CR, MF_D_BARE_LF and
+				 MF_D_LONG_LINE bits of the data */
+	uint64_t off;         /* stream offset of the event's first byte */
+} mf_pop3_event;
+
+/* Ready for a connection (flags: MF_ACCEPT_LF, MF_LONG_LINES;
+ * max_line_len). */
+MF_NODISCARD MF_API int mf_pop3_client_init(mf_pop3_client *c,
+					    const mf_opts *o);
+/*
+ * Writes cmd as mf_pop3_cmd_format does, when it may be sent now: after
+ * the greeting, in the state the commands awaiting replies lead to, and
+ * with another awaiting only if CAPA offered PIPELINING. MF_E_STATE
+ * otherwise (nothing written), MF_E_LIMIT with MF_POP3_PIPELINE waiting.
+ */
+MF_NODISCARD MF_API int mf_pop3_client_command(mf_pop3_client *c,
+					       const mf_pop3_cmd *cmd,
+					       char *out, size_t cap,
+					       size_t *outlen);
+/*
+ * Reads p[0..n) from the server up to one event: MF_OK with *ev, or
+ * MF_MORE. *consumed counts the bytes used (also with MF_MORE). Errors
+ * are sticky: MF_E_SYNTAX, MF_E_LIMIT (a bad or long line), MF_E_STATE
+ * (a reply to no command, data after the STLS reply).
+ */
+MF_NODISCARD MF_API int mf_pop3_client_read(mf_pop3_client *c,
+					    const char *p, size_t n,
+					    mf_pop3_event *ev, size_t *consumed,
+					    mf_error *err);
+
+/* ====================================================================== */
 /* Version                                                                 */
 /* ====================================================================== */
 

@@ -593,6 +593,54 @@ c_smtp_client(unsigned f)
 	return rc > 0 ? MF_OK : rc;
 }
 
+static int
+c_pop3_cmd_parse(unsigned f)
+{
+	mf_pop3_cmd cmd;
+	size_t used;
+
+	return mf_pop3_cmd_parse("QUIT\r\n", 6, OPTS(f), &cmd, &used, NULL);
+}
+
+static int
+c_pop3_reply_parse(unsigned f)
+{
+	mf_pop3_reply r;
+	size_t used;
+
+	return mf_pop3_reply_parse("+OK\r\n", 5, OPTS(f), &r, &used, NULL);
+}
+
+static int
+c_pop3_server(unsigned f)
+{
+	mf_pop3_server sv;
+	mf_pop3_cmd cmd;
+	size_t used, n;
+	int a = mf_pop3_server_init(&sv, OPTS(f));
+	int b = mf_pop3_server_reply(&sv, &(mf_pop3_reply){.status = MF_POP3_OK},
+	                             out, sizeof(out), &n);
+	int c = mf_pop3_server_read(&sv, "QUIT\r\n", 6, &cmd, &used, NULL);
+
+	/* A refused state stays refused. */
+	assert_int_equal(a == MF_E_INVAL, b == MF_E_INVAL);
+	assert_int_equal(a == MF_E_INVAL, c == MF_E_INVAL);
+	return a;
+}
+
+static int
+c_pop3_client(unsigned f)
+{
+	mf_pop3_client cl;
+	mf_pop3_event ev;
+	size_t used;
+	int a = mf_pop3_client_init(&cl, OPTS(f));
+	int b = mf_pop3_client_read(&cl, "+OK\r\n", 5, &ev, &used, NULL);
+
+	assert_int_equal(a == MF_E_INVAL, b == MF_E_INVAL);
+	return a;
+}
+
 static const struct {
 	const char *name;
 	int (*call)(unsigned f);
@@ -662,6 +710,11 @@ static const struct {
      MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH | MF_ACCEPT_LF | MF_LONG_LINES},
     {"mf_smtp_client_next (state)", c_smtp_client,
      MF_8BITMIME | MF_BINARYMIME | MF_UTF8_OUT},
+    {"mf_pop3_cmd_parse (opts)", c_pop3_cmd_parse, MF_ACCEPT_LF},
+    {"mf_pop3_reply_parse (opts)", c_pop3_reply_parse, MF_ACCEPT_LF},
+    {"mf_pop3_server_init (opts)", c_pop3_server, MF_ACCEPT_LF},
+    {"mf_pop3_client_init (opts)", c_pop3_client,
+     MF_ACCEPT_LF | MF_LONG_LINES},
 };
 
 /* Every bit, one at a time: refused exactly when the function does not
