@@ -235,21 +235,25 @@ valgrind: check-valgrind
 # base64, quopri; GMime 3) over the corpus and seeded random input; agreed
 # differences are listed, with reasons, in test/interop/. The SMTP examples
 # against Python's smtplib and aiosmtpd, swaks and private Postfix
-# instances (as root). A missing tool fails the run (apt-get install
-# python3 libgmime-3.0-dev pkg-config postfix swaks python3-aiosmtpd).
+# instances (as root); the POP3 examples against poplib, fetchmail and
+# Dovecot (as root), and hostile peers. A missing tool fails the run
+# (apt-get install python3 libgmime-3.0-dev pkg-config postfix swaks
+# python3-aiosmtpd fetchmail dovecot-pop3d).
 PYTHON = python3
 # The task examples of examples/ that have a GMime 3 twin.
 GMIME_EQ = mbox-index text-body stream-parts
 
 interop: $(BUILD)/mailfmt $(BUILD)/interop/gmime_dump \
 	$(GMIME_EQ:%=$(BUILD)/interop/gmime-%) $(GMIME_EQ:%=$(BUILD)/%) \
-	$(BUILD)/smtp-sink $(BUILD)/smtp-send
+	$(BUILD)/smtp-sink $(BUILD)/smtp-send $(BUILD)/pop3-serve \
+	$(BUILD)/pop3-fetch
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) python
 	$(PYTHON) test/interop/codecs_python.py $(BUILD)
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime
 	$(PYTHON) test/interop/fields_gmime.py $(BUILD)
 	sh test/interop/gmime-equivalents/compare.sh $(BUILD)
 	$(PYTHON) test/interop/smtp_interop.py $(BUILD)
+	$(PYTHON) test/interop/pop3_interop.py $(BUILD)
 
 # The GMime reference (test/interop/gmime_dump.c), built only for interop.
 $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c

@@ -469,7 +469,8 @@ num_len(uint64_t v)
 static bool
 same(mf_str a, mf_str b)
 {
-	return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+	return a.len == b.len &&
+	       (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
 int
@@ -1139,9 +1140,11 @@ mf_pop3_server_reply(mf_pop3_server *s, const mf_pop3_reply *r, char *out,
 	greeting = s->state == MF_POP3_CONNECTED;
 	if (!greeting && !s->due_)
 		return MF_E_INVAL; /* nothing to answer */
-	if ((s->bad_ && r->status != MF_POP3_ERR) ||
-	    (r->status == MF_POP3_CONT && (greeting || (s->verb_ != MF_POP3_AUTH &&
-						      s->verb_ != MF_POP3_SASL))))
+	if (s->bad_ && r->status != MF_POP3_ERR)
+		return MF_E_INVAL;
+	if (r->status == MF_POP3_CONT &&
+	    (greeting ||
+	     (s->verb_ != MF_POP3_AUTH && s->verb_ != MF_POP3_SASL)))
 		return MF_E_INVAL;
 	rc = mf_pop3_reply_format(out, cap, r, outlen);
 	if (rc < 0)

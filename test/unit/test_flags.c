@@ -618,8 +618,8 @@ c_pop3_server(unsigned f)
 	mf_pop3_cmd cmd;
 	size_t used, n;
 	int a = mf_pop3_server_init(&sv, OPTS(f));
-	int b = mf_pop3_server_reply(&sv, &(mf_pop3_reply){.status = MF_POP3_OK},
-	                             out, sizeof(out), &n);
+	mf_pop3_reply ok = {.status = MF_POP3_OK};
+	int b = mf_pop3_server_reply(&sv, &ok, out, sizeof(out), &n);
 	int c = mf_pop3_server_read(&sv, "QUIT\r\n", 6, &cmd, &used, NULL);
 
 	/* A refused state stays refused. */
