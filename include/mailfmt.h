@@ -261,7 +261,8 @@ typedef struct mf_limits {
 	size_t max_params;        /* parameters per field (128) */
 	size_t max_addrs;         /* addresses per field (1000) */
 	size_t max_encoded_words; /* encoded words per field (256) */
-	size_t max_line_len;      /* SMTP/POP3 line (1000) */
+	size_t max_line_len;      /* SMTP line (1000); POP3: 255 for
+				     commands, 512 for replies */
 	size_t reserved[7];       /* zero */
 } mf_limits;
 

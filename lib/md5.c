@@ -144,6 +144,8 @@ mf__md5_update(mf__md5_ctx *c, const void *p, size_t n)
 	const unsigned char *s = p;
 	size_t used = (size_t)(c->len & 63);
 
+	if (n == 0)
+		return; /* p may be NULL */
 	c->len += n;
 	if (used != 0) {
 		size_t take = 64 - used < n ? 64 - used : n;

@@ -87,7 +87,7 @@ static int
 line_find(const char *p, size_t n, size_t max, unsigned flags,
 	  uint64_t base, size_t *len, size_t *used, mf_error *err)
 {
-	const char *lf = memchr(p, '\n', n < max ? n : max);
+	const char *lf = n > 0 ? memchr(p, '\n', n < max ? n : max) : NULL;
 	size_t i;
 
 	*len = 0;
@@ -403,23 +403,33 @@ cmd_parse(const char *p, size_t n, size_t max, unsigned flags, bool sasl,
 	return cmd_line(p, len, base, cmd, err);
 }
 
+/* The argument checks of the two public line parsers. */
+static int
+entry(const char *p, size_t n, const mf_opts *o, size_t *consumed,
+      mf_error *err)
+{
+	if (consumed != NULL)
+		*consumed = 0;
+	if (mf__opts_check(o, MF_ACCEPT_LF, err) < 0)
+		return MF_E_INVAL;
+	if (p == NULL && n > 0)
+		return mf__err(err, MF_E_INVAL, 0, "NULL input");
+	return MF_OK;
+}
+
 int
 mf_pop3_cmd_parse(const char *p, size_t n, const mf_opts *o,
 		  mf_pop3_cmd *cmd, size_t *consumed, mf_error *err)
 {
 	mf_pop3_cmd scratch;
 	size_t used;
-	int rc;
+	int rc = entry(p, n, o, consumed, err);
 
-	if (consumed != NULL)
-		*consumed = 0;
 	if (cmd == NULL)
 		cmd = &scratch;
 	memset(cmd, 0, sizeof(*cmd));
-	if (mf__opts_check(o, MF_ACCEPT_LF, err) < 0)
-		return MF_E_INVAL;
-	if (p == NULL && n > 0)
-		return mf__err(err, MF_E_INVAL, 0, "NULL input");
+	if (rc < 0)
+		return rc;
 	rc = cmd_parse(p, n,
 		       line_limit(o != NULL ? o->limits.max_line_len : 0,
 				  CMD_MAX),
@@ -438,31 +448,20 @@ put(char *out, size_t *o, const char *s, size_t n)
 	*o += n;
 }
 
-/* Writes the decimal v at the end of out[*o..). */
-static void
-put_num(char *out, size_t *o, uint64_t v)
+/* The decimal digits of v in d[0..20); returns how many. */
+static size_t
+decimal(char d[20], uint64_t v)
 {
-	char d[20];
-	size_t k = sizeof(d);
+	char t[20];
+	size_t k = sizeof(t), n;
 
 	do {
-		d[--k] = (char)('0' + v % 10);
+		t[--k] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v != 0);
-	put(out, o, d + k, sizeof(d) - k);
-}
-
-/* Bytes of the decimal v. */
-static size_t
-num_len(uint64_t v)
-{
-	size_t k = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		k++;
-	}
-	return k;
+	n = sizeof(t) - k;
+	memcpy(d, t + k, n);
+	return n;
 }
 
 /* Whether a and b are the same span (both empty counts as the same). */
@@ -479,7 +478,8 @@ mf_pop3_cmd_format(char *out, size_t cap, const mf_pop3_cmd *cmd,
 {
 	mf_pop3_cmd back;
 	mf_str kw;
-	size_t need, o = 0, used;
+	char md[20], ld[20];
+	size_t need, o = 0, used, mn, ln;
 	bool sasl, m, l;
 	int kind, rc;
 
@@ -491,9 +491,11 @@ mf_pop3_cmd_format(char *out, size_t cap, const mf_pop3_cmd *cmd,
 	sasl = cmd->verb == MF_POP3_SASL;
 	kind = sasl ? A_NONE : verbs[cmd->verb].args;
 	kw = cmd->keyword;
-	if (cmd->verb != MF_POP3_UNKNOWN)
+	if (sasl)
+		kw = (mf_str){"", 0};
+	else if (cmd->verb != MF_POP3_UNKNOWN)
 		kw = (mf_str){verbs[cmd->verb].name,
-			      sasl ? 0 : strlen(verbs[cmd->verb].name)};
+			      strlen(verbs[cmd->verb].name)};
 	m = kind == A_MSG || kind == A_TOP ||
 	    (kind == A_OPTMSG && cmd->msg != 0);
 	l = kind == A_TOP;
@@ -503,8 +505,9 @@ mf_pop3_cmd_format(char *out, size_t cap, const mf_pop3_cmd *cmd,
 		return MF_E_LIMIT;
 	need = kw.len + cmd->arg.len + cmd->arg2.len + 2;
 	need += (cmd->arg.len > 0 && !sasl) + (cmd->arg2.len > 0);
-	need += m ? 1 + num_len(cmd->msg) : 0;
-	need += l ? 1 + num_len(cmd->lines) : 0;
+	mn = m ? decimal(md, cmd->msg) : 0;
+	ln = l ? decimal(ld, cmd->lines) : 0;
+	need += (m ? 1 + mn : 0) + (l ? 1 + ln : 0);
 	if (need > (sasl ? SASL_MAX : CMD_MAX))
 		return MF_E_LIMIT;
 	if (need > cap)
@@ -519,11 +522,11 @@ mf_pop3_cmd_format(char *out, size_t cap, const mf_pop3_cmd *cmd,
 	}
 	if (m) {
 		put(out, &o, " ", 1);
-		put_num(out, &o, cmd->msg);
+		put(out, &o, md, mn);
 	}
 	if (l) {
 		put(out, &o, " ", 1);
-		put_num(out, &o, cmd->lines);
+		put(out, &o, ld, ln);
 	}
 	put(out, &o, "\r\n", 2);
 	/* One grammar both ways: what is written must parse back the same. */
@@ -673,17 +676,13 @@ mf_pop3_reply_parse(const char *p, size_t n, const mf_opts *o,
 {
 	mf_pop3_reply scratch;
 	size_t used;
-	int rc;
+	int rc = entry(p, n, o, consumed, err);
 
-	if (consumed != NULL)
-		*consumed = 0;
 	if (r == NULL)
 		r = &scratch;
 	memset(r, 0, sizeof(*r));
-	if (mf__opts_check(o, MF_ACCEPT_LF, err) < 0)
-		return MF_E_INVAL;
-	if (p == NULL && n > 0)
-		return mf__err(err, MF_E_INVAL, 0, "NULL input");
+	if (rc < 0)
+		return rc;
 	rc = reply_parse(p, n, o != NULL ? o->limits.max_line_len : 0,
 			 o != NULL ? o->flags : 0, 0, r, &used, err);
 	if (consumed != NULL)
@@ -756,7 +755,7 @@ mf_pop3_listing_parse(const char *p, size_t n, int verb, mf_pop3_listing *l,
 	     verb != MF_POP3_UIDL))
 		return mf__err(err, MF_E_INVAL, 0, "not a listing command");
 	/* number SP ... (RFC 1939 5, 7) */
-	sp = memchr(p, ' ', n);
+	sp = n > 0 ? memchr(p, ' ', n) : NULL;
 	a = sp != NULL ? (size_t)(sp - p) : n;
 	k = number(p, a, &l->msg);
 	if (k != a || a == 0 || a == n)
@@ -1020,6 +1019,7 @@ advance(struct sess *s, int verb, int status)
 		break;
 	case MF_POP3_QUIT:
 		s->state = MF_POP3_CLOSED;
+		s->user = 0;
 		break;
 	default:
 		break;
@@ -1081,7 +1081,7 @@ mf_pop3_server_read(mf_pop3_server *s, const char *p, size_t n,
 					 : "session ended");
 	if (s->skip_) {
 		/* The rest of a line refused as too long is not a command. */
-		lf = memchr(p, '\n', n);
+		lf = n > 0 ? memchr(p, '\n', n) : NULL;
 		skip = lf != NULL ? (size_t)(lf - p) + 1 : n;
 		s->off_ += skip;
 		*consumed = skip;
