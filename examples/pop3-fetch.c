@@ -14,7 +14,6 @@
  * 0, or 1 with the server's reply (or the error) on stderr.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -31,13 +30,14 @@
 static int sock = -1;
 static const char *maildir;
 static char tmp_path[4096], new_path[4096];
-static FILE *msg_file;   /* the message being received */
+static FILE *msg_file; /* the message being received */
 static uint64_t msg_size;
+static uint64_t count, next = 1; /* messages on the server, the next one */
 
 static int
-fail(const char *what, const char *detail, size_t len)
+fail(const char *what, const char *detail)
 {
-	fprintf(stderr, "pop3-fetch: %s%.*s\n", what, (int)len, detail);
+	fprintf(stderr, "pop3-fetch: %s%s\n", what, detail);
 	if (msg_file != NULL) {
 		fclose(msg_file);
 		unlink(tmp_path); /* nothing half-stored is left */
@@ -45,18 +45,14 @@ fail(const char *what, const char *detail, size_t len)
 	return 1;
 }
 
-/* Sends a command the client machine allows now. */
+/* Sends cmd if the client machine allows it now (else -1). */
 static int
-send_cmd(mf_pop3_client *c, int verb, const char *arg, size_t arglen,
-	 const char *arg2, uint64_t msg)
+send_cmd(mf_pop3_client *c, const mf_pop3_cmd *cmd)
 {
-	mf_pop3_cmd cmd = {.verb = verb, .msg = msg};
 	char out[MF_POP3_CMD_MAX];
 	size_t len, off = 0;
 
-	cmd.arg = (mf_str){arg, arglen};
-	cmd.arg2 = (mf_str){arg2, arg2 != NULL ? strlen(arg2) : 0};
-	if (mf_pop3_client_command(c, &cmd, out, sizeof(out), &len) < 0)
+	if (mf_pop3_client_command(c, cmd, out, sizeof(out), &len) < 0)
 		return -1;
 	while (off < len) {
 		ssize_t k = write(sock, out + off, len - off);
@@ -102,17 +98,26 @@ msg_store(void)
 	return 0;
 }
 
+/* RETR of the next message, or QUIT after the last. */
+static void
+next_msg(mf_pop3_cmd *cmd)
+{
+	cmd->verb = next <= count ? MF_POP3_RETR : MF_POP3_QUIT;
+	cmd->msg = next <= count ? next++ : 0;
+}
+
 static int
 connect_to(const char *hostport)
 {
 	struct addrinfo hints, *ai, *a;
-	char host[256];
 	const char *colon = strrchr(hostport, ':');
+	char host[256];
 	int fd = -1;
 
 	if (colon == NULL || (size_t)(colon - hostport) >= sizeof(host))
 		return -1;
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - hostport), hostport);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - hostport),
+		 hostport);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
@@ -133,12 +138,13 @@ main(int argc, char **argv)
 {
 	const char *server = NULL, *user = NULL, *pass = NULL;
 	int apop = 0, delete = 0, failed = 0, i, rc;
-	uint64_t count = 0, next = 1;
 	mf_pop3_client c;
 	mf_pop3_event ev;
+	mf_pop3_cmd cmd;
 	mf_pop3_listing stat;
-	char in[16384], digest[MF_POP3_DIGEST_LEN + 1] = "";
-	size_t inlen = 0, used;
+	mf_str name;
+	char in[16384], digest[MF_POP3_DIGEST_LEN], line[MF_POP3_REPLY_MAX];
+	size_t inlen = 0, used, len;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--apop") == 0)
@@ -152,23 +158,24 @@ main(int argc, char **argv)
 		else if (i + 1 < argc && strcmp(argv[i], "-d") == 0)
 			maildir = argv[++i];
 		else
-			server = NULL, i = argc;
+			break;
 	}
-	if (server == NULL || user == NULL || maildir == NULL ||
+	if (i < argc || server == NULL || maildir == NULL || user == NULL ||
 	    (pass = strchr(user, ':')) == NULL) {
-		fprintf(stderr, "usage: pop3-fetch -s HOST:PORT -u USER:PASSWORD "
-				"-d MAILDIR [--apop] [--delete]\n");
+		fprintf(stderr, "usage: pop3-fetch -s HOST:PORT "
+				"-u USER:PASSWORD -d MAILDIR [--apop] "
+				"[--delete]\n");
 		return 2;
 	}
-	pass++;
+	name = (mf_str){user, (size_t)(pass++ - user)};
 	sock = connect_to(server);
 	if (sock < 0)
-		return fail("cannot connect to ", server, strlen(server));
+		return fail("cannot connect to ", server);
 	if (mf_pop3_client_init(&c, NULL) != MF_OK)
 		return 1;
 
 	for (;;) {
-		/* Every event in what was read, then read more. */
+		/* The next event in what was read, or read more. */
 		rc = mf_pop3_client_read(&c, in, inlen, &ev, &used, NULL);
 		if (rc == MF_MORE) {
 			struct pollfd p = {.fd = sock, .events = POLLIN};
@@ -177,104 +184,77 @@ main(int argc, char **argv)
 			memmove(in, in + used, inlen - used);
 			inlen -= used;
 			if (poll(&p, 1, TIMEOUT_MS) <= 0)
-				return fail("timeout", "", 0);
+				return fail("timeout", "");
 			k = read(sock, in + inlen, sizeof(in) - inlen);
 			if (k <= 0)
-				return fail("connection closed", "", 0);
+				return fail("connection closed", "");
 			inlen += (size_t)k;
 			continue;
 		}
 		if (rc < 0)
-			return fail("bad reply from the server", "", 0);
+			return fail("bad reply from the server", "");
+		/* What to send next, if anything (one command at a time). */
+		memset(&cmd, 0, sizeof(cmd));
 		if (ev.type == MF_POP3_EV_DATA) {
 			if (fwrite(ev.data.ptr, 1, ev.data.len, msg_file) !=
 			    ev.data.len)
-				return fail("cannot write ", tmp_path,
-					    strlen(tmp_path));
+				return fail("cannot write ", tmp_path);
 			msg_size += ev.data.len;
 		} else if (ev.type == MF_POP3_EV_END) {
-			/* Stored for good; only now may it go from the
-			 * server. */
+			/* Stored for good: only now may it go. */
 			if (msg_store() < 0)
-				return fail("cannot store ", new_path,
-					    strlen(new_path));
-			rc = delete ? send_cmd(&c, MF_POP3_DELE, "", 0, NULL,
-					       next - 1)
-			     : next <= count
-				 ? send_cmd(&c, MF_POP3_RETR, "", 0, NULL, next++)
-				 : send_cmd(&c, MF_POP3_QUIT, "", 0, NULL, 0);
+				return fail("cannot store ", new_path);
+			cmd.verb = MF_POP3_DELE;
+			cmd.msg = next - 1;
+			if (!delete)
+				next_msg(&cmd);
 		} else if (ev.reply.status != MF_POP3_OK) {
-			/* Show the reply, and leave with QUIT: it deletes
+			/* Show the reply, and leave with QUIT: it removes
 			 * only what was stored and marked. */
-			char line[MF_POP3_REPLY_MAX];
-			size_t len;
-
 			if (mf_pop3_reply_format(line, sizeof(line), &ev.reply,
 						 &len) == MF_OK)
 				fprintf(stderr, "pop3-fetch: %.*s\n",
 					(int)len - 2, line);
 			if (failed++ || c.state == MF_POP3_CLOSED)
 				return 1;
-			rc = send_cmd(&c, MF_POP3_QUIT, "", 0, NULL, 0);
-		} else {
-			switch (ev.verb) {
-			case MF_POP3_GREETING:
-				if (!apop) {
-					rc = send_cmd(&c, MF_POP3_USER, user,
-						      (size_t)(pass - 1 - user),
-						      NULL, 0);
-					break;
-				}
-				if (ev.reply.timestamp.len == 0)
-					return fail("the server offers no APOP",
-						    "", 0);
-				rc = mf_pop3_apop_digest(
-				    digest, MF_POP3_DIGEST_LEN,
-				    ev.reply.timestamp.ptr,
-				    ev.reply.timestamp.len, pass, strlen(pass));
-				if (rc == MF_OK)
-					rc = send_cmd(&c, MF_POP3_APOP, user,
-						      (size_t)(pass - 1 - user),
-						      digest, 0);
-				break;
-			case MF_POP3_USER:
-				rc = send_cmd(&c, MF_POP3_PASS, pass,
-					      strlen(pass), NULL, 0);
-				break;
-			case MF_POP3_PASS:
-			case MF_POP3_APOP:
-				rc = send_cmd(&c, MF_POP3_STAT, "", 0, NULL, 0);
-				break;
-			case MF_POP3_STAT:
-				if (mf_pop3_listing_parse(ev.reply.text.ptr,
-							  ev.reply.text.len,
-							  MF_POP3_STAT, &stat,
-							  NULL) != MF_OK)
-					return fail("bad STAT reply", "", 0);
-				count = stat.msg;
-				/* FALLTHROUGH */
-			case MF_POP3_DELE:
-				rc = next <= count
-					 ? send_cmd(&c, MF_POP3_RETR, "", 0,
-						    NULL, next++)
-					 : send_cmd(&c, MF_POP3_QUIT, "", 0,
-						    NULL, 0);
-				break;
-			case MF_POP3_RETR:
-				rc = msg_open();
-				if (rc < 0)
-					return fail("cannot create a file in ",
-						    maildir, strlen(maildir));
-				break;
-			case MF_POP3_QUIT:
-				return failed;
-			default:
-				break;
-			}
+			cmd.verb = MF_POP3_QUIT;
+		} else if (ev.verb == MF_POP3_GREETING && !apop) {
+			cmd.verb = MF_POP3_USER;
+			cmd.arg = name;
+		} else if (ev.verb == MF_POP3_GREETING) {
+			/* RFC 1939 7: MD5 of the timestamp and the secret. */
+			if (mf_pop3_apop_digest(digest, sizeof(digest),
+						ev.reply.timestamp.ptr,
+						ev.reply.timestamp.len, pass,
+						strlen(pass)) < 0)
+				return fail("the server offers no APOP", "");
+			cmd.verb = MF_POP3_APOP;
+			cmd.arg = name;
+			cmd.arg2 = (mf_str){digest, sizeof(digest)};
+		} else if (ev.verb == MF_POP3_USER) {
+			cmd.verb = MF_POP3_PASS;
+			cmd.arg = (mf_str){pass, strlen(pass)};
+		} else if (ev.verb == MF_POP3_PASS || ev.verb == MF_POP3_APOP) {
+			cmd.verb = MF_POP3_STAT;
+		} else if (ev.verb == MF_POP3_STAT) {
+			if (mf_pop3_listing_parse(ev.reply.text.ptr,
+						  ev.reply.text.len,
+						  MF_POP3_STAT, &stat,
+						  NULL) != MF_OK)
+				return fail("bad STAT reply", "");
+			count = stat.msg;
+			next_msg(&cmd);
+		} else if (ev.verb == MF_POP3_DELE) {
+			next_msg(&cmd);
+		} else if (ev.verb == MF_POP3_RETR) {
+			if (msg_open() < 0)
+				return fail("cannot write in ", maildir);
+		} else if (ev.verb == MF_POP3_QUIT) {
+			return failed;
 		}
-		if (rc < 0)
-			return fail("cannot send a command", "", 0);
-		memmove(in, in + used, inlen - used);
+		if (cmd.verb != MF_POP3_UNKNOWN && send_cmd(&c, &cmd) < 0)
+			return fail("cannot send a command", "");
+		memmove(in, in + used, inlen - used); /* ev is used up */
 		inlen -= used;
 	}
 }

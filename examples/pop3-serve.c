@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -78,28 +79,22 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
-static void
-out_add(struct conn *c, const void *p, size_t n)
+/* Room for n more bytes of output. */
+static char *
+out_room(struct conn *c, size_t n)
 {
 	if (c->outcap - c->outlen < n) {
 		c->outcap = c->outlen + n + 4096;
 		c->out = xrealloc(c->out, c->outcap);
 	}
-	memcpy(c->out + c->outlen, p, n);
-	c->outlen += n;
+	return c->out + c->outlen;
 }
 
 static void
-out_printf(struct conn *c, const char *fmt, ...)
+out_add(struct conn *c, const void *p, size_t n)
 {
-	char line[MF_POP3_REPLY_MAX];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	out_add(c, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	memcpy(out_room(c, n), p, n);
+	c->outlen += n;
 }
 
 /* Answers the line just read (or greets): the library checks the reply
@@ -173,8 +168,9 @@ load_mailbox(void)
 			msgs = xrealloc(msgs, (nmsgs + 1) * sizeof(*msgs));
 			m = &msgs[nmsgs++];
 			memset(m, 0, sizeof(*m));
-			m->path = xrealloc(NULL, strlen(dir) + strlen(e->d_name) + 2);
-			sprintf(m->path, "%s/%s", dir, e->d_name);
+			n = strlen(dir) + strlen(e->d_name) + 2;
+			m->path = xrealloc(NULL, n);
+			snprintf(m->path, n, "%s/%s", dir, e->d_name);
 			/* The unique-id: the Maildir name without its flags. */
 			snprintf(m->uid, sizeof(m->uid), "%.*s",
 				 (int)strcspn(e->d_name, ":"), e->d_name);
@@ -211,19 +207,14 @@ find(struct conn *c, const mf_pop3_cmd *cmd)
 	return &msgs[cmd->msg - 1];
 }
 
-/* A scan listing (LIST) or unique-id listing (UIDL) of message m. */
-static const char *
-listing(const mf_pop3_cmd *cmd, const struct msg *m)
+/* The scan listing (LIST) or unique-id listing (UIDL) of message i. */
+static int
+listing(char *line, size_t cap, int verb, size_t i)
 {
-	static char line[128];
-
-	if (cmd->verb == MF_POP3_LIST)
-		snprintf(line, sizeof(line), "%llu %llu",
-			 (unsigned long long)cmd->msg, (unsigned long long)m->size);
-	else
-		snprintf(line, sizeof(line), "%llu %s",
-			 (unsigned long long)cmd->msg, m->uid);
-	return line;
+	if (verb == MF_POP3_LIST)
+		return snprintf(line, cap, "%zu %llu", i + 1,
+				(unsigned long long)msgs[i].size);
+	return snprintf(line, cap, "%zu %s", i + 1, msgs[i].uid);
 }
 
 static void
@@ -255,8 +246,9 @@ login(struct conn *c, int ok)
 		mailbox_busy = c->locked = 1;
 		load_mailbox();
 		drop_stat(&n, &octets);
-		reply(c, MF_POP3_OK, "", "maildrop has %zu messages (%llu octets)",
-		      n, (unsigned long long)octets);
+		reply(c, MF_POP3_OK, "",
+		      "maildrop has %zu messages (%llu octets)", n,
+		      (unsigned long long)octets);
 	}
 }
 
@@ -278,12 +270,10 @@ send_msg(struct conn *c, const struct msg *m, int top, uint64_t lines)
 	else
 		reply(c, MF_POP3_OK, "", "%llu octets",
 		      (unsigned long long)m->size);
-	if (c->outcap - c->outlen < mf_dot_encoded_len(n)) {
-		c->outcap = c->outlen + mf_dot_encoded_len(n);
-		c->out = xrealloc(c->out, c->outcap);
-	}
-	if (mf_dot_encode(c->out + c->outlen, c->outcap - c->outlen, p, n,
-			  &len) == MF_OK)
+	/* Dot-stuffed, line ends as CRLF, ended by ".": what
+	 * mf_pop3_msg_size counted. */
+	if (mf_dot_encode(out_room(c, mf_dot_encoded_len(n)),
+			  mf_dot_encoded_len(n), p, n, &len) == MF_OK)
 		c->outlen += len;
 	free(p);
 }
@@ -313,7 +303,7 @@ command(struct conn *c, const mf_pop3_cmd *cmd)
 	static const char capa[] = "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\n"
 				   "PIPELINING\r\n"
 				   "IMPLEMENTATION mailfmt-pop3-serve\r\n.\r\n";
-	const char *secret = pass;
+	char line[128];
 	struct msg *m;
 	size_t i, n;
 	uint64_t octets;
@@ -330,14 +320,14 @@ command(struct conn *c, const mf_pop3_cmd *cmd)
 		break;
 	case MF_POP3_PASS:
 		login(c, strcmp(c->user, user) == 0 &&
-			     cmd->arg.len == strlen(secret) &&
-			     memcmp(cmd->arg.ptr, secret, cmd->arg.len) == 0);
+			     cmd->arg.len == strlen(pass) &&
+			     memcmp(cmd->arg.ptr, pass, cmd->arg.len) == 0);
 		break;
 	case MF_POP3_APOP:
 		login(c, cmd->arg.len == strlen(user) &&
 			     memcmp(cmd->arg.ptr, user, cmd->arg.len) == 0 &&
-			     mf_pop3_apop_verify(c->ts, strlen(c->ts), secret,
-						 strlen(secret), cmd->arg2.ptr,
+			     mf_pop3_apop_verify(c->ts, strlen(c->ts), pass,
+						 strlen(pass), cmd->arg2.ptr,
 						 cmd->arg2.len));
 		break;
 	case MF_POP3_STAT:
@@ -347,19 +337,22 @@ command(struct conn *c, const mf_pop3_cmd *cmd)
 		break;
 	case MF_POP3_LIST:
 	case MF_POP3_UIDL:
-		if (cmd->msg != 0 && (m = find(c, cmd)) != NULL) {
-			reply(c, MF_POP3_OK, "", "%s", listing(cmd, m));
-		} else if (cmd->msg == 0) {
-			reply(c, MF_POP3_OK, "", "listing follows");
-			for (i = 0; i < nmsgs; i++) {
-				mf_pop3_cmd one = *cmd;
-
-				one.msg = i + 1;
-				if (!msgs[i].deleted)
-					out_printf(c, "%s\r\n", listing(&one, &msgs[i]));
-			}
-			out_add(c, ".\r\n", 3);
+		if (cmd->msg != 0) {
+			if (find(c, cmd) == NULL)
+				break;
+			listing(line, sizeof(line), cmd->verb, cmd->msg - 1);
+			reply(c, MF_POP3_OK, "", "%s", line);
+			break;
 		}
+		reply(c, MF_POP3_OK, "", "listing follows");
+		for (i = 0; i < nmsgs; i++) {
+			if (msgs[i].deleted)
+				continue;
+			n = (size_t)listing(line, sizeof(line), cmd->verb, i);
+			out_add(c, line, n);
+			out_add(c, "\r\n", 2);
+		}
+		out_add(c, ".\r\n", 3);
 		break;
 	case MF_POP3_RETR:
 	case MF_POP3_TOP:
@@ -401,8 +394,8 @@ serve(struct conn *c)
 		mf_pop3_cmd cmd;
 		mf_error err;
 		size_t used;
-		int rc = mf_pop3_server_read(&c->sv, c->in, c->inlen, &cmd, &used,
-					     &err);
+		int rc = mf_pop3_server_read(&c->sv, c->in, c->inlen, &cmd,
+					     &used, &err);
 
 		if (rc >= 0 && rc != MF_MORE)
 			command(c, &cmd);
@@ -455,9 +448,9 @@ io(struct conn *c, short revents)
 		return 0;
 	if ((revents & POLLIN) && c->inlen < sizeof(c->in)) {
 		k = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
-		if (k <= 0)
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
 			return 0;
-		c->inlen += (size_t)k;
+		c->inlen += k > 0 ? (size_t)k : 0;
 		c->last = time(NULL);
 	}
 	if ((revents & POLLOUT) && c->outlen > 0) {
@@ -466,6 +459,7 @@ io(struct conn *c, short revents)
 			return errno == EINTR || errno == EAGAIN;
 		memmove(c->out, c->out + k, c->outlen - (size_t)k);
 		c->outlen -= (size_t)k;
+		c->last = time(NULL);
 	}
 	serve(c);
 	return c->outlen > 0 || c->sv.state != MF_POP3_CLOSED;
@@ -474,7 +468,8 @@ io(struct conn *c, short revents)
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: pop3-serve [-p PORT] -d MAILDIR -u USER:PASSWORD\n");
+	fprintf(stderr,
+		"usage: pop3-serve [-p PORT] -d MAILDIR -u USER:PASSWORD\n");
 	return 2;
 }
 
@@ -535,9 +530,9 @@ main(int argc, char **argv)
 
 			if (c->fd >= 0 && now - c->last > IDLE_SECONDS)
 				drop(c); /* RFC 1939 3: no UPDATE */
-			pfd[i + 1] = (struct pollfd){
-			    .fd = c->fd,
-			    .events = (short)(c->outlen > 0 ? POLLOUT : POLLIN)};
+			/* Output first: no new command before it is sent. */
+			pfd[i + 1].fd = c->fd;
+			pfd[i + 1].events = c->outlen > 0 ? POLLOUT : POLLIN;
 		}
 		if (poll(pfd, MAXCONN + 1, 1000) < 0)
 			continue; /* EINTR: a signal */
@@ -549,11 +544,12 @@ main(int argc, char **argv)
 		if (pfd[0].revents & POLLIN) {
 			int fd = accept(lfd, NULL, NULL);
 
-			for (i = 0; fd >= 0 && i < MAXCONN && conns[i].fd >= 0; i++)
+			for (i = 0; i < MAXCONN && conns[i].fd >= 0; i++)
 				;
 			if (fd >= 0 && i == MAXCONN)
 				close(fd); /* full */
-			else if (fd >= 0)
+			else if (fd >= 0 &&
+				 fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
 				greet(&conns[i], fd);
 		}
 	}
