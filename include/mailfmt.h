@@ -152,6 +152,14 @@ enum mf_defect {
 	/* structured fields (continued) */
 	MF_D_ADDR_NO_COMMA = 43,     /* "a@b c@d": addresses without "," */
 
+	/* real-world recovery (RFC 7103) */
+	MF_D_STRAY_LINE = 44,        /* line without colon between fields,
+					kept as a continuation (7103 7.2) */
+	MF_D_BOM = 45,               /* UTF-8 byte order mark before the
+					header, skipped */
+	MF_D_PARAM_NO_SEMICOLON = 46, /* parameters without ";" between */
+	MF_D_CLOSE_TRAILING = 47,    /* text after "--b--" on its line */
+
 	/* SMTP and POP3 (52-59; 44-51 are taken by recovery) */
 	MF_D_BARE_LF = 52,           /* LF not preceded by CR (line protocols) */
 	MF_D_SMTP_REPLY = 53         /* reply lines with different codes, or a

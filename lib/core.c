@@ -144,6 +144,14 @@ defect_text(int d)
 				      "charset"},
 	    [MF_D_ADDR_NO_COMMA] = {"addr-no-comma",
 				    "addresses not separated by a comma"},
+	    [MF_D_STRAY_LINE] = {"stray-line",
+				 "line without a colon between header fields"},
+	    [MF_D_BOM] = {"bom", "byte order mark before the header"},
+	    [MF_D_PARAM_NO_SEMICOLON] = {"param-no-semicolon",
+					 "parameters not separated by \";\""},
+	    [MF_D_CLOSE_TRAILING] = {"close-trailing",
+				     "text after a close delimiter on its "
+				     "line"},
 	    [MF_D_BARE_LF] = {"bare-lf", "LF not preceded by CR"},
 	};
 

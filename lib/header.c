@@ -30,7 +30,7 @@
 #include <emmintrin.h>
 #endif
 
-enum { ST_LINE, ST_NAME, ST_NAMEWS, ST_VALUE, ST_FROM, ST_DONE };
+enum { ST_LINE, ST_VALUE, ST_FROM, ST_DONE };
 
 void
 mf__hdr_init(mf__hdr *h, const mf_opts *o, uint64_t off0)
@@ -284,18 +284,6 @@ check_field(mf__hdr *h, mf_field *f, const char *fb, size_t kept, bool trunc)
 	return rc;
 }
 
-/* The i-th byte of the field being scanned (i < bytes seen so far). */
-static char
-field_byte(const mf__hdr *h, const char *s, size_t i)
-{
-	if (!h->buffered)
-		return h->view[i];
-	if (i < h->buf.len)
-		return h->buf.data[i];
-	(void)s;
-	return h->seg[i - h->buf.len];
-}
-
 /*
  * Fills *ev with the field (or From_ line) that ends at s. Returns 1 when
  * it is to be delivered, 0 when dropped (max_headers), or an error.
@@ -351,6 +339,9 @@ complete(mf__hdr *h, const char *p, const char *s, int type, mf__hdr_ev *ev)
 			rc = defect(h, &f->defects, MF_D_CONT_FIRST, h->f_off);
 		if (rc == MF_OK)
 			rc = check_field(h, f, fb, kept, trunc);
+		if (rc == MF_OK && h->stray)
+			rc = defect(h, &f->defects, MF_D_STRAY_LINE,
+				    h->stray_off);
 	}
 	if (vs > ve)
 		vs = ve;
@@ -393,29 +384,148 @@ start_field(mf__hdr *h, const char *p, const char *s)
 	h->ws_colon = false;
 	h->name_ok = false;
 	h->odd = false;
+	h->stray = false;
 	h->eol = 0;
 	h->buf.len = 0;
 }
 
-static int
-end_block(mf__hdr *h, mf__hdr_ev *ev, uint64_t body_off, const char *prefix,
-	  size_t plen)
+static void
+end_block(mf__hdr *h, mf__hdr_ev *ev, uint64_t body_off)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = MF__HDR_END;
 	ev->body_off = body_off;
-	ev->body_prefix.ptr = prefix;
-	ev->body_prefix.len = plen;
 	h->state = ST_DONE;
-	return MF_OK;
+}
+
+/* Looking at a line: */
+enum {
+	LN_NEED = -1, /* the chunk ends before it is known */
+	LN_NOT = 0,   /* not a field */
+	LN_FIELD = 1, /* a field (struct mf__hname says where) */
+	LN_STRAY = 2  /* a stray line: a well-formed field follows it */
+};
+
+/*
+ * Whether the line s[0..n) starts a field: a name of bytes that are not
+ * controls, SP, HTAB or ":" (at most max_field of them), optional white
+ * space (obs-optional, RFC 5322 4.5.3), ":". The ftext run is the fast
+ * path (name_ok: a valid name with the colon right after it).
+ */
+static int
+scan_name(const char *s, size_t n, size_t max_field, bool eof,
+	  struct mf__hname *nm)
+{
+	size_t lim = n < max_field ? n : max_field, i = 0;
+	bool ws = false;
+
+	while (i < lim && mf__is((unsigned char)s[i], MF__C_FTEXT))
+		i++;
+	nm->name_ok = i < lim && s[i] == ':' && i > 0;
+	nm->ws_colon = false;
+	nm->name_len = i;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ':') {
+			if (!ws)
+				nm->name_len = i;
+			nm->ws_colon = ws;
+			nm->colon = i;
+			return LN_FIELD;
+		}
+		if (i >= max_field)
+			return LN_NOT;
+		if (c == ' ' || c == '\t') {
+			if (!ws)
+				nm->name_len = i;
+			ws = true;
+		} else if (ws || mf__is(c, MF__C_CTL)) {
+			return LN_NOT;
+		}
+	}
+	return eof ? LN_NOT : LN_NEED;
+}
+
+/*
+ * RFC 7103 7.2: the line s[0..n) at absolute offset off, which is no
+ * field, follows a field. It is a stray line of that field (a value
+ * wrapped without indentation, a broken mailer's line) when it ends
+ * within max_field bytes and the next line, starting before
+ * max_header_bytes, is a well-formed field: an ftext name of fewer than
+ * max_field bytes and ":". Otherwise the body begins on it (LN_NOT).
+ */
+static int
+stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
+{
+	size_t lim = n < h->max_field ? n : h->max_field, i, k;
+	const char *lf = memchr(s, '\n', lim);
+
+	if (lf == NULL)
+		return n < h->max_field && !eof ? LN_NEED : LN_NOT;
+	i = (size_t)(lf - s) + 1;
+	if (off + i - h->start >= h->max_bytes)
+		return LN_NOT;
+	lim = n - i < h->max_field ? n - i : h->max_field;
+	for (k = 0; k < lim && mf__is((unsigned char)s[i + k], MF__C_FTEXT);
+	     k++)
+		;
+	if (k < lim)
+		return s[i + k] == ':' && k > 0 ? LN_STRAY : LN_NOT;
+	return k < h->max_field && !eof ? LN_NEED : LN_NOT;
+}
+
+int
+mf__hdr_bom(const char *p, size_t n, bool eof, size_t max_field)
+{
+	static const char bom[3] = {'\xef', '\xbb', '\xbf'};
+	static const char from[] = ">From ";
+	struct mf__hname nm;
+	size_t k = n < 3 ? n : 3, f;
+	int r;
+
+	if (memcmp(p, bom, k) != 0)
+		return 0;
+	if (n < 3)
+		return eof ? 0 : -1;
+	p += 3;
+	n -= 3;
+	/* A From_ line, or one quoted by an mbox writer. */
+	f = n > 0 && p[0] == '>' ? 0 : 1;
+	k = n < 6 - f ? n : 6 - f;
+	if (memcmp(p, from + f, k) == 0) {
+		if (k == 6 - f)
+			return 3;
+		if (!eof)
+			return -1;
+	}
+	r = scan_name(p, n, max_field, eof, &nm);
+	return r == LN_NEED ? -1 : r == LN_FIELD ? 3 : 0;
+}
+
+/* Starts the field at s, whose name scan_name found: its value next. */
+static const char *
+begin_named(mf__hdr *h, const char *p, const char *s,
+	    const struct mf__hname *nm)
+{
+	start_field(h, p, s);
+	h->after_from = false;
+	h->name_len = nm->name_len;
+	h->colon = nm->colon;
+	h->ws_colon = nm->ws_colon;
+	h->name_ok = nm->name_ok;
+	h->first_line = false;
+	h->state = ST_VALUE;
+	return s + nm->colon + 1;
 }
 
 int
 mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 	     mf__hdr_ev *ev)
 {
-	const char *s, *end;
-	int rc;
+	const char *s, *end, *stop;
+	struct mf__hname nm;
+	int rc, k;
 
 #define POS(q) (h->pos + (uint64_t)((q) - p))
 #define RETURN_AT(q)                                                           \
@@ -423,6 +533,12 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 		*used = (size_t)((q) - p);                                     \
 		h->pos += *used;                                               \
 		return MF_OK;                                                  \
+	} while (0)
+/* Consumed up to q; the bytes from q on are fed again with more. */
+#define MORE_AT(q)                                                             \
+	do {                                                                   \
+		stop = (q);                                                    \
+		goto more;                                                     \
 	} while (0)
 
 	*used = 0;
@@ -442,13 +558,38 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 		switch (h->state) {
 		case ST_LINE:
 			if (h->in_field) {
+				/* The field is complete unless the line that
+				 * starts at s continues it. */
+				bool in = POS(s) - h->start < h->max_bytes;
+
 				if (s == end && !eof)
-					goto more;
-				/* A continuation, unless past max_header_bytes. */
-				if (s < end && (*s == ' ' || *s == '\t') &&
-				    POS(s) - h->start < h->max_bytes) {
+					MORE_AT(s);
+				if (s < end && (*s == ' ' || *s == '\t') && in) {
 					h->state = ST_VALUE;
 					break;
+				}
+				if (s < end && *s != '\r' && *s != '\n' && in) {
+					k = scan_name(s, (size_t)(end - s),
+						      h->max_field, eof, &nm);
+					if (k == LN_NOT)
+						k = stray_line(h, s,
+							       (size_t)(end - s),
+							       POS(s), eof);
+					if (k == LN_NEED)
+						MORE_AT(s);
+					if (k == LN_STRAY) {
+						/* An unindented continuation
+						 * (RFC 7103 7.2, option 3). */
+						h->stray = true;
+						h->stray_off = POS(s);
+						h->state = ST_VALUE;
+						break;
+					}
+					/* A field (its name is known now) or
+					 * the body begins at s. */
+					h->next_ok = k == LN_FIELD;
+					h->next = nm;
+					h->end_next = k == LN_NOT;
 				}
 				rc = complete(h, p, s, MF__HDR_FIELD, ev);
 				if (rc < 0)
@@ -457,108 +598,87 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 					RETURN_AT(s);
 				break;
 			}
-			if (h->cr_pending) {
-				if (s == end && !eof)
-					goto more;
-				h->cr_pending = false;
-				if (s < end && *s == '\n') {
-					end_block(h, ev, POS(s + 1), NULL, 0);
-					RETURN_AT(s + 1);
+			if (h->end_next) {
+				h->end_next = false;
+				goto body;
+			}
+			if (h->next_ok) {
+				h->next_ok = false;
+				if ((size_t)(end - s) > h->next.colon) {
+					s = begin_named(h, p, s, &h->next);
+					break;
 				}
-				rc = defect(h, NULL, MF_D_NO_BLANK_LINE, POS(s) - 1);
-				if (rc < 0)
-					return rc;
-				end_block(h, ev, POS(s) - 1, "\r", 1);
-				RETURN_AT(s);
 			}
 			if (s == end) {
 				if (!eof)
-					goto more;
-				end_block(h, ev, POS(s), NULL, 0);
+					MORE_AT(s);
+				end_block(h, ev, POS(s));
 				RETURN_AT(s);
 			}
 			if (*s == '\n') {
-				end_block(h, ev, POS(s + 1), NULL, 0);
+				end_block(h, ev, POS(s + 1));
 				RETURN_AT(s + 1);
 			}
 			if (*s == '\r') {
 				if (s + 1 < end && s[1] == '\n') {
-					end_block(h, ev, POS(s + 2), NULL, 0);
+					end_block(h, ev, POS(s + 2));
 					RETURN_AT(s + 2);
 				}
-				if (s + 1 == end && !eof) {
-					h->cr_pending = true;
-					s++;
-					goto more;
-				}
-				rc = defect(h, NULL, MF_D_NO_BLANK_LINE, POS(s));
-				if (rc < 0)
-					return rc;
-				end_block(h, ev, POS(s), NULL, 0);
-				RETURN_AT(s);
+				if (s + 1 == end && !eof)
+					MORE_AT(s);
+				goto body; /* a bare CR */
 			}
 			if (POS(s) - h->start >= h->max_bytes) {
 				rc = limit(h, NULL, POS(s), "header block too long");
 				if (rc < 0)
 					return rc;
-				end_block(h, ev, POS(s), NULL, 0);
+				end_block(h, ev, POS(s));
 				RETURN_AT(s);
 			}
-			start_field(h, p, s);
-			if (*s == ' ' || *s == '\t') {
-				h->first_line = false;
-				h->state = ST_VALUE;
-			} else {
-				h->state = ST_NAME;
-			}
-			break;
-
-		case ST_NAME:
-		case ST_NAMEWS:
-			if (h->state == ST_NAME && !h->buffered) {
-				/* Fast path: the run of plain name bytes. */
-				const char *lim = end;
-
-				if ((size_t)(end - h->view) > h->max_field)
-					lim = h->view + h->max_field;
-				while (s < lim && mf__is((unsigned char)*s,
-							 MF__C_FTEXT))
-					s++;
-				/* All ftext up to the colon: a valid name. */
-				h->name_ok = s < lim && *s == ':' && s > h->view;
-			}
-			for (; s < end; s++) {
-				unsigned char c = (unsigned char)*s;
-				uint64_t rel = POS(s) - h->f_off;
-
-				if (c == ':') {
-					if (h->state == ST_NAME)
-						h->name_len = (size_t)rel;
-					else
-						h->ws_colon = true;
-					h->colon = (size_t)rel;
-					h->first_line = false;
-					h->state = ST_VALUE;
-					s++;
+			if (h->first_line && POS(s) == 0) {
+				k = mf__hdr_bom(s, (size_t)(end - s), eof,
+						h->max_field);
+				if (k < 0)
+					MORE_AT(s);
+				if (k > 0) {
+					rc = defect(h, NULL, MF_D_BOM, POS(s));
+					if (rc < 0)
+						return rc;
+					h->bom = true;
+					s += k;
 					break;
 				}
-				if (rel >= h->max_field)
-					goto notfield;
-				if (c == ' ' || c == '\t') {
-					if (h->state == ST_NAME) {
-						h->name_len = (size_t)rel;
-						h->state = ST_NAMEWS;
-					}
-				} else if (h->state == ST_NAMEWS ||
-					   mf__is(c, MF__C_CTL)) {
-					goto notfield;
-				}
 			}
-			if (h->state == ST_VALUE)
+			if (*s == ' ' || *s == '\t') {
+				start_field(h, p, s);
+				h->first_line = false;
+				h->after_from = false;
+				h->state = ST_VALUE;
 				break;
-			if (!eof)
-				goto more;
-			goto notfield;
+			}
+			k = scan_name(s, (size_t)(end - s), h->max_field, eof, &nm);
+			if (k == LN_NEED)
+				MORE_AT(s);
+			if (k == LN_FIELD) {
+				s = begin_named(h, p, s, &nm);
+				break;
+			}
+			/*
+			 * "From " first, and no field (it takes 6 bytes to
+			 * tell), or ">From " first or right after it: a From_
+			 * line, or one quoted by an mbox writer.
+			 */
+			if ((h->first_line && end - s >= 5 &&
+			     memcmp(s, "From ", 5) == 0) ||
+			    ((h->first_line || h->after_from) && end - s >= 6 &&
+			     memcmp(s, ">From ", 6) == 0)) {
+				h->after_from = *s == 'F';
+				start_field(h, p, s);
+				h->first_line = false;
+				h->state = ST_FROM;
+				break;
+			}
+			goto body;
 
 		case ST_VALUE:
 		case ST_FROM: {
@@ -566,10 +686,8 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 			bool cr;
 
 			if (lf == NULL) {
-				if (!eof) {
-					s = end;
-					goto more;
-				}
+				if (!eof)
+					MORE_AT(end);
 				s = end;
 				h->eol = 0;
 			} else {
@@ -592,51 +710,29 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 		default:
 			return MF_E_STATE;
 		}
-		continue;
-
-notfield:
-		if (h->first_line) {
-			static const char from[] = "From ";
-			size_t i;
-
-			/* Only the bytes seen so far (fewer at eof). */
-			bool seen5 = POS(s) - h->f_off >= 5;
-
-			for (i = 0; seen5 && i < 5; i++) {
-				if (field_byte(h, s, i) != from[i])
-					break;
-			}
-			h->first_line = false;
-			if (seen5 && i == 5) {
-				h->state = ST_FROM;
-				continue;
-			}
-		}
-		/* The body begins on this line. */
-		h->in_field = false;
-		rc = defect(h, NULL, MF_D_NO_BLANK_LINE, h->f_off);
-		if (rc < 0)
-			return rc;
-		if (h->buffered) {
-			/* The line began in an earlier chunk. */
-			end_block(h, ev, h->f_off, h->buf.data, h->buf.len);
-			RETURN_AT(p);
-		}
-		end_block(h, ev, h->f_off, NULL, 0);
-		RETURN_AT(h->view);
 	}
 
-more:
-	rc = flush(h, end);
+body:
+	/* The body begins on the line at s. */
+	h->first_line = false;
+	rc = defect(h, NULL, MF_D_NO_BLANK_LINE, POS(s));
 	if (rc < 0)
 		return rc;
-	if (n > 0)
-		h->last_cr = end[-1] == '\r';
-	h->pos += n;
-	*used = n;
+	end_block(h, ev, POS(s));
+	RETURN_AT(s);
+
+more:
+	rc = flush(h, stop);
+	if (rc < 0)
+		return rc;
+	if (stop > p)
+		h->last_cr = stop[-1] == '\r';
+	*used = (size_t)(stop - p);
+	h->pos += *used;
 	return MF_MORE;
 #undef POS
 #undef RETURN_AT
+#undef MORE_AT
 }
 
 /* ---------------------------------------------------------------------- */
@@ -878,9 +974,32 @@ mf_headers_mbox_from(const mf_headers *h, mf_str *line)
 /*
  * "Unfolding is accomplished by simply removing any CRLF that is
  * immediately followed by WSP." Leniently every CRLF and bare LF goes,
- * wherever it stands (a raw value from the parser only has folding ones);
- * a CR not followed by LF is content and stays.
+ * wherever it stands; one followed by text (not white space or another
+ * line break: a stray line the parser kept, MF_D_STRAY_LINE) becomes one
+ * space, as RFC 7103 7.2 (option 3) says, so that words do not run
+ * together. A CR not followed by LF is content and stays.
  */
+
+/* The length of the line break at p[i] (1 or 2), or 0 if there is none. */
+static size_t
+line_break(const char *p, size_t n, size_t i)
+{
+	if (p[i] == '\n')
+		return 1;
+	return p[i] == '\r' && i + 1 < n && p[i + 1] == '\n' ? 2 : 0;
+}
+
+/*
+ * Whether a line break before p[i] is replaced by a space: when text
+ * follows it (not white space, another line break or the end).
+ */
+static bool
+joins(const char *p, size_t n, size_t i)
+{
+	return i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
+	       p[i] != '\n';
+}
+
 int
 mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 {
@@ -902,6 +1021,8 @@ mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 		if (stop > run && stop[-1] == '\r')
 			stop--;
 		rc = mf__buf_put(out, run, (size_t)(stop - run));
+		if (rc == MF_OK && joins(p, n, (size_t)(lf + 1 - p)))
+			rc = mf__buf_put(out, " ", 1);
 		if (rc < 0)
 			return rc;
 		run = lf + 1;
@@ -911,25 +1032,25 @@ mf_hdr_unfold(mf_buf *out, const char *p, size_t n)
 
 /*
  * Offset in the raw value p[0..n) of byte k of its unfolded form (the
- * inverse of mf_hdr_unfold's removals), for defects and errors.
+ * inverse of mf_hdr_unfold), for defects and errors: a space put for a
+ * line break maps to the line break.
  */
 static size_t
 raw_offset(const char *p, size_t n, uint64_t k)
 {
-	size_t i = 0;
+	size_t i = 0, b;
 	uint64_t c = 0;
 
 	while (i < n) {
-		if (p[i] == '\n') {
-			i++;
-		} else if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			i += 2;
-		} else {
-			if (c == k)
-				return i;
-			c++;
-			i++;
+		b = line_break(p, n, i);
+		if (b > 0 && !joins(p, n, i + b)) {
+			i += b;
+			continue;
 		}
+		if (c == k)
+			return i;
+		c++;
+		i += b > 0 ? b : 1;
 	}
 	return n;
 }

@@ -10,7 +10,8 @@
  *  - The line end before a From_ line separates the messages: the
  *    message before ends without it, so that the usual empty line before
  *    a From_ line is the separator and not content.
- *  - Bytes before the first From_ line form a message without From_ line.
+ *  - Bytes before the first From_ line form a message without From_ line;
+ *    a UTF-8 byte order mark right before it is skipped.
  *  - With MF_MBOX_CLEN a Content-Length field is trusted when the message
  *    it measures ends at the end of the buffer or right before a From_
  *    line (optionally after one line end); otherwise it is ignored.
@@ -119,6 +120,10 @@ mf_mbox_next(const char *p, size_t n, size_t *pos, unsigned flags,
 	if (pos == NULL || (p == NULL && n != 0) || *pos >= n)
 		return 0;
 	s = *pos;
+	/* A UTF-8 byte order mark before the first From_ line is skipped
+	 * (the parser's MF_MBOX mode records MF_D_BOM). */
+	if (s == 0 && n >= 8 && memcmp(p, "\xef\xbb\xbf" "From ", 8) == 0)
+		s = 3;
 	fe = ms = s;
 	if (from_at(p, n, s)) {
 		const char *lf = memchr(p + s, '\n', n - s);

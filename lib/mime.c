@@ -1384,6 +1384,8 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 
 static int own_from(mf_parser *ps, struct level *L, const char *p, size_t s,
 		    size_t e, bool cut);
+static int emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
+		     uint64_t off);
 
 /*
  * Acts on a special line: le is where its data starts (the line end
@@ -1476,25 +1478,28 @@ hdr_feed(mf_parser *ps, struct level *L, const char *p, size_t *sp, size_t t,
 				return ps->rc;
 			break;
 		case MF__HDR_MBOX_FROM:
-			L->part.has_from = true;
-			L->part.from_line = hev.raw;
+			/* The part's From_ line is the first one (a quoted
+			 * ">From " line may follow it). */
+			if (!L->part.has_from) {
+				L->part.has_from = true;
+				L->part.from_line = hev.raw;
+				if (!in_range(hev.raw.ptr, ps->win_lo,
+					      ps->win_hi) &&
+				    save_str(&L->ar, &L->part.from_line,
+					     hev.raw.ptr,
+					     hev.raw.ptr + hev.raw.len) < 0)
+					return fail(ps, MF_E_NOMEM,
+						    hev.f.offset,
+						    "out of memory");
+			}
 			L->part.off_header = hev.f.offset + hev.f.raw_len;
 			L->last_end = L->part.off_header;
-			if (!in_range(hev.raw.ptr, ps->win_lo, ps->win_hi) &&
-			    save_str(&L->ar, &L->part.from_line, hev.raw.ptr,
-				     hev.raw.ptr + hev.raw.len) < 0)
-				return fail(ps, MF_E_NOMEM, hev.f.offset,
-					    "out of memory");
-			if (emit_data(ps, MF_EV_MBOX_FROM, L,
-				      L->part.from_line.ptr,
-				      L->part.from_line.len, hev.f.offset) < 0)
+			if (emit_data(ps, MF_EV_MBOX_FROM, L, hev.raw.ptr,
+				      hev.raw.len, hev.f.offset) < 0)
 				return ps->rc;
 			break;
 		case MF__HDR_END:
 		default:
-			if (hev.body_prefix.len != 0)
-				return fail(ps, MF_E_STATE, hev.body_off,
-					    "header machine state");
 			if (end_header(ps, L, hev.body_off,
 				       blank_line(p, from, s, ls0)) < 0)
 				return ps->rc;
@@ -1517,27 +1522,35 @@ special(const mf_parser *ps, char c)
 }
 
 /*
- * A special line ended the header block of L (and of the message it
- * embeds, if it is a message part): both end with an empty body.
+ * A special line at window index c ended the header block of L (and of
+ * the message it embeds, if it is a message part). The bytes p[s..c) the
+ * machine has not consumed (a line it was looking past, see header.h) are
+ * the start of the body, but for their last line end, which belongs to
+ * the special line like any line end before one: *le gets where the
+ * special line's data starts. Without them the body is empty.
  */
 static int
-cut_header(mf_parser *ps, struct level *L, const char *p, size_t s,
-	   bool delim)
+cut_header(mf_parser *ps, struct level *L, const char *p, size_t s, size_t c,
+	   bool delim, size_t *le)
 {
-	size_t z = s;
+	size_t z = s, e = c;
 
 	/* Fields and then a delimiter: no empty line, no body. */
-	if (delim && (L->part.nfields > 0 || ps->hdr.in_field) &&
-	    pdefect(ps, L, MF_D_NO_BLANK_LINE, ps->wpos + s) < 0)
+	if (delim && s == c && (L->part.nfields > 0 || ps->hdr.in_field) &&
+	    pdefect(ps, L, MF_D_NO_BLANK_LINE, ps->wpos + c) < 0)
 		return ps->rc;
-	if (hdr_feed(ps, L, p, &z, s, true) < 0)
+	if (hdr_feed(ps, L, p, &z, c, true) < 0)
 		return ps->rc;
-	if (L->part.kind == MF_PART_MESSAGE && top(ps) != L) {
-		z = s;
-		if (hdr_feed(ps, top(ps), p, &z, s, true) < 0)
-			return ps->rc;
+	if (L->part.kind == MF_PART_MESSAGE && top(ps) != L &&
+	    hdr_feed(ps, top(ps), p, &z, c, true) < 0)
+		return ps->rc;
+	if (z < c && p[c - 1] == '\n') {
+		e = c - 1;
+		if (e > z && p[e - 1] == '\r')
+			e--;
 	}
-	return MF_OK;
+	*le = e;
+	return emit_body(ps, top(ps), p + z, e - z, ps->wpos + z);
 }
 
 /*
@@ -1558,8 +1571,9 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
 	L->last_end = L->part.off_header;
 	hdr_start(ps, L->part.off_header);
 	/* One From_ line per block: the machine must not take the next
-	 * line for another (header.h: first_line). */
+	 * line for another, but for a quoted one (header.h). */
 	ps->hdr.first_line = false;
+	ps->hdr.after_from = true;
 	ps->line_start = e > s && p[e - 1] == '\n';
 	if (emit_data(ps, MF_EV_MBOX_FROM, L, p + s, e - s, ps->wpos + s) < 0)
 		return ps->rc;
@@ -1568,113 +1582,90 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
 	if (cut && plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
 			  "From_ line too long") < 0)
 		return ps->rc;
-	return cut_header(ps, L, p, e, false);
-}
-
-/* Whether the line at s is ">From ...": LINE_FROM (*e: after its line
- * end), LINE_NO, or LINE_NEED. */
-static int
-munged_from(const mf_parser *ps, const char *p, size_t n, size_t s, bool eof,
-	    size_t *e, bool *cut)
-{
-	size_t avail = n - s, fmax = ps->lim.max_field_len;
-	const char *lf;
-
-	if (avail < 6)
-		return eof ? LINE_NO : LINE_NEED;
-	if (memcmp(p + s, ">From ", 6) != 0)
-		return LINE_NO;
-	lf = memchr(p + s, '\n', avail < fmax ? avail : fmax);
-	if (lf != NULL) {
-		*e = (size_t)(lf - p) + 1;
-		return LINE_FROM;
-	}
-	if (avail < fmax && !eof)
-		return LINE_NEED;
-	*cut = avail >= fmax;
-	*e = s + (avail < fmax ? avail : fmax);
-	return LINE_FROM;
+	return cut_header(ps, L, p, e, e, false, &e);
 }
 
 /*
  * Header state: feed the machine up to each line that may be special
- * ('-' or, in an mbox, 'F' at a line start), which is looked at first.
- * Returns 1 when the window is used up (or needs more), 0 to go on with
- * the new state.
+ * ('-' or, in an mbox, 'F' at a line start, and empty lines), which is
+ * looked at first. The machine may stop short of where it was fed (its
+ * look-ahead, header.h): then c is the special line it needs to see past,
+ * looked at next, while the machine's bytes wait at s. Returns 1 when the
+ * window is used up (or needs more), 0 to go on with the new state.
  */
 static int
 do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 {
 	struct level *L = top(ps);
-	size_t s = *sp, t;
+	size_t s = *sp, c = s, t;
 	int k;
 	const unsigned char hset[4] = {'-', '\n', '\r',
 				       ps->mbox ? 'F' : '-'};
 
 	for (;;) {
-		bool first = ps->line_start && !L->part.has_from &&
+		/* Nothing of the block read yet. */
+		bool first = c == s && ps->line_start && !L->part.has_from &&
 			     L->part.nfields == 0 && !ps->hdr.in_field &&
 			     ps->wpos + s == L->part.off_header;
 
-		if (first && s < n && p[s] == '>') {
-			/*
-			 * ">From " starting a header block: a From_ line
-			 * quoted by an mbox writer (a forwarded message),
-			 * taken as the part's From_ line as MimeKit does.
-			 */
-			size_t e;
-			bool cut = false;
-			int r = munged_from(ps, p, n, s, eof, &e, &cut);
+		if (first && L->part.depth == 0 && ps->wpos + s == 0) {
+			/* A UTF-8 byte order mark before the message. */
+			int b = mf__hdr_bom(p + s, n - s, eof,
+					    ps->lim.max_field_len);
 
-			if (r == LINE_NEED)
+			if (b < 0)
 				return 1;
-			if (r == LINE_FROM) {
-				if (pdefect(ps, L, MF_D_MBOX_FROM,
-					    ps->wpos + s) < 0 ||
-				    own_from(ps, L, p, s, e, cut) < 0)
+			if (b > 0) {
+				if (pdefect(ps, L, MF_D_BOM, ps->wpos + s) < 0)
 					return ps->rc;
-				s = e;
+				L->part.bom = true;
+				s += (size_t)b;
+				c = s;
 				*sp = s;
-				if (L->state != LS_HEADER)
-					return 0;
+				L->part.off_header = ps->wpos + s;
+				L->last_end = L->part.off_header;
+				hdr_start(ps, L->part.off_header);
 				continue;
 			}
 		}
-		if (ps->line_start && s < n && special(ps, p[s])) {
+		if ((c > s || ps->line_start) && c < n && special(ps, p[c])) {
 			struct match m;
-			int r = check_line(ps, p, n, s, eof, &m);
+			int r = check_line(ps, p, n, c, eof, &m);
 
 			if (r < 0)
 				return r;
 			if (r == LINE_NEED)
 				return 1;
-			if (r == LINE_FROM && L->part.depth == 0 && first &&
-			    ps->wpos + s == L->part.off_begin) {
+			if (r == LINE_FROM && L->part.depth == 0 && first) {
 				/* The message's own From_ line. */
 				if (own_from(ps, L, p, s, m.end, m.cut) < 0)
 					return ps->rc;
 				s = m.end;
+				c = s;
 				*sp = s;
 				if (L->state != LS_HEADER)
 					return 0;
 				continue;
 			}
 			if (r != LINE_NO) {
-				if (cut_header(ps, L, p, s, r != LINE_FROM) < 0 ||
-				    take_line(ps, p, s, &m) < 0)
+				size_t le;
+
+				if (cut_header(ps, L, p, s, c, r != LINE_FROM,
+					       &le) < 0 ||
+				    take_line(ps, p, le, &m) < 0)
 					return ps->rc;
 				*sp = m.end;
 				return 0;
 			}
 		}
-		if (s == n && !eof)
+		if (c == n && !eof)
 			return 1;
 		/*
 		 * Up to the next line that may be special, or past the
 		 * first empty line (where the block ends: never scan the
 		 * body).
 		 */
-		t = s;
+		t = c;
 		for (;;) {
 			size_t i = scan_nl1(ps->path, p, n, t, hset);
 
@@ -1694,23 +1685,6 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 				break;
 			}
 		}
-		if (t == n && !eof) {
-			/*
-			 * Hold an unfinished line that may still become a
-			 * field name or an empty line, so that the machine
-			 * never has to hand bytes back.
-			 */
-			size_t ls = n;
-
-			while (ls > s && p[ls - 1] != '\n')
-				ls--;
-			if (ls == s && !ps->line_start)
-				ls = n; /* the line began in an earlier window */
-			if (ls < n && !is_wsp(p[ls]) &&
-			    memchr(p + ls, ':', n - ls) == NULL &&
-			    n - ls <= ps->lim.max_field_len)
-				t = ls;
-		}
 		if (t == s && !(eof && t == n))
 			return 1;
 		k = hdr_feed(ps, L, p, &s, t, eof && t == n);
@@ -1719,8 +1693,10 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			return k;
 		if (k == 1)
 			return 0;
-		if (s == n)
+		if (t == n)
 			return 1;
+		/* The machine waits at s for what the line at t says. */
+		c = t;
 	}
 }
 

@@ -32,7 +32,10 @@ struct mf_part {
 	uint64_t off_end;    /* end of the body */
 	bool has_from;
 	mf_str from_line;  /* the From_ line as the event gave it (after the
-			      line end before it, if any) */
+			      line end before it, if any); in a tree, with
+			      a ">From " line after it, if any */
+	bool bom;          /* a UTF-8 byte order mark before it was skipped
+			      (MF_D_BOM): off_begin + 3 is where it ends */
 	struct mf__hfield *fields;
 	size_t nfields;
 	mf_str type, subtype; /* effective, lower case */

@@ -156,6 +156,7 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 	int rc = MF_OK;
 
 	t->kind = e->kind;
+	t->bom = e->bom;
 	t->off_header = e->off_header;
 	t->off_body = e->off_body;
 	t->type = e->type;
@@ -312,8 +313,11 @@ on_event(void *ctx, const mf_event *ev)
 		uint64_t end = ev->part->off_header;
 
 		if (b->in != NULL && end >= ev->off && end <= b->n) {
-			t->from_line.ptr = b->in + ev->off;
-			t->from_line.len = (size_t)(end - ev->off);
+			/* A second one (">From ") extends the first. */
+			if (!t->has_from)
+				t->from_line.ptr = b->in + ev->off;
+			t->from_line.len =
+			    (size_t)(b->in + end - t->from_line.ptr);
 		} else {
 			rc = append(b, &t->from_line, ev->data.ptr,
 				    ev->data.len, ev->off);
@@ -692,14 +696,18 @@ mf_part_mbox_from(const mf_part *p, mf_str *line)
 	if (p == NULL || !p->has_from)
 		return 0;
 	/* Without the line end before it (which from_line may start with:
-	 * the separator's) and its own. */
+	 * the separator's), its own, and a ">From " line after it. */
 	s = p->from_line;
 	while (s.len > 0 && (s.ptr[0] == '\r' || s.ptr[0] == '\n')) {
 		s.ptr++;
 		s.len--;
 	}
-	if (s.len > 0 && s.ptr[s.len - 1] == '\n')
-		s.len--;
+	{
+		const char *lf = memchr(s.ptr, '\n', s.len);
+
+		if (lf != NULL)
+			s.len = (size_t)(lf - s.ptr);
+	}
 	if (s.len > 0 && s.ptr[s.len - 1] == '\r')
 		s.len--;
 	if (line != NULL)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * write.c - the writer: a tree written from its structure. For each part,
- * in order: its mbox From_ line (with the line end that separated it from
- * the message before), its fields as written, the bytes up to its body
+ * in order: a byte order mark skipped before it, its mbox From_ line (with
+ * the line end that separated it from the message before), its fields as
+ * written, the bytes up to its body
  * (the empty line), then its leaf body, or its preamble, each child after
  * its delimiter line, the close delimiter and the epilogue, or its
  * embedded message. Since the tree accounts for every input byte, an
@@ -30,8 +31,11 @@ put(struct out *o, mf_str s)
 static void
 enter(struct out *o, const mf_part *p)
 {
+	static const mf_str bom = {"\xef\xbb\xbf", 3};
 	size_t i;
 
+	if (p->bom)
+		put(o, bom);
 	put(o, p->from_line);
 	for (i = 0; i < p->nfields; i++)
 		put(o, p->fields[i].raw);

@@ -38,7 +38,7 @@ test_defect_names(void **state)
 
 	(void)state;
 	/* Every defect, up to the last one, has its own name. */
-	for (d = 0; d <= MF_D_ADDR_NO_COMMA; d++) {
+	for (d = 0; d <= MF_D_CLOSE_TRAILING; d++) {
 		int e;
 
 		assert_string_not_equal(mf_defect_name(d), "unknown");
@@ -47,7 +47,13 @@ test_defect_names(void **state)
 			assert_string_not_equal(mf_defect_name(d),
 						mf_defect_name(e));
 	}
-	assert_string_equal(mf_defect_name(MF_D_ADDR_NO_COMMA + 1), "unknown");
+	assert_string_equal(mf_defect_name(MF_D_CLOSE_TRAILING + 1), "unknown");
+	/* Issue 10's recovery defects: 44-47 (of its reserved 44-51). */
+	assert_int_equal(MF_D_STRAY_LINE, 44);
+	assert_int_equal(MF_D_BOM, 45);
+	assert_int_equal(MF_D_PARAM_NO_SEMICOLON, 46);
+	assert_int_equal(MF_D_CLOSE_TRAILING, 47);
+	assert_string_equal(mf_defect_name(MF_D_STRAY_LINE), "stray-line");
 	assert_string_equal(mf_defect_name(MF_D_NO_BLANK_LINE),
 			    "no-blank-line");
 	assert_string_equal(mf_defect_name(-1), "unknown");

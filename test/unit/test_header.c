@@ -62,8 +62,10 @@ log_ev(logbuf *l, const mf__hdr_ev *ev)
 /*
  * Runs the machine over p[0..n) cut at the points cuts[0..ncuts) (each
  * chunk a separate heap copy, freed as soon as it is consumed, so a view
- * kept too long is caught by ASan and valgrind). Returns the status; the
- * log gets every event, and every defect when o is NULL.
+ * kept too long is caught by ASan and valgrind; bytes the machine did not
+ * consume, its look-ahead, are fed again at the start of the next chunk).
+ * Returns the status; the log gets every event, and every defect when o
+ * is NULL.
  */
 static int
 run_machine(const char *p, size_t n, const size_t *cuts, size_t ncuts,
@@ -85,12 +87,14 @@ run_machine(const char *p, size_t n, const size_t *cuts, size_t ncuts,
 	for (k = 0; k <= ncuts && !done; k++) {
 		size_t stop = k < ncuts ? cuts[k] : n, used;
 		bool eof = k == ncuts;
-		char *chunk = malloc(stop - start + 1);
+		size_t from = (size_t)h.pos; /* what was not consumed */
+		char *chunk = malloc(stop - from + 1);
 		const char *c = chunk;
-		size_t left = stop - start;
+		size_t left = stop - from;
 
 		assert_non_null(chunk);
-		memcpy(chunk, p + start, stop - start);
+		assert_true(from <= stop && from <= start);
+		memcpy(chunk, p + from, stop - from);
 		for (;;) {
 			mf__hdr_ev ev;
 
@@ -102,21 +106,19 @@ run_machine(const char *p, size_t n, const size_t *cuts, size_t ncuts,
 			left -= used;
 			log_ev(l, &ev);
 			if (ev.type == MF__HDR_END) {
-				uint64_t at = start + (size_t)(c - chunk);
-
-				/* Prefix + unconsumed bytes = the body. */
-				assert_true(ev.body_off + ev.body_prefix.len ==
-					    at);
+				/* The unconsumed bytes are the body. */
+				assert_true(ev.body_off ==
+					    from + (size_t)(c - chunk));
 				assert_true(ev.body_off <= n);
-				if (ev.body_prefix.len)
-					assert_memory_equal(
-					    ev.body_prefix.ptr,
-					    p + ev.body_off,
-					    ev.body_prefix.len);
 				done = true;
 				rc = MF_OK;
 				break;
 			}
+		}
+		if (rc == MF_MORE) {
+			/* At most two lines of look-ahead are held. */
+			assert_true(used <= left);
+			assert_true(left - used <= 2 * 65536 + 2);
 		}
 		free(chunk);
 		if (rc < 0) {
@@ -316,6 +318,84 @@ static const struct hcase hcases[] = {
     /* 23: a header line with no colon at the end of input */
     {"A: 1\nB", "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
 		"d=no-blank-line@5\nEND body=5\n"},
+    /* 24: RFC 7103 7.2: a stray line between fields is an unindented
+     * continuation of the field before it, LF and CRLF */
+    {"Subject: reminder\nabout the game\nDate: x\n\nbody",
+     "d=stray-line@18\n"
+     "FIELD off=0 raw=33 eol=1 def=100000000000 name=«Subject» "
+     "value=«reminder\nabout the game»\n"
+     "FIELD off=33 raw=8 eol=1 def=0 name=«Date» value=«x»\n"
+     "END body=42\n"},
+    {"Subject: reminder\r\nabout the game\r\nDate: x\r\n\r\nbody",
+     "d=stray-line@19\n"
+     "FIELD off=0 raw=35 eol=2 def=100000000000 name=«Subject» "
+     "value=«reminder\r\nabout the game»\n"
+     "FIELD off=35 raw=9 eol=2 def=0 name=«Date» value=«x»\n"
+     "END body=46\n"},
+    /* 26: recipients on a stray line stay in their field */
+    {"To: a@b,\r\nc@d\r\nCc: e@f\r\n\r\n",
+     "d=stray-line@10\n"
+     "FIELD off=0 raw=15 eol=2 def=100000000000 name=«To» "
+     "value=«a@b,\r\nc@d»\n"
+     "FIELD off=15 raw=9 eol=2 def=0 name=«Cc» value=«e@f»\n"
+     "END body=26\n"},
+    /* 27: what follows is no field: the body begins on the line */
+    {"A: 1\nstray\n\nbody",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    {"A: 1\r\nstray\r\nB",
+     "FIELD off=0 raw=6 eol=2 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@6\nEND body=6\n"},
+    {"A: 1\nstray\n more\nB: 2\n\n",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    {"A: 1\nx\ny\nB: 2\n\n",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    {"A: 1\nx\nB : 2\n\n",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    {"A: 1\nx\n: 2\n\n",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    {"A: 1\nx", "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+		"d=no-blank-line@5\nEND body=5\n"},
+    /* 34: no field before it: the body (a part without header) */
+    {"stray\nA: 1\n\n", "d=no-blank-line@0\nEND body=0\n"},
+    /* 35: a byte order mark before a field or a From_ line: skipped */
+    {"\xef\xbb\xbf" "From: a@b\n\nx",
+     "d=bom@0\n"
+     "FIELD off=3 raw=10 eol=1 def=0 name=«From» value=«a@b»\n"
+     "END body=14\n"},
+    {"\xef\xbb\xbf" "A: 1\r\n\r\n",
+     "d=bom@0\n"
+     "FIELD off=3 raw=6 eol=2 def=0 name=«A» value=«1»\n"
+     "END body=11\n"},
+    {"\xef\xbb\xbf" "From x\nA: 1\n\n",
+     "d=bom@0\nd=mbox-from@3\n"
+     "FROM off=3 raw=7 eol=1 def=4 name=«» value=«From x»\n"
+     "FIELD off=10 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "END body=16\n"},
+    /* 38: before text it is the text's */
+    {"\xef\xbb\xbf" "hello\n", "d=no-blank-line@0\nEND body=0\n"},
+    {"\xef\xbb", "d=no-blank-line@0\nEND body=0\n"},
+    /* 40: ">From " first, or right after a From_ line: a quoted one */
+    {"From a\n>From b\nA: 1\n\n",
+     "d=mbox-from@0\n"
+     "FROM off=0 raw=7 eol=1 def=4 name=«» value=«From a»\n"
+     "d=mbox-from@7\n"
+     "FROM off=7 raw=8 eol=1 def=4 name=«» value=«>From b»\n"
+     "FIELD off=15 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "END body=21\n"},
+    {">From b\r\nA: 1\r\n\r\n",
+     "d=mbox-from@0\n"
+     "FROM off=0 raw=9 eol=2 def=4 name=«» value=«>From b»\n"
+     "FIELD off=9 raw=6 eol=2 def=0 name=«A» value=«1»\n"
+     "END body=17\n"},
+    {">From a\n>From b\nA: 1\n\n",
+     "d=mbox-from@0\n"
+     "FROM off=0 raw=8 eol=1 def=4 name=«» value=«>From a»\n"
+     "d=no-blank-line@8\nEND body=8\n"},
 };
 
 static void
@@ -404,6 +484,10 @@ test_strict(void **state)
 	    {"A: x\ry\n\n", MF_E_DEFECT, 4},
 	    {"A: 1", MF_E_DEFECT, 4},
 	    {": x\n\n", MF_E_DEFECT, 0},
+	    {"A: 1\nx\nB: 2\n\n", MF_E_DEFECT, 5},
+	    {"A: 1\r\nx\r\nB: 2\r\n\r\n", MF_E_DEFECT, 6},
+	    {"\xef\xbb\xbf" "A: 1\n\n", MF_E_DEFECT, 0},
+	    {"From x\n>From y\n\n", MF_E_DEFECT, 0},
 	    {"A: 1\n\n", MF_OK, 0},
 	};
 	size_t i;
@@ -527,6 +611,43 @@ test_limits(void **state)
 	assert_int_equal(mf_headers_parse(big, sizeof(big), &o, &h, &body, &e),
 			 MF_E_LIMIT);
 	assert_int_equal(e.offset, 100);
+
+	/*
+	 * The look-ahead for a stray line is bounded: the line with its
+	 * line end within max_field_len, the next line's name shorter, and
+	 * both starting before max_header_bytes; else the body begins.
+	 */
+	{
+		static const struct {
+			const char *in;
+			size_t field, bytes, nf, body;
+		} t[] = {
+		    {"A: 1\nxxxxx\nB: 2\n\n", 6, 0, 2, 17},
+		    {"A: 1\nxxxxxx\nB: 2\n\n", 6, 0, 1, 5},
+		    {"A: 1\nx\nBBBBB: 2\n\n", 6, 0, 2, 17},
+		    {"A: 1\nx\nBBBBBB: 2\n\n", 6, 0, 1, 5},
+		    {"A: 1\nx\nB: 2\n\n", 0, 8, 2, 13},
+		    {"A: 1\nx\nB: 2\n\n", 0, 7, 1, 5},
+		};
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			mf_field f[4];
+			size_t nf = 4, n = strlen(t[i].in);
+			char label[64];
+
+			memset(&o, 0, sizeof(o));
+			o.limits.max_field_len = t[i].field;
+			o.limits.max_header_bytes = t[i].bytes;
+			assert_int_equal(mf_headers_scan(t[i].in, n, &o, f, &nf,
+							 &body, NULL, NULL),
+					 MF_OK);
+			snprintf(label, sizeof(label), "stray limit %zu", i);
+			if (nf != t[i].nf || body != t[i].body)
+				fail_msg("%s: %zu fields, body %zu", label, nf,
+					 body);
+			check_splits(t[i].in, n, 1, &o, label);
+		}
+	}
 
 	/* Lines over 998 octets are a defect at the 999th octet. */
 	memset(&o, 0, sizeof(o));
@@ -695,8 +816,9 @@ machine_oom(const mf_alloc *a, void *ctx)
 	o.alloc = *a;
 	mf__hdr_init(&h, &o, 0);
 	for (k = 0; k < 2 && rc >= 0; k++) {
-		const char *p = k == 0 ? oom_msg : oom_msg + cut;
-		size_t n = k == 0 ? cut : sizeof(oom_msg) - 1 - cut;
+		/* The second chunk from what the first did not consume. */
+		const char *p = k == 0 ? oom_msg : oom_msg + h.pos;
+		size_t n = k == 0 ? cut : sizeof(oom_msg) - 1 - (size_t)h.pos;
 
 		for (;;) {
 			rc = mf__hdr_feed(&h, p, n, k == 1, &used, &ev);
@@ -765,6 +887,11 @@ test_unfold(void **state)
 	    {"", ""},
 	    {"x\r\n", "x"},
 	    {"\r\n\r\n", ""},
+	    /* A stray line (RFC 7103 7.2): the line break is a space. */
+	    {"reminder\r\nabout it", "reminder about it"},
+	    {"a\nb\r\n c", "a b c"},
+	    {"a\n\nb", "a b"},
+	    {"a\r\n\rb", "a\rb"},
 	};
 	size_t i;
 	mf_buf *b = mf_buf_new(NULL);
@@ -1118,6 +1245,9 @@ test_decode(void **state)
 	     MF_DEFECT_BIT(MF_D_EW_MALFORMED), "d=ew-malformed@4\n"},
 	    {"a\r\n\r\n b =?utf-8?q?=ZZ?=", "a b =ZZ",
 	     MF_DEFECT_BIT(MF_D_QP_INVALID), "d=qp-invalid@18\n"},
+	    /* A stray line's break is a space; offsets still map back. */
+	    {"a\nb =?utf-8?q?=ZZ?=", "a b =ZZ",
+	     MF_DEFECT_BIT(MF_D_QP_INVALID), "d=qp-invalid@14\n"},
 	    {"", "", 0, ""},
 	};
 	mf_buf *b = mf_buf_new(NULL);
@@ -1520,9 +1650,14 @@ check_message(const char *p, size_t n, const char *label)
 		fail_msg("%s: scan failed", label);
 	corpus_msgs++;
 	corpus_fields += nf;
-	/* Every byte: [From_ line] fields... [blank line] body. */
+	/* Every byte: [byte order mark] [From_ line] fields... [blank
+	 * line] body. */
+	if (def & MF_DEFECT_BIT(MF_D_BOM)) {
+		assert_true(n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0);
+		pos = 3;
+	}
 	if (def & MF_DEFECT_BIT(MF_D_MBOX_FROM)) {
-		assert_true(n >= 5 && memcmp(p, "From ", 5) == 0);
+		assert_true(n >= pos + 5 && memcmp(p + pos, "From ", 5) == 0);
 		pos = nf > 0 ? (size_t)f[0].offset : body;
 		assert_true(pos > 0 && p[pos - 1] == '\n');
 	}

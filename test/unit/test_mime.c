@@ -452,9 +452,19 @@ test_splits_torture(void **state)
 			continue;
 		p = tu_read(list[i], &n);
 		f = name_flags(list[i]);
-		/* Every split point of the small ones, pairs, bytes. */
+		/* Every split point of the small ones, pairs, bytes; in
+		 * CRLF too. */
 		check_splits(p, n, f, list[i], &rng, tu_slow_ok() ? 200 : 20,
 			     n < 4096, 1);
+		{
+			size_t k;
+			char *q = tu_eol(p, n, 1, &k), label[600];
+
+			snprintf(label, sizeof(label), "%s (CRLF)", list[i]);
+			check_splits(q, k, f, label, &rng,
+				     tu_slow_ok() ? 50 : 5, k < 4096, 1);
+			free(q);
+		}
 		check_splits(p, n, f ^ MF_DECODE, list[i], &rng, 20, 0, 1);
 		if (!(f & MF_MBOX))
 			check_splits(p, n, f | MF_MBOX, list[i], &rng, 20, 0,
