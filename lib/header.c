@@ -453,7 +453,9 @@ scan_name(const char *s, size_t n, size_t max_field, bool eof,
  * wrapped without indentation, a broken mailer's line) when it ends
  * within max_field bytes and the next line, starting before
  * max_header_bytes, is a well-formed field: an ftext name of fewer than
- * max_field bytes and ":". Otherwise the body begins on it (LN_NOT).
+ * max_field bytes and ":". Otherwise the body begins on it (LN_NOT), and
+ * always on a line starting "--": a MIME delimiter after a header that
+ * lacks its empty line (the part's header follows it).
  */
 static int
 stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
@@ -461,6 +463,8 @@ stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
 	size_t lim = n < h->max_field ? n : h->max_field, i, k;
 	const char *lf = memchr(s, '\n', lim);
 
+	if (n >= 2 && s[0] == '-' && s[1] == '-')
+		return LN_NOT;
 	if (lf == NULL)
 		return n < h->max_field && !eof ? LN_NEED : LN_NOT;
 	i = (size_t)(lf - s) + 1;
