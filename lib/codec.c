@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * codec.c - what the transfer-encoding codecs share (codec.h): the choice
- * of code path from mf_cpu_features, and the one-shot calls of base64 and
- * quoted-printable, each one update plus final on a fresh streaming state.
+ * of code path from mf_cpu_features, the one-shot calls of base64 and
+ * quoted-printable, each one update plus final on a fresh streaming state,
+ * and the transfer decoder of a body that picks the codec from the
+ * Content-Transfer-Encoding.
  */
 #include "codec.h"
+
+#include "b64.h"
+#include "qp.h"
+#include "uu.h"
 
 int
 mf__best_path(void)
@@ -93,4 +99,82 @@ mf__codec_decode(const mf__codec *c, int path, void *st, void *out, size_t cap,
 		memcpy(defects, (const char *)st + c->dec_defects,
 		       sizeof(*defects));
 	return rc < 0 ? rc : MF_OK;
+}
+
+#define DEFECT_OFF_FOLLOWS(T)                                                  \
+	_Static_assert(offsetof(T, defect_off) ==                              \
+	                   offsetof(T, defects) + sizeof(uint64_t),            \
+	               #T ": defect_off follows defects")
+DEFECT_OFF_FOLLOWS(mf_b64_dec);
+DEFECT_OFF_FOLLOWS(mf_qp_dec);
+DEFECT_OFF_FOLLOWS(mf_uu_dec);
+
+bool
+mf__xfer_init(mf__xfer *x, int cte)
+{
+	memset(x, 0, sizeof(*x));
+	switch (cte) {
+	case MF_CTE_BASE64:
+		x->codec = &mf__b64_codec;
+		break;
+	case MF_CTE_QP:
+		x->codec = &mf__qp_codec;
+		break;
+	case MF_CTE_UUENCODE:
+		x->codec = &mf__uu_codec;
+		break;
+	default:
+		break; /* 7bit, 8bit, binary, unknown: as they are */
+	}
+	return x->codec != NULL;
+}
+
+size_t
+mf__xfer_len(const mf__xfer *x, size_t n)
+{
+	return x->codec != NULL ? x->codec->decoded_len(n) : n;
+}
+
+int
+mf__xfer_update(mf__xfer *x, void *out, size_t cap, const char *in, size_t n,
+                size_t *outlen, mf_error *err)
+{
+	if (x->codec == NULL) {
+		*outlen = 0;
+		if (n > cap)
+			return mf__err(err, MF_E_NOSPC, 0, "no room");
+		if (n > 0)
+			memcpy(out, in, n);
+		*outlen = n;
+		return MF_OK;
+	}
+	return x->codec->dec_update(MF__PATH_BEST, &x->st, out, cap, in, n,
+	                            outlen, err);
+}
+
+int
+mf__xfer_final(mf__xfer *x, void *out, size_t cap, size_t *outlen,
+               mf_error *err)
+{
+	*outlen = 0;
+	if (x->codec == NULL)
+		return MF_OK;
+	if (x->codec == &mf__qp_codec)
+		return mf__qp_dec_final_body(&x->st.qp, out, cap, outlen, err);
+	return x->codec->dec_final(&x->st, out, cap, outlen, err);
+}
+
+uint64_t
+mf__xfer_defects(const mf__xfer *x, uint64_t *off)
+{
+	/* Every decoder state has defects, then defect_off. */
+	const char *st = (const char *)&x->st;
+	uint64_t mask = 0;
+
+	*off = 0;
+	if (x->codec == NULL)
+		return 0;
+	memcpy(&mask, st + x->codec->dec_defects, sizeof(mask));
+	memcpy(off, st + x->codec->dec_defects + sizeof(mask), sizeof(*off));
+	return mask;
 }

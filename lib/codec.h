@@ -80,4 +80,38 @@ int mf__codec_decode(const mf__codec *c, int path, void *st, void *out,
                      size_t cap, const char *in, size_t n, unsigned flags,
                      size_t *outlen, uint64_t *defects, mf_error *err);
 
+/*
+ * The transfer decoder of a body (RFC 2045 6.1): base64, quoted-printable
+ * or uuencode through their streaming states, chosen by the part's
+ * Content-Transfer-Encoding (enum mf_cte); every other encoding is the
+ * identity. The content decoder (content.c) and the push parser's
+ * MF_DECODE (mime.c) both decode through it: one rule for both.
+ */
+typedef struct mf__xfer {
+	const mf__codec *codec; /* NULL: identity */
+	union {
+		mf_b64_dec b64;
+		mf_qp_dec qp;
+		mf_uu_dec uu;
+	} st;
+} mf__xfer;
+
+/* Sets x up for cte; false when cte is an identity encoding. */
+bool mf__xfer_init(mf__xfer *x, int cte);
+/* Upper bound of what one update of n bytes (or the final, 0) writes. */
+size_t mf__xfer_len(const mf__xfer *x, size_t n);
+/* Decodes in[0..n) into out[0..cap) (cap >= mf__xfer_len(x, n)). */
+int mf__xfer_update(mf__xfer *x, void *out, size_t cap, const char *in,
+                    size_t n, size_t *outlen, mf_error *err);
+/*
+ * The end of the body. A quoted-printable body's last line end went to
+ * the delimiter or the end of the message (RFC 2046 5.1.1), so a final
+ * "=" is a soft line break there, not a defect.
+ */
+int mf__xfer_final(mf__xfer *x, void *out, size_t cap, size_t *outlen,
+                   mf_error *err);
+/* The MF_DEFECT_BIT mask of the decoder's defects; *off the first's
+ * offset in the encoded body. */
+uint64_t mf__xfer_defects(const mf__xfer *x, uint64_t *off);
+
 #endif /* MF_CODEC_H */

@@ -384,12 +384,7 @@ struct mf_content_dec {
 	uint64_t body_off;      /* absolute offset of the body */
 	uint64_t raw_off;       /* raw bytes consumed */
 	uint64_t dec_off;       /* transfer-decoded bytes before pend */
-	const mf__codec *codec; /* the transfer decoder; NULL: identity */
-	union {
-		mf_b64_dec b64;
-		mf_qp_dec qp;
-		mf_uu_dec uu;
-	} cst;               /* its state */
+	mf__xfer xf;         /* the transfer decoder (codec.h) */
 	uint64_t codec_seen; /* codec defects already reported */
 	mf_buf pend;         /* decoded text waiting for a segment end */
 	mf_buf conv;         /* converted text for the flowed / LF stage */
@@ -404,14 +399,6 @@ struct mf_content_dec {
 	uint64_t err_off;
 	const char *err_reason;
 };
-
-#define DEFECT_OFF_FOLLOWS(T)                                                  \
-	_Static_assert(offsetof(T, defect_off) ==                              \
-	                   offsetof(T, defects) + sizeof(uint64_t),            \
-	               #T ": defect_off follows defects")
-DEFECT_OFF_FOLLOWS(mf_b64_dec);
-DEFECT_OFF_FOLLOWS(mf_qp_dec);
-DEFECT_OFF_FOLLOWS(mf_uu_dec);
 
 static bool
 is_str(mf_str s, const char *t)
@@ -464,19 +451,7 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 		(void)fail(d, MF_E_INVAL, 0, "unknown flag");
 		return;
 	}
-	switch (mf_part_cte(p)) {
-	case MF_CTE_BASE64:
-		d->codec = &mf__b64_codec;
-		break;
-	case MF_CTE_QP:
-		d->codec = &mf__qp_codec;
-		break;
-	case MF_CTE_UUENCODE:
-		d->codec = &mf__uu_codec;
-		break;
-	default:
-		break; /* 7bit, 8bit, binary, unknown: as they are */
-	}
+	(void)mf__xfer_init(&d->xf, mf_part_cte(p));
 	mf_part_offsets(p, NULL, &d->body_off, NULL);
 	if (flags & (MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT))
 		flags |= MF_CONTENT_TEXT;
@@ -993,7 +968,7 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 		 * (the decoded bytes are the input's), else in the decoded
 		 * content. */
 		rc = convert(d, dst, (const char *)p + pos, k,
-			     (d->codec == NULL ? d->body_off : 0) + d->dec_off +
+			     (d->xf.codec == NULL ? d->body_off : 0) + d->dec_off +
 				 pos);
 		memcpy(d->carry, d->carry_next, d->ncarry_next);
 		d->ncarry = d->ncarry_next;
@@ -1048,42 +1023,27 @@ static int
 transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 {
 	size_t need, outlen = 0;
+	uint64_t mask, off;
 	mf_error e;
 	int rc;
 
-	if (d->codec == NULL) {
-		if (final || n == 0)
-			return MF_OK;
-		rc = mf__buf_put(dst, in, n);
-		return rc < 0 ? fail(d, rc, d->body_off + d->raw_off, NULL)
-		              : MF_OK;
-	}
-	need = d->codec->decoded_len(n);
+	if (d->xf.codec == NULL && (final || n == 0))
+		return MF_OK;
+	need = mf__xfer_len(&d->xf, n);
 	if (need == SIZE_MAX || dst->cap - dst->len <= need) {
 		rc = need == SIZE_MAX ? MF_E_NOMEM : mf__buf_grow(dst, need);
 		if (rc < 0)
 			return fail(d, rc, d->body_off + d->raw_off, NULL);
 	}
 	memset(&e, 0, sizeof(e));
-	/* A QP body's last line end went to the delimiter or the end of
-	 * the message: a final "=" is a soft line break (as in mime.c). */
 	if (!final)
-		rc = d->codec->dec_update(MF__PATH_BEST, &d->cst,
-		                          dst->data + dst->len, need, in, n,
-		                          &outlen, &e);
-	else if (d->codec == &mf__qp_codec)
-		rc = mf__qp_dec_final_body(&d->cst.qp, dst->data + dst->len,
-		                           need, &outlen, &e);
+		rc = mf__xfer_update(&d->xf, dst->data + dst->len, need, in, n,
+		                     &outlen, &e);
 	else
-		rc = d->codec->dec_final(&d->cst, dst->data + dst->len, need,
-		                         &outlen, &e);
+		rc = mf__xfer_final(&d->xf, dst->data + dst->len, need, &outlen,
+		                    &e);
 	if (rc == MF_OK) {
-		/* Every decoder state has defects, then defect_off. */
-		const char *st = (const char *)&d->cst + d->codec->dec_defects;
-		uint64_t mask, off;
-
-		memcpy(&mask, st, sizeof(mask));
-		memcpy(&off, st + sizeof(mask), sizeof(off));
+		mask = mf__xfer_defects(&d->xf, &off);
 		rc = codec_defects(d, mask, off);
 	}
 	if (rc < 0)

@@ -69,9 +69,11 @@
  *  - A header block whose first line is ">From " (an mbox writer's
  *    quoting of a forwarded message's From_ line) has it as its From_
  *    line (MF_D_MBOX_FROM), as MimeKit reads it.
- *  - Decoding (MF_DECODE): base64 and quoted-printable through the
- *    streaming codecs; a quoted-printable body ending in "=" ends with a
- *    soft line break whose line end went to the delimiter (no defect).
+ *  - Decoding (MF_DECODE): base64, quoted-printable and uuencode through
+ *    the transfer decoder the content decoder uses (codec.h, mf__xfer),
+ *    so a part decodes alike streamed and from the tree; a
+ *    quoted-printable body ending in "=" ends with a soft line break
+ *    whose line end went to the delimiter (no defect).
  *
  * The header machine only ever sees whole lines from their start (an
  * unfinished line without a colon is held back, up to max_field_len), so
@@ -80,8 +82,8 @@
  */
 #include "mime.h"
 
+#include "codec.h"
 #include "header.h"
-#include "qp.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define MF__X86 1
@@ -335,6 +337,7 @@ enum {
 };
 
 #define MAXPAD 998u     /* transport padding accepted after a delimiter */
+#define TAILMAX 4096u   /* white space looked at after a last delimiter */
 #define NBUCKET 256u    /* open-boundary hash buckets */
 #define DCAP 65536u     /* decoding output buffer */
 #define STEP 65536u     /* bytes moved into the carry buffer at a time */
@@ -348,6 +351,7 @@ struct level {
 	size_t fcap;
 	int state;
 	bool seen_delim, closed;
+	bool pre_text;            /* its preamble has more than white space */
 	bool limit_leaf;          /* the part after max_parts */
 	bool reg_b, reg_a;        /* boundary / alt registered in the hash */
 	mf_str alt;               /* boundary adopted from the body */
@@ -357,9 +361,8 @@ struct level {
 	uint64_t last_end;        /* end of the last field or From_ line */
 	size_t nsaved;            /* fields out of every window already */
 	bool described;           /* its description too (save_level) */
-	int dec;                  /* MF_CTE_BASE64 / MF_CTE_QP when decoding */
-	mf_b64_dec b64;
-	mf_qp_dec qp;
+	bool dec;                 /* MF_DECODE: decoding through xf */
+	mf__xfer xf;              /* the transfer decoder (codec.h) */
 };
 
 struct mf_parser {
@@ -411,6 +414,8 @@ struct match {
 	size_t ls;      /* window index of the line */
 	bool mismatch;  /* a lenient match (MF_D_BOUNDARY_MISMATCH) */
 	bool cut;       /* FROM: the line was cut at max_field_len */
+	bool as_close;  /* CLOSE: a delimiter with nothing after it */
+	bool trailing;  /* CLOSE: text after it on its line */
 };
 
 /* The option flags the push parser uses. */
@@ -826,24 +831,11 @@ static int
 dec_final(mf_parser *ps, struct level *L)
 {
 	size_t outlen = 0;
-	uint64_t defects = 0, doff = 0;
-	int d = -1, rc;
+	uint64_t defects, doff;
+	int d, rc;
 
-	if (L->dec == MF_CTE_BASE64) {
-		rc = mf_b64_dec_final(&L->b64, ps->dbuf, DCAP, &outlen, NULL);
-		defects = L->b64.defects;
-		doff = L->b64.defect_off;
-		d = MF_D_B64_JUNK;
-	} else {
-		/* "=" at the very end: a soft line break whose line end
-		 * went to the delimiter (RFC 2046 5.1.1), not an error. */
-		rc = mf__qp_dec_final_body(&L->qp, ps->dbuf, DCAP, &outlen,
-					   NULL);
-		defects = L->qp.defects;
-		doff = L->qp.defect_off;
-		d = MF_D_QP_INVALID;
-	}
-	L->dec = 0;
+	rc = mf__xfer_final(&L->xf, ps->dbuf, DCAP, &outlen, NULL);
+	L->dec = false;
 	if (rc < 0)
 		return fail(ps, rc, L->part.off_end, "decoding failed");
 	if (outlen > 0) {
@@ -855,8 +847,13 @@ dec_final(mf_parser *ps, struct level *L)
 		if (emit(ps, &ev) < 0)
 			return ps->rc;
 	}
-	if (defects & MF_DEFECT_BIT(d))
-		return pdefect(ps, L, d, L->part.off_body + doff);
+	defects = mf__xfer_defects(&L->xf, &doff);
+	for (d = 0; d < 64 && defects != 0; d++) {
+		if ((defects & MF_DEFECT_BIT(d)) &&
+		    pdefect(ps, L, d, L->part.off_body + doff) < 0)
+			return ps->rc;
+		defects &= ~MF_DEFECT_BIT(d);
+	}
 	return MF_OK;
 }
 
@@ -868,13 +865,28 @@ pop_part(mf_parser *ps, uint64_t off)
 	mf_event ev;
 
 	L->part.off_end = off;
-	if (L->state == LS_LEAF && L->dec != 0 && dec_final(ps, L) < 0)
+	if (L->state == LS_LEAF && L->dec && dec_final(ps, L) < 0)
 		return ps->rc;
 	if (L->part.kind == MF_PART_MULTIPART && !L->closed && !ps->opaque) {
 		int d = L->seen_delim ? MF_D_NO_CLOSE_DELIM : MF_D_NO_START_DELIM;
 
 		if (pdefect(ps, L, d, off) < 0)
 			return ps->rc;
+		if (!L->seen_delim && L->pre_text) {
+			/*
+			 * No delimiter line at all, but text: the body
+			 * (delivered as the preamble) is the content, as with
+			 * no boundary parameter. The part ends as a text/plain
+			 * leaf; the tree makes its preamble its body. (With
+			 * nothing but white space it stays an empty
+			 * multipart, as other readers show it.)
+			 */
+			L->part.kind = MF_PART_LEAF;
+			L->part.type = (mf_str){"text", 4};
+			L->part.subtype = (mf_str){"plain", 5};
+			L->part.boundary = (mf_str){"", 0};
+			bunreg(ps, L);
+		}
 	}
 	bunreg(ps, L);
 	ev_init(&ev, MF_EV_PART_END, L, off);
@@ -1191,7 +1203,7 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 	default:
 		L->state = LS_LEAF;
 		if ((ps->flags & (MF_DECODE | MF_NO_BODY)) == MF_DECODE &&
-		    (L->part.cte == MF_CTE_BASE64 || L->part.cte == MF_CTE_QP)) {
+		    mf__xfer_init(&L->xf, L->part.cte)) {
 			/* The output buffer, at the first encoded leaf. */
 			if (ps->dbuf == NULL) {
 				ps->dbuf = mf__alloc(&ps->a, DCAP);
@@ -1199,9 +1211,7 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 					return fail(ps, MF_E_NOMEM, body_off,
 						    "out of memory");
 			}
-			L->dec = L->part.cte;
-			memset(&L->b64, 0, sizeof(L->b64));
-			memset(&L->qp, 0, sizeof(L->qp));
+			L->dec = true;
 		}
 		break;
 	}
@@ -1282,6 +1292,153 @@ lenient(mf_parser *ps, const char *s, size_t n, struct match *m)
 }
 
 /*
+ * The "--" line at window index ls as a delimiter line: *e gets the end
+ * of its text before the line end, *te the end without transport padding,
+ * *end where the next line starts (n when it has no line end). LINE_NEED
+ * when the window ends before its line does, LINE_NO when it is too long
+ * for a delimiter line of any open boundary, else LINE_DELIM.
+ */
+static int
+delim_text(const mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
+	   size_t *e, size_t *te, size_t *end)
+{
+	size_t avail = n - ls, bound = top(ps)->maxb + 4 + MAXPAD + 2;
+	const char *lf = memchr(p + ls, '\n', avail < bound ? avail : bound);
+
+	if (lf != NULL) {
+		*e = (size_t)(lf - p);
+		*end = *e + 1;
+		if (*e > ls + 2 && p[*e - 1] == '\r')
+			(*e)--;
+	} else {
+		if (avail >= bound)
+			return LINE_NO;
+		if (!eof)
+			return LINE_NEED;
+		*e = n;
+		*end = n;
+	}
+	*te = *e;
+	while (*te > ls + 2 && is_wsp(p[*te - 1]))
+		(*te)--;
+	return LINE_DELIM;
+}
+
+/*
+ * The exact match of the delimiter text s[0..n) (after "--", without
+ * padding): LINE_DELIM or LINE_CLOSE with *li the innermost level whose
+ * boundary it is (a close delimiter of an inner level wins), or LINE_NO.
+ */
+static int
+exact(const mf_parser *ps, const char *s, size_t n, size_t *li)
+{
+	size_t a = blookup(ps, s, n), b = SIZE_MAX;
+
+	if (n >= 2 && s[n - 1] == '-' && s[n - 2] == '-')
+		b = blookup(ps, s, n - 2);
+	if (a == SIZE_MAX && b == SIZE_MAX)
+		return LINE_NO;
+	if (b != SIZE_MAX && (a == SIZE_MAX || b > a)) {
+		*li = b;
+		return LINE_CLOSE;
+	}
+	*li = a;
+	return LINE_DELIM;
+}
+
+/*
+ * RFC 2046 5.1.1: "it is sufficient that the boundary appear in its
+ * entirety following the CRLF". Text s[0..n) after "--" that starts with
+ * an open boundary and "--" but goes on with other text is that
+ * boundary's close delimiter (MF_D_CLOSE_TRAILING): *li gets the
+ * innermost such level, *k the boundary's length. FNV-1a is computed
+ * prefix by prefix, so the line is read once whatever the nesting.
+ */
+static bool
+close_prefix(const mf_parser *ps, const char *s, size_t n, size_t *li,
+	     size_t *k)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i, best = SIZE_MAX;
+
+	for (i = 0; i + 2 <= n; i++) {
+		if (s[i] == '-' && s[i + 1] == '-' && ps->nlen[i & 63] != 0) {
+			size_t node = ps->bucket[h & (NBUCKET - 1)];
+
+			while (node != 0) {
+				size_t l = (node - 1) / 2;
+				int which = (int)((node - 1) % 2);
+				const struct level *L = ps->lv[l];
+				mf_str b = which ? L->alt : L->part.boundary;
+
+				if ((which ? L->ha : L->hb) == h &&
+				    b.len == i &&
+				    (i == 0 || memcmp(b.ptr, s, i) == 0) &&
+				    (best == SIZE_MAX || l > best)) {
+					best = l;
+					*k = i;
+				}
+				node = which ? L->na : L->nb;
+			}
+		}
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	*li = best;
+	return best != SIZE_MAX;
+}
+
+/*
+ * What follows a delimiter of level li (from window index i): only
+ * white-space lines (at most TAILMAX bytes of them) up to the end of the
+ * input, an enclosing multipart's delimiter or an mbox From_ line: it is
+ * the missing close delimiter (LINE_CLOSE); something else (LINE_DELIM);
+ * or LINE_NEED.
+ */
+static int
+empty_tail(const mf_parser *ps, const char *p, size_t n, size_t i, size_t li,
+	   bool eof)
+{
+	size_t from = i, j, e, te, end, lv;
+	int r;
+
+	for (;;) {
+		for (j = i; j < n && is_wsp(p[j]) && j - from <= TAILMAX; j++)
+			;
+		if (j - from > TAILMAX)
+			return LINE_DELIM;
+		if (j == n)
+			return eof ? LINE_CLOSE : LINE_NEED;
+		if (p[j] == '\n' || (p[j] == '\r' && j + 1 < n &&
+				     p[j + 1] == '\n')) {
+			i = j + (p[j] == '\r' ? 2 : 1);
+			continue;
+		}
+		if (p[j] == '\r' && j + 1 == n)
+			return eof ? LINE_DELIM : LINE_NEED;
+		if (j > i)
+			return LINE_DELIM; /* text after white space */
+		if (ps->mbox && p[i] == 'F') {
+			if (n - i < 5)
+				return eof ? LINE_DELIM : LINE_NEED;
+			return memcmp(p + i, "From ", 5) == 0 ? LINE_CLOSE
+								: LINE_DELIM;
+		}
+		if (p[i] != '-' || (i + 1 < n && p[i + 1] != '-'))
+			return LINE_DELIM;
+		if (i + 1 == n)
+			return eof ? LINE_DELIM : LINE_NEED;
+		r = delim_text(ps, p, n, i, eof, &e, &te, &end);
+		if (r != LINE_DELIM)
+			return r == LINE_NEED ? LINE_NEED : LINE_DELIM;
+		return exact(ps, p + i + 2, te - i - 2, &lv) != LINE_NO &&
+			       lv < li
+			   ? LINE_CLOSE
+			   : LINE_DELIM;
+	}
+}
+
+/*
  * Looks at the line starting at window index ls (p[ls] is '-' or 'F'):
  * a delimiter or close delimiter of an open multipart, an mbox From_ line,
  * or neither; LINE_NEED when the window ends before that is known.
@@ -1290,19 +1447,21 @@ static int
 check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	   struct match *m)
 {
-	size_t avail = n - ls, bound, e, te, i;
+	size_t avail = n - ls, e, te, i, k;
 	const char *lf;
-	size_t a, b;
+	bool longline;
+	int r;
 
 	m->kind = LINE_NO;
 	m->ls = ls;
 	m->mismatch = false;
 	m->cut = false;
+	m->as_close = false;
+	m->trailing = false;
 	if (ps->mbox && (p[ls] == '\n' || p[ls] == '\r')) {
 		/* An empty line, then a From_ line: the line end before a
 		 * From_ line is the separator's, even after a header. */
-		size_t k = p[ls] == '\r' ? 2 : 1;
-		int r;
+		k = p[ls] == '\r' ? 2 : 1;
 
 		if (avail < k + 5)
 			return eof ? LINE_NO : LINE_NEED;
@@ -1337,41 +1496,46 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 		return eof ? LINE_NO : LINE_NEED;
 	if (p[ls + 1] != '-')
 		return LINE_NO;
-	bound = top(ps)->maxb + 4 + MAXPAD + 2;
-	lf = memchr(p + ls, '\n', avail < bound ? avail : bound);
-	if (lf != NULL) {
-		e = (size_t)(lf - p);
-		m->end = e + 1;
-		if (e > ls + 2 && p[e - 1] == '\r')
-			e--;
+	r = delim_text(ps, p, n, ls, eof, &e, &te, &m->end);
+	if (r == LINE_NEED)
+		return r;
+	longline = r == LINE_NO;
+	if (longline) {
+		/* Too long for a delimiter line: a close delimiter with
+		 * text after it, at most. */
+		e = te = ls + 2 + top(ps)->maxb + 2;
 	} else {
-		if (avail >= bound)
-			return LINE_NO; /* too long for a delimiter */
-		if (!eof)
-			return LINE_NEED;
-		e = n;
-		m->end = n;
+		r = exact(ps, p + ls + 2, te - ls - 2, &m->li);
 	}
-	/* Text after "--" without transport padding. */
-	te = e;
-	while (te > ls + 2 && is_wsp(p[te - 1]))
-		te--;
-	a = blookup(ps, p + ls + 2, te - ls - 2);
-	b = SIZE_MAX;
-	if (te - ls - 2 >= 2 && p[te - 1] == '-' && p[te - 2] == '-')
-		b = blookup(ps, p + ls + 2, te - ls - 4);
-	if (a == SIZE_MAX && b == SIZE_MAX) {
-		int r = lenient(ps, p + ls + 2, te - ls - 2, m);
-
+	if (r == LINE_NO) {
+		if (close_prefix(ps, p + ls + 2, te - ls - 2, &m->li, &k)) {
+			m->kind = LINE_CLOSE;
+			m->trailing = true;
+			m->end = ls + 2 + k + 2;
+			return LINE_CLOSE;
+		}
+		if (longline)
+			return LINE_NO;
+		r = lenient(ps, p + ls + 2, te - ls - 2, m);
 		if (r == LINE_NO || r < 0)
 			return r;
-		m->kind = r;
-	} else if (b != SIZE_MAX && (a == SIZE_MAX || b > a)) {
-		m->kind = LINE_CLOSE;
-		m->li = b;
-	} else {
-		m->kind = LINE_DELIM;
-		m->li = a;
+	}
+	m->kind = r;
+	if (m->kind == LINE_DELIM && !m->mismatch &&
+	    ps->lv[m->li]->seen_delim) {
+		/*
+		 * A delimiter after the first with only white space after
+		 * it up to the end (of the input, of an enclosing
+		 * multipart, of an mbox message): the missing close
+		 * delimiter, not an empty part (MF_D_NO_CLOSE_DELIM).
+		 */
+		r = empty_tail(ps, p, n, m->end, m->li, eof);
+		if (r == LINE_NEED)
+			return r;
+		if (r == LINE_CLOSE) {
+			m->kind = LINE_CLOSE;
+			m->as_close = true;
+		}
 	}
 	if (m->kind == LINE_CLOSE) {
 		/* The line end after it starts the epilogue. */
@@ -1408,6 +1572,12 @@ take_line(mf_parser *ps, const char *p, size_t le, const struct match *m)
 	L = top(ps);
 	if (m->mismatch &&
 	    pdefect(ps, L, MF_D_BOUNDARY_MISMATCH, ps->wpos + m->ls) < 0)
+		return ps->rc;
+	if (m->as_close &&
+	    pdefect(ps, L, MF_D_NO_CLOSE_DELIM, ps->wpos + m->ls) < 0)
+		return ps->rc;
+	if (m->trailing &&
+	    pdefect(ps, L, MF_D_CLOSE_TRAILING, ps->wpos + m->end) < 0)
 		return ps->rc;
 	type = m->kind == LINE_CLOSE ? MF_EV_CLOSE : MF_EV_DELIM;
 	if (emit_data(ps, type, L, p + le, m->end - le, off) < 0)
@@ -1710,7 +1880,14 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 	  uint64_t off)
 {
 	int type;
+	size_t i;
 
+	if (L->state == LS_PREAMBLE && !L->pre_text) {
+		for (i = 0; i < n && (is_wsp(p[i]) || p[i] == '\r' ||
+				      p[i] == '\n'); i++)
+			;
+		L->pre_text = i < n;
+	}
 	if (n == 0 || (ps->flags & MF_NO_BODY))
 		return MF_OK;
 	if (L->state == LS_PREAMBLE)
@@ -1719,20 +1896,16 @@ emit_body(mf_parser *ps, struct level *L, const char *p, size_t n,
 		type = MF_EV_EPILOGUE;
 	else
 		type = MF_EV_BODY;
-	if (L->dec == 0 || type != MF_EV_BODY)
+	if (!L->dec || type != MF_EV_BODY)
 		return emit_data(ps, type, L, p, n, off);
 	while (n > 0) {
+		/* Every codec's output is under DCAP for this much input. */
 		size_t k = n < DCAP - 512 ? n : DCAP - 512, outlen = 0;
 		mf_event ev;
 		int rc;
 
-		if (L->dec == MF_CTE_BASE64) {
-			rc = mf_b64_dec_update(&L->b64, ps->dbuf, DCAP, p, k,
-					       &outlen, NULL);
-		} else {
-			rc = mf_qp_dec_update(&L->qp, ps->dbuf, DCAP, p, k,
-					      &outlen, NULL);
-		}
+		rc = mf__xfer_update(&L->xf, ps->dbuf, DCAP, p, k, &outlen,
+				     NULL);
 		if (rc < 0)
 			return fail(ps, rc, off, "decoding failed");
 		/* Also when the bytes decode to nothing (white space, a soft

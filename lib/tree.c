@@ -368,6 +368,18 @@ on_event(void *ctx, const mf_event *ev)
 		rc = flush(b);
 		t->off_end = ev->off;
 		b->m->defects |= t->defects;
+		if (t->kind == MF_PART_MULTIPART &&
+		    ev->part->kind == MF_PART_LEAF) {
+			/* A multipart without any delimiter line ends as a
+			 * text/plain leaf (mime.c): its preamble is the body. */
+			t->kind = MF_PART_LEAF;
+			t->type = ev->part->type;
+			t->subtype = ev->part->subtype;
+			t->boundary = ev->part->boundary;
+			t->body = t->preamble;
+			t->preamble.ptr = NULL;
+			t->preamble.len = 0;
+		}
 		break;
 	case MF_EV_HEADER:
 		break;

@@ -1025,6 +1025,170 @@ test_truncated(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* Recovery of broken mail (issue 10): what a reader is shown              */
+/* ---------------------------------------------------------------------- */
+
+struct drec {
+	int d[32];
+	uint64_t off[32];
+	size_t n;
+};
+
+static void
+drec_cb(void *ctx, int d, uint64_t off)
+{
+	struct drec *r = ctx;
+
+	if (r->n < 32) {
+		r->d[r->n] = d;
+		r->off[r->n++] = off;
+	}
+}
+
+/* The types of the tree depth-first, space-separated. */
+static void
+types_of(const mf_msg *m, char *out, size_t cap)
+{
+	const mf_part *p = NULL;
+	size_t k = 0;
+
+	out[0] = '\0';
+	while ((p = mf_part_next(mf_msg_root(m), p)) != NULL && k + 1 < cap) {
+		mf_str t = mf_part_type(p), s = mf_part_subtype(p);
+
+		k += (size_t)snprintf(out + k, cap - k, "%s%.*s/%.*s",
+				      k ? " " : "", (int)t.len, t.ptr,
+				      (int)s.len, s.ptr);
+	}
+}
+
+/* The decoded text (LF line ends) of the first part of list which. */
+static void
+body_text(const mf_msg *m, int which, mf_buf *out)
+{
+	const mf_part *v[8];
+	size_t n = 0;
+
+	mf_buf_clear(out);
+	assert_int_equal(mf_msg_bodies(mf_msg_root(m), which, v, 8, &n),
+			 MF_OK);
+	if (n > 0)
+		assert_int_equal(mf_part_decode(v[0], out, MF_CONTENT_LF, NULL,
+						NULL, NULL),
+				 MF_OK);
+}
+
+/*
+ * Each recovery in both line-end forms: the tree's parts, the text and
+ * HTML bodies a reader selects (RFC 8621), the defect at its offset (the
+ * first byte of marker, or the end for ""), the same as MF_STRICT's
+ * error, and split parses at every point giving the same tree.
+ */
+static void
+test_recovery(void **state)
+{
+	static const struct {
+		const char *in, *types, *text, *html;
+		int defect;
+		const char *marker;
+	} t[] = {
+	    /* 0: a stray line keeps the rest of the header a header */
+	    {"From: a@b\nSubject: reminder\nabout the game\n"
+	     "Content-Type: multipart/alternative; boundary=b\n\n"
+	     "--b\nContent-Type: text/plain\n\nhello\n--b--\n",
+	     "multipart/alternative text/plain", "hello", "hello",
+	     MF_D_STRAY_LINE, "about"},
+	    /* 1: a byte order mark before the header */
+	    {"\xef\xbb\xbf" "From: a@b\nSubject: x\n\nhi\n", "text/plain",
+	     "hi\n", "hi\n", MF_D_BOM, "\xef"},
+	    /* 2: the last delimiter without close: no empty part */
+	    {"Content-Type: multipart/alternative; boundary=b\n\n"
+	     "--b\nContent-Type: text/plain\n\nplain\n"
+	     "--b\nContent-Type: text/html\n\n<p>html</p>\n--b\n  \n",
+	     "multipart/alternative text/plain text/html", "plain",
+	     "<p>html</p>", MF_D_NO_CLOSE_DELIM, "--b\n  "},
+	    /* 3: a close delimiter with text after it */
+	    {"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nbody\n"
+	     "--b-- trailing text\nmore\n",
+	     "multipart/mixed text/plain", "body", "body",
+	     MF_D_CLOSE_TRAILING, " trailing"},
+	    /* 4: no delimiter line at all: a text/plain leaf */
+	    {"Content-Type: multipart/alternative; boundary=b\n\n"
+	     "Hello, no delimiters here.\n",
+	     "text/plain", "Hello, no delimiters here.\n",
+	     "Hello, no delimiters here.\n", MF_D_NO_START_DELIM, ""},
+	};
+	size_t i, v, c;
+	mf_buf *b = mf_buf_new(NULL);
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		for (v = 0; v < 2; v++) {
+			size_t n, mn, want_off, j;
+			char *in = tu_eol(t[i].in, strlen(t[i].in), v, &n);
+			char *mk = tu_eol(t[i].marker, strlen(t[i].marker), v,
+					  &mn);
+			char types[256], label[64];
+			struct drec r;
+			mf_opts o;
+			mf_msg *m, *m2;
+			mf_error e;
+			mf_buf *d1, *d2;
+			int found = 0;
+
+			snprintf(label, sizeof(label), "recovery %zu (%s)", i,
+				 v ? "CRLF" : "LF");
+			want_off = mn == 0 ? n
+					   : (size_t)(strstr(in, mk) - in);
+			memset(&o, 0, sizeof(o));
+			memset(&r, 0, sizeof(r));
+			o.on_defect = drec_cb;
+			o.defect_ctx = &r;
+			assert_int_equal(mf_msg_parse(in, n, &o, &m, NULL),
+					 MF_OK);
+			types_of(m, types, sizeof(types));
+			tu_assert_str(types, t[i].types, label);
+			body_text(m, MF_BODY_TEXT, b);
+			tu_assert_str(mf_buf_data(b), t[i].text, label);
+			body_text(m, MF_BODY_HTML, b);
+			tu_assert_str(mf_buf_data(b), t[i].html, label);
+			for (j = 0; j < r.n; j++)
+				if (r.d[j] == t[i].defect && r.off[j] == want_off)
+					found = 1;
+			if (!found)
+				fail_msg("%s: no %s at %zu", label,
+					 mf_defect_name(t[i].defect), want_off);
+			/* Strict: the first defect is the error. */
+			o.flags = MF_STRICT;
+			o.on_defect = NULL;
+			assert_int_equal(mf_msg_parse(in, n, &o, &m2, &e),
+					 MF_E_DEFECT);
+			assert_int_equal(e.offset, r.off[0]);
+			/* Every split point gives the same tree. */
+			d1 = dump_tree(m, 1);
+			o.flags = 0;
+			for (c = 0; c <= n; c++) {
+				assert_int_equal(mf__msg_parse_split(in, n, &c, 1,
+								     &o, &m2,
+								     NULL),
+						 MF_OK);
+				d2 = dump_tree(m2, 1);
+				tu_assert_mem(mf_buf_data(d2), mf_buf_len(d2),
+					      mf_buf_data(d1), mf_buf_len(d1),
+					      label);
+				mf_buf_free(d2);
+				mf_msg_free(m2);
+			}
+			mf_buf_free(d1);
+			mf_msg_free(m);
+			free(in);
+			free(mk);
+		}
+	}
+	mf_buf_free(b);
+}
+
 int
 main(void)
 {
@@ -1039,6 +1203,7 @@ main(void)
 	    cmocka_unit_test(test_split_trees),
 	    cmocka_unit_test(test_event_parts),
 	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_recovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
