@@ -1074,7 +1074,7 @@ body_text(const mf_msg *m, int which, mf_buf *out)
 	assert_int_equal(mf_msg_bodies(mf_msg_root(m), which, v, 8, &n),
 			 MF_OK);
 	if (n > 0)
-		assert_int_equal(mf_part_decode(v[0], out, MF_CONTENT_LF, NULL,
+		assert_int_equal(mf_part_decode(v[0], out, MF_LF, NULL,
 						NULL, NULL),
 				 MF_OK);
 }
