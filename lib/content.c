@@ -384,6 +384,9 @@ struct mf_content_dec {
 	uint64_t body_off;      /* absolute offset of the body */
 	uint64_t raw_off;       /* raw bytes consumed */
 	uint64_t dec_off;       /* transfer-decoded bytes before pend */
+	bool unquote;        /* MF_MBOX: ">From " quoting undone first */
+	mf__unq unq;
+	mf_buf *unq_dst;     /* where its segments are transfer-decoded */
 	mf__xfer xf;         /* the transfer decoder (codec.h) */
 	uint64_t codec_seen; /* codec defects already reported */
 	mf_buf pend;         /* decoded text waiting for a segment end */
@@ -432,7 +435,17 @@ defect(mf_content_dec *d, int code, uint64_t off)
 }
 
 /* The flags of mf_part_decode and mf_content_dec_new. */
-#define DEC_FLAGS (MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT)
+#define DEC_FLAGS                                                              \
+	(MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT | MF_MBOX |  \
+	 MF_MBOX_RD)
+
+/* Flags the content decoder refuses: unknown bits, MF_MBOX_RD alone. */
+static bool
+bad_flags(unsigned flags)
+{
+	return (flags & ~DEC_FLAGS) != 0 ||
+	       (flags & (MF_MBOX | MF_MBOX_RD)) == MF_MBOX_RD;
+}
 
 /* Sets up d for the body of p (its description is copied). */
 static void
@@ -446,12 +459,16 @@ dec_init(mf_content_dec *d, const mf_part *p, unsigned flags, const mf_opts *o)
 	mf__buf_init(&d->pend, &d->o.alloc);
 	mf__buf_init(&d->conv, &d->o.alloc);
 	mf__buf_init(&d->sbuf, &d->o.alloc);
-	if ((flags & ~DEC_FLAGS) != 0 || (d->o.flags & ~MF_STRICT) != 0) {
+	if (bad_flags(flags) || (d->o.flags & ~MF_STRICT) != 0) {
 		/* Refused: every call on d returns the error. */
 		(void)fail(d, MF_E_INVAL, 0, "unknown flag");
 		return;
 	}
 	(void)mf__xfer_init(&d->xf, mf_part_cte(p));
+	/* The body came from an mbox: undo its writer's ">From " quoting
+	 * (mboxo, or mboxrd with MF_MBOX_RD) before anything else. */
+	d->unquote = (flags & MF_MBOX) != 0;
+	d->unq.rd = (flags & MF_MBOX_RD) != 0;
 	mf_part_offsets(p, NULL, &d->body_off, NULL);
 	if (flags & (MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT))
 		flags |= MF_CONTENT_TEXT;
@@ -965,11 +982,13 @@ drain(mf_content_dec *d, mf_buf *out, bool final)
 			break;
 		mf__buf_cut(&d->conv, 0);
 		/* Offsets: in the input when the body is not transfer-encoded
-		 * (the decoded bytes are the input's), else in the decoded
-		 * content. */
+		 * (the decoded bytes are the input's, but for the ">" that
+		 * unquoting dropped), else in the decoded content. */
 		rc = convert(d, dst, (const char *)p + pos, k,
-			     (d->xf.codec == NULL ? d->body_off : 0) + d->dec_off +
-				 pos);
+			     (d->xf.codec == NULL
+				  ? d->body_off + d->unq.dropped
+				  : 0) +
+				 d->dec_off + pos);
 		memcpy(d->carry, d->carry_next, d->ncarry_next);
 		d->ncarry = d->ncarry_next;
 		d->ncarry_next = 0;
@@ -1043,8 +1062,10 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 		rc = mf__xfer_final(&d->xf, dst->data + dst->len, need, &outlen,
 		                    &e);
 	if (rc == MF_OK) {
+		/* Offsets in the raw body: the ">" unquoting dropped
+		 * before them count. */
 		mask = mf__xfer_defects(&d->xf, &off);
-		rc = codec_defects(d, mask, off);
+		rc = codec_defects(d, mask, off + d->unq.dropped);
 	}
 	if (rc < 0)
 		return fail(d, rc, d->body_off + e.offset, e.reason);
@@ -1054,6 +1075,15 @@ transfer(mf_content_dec *d, mf_buf *dst, const char *in, size_t n, bool final)
 }
 
 /* ---- the pipeline ---- */
+
+/* A segment of the unquoted body, for the transfer decoder. */
+static int
+unq_seg(void *ctx, const char *p, size_t n)
+{
+	mf_content_dec *d = ctx;
+
+	return transfer(d, d->unq_dst, p, n, false);
+}
 
 /* Decodes in[0..n), or ends the body when final. */
 static int
@@ -1070,7 +1100,15 @@ dec_run(mf_content_dec *d, mf_buf *out, const char *in, size_t n, bool final)
 	if (n == 0 && !final)
 		return MF_OK;
 	d->finished = final;
-	rc = transfer(d, d->text ? &d->pend : out, in, n, final);
+	if (d->unquote) {
+		d->unq_dst = d->text ? &d->pend : out;
+		rc = mf__unq_feed(&d->unq, in != NULL ? in : "", n, final,
+		                  unq_seg, d);
+		if (rc == MF_OK && final)
+			rc = transfer(d, d->unq_dst, NULL, 0, true);
+	} else {
+		rc = transfer(d, d->text ? &d->pend : out, in, n, final);
+	}
 	d->raw_off += n;
 	if (rc == MF_OK && d->text)
 		rc = drain(d, out, final);
@@ -1149,7 +1187,7 @@ mf_part_decode(const mf_part *p, mf_buf *out, unsigned flags, const mf_opts *o,
 	if (p == NULL || out == NULL || p->tree == NULL ||
 	    p->kind == MF_PART_MULTIPART)
 		return mf__err(err, MF_E_INVAL, 0, "not a leaf of a tree");
-	if ((flags & ~DEC_FLAGS) != 0)
+	if (bad_flags(flags))
 		return mf__err(err, MF_E_INVAL, 0, "unknown flag");
 	if (mf__opts_check(o, MF_STRICT, err) < 0)
 		return MF_E_INVAL;

@@ -51,13 +51,55 @@ next_from(int path, const char *p, size_t n, size_t from)
 	}
 }
 
+bool
+mf__clen_value(mf_str v, uint64_t *cl)
+{
+	size_t i = 0;
+
+	*cl = 0;
+	while (i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9' &&
+	       *cl < ((uint64_t)1 << 60))
+		*cl = *cl * 10 + (uint64_t)(v.ptr[i++] - '0');
+	if (i == 0)
+		return false;
+	while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
+		i++;
+	return i == v.len;
+}
+
+bool
+mf__clen_end(const char *p, size_t n, uint64_t body, uint64_t cl, size_t *me,
+	     size_t *next)
+{
+	uint64_t end;
+
+	if (body > n || cl > n - body)
+		return false;
+	end = body + cl;
+	*me = (size_t)end;
+	if (end == n || from_at(p, n, (size_t)end)) {
+		*next = (size_t)end;
+		return true;
+	}
+	if (p[end] == '\n' && from_at(p, n, (size_t)end + 1)) {
+		*next = (size_t)end + 1;
+		return true;
+	}
+	if (p[end] == '\r' && end + 1 < n && p[end + 1] == '\n' &&
+	    from_at(p, n, (size_t)end + 2)) {
+		*next = (size_t)end + 2;
+		return true;
+	}
+	return false;
+}
+
 /* Where the message that starts at ms ends, given a Content-Length. */
 static bool
 clen_end(const char *p, size_t n, size_t ms, size_t *me, size_t *next)
 {
 	mf__hdr h;
 	size_t s = ms, used;
-	uint64_t cl = 0, body = 0, end;
+	uint64_t cl = 0, body = 0;
 	bool have = false, done = false;
 
 	mf__hdr_init(&h, NULL, ms);
@@ -74,38 +116,12 @@ clen_end(const char *p, size_t n, size_t ms, size_t *me, size_t *next)
 		} else if (ev.type == MF__HDR_FIELD && !have &&
 			   mf__ieq(ev.f.name.ptr, ev.f.name.len,
 				   "content-length", 14)) {
-			size_t i = 0;
-			mf_str v = ev.f.value;
-
-			while (i < v.len && v.ptr[i] >= '0' && v.ptr[i] <= '9' &&
-			       cl < ((uint64_t)1 << 60))
-				cl = cl * 10 + (uint64_t)(v.ptr[i++] - '0');
-			while (i < v.len && (v.ptr[i] == ' ' || v.ptr[i] == '\t'))
-				i++;
-			have = i > 0 && i == v.len;
+			/* The first valid one. */
+			have = mf__clen_value(ev.f.value, &cl);
 		}
 	}
 	mf__hdr_fini(&h);
-	if (!done || !have || body > n || cl > n - body)
-		return false;
-	end = body + cl;
-	if (end == n || from_at(p, n, (size_t)end)) {
-		*me = (size_t)end;
-		*next = (size_t)end;
-		return true;
-	}
-	if (p[end] == '\n' && from_at(p, n, (size_t)end + 1)) {
-		*me = (size_t)end;
-		*next = (size_t)end + 1;
-		return true;
-	}
-	if (p[end] == '\r' && end + 1 < n && p[end + 1] == '\n' &&
-	    from_at(p, n, (size_t)end + 2)) {
-		*me = (size_t)end;
-		*next = (size_t)end + 2;
-		return true;
-	}
-	return false;
+	return done && have && mf__clen_end(p, n, body, cl, me, next);
 }
 
 int
@@ -156,43 +172,105 @@ mf_mbox_next(const char *p, size_t n, size_t *pos, unsigned flags,
 	return 1;
 }
 
+/* Appends n '>' and the first k bytes of "From " (held bytes) to fn. */
+static int
+unq_held(size_t n, unsigned k, mf__unq_fn *fn, void *ctx)
+{
+	static const char gts[] = ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>";
+	int rc = MF_OK;
+
+	while (n > 0 && rc == MF_OK) {
+		size_t c = n < sizeof(gts) - 1 ? n : sizeof(gts) - 1;
+
+		rc = fn(ctx, gts, c);
+		n -= c;
+	}
+	if (rc == MF_OK && k > 0)
+		rc = fn(ctx, "From ", k);
+	return rc;
+}
+
+int
+mf__unq_feed(mf__unq *u, const char *p, size_t n, bool final, mf__unq_fn *fn,
+	     void *ctx)
+{
+	size_t i = 0, run = 0;
+	int rc = MF_OK;
+
+	while (i < n && rc == MF_OK) {
+		const char *lf;
+
+		if (u->gt == 0) {
+			if (!u->mid && p[i] == '>') {
+				/* Held until "From " follows, or not. */
+				rc = run < i ? fn(ctx, p + run, i - run) : MF_OK;
+				u->gt = 1;
+				run = ++i;
+				continue;
+			}
+			lf = memchr(p + i, '\n', n - i);
+			u->mid = lf == NULL;
+			i = lf != NULL ? (size_t)(lf - p) + 1 : n;
+			continue;
+		}
+		if (u->from == 0 && p[i] == '>') {
+			u->gt++;
+			run = ++i;
+			continue;
+		}
+		if (p[i] == "From "[u->from]) {
+			run = ++i;
+			if (++u->from < 5)
+				continue;
+			/* A quoted From_ line: it loses one '>' (mboxo: only
+			 * when it had one). */
+			if (u->rd || u->gt == 1) {
+				u->gt--;
+				u->dropped++;
+			}
+			rc = unq_held(u->gt, 5, fn, ctx);
+		} else {
+			/* Not one: the held bytes as they were. */
+			rc = unq_held(u->gt, u->from, fn, ctx);
+		}
+		u->gt = 0;
+		u->from = 0;
+		u->mid = true;
+	}
+	if (rc == MF_OK && run < n && u->gt == 0)
+		rc = fn(ctx, p + run, n - run);
+	if (rc == MF_OK && final && u->gt > 0) {
+		rc = unq_held(u->gt, u->from, fn, ctx);
+		u->gt = 0;
+		u->from = 0;
+	}
+	return rc;
+}
+
+static int
+unq_put(void *ctx, const char *p, size_t n)
+{
+	return mf__buf_put(ctx, p, n);
+}
+
 int
 mf_mbox_unescape(mf_buf *out, const char *p, size_t n, unsigned flags)
 {
-	size_t start, i = 0, run = 0;
+	mf__unq u;
+	size_t start;
 	int rc;
 
 	if (out == NULL || (p == NULL && n != 0) || (flags & ~MF_MBOX_RD) != 0)
 		return MF_E_INVAL;
+	memset(&u, 0, sizeof(u));
+	u.rd = (flags & MF_MBOX_RD) != 0;
 	start = out->len;
-	while (i < n) {
-		/* i is a line start. */
-		if (p[i] == '>') {
-			size_t k = i;
-
-			while (k < n && p[k] == '>')
-				k++;
-			if (from_at(p, n, k) &&
-			    ((flags & MF_MBOX_RD) || k == i + 1)) {
-				rc = mf__buf_put(out, p + run, i - run);
-				if (rc < 0)
-					goto fail;
-				run = i + 1; /* drop one '>' */
-			}
-		}
-		{
-			const char *lf = memchr(p + i, '\n', n - i);
-
-			i = lf != NULL ? (size_t)(lf - p) + 1 : n;
-		}
+	rc = mf__unq_feed(&u, p != NULL ? p : "", n, true, unq_put, out);
+	if (rc < 0) {
+		out->len = start;
+		if (out->data != NULL)
+			out->data[start] = '\0';
 	}
-	rc = mf__buf_put(out, p + run, n - run);
-	if (rc == MF_OK)
-		return MF_OK;
-fail:
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
 	return rc;
 }
 

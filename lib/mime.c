@@ -376,6 +376,11 @@ struct mf_parser {
 	mf_limits lim;
 	int path;
 	bool mbox;
+	bool clen;              /* MF_MBOX_CLEN (mf__parser_set_clen) */
+	const char *whole;      /* then the whole input (one window) */
+	size_t whole_n;
+	uint64_t clen_end;      /* where the message ends by its trusted
+				   Content-Length, or UINT64_MAX */
 
 	uint64_t pos;   /* offset of the next byte to process */
 	uint64_t wpos;  /* offset of the current window's first byte */
@@ -435,6 +440,16 @@ static struct level *
 top(const mf_parser *ps)
 {
 	return ps->nlv ? ps->lv[ps->nlv - 1] : NULL;
+}
+
+/*
+ * Whether From_ lines separate messages here: in an mbox, but not inside
+ * a message whose Content-Length is trusted (MF_MBOX_CLEN).
+ */
+static bool
+seps(const mf_parser *ps)
+{
+	return ps->mbox && ps->clen_end == UINT64_MAX;
 }
 
 static int
@@ -1172,6 +1187,30 @@ describe(mf_parser *ps, struct level *L)
 }
 
 /*
+ * MF_MBOX_CLEN: the first valid Content-Length of message L is trusted
+ * when the message it measures ends at the end of the input or right
+ * before a From_ line (the rule of mf_mbox_next, mbox.c); the message then
+ * ends there, whatever From_ lines its body holds.
+ */
+static void
+clen_check(mf_parser *ps, const struct level *L, uint64_t body_off)
+{
+	uint64_t cl = 0;
+	size_t i, me, next;
+
+	for (i = 0; i < L->part.nfields; i++) {
+		const mf_field *f = &L->part.fields[i].f;
+
+		if (mf__ieq(f->name.ptr, f->name.len, "content-length", 14) &&
+		    mf__clen_value(f->value, &cl))
+			break;
+	}
+	if (i < L->part.nfields &&
+	    mf__clen_end(ps->whole, ps->whole_n, body_off, cl, &me, &next))
+		ps->clen_end = me;
+}
+
+/*
  * The header block of L ended (hev: MF__HDR_END); the body starts at
  * window index s. blank: the empty line that ended the block, if any.
  */
@@ -1187,6 +1226,8 @@ end_header(mf_parser *ps, struct level *L, uint64_t body_off, mf_str blank)
 	mf__sel_decide(&L->part, L->part.depth > 0
 				     ? &ps->lv[L->part.depth - 1]->part
 				     : NULL);
+	if (ps->clen && L->part.depth == 0)
+		clen_check(ps, L, body_off);
 	ev_init(&ev, MF_EV_HEADERS_END, L, body_off - blank.len);
 	ev.data = blank;
 	ev.raw = blank;
@@ -1418,7 +1459,7 @@ empty_tail(const mf_parser *ps, const char *p, size_t n, size_t i, size_t li,
 			return eof ? LINE_DELIM : LINE_NEED;
 		if (j > i)
 			return LINE_DELIM; /* text after white space */
-		if (ps->mbox && p[i] == 'F') {
+		if (seps(ps) && p[i] == 'F') {
 			if (n - i < 5)
 				return eof ? LINE_DELIM : LINE_NEED;
 			return memcmp(p + i, "From ", 5) == 0 ? LINE_CLOSE
@@ -1458,7 +1499,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 	m->cut = false;
 	m->as_close = false;
 	m->trailing = false;
-	if (ps->mbox && (p[ls] == '\n' || p[ls] == '\r')) {
+	if (seps(ps) && (p[ls] == '\n' || p[ls] == '\r')) {
 		/* An empty line, then a From_ line: the line end before a
 		 * From_ line is the separator's, even after a header. */
 		k = p[ls] == '\r' ? 2 : 1;
@@ -1471,7 +1512,7 @@ check_line(mf_parser *ps, const char *p, size_t n, size_t ls, bool eof,
 		m->ls = ls;
 		return r;
 	}
-	if (ps->mbox && p[ls] == 'F') {
+	if (seps(ps) && p[ls] == 'F') {
 		size_t fmax = ps->lim.max_field_len;
 
 		if (avail < 5)
@@ -1688,7 +1729,7 @@ static bool
 special(const mf_parser *ps, char c)
 {
 	return c == '-' ||
-	       (ps->mbox && (c == 'F' || c == '\n' || c == '\r'));
+	       (seps(ps) && (c == 'F' || c == '\n' || c == '\r'));
 }
 
 /*
@@ -1939,7 +1980,7 @@ hold_from(const mf_parser *ps, const char *p, size_t from, size_t n)
 	if (p[n - 1] == '\r' || p[n - 1] == '\n')
 		h = n - 1;
 	else if (n - from >= 2 && p[n - 2] == '\n' &&
-		 (p[n - 1] == '-' || (ps->mbox && p[n - 1] == 'F')))
+		 (p[n - 1] == '-' || (seps(ps) && p[n - 1] == 'F')))
 		h = n - 2;
 	if (h < n && p[h] == '\n' && h > from && p[h - 1] == '\r')
 		h--;
@@ -1972,7 +2013,7 @@ do_body(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			return 0;
 		}
 	}
-	if ((ps->nopen == 0 || ps->opaque) && !ps->mbox) {
+	if ((ps->nopen == 0 || ps->opaque) && !seps(ps)) {
 		/* Nothing can end this part but the end of the input. */
 		if (emit_body(ps, L, p + s, n - s, ps->wpos + s) < 0)
 			return ps->rc;
@@ -1983,7 +2024,7 @@ do_body(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 			return 1;
 		return pop_to(ps, SIZE_MAX, ps->wpos + n) < 0 ? ps->rc : 2;
 	}
-	if (ps->mbox) {
+	if (seps(ps)) {
 		d1 = 'F';
 		d2 = 'r';
 		if (ps->nopen == 0 || ps->opaque) {
@@ -2052,6 +2093,11 @@ run(mf_parser *ps, const char *p, size_t n, bool eof, size_t *used)
 	*used = 0;
 	while (ps->rc == 0) {
 		struct level *L = top(ps);
+		/* A message with a trusted Content-Length ends where it
+		 * says, as if the input ended there. */
+		bool cl = ps->clen_end != UINT64_MAX &&
+			  ps->clen_end - ps->wpos <= n;
+		size_t lim = cl ? (size_t)(ps->clen_end - ps->wpos) : n;
 
 		if (L == NULL) {
 			/* One message, or (mbox) one per From_ line. */
@@ -2064,12 +2110,12 @@ run(mf_parser *ps, const char *p, size_t n, bool eof, size_t *used)
 		}
 		switch (L->state) {
 		case LS_HEADER:
-			r = do_header(ps, p, n, &s, eof);
+			r = do_header(ps, p, lim, &s, eof || cl);
 			break;
 		case LS_LEAF:
 		case LS_PREAMBLE:
 		case LS_EPILOGUE:
-			r = do_body(ps, p, n, &s, eof);
+			r = do_body(ps, p, lim, &s, eof || cl);
 			break;
 		default:
 			r = fail(ps, MF_E_STATE, ps->wpos + s, "parser state");
@@ -2077,6 +2123,14 @@ run(mf_parser *ps, const char *p, size_t n, bool eof, size_t *used)
 		}
 		if (r < 0 || r == 1)
 			break;
+		if (r == 2 && cl) {
+			/* The next message starts at its From_ line (after
+			 * the line end that separates them, if any). */
+			ps->clen_end = UINT64_MAX;
+			s = lim;
+			ps->line_start = true;
+			continue;
+		}
 		if (r == 2) {
 			s = n;
 			break;
@@ -2113,6 +2167,7 @@ mf_parser_new(const mf_opts *o, mf_event_fn *fn, void *ctx)
 	ps->o.defect_ctx = ps;
 	ps->flags = ps->o.flags;
 	ps->mbox = (ps->flags & MF_MBOX) != 0;
+	ps->clen_end = UINT64_MAX;
 	if ((ps->flags & ~PARSER_FLAGS) != 0)
 		(void)fail(ps, MF_E_INVAL, 0, "unknown flag in mf_opts");
 	ps->fn = fn;
@@ -2264,7 +2319,22 @@ mf__parser_set_path(mf_parser *ps, int path)
 int
 mf__parser_feed_last(mf_parser *ps, const char *p, size_t n)
 {
+	if (ps != NULL && ps->clen) {
+		/* The whole input at once, or the flag cannot be honoured. */
+		if (ps->pos != 0 || ps->carry.len != 0 || ps->finished)
+			return fail(ps, MF_E_STATE, ps->pos,
+				    "MF_MBOX_CLEN needs the whole input");
+		ps->whole = p != NULL ? p : "";
+		ps->whole_n = n;
+	}
 	return feed(ps, p, n, true);
+}
+
+void
+mf__parser_set_clen(mf_parser *ps)
+{
+	if (ps != NULL && ps->mbox)
+		ps->clen = true;
 }
 
 int

@@ -147,4 +147,43 @@ int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
 			size_t k, const mf_opts *o, mf_msg **out,
 			mf_error *err);
 
+/*
+ * MF_MBOX_CLEN (mbox.c), one rule for mf_mbox_next and the engine: a
+ * Content-Length value v (digits, then white space) in *cl; and whether
+ * the message whose body starts at body in p[0..n) ends cl bytes later at
+ * the end of the buffer or right before a From_ line, optionally after a
+ * line end: *me gets the end, *next where the next message's From_ line
+ * (or the end) is.
+ */
+bool mf__clen_value(mf_str v, uint64_t *cl);
+bool mf__clen_end(const char *p, size_t n, uint64_t body, uint64_t cl,
+		  size_t *me, size_t *next);
+
+/*
+ * Undoing ">From " quoting in a stream (mbox.c), one rule for
+ * mf_mbox_unescape and content decoding with MF_MBOX: at a line start,
+ * ">From " loses its ">" (mboxo), or with rd one ">" of any run before
+ * "From " (mboxrd). Zero-initialised, rd set, at the start of the text;
+ * fn gets the unquoted bytes in segments (views into the input where it
+ * can), and its negative return stops the feed and is returned. dropped
+ * counts the ">" removed so far.
+ */
+typedef struct mf__unq {
+	bool rd;
+	bool mid;          /* not at a line start */
+	size_t gt;         /* ">" held at a line start */
+	unsigned from;     /* bytes of "From " held after them */
+	uint64_t dropped;
+} mf__unq;
+typedef int mf__unq_fn(void *ctx, const char *p, size_t n);
+int mf__unq_feed(mf__unq *u, const char *p, size_t n, bool final,
+		 mf__unq_fn *fn, void *ctx);
+
+/*
+ * Tells a parser that mf__parser_feed_last will give it the whole input
+ * at once, so that it can honour MF_MBOX_CLEN (mf_msg_parse; the push
+ * parser refuses the flag, as it cannot look that far ahead).
+ */
+void mf__parser_set_clen(mf_parser *ps);
+
 #endif /* MF_MIME_H */

@@ -443,9 +443,17 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 	if (out == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	*out = NULL;
-	/* The tree keeps raw bytes: MF_DECODE and MF_NO_BODY have no use. */
-	if (mf__opts_check(o, MF_STRICT | MF_MBOX, err) < 0)
+	/*
+	 * The tree keeps raw bytes: MF_DECODE and MF_NO_BODY have no use.
+	 * MF_MBOX_CLEN needs MF_MBOX and the whole input at once (the push
+	 * parser refuses it): not for split parses.
+	 */
+	if (mf__opts_check(o, MF_STRICT | MF_MBOX | MF_MBOX_CLEN, err) < 0)
 		return MF_E_INVAL;
+	if (o != NULL && (o->flags & MF_MBOX_CLEN) &&
+	    (!(o->flags & MF_MBOX) || k != SIZE_MAX))
+		return mf__err(err, MF_E_INVAL, 0,
+			       "MF_MBOX_CLEN needs MF_MBOX and the whole input");
 	if (p == NULL)
 		p = "";
 	memset(&o2, 0, sizeof(o2));
@@ -466,11 +474,14 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 		m->in = p;
 		m->n = n;
 	}
+	o2.flags &= ~MF_MBOX_CLEN;
 	ps = mf_parser_new(&o2, on_event, &b);
 	if (ps == NULL) {
 		rc = mf__err(err, MF_E_NOMEM, 0, "out of memory");
 		goto fail;
 	}
+	if (o != NULL && (o->flags & MF_MBOX_CLEN))
+		mf__parser_set_clen(ps);
 	if (k == SIZE_MAX)
 		rc = mf__parser_feed_last(ps, p, n);
 	else

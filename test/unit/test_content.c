@@ -2069,6 +2069,91 @@ dec_event(void *ctx, const mf_event *ev)
  * line break (RFC 2045 6.7 rule 5), dropped without a defect, alike by
  * mf_part_decode and by the push parser's MF_DECODE.
  */
+/*
+ * Undoing an mbox writer's ">From " quoting (MF_MBOX: mboxo; with
+ * MF_MBOX_RD: mboxrd) before the transfer decoding, in both line-end
+ * forms, streamed at every split point like one-shot; defect offsets
+ * stay offsets in the raw body.
+ */
+static void
+test_mbox_unquote(void **state)
+{
+	static const char body[] =
+	    ">From a\n>>From b\n>From\n>Fro\n>>>From c\nFrom d\n"
+	    " >From e\n>x>From f\n>From ";
+	static const struct {
+		unsigned flags;
+		const char *want;
+	} t[] = {
+	    {0, body},
+	    {MF_MBOX, "From a\n>>From b\n>From\n>Fro\n>>>From c\nFrom d\n"
+		      " >From e\n>x>From f\nFrom "},
+	    {MF_MBOX | MF_MBOX_RD,
+	     "From a\n>From b\n>From\n>Fro\n>>From c\nFrom d\n"
+	     " >From e\n>x>From f\nFrom "},
+	};
+	struct onepart op;
+	size_t i, v, n;
+	uint64_t d;
+
+	(void)state;
+	for (i = 0; i < N(t); i++) {
+		for (v = 0; v < 2; v++) {
+			char *b = tu_eol(body, strlen(body), v, &n);
+			char *w = tu_eol(t[i].want, strlen(t[i].want), v, &n);
+			const mf_part *p = op_open(&op, "Subject: x", b,
+						   strlen(b));
+			mf_buf *got = decode(p, t[i].flags, NULL, NULL);
+
+			tu_assert_str(mf_buf_data(got), w, "unquote");
+			check_splits(p, t[i].flags, "unquote splits");
+			mf_buf_free(got);
+			op_close(&op);
+			free(b);
+			free(w);
+		}
+	}
+	/* Before quoted-printable decoding: the raw lines were quoted. */
+	op_open(&op, "Content-Transfer-Encoding: quoted-printable",
+		">From x=\n y=3D\n", 16);
+	{
+		mf_buf *got = decode(op.p, MF_MBOX, NULL, NULL);
+
+		tu_assert_str(mf_buf_data(got), "From x y=\n", "qp");
+		check_splits(op.p, MF_MBOX, "qp splits");
+		mf_buf_free(got);
+	}
+	op_close(&op);
+	/* base64: the first junk is the "!" at raw offset 7 of the body
+	 * (6 of the unquoted one, the ">" dropped before it), not the ">"
+	 * at 0; "From" is base64 for 3 bytes. */
+	op_open(&op, "Content-Transfer-Encoding: base64", ">From \n!\n", 9);
+	{
+		uint64_t body_off;
+		struct log l;
+		mf_opts o;
+		mf_buf *got;
+
+		mf_part_offsets(op.p, NULL, &body_off, NULL);
+		log_opts(&o, &l);
+		d = 0;
+		got = decode(op.p, MF_MBOX, &o, &d);
+		tu_assert_mem(mf_buf_data(got), mf_buf_len(got), "\x16\xba&",
+			      3, "b64");
+		assert_true(d & MF_DEFECT_BIT(MF_D_B64_JUNK));
+		assert_int_equal(l.n, 1);
+		assert_int_equal(l.off[0], body_off + 7);
+		mf_buf_free(got);
+		/* MF_MBOX_RD alone is refused. */
+		got = mf_buf_new(NULL);
+		assert_int_equal(mf_part_decode(op.p, got, MF_MBOX_RD, NULL,
+						NULL, NULL),
+				 MF_E_INVAL);
+		mf_buf_free(got);
+	}
+	op_close(&op);
+}
+
 static void
 test_qp_final_soft_break(void **state)
 {
@@ -2445,6 +2530,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_uu_vectors),
+	    cmocka_unit_test(test_mbox_unquote),
 	    cmocka_unit_test(test_uu_malformed),
 	    cmocka_unit_test(test_uu_stream),
 	    cmocka_unit_test(test_flowed),

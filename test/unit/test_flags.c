@@ -414,7 +414,10 @@ static int
 c_msg_parse(unsigned f)
 {
 	mf_msg *m = NULL;
-	int rc = mf_msg_parse(msg, sizeof(msg) - 1, OPTS(f), &m, NULL);
+	/* MF_MBOX_CLEN is honoured with MF_MBOX (alone it is refused). */
+	int rc = mf_msg_parse(msg, sizeof(msg) - 1,
+	                      OPTS(f == MF_MBOX_CLEN ? f | MF_MBOX : f), &m,
+	                      NULL);
 
 	mf_msg_free(m);
 	return rc;
@@ -685,14 +688,14 @@ static const struct {
     {"mf_disp_parse (opts)", c_disp_parse, MF_STRICT},
     {"mf_parser_new (opts)", c_parser,
      MF_STRICT | MF_MBOX | MF_DECODE | MF_NO_BODY},
-    {"mf_msg_parse (opts)", c_msg_parse, MF_STRICT | MF_MBOX},
+    {"mf_msg_parse (opts)", c_msg_parse, MF_STRICT | MF_MBOX | MF_MBOX_CLEN},
     {"mf_mbox_next", c_mbox_next, MF_MBOX_CLEN},
     {"mf_mbox_unescape", c_mbox_unescape, MF_MBOX_RD},
     {"mf_part_decode", c_part_decode,
-     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT},
+     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT | MF_MBOX},
     {"mf_part_decode (opts)", c_part_decode_opts, MF_STRICT},
     {"mf_content_dec_new", c_content_dec,
-     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT},
+     MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF | MF_SAFE_TEXT | MF_MBOX},
     {"mf_content_dec_new (opts)", c_content_dec_opts, MF_STRICT},
     {"mf_flowed_decode", c_flowed_decode, MF_FLOWED_DELSP},
     {"mf_dot_decode", c_dot_decode, MF_ACCEPT_LF | MF_LONG_LINES},

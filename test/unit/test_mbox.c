@@ -134,7 +134,7 @@ same_message(const mf_part *r, mf_str msg, const char *label, size_t i)
  * read each message as mf_msg_parse reads it alone.
  */
 static void
-agree(const char *p, size_t n, const char *label)
+agree_f(const char *p, size_t n, const char *label, unsigned clen)
 {
 	mf_opts o;
 	mf_msg *m;
@@ -142,9 +142,9 @@ agree(const char *p, size_t n, const char *label)
 	mf_str msg, from;
 
 	memset(&o, 0, sizeof(o));
-	o.flags = MF_MBOX;
+	o.flags = MF_MBOX | clen;
 	assert_int_equal(mf_msg_parse(p, n, &o, &m, NULL), MF_OK);
-	while (mf_mbox_next(p, n, &pos, 0, &msg, &from, &off) == 1) {
+	while (mf_mbox_next(p, n, &pos, clen, &msg, &from, &off) == 1) {
 		const mf_part *r = mf_msg_at(m, i);
 		uint64_t h, e;
 		mf_str f2;
@@ -195,6 +195,14 @@ agree(const char *p, size_t n, const char *label)
 	}
 	assert_int_equal(i, mf_msg_count(m));
 	mf_msg_free(m);
+}
+
+/* Both ways, without and with MF_MBOX_CLEN (the same rule for both). */
+static void
+agree(const char *p, size_t n, const char *label)
+{
+	agree_f(p, n, label, 0);
+	agree_f(p, n, label, MF_MBOX_CLEN);
 }
 
 static void
@@ -286,6 +294,14 @@ test_cases(void **state)
 	}
 }
 
+static int
+no_event(void *ctx, const mf_event *ev)
+{
+	(void)ctx;
+	(void)ev;
+	return 0;
+}
+
 static void
 test_clen(void **state)
 {
@@ -319,6 +335,46 @@ test_clen(void **state)
 	while (mf_mbox_next(box, n, &pos, 0, &msg, &from, NULL) == 1)
 		k++;
 	assert_int_equal(k, 5);
+	/*
+	 * mf_msg_parse honours the flag in the engine: the same messages,
+	 * in both line-end forms (the CRLF form's lengths are wrong, so
+	 * From_ lines separate there); without MF_MBOX, in a split parse
+	 * or in the push parser (which cannot look that far ahead) it is
+	 * refused, never ignored.
+	 */
+	{
+		mf_opts o;
+		mf_msg *m;
+		mf_parser *ps;
+		size_t v, e;
+		uint64_t h, end;
+
+		memset(&o, 0, sizeof(o));
+		o.flags = MF_MBOX | MF_MBOX_CLEN;
+		assert_int_equal(mf_msg_parse(box, n, &o, &m, NULL), MF_OK);
+		assert_int_equal(mf_msg_count(m), 4);
+		mf_part_offsets(mf_msg_at(m, 0), &h, NULL, &end);
+		assert_int_equal(h, 7);
+		assert_int_equal(end, 7 + strlen(want[0]));
+		mf_msg_free(m);
+		for (v = 0; v < 2; v++) {
+			char *q = tu_eol(box, n, v, &e);
+
+			agree(q, e, v ? "clen (CRLF)" : "clen");
+			free(q);
+		}
+		o.flags = MF_MBOX_CLEN;
+		assert_int_equal(mf_msg_parse(box, n, &o, &m, NULL),
+				 MF_E_INVAL);
+		o.flags = MF_MBOX | MF_MBOX_CLEN;
+		assert_int_equal(mf__msg_parse_split(box, n, &pos, 0, &o, &m,
+						     NULL),
+				 MF_E_INVAL);
+		ps = mf_parser_new(&o, no_event, NULL);
+		assert_non_null(ps);
+		assert_int_equal(mf_parser_feed(ps, box, n), MF_E_INVAL);
+		mf_parser_free(ps);
+	}
 }
 
 static void
