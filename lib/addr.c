@@ -27,8 +27,13 @@
  *    name before an addr-spec without angle brackets ("John j@x") is read
  *    as "John <j@x>", and "Mikel@Lindsaar <m@x>" as a display name with
  *    an "@" (one token of lookahead). Each is MF_D_ADDR_SPECIALS.
- *  - Another address right after a complete mailbox, without a comma
- *    ("a@b c@d", "A <a@b> B <b@c>"): the next item, MF_D_ADDR_NO_COMMA.
+ *  - Another address right after a complete mailbox, or an address or
+ *    group right after a group's ";", without a comma ("a@b c@d",
+ *    "A <a@b> B <b@c>", "g1: a@b; g2: c@d;", "g: a@b; c@d"): the next
+ *    item, MF_D_ADDR_NO_COMMA.
+ *  - An encoded word is one token: "=?utf-8?Q?Re:_a?= <c@d>" is a name,
+ *    not a group named "=?utf-8?Q?Re", outside a group as inside one; a
+ *    special in its text is MF_D_ADDR_SPECIALS (RFC 2047 5 (3)).
  *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
  *    next comma or semicolon (comments and quoted strings honoured),
  *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
@@ -73,6 +78,7 @@ struct ps {
 	size_t err_off;
 	const char *reason;
 	size_t group; /* index of the open group item, or NONE */
+	mf__ewscan ews; /* where encoded words end (codec.h) */
 	bool stop;    /* address limit reached */
 	/* A phrase-only item held back because a name-addr may continue it. */
 	bool has_pend;
@@ -414,12 +420,30 @@ scan_phrase(struct ps *ps, struct phr *ph, bool local, bool colon_ends)
 		q = lx->p;
 		c = (unsigned char)*q;
 		if (c >= 0x80 || mf__is(c, MF__C_ATEXT)) {
-			size_t k = mf__lex_span(q, lx->end, MF__C_ATEXT);
+			size_t k = mf__lex_span(q, lx->end, MF__C_ATEXT), w;
 
-			lx->p += k;
 			kind = EL_WORD;
-			if (k >= 2 && q[0] == '=' && q[1] == '?')
+			if (k >= 2 && q[0] == '=' && q[1] == '?') {
 				ph->fl |= PH_CPLX;
+				/*
+				 * An encoded word is one token (RFC 2047 5):
+				 * a special in its text ("=?utf-8?Q?Re:_a?=")
+				 * is text, not the group colon or a comma,
+				 * as inside a group (MF_D_ADDR_SPECIALS:
+				 * 5 (3) allows none in a phrase).
+				 */
+				w = local ? 0
+					  : mf__ew_at(&ps->ews,
+						      (size_t)(q - ps->ews.in));
+				if (w > k) {
+					ph->fl |= PH_SPECIAL;
+					if (ph->special == NULL)
+						ph->special = q + k;
+					k = w + mf__lex_span(q + w, lx->end,
+							     MF__C_ATEXT);
+				}
+			}
+			lx->p += k;
 		} else if (c == '"') {
 			mf_str t;
 
@@ -1354,24 +1378,26 @@ parse_item(struct ps *ps)
 
 /*
  * Whether the bytes at the cursor, up to the next "," or ";", hold an
- * "@" or "<" outside quoted strings and comments: the start of another
- * address. The scan stops at the first one, and the item parse then
- * consumes what it scanned, so a list without commas stays linear.
+ * "@" or "<" (or, with group, a ":") outside quoted strings and comments:
+ * the start of another address (or group). The scan stops at the first
+ * one, and the item parse then consumes what it scanned, so a list
+ * without commas stays linear.
  */
 static bool
-address_follows(struct ps *ps)
+address_follows(struct ps *ps, bool group)
 {
 	mf__lex lx = ps->lx;
-	char c = scan_to(&lx, ",;@<");
+	char c = scan_to(&lx, group ? ",;@<:" : ",;@<");
 
-	return c == '@' || c == '<';
+	return c == '@' || c == '<' || c == ':';
 }
 
 /*
  * After an item: "," ends it; ";" ends the group. Another address right
- * after a complete mailbox ("a@b c@d", "A <a@b> B <b@c>") is a missing
- * comma: it starts the next item (MF_D_ADDR_NO_COMMA), as a reader of the
- * field would take it. Anything else is junk.
+ * after a complete mailbox ("a@b c@d", "A <a@b> B <b@c>"), or an address
+ * or group right after a group's ";" ("g1: a@b; g2: c@d;", "g: a@b;
+ * c@d"), is a missing comma: it starts the next item (MF_D_ADDR_NO_COMMA),
+ * as a reader of the field would take it. Anything else is junk.
  */
 static void
 after_item(struct ps *ps)
@@ -1383,8 +1409,10 @@ after_item(struct ps *ps)
 	mf__lex_cfws(lx);
 	if (lx->p < lx->end && *lx->p != ',' &&
 	    !(*lx->p == ';' && ps->group != NONE) && last != NULL &&
-	    !ps->has_pend && last->kind == MF_ADDR_MAILBOX &&
-	    last->domain.len > 0 && address_follows(ps)) {
+	    !ps->has_pend &&
+	    ((last->kind == MF_ADDR_MAILBOX && last->domain.len > 0 &&
+	      address_follows(ps, false)) ||
+	     (last->kind == MF_ADDR_GROUP_END && address_follows(ps, true)))) {
 		adef(ps, last, MF_D_ADDR_NO_COMMA, lx->p);
 		sync_lex(ps, last);
 		return;
@@ -1476,6 +1504,7 @@ ps_init(struct ps *ps, const char *p, size_t n, const mf_opts *o,
 
 	memset(ps, 0, sizeof(*ps));
 	mf__lex_init(&ps->lx, p, n, o, off0);
+	mf__ewscan_init(&ps->ews, p, n);
 	ps->o = o;
 	ps->strict = o != NULL && (o->flags & MF_STRICT) != 0;
 	mf__limits(o, &lim);

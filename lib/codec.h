@@ -81,6 +81,23 @@ int mf__codec_decode(const mf__codec *c, int path, void *st, void *out,
                      size_t *outlen, uint64_t *defects, mf_error *err);
 
 /*
+ * Where RFC 2047 encoded words end, by the decoder's rule (ew.c: the text
+ * ends at the first "?=", with no line end before it), for parsers that
+ * must take an encoded word as one token (addresses: a ":" or "," in its
+ * text is no delimiter). Searches are amortised over one input.
+ */
+typedef struct mf__ewscan {
+	const char *in;
+	size_t n;
+	size_t qe_from, qe; /* the last "?=" found, from where */
+	size_t nl_from, nl; /* the last CR or LF found, from where */
+} mf__ewscan;
+
+void mf__ewscan_init(mf__ewscan *sc, const char *in, size_t n);
+/* The length of the encoded word at in[p], or 0 if there is none. */
+size_t mf__ew_at(mf__ewscan *sc, size_t p);
+
+/*
  * The transfer decoder of a body (RFC 2045 6.1): base64, quoted-printable
  * or uuencode through their streaming states, chosen by the part's
  * Content-Transfer-Encoding (enum mf_cte); every other encoding is the

@@ -21,6 +21,11 @@
  *    "boundary=----=_Part_1") runs to the next ";"; junk after a quoted
  *    value is skipped; each is MF_D_PARAM_SYNTAX. An unterminated quoted
  *    value runs to the end (MF_D_UNTERMINATED).
+ *  - Parameters separated by white space or folding alone, without ";"
+ *    ("multipart/mixed boundary=x", "charset=x format=flowed"): where
+ *    attribute "=" follows a type, a value or white space, it starts the
+ *    next parameter (MF_D_PARAM_NO_SEMICOLON), so that the multipart is
+ *    not lost; other junk is skipped as before.
  *  - A parameter given twice: the first is kept (MF_D_PARAM_DUPLICATE at
  *    the second).
  *  - More than max_params parameters: the rest is ignored
@@ -191,6 +196,24 @@ skip_to_semi(struct cp *cp)
 	}
 }
 
+/*
+ * Whether a parameter starts at the cursor without the ";" before it
+ * (attribute [CFWS] "="): "multipart/mixed boundary=x", a folded
+ * "text/plain;\r\n charset=utf-8 format=flowed". The cursor stays.
+ */
+static bool
+param_follows(const struct cp *cp)
+{
+	mf__lex lx = cp->lx;
+	mf_str t;
+
+	mf__lex_cfws(&lx);
+	if (!mf__lex_token(&lx, &t))
+		return false;
+	mf__lex_cfws(&lx);
+	return lx.p < lx.end && *lx.p == '=';
+}
+
 /* ---------------------------------------------------------------------- */
 /* Type and subtype                                                        */
 /* ---------------------------------------------------------------------- */
@@ -243,7 +266,8 @@ parse_type(struct cp *cp, mf_str *type, mf_str *sub)
 	if (s.len > 0 && lower(cp, s, sub, s.ptr) < 0)
 		return;
 junk:
-	if (lx->p < lx->end && *lx->p != ';') {
+	if (lx->p < lx->end && *lx->p != ';' &&
+	    (t.len == 0 || !param_follows(cp))) {
 		/* "text/plain/format", NUL bytes, "=?utf-8?q?x?=" */
 		if (!(cp->defects & MF_DEFECT_BIT(MF_D_CT_SYNTAX)))
 			cdef(cp, NULL, MF_D_CT_SYNTAX, lx->p);
@@ -468,11 +492,17 @@ parse_params(struct cp *cp)
 		const char *at, *vat;
 		size_t baselen;
 
-		if (*lx->p != ';') {
+		if (*lx->p != ';' && !param_follows(cp)) {
 			skip_to_semi(cp);
 			continue;
 		}
-		lx->p++;
+		if (*lx->p == ';') {
+			lx->p++;
+		} else {
+			/* Parameters separated by white space alone. */
+			mf__lex_cfws(lx);
+			cdef(cp, NULL, MF_D_PARAM_NO_SEMICOLON, lx->p);
+		}
 		mf__lex_cfws(lx);
 		sync_lex(cp, NULL);
 		if (lx->p >= lx->end)
@@ -502,7 +532,8 @@ parse_params(struct cp *cp)
 			if (unquote_value(cp, pm.raw, &pm.value) < 0)
 				return;
 			mf__lex_cfws(lx);
-			if (lx->p < lx->end && *lx->p != ';') {
+			if (lx->p < lx->end && *lx->p != ';' &&
+			    !param_follows(cp)) {
 				cdef(cp, &pm, MF_D_PARAM_SYNTAX, lx->p);
 				skip_to_semi(cp);
 			}
@@ -511,7 +542,10 @@ parse_params(struct cp *cp)
 
 			mf__lex_token(lx, &t);
 			mf__lex_cfws(lx);
-			if (lx->p < lx->end && *lx->p != ';') {
+			if (lx->p < lx->end && *lx->p != ';' && t.len > 0 &&
+			    param_follows(cp)) {
+				/* The next parameter, without ";". */
+			} else if (lx->p < lx->end && *lx->p != ';') {
 				/*
 				 * Unquoted spaces or tspecials: the value
 				 * runs to the ";" as mail readers take it.

@@ -42,6 +42,7 @@
  * width where the text allows.
  */
 #include "charset.h"
+#include "codec.h"
 
 /* ---------------------------------------------------------------------- */
 /* Decoding                                                                */
@@ -65,9 +66,7 @@ struct dec {
 	const char *lab;
 	size_t lablen;
 	mf__cs lab_cs;
-	/* finders of "?=" and of CR/LF, amortised over the whole input */
-	size_t qe_from, qe;
-	size_t nl_from, nl;
+	mf__ewscan sc; /* where encoded words end */
 };
 
 struct word {
@@ -91,9 +90,18 @@ is_ws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+void
+mf__ewscan_init(mf__ewscan *sc, const char *in, size_t n)
+{
+	sc->in = in;
+	sc->n = n;
+	sc->qe_from = sc->nl_from = 0;
+	sc->qe = sc->nl = NPOS;
+}
+
 /* First "?=" at or after from, or n. Amortised: searches move forward. */
 static size_t
-find_qe(struct dec *d, size_t from)
+find_qe(mf__ewscan *d, size_t from)
 {
 	const char *s = d->in;
 	size_t k = from, found = d->n;
@@ -119,7 +127,7 @@ find_qe(struct dec *d, size_t from)
 
 /* First CR or LF at or after from, or n (amortised like find_qe). */
 static size_t
-find_nl(struct dec *d, size_t from)
+find_nl(mf__ewscan *d, size_t from)
 {
 	size_t k;
 
@@ -201,7 +209,7 @@ static const unsigned char cs_char[256] = {C64(0), C64(64)};
  * like one ("=?charset?") but is malformed.
  */
 static int
-parse_word(struct dec *d, size_t p, struct word *w)
+parse_word(mf__ewscan *d, size_t p, struct word *w)
 {
 	const unsigned char *s = (const unsigned char *)d->in;
 	size_t i = p + 2, cs0 = p + 2, e, star = 0;
@@ -242,6 +250,17 @@ parse_word(struct dec *d, size_t p, struct word *w)
 	w->start = p;
 	w->end = e + 2;
 	return 1;
+}
+
+size_t
+mf__ew_at(mf__ewscan *sc, size_t p)
+{
+	struct word w;
+
+	if (p + 1 >= sc->n || sc->in[p] != '=' || sc->in[p + 1] != '?' ||
+	    parse_word(sc, p, &w) != 1)
+		return 0;
+	return w.end - p;
 }
 
 /* Replaces NUL bytes in out[from..) by U+FFFD (MF_D_NUL at off). */
@@ -555,7 +574,7 @@ decode(struct dec *d)
 
 		if (p == NPOS)
 			break;
-		r = parse_word(d, p, &w);
+		r = parse_word(&d->sc, p, &w);
 		if (r <= 0) {
 			if (r < 0) {
 				rc = defect(d, MF_D_EW_MALFORMED, p);
@@ -649,15 +668,13 @@ mf_ew_decode(mf_buf *out, const char *in, size_t n, const mf_opts *o,
 	d.grp_out = d.grp_off = 0;
 	d.lab = NULL;
 	d.lablen = 0;
-	d.qe_from = d.nl_from = 0;
 	d.out = out;
 	d.in = in;
 	d.n = n;
 	d.o = o;
 	d.defects = defects;
 	d.err = err;
-	d.qe = NPOS;
-	d.nl = NPOS;
+	mf__ewscan_init(&d.sc, in, n);
 	rc = decode(&d);
 	if (rc == MF_OK && o != NULL && (o->flags & MF_SAFE_TEXT))
 		rc = mf__safe_text(out, start);

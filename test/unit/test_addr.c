@@ -410,6 +410,29 @@ static const struct pcase cases[] = {
     {"<a@b> junk, c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
     {"a@b \"q @ <\" (c@d) x", "a@b", D(TRAILING_GARBAGE)},
     /* 90 */ {"<a@b>;c@d", "a@b | c@d", D(TRAILING_GARBAGE)},
+    /* Issue 10: an address or group right after a group's ";" without
+     * a comma is the next item, as between mailboxes. */
+    {"g1: a@b; g2: c@d;", "G{g1} | a@b | ; | G{g2} | c@d | ;",
+     D(ADDR_NO_COMMA)},
+    {"g: a@b; c@d", "G{g} | a@b | ; | c@d", D(ADDR_NO_COMMA)},
+    {"g: a@b;c@d, e@f", "G{g} | a@b | ; | c@d | e@f", D(ADDR_NO_COMMA)},
+    {"g1: a@b; \"n\" <c@d>", "G{g1} | a@b | ; | {n}c@d",
+     D(ADDR_NO_COMMA)},
+    /* 95 */ {"g1: a@b; g2:;", "G{g1} | a@b | ; | G{g2} | ;",
+     D(ADDR_NO_COMMA)},
+    {"g1: a@b; junk", "G{g1} | a@b | ;", D(TRAILING_GARBAGE)},
+    /* An encoded word is one token: its ":" or "," is text, outside a
+     * group as inside one. */
+    {"=?utf-8?Q?Re:_a?= <c@d>", "{Re: a}c@d", D(ADDR_SPECIALS)},
+    {"g: =?utf-8?Q?Re:_a?= <c@d>;", "G{g} | {Re: a}c@d | ;",
+     D(ADDR_SPECIALS)},
+    {"x@y, =?utf-8?Q?Re:_a?= <c@d>", "x@y | {Re: a}c@d",
+     D(ADDR_SPECIALS)},
+    /* 100 */ {"=?utf-8?Q?Doe,_John?= <j@x>", "{Doe, John}j@x",
+     D(ADDR_SPECIALS)},
+    {"=?utf-8?Q?Re:_a?= <c@d>, g: e@f;", "{Re: a}c@d | G{g} | e@f | ;",
+     D(ADDR_SPECIALS)},
+    {"=?utf-8?Q?Re?=: a@b;", "G{Re} | a@b | ;", 0},
 };
 
 static void
@@ -463,6 +486,9 @@ static const struct dcase dcases[] = {
      MF_D_ADDR_NO_DOMAIN},
     {"user", MF_D_ADDR_NO_DOMAIN, 4, MF_E_DEFECT, 0},
     {"<a@b>  c@d", MF_D_ADDR_NO_COMMA, 7, MF_E_DEFECT, 0},
+    {"g1: a@b; g2: c@d;", MF_D_ADDR_NO_COMMA, 9, MF_E_DEFECT, 0},
+    {"g: a@b;\r\n c@d", MF_D_ADDR_NO_COMMA, 10, MF_E_DEFECT, 0},
+    {"=?utf-8?Q?Re:_a?= <c@d>", MF_D_ADDR_SPECIALS, 12, MF_E_DEFECT, 0},
     {"<user >", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
     {"aaaa@ ", MF_D_ADDR_NO_DOMAIN, 6, MF_E_DEFECT, 0},
     {"John j@x", MF_D_ADDR_SPECIALS, 5, MF_E_DEFECT, 0},

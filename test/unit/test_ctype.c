@@ -107,6 +107,19 @@ static const struct ccase ccases[] = {
      D(UNTERMINATED)},
     {"\xe5\x90\xab/\xe7\xa8\xae; a=\xc3\xa9", "\xe5\x90\xab", "\xe7\xa8\xae",
      "a=\xc3\xa9", 0},
+    /* Issue 10: parameters separated by white space or folding alone. */
+    {"multipart/mixed boundary=\"x\"", "multipart", "mixed", "boundary=x",
+     D(PARAM_NO_SEMICOLON)},
+    {"multipart/mixed\r\n\tboundary=\"x\"", "multipart", "mixed",
+     "boundary=x", D(PARAM_NO_SEMICOLON)},
+    /* 34 */ {"text/plain;\n charset=utf-8\n format=flowed", "text", "plain",
+     "charset=utf-8|format=flowed", D(PARAM_NO_SEMICOLON)},
+    {"text/plain; a=\"b\" c=d", "text", "plain", "a=b|c=d",
+     D(PARAM_NO_SEMICOLON)},
+    {"text plain charset=x", "text", "plain", "charset=x",
+     D(CT_SYNTAX) | D(PARAM_NO_SEMICOLON)},
+    /* ...but not what is no parameter */
+    {"text/plain junk; a=b", "text", "plain", "a=b", D(CT_SYNTAX)},
 };
 
 static void
@@ -237,7 +250,13 @@ static const struct dcase dcases[] = {
     {"text/plain; a=b; A=c", 0, MF_D_PARAM_DUPLICATE, 17, MF_E_DEFECT},
     {"text/plain; a=\"b", 0, MF_D_UNTERMINATED, 14, MF_E_DEFECT},
     {"=?utf-8?Q?invalid?=", 1, MF_D_CT_SYNTAX, 0, MF_E_DEFECT},
-    {"attachment filename=x", 1, MF_D_CT_SYNTAX, 11, MF_E_DEFECT},
+    {"attachment filename=x", 1, MF_D_PARAM_NO_SEMICOLON, 11, MF_E_DEFECT},
+    {"multipart/mixed boundary=x", 0, MF_D_PARAM_NO_SEMICOLON, 16,
+     MF_E_DEFECT},
+    {"multipart/mixed\r\n boundary=x", 0, MF_D_PARAM_NO_SEMICOLON, 18,
+     MF_E_DEFECT},
+    {"text/plain; a=\"b\"\n c=d", 0, MF_D_PARAM_NO_SEMICOLON, 19,
+     MF_E_DEFECT},
 };
 
 static void

@@ -1113,7 +1113,13 @@ test_recovery(void **state)
 	     "--b-- trailing text\nmore\n",
 	     "multipart/mixed text/plain", "body", "body",
 	     MF_D_CLOSE_TRAILING, " trailing"},
-	    /* 4: no delimiter line at all: a text/plain leaf */
+	    /* 4: parameters without ";": the multipart is found */
+	    {"Content-Type: multipart/alternative\n boundary=b\n\n"
+	     "--b\nContent-Type: text/plain\n\nplain\n"
+	     "--b\nContent-Type: text/html\n\n<p>h</p>\n--b--\n",
+	     "multipart/alternative text/plain text/html", "plain",
+	     "<p>h</p>", MF_D_PARAM_NO_SEMICOLON, "boundary"},
+	    /* 5: no delimiter line at all: a text/plain leaf */
 	    {"Content-Type: multipart/alternative; boundary=b\n\n"
 	     "Hello, no delimiters here.\n",
 	     "text/plain", "Hello, no delimiters here.\n",
