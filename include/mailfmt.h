@@ -739,7 +739,8 @@ MF_NODISCARD MF_API int mf_headers_scan(const char *p, size_t n,
 
 /*
  * Appends p[0..n) unfolded (RFC 5322 2.2.3): every line break (CRLF, or
- * a bare LF) removed, the white space after it kept.
+ * a bare LF) removed, the white space after it kept; one followed by text
+ * (a stray line kept in a field, MF_D_STRAY_LINE) becomes a space.
  */
 MF_NODISCARD MF_API int mf_hdr_unfold(mf_buf *out, const char *p, size_t n);
 /*
@@ -755,7 +756,8 @@ MF_NODISCARD MF_API int mf_hdr_decode(mf_buf *out, const char *p, size_t n,
 /*
  * Appends "Name: value" folded at width (0: 78) plus a line end. value is
  * unfolded UTF-8; non-ASCII text is RFC 2047-encoded unless flags has
- * MF_UTF8_OUT. Refuses CR, LF and NUL (header injection) with MF_E_INVAL;
+ * MF_UTF8_OUT, which writes it as it is (a word over 998 octets is then
+ * MF_E_LIMIT). Refuses CR, LF and NUL (header injection) with MF_E_INVAL;
  * out is unchanged on error.
  */
 MF_NODISCARD MF_API int mf_hdr_fold(mf_buf *out, const char *name,

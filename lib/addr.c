@@ -1540,6 +1540,7 @@ fixed_buf(mf_buf *b, char *p, size_t cap)
 	b->a.resize = NULL;
 	b->a.release = no_release;
 	b->a.ctx = NULL;
+	b->fixed = true;
 	if (cap > 0)
 		p[0] = '\0';
 }

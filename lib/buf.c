@@ -13,6 +13,7 @@ mf__buf_init(mf_buf *b, const mf_alloc *a)
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;
+	b->fixed = false;
 	mf__alloc_copy(&b->a, a);
 }
 

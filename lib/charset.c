@@ -1558,10 +1558,30 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 	} else if (c->id == MF__CS_ASCII && ascii_run(p, len) == len) {
 		return MF_OK;
 	}
-	tmp = len <= sizeof(stack) ? stack : mf__alloc(&out->a, len);
-	if (tmp == NULL)
-		return MF_E_NOMEM;
-	memcpy(tmp, p, len);
+	if (out->fixed && len > sizeof(stack) && c != NULL &&
+	    c->id == MF__CS_EXT)
+		return MF_E_NOMEM; /* iconv, the hook: no bound, no room */
+	if (out->fixed && len > sizeof(stack)) {
+		/*
+		 * The caller's fixed storage (mf_addr_parse's scratch) has
+		 * no memory but its own: the tail moves to the end of the
+		 * room its conversion can take (a built-in converter writes
+		 * at most 3 bytes a byte) and is converted forward from
+		 * there. The output, at most 3 k bytes after k bytes read,
+		 * stays before the bytes still to be read (3 k <= 2 len +
+		 * k); a converter that wanted more would find the buffer
+		 * full (it cannot move), never overwrite them.
+		 */
+		if (len > (SIZE_MAX - 1) / 3 || mf__buf_grow(out, 2 * len) < 0)
+			return MF_E_NOMEM;
+		tmp = out->data + from + 2 * len;
+		memmove(tmp, p, len);
+	} else {
+		tmp = len <= sizeof(stack) ? stack : mf__alloc(&out->a, len);
+		if (tmp == NULL)
+			return MF_E_NOMEM;
+		memcpy(tmp, p, len);
+	}
 	mf__buf_cut(out, from);
 	if (c == NULL) {
 		/* No charset: not UTF-8 (checked above), so windows-1252. */
@@ -1585,7 +1605,7 @@ mf__cs_convert_tail(mf_buf *out, size_t from, const mf__cs *c,
 			*bad = MF__CS_NOBAD;
 		}
 	}
-	if (tmp != stack)
+	if (tmp != stack && !out->fixed)
 		mf__release(&out->a, tmp);
 	if (rc < 0) {
 		*bad = MF__CS_NOBAD;

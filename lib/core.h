@@ -85,6 +85,8 @@ struct mf_buf {
 	size_t len;
 	size_t cap; /* bytes allocated, including room for the NUL */
 	mf_alloc a;
+	bool fixed; /* the caller's fixed storage: no memory but cap bytes
+		       (in-place work must use its room: charset.c) */
 };
 
 /* Initialises a buffer embedded in another object (no allocation). */

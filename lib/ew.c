@@ -1099,17 +1099,23 @@ mf_ew_encode(mf_buf *out, const char *in, size_t n, const char *charset,
 	mf__cs_resolve(&e.cs, charset, strlen(charset));
 	if (e.cs.id == MF__CS_NONE)
 		return MF_E_CHARSET;
+	/*
+	 * utf-16 and utf-32 words are big-endian without a byte order mark,
+	 * so that adjacent words join cleanly, and say so: labelled
+	 * "utf-16be" (RFC 2781 3.2), as decoders disagree on an unmarked
+	 * "utf-16" (big-endian by RFC 2781 4.3 and iconv, the native order
+	 * for Python, a guess from the data for mf_ew_decode, which read
+	 * "FF FD ... D8 00 DF 0C" as little-endian: fuzz_ew).
+	 */
+	if (e.cs.id == MF__CS_UTF16)
+		mf__cs_resolve(&e.cs, "utf-16be", 8);
+	else if (e.cs.id == MF__CS_UTF32)
+		mf__cs_resolve(&e.cs, "utf-32be", 8);
 	/* Words carry the canonical name ("latin1" is iso-8859-1). */
 	e.csname = mf__cs_mime(&e.cs);
 	if (e.csname == NULL)
 		e.csname = e.cs.label;
 	e.csnamelen = strlen(e.csname);
-	/* utf-16 and utf-32 words are big-endian without a byte order mark
-	 * (RFC 2781 4.3), so that adjacent words join cleanly. */
-	if (e.cs.id == MF__CS_UTF16)
-		mf__cs_resolve(&e.cs, "utf-16be", 8);
-	else if (e.cs.id == MF__CS_UTF32)
-		mf__cs_resolve(&e.cs, "utf-32be", 8);
 	if (e.csnamelen > EW_MAX_CSLEN)
 		return MF_E_INVAL;
 	start = out->len;

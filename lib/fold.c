@@ -15,10 +15,11 @@
  *	1  white space inside quoted strings, comments and domain literals
  *	   (never after a backslash): only used to stay within 998 octets
  * A break point is the first white space of a run that has more text
- * after it, so no line is white space only. A line may exceed the width when no break fits (a long
- * word); none exceeds 998 octets: an unstructured word that long is
- * RFC 2047-encoded in pieces; in structured fields the call fails with
- * MF_E_LIMIT.
+ * after it, so no line is white space only. A line may exceed the width
+ * when no break fits (a long word); none exceeds 998 octets: in 7-bit
+ * output an unstructured word that long is RFC 2047-encoded in pieces;
+ * with MF_UTF8_OUT (the value written as it is) and in structured fields
+ * the call fails with MF_E_LIMIT.
  *
  * ASCII values are written as they are (encoded words already in them
  * stay). Non-ASCII needs MF_UTF8_OUT (RFC 6532) or, for 7-bit output,
@@ -543,8 +544,15 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 		n = tmp.len;
 	}
 	rc = fold_value(out, name, namelen, value, n, cls, width, eol, &bad);
-	if (rc == MF_E_LIMIT && cls == MF__F_UNSTRUCTURED && tmp.data == NULL) {
-		/* A word over 998 octets: encoded words can be split. */
+	if (rc == MF_E_LIMIT && cls == MF__F_UNSTRUCTURED && tmp.data == NULL &&
+	    !(flags & MF_UTF8_OUT)) {
+		/*
+		 * A word over 998 octets in 7-bit output: encoded words can be
+		 * split. Not with MF_UTF8_OUT, which writes the value as it
+		 * is (unfolding gives it back): that is MF_E_LIMIT, as in a
+		 * structured field, rather than a value the caller did not
+		 * write (the words around the long one, its UTF-8, encoded).
+		 */
 		out->len = start;
 		if (out->data != NULL)
 			out->data[start] = '\0';

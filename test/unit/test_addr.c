@@ -1544,6 +1544,57 @@ test_nospc(void **state)
 	res_free(r);
 }
 
+/*
+ * The scratch bound of mf_addr_parse, 4 n + 1 bytes: a display name is
+ * copied to the scratch (at most n bytes) and decoded after the copy,
+ * each byte to at most 3 (a NUL to U+FFFD, a windows-1252 byte to U+20AC
+ * and the like), in place (charset conversion uses the scratch's own
+ * room, never memory of its own); then the decoded name moves down over
+ * the copy. The worst inputs, a name of n bytes all decoding to 3, need
+ * exactly 4 n + 1 at that peak: with 4 n bytes they give MF_E_NOSPC. They
+ * are longer than the 512 bytes the converter keeps on its stack (the
+ * fuzz finding addr-scratch-bound: 520 bytes of NUL and 8-bit bytes).
+ */
+static void
+test_scratch_worst(void **state)
+{
+	size_t n = 1500, k, v;
+
+	(void)state;
+	for (v = 0; v < 3; v++) {
+		char *in = malloc(n), *sc = malloc(4 * n + 1);
+		mf_addr a[2];
+		size_t cnt, used;
+		mf_error e;
+
+		assert_non_null(in);
+		assert_non_null(sc);
+		/* NULs; a NUL and windows-1252 "\x80"; NUL and "\xd3", "~" */
+		memset(in, v == 0 ? 0 : 0x80, n);
+		in[0] = '\0';
+		for (k = 1; v == 2 && k < n; k += 2)
+			in[k] = (char)(k % 4 == 1 ? 0xd3 : 0);
+		cnt = 2;
+		used = 4 * n + 1;
+		assert_int_equal(mf_addr_parse(in, n, NULL, a, &cnt, sc, &used,
+					       NULL, &e),
+				 MF_OK);
+		assert_int_equal(cnt, 1);
+		assert_true(a[0].name.len <= 3 * n && used <= 4 * n + 1);
+		if (v < 2)
+			assert_int_equal(a[0].name.len, 3 * n);
+		/* The bound is tight: one byte less does not do. */
+		cnt = 2;
+		used = 4 * n;
+		if (v < 2)
+			assert_int_equal(mf_addr_parse(in, n, NULL, a, &cnt, sc,
+						       &used, NULL, &e),
+					 MF_E_NOSPC);
+		free(in);
+		free(sc);
+	}
+}
+
 static void
 test_limits(void **state)
 {
@@ -2073,6 +2124,7 @@ main(void)
 	    cmocka_unit_test(test_first_mailbox),
 	    cmocka_unit_test(test_guard_pages),
 	    cmocka_unit_test(test_nospc),
+	    cmocka_unit_test(test_scratch_worst),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_50k),
 	    cmocka_unit_test(test_format),

@@ -605,8 +605,12 @@ test_encode_cases(void **state)
 	    {S("aaaa bbbb cccc dddd"), NULL, 0, 70, 0, "aaaa bbbb cccc dddd"},
 	    /* invalid UTF-8 is encoded as U+FFFD */
 	    {S("a\xff"), NULL, MF_EW_Q, 0, 76, "=?utf-8?Q?a=EF=BF=BD?="},
-	    /* utf-16 words: big-endian without byte order mark (RFC 2781) */
-	    {S("\xc3\xa9"), "utf-16", MF_EW_B, 0, 76, "=?utf-16?B?AOk=?="},
+	    /* utf-16 words: big-endian without byte order mark, and say so
+	     * (RFC 2781 3.2: an unmarked "utf-16" is read either way) */
+	    {S("\xc3\xa9"), "utf-16", MF_EW_B, 0, 76, "=?utf-16be?B?AOk=?="},
+	    {S("\xef\xbf\xbd\xf0\x90\x8c\x8c"), "utf-16", MF_EW_Q, 0, 76,
+	     "=?utf-16be?Q?=FF=FD=D8=00=DF=0C?="},
+	    {S("\xc3\xa9"), "utf-32", MF_EW_B, 0, 76, "=?utf-32be?B?AAAA6Q==?="},
 	};
 	size_t i;
 

@@ -1427,6 +1427,33 @@ test_fold_7bit(void **state)
 	refold_decode(mf_buf_data(b), mf_buf_len(b), d);
 	tu_assert_mem(mf_buf_data(d), mf_buf_len(d), big, 1400, "long word");
 
+	/*
+	 * With MF_UTF8_OUT the value is written as it is, so unfolding the
+	 * output gives it back: a word that long is MF_E_LIMIT (at the
+	 * white space before it), not the value encoded (the fuzz finding header-fold-unfold:
+	 * UTF-8, "=?" and controls around a 1000-octet word all became
+	 * encoded words). Shorter words fold and unfold back.
+	 */
+	memcpy(big, "caf\xc3\xa9 =?\x11 ", 10);
+	mf_buf_clear(b);
+	assert_int_equal(mf_buf_append(b, "keep", 4), MF_OK);
+	assert_int_equal(mf_hdr_fold(b, "Subject", 7, big, 1400, MF_UTF8_OUT,
+				     0, &e),
+			 MF_E_LIMIT);
+	assert_int_equal(e.offset, 9);
+	tu_assert_str(mf_buf_data(b), "keep", "unchanged");
+	big[500] = ' ';
+	mf_buf_clear(b);
+	assert_int_equal(mf_hdr_fold(b, "Subject", 7, big, 1400, MF_UTF8_OUT,
+				     40, &e),
+			 MF_OK);
+	check_folded_lines(mf_buf_data(b), mf_buf_len(b));
+	mf_buf_clear(d);
+	assert_int_equal(mf_hdr_unfold(d, mf_buf_data(b) + 9,
+				       mf_buf_len(b) - 11),
+			 MF_OK);
+	tu_assert_mem(mf_buf_data(d), mf_buf_len(d), big, 1400, "raw kept");
+
 	mf_buf_free(b);
 	mf_buf_free(d);
 }
