@@ -6,6 +6,8 @@
  *  - every part (embedded messages included) decodes with every flag
  *    combination; text comes out as valid UTF-8 without NUL bytes;
  *  - streaming with two splits equals one-shot (output and defects);
+ *  - with MF_MBOX (and MF_MBOX_RD) an unencoded body decodes to what
+ *    mf_mbox_unescape gives (one unquoting rule);
  *  - strict mode fails exactly when lenient decoding records a defect,
  *    and leaves the output buffer unchanged;
  *  - the three body lists of the message and of each embedded message:
@@ -44,6 +46,8 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 	    MF_CONTENT_FLOWED,
 	    MF_LF,
 	    MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF,
+	    MF_MBOX,
+	    MF_MBOX | MF_MBOX_RD | MF_CONTENT_TEXT,
 	};
 	mf_str body = mf_part_body(p);
 	size_t f;
@@ -56,7 +60,22 @@ check_decode(const mf_part *p, unsigned sflags, size_t a, size_t b)
 
 		rc = mf_part_decode(p, one, fl[f], NULL, &d, NULL);
 		CHECK(rc == MF_OK);
-		if (fl[f] != 0 && is_text(p)) {
+		if ((fl[f] & MF_MBOX) && !(fl[f] & MF_CONTENT_TEXT) &&
+		    mf_part_cte(p) != MF_CTE_BASE64 &&
+		    mf_part_cte(p) != MF_CTE_QP &&
+		    mf_part_cte(p) != MF_CTE_UUENCODE) {
+			/* One unquoting rule with mf_mbox_unescape. */
+			mf_buf *u = buf();
+
+			CHECK(mf_mbox_unescape(u, body.ptr, body.len,
+			                       fl[f] & MF_MBOX_RD) == MF_OK);
+			CHECK(mf_buf_len(u) == mf_buf_len(one));
+			CHECK(memcmp(mf_buf_data(u), mf_buf_data(one),
+			             mf_buf_len(one)) == 0);
+			mf_buf_free(u);
+		}
+		if ((fl[f] & (MF_CONTENT_TEXT | MF_CONTENT_FLOWED | MF_LF)) &&
+		    is_text(p)) {
 			CHECK(
 			    mf__utf8_valid(mf_buf_data(one), mf_buf_len(one)));
 			CHECK(mf_buf_len(one) == 0 ||
@@ -216,6 +235,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    MF_CONTENT_TEXT,
 	    MF_CONTENT_FLOWED | MF_LF,
 	    MF_CONTENT_TEXT | MF_LF,
+	    MF_MBOX,
+	    MF_MBOX | MF_MBOX_RD | MF_CONTENT_TEXT,
+	    MF_CONTENT_TEXT,
+	    0,
 	};
 	const char *p;
 	size_t n, a, b;
@@ -224,7 +247,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	sflags = sfl[data[0] & 3];
+	sflags = sfl[data[0] & 7];
 	a = (size_t)data[1] * 7919;
 	b = (size_t)data[0] * 104729 + data[1];
 	p = (const char *)data + 2;

@@ -6,7 +6,9 @@
  * for byte (whatever the limits); every part's offsets are ordered and
  * inside its parent's; the walk visits mf_msg_part_count parts; the
  * accessors read every part; the push parser with MF_DECODE returns the
- * same status; the mbox iterator covers the input and unescapes it.
+ * same status; the mbox iterator covers the input and unescapes it;
+ * with MF_MBOX_CLEN the tree still writes the input back and has the
+ * iterator's messages.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,5 +153,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(pos == n);
 	mf_buf_free(b);
+
+	/*
+	 * MF_MBOX_CLEN in the engine: the input back byte for byte, and
+	 * (with the default limits, which the iterator's header reading
+	 * has) as many messages as the iterator finds with the flag.
+	 */
+	if ((o.flags & MF_MBOX) && (data[0] & 32)) {
+		size_t k = 0;
+
+		o.flags = (o.flags & ~MF_DECODE) | MF_MBOX_CLEN;
+		rc = mf_msg_parse(p, n, &o, &m, NULL);
+		CHECK(rc == MF_OK || (o.flags & MF_STRICT));
+		if (rc == MF_OK) {
+			b = mf_buf_new(NULL);
+			CHECK(b != NULL);
+			CHECK(mf_msg_write(m, b) == MF_OK);
+			CHECK(mf_buf_len(b) == n);
+			CHECK(n == 0 || memcmp(mf_buf_data(b), p, n) == 0);
+			mf_buf_free(b);
+			pos = 0;
+			while (mf_mbox_next(p, n, &pos, MF_MBOX_CLEN, &msg,
+					    &from, NULL) == 1)
+				k++;
+			if (!(data[0] & (4 | 8 | 16)))
+				CHECK(k == mf_msg_count(m));
+		}
+		mf_msg_free(m);
+	}
 	return 0;
 }
