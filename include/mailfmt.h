@@ -136,7 +136,8 @@ enum mf_defect {
 
 	/* MIME structure (RFC 2045, 2046) */
 	MF_D_NO_BOUNDARY = 32,       /* multipart without boundary parameter */
-	MF_D_NO_START_DELIM = 33,    /* multipart body without a delimiter */
+	MF_D_NO_START_DELIM = 33,    /* multipart body without a delimiter
+					(with text: a text/plain leaf) */
 	MF_D_NO_CLOSE_DELIM = 34,    /* multipart ended without "--b--" */
 	MF_D_BOUNDARY_MISMATCH = 35, /* delimiter differs from the parameter */
 	MF_D_DEPTH_LIMIT = 36,       /* nesting limit: rest is an opaque leaf */
@@ -311,7 +312,8 @@ MF_API void mf_limits_resolve(const mf_limits *in, mf_limits *out);
 				(RFC 2047 5(3)) */
 /* MIME parsing, mbox, content. */
 #define MF_DECODE 0x10000u   /* push parser: BODY events carry transfer-
-				decoded bytes (base64, quoted-printable) */
+				decoded bytes (base64, quoted-printable,
+				uuencode) */
 #define MF_MBOX 0x20000u     /* input is (or came from) an mbox */
 #define MF_NO_BODY 0x40000u  /* push parser: no BODY, PREAMBLE or
 				EPILOGUE events (structure only) */
@@ -1056,7 +1058,8 @@ MF_API const char *mf_cte_name(int cte);
 /*
  * Option flags of the parsers (mf_opts.flags): MF_STRICT; MF_MBOX (input
  * is an mbox: a message per From_ line); for the push parser also
- * MF_DECODE and MF_NO_BODY.
+ * MF_DECODE and MF_NO_BODY; for mf_msg_parse MF_MBOX_CLEN (with MF_MBOX:
+ * the rule of mf_mbox_next, which needs the whole input at once).
  */
 
 /* What a part's body is. */
@@ -1291,7 +1294,8 @@ MF_NODISCARD MF_API int mf_mbox_unescape(mf_buf *out, const char *p,
  * Flags: MF_CONTENT_TEXT (text/...: convert to UTF-8), MF_CONTENT_FLOWED
  * (format=flowed unwrapped, RFC 3676, DelSp honoured), MF_LF (CRLF line
  * ends as LF) and MF_SAFE_TEXT (controls but TAB and line ends as U+FFFD,
- * for a terminal); all imply MF_CONTENT_TEXT.
+ * for a terminal); all imply MF_CONTENT_TEXT. MF_MBOX (the body came from
+ * an mbox: ">From " quoting undone first; with MF_MBOX_RD as mboxrd).
  */
 
 /*

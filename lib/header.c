@@ -454,8 +454,9 @@ scan_name(const char *s, size_t n, size_t max_field, bool eof,
  * within max_field bytes and the next line, starting before
  * max_header_bytes, is a well-formed field: an ftext name of fewer than
  * max_field bytes and ":". Otherwise the body begins on it (LN_NOT), and
- * always on a line starting "--": a MIME delimiter after a header that
- * lacks its empty line (the part's header follows it).
+ * always on a line starting "--" (a MIME delimiter after a header that
+ * lacks its empty line: the part's header follows it) or "From " (an mbox
+ * separator, for mf_mbox_next as for the parser's MF_MBOX mode).
  */
 static int
 stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
@@ -468,6 +469,8 @@ stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
 	if (lf == NULL)
 		return n < h->max_field && !eof ? LN_NEED : LN_NOT;
 	i = (size_t)(lf - s) + 1;
+	if (i > 5 && memcmp(s, "From ", 5) == 0)
+		return LN_NOT;
 	if (off + i - h->start >= h->max_bytes)
 		return LN_NOT;
 	lim = n - i < h->max_field ? n - i : h->max_field;

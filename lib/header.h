@@ -41,8 +41,8 @@
  *    unindented continuation of that field (MF_D_STRAY_LINE; RFC 7103 7.2,
  *    option 3 and the heuristic after it); the stray line is at most
  *    max_field_len bytes with its line end, does not start with "--" (a
- *    MIME delimiter after a header without its empty line), and both
- *    lines start before max_header_bytes;
+ *    MIME delimiter after a header without its empty line) or "From " (an
+ *    mbox separator), and both lines start before max_header_bytes;
  *  - anything else: the body begins on this line (MF_D_NO_BLANK_LINE).
  *
  * Look-ahead: to classify a line the machine may need the start of the

@@ -360,13 +360,17 @@ static const struct hcase hcases[] = {
      "d=no-blank-line@5\nEND body=5\n"},
     {"A: 1\nx", "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
 		"d=no-blank-line@5\nEND body=5\n"},
-    /* a delimiter after a header without its empty line is no stray */
+    /* a delimiter after a header without its empty line is no stray,
+     * nor is an mbox separator */
     {"A: 1\n--b\nB: 2\n\n",
      "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
      "d=no-blank-line@5\nEND body=5\n"},
-    /* 35: no field before it: the body (a part without header) */
+    {"A: 1\nFrom b\nB: 2\n\n",
+     "FIELD off=0 raw=5 eol=1 def=0 name=«A» value=«1»\n"
+     "d=no-blank-line@5\nEND body=5\n"},
+    /* 36: no field before it: the body (a part without header) */
     {"stray\nA: 1\n\n", "d=no-blank-line@0\nEND body=0\n"},
-    /* 36: a byte order mark before a field or a From_ line: skipped */
+    /* 37: a byte order mark before a field or a From_ line: skipped */
     {"\xef\xbb\xbf" "From: a@b\n\nx",
      "d=bom@0\n"
      "FIELD off=3 raw=10 eol=1 def=0 name=«From» value=«a@b»\n"
@@ -380,10 +384,10 @@ static const struct hcase hcases[] = {
      "FROM off=3 raw=7 eol=1 def=4 name=«» value=«From x»\n"
      "FIELD off=10 raw=5 eol=1 def=0 name=«A» value=«1»\n"
      "END body=16\n"},
-    /* 39: before text it is the text's */
+    /* 40: before text it is the text's */
     {"\xef\xbb\xbf" "hello\n", "d=no-blank-line@0\nEND body=0\n"},
     {"\xef\xbb", "d=no-blank-line@0\nEND body=0\n"},
-    /* 41: ">From " first, or right after a From_ line: a quoted one */
+    /* 42: ">From " first, or right after a From_ line: a quoted one */
     {"From a\n>From b\nA: 1\n\n",
      "d=mbox-from@0\n"
      "FROM off=0 raw=7 eol=1 def=4 name=«» value=«From a»\n"
