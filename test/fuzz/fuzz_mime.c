@@ -67,6 +67,19 @@ check_part(const mf_part *p, size_t n)
 	(void)mf_part_header(p, "content-type", 12, NULL);
 }
 
+/* The writer gives the input back byte for byte. */
+static void
+check_write(const mf_msg *m, const char *p, size_t n)
+{
+	mf_buf *b = mf_buf_new(NULL);
+
+	CHECK(b != NULL);
+	CHECK(mf_msg_write(m, b) == MF_OK);
+	CHECK(mf_buf_len(b) == n);
+	CHECK(n == 0 || memcmp(mf_buf_data(b), p, n) == 0);
+	mf_buf_free(b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -103,12 +116,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc == MF_OK || rc == MF_E_DEFECT || rc == MF_E_LIMIT);
 	CHECK(rc == MF_OK || (o.flags & MF_STRICT));
 	if (rc == MF_OK) {
-		b = mf_buf_new(NULL);
-		CHECK(b != NULL);
-		CHECK(mf_msg_write(m, b) == MF_OK);
-		CHECK(mf_buf_len(b) == n);
-		CHECK(n == 0 || memcmp(mf_buf_data(b), p, n) == 0);
-		mf_buf_free(b);
+		check_write(m, p, n);
 		for (r = 0; r < mf_msg_count(m); r++) {
 			const mf_part *q = NULL, *root = mf_msg_at(m, r);
 
@@ -166,12 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = mf_msg_parse(p, n, &o, &m, NULL);
 		CHECK(rc == MF_OK || (o.flags & MF_STRICT));
 		if (rc == MF_OK) {
-			b = mf_buf_new(NULL);
-			CHECK(b != NULL);
-			CHECK(mf_msg_write(m, b) == MF_OK);
-			CHECK(mf_buf_len(b) == n);
-			CHECK(n == 0 || memcmp(mf_buf_data(b), p, n) == 0);
-			mf_buf_free(b);
+			check_write(m, p, n);
 			pos = 0;
 			while (mf_mbox_next(p, n, &pos, MF_MBOX_CLEN, &msg,
 					    &from, NULL) == 1)
