@@ -306,6 +306,30 @@ cmp -s "$tmp/x3.out" "$tmp/x3.want" || { echo "extract hostile:"; diff "$tmp/x3.
 [ "$(ls -A "$tmp/x3" | wc -l)" = 14 ] || { echo "extract hostile: files"; ls -A "$tmp/x3"; rc=1; }
 [ -e "$tmp/etc" ] || [ -e etc/passwd ] && { echo "extract wrote outside DIR"; rc=1; }
 
+# Broken mail a reader still shows (issue 10): a stray header line, a
+# byte order mark, a multipart without delimiters, an empty last part.
+printf '\357\273\277From: a@example.com\nSubject: your reminder\nabout the game\nTo: b@example.com,\nc@example.com\nContent-Type: multipart/alternative\n boundary=b\n\n--b\nContent-Type: text/plain\n\nplain\n--b\nContent-Type: text/html\n\n<p>html</p>\n--b\n\n' > "$tmp/broken.eml"
+$m tree "$tmp/broken.eml" > "$tmp/broken.json" || { echo "tree broken: exit status"; rc=1; }
+if [ -n "$py" ]; then
+	$py - "$tmp/broken.json" <<'PY' || rc=1
+import json, sys
+d = json.load(open(sys.argv[1]))
+def want(cond, what):
+    if not cond:
+        print("tree broken: " + what)
+        sys.exit(1)
+want([a["address"] for a in d["from"]] == ["a@example.com"], "from")
+want([a["address"] for a in d["to"]] == ["b@example.com", "c@example.com"], "to")
+want(d["subject"] == "your reminder about the game", "subject")
+want(d["body"]["content_type"] == "multipart/alternative", "type")
+want([c["content_type"] for c in d["body"]["children"]] ==
+     ["text/plain", "text/html"], "children")
+PY
+else
+	grep -q '"subject": "your reminder about the game"' "$tmp/broken.json" || { echo "tree broken: subject"; rc=1; }
+fi
+$m rewrite "$tmp/broken.eml" | cmp -s - "$tmp/broken.eml" || { echo "rewrite broken differs"; rc=1; }
+
 # Usage and input errors.
 $m tree a b > /dev/null 2>&1; [ $? = 2 ] || { echo "tree a b: want 2"; rc=1; }
 $m tree --bad > /dev/null 2>&1; [ $? = 2 ] || { echo "tree --bad: want 2"; rc=1; }
