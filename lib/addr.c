@@ -31,9 +31,11 @@
  *    group right after a group's ";", without a comma ("a@b c@d",
  *    "A <a@b> B <b@c>", "g1: a@b; g2: c@d;", "g: a@b; c@d"): the next
  *    item, MF_D_ADDR_NO_COMMA.
- *  - An encoded word is one token: "=?utf-8?Q?Re:_a?= <c@d>" is a name,
- *    not a group named "=?utf-8?Q?Re", outside a group as inside one; a
- *    special in its text is MF_D_ADDR_SPECIALS (RFC 2047 5 (3)).
+ *  - An encoded word whose text holds no specials but ":" "," ";" "." is
+ *    one token: "=?utf-8?Q?Re:_a?= <c@d>" is a name, not a group named
+ *    "=?utf-8?Q?Re", outside a group as inside one; such a special is
+ *    MF_D_ADDR_SPECIALS (RFC 2047 5 (3)). Other specials ("@", "<",
+ *    brackets) are address structure, as before.
  *  - Bytes after a complete address ("<a@b>junk"): skipped up to the
  *    next comma or semicolon (comments and quoted strings honoured),
  *    MF_D_TRAILING_GARBAGE; a semicolon outside a group separates
@@ -397,6 +399,27 @@ struct phr {
 };
 
 /*
+ * Whether the rest p[0..n) of an encoded word holds only atext and the
+ * specials that senders put in Q text (":" "," ";" "."): then the word is
+ * one token. Anything else ("@", "<", brackets, quotes, white space) is
+ * address structure, and the word is read as before.
+ */
+static bool
+ew_token(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (!mf__is(c, MF__C_ATEXT) && c != ':' && c != ',' &&
+		    c != ';' && c != '.')
+			return false;
+	}
+	return true;
+}
+
+/*
  * Scans words (atoms, quoted strings), dots and, unless local is set,
  * other specials up to a delimiter: "<", "@", ",", ";", ":" (when
  * colon_ends) or, with local, any special but ".". The cursor is left on
@@ -435,7 +458,7 @@ scan_phrase(struct ps *ps, struct phr *ph, bool local, bool colon_ends)
 				w = local ? 0
 					  : mf__ew_at(&ps->ews,
 						      (size_t)(q - ps->ews.in));
-				if (w > k) {
+				if (w > k && ew_token(q + k, w - k)) {
 					ph->fl |= PH_SPECIAL;
 					if (ph->special == NULL)
 						ph->special = q + k;

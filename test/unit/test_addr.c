@@ -433,6 +433,10 @@ static const struct pcase cases[] = {
     {"=?utf-8?Q?Re:_a?= <c@d>, g: e@f;", "{Re: a}c@d | G{g} | e@f | ;",
      D(ADDR_SPECIALS)},
     {"=?utf-8?Q?Re?=: a@b;", "G{Re} | a@b | ;", 0},
+    /* ...but an "@" or "[" in its text is address structure as before
+     * (fuzz_addr: an encoded-word-like local part and domain literal) */
+    {"=?utf-8?q?a@b?= <c@d>", "{a@b}c@d", D(ADDR_SPECIALS)},
+    /* 105 */ {"=?x?q?y}}}@[z?=?w", "=?x?q?y}}}@[z?=?w]", D(UNTERMINATED)},
 };
 
 static void
