@@ -482,6 +482,20 @@ stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
 	return k < h->max_field && !eof ? LN_NEED : LN_NOT;
 }
 
+/*
+ * The line s[0..n) at absolute offset off, after a field's last line:
+ * a field (LN_FIELD, its name in *nm), a stray line of that field
+ * (LN_STRAY), the start of the body (LN_NOT) or not known yet (LN_NEED).
+ */
+static int
+next_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof,
+	  struct mf__hname *nm)
+{
+	int k = scan_name(s, n, h->max_field, eof, nm);
+
+	return k == LN_NOT ? stray_line(h, s, n, off, eof) : k;
+}
+
 int
 mf__hdr_bom(const char *p, size_t n, bool eof, size_t max_field)
 {
@@ -567,21 +581,18 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 			if (h->in_field) {
 				/* The field is complete unless the line that
 				 * starts at s continues it. */
-				bool in = POS(s) - h->start < h->max_bytes;
+				bool more = s < end &&
+					    POS(s) - h->start < h->max_bytes;
 
 				if (s == end && !eof)
 					MORE_AT(s);
-				if (s < end && (*s == ' ' || *s == '\t') && in) {
+				if (more && (*s == ' ' || *s == '\t')) {
 					h->state = ST_VALUE;
 					break;
 				}
-				if (s < end && *s != '\r' && *s != '\n' && in) {
-					k = scan_name(s, (size_t)(end - s),
-						      h->max_field, eof, &nm);
-					if (k == LN_NOT)
-						k = stray_line(h, s,
-							       (size_t)(end - s),
-							       POS(s), eof);
+				if (more && *s != '\r' && *s != '\n') {
+					k = next_line(h, s, (size_t)(end - s),
+						      POS(s), eof, &nm);
 					if (k == LN_NEED)
 						MORE_AT(s);
 					if (k == LN_STRAY) {
@@ -663,7 +674,8 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 				h->state = ST_VALUE;
 				break;
 			}
-			k = scan_name(s, (size_t)(end - s), h->max_field, eof, &nm);
+			k = scan_name(s, (size_t)(end - s), h->max_field, eof,
+				      &nm);
 			if (k == LN_NEED)
 				MORE_AT(s);
 			if (k == LN_FIELD) {

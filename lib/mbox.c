@@ -203,7 +203,8 @@ mf__unq_feed(mf__unq *u, const char *p, size_t n, bool final, mf__unq_fn *fn,
 		if (u->gt == 0) {
 			if (!u->mid && p[i] == '>') {
 				/* Held until "From " follows, or not. */
-				rc = run < i ? fn(ctx, p + run, i - run) : MF_OK;
+				if (run < i)
+					rc = fn(ctx, p + run, i - run);
 				u->gt = 1;
 				run = ++i;
 				continue;

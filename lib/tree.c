@@ -371,7 +371,8 @@ on_event(void *ctx, const mf_event *ev)
 		if (t->kind == MF_PART_MULTIPART &&
 		    ev->part->kind == MF_PART_LEAF) {
 			/* A multipart without any delimiter line ends as a
-			 * text/plain leaf (mime.c): its preamble is the body. */
+			 * text/plain leaf (mime.c): its preamble is the
+			 * body. */
 			t->kind = MF_PART_LEAF;
 			t->type = ev->part->type;
 			t->subtype = ev->part->subtype;
@@ -453,7 +454,7 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 	if (o != NULL && (o->flags & MF_MBOX_CLEN) &&
 	    (!(o->flags & MF_MBOX) || k != SIZE_MAX))
 		return mf__err(err, MF_E_INVAL, 0,
-			       "MF_MBOX_CLEN needs MF_MBOX and the whole input");
+			       "MF_MBOX_CLEN needs MF_MBOX, the whole input");
 	if (p == NULL)
 		p = "";
 	memset(&o2, 0, sizeof(o2));

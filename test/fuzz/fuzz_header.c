@@ -124,7 +124,8 @@ run(const char *p, size_t n, size_t cut, const mf_opts *o, rec *r)
 			left -= used;
 			if (ev.type == MF__HDR_END) {
 				r->body = ev.body_off;
-				CHECK(ev.body_off == from + (size_t)(c - chunk));
+				CHECK(ev.body_off ==
+				      from + (size_t)(c - chunk));
 				done = 1;
 				break;
 			}

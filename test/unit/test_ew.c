@@ -610,7 +610,8 @@ test_encode_cases(void **state)
 	    {S("\xc3\xa9"), "utf-16", MF_EW_B, 0, 76, "=?utf-16be?B?AOk=?="},
 	    {S("\xef\xbf\xbd\xf0\x90\x8c\x8c"), "utf-16", MF_EW_Q, 0, 76,
 	     "=?utf-16be?Q?=FF=FD=D8=00=DF=0C?="},
-	    {S("\xc3\xa9"), "utf-32", MF_EW_B, 0, 76, "=?utf-32be?B?AAAA6Q==?="},
+	    {S("\xc3\xa9"), "utf-32", MF_EW_B, 0, 76,
+	     "=?utf-32be?B?AAAA6Q==?="},
 	};
 	size_t i;
 

@@ -1434,9 +1434,10 @@ test_fold_7bit(void **state)
 	/*
 	 * With MF_UTF8_OUT the value is written as it is, so unfolding the
 	 * output gives it back: a word that long is MF_E_LIMIT (at the
-	 * white space before it), not the value encoded (the fuzz finding header-fold-unfold:
-	 * UTF-8, "=?" and controls around a 1000-octet word all became
-	 * encoded words). Shorter words fold and unfold back.
+	 * white space before it), not the value encoded (the fuzz finding
+	 * header-fold-unfold: UTF-8, "=?" and controls around a 1000-octet
+	 * word all became encoded words). Shorter words fold and unfold
+	 * back.
 	 */
 	memcpy(big, "caf\xc3\xa9 =?\x11 ", 10);
 	mf_buf_clear(b);

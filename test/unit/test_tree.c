@@ -1160,8 +1160,8 @@ test_recovery(void **state)
 			body_text(m, MF_BODY_HTML, b);
 			tu_assert_str(mf_buf_data(b), t[i].html, label);
 			for (j = 0; j < r.n; j++)
-				if (r.d[j] == t[i].defect && r.off[j] == want_off)
-					found = 1;
+				found |= r.d[j] == t[i].defect &&
+					 r.off[j] == want_off;
 			if (!found)
 				fail_msg("%s: no %s at %zu", label,
 					 mf_defect_name(t[i].defect), want_off);
@@ -1175,10 +1175,10 @@ test_recovery(void **state)
 			d1 = dump_tree(m, 1);
 			o.flags = 0;
 			for (c = 0; c <= n; c++) {
-				assert_int_equal(mf__msg_parse_split(in, n, &c, 1,
-								     &o, &m2,
-								     NULL),
-						 MF_OK);
+				assert_int_equal(
+				    mf__msg_parse_split(in, n, &c, 1, &o, &m2,
+							NULL),
+				    MF_OK);
 				d2 = dump_tree(m2, 1);
 				tu_assert_mem(mf_buf_data(d2), mf_buf_len(d2),
 					      mf_buf_data(d1), mf_buf_len(d1),
