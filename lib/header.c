@@ -496,31 +496,40 @@ next_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof,
 	return k == LN_NOT ? stray_line(h, s, n, off, eof) : k;
 }
 
+/*
+ * Whether s[0..n) starts "From " (1) or ">From " (2), a From_ line or one
+ * quoted by an mbox writer; 0 when not, -1 when the chunk ends before it
+ * is known (never at eof).
+ */
+static int
+from_prefix(const char *s, size_t n, bool eof)
+{
+	static const char from[] = ">From ";
+	size_t f = n > 0 && s[0] == '>' ? 0 : 1, k = n < 6 - f ? n : 6 - f;
+
+	if (memcmp(s, from + f, k) != 0)
+		return 0;
+	if (k < 6 - f)
+		return eof ? 0 : -1;
+	return f == 1 ? 1 : 2;
+}
+
 int
 mf__hdr_bom(const char *p, size_t n, bool eof, size_t max_field)
 {
 	static const char bom[3] = {'\xef', '\xbb', '\xbf'};
-	static const char from[] = ">From ";
 	struct mf__hname nm;
-	size_t k = n < 3 ? n : 3, f;
+	size_t k = n < 3 ? n : 3;
 	int r;
 
 	if (memcmp(p, bom, k) != 0)
 		return 0;
 	if (n < 3)
 		return eof ? 0 : -1;
-	p += 3;
-	n -= 3;
-	/* A From_ line, or one quoted by an mbox writer. */
-	f = n > 0 && p[0] == '>' ? 0 : 1;
-	k = n < 6 - f ? n : 6 - f;
-	if (memcmp(p, from + f, k) == 0) {
-		if (k == 6 - f)
-			return 3;
-		if (!eof)
-			return -1;
-	}
-	r = scan_name(p, n, max_field, eof, &nm);
+	r = from_prefix(p + 3, n - 3, eof);
+	if (r != 0)
+		return r > 0 ? 3 : -1;
+	r = scan_name(p + 3, n - 3, max_field, eof, &nm);
 	return r == LN_NEED ? -1 : r == LN_FIELD ? 3 : 0;
 }
 
@@ -683,15 +692,18 @@ mf__hdr_feed(mf__hdr *h, const char *p, size_t n, bool eof, size_t *used,
 				break;
 			}
 			/*
-			 * "From " first, and no field (it takes 6 bytes to
-			 * tell), or ">From " first or right after it: a From_
-			 * line, or one quoted by an mbox writer.
+			 * No field: "From " first, or ">From " first or right
+			 * after it, is a From_ line, or one quoted by an mbox
+			 * writer (a short max_field_len may have said "no
+			 * field" before the space was seen).
 			 */
-			if ((h->first_line && end - s >= 5 &&
-			     memcmp(s, "From ", 5) == 0) ||
-			    ((h->first_line || h->after_from) && end - s >= 6 &&
-			     memcmp(s, ">From ", 6) == 0)) {
-				h->after_from = *s == 'F';
+			k = h->first_line || h->after_from
+				? from_prefix(s, (size_t)(end - s), eof)
+				: 0;
+			if (k < 0)
+				MORE_AT(s);
+			if (k == 2 || (k == 1 && h->first_line)) {
+				h->after_from = k == 1;
 				start_field(h, p, s);
 				h->first_line = false;
 				h->state = ST_FROM;

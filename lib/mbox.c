@@ -68,6 +68,17 @@ mf__clen_value(mf_str v, uint64_t *cl)
 }
 
 bool
+mf__blank_before(const char *p, size_t start, size_t body)
+{
+	if (body <= start || p[body - 1] != '\n')
+		return false;
+	if (body - 1 == start || p[body - 2] == '\n')
+		return true;
+	return p[body - 2] == '\r' &&
+	       (body - 2 == start || p[body - 3] == '\n');
+}
+
+bool
 mf__clen_end(const char *p, size_t n, uint64_t body, uint64_t cl, size_t *me,
 	     size_t *next)
 {
@@ -93,7 +104,12 @@ mf__clen_end(const char *p, size_t n, uint64_t body, uint64_t cl, size_t *me,
 	return false;
 }
 
-/* Where the message that starts at ms ends, given a Content-Length. */
+/*
+ * Where the message that starts at ms ends, given a Content-Length: its
+ * header block must end with an empty line, with no From_ line in it
+ * (the parser's MF_MBOX mode ends the message at one; a ">From " line is
+ * a quoted one and no separator).
+ */
 static bool
 clen_end(const char *p, size_t n, size_t ms, size_t *me, size_t *next)
 {
@@ -112,7 +128,12 @@ clen_end(const char *p, size_t n, size_t ms, size_t *me, size_t *next)
 		s += used;
 		if (ev.type == MF__HDR_END) {
 			body = ev.body_off;
-			done = true;
+			done = mf__blank_before(p, ms, (size_t)body);
+			break;
+		} else if (ev.type == MF__HDR_MBOX_FROM &&
+			   ev.f.value.len >= 5 &&
+			   memcmp(ev.f.value.ptr, "From ", 5) == 0) {
+			break;
 		} else if (ev.type == MF__HDR_FIELD && !have &&
 			   mf__ieq(ev.f.name.ptr, ev.f.name.len,
 				   "content-length", 14)) {

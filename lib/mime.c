@@ -1187,10 +1187,11 @@ describe(mf_parser *ps, struct level *L)
 }
 
 /*
- * MF_MBOX_CLEN: the first valid Content-Length of message L is trusted
- * when the message it measures ends at the end of the input or right
- * before a From_ line (the rule of mf_mbox_next, mbox.c); the message then
- * ends there, whatever From_ lines its body holds.
+ * MF_MBOX_CLEN: the first valid Content-Length of message L, whose header
+ * block ended with an empty line (not at a From_ line), is trusted when
+ * the message it measures ends at the end of the input or right before a
+ * From_ line (the rule of mf_mbox_next, mbox.c); the message then ends
+ * there, whatever From_ lines its body holds.
  */
 static void
 clen_check(mf_parser *ps, const struct level *L, uint64_t body_off)
@@ -1198,6 +1199,9 @@ clen_check(mf_parser *ps, const struct level *L, uint64_t body_off)
 	uint64_t cl = 0;
 	size_t i, me, next;
 
+	if (!mf__blank_before(ps->whole, (size_t)L->part.off_header,
+			      (size_t)body_off))
+		return;
 	for (i = 0; i < L->part.nfields; i++) {
 		const mf_field *f = &L->part.fields[i].f;
 

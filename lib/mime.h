@@ -148,7 +148,8 @@ int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
 			mf_error *err);
 
 /*
- * MF_MBOX_CLEN (mbox.c), one rule for mf_mbox_next and the engine: a
+ * MF_MBOX_CLEN (mbox.c), one rule for mf_mbox_next and the engine (a
+ * header block that ends with an empty line, no From_ line in it): a
  * Content-Length value v (digits, then white space) in *cl; and whether
  * the message whose body starts at body in p[0..n) ends cl bytes later at
  * the end of the buffer or right before a From_ line, optionally after a
@@ -156,6 +157,9 @@ int mf__msg_parse_split(const char *p, size_t n, const size_t *cuts,
  * (or the end) is.
  */
 bool mf__clen_value(mf_str v, uint64_t *cl);
+/* Whether the body at p[body] follows an empty line that ends the header
+ * block starting at start (the block was not cut short). */
+bool mf__blank_before(const char *p, size_t start, size_t body);
 bool mf__clen_end(const char *p, size_t n, uint64_t body, uint64_t cl,
 		  size_t *me, size_t *next);
 

@@ -657,6 +657,13 @@ test_limits(void **state)
 		}
 	}
 
+	/* A short max_field_len tells "no field" before "From " is seen:
+	 * the From_ line is known the same at every split. */
+	memset(&o, 0, sizeof(o));
+	o.limits.max_field_len = 2;
+	check_splits("From x\nA: 1\n\n", 13, 1, &o, "From_ line, short");
+	check_splits(">From x\nA: 1\n\n", 14, 1, &o, ">From_ line, short");
+
 	/* Lines over 998 octets are a defect at the 999th octet. */
 	memset(&o, 0, sizeof(o));
 	for (i = 0; i < 2; i++) {

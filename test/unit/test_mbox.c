@@ -309,6 +309,15 @@ test_clen(void **state)
 	    "From a\nContent-Length: 21\n\nline\nFrom inside\nend\n\n"
 	    "From b\nContent-Length: 999\n\nFrom here too\n\n"
 	    "From c\nContent-Length: 3\n\nabc";
+	/*
+	 * A header block cut by a From_ line (that line starts the next
+	 * message for the parser) has no trusted Content-Length, though the
+	 * length would end at the end: three messages both ways (found by
+	 * fuzz_mime).
+	 */
+	static const char cut[] =
+	    "From a\nContent-Length: 17\nFrom b\nX: 1\n\nabc\nFrom c\n"
+	    "From d\nContent-Length: 3\n\nabc";
 	size_t pos = 0, k = 0, n = strlen(box);
 	mf_str msg, from;
 	static const char *want[] = {
@@ -363,6 +372,17 @@ test_clen(void **state)
 			agree(q, e, v ? "clen (CRLF)" : "clen");
 			free(q);
 		}
+		assert_int_equal(mf_msg_parse(cut, strlen(cut), &o, &m, NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_count(m), 4);
+		mf_msg_free(m);
+		pos = 0;
+		k = 0;
+		while (mf_mbox_next(cut, strlen(cut), &pos, MF_MBOX_CLEN, &msg,
+				    &from, NULL) == 1)
+			k++;
+		assert_int_equal(k, 4);
+		agree(cut, strlen(cut), "clen cut");
 		o.flags = MF_MBOX_CLEN;
 		assert_int_equal(mf_msg_parse(box, n, &o, &m, NULL),
 				 MF_E_INVAL);
