@@ -412,7 +412,7 @@ enum {
  * space (obs-optional, RFC 5322 4.5.3), ":". The ftext run is the fast
  * path (name_ok: a valid name with the colon right after it).
  */
-static int
+MF__INLINE int
 scan_name(const char *s, size_t n, size_t max_field, bool eof,
 	  struct mf__hname *nm)
 {
@@ -487,7 +487,7 @@ stray_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof)
  * a field (LN_FIELD, its name in *nm), a stray line of that field
  * (LN_STRAY), the start of the body (LN_NOT) or not known yet (LN_NEED).
  */
-static int
+MF__INLINE int
 next_line(const mf__hdr *h, const char *s, size_t n, uint64_t off, bool eof,
 	  struct mf__hname *nm)
 {
