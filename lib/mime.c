@@ -894,13 +894,14 @@ pop_part(mf_parser *ps, uint64_t off)
 			 * no boundary parameter. The part ends as a text/plain
 			 * leaf; the tree makes its preamble its body. (With
 			 * nothing but white space it stays an empty
-			 * multipart, as other readers show it.)
+			 * multipart, as other readers show it.) Its boundary
+			 * is unregistered first, by its length.
 			 */
+			bunreg(ps, L);
 			L->part.kind = MF_PART_LEAF;
 			L->part.type = (mf_str){"text", 4};
 			L->part.subtype = (mf_str){"plain", 5};
 			L->part.boundary = (mf_str){"", 0};
-			bunreg(ps, L);
 		}
 	}
 	bunreg(ps, L);

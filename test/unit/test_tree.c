@@ -1124,6 +1124,13 @@ test_recovery(void **state)
 	     "Hello, no delimiters here.\n",
 	     "text/plain", "Hello, no delimiters here.\n",
 	     "Hello, no delimiters here.\n", MF_D_NO_START_DELIM, ""},
+	    /* 6: the same inside a multipart with boundary="", whose
+	     * close delimiter is still found after it */
+	    {"Content-Type: multipart/alternative; boundary=\"\"\n\n"
+	     "--\nContent-Type: multipart/mixed; boundary=in\n\nin text\n"
+	     "--\nContent-Type: text/html\n\n<p>h</p>\n----\nepilogue\n",
+	     "multipart/alternative text/plain text/html", "in text",
+	     "<p>h</p>", MF_D_NO_START_DELIM, "\n--\nContent-Type: text/html"},
 	};
 	size_t i, v, c;
 	mf_buf *b = mf_buf_new(NULL);
