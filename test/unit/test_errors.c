@@ -281,6 +281,20 @@ fold_name(const char *in, size_t n, mf_error *e)
 	return mf_hdr_fold(ob, in, n, "x", 1, 0, 0, e);
 }
 
+/* With MF_UTF8_OUT, a word of in repeated to over 998 octets. */
+static int
+fold_utf8_long(const char *in, size_t n, mf_error *e)
+{
+	static char v[1100];
+	size_t k = 0;
+
+	while (k + n <= sizeof(v) && k < 1000) {
+		memcpy(v + k, in, n);
+		k += n;
+	}
+	return mf_hdr_fold(ob, "Subject", 7, v, k, MF_UTF8_OUT, 0, e);
+}
+
 /* ---- addresses ---- */
 
 static int
@@ -479,6 +493,17 @@ msg_strict(const char *in, size_t n, mf_error *e)
 	return rc;
 }
 
+/* MF_MBOX_CLEN without MF_MBOX: refused, not ignored. */
+static int
+msg_clen(const char *in, size_t n, mf_error *e)
+{
+	mf_msg *m = NULL;
+	int rc = mf_msg_parse(in, n, &(mf_opts){.flags = MF_MBOX_CLEN}, &m, e);
+
+	mf_msg_free(m);
+	return rc;
+}
+
 static int
 msg_limits(const char *in, size_t n, mf_error *e)
 {
@@ -551,6 +576,20 @@ part_decode_strict(const char *in, size_t n, mf_error *e)
 	if (rc == MF_OK)
 		rc = mf_part_decode(mf_msg_root(m), ob, MF_CONTENT_TEXT, STRICT,
 		                    NULL, e);
+	mf_msg_free(m);
+	return rc;
+}
+
+/* MF_MBOX_RD without MF_MBOX: refused. */
+static int
+part_decode_rd(const char *in, size_t n, mf_error *e)
+{
+	mf_msg *m = NULL;
+	int rc = mf_msg_parse(in, n, NULL, &m, NULL);
+
+	if (rc == MF_OK)
+		rc = mf_part_decode(mf_msg_root(m), ob, MF_MBOX_RD, NULL, NULL,
+		                    e);
 	mf_msg_free(m);
 	return rc;
 }
@@ -906,6 +945,10 @@ static const struct row {
      MF_E_LIMIT, 12},
     {"mf_headers_parse strict", headers_limit,
      "A: 1\r\nB: 0123456789012345678901234567890123\r\n\r\n", MF_E_LIMIT, 38},
+    {"mf_headers_parse strict", headers_strict,
+     "A: 1\r\nstray\r\nB: 2\r\n\r\n", MF_E_DEFECT, 6},
+    {"mf_headers_parse strict", headers_strict, "\xef\xbb\xbf" "A: 1\r\n\r\n",
+     MF_E_DEFECT, 0},
     {"mf_headers_scan", headers_scan_small, "A: 1\r\nB: 2\r\n\r\n", MF_E_NOSPC,
      6},
     /* folding: the byte that cannot be written; non-ASCII where 7-bit
@@ -918,12 +961,14 @@ static const struct row {
     {"mf_hdr_fold", fold_to, "Jo <j\xc3\xbc@b>", MF_E_UTF8_OUT, 5},
     {"mf_hdr_fold", fold_to, "Jo <j@b\xc3\xbc.de>", MF_E_UTF8_OUT, 7},
     {"mf_hdr_fold", fold_msgid, "<a@b> <\xc3\xa4@b>", MF_E_UTF8_OUT, 7},
+    {"mf_hdr_fold", fold_utf8_long, "\xc3\xa9", MF_E_LIMIT, 0},
     /* addresses: the defect's offset; the item that did not fit. */
     {"mf_addr_parse strict", addr_strict, "a@b, , c@d", MF_E_DEFECT, 5},
     {"mf_addr_parse strict", addr_strict, "Jo <a@b", MF_E_DEFECT, 7},
     {"mf_addr_parse strict", addr_strict, "a@b c@d", MF_E_DEFECT, 4},
     {"mf_addr_parse strict", addr_strict, "Doe, John <a@b>", MF_E_DEFECT, 3},
     {"mf_addr_parse strict", addr_strict, "x, a@b", MF_E_DEFECT, 1},
+    {"mf_addr_parse strict", addr_strict, "g: a@b; c@d", MF_E_DEFECT, 8},
     {"mf_addr_parse", addr_small, "a@b, c@d", MF_E_NOSPC, 5},
     {"mf_addrs_parse strict", addr_limit, "a@b, c@d, e@f", MF_E_LIMIT, 10},
     {"mf_addr_spec_parse", addr_spec, "", MF_E_SYNTAX, 0},
@@ -1000,6 +1045,10 @@ static const struct row {
      17},
     {"mf_disp_parse strict", disp_strict, "attachment; filename", MF_E_DEFECT,
      20},
+    {"mf_ctype_parse strict", ctype_strict, "multipart/mixed boundary=x",
+     MF_E_DEFECT, 16},
+    {"mf_disp_parse strict", disp_strict, "attachment filename=x", MF_E_DEFECT,
+     11},
     /* messages: the defect's offset, the part past a limit. */
     {"mf_msg_parse strict", msg_strict,
      "Content-Type: multipart/mixed\r\n\r\nx\r\n", MF_E_DEFECT, 14},
@@ -1015,6 +1064,14 @@ static const struct row {
      "Content-Type: multipart/mixed; boundary=a\n\n--a\n\n1\n--a\n\n2\n"
      "--a\n\n3\n--a--\n",
      MF_E_LIMIT, 61},
+    {"mf_msg_parse strict", msg_strict,
+     "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n"
+     "--b-- t\r\n",
+     MF_E_DEFECT, 60},
+    {"mf_msg_parse strict", msg_strict,
+     "Content-Type: multipart/mixed; boundary=b\r\n\r\nx\r\n", MF_E_DEFECT,
+     48},
+    {"mf_msg_parse", msg_clen, "Subject: x\r\n\r\n", MF_E_INVAL, 0},
     {"mf_parser_feed strict", parser_strict,
      "Content-Type: multipart/mixed\r\n\r\nx\r\n", MF_E_DEFECT, 14},
     {"mf_parser_finish strict", parser_strict,
@@ -1031,6 +1088,7 @@ static const struct row {
     {"mf_content_dec_update strict", content_stream,
      "Content-Transfer-Encoding: base64\n\nYW*j\n", MF_E_DEFECT, 37},
     {"mf_content_dec_update", content_stream, "\nok\n", MF_E_STATE, 4},
+    {"mf_part_decode", part_decode_rd, "\nok\n", MF_E_INVAL, 0},
     {"mf_date_format", date_format, "m", MF_E_INVAL, NO_OFF},
     {"mf_date_format", date_format, "s", MF_E_INVAL, NO_OFF},
     {"mf_date_format", date_format, "z", MF_E_INVAL, NO_OFF},
