@@ -895,13 +895,20 @@ pop_part(mf_parser *ps, uint64_t off)
 			 * leaf; the tree makes its preamble its body. (With
 			 * nothing but white space it stays an empty
 			 * multipart, as other readers show it.) Its boundary
-			 * is unregistered first, by its length.
+			 * is unregistered first, by its length. Its attachment
+			 * decision is made again, as a leaf's, before any part
+			 * after it is judged.
 			 */
 			bunreg(ps, L);
 			L->part.kind = MF_PART_LEAF;
 			L->part.type = (mf_str){"text", 4};
 			L->part.subtype = (mf_str){"plain", 5};
 			L->part.boundary = (mf_str){"", 0};
+			L->part.sel &= MF__SEL_FIRST;
+			mf__sel_decide(&L->part,
+				       L->part.depth > 0
+					   ? &ps->lv[L->part.depth - 1]->part
+					   : NULL);
 		}
 	}
 	bunreg(ps, L);

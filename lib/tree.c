@@ -372,8 +372,9 @@ on_event(void *ctx, const mf_event *ev)
 		    ev->part->kind == MF_PART_LEAF) {
 			/* A multipart without any delimiter line ends as a
 			 * text/plain leaf (mime.c): its preamble is the
-			 * body. */
+			 * body, its attachment decision made again. */
 			t->kind = MF_PART_LEAF;
+			t->sel = ev->part->sel;
 			t->type = ev->part->type;
 			t->subtype = ev->part->subtype;
 			t->boundary = ev->part->boundary;

@@ -1529,9 +1529,14 @@ ids(const mf_part *root, int which, char *out, size_t cap)
 #define Q(ct, extra, id)                                                       \
 	"--c\nContent-Type: " ct "\n" extra "X-Id: " id "\n\nbody\n"
 
-/* The attachment decisions of the push parser's parts, at HEADERS_END. */
+/*
+ * The attachment decisions of the push parser's parts, at HEADERS_END;
+ * for a multipart that ends as a leaf (no delimiter line), at PART_END.
+ */
 struct att_log {
 	int v[2][512];
+	int multi[512]; /* a multipart at HEADERS_END */
+	size_t slot[64]; /* the part open at each depth */
 	size_t n;
 };
 
@@ -1539,12 +1544,23 @@ static int
 att_event(void *ctx, const mf_event *ev)
 {
 	struct att_log *l = ctx;
+	size_t k = l->n;
 
-	if (ev->type == MF_EV_HEADERS_END && l->n < 512) {
-		l->v[0][l->n] = mf_part_is_attachment(ev->part, MF_ATTACH_JMAP);
-		l->v[1][l->n] = mf_part_is_attachment(ev->part, MF_ATTACH_NAMED);
+	if (ev->type == MF_EV_PART_END && ev->depth < 64) {
+		k = l->slot[ev->depth];
+		if (k >= l->n || !l->multi[k] ||
+		    mf_part_kind(ev->part) != MF_PART_LEAF)
+			return 0;
+	} else if (ev->type != MF_EV_HEADERS_END || l->n >= 512) {
+		return 0;
+	} else {
+		l->multi[k] = mf_part_kind(ev->part) == MF_PART_MULTIPART;
+		if (ev->depth < 64)
+			l->slot[ev->depth] = k;
 		l->n++;
 	}
+	l->v[0][k] = mf_part_is_attachment(ev->part, MF_ATTACH_JMAP);
+	l->v[1][k] = mf_part_is_attachment(ev->part, MF_ATTACH_NAMED);
 	return 0;
 }
 
@@ -1709,6 +1725,25 @@ test_bodies_rules(void **state)
 	    {"an empty multipart",
 	     "Content-Type: multipart/mixed; boundary=b\n\n--b--\n", "", "",
 	     ""},
+	    {"a multipart without delimiter lines is a text part",
+	     "Content-Type: multipart/alternative; boundary=b\n\n" P(
+	         "multipart/mixed; boundary=x", "", "m")
+	         P("text/html", "", "h") "--b--\n",
+	     "m", "h", ""},
+	    {"... and an attachment by its disposition",
+	     "Content-Type: multipart/mixed; boundary=b\n\n" P(
+	         "text/plain", "", "t")
+	         P("multipart/mixed; boundary=x",
+	           "Content-Disposition: attachment\n", "m")
+	             P("image/png", "", "i") "--b--\n",
+	     "t i", "t i", "m"},
+	    {"... a text part after html in a branch: both bodies dropped",
+	     "Content-Type: multipart/alternative; boundary=b\n\n"
+	     "--b\nContent-Type: multipart/mixed; boundary=c\n\n" Q(
+	         "text/html", "", "h") Q("multipart/mixed; boundary=x", "",
+	                                 "m") Q("image/png", "", "i")
+	         "--c--\n--b--\n",
+	     "h", "h", "i"},
 	};
 	size_t i;
 
