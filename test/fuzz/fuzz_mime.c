@@ -6,7 +6,8 @@
  * for byte (whatever the limits); every part's offsets are ordered and
  * inside its parent's; the walk visits mf_msg_part_count parts; the
  * accessors read every part; the push parser with MF_DECODE returns the
- * same status; the mbox iterator covers the input and unescapes it;
+ * same status; with MF_MBOX each message parsed alone is the same; the
+ * mbox iterator covers the input and unescapes it;
  * with MF_MBOX_CLEN the tree still writes the input back and has the
  * iterator's messages.
  */
@@ -34,6 +35,73 @@ count_event(void *ctx, const mf_event *ev)
 	if (ev->type == MF_EV_PART_BEGIN)
 		(*k)++;
 	return 0;
+}
+
+/*
+ * The parts of root and of root2 (parsed from offset s) agree; those that
+ * end where the message does may keep, alone, the line end that the next
+ * From_ line's separator took.
+ */
+static void
+same_parts(const mf_part *root, const mf_part *root2, uint64_t s)
+{
+	const mf_part *q = NULL, *q2 = NULL;
+	uint64_t end, x;
+
+	mf_part_offsets(root, &x, &x, &end);
+	for (;;) {
+		uint64_t h, b, e, h2, b2, e2;
+
+		q = mf_part_next(root, q);
+		q2 = mf_part_next(root2, q2);
+		CHECK((q == NULL) == (q2 == NULL));
+		if (q == NULL)
+			return;
+		mf_part_offsets(q, &h, &b, &e);
+		mf_part_offsets(q2, &h2, &b2, &e2);
+		CHECK(mf_part_kind(q) == mf_part_kind(q2));
+		CHECK(h == h2 + s && b == b2 + s);
+		CHECK(e == e2 + s || (e == end && e2 + s > e && e2 + s <= e + 2));
+		CHECK(mf_str_eq(mf_part_type(q), mf_part_type(q2)));
+	}
+}
+
+/* Where message root starts in p: its From_ line, else its header. */
+static uint64_t
+msg_start(const mf_part *root, const char *p, size_t n)
+{
+	mf_str line;
+	uint64_t h, b, e;
+
+	if (mf_part_mbox_from(root, &line) == 1 && line.ptr >= p &&
+	    line.ptr <= p + n)
+		return (uint64_t)(line.ptr - p);
+	mf_part_offsets(root, &h, &b, &e);
+	return h;
+}
+
+/* Each message of an mbox parse, parsed alone, is the same. */
+static void
+check_alone(const char *p, size_t n, const mf_opts *o0)
+{
+	mf_opts o = *o0;
+	mf_msg *m = NULL, *m2;
+	size_t r;
+
+	o.flags &= ~(MF_DECODE | MF_STRICT);
+	CHECK(mf_msg_parse(p, n, &o, &m, NULL) == MF_OK);
+	for (r = 0; r < mf_msg_count(m); r++) {
+		uint64_t s = msg_start(mf_msg_at(m, r), p, n), e = n;
+
+		if (r + 1 < mf_msg_count(m))
+			e = msg_start(mf_msg_at(m, r + 1), p, n);
+		CHECK(mf_msg_parse(p + s, (size_t)(e - s), &o, &m2, NULL) ==
+		      MF_OK);
+		CHECK(mf_msg_count(m2) == 1);
+		same_parts(mf_msg_at(m, r), mf_msg_at(m2, 0), s);
+		mf_msg_free(m2);
+	}
+	mf_msg_free(m);
 }
 
 static void
@@ -146,6 +214,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc2 == MF_OK)
 		CHECK(events == parts);
 	mf_parser_free(ps);
+
+	/*
+	 * mbox: each message of the tree, parsed alone (from its first byte
+	 * to the next message's), has the same parts at the same offsets:
+	 * nothing of one message leaks into the next (what stat -j relies
+	 * on).
+	 */
+	if ((o.flags & MF_MBOX) && !(data[0] & (4 | 8 | 16)))
+		check_alone(p, n, &o);
 
 	/* mbox: the messages and separators cover the input. */
 	b = mf_buf_new(NULL);
