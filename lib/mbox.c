@@ -161,6 +161,12 @@ mf_mbox_next(const char *p, size_t n, size_t *pos, unsigned flags,
 	 * (the parser's MF_MBOX mode records MF_D_BOM). */
 	if (s == 0 && n >= 8 && memcmp(p, "\xef\xbb\xbf" "From ", 8) == 0)
 		s = 3;
+	/* A line end alone before the first From_ line separates it from
+	 * nothing: no empty message (as the parser's MF_MBOX mode). */
+	if (s == 0 && n >= 6 && memcmp(p, "\nFrom ", 6) == 0)
+		s = 1;
+	if (s == 0 && n >= 7 && memcmp(p, "\r\nFrom ", 7) == 0)
+		s = 2;
 	fe = ms = s;
 	if (from_at(p, n, s)) {
 		const char *lf = memchr(p + s, '\n', n - s);

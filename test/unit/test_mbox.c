@@ -234,6 +234,20 @@ test_agree(void **state)
 		tu_list_free(list);
 	}
 	assert_true(files > 390);
+	/* What comes before the first From_ line: a line end alone is the
+	 * separator (no empty message), anything more a message. */
+	{
+		static const char *pre[] = {
+		    "\nFrom a\nS: x\n\nb\n",     "\r\nFrom a\r\nS: x\r\n\r\nb\r\n",
+		    "\n\nFrom a\nS: x\n\nb\n",  "x\nFrom a\nS: x\n\nb\n",
+		    " \nFrom a\nS: x\n\nb\n",    "\xef\xbb\xbf\nFrom a\nS: x\n\nb\n",
+		    "\xef\xbb\xbf" "From a\n\nb\n", "\n",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+			agree(pre[i], strlen(pre[i]), pre[i]);
+	}
 }
 
 static void
