@@ -1749,12 +1749,14 @@ special(const mf_parser *ps, char c)
  * the message it embeds, if it is a message part). The bytes p[s..c) the
  * machine has not consumed (a line it was looking past, see header.h) are
  * the start of the body, but for their last line end, which belongs to
- * the special line like any line end before one: *le gets where the
- * special line's data starts. Without them the body is empty.
+ * the special line like any line end before one (not when the special
+ * line is empty, before a From_ line: its own line end is the separator):
+ * *le gets where the special line's data starts. Without them the body
+ * is empty.
  */
 static int
 cut_header(mf_parser *ps, struct level *L, const char *p, size_t s, size_t c,
-	   bool delim, size_t *le)
+	   bool delim, bool empty, size_t *le)
 {
 	size_t z = s, e = c;
 
@@ -1767,7 +1769,7 @@ cut_header(mf_parser *ps, struct level *L, const char *p, size_t s, size_t c,
 	if (L->part.kind == MF_PART_MESSAGE && top(ps) != L &&
 	    hdr_feed(ps, top(ps), p, &z, c, true) < 0)
 		return ps->rc;
-	if (z < c && p[c - 1] == '\n') {
+	if (z < c && p[c - 1] == '\n' && !empty) {
 		e = c - 1;
 		if (e > z && p[e - 1] == '\r')
 			e--;
@@ -1805,7 +1807,7 @@ own_from(mf_parser *ps, struct level *L, const char *p, size_t s, size_t e,
 	if (cut && plimit(ps, L, MF_D_HEADER_LIMIT, ps->wpos + e,
 			  "From_ line too long") < 0)
 		return ps->rc;
-	return cut_header(ps, L, p, e, e, false, &e);
+	return cut_header(ps, L, p, e, e, false, false, &e);
 }
 
 /*
@@ -1874,6 +1876,7 @@ do_header(mf_parser *ps, const char *p, size_t n, size_t *sp, bool eof)
 				size_t le;
 
 				if (cut_header(ps, L, p, s, c, r != LINE_FROM,
+					       p[c] == '\n' || p[c] == '\r',
 					       &le) < 0 ||
 				    take_line(ps, p, le, &m) < 0)
 					return ps->rc;

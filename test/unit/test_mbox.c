@@ -234,10 +234,18 @@ test_agree(void **state)
 		tu_list_free(list);
 	}
 	assert_true(files > 390);
-	/* What comes before the first From_ line: a line end alone is the
-	 * separator (no empty message), anything more a message. */
+	/*
+	 * What comes before the first From_ line: a line end alone is the
+	 * separator (no empty message), anything more a message. A body
+	 * that begins without empty line, in the line the header machine
+	 * looked past, then an empty line and a From_ line: the empty
+	 * line's line end is the separator, not the one before it.
+	 */
 	{
 		static const char *pre[] = {
+		    "From x\nSubject: a\nabout it\n\r\nFrom y\n\nz\n",
+		    "From x\nTo: b,\nc@d\nSubject: a\nabout it\n\nFrom y\n\nz\n",
+		    "From x\r\nSubject: a\r\nabout\r\n\r\nFrom y\r\n\r\nz\r\n",
 		    "\nFrom a\nS: x\n\nb\n",     "\r\nFrom a\r\nS: x\r\n\r\nb\r\n",
 		    "\n\nFrom a\nS: x\n\nb\n",  "x\nFrom a\nS: x\n\nb\n",
 		    " \nFrom a\nS: x\n\nb\n",    "\xef\xbb\xbf\nFrom a\nS: x\n\nb\n",
