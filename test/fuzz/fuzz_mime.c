@@ -73,18 +73,20 @@ same_parts(const mf_part *root, const mf_part *root2, uint64_t s)
 	}
 }
 
-/* Where message root starts in p: its From_ line, else its header. */
+/*
+ * Where message root starts in p: its From_ line, else (the first
+ * message, before any From_ line) at 0, where a byte order mark it skips
+ * may be.
+ */
 static uint64_t
 msg_start(const mf_part *root, const char *p, size_t n)
 {
 	mf_str line;
-	uint64_t h, b, e;
 
 	if (mf_part_mbox_from(root, &line) == 1 && line.ptr >= p &&
 	    line.ptr <= p + n)
 		return (uint64_t)(line.ptr - p);
-	mf_part_offsets(root, &h, &b, &e);
-	return h;
+	return 0;
 }
 
 /* Each message of an mbox parse, parsed alone, is the same. */
