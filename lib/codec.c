@@ -112,16 +112,20 @@ DEFECT_OFF_FOLLOWS(mf_uu_dec);
 bool
 mf__xfer_init(mf__xfer *x, int cte)
 {
-	memset(x, 0, sizeof(*x));
+	/* Only the state in use is cleared (the uuencode one is large). */
+	x->codec = NULL;
 	switch (cte) {
 	case MF_CTE_BASE64:
 		x->codec = &mf__b64_codec;
+		memset(&x->st.b64, 0, sizeof(x->st.b64));
 		break;
 	case MF_CTE_QP:
 		x->codec = &mf__qp_codec;
+		memset(&x->st.qp, 0, sizeof(x->st.qp));
 		break;
 	case MF_CTE_UUENCODE:
 		x->codec = &mf__uu_codec;
+		memset(&x->st.uu, 0, sizeof(x->st.uu));
 		break;
 	default:
 		break; /* 7bit, 8bit, binary, unknown: as they are */

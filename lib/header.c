@@ -522,7 +522,7 @@ mf__hdr_bom(const char *p, size_t n, bool eof, size_t max_field)
 	size_t k = n < 3 ? n : 3;
 	int r;
 
-	if (memcmp(p, bom, k) != 0)
+	if ((n > 0 && p[0] != bom[0]) || memcmp(p, bom, k) != 0)
 		return 0;
 	if (n < 3)
 		return eof ? 0 : -1;

@@ -362,6 +362,7 @@ struct level {
 	size_t nsaved;            /* fields out of every window already */
 	bool described;           /* its description too (save_level) */
 	bool dec;                 /* MF_DECODE: decoding through xf */
+	/* Last: not cleared for a new part (mf__xfer_init sets it up). */
 	mf__xfer xf;              /* the transfer decoder (codec.h) */
 };
 
@@ -795,7 +796,7 @@ push_part(mf_parser *ps, uint64_t off)
 		L = mf__alloc(&ps->a, sizeof(*L));
 		if (L == NULL)
 			return fail(ps, MF_E_NOMEM, off, "out of memory");
-		memset(L, 0, sizeof(*L));
+		memset(L, 0, offsetof(struct level, xf));
 		ps->lv[ps->nlv] = L;
 		mf__arena_init(&L->ar, &ps->a);
 	} else {
@@ -804,7 +805,7 @@ push_part(mf_parser *ps, uint64_t off)
 		size_t fcap = L->fcap;
 		mf__arena ar = L->ar;
 
-		memset(L, 0, sizeof(*L));
+		memset(L, 0, offsetof(struct level, xf));
 		L->fv = fv;
 		L->fcap = fcap;
 		L->ar = ar;
