@@ -249,7 +249,7 @@ test_agree(void **state)
 		    "\nFrom a\nS: x\n\nb\n",     "\r\nFrom a\r\nS: x\r\n\r\nb\r\n",
 		    "\n\nFrom a\nS: x\n\nb\n",  "x\nFrom a\nS: x\n\nb\n",
 		    " \nFrom a\nS: x\n\nb\n",    "\xef\xbb\xbf\nFrom a\nS: x\n\nb\n",
-		    "\xef\xbb\xbf" "From a\n\nb\n", "\n",
+		    ("\xef\xbb\xbf" "From a\n\nb\n"), "\n",
 		};
 		size_t i;
 
