@@ -390,6 +390,10 @@ MF_API size_t mf_b64_encoded_len(size_t n, size_t line_len, unsigned flags);
 MF_NODISCARD MF_API int mf_b64_encode(char *out, size_t cap, const void *in,
 				      size_t n, size_t line_len,
 				      unsigned flags, size_t *outlen);
+/* The same, appended to out (sized by the library). */
+MF_NODISCARD MF_API int mf_b64_encode_buf(mf_buf *out, const void *in,
+					  size_t n, size_t line_len,
+					  unsigned flags);
 /*
  * Upper bound of the bytes decoded from n input bytes, by mf_b64_decode
  * or by one mf_b64_dec_update (whatever the state) or mf_b64_dec_final.
@@ -481,6 +485,9 @@ MF_API size_t mf_qp_encoded_len(size_t n, unsigned flags);
 MF_NODISCARD MF_API int mf_qp_encode(char *out, size_t cap, const void *in,
 				     size_t n, unsigned flags,
 				     size_t *outlen);
+/* The same, appended to out (sized by the library). */
+MF_NODISCARD MF_API int mf_qp_encode_buf(mf_buf *out, const void *in,
+					 size_t n, unsigned flags);
 /* Upper bound of mf_qp_decode's output, and of one update or final. */
 MF_API size_t mf_qp_decoded_len(size_t n);
 /*
@@ -1239,14 +1246,235 @@ MF_API const mf_part *mf_part_next(const mf_part *root, const mf_part *cur);
  */
 typedef int mf_sink_fn(void *ctx, const char *p, size_t n); /* non-zero:
 							       stop */
-/* Appends the whole input of m (every root) to out. */
-MF_NODISCARD MF_API int mf_msg_write(const mf_msg *m, mf_buf *out);
-/* Same through a sink; its non-zero return gives MF_E_CALLBACK. */
-MF_NODISCARD MF_API int mf_msg_write_fn(const mf_msg *m, mf_sink_fn *fn,
-					void *ctx);
+/*
+ * Appends m (every root) to out: what was parsed and not changed as it
+ * was read, byte for byte; what was built or changed generated, with CRLF
+ * line ends (MF_LF: LF), every line <= 998 octets, 7-bit clean unless
+ * m's flags allow 8bit, binary or raw UTF-8 headers. MF_DOT_STUFF: the
+ * whole output dot-stuffed and ended with "." CRLF, ready for SMTP DATA.
+ * Streamed bodies (mf_part_new_fn) are read and encoded here, in memory
+ * independent of their size. On failure out is unchanged: MF_E_CALLBACK
+ * (a read callback failed), MF_E_SYNTAX (a streamed body written as it
+ * is held a line its encoding or a delimiter forbids), MF_E_NOMEM,
+ * MF_E_INVAL (unknown flags).
+ */
+MF_NODISCARD MF_API int mf_msg_write(const mf_msg *m, unsigned flags,
+				     mf_buf *out);
+/* Same through a sink; its non-zero return gives MF_E_CALLBACK (what was
+ * passed to the sink before a failure is not a message). */
+MF_NODISCARD MF_API int mf_msg_write_fn(const mf_msg *m, unsigned flags,
+					mf_sink_fn *fn, void *ctx);
 /* One part of a tree, from its From_ line or header to its end. */
-MF_NODISCARD MF_API int mf_part_write_fn(const mf_part *p, mf_sink_fn *fn,
-					 void *ctx);
+MF_NODISCARD MF_API int mf_part_write_fn(const mf_part *p, unsigned flags,
+					 mf_sink_fn *fn, void *ctx);
+
+/*
+ * Building and editing (mf_msg_new(3), mf_part_header_set(3),
+ * mf_part_new(3), mf_msg_attach(3), mf_msg_reply(3)). A built message
+ * and a parsed one are the same mf_msg: parts are created in a message,
+ * inserted, moved, replaced and removed in either, and one writer
+ * writes both. Parts are handed out as const pointers for reading; the
+ * functions that change them take the message that owns them (a part of
+ * another message is MF_E_INVAL). A parsed message's input must outlive
+ * it, as must data given with MF_BORROW.
+ */
+#define MF_BORROW 0x20000000u    /* body data is the caller's: not copied,
+				    unchanged until the message is freed */
+#define MF_RAW 0x40000000u       /* header value written as given (ASCII,
+				    or UTF-8 with MF_UTF8_OUT), folded at
+				    its white space only */
+#define MF_NO_NAME_EW 0x80000000u /* no RFC 2047 encoded name= parameter
+				     beside the RFC 2231 filename */
+
+/*
+ * A new message: a root part with a Date field (now, in the local zone)
+ * and a Message-ID (random; its domain is the From address's once From
+ * is set, else "localhost"). o (may be NULL) gives the allocator and
+ * flags: MF_UTF8_OUT (headers in raw UTF-8, RFC 6532), MF_8BITMIME,
+ * MF_BINARYMIME (transfer encodings the transport allows). NULL on no
+ * memory or unknown flags. mf_msg_parse takes the same flags for edits.
+ */
+MF_API mf_msg *mf_msg_new(const mf_opts *o);
+/*
+ * Makes m's generated boundaries, Message-IDs and Content-IDs a function
+ * of seed (reproducible output); by default they come from the operating
+ * system's random source. Regenerates an automatic Message-ID.
+ */
+MF_API void mf_msg_seed(mf_msg *m, uint64_t seed);
+
+/*
+ * Sets field name on part p of m (NULL: the message), replacing every
+ * field of that name (the first one in its place, else added at the
+ * end). value[0..n) is UTF-8, unfolded: address fields (From, Sender,
+ * Reply-To, To, Cc, Bcc and their Resent- forms) are parsed as address
+ * lists and written canonically (MF_E_SYNTAX at the offset of what is
+ * wrong), Date as a date-time, Message-ID, In-Reply-To and References as
+ * msg-ids (validated), Content-Type, Content-Disposition and
+ * Content-Transfer-Encoding change the part's description (validated);
+ * any other field is unstructured text, RFC 2047-encoded where needed.
+ * Every field is folded at 78 columns. flags: MF_RAW (no parsing or
+ * encoding). CR, LF or NUL in name or value: MF_E_INVAL with its offset
+ * (header injection); a value that cannot be written within 998 octets
+ * per line: MF_E_LIMIT. m is unchanged on failure.
+ */
+MF_NODISCARD MF_API int mf_part_header_set(mf_msg *m, const mf_part *p,
+					   const char *name, size_t namelen,
+					   const char *value, size_t n,
+					   unsigned flags, mf_error *err);
+/* The same, adding a field after the others of that name. */
+MF_NODISCARD MF_API int mf_part_header_add(mf_msg *m, const mf_part *p,
+					   const char *name, size_t namelen,
+					   const char *value, size_t n,
+					   unsigned flags, mf_error *err);
+/* Removes every field called name from p (NULL: the message): how many,
+ * or MF_E_INVAL. */
+MF_API int mf_part_header_remove(mf_msg *m, const mf_part *p,
+				 const char *name, size_t namelen);
+/* mf_part_header_set on the message with C strings. */
+MF_NODISCARD MF_API int mf_msg_set(mf_msg *m, const char *name,
+				   const char *value, mf_error *err);
+/* Sets an address field from items a[0..n) (as mf_addr_format). */
+MF_NODISCARD MF_API int mf_msg_set_addrs(mf_msg *m, const char *name,
+					 const mf_addr *a, size_t n,
+					 mf_error *err);
+/* Sets Date to the instant t (seconds since 1970 UTC) seen at tz_offset
+ * minutes east of UTC. */
+MF_NODISCARD MF_API int mf_msg_set_date(mf_msg *m, int64_t t, int tz_offset);
+
+/* Reads up to cap bytes of a streamed body into buf: 0 and *got (0 at
+ * the end), or non-zero to fail the write (MF_E_CALLBACK). */
+typedef int mf_read_fn(void *ctx, void *buf, size_t cap, size_t *got);
+
+/*
+ * New detached parts of m (insert them with mf_part_insert). A leaf of
+ * media type type ("image/png; name=x", NULL: text/plain; charset=utf-8)
+ * with data[0..n) (copied, or borrowed with MF_BORROW); its transfer
+ * encoding is chosen from the content (mf_cte_choose) and m's flags. A
+ * streamed leaf reads its body from fn at write time (base64, or
+ * quoted-printable for text/..., unless mf_part_set_cte says otherwise).
+ * A multipart of subtype ("mixed", ...) with a generated boundary. A
+ * message/rfc822 part holding the tree part inner (of any message, that
+ * must outlive m), written as inner is.
+ */
+MF_NODISCARD MF_API int mf_part_new(mf_msg *m, const char *type,
+				    const void *data, size_t n, unsigned flags,
+				    const mf_part **out);
+MF_NODISCARD MF_API int mf_part_new_fn(mf_msg *m, const char *type,
+				       mf_read_fn *fn, void *ctx,
+				       const mf_part **out);
+MF_NODISCARD MF_API int mf_part_new_multipart(mf_msg *m, const char *subtype,
+					      const mf_part **out);
+MF_NODISCARD MF_API int mf_part_new_message(mf_msg *m, const mf_part *inner,
+					    const mf_part **out);
+/*
+ * Inserts the detached part child into the multipart parent at index i
+ * (SIZE_MAX: last); MF_E_INVAL when parent is not a multipart of m or
+ * child is attached or would contain parent.
+ */
+MF_NODISCARD MF_API int mf_part_insert(mf_msg *m, const mf_part *parent,
+				       size_t i, const mf_part *child);
+/* Detaches p from its parent; it stays in m and may be inserted again
+ * (a move). The message (a root) cannot be detached: MF_E_INVAL. */
+MF_NODISCARD MF_API int mf_part_detach(mf_msg *m, const mf_part *p);
+/*
+ * Puts the detached part nw where old is (old is detached). When old is
+ * a root, its fields other than Content-* stay on the message: they are
+ * moved in front of nw's.
+ */
+MF_NODISCARD MF_API int mf_part_replace(mf_msg *m, const mf_part *old,
+					const mf_part *nw);
+/*
+ * Forces the transfer encoding of a new or streamed leaf p (MF_CTE_7BIT,
+ * _8BIT, _BINARY, _QP, _BASE64). MF_E_INVAL for an encoding its content
+ * cannot have (8-bit data as 7bit, long lines as 8bit...; a streamed
+ * body is checked as it is written).
+ */
+MF_NODISCARD MF_API int mf_part_set_cte(mf_msg *m, const mf_part *p,
+					int cte);
+/*
+ * The transfer encoding for data[0..n) (RFC 2045 6, RFC 2046 4.1.1):
+ * MF_CTE_7BIT for ASCII with lines <= 998 octets, no NUL and no bare CR
+ * or LF (text: CRLF or LF line ends); else MF_CTE_8BIT / MF_CTE_BINARY
+ * when flags allow (MF_8BITMIME, MF_BINARYMIME); else quoted-printable
+ * for text that is mostly ASCII, base64 for the rest.
+ */
+MF_API int mf_cte_choose(const void *data, size_t n, int text,
+			 unsigned flags);
+/*
+ * The media type of a file name's extension (case-insensitive; "a.PDF"
+ * gives "application/pdf"), from the built-in table, or
+ * "application/octet-stream". Never NULL.
+ */
+MF_API const char *mf_mime_type(const char *filename, size_t n);
+/* A lookup consulted before the built-in table by m's attach functions:
+ * a type, or NULL to fall back. */
+typedef const char *mf_type_fn(void *ctx, const char *filename, size_t n);
+MF_API void mf_msg_set_type_fn(mf_msg *m, mf_type_fn *fn, void *ctx);
+
+/*
+ * The usual message in a few calls. Text and HTML bodies (UTF-8,
+ * together a multipart/alternative), inline parts referenced from the
+ * HTML by Content-ID (a multipart/related around them), attachments (a
+ * multipart/mixed around everything): the message's structure is made
+ * as they are added, and adding an attachment to a parsed message wraps
+ * a single-part body in multipart/mixed. filename: UTF-8 (RFC 2231, and
+ * an RFC 2047 name= unless MF_NO_NAME_EW); type NULL: by the name's
+ * extension. flags: MF_BORROW, MF_NO_NAME_EW. *out (may be NULL) gets
+ * the new part.
+ */
+MF_NODISCARD MF_API int mf_msg_set_text(mf_msg *m, const char *utf8,
+					size_t n, unsigned flags);
+MF_NODISCARD MF_API int mf_msg_set_html(mf_msg *m, const char *utf8,
+					size_t n, unsigned flags);
+MF_NODISCARD MF_API int mf_msg_attach(mf_msg *m, const char *filename,
+				      const char *type, const void *data,
+				      size_t n, unsigned flags,
+				      const mf_part **out);
+/* An attachment streamed from fn at write time. */
+MF_NODISCARD MF_API int mf_msg_attach_fn(mf_msg *m, const char *filename,
+					 const char *type, mf_read_fn *fn,
+					 void *ctx, unsigned flags,
+					 const mf_part **out);
+/* An inline part with Content-ID <cid> (cid NULL: generated; read it
+ * with mf_part_header_value). */
+MF_NODISCARD MF_API int mf_msg_add_inline(mf_msg *m, const char *filename,
+					  const char *type, const void *data,
+					  size_t n, const char *cid,
+					  unsigned flags, const mf_part **out);
+/* Attaches the message at tree part inner (which must outlive m) as
+ * message/rfc822. */
+MF_NODISCARD MF_API int mf_msg_attach_msg(mf_msg *m, const mf_part *inner,
+					  const mf_part **out);
+
+/*
+ * Replaces every attachment (mf_part_is_attachment, MF_ATTACH_NAMED) of
+ * m whose decoded size is over max bytes by a short text/plain note
+ * naming it, its type and size; *count (may be NULL) gets how many.
+ * Untouched parts and fields keep their bytes.
+ */
+MF_NODISCARD MF_API int mf_msg_strip_attachments(mf_msg *m, uint64_t max,
+						 size_t *count);
+
+/* Who a reply goes to (mf_msg_reply). */
+enum mf_reply_mode {
+	MF_REPLY_SENDER = 0, /* Reply-To, else From (RFC 5322 3.6.3) */
+	MF_REPLY_ALL = 1     /* and the others of To and Cc, in Cc */
+};
+/*
+ * A new message replying to the message at orig (a parsed root): To
+ * (and Cc) per mode, without the addresses of the list self (may be
+ * NULL) nor duplicates; Subject "Re: " once; In-Reply-To the original's
+ * Message-ID and References its References (else In-Reply-To) plus that
+ * id (RFC 5322 3.6.4). No body: set it with mf_msg_set_text. o as in
+ * mf_msg_new.
+ */
+MF_NODISCARD MF_API int mf_msg_reply(const mf_part *orig, int mode,
+				     const char *self, const mf_opts *o,
+				     mf_msg **out, mf_error *err);
+/* A new message forwarding orig (which must outlive it) as a
+ * message/rfc822 attachment, with Subject "Fwd: " once. */
+MF_NODISCARD MF_API int mf_msg_forward(const mf_part *orig, const mf_opts *o,
+				       mf_msg **out, mf_error *err);
 
 /*
  * mbox (mf_mbox_next(3)): splits an mbox buffer into messages without

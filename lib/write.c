@@ -87,21 +87,24 @@ write_part(const mf_part *root, mf_sink_fn *fn, void *ctx)
 	}
 }
 
+#define WRITE_FLAGS (MF_LF | MF_DOT_STUFF)
+
 int
-mf_part_write_fn(const mf_part *p, mf_sink_fn *fn, void *ctx)
+mf_part_write_fn(const mf_part *p, unsigned flags, mf_sink_fn *fn, void *ctx)
 {
-	if (p == NULL || fn == NULL || p->tree == NULL)
+	if (p == NULL || fn == NULL || p->tree == NULL ||
+	    (flags & ~WRITE_FLAGS) != 0)
 		return MF_E_INVAL;
 	return write_part(p, fn, ctx);
 }
 
 int
-mf_msg_write_fn(const mf_msg *m, mf_sink_fn *fn, void *ctx)
+mf_msg_write_fn(const mf_msg *m, unsigned flags, mf_sink_fn *fn, void *ctx)
 {
 	size_t i;
 	int rc;
 
-	if (m == NULL || fn == NULL)
+	if (m == NULL || fn == NULL || (flags & ~WRITE_FLAGS) != 0)
 		return MF_E_INVAL;
 	for (i = 0; i < m->nroots; i++) {
 		rc = write_part(m->roots[i], fn, ctx);
@@ -118,7 +121,7 @@ buf_sink(void *ctx, const char *p, size_t n)
 }
 
 int
-mf_msg_write(const mf_msg *m, mf_buf *out)
+mf_msg_write(const mf_msg *m, unsigned flags, mf_buf *out)
 {
 	size_t start;
 	int rc;
@@ -126,7 +129,7 @@ mf_msg_write(const mf_msg *m, mf_buf *out)
 	if (m == NULL || out == NULL)
 		return MF_E_INVAL;
 	start = out->len;
-	rc = mf_msg_write_fn(m, buf_sink, out);
+	rc = mf_msg_write_fn(m, flags, buf_sink, out);
 	if (rc < 0) {
 		/* Out unchanged on failure. */
 		out->len = start;

@@ -70,7 +70,7 @@ cmd_rewrite(int argc, char **argv)
 		free(in);
 		return cli_fail(&e, rc);
 	}
-	rc = mf_msg_write_fn(m, to_stdout, NULL);
+	rc = mf_msg_write_fn(m, 0, to_stdout, NULL);
 	mf_msg_free(m);
 	free(in);
 	if (rc != MF_OK || fflush(stdout) != 0) {

@@ -434,7 +434,7 @@ run_tree(void *arg)
 		t->parts += mf_msg_part_count(m);
 		if (t->write) {
 			mf_buf_clear(t->out);
-			if (mf_msg_write(m, t->out) != MF_OK ||
+			if (mf_msg_write(m, 0, t->out) != MF_OK ||
 			    mf_buf_len(t->out) != t->s->n[i] ||
 			    memcmp(mf_buf_data(t->out), t->s->p[i],
 				   t->s->n[i]) != 0) {

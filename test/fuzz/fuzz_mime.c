@@ -151,7 +151,7 @@ check_write(const mf_msg *m, const char *p, size_t n)
 	mf_buf *b = mf_buf_new(NULL);
 
 	CHECK(b != NULL);
-	CHECK(mf_msg_write(m, b) == MF_OK);
+	CHECK(mf_msg_write(m, 0, b) == MF_OK);
 	CHECK(mf_buf_len(b) == n);
 	CHECK(n == 0 || memcmp(mf_buf_data(b), p, n) == 0);
 	mf_buf_free(b);

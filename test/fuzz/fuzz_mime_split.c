@@ -200,7 +200,7 @@ tree_log(const mf_msg *m, log_t *l, int write)
 		mf_buf *b = mf_buf_new(NULL);
 
 		CHECK(b != NULL);
-		CHECK(mf_msg_write(m, b) == MF_OK);
+		CHECK(mf_msg_write(m, 0, b) == MF_OK);
 		puts_(l, (mf_str){mf_buf_data(b), mf_buf_len(b)});
 		mf_buf_free(b);
 	}

@@ -743,9 +743,9 @@ write_fn(const char *in, size_t n, mf_error *e)
 
 	(void)e;
 	if (rc == MF_OK)
-		rc = mf_msg_write_fn(m, stop, NULL);
+		rc = mf_msg_write_fn(m, 0, stop, NULL);
 	if (rc == MF_E_CALLBACK)
-		assert_int_equal(mf_part_write_fn(mf_msg_root(m), stop, NULL),
+		assert_int_equal(mf_part_write_fn(mf_msg_root(m), 0, stop, NULL),
 		                 MF_E_CALLBACK);
 	mf_msg_free(m);
 	return rc;

@@ -903,7 +903,7 @@ test_limits(void **state)
 		mf_part_offsets(mf_msg_root(m), &h, &bo, NULL);
 		assert_int_equal(h, 16);
 		assert_int_equal(bo, 16);
-		assert_int_equal(mf_msg_write(m, b), MF_OK);
+		assert_int_equal(mf_msg_write(m, 0, b), MF_OK);
 		tu_assert_str(mf_buf_data(b), box, "cut From_ line");
 		mf_buf_free(b);
 		mf_msg_free(m);
@@ -971,7 +971,7 @@ timed_chunks(const char *label, const char *p, size_t n, const mf_opts *o,
 		while ((q = mf_part_next(mf_msg_root(m), q)) != NULL)
 			k++;
 		assert_int_equal(k, mf_msg_part_count(m));
-		assert_int_equal(mf_msg_write(m, b), MF_OK);
+		assert_int_equal(mf_msg_write(m, 0, b), MF_OK);
 		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), p, n, label);
 		mf_buf_free(b);
 	}

@@ -195,7 +195,7 @@ digest_file(const struct file *f)
 			for (k = 0; k < n; k++)
 				mixs(&h, mf_part_type(v[k]));
 		}
-		mixu(&h, (uint64_t)mf_msg_write_fn(m, sink, &h));
+		mixu(&h, (uint64_t)mf_msg_write_fn(m, 0, sink, &h));
 	}
 	mf_msg_free(m);
 	/* The push parser, in 4 KiB chunks, decoding. */

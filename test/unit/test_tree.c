@@ -723,7 +723,7 @@ dump_tree(const mf_msg *m, int bodies)
 		}
 	}
 	if (bodies)
-		assert_int_equal(mf_msg_write(m, b), MF_OK);
+		assert_int_equal(mf_msg_write(m, 0, b), MF_OK);
 	return b;
 }
 

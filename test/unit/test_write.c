@@ -81,7 +81,7 @@ round_trip_l(const char *p, size_t n, unsigned flags, int small,
 	if (rc != MF_OK)
 		fail_msg("%s: parse %d at %zu (%s)", label, rc, err.offset,
 			 err.reason);
-	assert_int_equal(mf_msg_write(m, b), MF_OK);
+	assert_int_equal(mf_msg_write(m, 0, b), MF_OK);
 	tu_assert_mem(mf_buf_data(b), mf_buf_len(b), p, n, label);
 	assert_views(m, p, n, label);
 	mf_buf_free(b);
@@ -219,16 +219,16 @@ test_sink_and_parts(void **state)
 	s.b = mf_buf_new(NULL);
 	s.calls = 0;
 	s.fail_at = 0;
-	assert_int_equal(mf_msg_write_fn(m, sink, &s), MF_OK);
+	assert_int_equal(mf_msg_write_fn(m, 0, sink, &s), MF_OK);
 	tu_assert_str(mf_buf_data(s.b), in, "sink");
 	/* Each part from its header to its end. */
 	c = mf_part_child(mf_msg_root(m), 1);
 	mf_buf_clear(s.b);
-	assert_int_equal(mf_part_write_fn(c, sink, &s), MF_OK);
+	assert_int_equal(mf_part_write_fn(c, 0, sink, &s), MF_OK);
 	tu_assert_str(mf_buf_data(s.b),
 		      "Content-Type: message/rfc822\n\nY: 2\n\ntwo", "part 1");
 	mf_buf_clear(s.b);
-	assert_int_equal(mf_part_write_fn(mf_part_message(c), sink, &s),
+	assert_int_equal(mf_part_write_fn(mf_part_message(c), 0, sink, &s),
 			 MF_OK);
 	tu_assert_str(mf_buf_data(s.b), "Y: 2\n\ntwo", "embedded");
 	/* A sink that stops: MF_E_CALLBACK at every point. */
@@ -236,13 +236,13 @@ test_sink_and_parts(void **state)
 		s.calls = 0;
 		s.fail_at = i;
 		mf_buf_clear(s.b);
-		assert_int_equal(mf_msg_write_fn(m, sink, &s), MF_E_CALLBACK);
+		assert_int_equal(mf_msg_write_fn(m, 0, sink, &s), MF_E_CALLBACK);
 	}
-	assert_int_equal(mf_msg_write_fn(NULL, sink, &s), MF_E_INVAL);
-	assert_int_equal(mf_msg_write_fn(m, NULL, &s), MF_E_INVAL);
-	assert_int_equal(mf_part_write_fn(NULL, sink, &s), MF_E_INVAL);
-	assert_int_equal(mf_msg_write(m, NULL), MF_E_INVAL);
-	assert_int_equal(mf_msg_write(NULL, s.b), MF_E_INVAL);
+	assert_int_equal(mf_msg_write_fn(NULL, 0, sink, &s), MF_E_INVAL);
+	assert_int_equal(mf_msg_write_fn(m, 0, NULL, &s), MF_E_INVAL);
+	assert_int_equal(mf_part_write_fn(NULL, 0, sink, &s), MF_E_INVAL);
+	assert_int_equal(mf_msg_write(m, 0, NULL), MF_E_INVAL);
+	assert_int_equal(mf_msg_write(NULL, 0, s.b), MF_E_INVAL);
 	mf_buf_free(s.b);
 	mf_msg_free(m);
 }
@@ -267,7 +267,7 @@ oom_write(const mf_alloc *a, void *ctx)
 		mf_msg_free(m);
 		return MF_E_NOMEM;
 	}
-	rc = mf_msg_write(m, b);
+	rc = mf_msg_write(m, 0, b);
 	if (rc == MF_OK && (mf_buf_len(b) != strlen(in) ||
 			    memcmp(mf_buf_data(b), in, strlen(in)) != 0))
 		rc = MF_E_STATE;
