@@ -1058,6 +1058,36 @@ mf_b64_encode(char *out, size_t cap, const void *in, size_t n, size_t line_len,
 	                           flags, outlen);
 }
 
+/*
+ * Appends the encoding of in[0..n) to out: one growth to the exact size,
+ * then the one-shot encoder into the room after out's bytes (so a failure
+ * leaves out's contents as they were).
+ */
+int
+mf_b64_encode_buf(mf_buf *out, const void *in, size_t n, size_t line_len,
+                  unsigned flags)
+{
+	size_t need, got = 0;
+	int rc;
+
+	if (out == NULL || (in == NULL && n != 0) || (flags & ~ENC_FLAGS) != 0)
+		return MF_E_INVAL;
+	need = mf_b64_encoded_len(n, line_len, flags);
+	if (need == SIZE_MAX)
+		return MF_E_LIMIT;
+	rc = mf__buf_grow(out, need);
+	if (rc < 0)
+		return rc;
+	rc = mf_b64_encode(out->data + out->len, out->cap - out->len - 1, in,
+	                   n, line_len, flags, &got);
+	if (rc < 0) {
+		out->data[out->len] = '\0';
+		return rc;
+	}
+	mf__buf_cut(out, out->len + got);
+	return MF_OK;
+}
+
 int
 mf__b64_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
                     unsigned flags, size_t *outlen, uint64_t *defects,

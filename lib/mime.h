@@ -21,6 +21,8 @@
 struct mf__hfield {
 	mf_field f;
 	mf_str raw; /* the field's bytes, final line end included */
+	bool gen;   /* generated (edit.c): its CRLF line ends follow the
+		       writer's MF_LF; a parsed field is copied as it is */
 };
 
 struct mf_part {
@@ -60,6 +62,24 @@ struct mf_part {
 	mf_str body;           /* leaf body */
 	mf_str preamble, close, epilogue;
 	mf_part *all_next;     /* every part, in creation order */
+
+	/* Built or edited (edit.c); all zero in a parsed, unchanged tree. */
+	unsigned gen;          /* MF__GEN_* */
+	mf_read_fn *rfn;       /* streamed leaf body (MF__GEN_STREAM) */
+	void *rctx;
+	size_t chcap;          /* room in children (an edited multipart) */
+};
+
+/* What the writer generates for a part (mf_part.gen). */
+enum {
+	MF__GEN_HDR_END = 1,  /* hdr_end is generated ("\r\n") */
+	MF__GEN_BODY = 2,     /* leaf body generated in memory (encoded) */
+	MF__GEN_CANON = 4,    /* ... with CRLF line ends only */
+	MF__GEN_STREAM = 8,   /* leaf body read from rfn at write time */
+	MF__GEN_DELIM = 16,   /* the delimiter line before this child */
+	MF__GEN_DELIMS = 32,  /* multipart: every delimiter and the close
+				 delimiter (a new boundary) */
+	MF__GEN_FORCED = 64   /* the transfer encoding was forced */
 };
 
 struct mf_msg {
@@ -71,6 +91,7 @@ struct mf_msg {
 	size_t nparts;
 	uint64_t defects;
 	mf_part *all;     /* first part in creation order */
+	mf_type_fn *type_fn; void *type_ctx; /* mf_msg_set_type_fn (build.c) */
 };
 
 /*

@@ -1892,6 +1892,49 @@ mf_qp_encode(char *out, size_t cap, const void *in, size_t n, unsigned flags,
 	                          outlen);
 }
 
+/*
+ * Appends the encoding of in[0..n) to out, through the streaming state in
+ * chunks (growing out by each chunk's bound rather than three times the
+ * whole input); on failure out is cut back to its length on entry.
+ */
+int
+mf_qp_encode_buf(mf_buf *out, const void *in, size_t n, unsigned flags)
+{
+	enum { CHUNK = 16384 };
+	const unsigned char *p = in;
+	size_t start, done = 0, k, got;
+	mf_qp_enc st;
+	int rc;
+
+	if (out == NULL || (in == NULL && n != 0))
+		return MF_E_INVAL;
+	if (mf_qp_enc_init(&st, flags) < 0)
+		return MF_E_INVAL;
+	start = out->len;
+	for (;;) {
+		k = n - done < CHUNK ? n - done : CHUNK;
+		rc = mf__buf_grow(out, mf_qp_encoded_len(k, flags));
+		if (rc < 0)
+			break;
+		if (k == 0) {
+			rc = mf_qp_enc_final(&st, out->data + out->len,
+			                     out->cap - out->len - 1, &got);
+		} else {
+			rc = mf_qp_enc_update(&st, out->data + out->len,
+			                      out->cap - out->len - 1,
+			                      p + done, k, &got);
+		}
+		if (rc < 0)
+			break;
+		mf__buf_cut(out, out->len + got);
+		if (k == 0)
+			return MF_OK;
+		done += k;
+	}
+	mf__buf_cut(out, start);
+	return rc;
+}
+
 int
 mf__qp_decode_path(int path, void *out, size_t cap, const char *in, size_t n,
                    unsigned flags, size_t *outlen, uint64_t *defects,
