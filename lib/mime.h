@@ -92,7 +92,17 @@ struct mf_msg {
 	uint64_t defects;
 	mf_part *all;     /* first part in creation order */
 	mf_type_fn *type_fn; void *type_ctx; /* mf_msg_set_type_fn (build.c) */
+
+	/* Building and editing (edit.c). */
+	unsigned flags;   /* MF_UTF8_OUT, MF_8BITMIME, MF_BINARYMIME */
+	uint64_t rs;      /* boundary and id generator state (splitmix64) */
+	bool rs_init;     /* rs is seeded (mf_msg_seed, or the OS once) */
+	bool auto_id;     /* Message-ID is the automatic one */
+	mf_part *all_last; /* last part in creation order */
 };
+
+/* The flags mf_msg_parse and mf_msg_new store in mf_msg.flags. */
+#define MF__MSG_FLAGS (MF_UTF8_OUT | MF_8BITMIME | MF_BINARYMIME)
 
 /*
  * The attachment decision of RFC 8621 4.1.4 (mf_part_is_attachment), made

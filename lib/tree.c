@@ -181,6 +181,7 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 		const mf_field *f = &hf->f;
 
 		fv[i] = *hf;
+		fv[i].gen = false;
 		fv[i].raw.ptr = NULL;
 		fv[i].raw.len = 0;
 		if (b->in != NULL && f->offset <= b->n &&
@@ -401,6 +402,7 @@ finish_tree(struct bld *b)
 
 	if (flush(b) < 0)
 		return MF_E_NOMEM;
+	m->all_last = b->last;
 	if (m->nroots > 0) {
 		m->roots = mf__arena_alloc(&m->ar, m->nroots * sizeof(*m->roots));
 		if (m->roots == NULL)
@@ -448,9 +450,11 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 	/*
 	 * The tree keeps raw bytes: MF_DECODE and MF_NO_BODY have no use.
 	 * MF_MBOX_CLEN needs MF_MBOX and the whole input at once (the push
-	 * parser refuses it): not for split parses.
+	 * parser refuses it): not for split parses. MF_UTF8_OUT,
+	 * MF_8BITMIME and MF_BINARYMIME are kept for edits (edit.c).
 	 */
-	if (mf__opts_check(o, MF_STRICT | MF_MBOX | MF_MBOX_CLEN, err) < 0)
+	if (mf__opts_check(o, MF_STRICT | MF_MBOX | MF_MBOX_CLEN |
+				  MF__MSG_FLAGS, err) < 0)
 		return MF_E_INVAL;
 	if (o != NULL && (o->flags & MF_MBOX_CLEN) &&
 	    (!(o->flags & MF_MBOX) || k != SIZE_MAX))
@@ -476,7 +480,8 @@ parse(const char *p, size_t n, const size_t *cuts, size_t k, const mf_opts *o,
 		m->in = p;
 		m->n = n;
 	}
-	o2.flags &= ~MF_MBOX_CLEN;
+	m->flags = o2.flags & MF__MSG_FLAGS;
+	o2.flags &= ~(MF_MBOX_CLEN | MF__MSG_FLAGS);
 	ps = mf_parser_new(&o2, on_event, &b);
 	if (ps == NULL) {
 		rc = mf__err(err, MF_E_NOMEM, 0, "out of memory");
