@@ -236,9 +236,10 @@ valgrind: check-valgrind
 # differences are listed, with reasons, in test/interop/. The SMTP examples
 # against Python's smtplib and aiosmtpd, swaks and private Postfix
 # instances (as root); the POP3 examples against poplib, fetchmail and
-# Dovecot (as root), and hostile peers. A missing tool fails the run
+# Dovecot (as root), and hostile peers; messages made by mailfmt build read
+# by Python's email, GMime 3, munpack and ripmime. A missing tool fails the run
 # (apt-get install python3 libgmime-3.0-dev pkg-config postfix swaks
-# python3-aiosmtpd fetchmail dovecot-pop3d).
+# python3-aiosmtpd fetchmail dovecot-pop3d mpack ripmime).
 PYTHON = python3
 # The task examples of examples/ that have a GMime 3 twin.
 GMIME_EQ = mbox-index text-body stream-parts
@@ -246,12 +247,13 @@ GMIME_EQ = mbox-index text-body stream-parts
 interop: $(BUILD)/mailfmt $(BUILD)/interop/gmime_dump \
 	$(GMIME_EQ:%=$(BUILD)/interop/gmime-%) $(GMIME_EQ:%=$(BUILD)/%) \
 	$(BUILD)/smtp-sink $(BUILD)/smtp-send $(BUILD)/pop3-serve \
-	$(BUILD)/pop3-fetch
+	$(BUILD)/pop3-fetch $(BUILD)/interop/gmime_build_read
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) python
 	$(PYTHON) test/interop/codecs_python.py $(BUILD)
 	$(PYTHON) test/interop/mime_interop.py $(BUILD) gmime
 	$(PYTHON) test/interop/fields_gmime.py $(BUILD)
 	sh test/interop/gmime-equivalents/compare.sh $(BUILD)
+	$(PYTHON) test/interop/build_interop.py $(BUILD)
 	$(PYTHON) test/interop/smtp_interop.py $(BUILD)
 	$(PYTHON) test/interop/pop3_interop.py $(BUILD)
 
@@ -261,6 +263,15 @@ $(BUILD)/interop/gmime_dump: test/interop/gmime_dump.c
 		"(apt-get install libgmime-3.0-dev pkg-config)"; exit 1; }
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $$(pkg-config --cflags gmime-3.0) \
+		$< $$(pkg-config --libs gmime-3.0) -o $@
+
+# The reader of messages built by mailfmt (build_interop.py, issue 8).
+$(BUILD)/interop/gmime_build_read: test/interop/gmime_build_read.c
+	@pkg-config --exists gmime-3.0 || { echo "interop: GMime 3 is missing" \
+		"(apt-get install libgmime-3.0-dev pkg-config)"; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror \
+		$$(pkg-config --cflags gmime-3.0) \
 		$< $$(pkg-config --libs gmime-3.0) -o $@
 
 # The task examples written with GMime 3, for comparison (issue 11).
