@@ -1867,7 +1867,7 @@ mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
 	c->parent = par;
 	c->delim.ptr = NULL;
 	c->delim.len = 0;
-	c->gen |= MF__GEN_DELIM;
+	c->gen |= MF__GEN_DELIM | MF__GEN_MOVED;
 	redepth(c);
 	resel(m);
 	return MF_OK;
@@ -1881,6 +1881,12 @@ unlink_part(mf_part *p)
 	size_t k;
 
 	if (par->kind == MF_PART_MULTIPART) {
+		/* The delimiter after it is generated again: the one
+		 * parsed there fitted the end of p. */
+		if (p->next != NULL)
+			p->next->gen |= MF__GEN_DELIM;
+		else
+			par->gen |= MF__GEN_CLOSE;
 		for (q = par->first; q != NULL && q != p; q = q->next)
 			prev = q;
 		if (prev != NULL)
@@ -2017,7 +2023,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 		/* The delimiter line of the place stays. */
 		nw->delim = old->delim;
 		nw->gen = (nw->gen & ~(unsigned)MF__GEN_DELIM) |
-			  (old->gen & MF__GEN_DELIM);
+			  (old->gen & MF__GEN_DELIM) | MF__GEN_MOVED;
 	} else {
 		par->message = nw;
 	}

@@ -79,7 +79,10 @@ enum {
 	MF__GEN_DELIM = 16,   /* the delimiter line before this child */
 	MF__GEN_DELIMS = 32,  /* multipart: every delimiter and the close
 				 delimiter (a new boundary) */
-	MF__GEN_FORCED = 64   /* the transfer encoding was forced */
+	MF__GEN_FORCED = 64,  /* the transfer encoding was forced */
+	MF__GEN_MOVED = 128,  /* put in its place by an edit */
+	MF__GEN_CLOSE = 256   /* multipart: the close delimiter (its last
+				 child was removed) */
 };
 
 struct mf_msg {

@@ -327,6 +327,7 @@ enter(struct out *o, const mf_part *p)
 	}
 }
 
+
 static bool
 starts_eol(mf_str s)
 {
@@ -344,7 +345,20 @@ gen_delim(struct out *o, const mf_part *par, bool first, bool close)
 	put(o, par->boundary);
 	if (close)
 		raw_put(o, "--", 2);
-	eol(o);
+	/* A parsed epilogue starts with the close delimiter's line end. */
+	if (!close || !starts_eol(par->epilogue))
+		eol(o);
+}
+
+/* Whether the sibling before c was built or put there by an edit. */
+static bool
+prev_gen(const mf_part *par, const mf_part *c)
+{
+	const mf_part *q;
+
+	for (q = par->first; q != NULL && q->next != c; q = q->next)
+		;
+	return q != NULL && q->gen != 0;
 }
 
 /* The delimiter line before child c of multipart par. */
@@ -357,7 +371,11 @@ delim(struct out *o, const mf_part *par, const mf_part *c)
 		gen_delim(o, par, first, false);
 		return;
 	}
-	if (!first && c->delim.len > 0 && !starts_eol(c->delim))
+	/* After a part put there by an edit, a delimiter line needs the
+	 * line end before it (parsed, it may have none after an empty
+	 * part). */
+	if (!first && c->delim.len > 0 && !starts_eol(c->delim) &&
+	    prev_gen(par, c))
 		eol(o);
 	put(o, c->delim);
 }
@@ -366,10 +384,10 @@ delim(struct out *o, const mf_part *par, const mf_part *c)
 static void
 close_mp(struct out *o, const mf_part *p)
 {
-	if (p->gen & MF__GEN_DELIMS) {
+	if (p->gen & (MF__GEN_DELIMS | MF__GEN_CLOSE)) {
 		gen_delim(o, p, p->first == NULL, true);
 	} else {
-		if (p->first != NULL && p->close.len > 0 &&
+		if (p->last != NULL && p->last->gen != 0 && p->close.len > 0 &&
 		    !starts_eol(p->close))
 			eol(o);
 		put(o, p->close);

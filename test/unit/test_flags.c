@@ -688,7 +688,9 @@ static const struct {
     {"mf_disp_parse (opts)", c_disp_parse, MF_STRICT},
     {"mf_parser_new (opts)", c_parser,
      MF_STRICT | MF_MBOX | MF_DECODE | MF_NO_BODY},
-    {"mf_msg_parse (opts)", c_msg_parse, MF_STRICT | MF_MBOX | MF_MBOX_CLEN},
+    {"mf_msg_parse (opts)", c_msg_parse,
+     MF_STRICT | MF_MBOX | MF_MBOX_CLEN | MF_UTF8_OUT | MF_8BITMIME |
+	 MF_BINARYMIME},
     {"mf_mbox_next", c_mbox_next, MF_MBOX_CLEN},
     {"mf_mbox_unescape", c_mbox_unescape, MF_MBOX_RD},
     {"mf_part_decode", c_part_decode,
