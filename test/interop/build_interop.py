@@ -179,10 +179,17 @@ def check_bytes(msg):
         if len(line) > 998:
             errs.append("line %d is %d octets" % (n, len(line)))
             break
-        if any(c > 126 or (c < 32 and c != 9) for c in line):
-            errs.append("8-bit or control byte in line %d" % n)
+        if any(c > 127 or c == 0 for c in line):
+            errs.append("8-bit or NUL byte in line %d" % n)
             break
     return errs
+
+
+# What Python says of the RFC 2047 name="=?...?=" that old Outlook reads
+# (issue 8 asks for it, on by default, beside the RFC 2231 filename*).
+OUTLOOK_NAME = {"encoded word inside quoted string",
+                "missing trailing whitespace after encoded-word"}
+KNOWN = {"outlook name=": 0}
 
 
 def check_python(case, msg):
@@ -194,8 +201,13 @@ def check_python(case, msg):
             errs.append("defects in %s: %r" % (part.get_content_type(),
                                                 part.defects))
         for k, v in part.items():
-            if getattr(v, "defects", None):
-                errs.append("defects in %s: %r" % (k, v.defects))
+            defects = list(getattr(v, "defects", None) or ())
+            if (k.lower() == "content-type" and defects and
+                    all(str(d) in OUTLOOK_NAME for d in defects)):
+                KNOWN["outlook name="] += 1
+                continue
+            if defects:
+                errs.append("defects in %s: %r" % (k, defects))
     if str(m["subject"]) != subject:
         errs.append("subject %r" % str(m["subject"]))
     for field, want in (("from", [frm]), ("to", to), ("cc", cc)):
@@ -338,6 +350,8 @@ def main():
     print("build_interop: names the tools gave odd file names:")
     for (tool, name), fn in sorted(renames.items())[:40]:
         print("  %-8s %r -> %r" % (tool, name, fn))
+    print("build_interop: Python's defects on the Outlook name= form "
+          "(expected): %d" % KNOWN["outlook name="])
     print("build_interop: seed %d, %d messages, %d attachments (%d bytes): "
           "%d failed (Python email, GMime 3, munpack, ripmime)" % (
               SEED, COUNT, natt, nbytes, failed))
