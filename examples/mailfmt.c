@@ -34,6 +34,9 @@ extern cli_cmd_fn cmd_stat;
 extern cli_cmd_fn cmd_tree;
 extern cli_cmd_fn cmd_extract;
 
+/* messages: build */
+extern cli_cmd_fn cmd_build;
+
 /* Subcommands, one file each under examples/cli/. */
 static const struct {
 	const char *name;
@@ -59,6 +62,9 @@ static const struct {
 	/* messages: tree, extract */
 	{"tree", cmd_tree, "a message as JSON: headers, addresses, parts"},
 	{"extract", cmd_extract, "write attachments and non-text parts: FILE DIR"},
+
+	/* messages: build */
+	{"build", cmd_build, "a message from options and files (CRLF)"},
 
 	{NULL, NULL, NULL},
 };
