@@ -321,8 +321,26 @@ $(BUILD)/bench: $(BENCH_SRC) $(STATIC)
 # its peak memory.
 SINK_MIB ?= 1024
 
-bench: $(BUILD)/bench $(BUILD)/mailfmt $(BUILD)/smtp-sink
+# The builder (issue 8): the same work done by GMime 3 when pkg-config finds
+# it, and an attachment of STREAM_MIB MiB streamed from a callback through a
+# sink, in a process of its own for its peak memory.
+STREAM_MIB ?= 1024
+
+$(BUILD)/bench-stream: test/bench/stream/bench_stream.c $(STATIC)
+	$(CC) $(ALL_CFLAGS) -O2 -o $@ $< $(STATIC) $(ALL_LDFLAGS)
+
+$(BUILD)/bench-gmime-build: test/bench/gmime/gmime_build_bench.c
+	$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror \
+		$$(pkg-config --cflags gmime-3.0) \
+		$< $$(pkg-config --libs gmime-3.0) -o $@
+
+bench: $(BUILD)/bench $(BUILD)/mailfmt $(BUILD)/smtp-sink $(BUILD)/bench-stream
 	$(BUILD)/bench $(CORPUS)
+	@if pkg-config --exists gmime-3.0; then \
+		$(MAKE) --no-print-directory $(BUILD)/bench-gmime-build && \
+		$(BUILD)/bench-gmime-build; \
+	else echo "bench: no GMime 3 (libgmime-3.0-dev): its figures skipped"; fi
+	$(BUILD)/bench-stream $(STREAM_MIB)
 	sh test/bench/stat-j.sh $(BUILD) $(CORPUS)
 	$(PYTHON) test/bench/sink_throughput.py $(BUILD) $(SINK_MIB)
 

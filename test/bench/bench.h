@@ -54,4 +54,7 @@ void bench_content(const bench_ctx *b);
 /* smtp: commands, replies, dot-stuffing */
 void bench_smtp(const bench_ctx *b);
 
+/* builder and writer */
+void bench_build(const bench_ctx *b);
+
 #endif

@@ -164,5 +164,8 @@ main(int argc, char **argv)
 
 	/* smtp */
 	bench_smtp(&b);
+
+	/* builder and writer */
+	bench_build(&b);
 	return 0;
 }
