@@ -908,8 +908,12 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 
 	memset(&o, 0, sizeof(o));
 	o.alloc = m->ar.a;
-	if (hf != NULL && mf_addrs_parse(hf->f.value.ptr, hf->f.value.len,
-					 &o, &l, NULL) == MF_OK) {
+	if (hf != NULL)
+		rc = mf_addrs_parse(hf->f.value.ptr, hf->f.value.len, &o, &l,
+				    NULL);
+	if (rc == MF_E_NOMEM)
+		return rc;
+	if (hf != NULL && rc == MF_OK) {
 		const mf_addr *a = mf_addrs_first_mailbox(l);
 
 		if (a != NULL && a->domain.len > 0 &&
@@ -917,6 +921,8 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 			rc = mf__buf_put(out, a->domain.ptr, a->domain.len);
 	}
 	mf_addrs_free(l);
+	if (rc != MF_E_NOMEM)
+		rc = MF_OK;
 	if (rc == MF_OK && out->len == 0)
 		rc = mf__buf_puts(out, "localhost");
 	return rc;
@@ -1557,6 +1563,16 @@ leaf_type(mf_msg *m, mf_part *p, const char *type)
 	mf_part d;
 	int rc;
 
+	size_t i = 0;
+
+	/* Multiparts and messages have their own constructors. */
+	while (type[i] == ' ' || type[i] == '\t')
+		i++;
+	if (mf__ieq(type + i, strlen(type + i) < 10 ? strlen(type + i) : 10,
+		    "multipart/", 10) ||
+	    mf__ieq(type + i, strlen(type + i) < 8 ? strlen(type + i) : 8,
+		    "message/", 8))
+		return MF_E_INVAL;
 	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &hf, NULL);
 	if (rc < 0)
 		return rc == MF_E_NOMEM ? rc : MF_E_INVAL;
