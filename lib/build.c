@@ -572,6 +572,11 @@ layout_get(const mf_msg *m, struct layout *L)
 		L->alt = L->inner;
 		for (i = 0; i < mf_part_child_count(L->alt); i++) {
 			c = mf_part_child(L->alt, i);
+			/* Apple Mail's alternative(text, related(html,
+			 * images)): the HTML is the related's first part. */
+			if (is_mp(c, "related") &&
+			    is_text_body(first_child(c), "html"))
+				c = first_child(c);
 			if (L->text == NULL && is_text_body(c, "plain"))
 				L->text = c;
 			if (L->html == NULL && is_text_body(c, "html"))

@@ -879,6 +879,55 @@ test_parsed(void **state)
 	mf_buf_free(b);
 	mf_msg_free(m);
 
+	/* Apple Mail's alternative(text, related(html, image)): the
+	 * bodies are replaced where they are. */
+	{
+		static const char apple[] =
+		    "From: a@example.org\r\n"
+		    "Content-Type: multipart/alternative; boundary=A\r\n"
+		    "\r\n"
+		    "--A\r\n"
+		    "Content-Type: text/plain\r\n\r\n"
+		    "old text\r\n"
+		    "--A\r\n"
+		    "Content-Type: multipart/related; boundary=R\r\n\r\n"
+		    "--R\r\n"
+		    "Content-Type: text/html\r\n\r\n"
+		    "<p>old</p>\r\n"
+		    "--R\r\n"
+		    "Content-Type: image/png\r\n"
+		    "Content-ID: <i1>\r\n\r\n"
+		    "png\r\n"
+		    "--R--\r\n"
+		    "--A--\r\n";
+
+		assert_int_equal(mf_msg_parse(apple, strlen(apple), NULL, &m,
+					      NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_set_html(m, "<p>new</p>", 10, 0),
+				 MF_OK);
+		assert_int_equal(mf_msg_set_text(m, "new text", 8, 0), MF_OK);
+		assert_int_equal(mf_msg_attach(m, "a.pdf", NULL, pdf,
+					       sizeof(pdf) - 1, 0, NULL),
+				 MF_OK);
+		back = write_parse(m, 0, &b, "apple");
+		assert_shape(mf_msg_root(back),
+			     "mixed(alternative(text/plain,related(text/html,"
+			     "image/png)),application/pdf)",
+			     "apple");
+		assert_decoded(leaf_at(mf_msg_root(back), 0), "new text", 8,
+			       "apple text");
+		assert_decoded(leaf_at(mf_msg_root(back), 1), "<p>new</p>", 10,
+			       "apple html");
+		/* The image part, untouched, as it was. */
+		assert_non_null(strstr(mf_buf_data(b),
+				       "\r\nContent-Type: image/png\r\n"
+				       "Content-ID: <i1>\r\n\r\npng\r\n--R--\r\n"));
+		mf_msg_free(back);
+		mf_buf_free(b);
+		mf_msg_free(m);
+	}
+
 	/* An empty body is replaced, not wrapped. */
 	assert_int_equal(mf_msg_parse(empty, strlen(empty), NULL, &m, NULL),
 			 MF_OK);
@@ -951,16 +1000,22 @@ check_name(const char *name, unsigned flags, unsigned wflags)
 		fail_msg("%s: no name=", label);
 	if (!(flags & MF_NO_NAME_EW))
 		assert_non_null(mf_part_param(p, "name", 4));
-	/* Each parameter's segment fits in a line of 78. */
+	/* Every line of the Content-Disposition field (the filename
+	 * sections) within 78 columns. */
 	{
-		const char *s = mf_buf_data(b), *e;
+		const char *s = strstr(mf_buf_data(b), "Content-Disposition:");
+		const char *e;
+		size_t nl = wflags & MF_LF ? 1 : 2;
 
-		while ((e = strchr(s, '\n')) != NULL) {
-			if (e - s > 80 && strncmp(s, "Content-", 8) == 0)
+		assert_non_null(s);
+		do {
+			e = strchr(s, '\n');
+			assert_non_null(e);
+			if ((size_t)(e - s) + 1 - nl > 78)
 				fail_msg("%s: long line %.*s", label,
 					 (int)(e - s), s);
 			s = e + 1;
-		}
+		} while (*s == ' ' || *s == '\t');
 	}
 	mf_msg_free(back);
 	mf_buf_free(b);
@@ -1339,6 +1394,48 @@ test_strip(void **state)
 	mf_msg_free(pm);
 	mf_buf_free(b);
 	mf_msg_free(m);
+
+	/* An attached message counts its size; a streamed attachment,
+	 * whose size is known when it is written, stays. */
+	{
+		static const char inner[] = "Subject: in\r\n\r\nbody\r\n";
+		static const char note[] = "The attachment (message/rfc822, "
+					   "21 bytes) was removed.\r\n";
+		struct reader rd;
+		mf_msg *im;
+
+		memset(&rd, 0, sizeof(rd));
+		rd.p = big;
+		rd.n = 100000;
+		rd.fail_at = -1;
+		m = new_msg(NULL, 11);
+		assert_non_null(m);
+		assert_int_equal(mf_msg_parse(inner, strlen(inner), NULL, &im,
+					      NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_set_text(m, "t", 1, 0), MF_OK);
+		assert_int_equal(mf_msg_attach_msg(m, mf_msg_root(im), NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_attach_fn(m, "s.bin", NULL, read_mem,
+						  &rd, 0, NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_strip_attachments(m, 20, &count),
+				 MF_OK);
+		assert_int_equal(count, 1);
+		back = write_parse(m, 0, &b, "strip msg");
+		assert_shape(mf_msg_root(back),
+			     "mixed(text/plain,text/plain,"
+			     "application/octet-stream)",
+			     "strip msg");
+		assert_decoded(leaf_at(mf_msg_root(back), 1), note,
+			       strlen(note), "msg note");
+		assert_decoded(leaf_at(mf_msg_root(back), 2), big, 100000,
+			       "streamed kept");
+		mf_msg_free(back);
+		mf_buf_free(b);
+		mf_msg_free(m);
+		mf_msg_free(im);
+	}
 	free(big);
 }
 
