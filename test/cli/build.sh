@@ -142,8 +142,11 @@ fi
 # Text only: one text/plain part, no multipart; HTML only; no body.
 printf 'plain ASCII\n' > "$tmp/in/ascii.txt"
 "$m" build --from a@example.org --to b@example.org --subject hi \
+	--header 'Message-ID: <given.1@example.org>' \
 	--text "$tmp/in/ascii.txt" > "$tmp/text.eml" || fail "text only: exit status"
 "$m" tree "$tmp/text.eml" > "$tmp/text.json"
+grep -q '"message_id": "given.1@example.org"' "$tmp/text.json" || fail "text only: Message-ID not the one given"
+[ "$(grep -ci '^Message-ID:' "$tmp/text.eml")" = 1 ] || fail "text only: Message-ID fields"
 grep -q '"body": {"content_type": "text/plain"' "$tmp/text.json" || fail "text only: not text/plain"
 grep -q '"children"' "$tmp/text.json" && fail "text only: has children"
 grep -q '"encoding": "7bit"' "$tmp/text.json" || fail "text only: ASCII not 7bit"
