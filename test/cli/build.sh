@@ -39,6 +39,7 @@ subj='Zahlen für März — 第3四半期 (Q1)'
 	--attach "$tmp/in/data.xyz:application/x-test" \
 	--attach "$tmp/in/empty.dat" \
 	--header 'X-Mailer: build.sh' --header 'X-Tag: one' \
+	--header 'X-Note: Grüße aus Zürich' \
 	--header 'X-Tag: two' \
 	--header 'Date: Tue, 1 Dec 2026 10:15:00 +0100' \
 	> "$tmp/full.eml" 2> "$tmp/full.err" || fail "full: exit status $(cat "$tmp/full.err")"
@@ -105,6 +106,8 @@ for n in ("from", "to", "cc", "subject", "date", "message-id", "mime-version"):
     eq("count of " + n, names.count(n), 1)
 eq("x-tag", [h["decoded"] for h in d["headers"] if h["name"].lower() == "x-tag"],
    ["one", "two"])
+eq("x-note", [h["decoded"] for h in d["headers"]
+              if h["name"].lower() == "x-note"], ["Grüße aus Zürich"])
 eq("x-mailer", [h["decoded"] for h in d["headers"]
                 if h["name"].lower() == "x-mailer"], ["build.sh"])
 b = d["body"]
