@@ -649,10 +649,12 @@ resel(mf_msg *m)
 static bool
 has_delim(mf_str s, mf_str b)
 {
-	const char *q = s.ptr, *e = s.ptr + s.len;
+	const char *q, *e;
 
 	if (b.len == 0 || s.len < b.len + 2)
 		return false;
+	q = s.ptr;
+	e = s.ptr + s.len;
 	for (;;) {
 		const char *nl;
 
@@ -1925,7 +1927,10 @@ unlink_part(mf_part *p)
 int
 mf_part_detach(mf_msg *m, const mf_part *p)
 {
-	if (!owned(m, p) || p->parent == NULL)
+	/* A root, or the message of a message/rfc822 part (a message part
+	 * without one would read back with an empty one): replace them. */
+	if (!owned(m, p) || p->parent == NULL ||
+	    p->parent->kind != MF_PART_MULTIPART)
 		return MF_E_INVAL;
 	unlink_part(mut(p));
 	resel(m);

@@ -86,8 +86,12 @@ eol(struct out *o)
 static void
 put_gen(struct out *o, mf_str s, bool canon)
 {
-	const char *p = s.ptr, *e = s.ptr + s.len;
+	const char *p, *e;
 
+	if (s.len == 0)
+		return;
+	p = s.ptr;
+	e = s.ptr + s.len;
 	if (!o->lf && canon) {
 		put(o, s);
 		return;
