@@ -18,6 +18,12 @@ readers:
 
 text/* attachments are compared with line ends as CRLF (MIME text is
 CRLF, RFC 2046 4.1.1; the tools write it with local line ends).
+ripmime (1.4.0.10) loses the whole MIME structure of a message whose
+header text holds "=?" before an encoded word, raw or once decoded
+("Subject: a =? =?utf-8?B?eQ==?=" gives one text file): its RFC 2047
+scanner reads "=? =?utf-8..." as a broken encoded word and stops. No
+writer can avoid that for a subject or name holding "=?", so ripmime is
+not asked to read those messages (they are counted); the others read them.
 A missing tool fails the run. The seed is SEED (environment) or fixed;
 failing messages are kept in BUILD/interop/build/.
 """
@@ -189,7 +195,14 @@ def check_bytes(msg):
 # (issue 8 asks for it, on by default, beside the RFC 2231 filename*).
 OUTLOOK_NAME = {"encoded word inside quoted string",
                 "missing trailing whitespace after encoded-word"}
-KNOWN = {"outlook name=": 0}
+KNOWN = {"outlook name=": 0, "ripmime =?": 0}
+
+
+def lookalike(case):
+    """Whether the header text of case holds "=?" (see ripmime above)."""
+    subject, frm, to, cc, _text, _atts = case
+    return any("=?" in t for t in [subject] + [n for n, _a in
+                                               [frm] + to + cc])
 
 
 def check_python(case, msg):
@@ -337,6 +350,9 @@ def main():
             errs += ["python: " + e for e in check_python(case, msg)]
             errs += ["gmime: " + e for e in check_gmime(case, path)]
             for tool in ("munpack", "ripmime"):
+                if tool == "ripmime" and lookalike(case):
+                    KNOWN["ripmime =?"] += 1
+                    continue
                 errs += check_tool(tool, case, path, d, renames)
         natt += len(case[5])
         nbytes += sum(len(a[1]) for a in case[5])
@@ -352,6 +368,8 @@ def main():
         print("  %-8s %r -> %r" % (tool, name, fn))
     print("build_interop: Python's defects on the Outlook name= form "
           "(expected): %d" % KNOWN["outlook name="])
+    print("build_interop: messages not given to ripmime (\"=?\" in the "
+          "header text): %d" % KNOWN["ripmime =?"])
     print("build_interop: seed %d, %d messages, %d attachments (%d bytes): "
           "%d failed (Python email, GMime 3, munpack, ripmime)" % (
               SEED, COUNT, natt, nbytes, failed))
