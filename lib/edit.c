@@ -1473,8 +1473,7 @@ mf_cte_choose(const void *data, size_t n, int text, unsigned flags)
 		return MF_CTE_BINARY;
 	/* Quoted-printable writes an 8-bit byte in 3 octets, base64 every
 	 * 3 in 4: QP while the bytes to escape stay under a sixth. */
-	if (text && (s.hi + s.nul + s.bare_cr) * 6 <= n &&
-	    (s.maxline <= MAX_LINE || s.hi * 6 <= n))
+	if (text && (s.hi + s.nul + s.bare_cr) * 6 <= n)
 		return MF_CTE_QP;
 	return MF_CTE_BASE64;
 }

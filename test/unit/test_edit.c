@@ -1490,6 +1490,42 @@ test_part_fields(void **state)
 	mf_msg_free(m);
 }
 
+/* mf_msg_parse keeps the output flags for the edits. */
+static void
+test_parse_flags(void **state)
+{
+	static const char in[] = "Subject: a\r\n\r\nbody\r\n";
+	static const char t8[] = "caf\xc3\xa9\n";
+	mf_opts o;
+	mf_msg *m;
+	const mf_part *p;
+	mf_buf *b;
+	mf_error err;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.flags = MF_8BITMIME | MF_UTF8_OUT;
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, &o, &m, NULL), MF_OK);
+	assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &p),
+			 MF_OK);
+	assert_int_equal(mf_part_cte(p), MF_CTE_8BIT);
+	assert_int_equal(mf_msg_set(m, "Subject", "Gr\xc3\xbc\xc3\x9f" "e",
+				    &err),
+			 MF_OK);
+	b = wr(m, 0);
+	tu_assert_str(mf_buf_data(b),
+		      "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nbody\r\n",
+		      "raw UTF-8");
+	mf_buf_free(b);
+	mf_msg_free(m);
+	o.flags = MF_BINARYMIME | MF_MBOX;
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, &o, &m, NULL), MF_OK);
+	assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &p),
+			 MF_OK);
+	assert_int_equal(mf_part_cte(p), MF_CTE_BINARY);
+	mf_msg_free(m);
+}
+
 /* ---------------------------------------------------------------------- */
 /* OOM                                                                     */
 /* ---------------------------------------------------------------------- */
@@ -1608,6 +1644,7 @@ main(void)
 	    cmocka_unit_test(test_corpus_edits),
 	    cmocka_unit_test(test_moves),
 	    cmocka_unit_test(test_part_fields),
+	    cmocka_unit_test(test_parse_flags),
 	    cmocka_unit_test(test_oom),
 	};
 

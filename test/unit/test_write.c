@@ -290,6 +290,66 @@ test_oom(void **state)
 	assert_true(tu_oom_loop(oom_write, in) > 3);
 }
 
+/*
+ * The flags on a parsed, unchanged tree: MF_LF changes nothing (only
+ * generated lines follow it: a parsed byte is never rewritten);
+ * MF_DOT_STUFF gives the dot-stuffed input, which the dot decoder turns
+ * back into the input with CRLF line ends; other flags are refused.
+ */
+static void
+test_flags(void **state)
+{
+	static const char *cases[] = {
+	    "Subject: x\n\n.dot\nline\n",
+	    "Subject: x\r\n\r\n..two\r\n.\r\nend",
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n.a\r\n"
+	    "--b--\n.epi",
+	    "",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *in = cases[i];
+		size_t n = strlen(in), len = 0, used = 0, k;
+		mf_msg *m;
+		mf_buf *b = mf_buf_new(NULL);
+		char *crlf, *out;
+
+		assert_int_equal(mf_msg_parse(in, n, NULL, &m, NULL), MF_OK);
+		assert_int_equal(mf_msg_write(m, MF_LF, b), MF_OK);
+		tu_assert_mem(mf_buf_data(b), mf_buf_len(b), in, n, "MF_LF");
+		mf_buf_clear(b);
+		assert_int_equal(mf_msg_write(m, MF_DOT_STUFF, b), MF_OK);
+		assert_true(mf_buf_len(b) >= 3);
+		assert_memory_equal(mf_buf_data(b) + mf_buf_len(b) - 3, ".\r\n",
+				    3);
+		out = malloc(mf_buf_len(b) + 1);
+		assert_non_null(out);
+		assert_int_equal(mf_dot_decode(out, mf_buf_len(b) + 1,
+					       mf_buf_data(b), mf_buf_len(b), 0,
+					       &len, &used, NULL, NULL),
+				 MF_OK);
+		assert_int_equal(used, mf_buf_len(b));
+		/* The input with CRLF line ends and a final one. */
+		crlf = tu_eol(in, n, 1, &k);
+		if (k > 0 && crlf[k - 1] != '\n') {
+			tu_assert_mem(out, len - 2, crlf, k, "undotted");
+			assert_memory_equal(out + len - 2, "\r\n", 2);
+		} else {
+			tu_assert_mem(out, len, crlf, k, "undotted");
+		}
+		free(crlf);
+		free(out);
+		mf_buf_clear(b);
+		assert_int_equal(mf_msg_write(m, MF_STRICT, b), MF_E_INVAL);
+		assert_int_equal(mf_msg_write(m, MF_UTF8_OUT, b), MF_E_INVAL);
+		assert_int_equal(mf_buf_len(b), 0);
+		mf_buf_free(b);
+		mf_msg_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -298,6 +358,7 @@ main(void)
 	    cmocka_unit_test(test_cases),
 	    cmocka_unit_test(test_sink_and_parts),
 	    cmocka_unit_test(test_oom),
+	    cmocka_unit_test(test_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
