@@ -354,20 +354,11 @@ gen_delim(struct out *o, const mf_part *par, bool first, bool close)
 		eol(o);
 }
 
-/* Whether the sibling before c was built or put there by an edit. */
-static bool
-prev_gen(const mf_part *par, const mf_part *c)
-{
-	const mf_part *q;
-
-	for (q = par->first; q != NULL && q->next != c; q = q->next)
-		;
-	return q != NULL && q->gen != 0;
-}
-
-/* The delimiter line before child c of multipart par. */
+/* The delimiter line before child c of multipart par (prev: the child
+ * before it, or NULL). */
 static void
-delim(struct out *o, const mf_part *par, const mf_part *c)
+delim(struct out *o, const mf_part *par, const mf_part *c,
+      const mf_part *prev)
 {
 	bool first = c == par->first;
 
@@ -379,7 +370,7 @@ delim(struct out *o, const mf_part *par, const mf_part *c)
 	 * line end before it (parsed, it may have none after an empty
 	 * part). */
 	if (!first && c->delim.len > 0 && !starts_eol(c->delim) &&
-	    prev_gen(par, c))
+	    prev != NULL && prev->gen != 0)
 		eol(o);
 	put(o, c->delim);
 }
@@ -414,7 +405,7 @@ write_part(struct out *o, const mf_part *root)
 			continue;
 		}
 		if (p->kind == MF_PART_MULTIPART && p->first != NULL) {
-			delim(o, p, p->first);
+			delim(o, p, p->first, NULL);
 			p = p->first;
 			continue;
 		}
@@ -427,8 +418,8 @@ write_part(struct out *o, const mf_part *root)
 			if (p == root || par == NULL)
 				return o->rc;
 			if (p->next != NULL) {
+				delim(o, par, p->next, p);
 				p = p->next;
-				delim(o, par, p);
 				break;
 			}
 			p = par;
