@@ -1790,8 +1790,13 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 			par->message = c;
 		}
 		stack[d] = c;
-		for (i = 0; i < q->body.len && !eight; i++)
-			eight = (unsigned char)q->body.ptr[i] >= 0x80;
+		/* 8-bit bytes anywhere: the part is 8bit (RFC 2046 5.2.1). */
+		for (i = 0; i < q->nfields && !eight; i++)
+			eight = !is_ascii(q->fields[i].raw.ptr,
+					  q->fields[i].raw.len);
+		eight = eight || !is_ascii(q->body.ptr, q->body.len) ||
+			!is_ascii(q->preamble.ptr, q->preamble.len) ||
+			!is_ascii(q->epilogue.ptr, q->epilogue.len);
 	}
 	mf__release(&m->ar.a, stack);
 	if (rc < 0)

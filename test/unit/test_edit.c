@@ -1523,6 +1523,23 @@ test_parse_flags(void **state)
 	assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &p),
 			 MF_OK);
 	assert_int_equal(mf_part_cte(p), MF_CTE_BINARY);
+	/* A message with 8-bit header text attached: message/rfc822 8bit. */
+	{
+		static const char raw[] = "Subject: caf\xc3\xa9\r\n\r\nx\r\n";
+		mf_msg *e, *n = new_msg(0, 1);
+
+		assert_int_equal(mf_msg_parse(raw, sizeof(raw) - 1, NULL, &e,
+					      NULL),
+				 MF_OK);
+		assert_int_equal(mf_part_new_message(n, mf_msg_root(e), &p),
+				 MF_OK);
+		assert_int_equal(mf_part_cte(p), MF_CTE_8BIT);
+		assert_int_equal(mf_part_new_message(n, mf_msg_root(m), &p),
+				 MF_OK);
+		assert_int_equal(mf_part_cte(p), MF_CTE_7BIT);
+		mf_msg_free(n);
+		mf_msg_free(e);
+	}
 	mf_msg_free(m);
 }
 
