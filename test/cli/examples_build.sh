@@ -201,8 +201,12 @@ main(void)
 	return rc == MF_OK ? 0 : 1;
 }
 C
+# (A library built with SAN=1 needs the sanitizers' run-time too.)
 if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -Iinclude -o "$tmp/readme-build" \
-	"$tmp/readme-main.c" "$b/libmailfmt.a"; then
+	"$tmp/readme-main.c" "$b/libmailfmt.a" > "$tmp/readme-cc.log" 2>&1 ||
+	${CC:-cc} -std=c11 -Wall -Wextra -Werror -Iinclude \
+		-fsanitize=address,undefined -o "$tmp/readme-build" \
+		"$tmp/readme-main.c" "$b/libmailfmt.a" >> "$tmp/readme-cc.log" 2>&1; then
 	"$tmp/readme-build" > "$tmp/readme.eml" || fail "README fragment: exit status"
 	mkdir -p "$tmp/readme"
 	"$m" extract "$tmp/readme.eml" "$tmp/readme" > /dev/null
@@ -210,6 +214,6 @@ if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -Iinclude -o "$tmp/readme-build" \
 	"$m" tree "$tmp/readme.eml" | grep -q '"content_type": "multipart/related"' ||
 		fail "README fragment: no multipart/related"
 else
-	fail "README fragment does not compile"
+	fail "README fragment does not compile: $(head -n 20 "$tmp/readme-cc.log")"
 fi
 exit $rc
