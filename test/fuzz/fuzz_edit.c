@@ -4,9 +4,12 @@
  * of edits (low 3 bits) and the message's output flags; the next 3 bytes
  * per edit choose it (header fields set, added and removed on any part,
  * new leaves inserted, parts detached, moved and replaced, the root
- * wrapped in multipart/mixed, a forced transfer encoding); the rest is
- * the message. Checks: no crash; an edit that fails leaves the output as
- * it was; the result writes (CRLF, LF, dot-stuffed) and parses again;
+ * wrapped in multipart/mixed, a forced transfer encoding, streamed
+ * leaves, message/rfc822 parts holding a part); the rest is the
+ * message. Checks: no crash; an edit that fails leaves the output as
+ * it was; the result writes (CRLF, LF, dot-stuffed; a streamed body
+ * its forced encoding forbids fails all three with MF_E_SYNTAX and
+ * nothing else is checked) and parses again;
  * every parsed body left in the tree is in the output byte for byte;
  * when the input had no defects the new parse has the edited tree's
  * parts, kinds and subtypes in order, and the new leaves' contents.
@@ -19,6 +22,43 @@
 #include "mime.h"
 
 #define MAXP 64
+
+/* A streamed body: read from the start at every write. */
+struct src {
+	const char *p;
+	size_t n, pos;
+};
+
+static struct src srcs[4];
+static size_t nsrcs;
+
+static int
+rd(void *ctx, void *buf, size_t cap, size_t *got)
+{
+	struct src *s = ctx;
+	size_t k = s->n - s->pos;
+
+	if (k > cap)
+		k = cap;
+	if (k > 0)
+		memcpy(buf, s->p + s->pos, k);
+	s->pos += k;
+	*got = k;
+	if (k == 0)
+		s->pos = 0; /* read again by a copy (mf_part_new_message) */
+	return 0;
+}
+
+/* Writes m: every source read from its start. */
+static int
+write_all(const mf_msg *m, unsigned flags, mf_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < nsrcs; i++)
+		srcs[i].pos = 0;
+	return mf_msg_write(m, flags, b);
+}
 
 /* The parts of the tree in order (at most MAXP), detached ones after. */
 static size_t
@@ -95,6 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	mf_msg_seed(m, 1);
+	nsrcs = 0;
 	defects = mf_msg_defects(m);
 	b = mf_buf_new(NULL);
 	b2 = mf_buf_new(NULL);
@@ -109,8 +150,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t bi = (op[1] >> 4) % 6;
 		int rc = MF_OK;
 
-		CHECK(mf_msg_write(m, 0, b) == MF_OK);
-		switch (op[0] % 9) {
+		rc = write_all(m, 0, b);
+		CHECK(rc == MF_OK || rc == MF_E_SYNTAX);
+		rc = MF_OK;
+		switch (op[0] % 11) {
 		case 0:
 			rc = mf_part_header_set(m, t, nm, strlen(nm), val,
 						strlen(val), 0, NULL);
@@ -155,15 +198,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rc = mf_part_insert(m, t, SIZE_MAX,
 						    v[op[2] % k]);
 			break;
-		default:
+		case 8:
 			rc = mf_part_set_cte(m, t, 1 + op[2] % 6);
+			break;
+		case 9:
+			if (nsrcs == 4)
+				break;
+			srcs[nsrcs].p = bodies[bi];
+			srcs[nsrcs].n = blen[bi];
+			rc = mf_part_new_fn(m, op[2] & 1 ? "text/plain" : NULL,
+					    rd, &srcs[nsrcs], &np);
+			if (rc == MF_OK)
+				nsrcs++;
+			if (rc == MF_OK && (op[2] & 2))
+				rc = mf_part_set_cte(m, np, 1 + (op[2] >> 2) % 5);
+			if (rc == MF_OK && mf_part_kind(t) == MF_PART_MULTIPART)
+				rc = mf_part_insert(m, t, SIZE_MAX, np);
+			break;
+		default:
+			rc = mf_part_new_message(m, t, &np);
+			if (rc == MF_OK && mf_part_kind(v[op[2] % k]) ==
+						   MF_PART_MULTIPART)
+				rc = mf_part_insert(m, v[op[2] % k], 0, np);
 			break;
 		}
 		if (np != NULL && nadded < 16)
 			added[nadded++] = np;
 		if (rc < 0) {
 			/* A refused edit changes nothing. */
-			CHECK(mf_msg_write(m, 0, b2) == MF_OK);
+			CHECK(write_all(m, 0, b2) == MF_OK ||
+			      mf_buf_len(b) == 0);
 			CHECK(mf_buf_len(b2) == mf_buf_len(b) &&
 			      memcmp(mf_buf_data(b), mf_buf_data(b2),
 				     mf_buf_len(b)) == 0);
@@ -172,12 +236,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mf_buf_clear(b2);
 	}
 	/* Written three ways, parsed again. */
-	CHECK(mf_msg_write(m, MF_LF, b2) == MF_OK);
-	mf_buf_clear(b2);
-	CHECK(mf_msg_write(m, MF_DOT_STUFF, b2) == MF_OK);
+	{
+		int r1 = write_all(m, MF_LF, b2), r2, r3;
+
+		mf_buf_clear(b2);
+		r2 = write_all(m, MF_DOT_STUFF, b2);
+		r3 = write_all(m, 0, b);
+		CHECK(r1 == r2 && r2 == r3);
+		CHECK(r1 == MF_OK || r1 == MF_E_SYNTAX);
+		if (r1 == MF_E_SYNTAX) {
+			CHECK(mf_buf_len(b) == 0 && mf_buf_len(b2) == 0);
+			goto out;
+		}
+	}
 	CHECK(mf_buf_len(b2) >= 3 &&
 	      memcmp(mf_buf_data(b2) + mf_buf_len(b2) - 3, ".\r\n", 3) == 0);
-	CHECK(mf_msg_write(m, 0, b) == MF_OK);
 	CHECK(mf_msg_parse(mf_buf_data(b), mf_buf_len(b), NULL, &q, NULL) ==
 	      MF_OK);
 	{
@@ -197,6 +270,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(mf_part_kind(t2) == mf_part_kind(t));
 			CHECK(mf_str_eq(mf_part_type(t2), mf_part_type(t)));
 			CHECK(mf_str_eq(mf_part_subtype(t2), mf_part_subtype(t)));
+			if ((t->gen & MF__GEN_STREAM) && t->kind == MF_PART_LEAF) {
+				const struct src *sr = t->rctx;
+				mf_buf *d2 = mf_buf_new(NULL);
+
+				/* Read back as it was given (text line ends
+				 * aside). */
+				CHECK(d2 != NULL);
+				CHECK(mf_part_decode(t2, d2, 0, NULL, NULL,
+						     NULL) == MF_OK);
+				if (t->cte == MF_CTE_BASE64 ||
+				    t->cte == MF_CTE_BINARY)
+					CHECK(mf_buf_len(d2) == sr->n &&
+					      memcmp(mf_buf_data(d2), sr->p,
+						     sr->n) == 0);
+				mf_buf_free(d2);
+			}
 			if ((t->gen & MF__GEN_BODY) && t->kind == MF_PART_LEAF) {
 				mf_buf *d1 = mf_buf_new(NULL), *d2 =
 								   mf_buf_new(NULL);
@@ -216,6 +305,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (defects == 0)
 			CHECK(mf_part_next(mf_msg_root(q), t2) == NULL);
 	}
+out:
 	mf_msg_free(q);
 	mf_buf_free(b);
 	mf_buf_free(b2);

@@ -302,8 +302,8 @@ test_flags(void **state)
 	static const char *cases[] = {
 	    "Subject: x\n\n.dot\nline\n",
 	    "Subject: x\r\n\r\n..two\r\n.\r\nend",
-	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n.a\r\n"
-	    "--b--\n.epi",
+	    ("Content-Type: multipart/mixed; boundary=b\n\n--b\n\n.a\r\n"
+	     "--b--\n.epi"),
 	    "",
 	};
 	size_t i;
