@@ -253,11 +253,12 @@ attr_char(unsigned char c)
 }
 
 /*
- * Whether v[0..n) goes as name=token or name="text": short printable
- * ASCII made of RFC 2045 token characters and spaces. Anything else
- * (non-ASCII, controls, quotes, backslashes, ";", "=?" that a reader
- * would take for an encoded word...) is written in the RFC 2231 form,
- * which every reader decodes the same way.
+ * Whether v[0..n) goes as name=token or name="text": short ASCII made of
+ * RFC 2231 attribute characters and spaces. Anything else (non-ASCII,
+ * controls, quotes, backslashes, ";", "=?" that a reader would take for
+ * an encoded word, "'" and "%" that Python's reader takes for the
+ * charset'lang' of an extended value even unmarked...) is written in the
+ * RFC 2231 form, which every reader that knows it decodes the same way.
  */
 static bool
 plain_value(const char *v, size_t n)
@@ -267,7 +268,7 @@ plain_value(const char *v, size_t n)
 	if (n == 0 || n > PLAIN_MAX)
 		return false;
 	for (i = 0; i < n; i++)
-		if (v[i] != ' ' && !mf__is((unsigned char)v[i], MF__C_TOKEN))
+		if (v[i] != ' ' && !attr_char((unsigned char)v[i]))
 			return false;
 	return true;
 }

@@ -962,6 +962,10 @@ static const char *const names[] = {
     "  leading and trailing  ",
     "tab\there",
     "percent%41.txt",
+    "quote'single'.gif",
+    "100% done.bin",
+    "a=b&c.zip",
+    "x!#$&+-.^_`|~y.txt",
     "star*and'apos.txt",
     "\xf0\x9f\x98\x80 emoji \xf0\x9f\x8e\x89.png",
     "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8"
@@ -1000,6 +1004,24 @@ check_name(const char *name, unsigned flags, unsigned wflags)
 		fail_msg("%s: no name=", label);
 	if (!(flags & MF_NO_NAME_EW))
 		assert_non_null(mf_part_param(p, "name", 4));
+	/* Only names of RFC 2231 attribute characters and spaces go
+	 * unencoded: a "'" or "%" in a plain value is read by Python as
+	 * the start of an extended one. */
+	{
+		size_t k;
+		int plain = strlen(name) <= 60;
+
+		for (k = 0; name[k] != '\0'; k++)
+			if (!((name[k] >= 'a' && name[k] <= 'z') ||
+			      (name[k] >= 'A' && name[k] <= 'Z') ||
+			      (name[k] >= '0' && name[k] <= '9') ||
+			      strchr(" !#$&+-.^_`|~", name[k]) != NULL))
+				plain = 0;
+		if (!plain)
+			assert_non_null(strstr(mf_buf_data(b), "filename*"));
+		else
+			assert_null(strstr(mf_buf_data(b), "filename*"));
+	}
 	/* Every line of the Content-Disposition field (the filename
 	 * sections) within 78 columns. */
 	{
