@@ -652,12 +652,63 @@ put_body(mf_msg *m, struct layout *L, const mf_part *p)
 	return mf_part_insert(m, L->mixed, 0, p);
 }
 
+/*
+ * Gives the multipart/related rel the parameter type= (RFC 2387 3.1: the
+ * media type of its root, first, part: first) unless it has it already.
+ */
+static int
+related_type(mf_msg *m, const mf_part *rel, const mf_part *first)
+{
+	const mf_param *cur = mf_part_param(rel, NAME_LIT("type"));
+	mf_str t, st, b = mf_part_boundary(rel);
+	mf_buf v;
+	mf_error err;
+	int rc;
+
+	if (first == NULL)
+		return MF_OK;
+	t = mf_part_type(first);
+	st = mf_part_subtype(first);
+	if (cur != NULL && cur->value.len == t.len + 1 + st.len &&
+	    mf__ieq(cur->value.ptr, t.len, t.ptr, t.len) &&
+	    mf__ieq(cur->value.ptr + t.len + 1, st.len, st.ptr, st.len))
+		return MF_OK;
+	mf__buf_init(&v, msg_alloc(m));
+	rc = mf__buf_puts(&v, "multipart/related; type=\"");
+	if (rc == MF_OK)
+		rc = mf__buf_put(&v, t.ptr, t.len);
+	if (rc == MF_OK)
+		rc = mf__buf_putc(&v, '/');
+	if (rc == MF_OK)
+		rc = mf__buf_put(&v, st.ptr, st.len);
+	if (rc == MF_OK)
+		rc = mf__buf_puts(&v, "\"; boundary=\"");
+	if (rc == MF_OK)
+		rc = mf__buf_put(&v, b.ptr, b.len);
+	if (rc == MF_OK)
+		rc = mf__buf_putc(&v, '"');
+	if (rc == MF_OK)
+		rc = mf_part_header_set(m, rel, NAME_LIT("Content-Type"), v.data,
+					v.len, 0, &err);
+	mf__buf_fini(&v);
+	return rc;
+}
+
+/* The related around p (p its first part), or NULL. */
+static const mf_part *
+related_of(const mf_part *p)
+{
+	const mf_part *par = mf_part_parent(p);
+
+	return is_mp(par, "related") && first_child(par) == p ? par : NULL;
+}
+
 /* Sets the text (html false) or HTML body to the new part p. */
 static int
 place_text(mf_msg *m, const mf_part *p, bool html)
 {
 	struct layout L;
-	const mf_part *same, *other, *w;
+	const mf_part *same, *other, *w, *rel;
 	int rc;
 
 	layout_get(m, &L);
@@ -669,12 +720,26 @@ place_text(mf_msg *m, const mf_part *p, bool html)
 		return mf_part_insert(m, L.alt, html ? SIZE_MAX : 0, p);
 	if (other != NULL) {
 		rc = mf_part_new_multipart(m, "alternative", &w);
-		if (rc < 0)
+		if (rc == MF_OK)
+			rc = wrap(m, other, w, p, !html);
+		if (rc < 0 || (rel = related_of(w)) == NULL)
 			return rc;
-		return wrap(m, other, w, p, !html);
+		/* The related's root is now the alternative. */
+		rc = related_type(m, rel, w);
+		if (rc < 0 && (mf_part_detach(m, other) < 0 ||
+			       mf_part_replace(m, w, other) < 0))
+			return rc; /* best effort */
+		return rc;
 	}
-	if (L.related != NULL)
-		return mf_part_insert(m, L.related, 0, p);
+	if (L.related != NULL) {
+		rc = mf_part_insert(m, L.related, 0, p);
+		if (rc == MF_OK) {
+			rc = related_type(m, L.related, p);
+			if (rc < 0 && mf_part_detach(m, p) < 0)
+				return rc; /* best effort */
+		}
+		return rc;
+	}
 	return put_body(m, &L, p);
 }
 
@@ -738,9 +803,14 @@ place_inline(mf_msg *m, const mf_part *p)
 	rc = mf_part_new_multipart(m, "related", &w);
 	if (rc < 0)
 		return rc;
-	if (L.body != NULL)
-		return wrap(m, L.body, w, p, false);
-	rc = mf_part_insert(m, w, SIZE_MAX, p);
+	if (L.body != NULL) {
+		/* type= before w is in the message: nothing to undo. */
+		rc = related_type(m, w, L.body);
+		return rc < 0 ? rc : wrap(m, L.body, w, p, false);
+	}
+	rc = related_type(m, w, p);
+	if (rc == MF_OK)
+		rc = mf_part_insert(m, w, SIZE_MAX, p);
 	if (rc == MF_OK) {
 		rc = put_body(m, &L, w);
 		if (rc < 0 && mf_part_detach(m, p) < 0)

@@ -367,17 +367,33 @@ new_msg(const mf_opts *o, uint64_t seed)
 /* The structure of p: "mixed(text/plain,image/png)", "msg" for a
  * message part. */
 static void
-shape_r(const mf_part *p, logbuf *l)
+shape_r(const mf_part *p, logbuf *l, int rel_type)
 {
 	mf_str t = mf_part_type(p), s = mf_part_subtype(p);
 	size_t i;
 
 	if (mf_part_kind(p) == MF_PART_MULTIPART) {
+		/* A related names its root's type (RFC 2387 3.1). */
+		if (rel_type && s.len == 7 &&
+		    memcmp(s.ptr, "related", 7) == 0) {
+			const mf_param *ty = mf_part_param(p, "type", 4);
+			const mf_part *c = mf_part_child(p, 0);
+			char want[128];
+
+			assert_non_null(ty);
+			assert_non_null(c);
+			snprintf(want, sizeof(want), "%.*s/%.*s",
+				 (int)mf_part_type(c).len, mf_part_type(c).ptr,
+				 (int)mf_part_subtype(c).len,
+				 mf_part_subtype(c).ptr);
+			tu_assert_mem(ty->value.ptr, ty->value.len, want,
+				      strlen(want), "related type");
+		}
 		lb_printf(l, "%.*s(", (int)s.len, s.ptr);
 		for (i = 0; i < mf_part_child_count(p); i++) {
 			if (i > 0)
 				lb_add(l, ",", 1);
-			shape_r(mf_part_child(p, i), l);
+			shape_r(mf_part_child(p, i), l, rel_type);
 		}
 		lb_add(l, ")", 1);
 	} else if (mf_part_kind(p) == MF_PART_MESSAGE) {
@@ -388,17 +404,26 @@ shape_r(const mf_part *p, logbuf *l)
 	}
 }
 
+/* The structure of root is want; with rel_type, every related made by
+ * the builder has its type= parameter. */
 static void
-assert_shape(const mf_part *root, const char *want, const char *label)
+assert_shape_x(const mf_part *root, const char *want, const char *label,
+	       int rel_type)
 {
 	logbuf l = { NULL, 0, 0 };
 
-	shape_r(root, &l);
+	shape_r(root, &l, rel_type);
 	lb_add(&l, "", 0);
 	if (l.p == NULL || strcmp(l.p, want) != 0)
 		fail_msg("%s: structure %s, want %s", label,
 			 l.p != NULL ? l.p : "(none)", want);
 	free(l.p);
+}
+
+static void
+assert_shape(const mf_part *root, const char *want, const char *label)
+{
+	assert_shape_x(root, want, label, 1);
 }
 
 /*
@@ -911,10 +936,10 @@ test_parsed(void **state)
 					       sizeof(pdf) - 1, 0, NULL),
 				 MF_OK);
 		back = write_parse(m, 0, &b, "apple");
-		assert_shape(mf_msg_root(back),
-			     "mixed(alternative(text/plain,related(text/html,"
-			     "image/png)),application/pdf)",
-			     "apple");
+		assert_shape_x(mf_msg_root(back),
+			       "mixed(alternative(text/plain,related(text/html,"
+			       "image/png)),application/pdf)",
+			       "apple", 0);
 		assert_decoded(leaf_at(mf_msg_root(back), 0), "new text", 8,
 			       "apple text");
 		assert_decoded(leaf_at(mf_msg_root(back), 1), "<p>new</p>", 10,
