@@ -1442,6 +1442,35 @@ test_strip(void **state)
 	mf_buf_free(b);
 	mf_msg_free(m);
 
+	/* A message that is an attachment itself: its body is the note,
+	 * its other fields stay. */
+	{
+		static const char lone[] =
+		    "From: a@example.org\r\nSubject: scan\r\n"
+		    "Content-Type: application/pdf\r\n"
+		    "Content-Disposition: attachment; filename=scan.pdf\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n";
+		static const char note[] = "The attachment \"scan.pdf\" "
+					   "(application/pdf, 4 bytes) was "
+					   "removed.\r\n";
+
+		assert_int_equal(mf_msg_parse(lone, strlen(lone), NULL, &pm,
+					      NULL),
+				 MF_OK);
+		assert_int_equal(mf_msg_strip_attachments(pm, 3, &count),
+				 MF_OK);
+		assert_int_equal(count, 1);
+		back = write_parse(pm, 0, &b, "lone");
+		assert_shape(mf_msg_root(back), "text/plain", "lone");
+		assert_decoded(mf_msg_root(back), note, strlen(note), "lone");
+		assert_true(strncmp(mf_buf_data(b),
+				    "From: a@example.org\r\nSubject: scan\r\n",
+				    36) == 0);
+		mf_msg_free(back);
+		mf_buf_free(b);
+		mf_msg_free(pm);
+	}
+
 	/* An attached message counts its size; a streamed attachment,
 	 * whose size is known when it is written, stays. */
 	{
