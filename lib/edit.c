@@ -1512,7 +1512,26 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 		break;
 	default:
 		scan_data(data, n, &s);
-		*canon = s.bare_lf == 0;
+		*canon = true;
+		if (cte != MF_CTE_BINARY && s.bare_lf > 0) {
+			/* Text with LF line ends: held in the CRLF form it
+			 * is written in, so that it reads the same before
+			 * and after a write, whatever its type becomes. */
+			const unsigned char *d = data;
+			size_t i, k = 0;
+
+			q = mf__arena_alloc(&m->ar, n + s.bare_lf + 1);
+			if (q == NULL)
+				return MF_E_NOMEM;
+			for (i = 0; i < n; i++) {
+				if (d[i] == '\n' && (i == 0 || d[i - 1] != '\r'))
+					q[k++] = '\r';
+				q[k++] = (char)d[i];
+			}
+			body->ptr = q;
+			body->len = k;
+			return MF_OK;
+		}
 		if (borrow || n == 0) {
 			body->ptr = n > 0 ? data : "";
 			body->len = n;
