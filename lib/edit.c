@@ -1047,6 +1047,22 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 		    content_has(p, NULL, d.boundary))
 			return mf__err(err, MF_E_INVAL, 0,
 				       "the boundary occurs in the content");
+		if (d.kind == MF_PART_MULTIPART &&
+		    !mf_str_eq(d.boundary, p->boundary)) {
+			/* Its delimiter lines must not start like those of a
+			 * multipart around it. */
+			const mf_part *a;
+
+			for (a = p->parent; a != NULL; a = a->parent) {
+				if (a->kind == MF_PART_MULTIPART &&
+				    a->boundary.len <= d.boundary.len &&
+				    memcmp(a->boundary.ptr, d.boundary.ptr,
+					   a->boundary.len) == 0)
+					return mf__err(err, MF_E_INVAL, 0,
+						       "the boundary starts "
+						       "with an outer one");
+			}
+		}
 		if (root &&
 		    first_field(fv, nf, "content-type") != NULL &&
 		    first_field(fv, nf, "mime-version") == NULL)

@@ -994,6 +994,38 @@ test_boundaries(void **state)
 			      "\r\nepi\r\n", 7, "epilogue");
 		mf_msg_free(p);
 		mf_buf_free(out);
+		/* A multipart inside may not take a boundary starting with
+		 * the outer one. */
+		assert_int_equal(mf_part_new_multipart(m, "related", &l),
+				 MF_OK);
+		assert_int_equal(mf_part_insert(m, r, 0, l), MF_OK);
+		{
+			char v[120];
+			mf_str ob = mf_part_boundary(r);
+
+			snprintf(v, sizeof(v), "multipart/related; "
+				 "boundary=\"%.*sX\"", (int)ob.len, ob.ptr);
+			assert_int_equal(mf_part_header_set(m, l,
+							    "Content-Type", 12,
+							    v, strlen(v), 0,
+							    NULL),
+					 MF_E_INVAL);
+			assert_int_equal(mf_part_header_set(
+					     m, l, "Content-Type", 12,
+					     "multipart/related; boundary=in",
+					     30, 0, NULL),
+					 MF_OK);
+			assert_true(seq(mf_part_boundary(l), "in"));
+			out = wr(m, 0);
+			p = reparse(out);
+			assert_true(seq(mf_part_boundary(
+					    mf_part_child(mf_msg_root(p), 0)),
+					"in"));
+			assert_int_equal(mf_part_child_count(mf_msg_root(p)),
+					 5);
+			mf_msg_free(p);
+			mf_buf_free(out);
+		}
 		mf_msg_free(m);
 	}
 }
