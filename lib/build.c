@@ -1267,6 +1267,18 @@ base_subject(const mf_part *p, const mf_opts *lo, bool fwd, mf_buf *out)
 	return rc;
 }
 
+/* Whether b holds "=?". */
+static bool
+has_ew_start(const mf_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < b->len; i++)
+		if (b->data[i] == '=' && b->data[i + 1] == '?')
+			return true;
+	return false;
+}
+
 /* Sets Subject to prefix and the original's subject without prefixes. */
 static int
 set_subject(mf_msg *m, const mf_part *orig, const mf_opts *lo, bool fwd,
@@ -1283,9 +1295,25 @@ set_subject(mf_msg *m, const mf_part *orig, const mf_opts *lo, bool fwd,
 	 * space (the header layer would drop it anyway). */
 	if (rc == MF_OK && s.data[s.len - 1] == ' ')
 		mf__buf_cut(&s, s.len - 1);
-	if (rc == MF_OK)
+	if (rc == MF_OK && is_ascii(s.data, s.len) && has_ew_start(&s)) {
+		/*
+		 * ASCII text is written as it is, so an encoded word that
+		 * the original's subject held as text ("=?utf-8?q?x?=",
+		 * itself encoded there) would be decoded by readers: the
+		 * words that look like one are encoded (RFC 2047 5(1)).
+		 */
+		mf_buf e;
+
+		mf__buf_init(&e, &lo->alloc);
+		rc = mf_ew_encode(&e, s.data, s.len, NULL, 0, 0, 0);
+		if (rc == MF_OK)
+			rc = mf_part_header_set(m, NULL, NAME_LIT("Subject"),
+						e.data, e.len, MF_RAW, err);
+		mf__buf_fini(&e);
+	} else if (rc == MF_OK) {
 		rc = mf_part_header_set(m, NULL, NAME_LIT("Subject"), s.data,
 					s.len, 0, err);
+	}
 	mf__buf_fini(&s);
 	return rc;
 }

@@ -249,6 +249,11 @@ test_subjects(void **state)
 	      "Re: R\xc3\xa9sum\xc3\xa9", "Fwd: Re: R\xc3\xa9sum\xc3\xa9" },
 	    { "Subject: =?iso-8859-1?q?AW=3A_Gr=FC=DFe?=",
 	      "Re: Gr\xc3\xbc\303\237e", "Fwd: AW: Gr\xc3\xbc\303\237e" },
+	    /* Text that looks like an encoded word stays text. */
+	    { "Subject: =?utf-8?q?Re:_=3D=3Futf-8=3Fq=3Fx=3F=3D?=",
+	      "Re: =?utf-8?q?x?=", "Fwd: Re: =?utf-8?q?x?=" },
+	    { "Subject: =?us-ascii?q?a_=3D=3F_b_=3F=3D?=", "Re: a =? b ?=",
+	      "Fwd: a =? b ?=" },
 	    { "Subject: Re: =?utf-8?b?5pel5pys6Kqe?=",
 	      "Re: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
 	      "Fwd: Re: \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
