@@ -425,7 +425,6 @@ field_make(mf_msg *m, const char *raw, size_t n, size_t nl,
 	memset(hf, 0, sizeof(*hf));
 	hf->raw.ptr = q;
 	hf->raw.len = n;
-	hf->gen = true;
 	while (v < n && (q[v] == ' ' || q[v] == '\t'))
 		v++;
 	if (e >= 2 && q[e - 2] == '\r')
@@ -438,8 +437,7 @@ field_make(mf_msg *m, const char *raw, size_t n, size_t nl,
 	hf->f.name.len = nl;
 	hf->f.value.ptr = q + v;
 	hf->f.value.len = e - v;
-	hf->f.raw_len = n;
-	hf->f.eol = 2;
+	hf->f.eol = 2; /* offset and raw_len 0: generated */
 	return MF_OK;
 }
 
@@ -1665,6 +1663,7 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
 	       const mf_part **out)
 {
 	mf_part *p;
+	struct mf__stream *st;
 	int cte, rc;
 
 	if (m == NULL || out == NULL || fn == NULL)
@@ -1683,8 +1682,12 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
 		rc = describe(m, p, p->fields, p->nfields, p);
 	if (rc < 0)
 		return rc;
-	p->rfn = fn;
-	p->rctx = ctx;
+	st = mf__arena_alloc(&m->ar, sizeof(*st));
+	if (st == NULL)
+		return MF_E_NOMEM;
+	st->fn = fn;
+	st->ctx = ctx;
+	p->rfn = st;
 	p->gen |= MF__GEN_STREAM;
 	part_link(m, p);
 	*out = p;
@@ -1805,7 +1808,6 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 		c->message = NULL;
 		c->children = NULL;
 		c->nchildren = 0;
-		c->chcap = 0;
 		c->all_next = NULL;
 		par = d > 0 ? stack[d - 1] : p;
 		c->parent = par;
@@ -1845,7 +1847,6 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 				rc = reindex(m, c, &c->children);
 				if (rc < 0)
 					return rc;
-				c->chcap = c->nchildren;
 			}
 		}
 	}

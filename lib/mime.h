@@ -17,16 +17,27 @@
 #include "core.h"
 #include "contype.h"
 
-/* A header field with the bytes it was written as. */
+/*
+ * A header field with the bytes it was written as. A generated one
+ * (edit.c) has f.offset and f.raw_len 0 (it is in no input): the writer
+ * gives its CRLF line ends as MF_LF asks, and copies the others as they
+ * are.
+ */
 struct mf__hfield {
 	mf_field f;
 	mf_str raw; /* the field's bytes, final line end included */
-	bool gen;   /* generated (edit.c): its CRLF line ends follow the
-		       writer's MF_LF; a parsed field is copied as it is */
+};
+
+/* A streamed leaf body (mf_part_new_fn). */
+struct mf__stream {
+	mf_read_fn *fn;
+	void *ctx;
 };
 
 struct mf_part {
 	int kind;          /* enum mf_part_kind */
+	unsigned gen;      /* MF__GEN_*: what the writer generates (tree
+			      only, edit.c; 0 in a parsed, unchanged tree) */
 	size_t depth;
 	uint64_t off_begin;  /* first byte: the From_ line when there is one */
 	uint64_t off_header; /* first byte of the header block */
@@ -62,12 +73,7 @@ struct mf_part {
 	mf_str body;           /* leaf body */
 	mf_str preamble, close, epilogue;
 	mf_part *all_next;     /* every part, in creation order */
-
-	/* Built or edited (edit.c); all zero in a parsed, unchanged tree. */
-	unsigned gen;          /* MF__GEN_* */
-	mf_read_fn *rfn;       /* streamed leaf body (MF__GEN_STREAM) */
-	void *rctx;
-	size_t chcap;          /* room in children (an edited multipart) */
+	const struct mf__stream *rfn; /* streamed leaf body (edit.c) */
 };
 
 /* What the writer generates for a part (mf_part.gen). */

@@ -181,7 +181,6 @@ copy_part(struct bld *b, mf_part *t, const mf_part *e, mf_str blank)
 		const mf_field *f = &hf->f;
 
 		fv[i] = *hf;
-		fv[i].gen = false;
 		fv[i].raw.ptr = NULL;
 		fv[i].raw.len = 0;
 		if (b->in != NULL && f->offset <= b->n &&

@@ -40,18 +40,12 @@ struct out {
 	mf_dot_enc de;
 };
 
+/* MF_DOT_STUFF: p[0..n) through the dot-stuffing encoder. */
 static void
-raw_put(struct out *o, const char *p, size_t n)
+dot_put(struct out *o, const char *p, size_t n)
 {
 	char buf[DOT];
 
-	if (o->rc < 0 || n == 0)
-		return;
-	if (!o->dot) {
-		if (o->fn(o->ctx, p, n) != 0)
-			o->rc = MF_E_CALLBACK;
-		return;
-	}
 	while (n > 0 && o->rc == MF_OK) {
 		size_t k = n < (DOT - 8) / 2 ? n : (DOT - 8) / 2, len = 0;
 
@@ -62,6 +56,17 @@ raw_put(struct out *o, const char *p, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+static void
+raw_put(struct out *o, const char *p, size_t n)
+{
+	if (o->rc < 0 || n == 0)
+		return;
+	if (MF__UNLIKELY(o->dot))
+		dot_put(o, p, n);
+	else if (o->fn(o->ctx, p, n) != 0)
+		o->rc = MF_E_CALLBACK;
 }
 
 static void
@@ -252,7 +257,8 @@ stream_body(struct out *o, const mf_part *p)
 	}
 	for (;;) {
 		got = 0;
-		if (p->rfn(p->rctx, in, slice, &got) != 0 || got > slice)
+		if (p->rfn->fn(p->rfn->ctx, in, slice, &got) != 0 ||
+		    got > slice)
 			return MF_E_CALLBACK;
 		if (got == 0)
 			break;
@@ -307,7 +313,7 @@ enter(struct out *o, const mf_part *p)
 		put(o, bom);
 	put(o, p->from_line);
 	for (i = 0; i < p->nfields; i++) {
-		if (p->fields[i].gen)
+		if (p->fields[i].f.raw_len == 0)
 			put_gen(o, p->fields[i].raw, true);
 		else
 			put(o, p->fields[i].raw);

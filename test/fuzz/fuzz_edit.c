@@ -271,7 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(mf_str_eq(mf_part_type(t2), mf_part_type(t)));
 			CHECK(mf_str_eq(mf_part_subtype(t2), mf_part_subtype(t)));
 			if ((t->gen & MF__GEN_STREAM) && t->kind == MF_PART_LEAF) {
-				const struct src *sr = t->rctx;
+				const struct src *sr = t->rfn->ctx;
 				mf_buf *d2 = mf_buf_new(NULL);
 
 				/* Read back as it was given (text line ends
