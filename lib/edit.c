@@ -109,7 +109,7 @@ static void
 new_boundary(mf_msg *m, char *out)
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789";
+	                          "abcdefghijklmnopqrstuvwxyz0123456789";
 	size_t i;
 	uint64_t v = 0;
 
@@ -180,8 +180,8 @@ lines_fit(const mf_buf *out, size_t from)
 /* Address fields: parsed (strictly: MF_E_SYNTAX at what is wrong) and
  * written canonically. */
 static int
-addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
-	   const char *v, size_t n, mf_error *err)
+addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
+           size_t n, mf_error *err)
 {
 	mf_opts o;
 	mf_addrs *l = NULL;
@@ -211,12 +211,13 @@ addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 		rc = mf__buf_put(out, ": ", 2);
 	if (rc == MF_OK)
 		rc = mf_addr_format(out, mf_addrs_at(l, 0), cnt,
-				    m->flags & MF_UTF8_OUT, nl + 2, 78);
+		                    m->flags & MF_UTF8_OUT, nl + 2, 78);
 	if (rc == MF_OK)
 		rc = mf__buf_put(out, "\r\n", 2);
 	mf_addrs_free(l);
 	if (rc == MF_E_UTF8_OUT)
-		return mf__err(err, rc, 0, "non-ASCII address needs MF_UTF8_OUT");
+		return mf__err(err, rc, 0,
+		               "non-ASCII address needs MF_UTF8_OUT");
 	if (rc < 0)
 		return mf__err(err, rc, 0, "out of memory");
 	return MF_OK;
@@ -224,15 +225,15 @@ addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 
 /* msg-id fields: every id validated, written "<a> <b>" canonically. */
 static int
-msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
-	    const char *v, size_t n, mf_error *err)
+msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
+            size_t n, mf_error *err)
 {
 	mf_opts o;
 	mf_str *ids;
 	mf_buf val;
 	size_t cap = 1, nids, i;
 	bool one = !name_eq(name, nl, "in-reply-to") &&
-		   !name_eq(name, nl, "references");
+	           !name_eq(name, nl, "references");
 	int rc;
 
 	for (i = 0; i < n; i++)
@@ -247,7 +248,7 @@ msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 	rc = mf_msgid_parse(v, n, &o, ids, &nids, NULL, err);
 	if (rc == MF_OK && (nids == 0 || (one && nids != 1)))
 		rc = mf__err(err, MF_E_SYNTAX, n,
-			     nids == 0 ? "no msg-id" : "more than one msg-id");
+		             nids == 0 ? "no msg-id" : "more than one msg-id");
 	if (rc < 0) {
 		mf__release(&m->ar.a, ids);
 		if (rc != MF_E_NOMEM && err != NULL)
@@ -268,14 +269,14 @@ msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 	mf__release(&m->ar.a, ids);
 	if (rc == MF_OK)
 		rc = mf_hdr_fold(out, name, nl, val.data, val.len,
-				 m->flags & MF_UTF8_OUT, 78, err);
+		                 m->flags & MF_UTF8_OUT, 78, err);
 	mf__buf_fini(&val);
 	return rc;
 }
 
 static int
-date_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
-	   const char *v, size_t n, mf_error *err)
+date_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
+           size_t n, mf_error *err)
 {
 	mf_opts o;
 	mf_date d;
@@ -305,8 +306,8 @@ date_value(mf_msg *m, mf_buf *out, const char *name, size_t nl,
  * a bad name).
  */
 static int
-field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
-	   const char *v, size_t n, unsigned flags, mf_error *err)
+field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
+           size_t n, unsigned flags, mf_error *err)
 {
 	unsigned ff = m->flags & MF_UTF8_OUT;
 	size_t i, start = out->len;
@@ -319,10 +320,10 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 	for (i = 0; i < nl; i++) {
 		if (name[i] == '\r' || name[i] == '\n' || name[i] == '\0')
 			return mf__err(err, MF_E_INVAL, i,
-				       "CR, LF or NUL in a field name");
+			               "CR, LF or NUL in a field name");
 		if (!mf__is((unsigned char)name[i], MF__C_FTEXT))
 			return mf__err(err, MF_E_INVAL, i,
-				       "invalid field name");
+			               "invalid field name");
 	}
 	if (nl == 0)
 		return mf__err(err, MF_E_INVAL, 0, "empty field name");
@@ -333,14 +334,14 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 	for (i = 0; i < n; i++) {
 		if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0')
 			return mf__err(err, MF_E_INVAL, i,
-				       "CR, LF or NUL in a header value");
+			               "CR, LF or NUL in a header value");
 	}
 	if (flags & MF_RAW) {
 		if (!ff && !is_ascii(v, n)) {
 			for (i = 0; (unsigned char)v[i] < 0x80; i++)
 				;
 			return mf__err(err, MF_E_UTF8_OUT, i,
-				       "raw non-ASCII value needs MF_UTF8_OUT");
+			               "raw non-ASCII value needs MF_UTF8_OUT");
 		}
 		rc = mf_hdr_fold(out, name, nl, v, n, MF_UTF8_OUT, 78, err);
 	} else {
@@ -372,15 +373,15 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 				o.flags = MF_STRICT;
 				mf__arena_init(&ar, &m->ar.a);
 				rc = name_eq(name, nl, "content-type")
-					 ? mf__ctype_parse(&ar, v, n, &o, 0,
-							   &ct, err)
-					 : mf__disp_parse(&ar, v, n, &o, 0, &dp,
-							  err);
+				         ? mf__ctype_parse(&ar, v, n, &o, 0,
+				                           &ct, err)
+				         : mf__disp_parse(&ar, v, n, &o, 0, &dp,
+				                          err);
 				if (rc == MF_OK &&
 				    name_eq(name, nl, "content-type") &&
 				    (ct.type.len == 0 || ct.subtype.len == 0))
 					rc = mf__err(err, MF_E_SYNTAX, 0,
-						     "no type/subtype");
+					             "no type/subtype");
 				mf__arena_free(&ar);
 				if (rc < 0 && rc != MF_E_NOMEM) {
 					if (err != NULL)
@@ -397,7 +398,7 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 				if (mf_cte_parse(v, n, &cte, &d) < 0 ||
 				    cte == MF_CTE_UNKNOWN || d != 0)
 					return mf__err(err, MF_E_SYNTAX, 0,
-						       "unknown encoding");
+					               "unknown encoding");
 			}
 			rc = mf_hdr_fold(out, name, nl, v, n, ff, 78, err);
 			break;
@@ -415,7 +416,7 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl,
 /* A generated field from the folded bytes raw[0..n), copied to m. */
 static int
 field_make(mf_msg *m, const char *raw, size_t n, size_t nl,
-	   struct mf__hfield *hf)
+           struct mf__hfield *hf)
 {
 	char *q = mf__arena_dup(&m->ar, raw, n);
 	size_t v = nl + 1, e = n;
@@ -444,7 +445,7 @@ field_make(mf_msg *m, const char *raw, size_t n, size_t nl,
 /* A generated field name: value in *hf. */
 static int
 field_new(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
-	  unsigned flags, struct mf__hfield *hf, mf_error *err)
+          unsigned flags, struct mf__hfield *hf, mf_error *err)
 {
 	mf_buf b;
 	int rc;
@@ -483,8 +484,8 @@ first_field(const struct mf__hfield *fv, size_t nf, const char *name)
  * 5.1.5; RFC 2183), read leniently as the parser does.
  */
 static int
-describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv,
-	 size_t nf, mf_part *d)
+describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv, size_t nf,
+         mf_part *d)
 {
 	const struct mf__hfield *hf;
 	const mf_part *par = p->parent;
@@ -510,7 +511,7 @@ describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv,
 		mf_ctype ct;
 
 		rc = mf__ctype_parse(&m->ar, hf->f.value.ptr, hf->f.value.len,
-				     &o, 0, &ct, &err);
+		                     &o, 0, &ct, &err);
 		if (rc < 0)
 			return rc;
 		d->type = ct.type;
@@ -536,8 +537,8 @@ describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv,
 		uint64_t def = 0;
 		int cte = MF_CTE_7BIT;
 
-		if (mf_cte_parse(hf->f.value.ptr, hf->f.value.len, &cte,
-				 &def) < 0)
+		if (mf_cte_parse(hf->f.value.ptr, hf->f.value.len, &cte, &def) <
+		    0)
 			cte = MF_CTE_UNKNOWN;
 		d->cte = cte;
 	}
@@ -546,7 +547,7 @@ describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv,
 		mf_disp dp;
 
 		rc = mf__disp_parse(&m->ar, hf->f.value.ptr, hf->f.value.len,
-				    &o, 0, &dp, &err);
+		                    &o, 0, &dp, &err);
 		if (rc < 0)
 			return rc;
 		d->disp = dp.type;
@@ -568,7 +569,7 @@ describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv,
 		d->boundary = pm->value;
 		while (d->boundary.len > 0 &&
 		       (d->boundary.ptr[d->boundary.len - 1] == ' ' ||
-			d->boundary.ptr[d->boundary.len - 1] == '\t'))
+		        d->boundary.ptr[d->boundary.len - 1] == '\t'))
 			d->boundary.len--;
 		d->kind = MF_PART_MULTIPART;
 		return MF_OK;
@@ -700,10 +701,10 @@ subtree_has(const mf_part *t, mf_str b)
 		if (has_delim(p->hdr_end, b) || has_delim(p->body, b) ||
 		    has_delim(p->preamble, b) || has_delim(p->epilogue, b))
 			return true;
-		if (p != t && (has_delim(p->delim, b) || has_delim(p->close, b)))
+		if (p != t &&
+		    (has_delim(p->delim, b) || has_delim(p->close, b)))
 			return true;
-		if (p->kind == MF_PART_MULTIPART &&
-		    p->boundary.len >= b.len &&
+		if (p->kind == MF_PART_MULTIPART && p->boundary.len >= b.len &&
 		    memcmp(p->boundary.ptr, b.ptr, b.len) == 0 && p != t)
 			return true;
 	}
@@ -729,8 +730,7 @@ content_has(const mf_part *a, const mf_part *extra, mf_str b)
 /* The folded Content-Type field of multipart p with boundary b: its type
  * and its parameters but boundary, as they were. */
 static int
-multipart_ct(mf_msg *m, const mf_part *p, const char *b,
-	     struct mf__hfield *hf)
+multipart_ct(mf_msg *m, const mf_part *p, const char *b, struct mf__hfield *hf)
 {
 	mf_buf v;
 	size_t i, np = mf_params_count(&p->params);
@@ -771,7 +771,7 @@ multipart_ct(mf_msg *m, const mf_part *p, const char *b,
 		rc = mf__buf_putc(&v, '"');
 	if (rc == MF_OK)
 		rc = field_new(m, "Content-Type", 12, v.data, v.len, 0, hf,
-			       NULL);
+		               NULL);
 	mf__buf_fini(&v);
 	return rc;
 }
@@ -789,8 +789,7 @@ struct rebound {
  * extra (may be NULL): its fields with the new Content-Type in *r.
  */
 static int
-prepare_rebound(mf_msg *m, mf_part *a, const mf_part *extra,
-		struct rebound *r)
+prepare_rebound(mf_msg *m, mf_part *a, const mf_part *extra, struct rebound *r)
 {
 	char b[BOUNDARY_RAND + 3];
 	struct mf__hfield hf, *fv;
@@ -809,7 +808,7 @@ prepare_rebound(mf_msg *m, mf_part *a, const mf_part *extra,
 	r->nf = 0;
 	for (i = 0; i < a->nfields; i++) {
 		if (name_eq(a->fields[i].f.name.ptr, a->fields[i].f.name.len,
-			    "content-type")) {
+		            "content-type")) {
 			if (r->nf < i || hf.raw.len == 0)
 				continue; /* a second one: dropped */
 			fv[r->nf++] = hf;
@@ -851,7 +850,8 @@ ensure_boundaries(mf_msg *m, mf_part *a, const mf_part *extra)
 	int rc;
 
 	for (q = a; q != NULL; q = mut(q->parent)) {
-		if (q->kind == MF_PART_MULTIPART && subtree_has(extra, q->boundary))
+		if (q->kind == MF_PART_MULTIPART &&
+		    subtree_has(extra, q->boundary))
 			n++;
 	}
 	if (n == 0)
@@ -910,7 +910,7 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 	o.alloc = m->ar.a;
 	if (hf != NULL)
 		rc = mf_addrs_parse(hf->f.value.ptr, hf->f.value.len, &o, &l,
-				    NULL);
+		                    NULL);
 	if (rc == MF_E_NOMEM)
 		return rc;
 	if (hf != NULL && rc == MF_OK) {
@@ -931,7 +931,7 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 /* A new automatic Message-ID field for the fields fv[0..nf) of a root. */
 static int
 auto_msgid(mf_msg *m, const struct mf__hfield *fv, size_t nf,
-	   struct mf__hfield *hf)
+           struct mf__hfield *hf)
 {
 	mf_buf dom, id;
 	int rc;
@@ -944,13 +944,13 @@ auto_msgid(mf_msg *m, const struct mf__hfield *fv, size_t nf,
 		if (rc == MF_E_INVAL) {
 			/* A From domain that is no dot-atom. */
 			mf__buf_cut(&id, 0);
-			rc = mf_msgid_generate(&id, "localhost", 9, rnd_fill,
-					       m);
+			rc =
+			    mf_msgid_generate(&id, "localhost", 9, rnd_fill, m);
 		}
 	}
 	if (rc == MF_OK)
 		rc = field_new(m, "Message-ID", 10, id.data, id.len, 0, hf,
-			       NULL);
+		               NULL);
 	mf__buf_fini(&dom);
 	mf__buf_fini(&id);
 	return rc;
@@ -961,9 +961,9 @@ auto_msgid(mf_msg *m, const struct mf__hfield *fv, size_t nf,
  * a new array *out, *nout, *removed how many fields were dropped.
  */
 static int
-fields_after(mf_msg *m, const mf_part *p, int op, const char *name,
-	     size_t nl, const struct mf__hfield *nf, struct mf__hfield **out,
-	     size_t *nout, size_t *removed)
+fields_after(mf_msg *m, const mf_part *p, int op, const char *name, size_t nl,
+             const struct mf__hfield *nf, struct mf__hfield **out, size_t *nout,
+             size_t *removed)
 {
 	struct mf__hfield *fv;
 	size_t i, k = 0, last = SIZE_MAX;
@@ -976,13 +976,13 @@ fields_after(mf_msg *m, const mf_part *p, int op, const char *name,
 	if (op == OP_ADD) {
 		for (i = 0; i < p->nfields; i++) {
 			if (mf__ieq(p->fields[i].f.name.ptr,
-				    p->fields[i].f.name.len, name, nl))
+			            p->fields[i].f.name.len, name, nl))
 				last = i;
 		}
 	}
 	for (i = 0; i < p->nfields; i++) {
 		bool match = mf__ieq(p->fields[i].f.name.ptr,
-				     p->fields[i].f.name.len, name, nl);
+		                     p->fields[i].f.name.len, name, nl);
 
 		if (match && op != OP_ADD) {
 			(*removed)++;
@@ -1013,7 +1013,7 @@ fields_after(mf_msg *m, const mf_part *p, int op, const char *name,
  */
 static int
 apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
-	     bool content, bool from, mf_error *err)
+             bool content, bool from, mf_error *err)
 {
 	mf_part d;
 	struct mf__hfield mv, id;
@@ -1029,22 +1029,23 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 		if (d.kind != p->kind) {
 			/* An empty new leaf may become a multipart. */
 			bool empty_leaf = p->kind == MF_PART_LEAF &&
-					  p->body.len == 0 && p->rfn == NULL;
+			                  p->body.len == 0 && p->rfn == NULL;
 
 			if (d.kind == MF_PART_MULTIPART && empty_leaf)
 				turn_multi = true;
 			else if (!(d.kind == MF_PART_LEAF &&
-				   p->kind == MF_PART_MULTIPART &&
-				   p->first == NULL && p->preamble.len == 0 &&
-				   p->epilogue.len == 0))
+			           p->kind == MF_PART_MULTIPART &&
+			           p->first == NULL && p->preamble.len == 0 &&
+			           p->epilogue.len == 0))
 				return mf__err(err, MF_E_INVAL, 0,
-					       "the part's kind cannot change");
+				               "the part's kind cannot change");
 		}
-		if (d.kind == MF_PART_MULTIPART && p->kind == MF_PART_MULTIPART &&
+		if (d.kind == MF_PART_MULTIPART &&
+		    p->kind == MF_PART_MULTIPART &&
 		    !mf_str_eq(d.boundary, p->boundary) &&
 		    content_has(p, NULL, d.boundary))
 			return mf__err(err, MF_E_INVAL, 0,
-				       "the boundary occurs in the content");
+			               "the boundary occurs in the content");
 		if (d.kind == MF_PART_MULTIPART &&
 		    !mf_str_eq(d.boundary, p->boundary)) {
 			/* Its delimiter lines must not start like those of a
@@ -1055,14 +1056,13 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 				if (a->kind == MF_PART_MULTIPART &&
 				    a->boundary.len <= d.boundary.len &&
 				    memcmp(a->boundary.ptr, d.boundary.ptr,
-					   a->boundary.len) == 0)
+				           a->boundary.len) == 0)
 					return mf__err(err, MF_E_INVAL, 0,
-						       "the boundary starts "
-						       "with an outer one");
+					               "the boundary starts "
+					               "with an outer one");
 			}
 		}
-		if (root &&
-		    first_field(fv, nf, "content-type") != NULL &&
+		if (root && first_field(fv, nf, "content-type") != NULL &&
 		    first_field(fv, nf, "mime-version") == NULL)
 			add_mv = true;
 	}
@@ -1082,7 +1082,7 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 
 			for (i = 0; i < nf; i++) {
 				if (!put && is_content(fv[i].f.name.ptr,
-						       fv[i].f.name.len)) {
+				                       fv[i].f.name.len)) {
 					nv[k++] = mv;
 					put = true;
 				}
@@ -1094,7 +1094,7 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 		fv = nv;
 		nf++;
 	}
-	if (from && m->auto_id && p == m->roots[0]) {
+	if (from && m->auto_id && m->nroots > 0 && p == m->roots[0]) {
 		size_t i;
 
 		rc = auto_msgid(m, fv, nf, &id);
@@ -1102,7 +1102,7 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 			return mf__err(err, rc, 0, "out of memory");
 		for (i = 0; i < nf; i++) {
 			if (name_eq(fv[i].f.name.ptr, fv[i].f.name.len,
-				    "message-id")) {
+			            "message-id")) {
 				fv[i] = id;
 				new_id = true;
 				break;
@@ -1125,7 +1125,7 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 			p->kind = d.kind;
 			p->gen &= ~(unsigned)MF__GEN_DELIMS;
 		} else if (p->kind == MF_PART_MULTIPART &&
-			   !mf_str_eq(d.boundary, p->boundary)) {
+		           !mf_str_eq(d.boundary, p->boundary)) {
 			p->gen |= MF__GEN_DELIMS;
 		}
 		p->boundary = d.boundary;
@@ -1138,8 +1138,8 @@ static int set_cte(mf_msg *m, mf_part *p, int cte);
 
 static int
 header_op(mf_msg *m, const mf_part *cp, int op, const char *name, size_t nl,
-	  const char *v, size_t n, unsigned flags, size_t *removed,
-	  mf_error *err)
+          const char *v, size_t n, unsigned flags, size_t *removed,
+          mf_error *err)
 {
 	mf_part *p;
 	struct mf__hfield hf, *fv;
@@ -1168,8 +1168,8 @@ header_op(mf_msg *m, const mf_part *cp, int op, const char *name, size_t nl,
 			if (mf_cte_parse(v, n, &cte, &d) < 0)
 				cte = MF_CTE_UNKNOWN;
 			rc = set_cte(m, p, cte);
-			return rc < 0 ? mf__err(err, rc, 0,
-						"encoding refused") : MF_OK;
+			return rc < 0 ? mf__err(err, rc, 0, "encoding refused")
+			              : MF_OK;
 		}
 	} else {
 		if (nl == 0)
@@ -1188,7 +1188,8 @@ header_op(mf_msg *m, const mf_part *cp, int op, const char *name, size_t nl,
 	rc = apply_fields(m, p, fv, nf, content, from, err);
 	if (rc < 0)
 		return rc;
-	if (p == m->roots[0] && name_eq(name, nl, "message-id"))
+	if (m->nroots > 0 && p == m->roots[0] &&
+	    name_eq(name, nl, "message-id"))
 		m->auto_id = false;
 	if (removed != NULL)
 		*removed = rm;
@@ -1197,25 +1198,25 @@ header_op(mf_msg *m, const mf_part *cp, int op, const char *name, size_t nl,
 
 int
 mf_part_header_set(mf_msg *m, const mf_part *p, const char *name,
-		   size_t namelen, const char *value, size_t n, unsigned flags,
-		   mf_error *err)
+                   size_t namelen, const char *value, size_t n, unsigned flags,
+                   mf_error *err)
 {
 	return header_op(m, p, OP_SET, name, namelen, value, n, flags, NULL,
-			 err);
+	                 err);
 }
 
 int
 mf_part_header_add(mf_msg *m, const mf_part *p, const char *name,
-		   size_t namelen, const char *value, size_t n, unsigned flags,
-		   mf_error *err)
+                   size_t namelen, const char *value, size_t n, unsigned flags,
+                   mf_error *err)
 {
 	return header_op(m, p, OP_ADD, name, namelen, value, n, flags, NULL,
-			 err);
+	                 err);
 }
 
 int
 mf_part_header_remove(mf_msg *m, const mf_part *p, const char *name,
-		      size_t namelen)
+                      size_t namelen)
 {
 	size_t rm = 0;
 	int rc;
@@ -1232,12 +1233,12 @@ mf_msg_set(mf_msg *m, const char *name, const char *value, mf_error *err)
 	if (name == NULL || value == NULL)
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
 	return mf_part_header_set(m, NULL, name, strlen(name), value,
-				  strlen(value), 0, err);
+	                          strlen(value), 0, err);
 }
 
 int
 mf_msg_set_addrs(mf_msg *m, const char *name, const mf_addr *a, size_t n,
-		 mf_error *err)
+                 mf_error *err)
 {
 	mf_buf v;
 	int rc;
@@ -1252,10 +1253,10 @@ mf_msg_set_addrs(mf_msg *m, const char *name, const mf_addr *a, size_t n,
 	if (rc < 0) {
 		mf__buf_fini(&v);
 		return mf__err(err, rc == MF_E_NOMEM ? rc : MF_E_INVAL, 0,
-			       "address not formatted");
+		               "address not formatted");
 	}
 	rc = mf_part_header_set(m, NULL, name, strlen(name),
-				v.data != NULL ? v.data : "", v.len, 0, err);
+	                        v.data != NULL ? v.data : "", v.len, 0, err);
 	mf__buf_fini(&v);
 	return rc;
 }
@@ -1395,7 +1396,7 @@ mf_msg_seed(mf_msg *m, uint64_t seed)
 		return;
 	for (i = 0; i < root->nfields; i++) {
 		if (name_eq(root->fields[i].f.name.ptr,
-			    root->fields[i].f.name.len, "message-id")) {
+		            root->fields[i].f.name.len, "message-id")) {
 			struct mf__hfield *fv = mf__arena_alloc(
 			    &m->ar, root->nfields * sizeof(*fv));
 
@@ -1453,7 +1454,7 @@ static bool
 cte_fits(const struct scan *s, int cte, bool text)
 {
 	bool lines = s->maxline <= MAX_LINE && s->bare_cr == 0 &&
-		     (text || s->bare_lf == 0) && s->nul == 0;
+	             (text || s->bare_lf == 0) && s->nul == 0;
 
 	switch (cte) {
 	case MF_CTE_7BIT:
@@ -1496,7 +1497,7 @@ mf_cte_choose(const void *data, size_t n, int text, unsigned flags)
  * as it is and borrow); *canon: its line ends are all CRLF. */
 static int
 encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
-	    bool borrow, mf_str *body, bool *canon)
+            bool borrow, mf_str *body, bool *canon)
 {
 	struct scan s;
 	size_t cap, len;
@@ -1514,15 +1515,15 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 		rc = mf_b64_encode(q, cap, data, n, MF_B64_LINE, 0, &len);
 		break;
 	case MF_CTE_QP:
-		cap = mf_qp_encoded_len(n, MF_QP_SAFE |
-					       (text ? 0 : MF_QP_BINARY));
+		cap = mf_qp_encoded_len(n,
+		                        MF_QP_SAFE | (text ? 0 : MF_QP_BINARY));
 		if (cap == SIZE_MAX)
 			return MF_E_NOMEM;
 		q = mf__arena_alloc(&m->ar, cap + 1);
 		if (q == NULL)
 			return MF_E_NOMEM;
 		rc = mf_qp_encode(q, cap, data, n,
-				  MF_QP_SAFE | (text ? 0 : MF_QP_BINARY), &len);
+		                  MF_QP_SAFE | (text ? 0 : MF_QP_BINARY), &len);
 		break;
 	default:
 		scan_data(data, n, &s);
@@ -1538,7 +1539,8 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 			if (q == NULL)
 				return MF_E_NOMEM;
 			for (i = 0; i < n; i++) {
-				if (d[i] == '\n' && (i == 0 || d[i - 1] != '\r'))
+				if (d[i] == '\n' &&
+				    (i == 0 || d[i - 1] != '\r'))
 					q[k++] = '\r';
 				q[k++] = (char)d[i];
 			}
@@ -1578,10 +1580,10 @@ leaf_fields(mf_msg *m, mf_part *p, const char *type, int cte)
 	if (fv == NULL)
 		return MF_E_NOMEM;
 	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &fv[0],
-		       NULL);
+	               NULL);
 	if (rc == MF_OK && cte != MF_CTE_7BIT)
 		rc = field_new(m, "Content-Transfer-Encoding", 25, tn,
-			       strlen(tn), 0, &fv[1], NULL);
+		               strlen(tn), 0, &fv[1], NULL);
 	if (rc < 0)
 		return rc;
 	p->fields = fv;
@@ -1603,9 +1605,9 @@ leaf_type(mf_msg *m, mf_part *p, const char *type)
 	while (type[i] == ' ' || type[i] == '\t')
 		i++;
 	if (mf__ieq(type + i, strlen(type + i) < 10 ? strlen(type + i) : 10,
-		    "multipart/", 10) ||
+	            "multipart/", 10) ||
 	    mf__ieq(type + i, strlen(type + i) < 8 ? strlen(type + i) : 8,
-		    "message/", 8))
+	            "message/", 8))
 		return MF_E_INVAL;
 	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &hf, NULL);
 	if (rc < 0)
@@ -1623,7 +1625,7 @@ leaf_type(mf_msg *m, mf_part *p, const char *type)
 
 int
 mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
-	    unsigned flags, const mf_part **out)
+            unsigned flags, const mf_part **out)
 {
 	mf_part *p;
 	mf_str body;
@@ -1643,8 +1645,8 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 		return rc;
 	text = is_lit(p->type, "text");
 	cte = mf_cte_choose(data, n, text, m->flags);
-	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0,
-			 &body, &canon);
+	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0, &body,
+	                 &canon);
 	if (rc == MF_OK)
 		rc = leaf_fields(m, p, type, cte);
 	if (rc == MF_OK)
@@ -1660,7 +1662,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 
 int
 mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
-	       const mf_part **out)
+               const mf_part **out)
 {
 	mf_part *p;
 	struct mf__stream *st;
@@ -1791,9 +1793,9 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 		}
 		if (d >= cap) {
 			size_t ncap = cap ? cap * 2 : 16;
-			mf_part **ns = mf__resize(&m->ar.a, stack,
-						  cap * sizeof(*ns),
-						  ncap * sizeof(*ns));
+			mf_part **ns =
+			    mf__resize(&m->ar.a, stack, cap * sizeof(*ns),
+			               ncap * sizeof(*ns));
 
 			if (ns == NULL) {
 				rc = MF_E_NOMEM;
@@ -1830,10 +1832,10 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 		/* 8-bit bytes anywhere: the part is 8bit (RFC 2046 5.2.1). */
 		for (i = 0; i < q->nfields && !eight; i++)
 			eight = !is_ascii(q->fields[i].raw.ptr,
-					  q->fields[i].raw.len);
+			                  q->fields[i].raw.len);
 		eight = eight || !is_ascii(q->body.ptr, q->body.len) ||
-			!is_ascii(q->preamble.ptr, q->preamble.len) ||
-			!is_ascii(q->epilogue.ptr, q->epilogue.len);
+		        !is_ascii(q->preamble.ptr, q->preamble.len) ||
+		        !is_ascii(q->epilogue.ptr, q->epilogue.len);
 	}
 	mf__release(&m->ar.a, stack);
 	if (rc < 0)
@@ -1851,7 +1853,7 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 		}
 	}
 	rc = leaf_fields(m, p, "message/rfc822",
-			 eight ? MF_CTE_8BIT : MF_CTE_7BIT);
+	                 eight ? MF_CTE_8BIT : MF_CTE_7BIT);
 	if (rc == MF_OK)
 		rc = describe(m, p, p->fields, p->nfields, p);
 	if (rc < 0)
@@ -1888,7 +1890,7 @@ within(const mf_part *p, const mf_part *t)
 
 int
 mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
-	       const mf_part *cchild)
+               const mf_part *cchild)
 {
 	mf_part *par, *c, **v, *prev = NULL, *q;
 	size_t k;
@@ -1999,7 +2001,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 		bool mv = false, ct = false;
 
 		nf = mf__arena_alloc(&m->ar, (old->nfields + nw->nfields + 1) *
-						 sizeof(*nf));
+		                                 sizeof(*nf));
 		of = mf__arena_alloc(&m->ar, (old->nfields + 1) * sizeof(*of));
 		if (nf == NULL || of == NULL)
 			return MF_E_NOMEM;
@@ -2010,7 +2012,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 				of[ko++] = *hf;
 			} else {
 				mv |= name_eq(hf->f.name.ptr, hf->f.name.len,
-					      "mime-version");
+				              "mime-version");
 				nf[kn++] = *hf;
 			}
 		}
@@ -2018,9 +2020,9 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 			const struct mf__hfield *hf = &nw->fields[i];
 
 			ct |= name_eq(hf->f.name.ptr, hf->f.name.len,
-				      "content-type");
+			              "content-type");
 			if (!mv || !name_eq(hf->f.name.ptr, hf->f.name.len,
-					    "mime-version"))
+			                    "mime-version"))
 				nf[kn++] = *hf;
 		}
 		if (ct && !mv) {
@@ -2029,12 +2031,12 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 			size_t at = kn;
 
 			rc = field_new(m, "MIME-Version", 12, "1.0", 3, 0, &hf,
-				       NULL);
+			               NULL);
 			if (rc < 0)
 				return rc;
 			for (i = 0; i < kn; i++) {
 				if (is_content(nf[i].f.name.ptr,
-					       nf[i].f.name.len)) {
+				               nf[i].f.name.len)) {
 					at = i;
 					break;
 				}
@@ -2084,7 +2086,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 		/* The delimiter line of the place stays. */
 		nw->delim = old->delim;
 		nw->gen = (nw->gen & ~(unsigned)MF__GEN_DELIM) |
-			  (old->gen & MF__GEN_DELIM) | MF__GEN_MOVED;
+		          (old->gen & MF__GEN_DELIM) | MF__GEN_MOVED;
 	} else {
 		par->message = nw;
 	}
@@ -2103,8 +2105,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 
 /* The CTE field of p set to cte's name (7bit: removed). */
 static int
-cte_field(mf_msg *m, mf_part *p, int cte, struct mf__hfield **out,
-	  size_t *nout)
+cte_field(mf_msg *m, mf_part *p, int cte, struct mf__hfield **out, size_t *nout)
 {
 	struct mf__hfield hf;
 	const char *tn = mf_cte_name(cte);
@@ -2112,12 +2113,12 @@ cte_field(mf_msg *m, mf_part *p, int cte, struct mf__hfield **out,
 	int rc;
 
 	rc = field_new(m, "Content-Transfer-Encoding", 25, tn, strlen(tn), 0,
-		       &hf, NULL);
+	               &hf, NULL);
 	if (rc < 0)
 		return rc;
 	return fields_after(m, p, cte == MF_CTE_7BIT ? OP_REMOVE : OP_SET,
-			    "Content-Transfer-Encoding", 25, &hf, out, nout,
-			    &rm);
+	                    "Content-Transfer-Encoding", 25, &hf, out, nout,
+	                    &rm);
 }
 
 static int
@@ -2133,8 +2134,8 @@ set_cte(mf_msg *m, mf_part *p, int cte)
 	if (p->kind != MF_PART_LEAF ||
 	    !(p->gen & (MF__GEN_BODY | MF__GEN_STREAM)))
 		return MF_E_INVAL;
-	if (cte != MF_CTE_7BIT && cte != MF_CTE_8BIT &&
-	    cte != MF_CTE_BINARY && cte != MF_CTE_QP && cte != MF_CTE_BASE64)
+	if (cte != MF_CTE_7BIT && cte != MF_CTE_8BIT && cte != MF_CTE_BINARY &&
+	    cte != MF_CTE_QP && cte != MF_CTE_BASE64)
 		return MF_E_INVAL;
 	if ((p->gen & MF__GEN_BODY) && cte != p->cte) {
 		/* The data again, then encoded as asked. */
@@ -2145,21 +2146,20 @@ set_cte(mf_msg *m, mf_part *p, int cte)
 		rc = MF_OK;
 		if (p->cte == MF_CTE_BASE64 || p->cte == MF_CTE_QP) {
 			size_t cap = p->cte == MF_CTE_BASE64
-					 ? mf_b64_decoded_len(p->body.len)
-					 : mf_qp_decoded_len(p->body.len);
+			                 ? mf_b64_decoded_len(p->body.len)
+			                 : mf_qp_decoded_len(p->body.len);
 			size_t len = 0;
 
 			rc = mf__buf_grow(&raw, cap + 1);
 			if (rc == MF_OK)
-				rc = p->cte == MF_CTE_BASE64
-					 ? mf_b64_decode(raw.data, cap,
-							 p->body.ptr,
-							 p->body.len, 0, &len,
-							 NULL, NULL)
-					 : mf_qp_decode(raw.data, cap,
-							p->body.ptr,
-							p->body.len, 0, &len,
-							NULL, NULL);
+				rc =
+				    p->cte == MF_CTE_BASE64
+				        ? mf_b64_decode(
+				              raw.data, cap, p->body.ptr,
+				              p->body.len, 0, &len, NULL, NULL)
+				        : mf_qp_decode(raw.data, cap,
+				                       p->body.ptr, p->body.len,
+				                       0, &len, NULL, NULL);
 			raw.len = len;
 		} else {
 			rc = mf__buf_put(&raw, p->body.ptr, p->body.len);
@@ -2171,8 +2171,8 @@ set_cte(mf_msg *m, mf_part *p, int cte)
 		}
 		if (rc == MF_OK)
 			rc = encode_body(m, raw.data != NULL ? raw.data : "",
-					 raw.len, cte, text, false, &body,
-					 &canon);
+			                 raw.len, cte, text, false, &body,
+			                 &canon);
 		mf__buf_fini(&raw);
 		if (rc < 0)
 			return rc;

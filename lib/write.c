@@ -25,18 +25,18 @@
  */
 #include "mime.h"
 
-#define CHUNK 6144          /* streamed bytes read at once */
+#define CHUNK 6144            /* streamed bytes read at once */
 #define ENC (4 * CHUNK + 256) /* their encoded form */
-#define DOT 8192            /* dot-stuffed output at once */
+#define DOT 8192              /* dot-stuffed output at once */
 #define MAX_LINE 998
-#define PREFIX 80           /* line bytes kept for delimiter checks */
+#define PREFIX 80 /* line bytes kept for delimiter checks */
 
 struct out {
 	mf_sink_fn *fn;
 	void *ctx;
 	int rc;
-	bool lf;          /* MF_LF */
-	bool dot;         /* MF_DOT_STUFF */
+	bool lf;  /* MF_LF */
+	bool dot; /* MF_DOT_STUFF */
 	mf_dot_enc de;
 };
 
@@ -128,8 +128,8 @@ struct ident {
 	const mf_part *p;
 	int cte;
 	bool text;
-	bool cr;           /* a CR is held */
-	size_t col;        /* octets on the line */
+	bool cr;    /* a CR is held */
+	size_t col; /* octets on the line */
 	size_t lpos;
 	char line[PREFIX]; /* the line's first octets */
 	bool checked;
@@ -171,8 +171,8 @@ line_end(struct ident *st)
 /* Feeds in[0..n) into out (room for 2 n + 2): MF_E_SYNTAX for what the
  * encoding or an enclosing delimiter forbids. */
 static int
-ident_feed(struct out *o, struct ident *st, const unsigned char *in,
-	   size_t n, char *out, size_t *olen)
+ident_feed(struct out *o, struct ident *st, const unsigned char *in, size_t n,
+           char *out, size_t *olen)
 {
 	bool bin = st->cte == MF_CTE_BINARY;
 	size_t i, k = 0;
@@ -209,7 +209,7 @@ ident_feed(struct out *o, struct ident *st, const unsigned char *in,
 			continue;
 		}
 		if (!bin && (c == 0 || ++st->col > MAX_LINE ||
-			     (c >= 0x80 && st->cte == MF_CTE_7BIT)))
+		             (c >= 0x80 && st->cte == MF_CTE_7BIT)))
 			return MF_E_SYNTAX;
 		if (st->lpos < PREFIX) {
 			st->line[st->lpos++] = (char)c;
@@ -234,7 +234,8 @@ stream_body(struct out *o, const mf_part *p)
 	mf_b64_enc b64;
 	mf_qp_enc qp;
 	bool text = p->type.len == 4 && memcmp(p->type.ptr, "text", 4) == 0;
-	unsigned qf = (o->lf ? MF_LF : 0) | MF_QP_SAFE | (text ? 0 : MF_QP_BINARY);
+	unsigned qf =
+	    (o->lf ? MF_LF : 0) | MF_QP_SAFE | (text ? 0 : MF_QP_BINARY);
 	size_t slice = CHUNK, got, len;
 	int rc;
 
@@ -265,10 +266,10 @@ stream_body(struct out *o, const mf_part *p)
 		len = 0;
 		if (p->cte == MF_CTE_BASE64)
 			rc = mf_b64_enc_update(&b64, enc, sizeof(enc), in, got,
-					       &len);
+			                       &len);
 		else if (p->cte == MF_CTE_QP)
 			rc = mf_qp_enc_update(&qp, enc, sizeof(enc), in, got,
-					      &len);
+			                      &len);
 		else
 			rc = ident_feed(o, &st, in, got, enc, &len);
 		if (rc < 0)
@@ -328,15 +329,13 @@ enter(struct out *o, const mf_part *p)
 		if ((p->gen & MF__GEN_STREAM) && p->rfn != NULL) {
 			if (o->rc == MF_OK)
 				o->rc = stream_body(o, p);
-		} else if ((p->gen & MF__GEN_BODY) &&
-			   p->cte != MF_CTE_BINARY) {
+		} else if ((p->gen & MF__GEN_BODY) && p->cte != MF_CTE_BINARY) {
 			put_gen(o, p->body, (p->gen & MF__GEN_CANON) != 0);
 		} else {
 			put(o, p->body);
 		}
 	}
 }
-
 
 static bool
 starts_eol(mf_str s)
@@ -363,8 +362,7 @@ gen_delim(struct out *o, const mf_part *par, bool first, bool close)
 /* The delimiter line before child c of multipart par (prev: the child
  * before it, or NULL). */
 static void
-delim(struct out *o, const mf_part *par, const mf_part *c,
-      const mf_part *prev)
+delim(struct out *o, const mf_part *par, const mf_part *c, const mf_part *prev)
 {
 	bool first = c == par->first;
 

@@ -62,8 +62,7 @@ write_all(const mf_msg *m, unsigned flags, mf_buf *b)
 
 /* The parts of the tree in order (at most MAXP), detached ones after. */
 static size_t
-parts(const mf_msg *m, const mf_part **v, const mf_part **extra,
-      size_t nextra)
+parts(const mf_msg *m, const mf_part **v, const mf_part **extra, size_t nextra)
 {
 	const mf_part *q = NULL;
 	size_t k = 0, i;
@@ -95,18 +94,27 @@ find(const char *h, size_t hn, const char *n, size_t nn)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *names[] = {"Subject", "X-F", "Content-Type",
-				      "Content-Disposition", "To",
-				      "Content-Transfer-Encoding", "From",
-				      "Message-ID"};
-	static const char *values[] = {
-	    "hi", "caf\xc3\xa9 =?utf-8?q?x?=", "text/html; charset=utf-8",
-	    "attachment; filename=\"a b.txt\"", "A <a@b.c>, d@e.f",
-	    "base64", "multipart/mixed; boundary=\"b\"", "<x@y>",
-	    "a\r\nb", "image/png; name=x.png"};
-	static const char *bodies[] = {"", "one\n", "--b\r\n--b--\r\n",
-				       "caf\xc3\xa9\n", "\x00\x01\xff",
-				       "--=_\n.\nFrom x\n"};
+	static const char *names[] = {
+	    "Subject",      "X-F",
+	    "Content-Type", "Content-Disposition",
+	    "To",           "Content-Transfer-Encoding",
+	    "From",         "Message-ID"};
+	static const char *values[] = {"hi",
+	                               "caf\xc3\xa9 =?utf-8?q?x?=",
+	                               "text/html; charset=utf-8",
+	                               "attachment; filename=\"a b.txt\"",
+	                               "A <a@b.c>, d@e.f",
+	                               "base64",
+	                               "multipart/mixed; boundary=\"b\"",
+	                               "<x@y>",
+	                               "a\r\nb",
+	                               "image/png; name=x.png"};
+	static const char *bodies[] = {"",
+	                               "one\n",
+	                               "--b\r\n--b--\r\n",
+	                               "caf\xc3\xa9\n",
+	                               "\x00\x01\xff",
+	                               "--=_\n.\nFrom x\n"};
 	static const size_t blen[] = {0, 4, 12, 6, 3, 15};
 	const mf_part *added[16];
 	size_t nadded = 0;
@@ -126,8 +134,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size - 1 - 3 * nops;
 	memset(&o, 0, sizeof(o));
 	o.flags = (data[0] & 8 ? MF_UTF8_OUT : 0) |
-		  (data[0] & 16 ? MF_8BITMIME : 0) |
-		  (data[0] & 32 ? MF_BINARYMIME : 0);
+	          (data[0] & 16 ? MF_8BITMIME : 0) |
+	          (data[0] & 32 ? MF_BINARYMIME : 0);
 	if (mf_msg_parse(p, n, &o, &m, NULL) < 0)
 		return 0;
 	if (mf_msg_root(m) == NULL) {
@@ -156,19 +164,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op[0] % 11) {
 		case 0:
 			rc = mf_part_header_set(m, t, nm, strlen(nm), val,
-						strlen(val), 0, NULL);
+			                        strlen(val), 0, NULL);
 			break;
 		case 1:
 			rc = mf_part_header_add(m, t, nm, strlen(nm), val,
-						strlen(val),
-						op[2] & 128 ? MF_RAW : 0, NULL);
+			                        strlen(val),
+			                        op[2] & 128 ? MF_RAW : 0, NULL);
 			break;
 		case 2:
 			rc = mf_part_header_remove(m, t, nm, strlen(nm));
 			break;
 		case 3:
 			rc = mf_part_new(m, op[2] & 1 ? NULL : "application/x",
-					 bodies[bi], blen[bi], 0, &np);
+			                 bodies[bi], blen[bi], 0, &np);
 			if (rc == MF_OK && mf_part_kind(t) == MF_PART_MULTIPART)
 				rc = mf_part_insert(m, t, op[2] >> 1, np);
 			break;
@@ -186,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			rc = mf_part_new(m, "text/plain", bodies[bi], blen[bi],
-					 0, &np);
+			                 0, &np);
 			if (rc == MF_OK)
 				rc = mf_part_replace(m, t, np);
 			break;
@@ -196,7 +204,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rc = MF_E_INVAL;
 			else if (mf_part_kind(t) == MF_PART_MULTIPART)
 				rc = mf_part_insert(m, t, SIZE_MAX,
-						    v[op[2] % k]);
+				                    v[op[2] % k]);
 			break;
 		case 8:
 			rc = mf_part_set_cte(m, t, 1 + op[2] % 6);
@@ -207,18 +215,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			srcs[nsrcs].p = bodies[bi];
 			srcs[nsrcs].n = blen[bi];
 			rc = mf_part_new_fn(m, op[2] & 1 ? "text/plain" : NULL,
-					    rd, &srcs[nsrcs], &np);
+			                    rd, &srcs[nsrcs], &np);
 			if (rc == MF_OK)
 				nsrcs++;
 			if (rc == MF_OK && (op[2] & 2))
-				rc = mf_part_set_cte(m, np, 1 + (op[2] >> 2) % 5);
+				rc = mf_part_set_cte(m, np,
+				                     1 + (op[2] >> 2) % 5);
 			if (rc == MF_OK && mf_part_kind(t) == MF_PART_MULTIPART)
 				rc = mf_part_insert(m, t, SIZE_MAX, np);
 			break;
 		default:
 			rc = mf_part_new_message(m, t, &np);
-			if (rc == MF_OK && mf_part_kind(v[op[2] % k]) ==
-						   MF_PART_MULTIPART)
+			if (rc == MF_OK &&
+			    mf_part_kind(v[op[2] % k]) == MF_PART_MULTIPART)
 				rc = mf_part_insert(m, v[op[2] % k], 0, np);
 			break;
 		}
@@ -230,7 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      mf_buf_len(b) == 0);
 			CHECK(mf_buf_len(b2) == mf_buf_len(b) &&
 			      memcmp(mf_buf_data(b), mf_buf_data(b2),
-				     mf_buf_len(b)) == 0);
+			             mf_buf_len(b)) == 0);
 		}
 		mf_buf_clear(b);
 		mf_buf_clear(b2);
@@ -262,15 +271,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* Parsed bodies: byte for byte. */
 			if (t->gen == 0 && t->kind == MF_PART_LEAF)
 				CHECK(find(mf_buf_data(b), mf_buf_len(b),
-					   body.ptr, body.len) != NULL);
+				           body.ptr, body.len) != NULL);
 			if (defects != 0)
 				continue;
 			t2 = mf_part_next(mf_msg_root(q), t2);
 			CHECK(t2 != NULL);
 			CHECK(mf_part_kind(t2) == mf_part_kind(t));
 			CHECK(mf_str_eq(mf_part_type(t2), mf_part_type(t)));
-			CHECK(mf_str_eq(mf_part_subtype(t2), mf_part_subtype(t)));
-			if ((t->gen & MF__GEN_STREAM) && t->kind == MF_PART_LEAF) {
+			CHECK(
+			    mf_str_eq(mf_part_subtype(t2), mf_part_subtype(t)));
+			if ((t->gen & MF__GEN_STREAM) &&
+			    t->kind == MF_PART_LEAF) {
 				const struct src *sr = t->rfn->ctx;
 				mf_buf *d2 = mf_buf_new(NULL);
 
@@ -278,26 +289,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 * aside). */
 				CHECK(d2 != NULL);
 				CHECK(mf_part_decode(t2, d2, 0, NULL, NULL,
-						     NULL) == MF_OK);
+				                     NULL) == MF_OK);
 				if (t->cte == MF_CTE_BASE64 ||
 				    t->cte == MF_CTE_BINARY)
 					CHECK(mf_buf_len(d2) == sr->n &&
 					      memcmp(mf_buf_data(d2), sr->p,
-						     sr->n) == 0);
+					             sr->n) == 0);
 				mf_buf_free(d2);
 			}
-			if ((t->gen & MF__GEN_BODY) && t->kind == MF_PART_LEAF) {
-				mf_buf *d1 = mf_buf_new(NULL), *d2 =
-								   mf_buf_new(NULL);
+			if ((t->gen & MF__GEN_BODY) &&
+			    t->kind == MF_PART_LEAF) {
+				mf_buf *d1 = mf_buf_new(NULL),
+				       *d2 = mf_buf_new(NULL);
 
 				CHECK(d1 != NULL && d2 != NULL);
 				CHECK(mf_part_decode(t, d1, MF_LF, NULL, NULL,
-						     NULL) == MF_OK);
+				                     NULL) == MF_OK);
 				CHECK(mf_part_decode(t2, d2, MF_LF, NULL, NULL,
-						     NULL) == MF_OK);
+				                     NULL) == MF_OK);
 				CHECK(mf_buf_len(d1) == mf_buf_len(d2) &&
 				      memcmp(mf_buf_data(d1), mf_buf_data(d2),
-					     mf_buf_len(d1)) == 0);
+				             mf_buf_len(d1)) == 0);
 				mf_buf_free(d1);
 				mf_buf_free(d2);
 			}

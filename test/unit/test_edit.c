@@ -33,9 +33,8 @@ reparse(const mf_buf *b)
 	mf_msg *m = NULL;
 	mf_error err;
 
-	assert_int_equal(mf_msg_parse(mf_buf_data(b), mf_buf_len(b), NULL, &m,
-				      &err),
-			 MF_OK);
+	assert_int_equal(
+	    mf_msg_parse(mf_buf_data(b), mf_buf_len(b), NULL, &m, &err), MF_OK);
 	return m;
 }
 
@@ -52,7 +51,7 @@ dec(const mf_part *p, unsigned flags)
 
 static void
 assert_dec(const mf_part *p, unsigned flags, const void *want, size_t n,
-	   const char *label)
+           const char *label)
 {
 	mf_buf *b = dec(p, flags);
 
@@ -80,7 +79,7 @@ assert_text(const mf_part *p, const char *name, const char *want)
 	mf_buf *b = mf_buf_new(NULL);
 
 	assert_int_equal(mf_hdr_decode(b, v.ptr, v.len, NULL, NULL, NULL),
-			 MF_OK);
+	                 MF_OK);
 	tu_assert_str(mf_buf_data(b), want, name);
 	mf_buf_free(b);
 }
@@ -140,8 +139,8 @@ test_new(void **state)
 	assert_int_equal(mf_part_field_count(r), 2);
 	assert_true(seq(mf_part_field(r, 0)->name, "Date"));
 	assert_int_equal(mf_date_parse(hv(r, "Date").ptr, hv(r, "Date").len,
-				       NULL, &d, NULL, NULL),
-			 MF_OK);
+	                               NULL, &d, NULL, NULL),
+	                 MF_OK);
 	id = hv(r, "Message-ID");
 	assert_true(id.len > 12);
 	assert_memory_equal(id.ptr + id.len - 11, "@localhost>", 11);
@@ -152,7 +151,7 @@ test_new(void **state)
 	mf_buf_free(a);
 	/* The Message-ID takes the From domain, until one is set. */
 	assert_int_equal(mf_msg_set(m, "From", "A <a@example.org>", &err),
-			 MF_OK);
+	                 MF_OK);
 	id = hv(r, "Message-ID");
 	assert_memory_equal(id.ptr + id.len - 13, "@example.org>", 13);
 	assert_int_equal(mf_msg_set(m, "Message-ID", "<x@y>", &err), MF_OK);
@@ -173,13 +172,14 @@ test_new(void **state)
 	a = wr(m, 0);
 	b = wr(m2, 0);
 	tu_assert_mem(mf_buf_data(a), mf_buf_len(a), mf_buf_data(b),
-		      mf_buf_len(b), "seeded");
-	assert_non_null(find(mf_buf_data(a), mf_buf_len(a),
-			     "Date: Wed, 31 Dec 1969 19:00:00 -0500\r\n",
-			     strlen("Date: Wed, 31 Dec 1969 19:00:00 -0500\r\n")));
+	              mf_buf_len(b), "seeded");
+	assert_non_null(
+	    find(mf_buf_data(a), mf_buf_len(a),
+	         "Date: Wed, 31 Dec 1969 19:00:00 -0500\r\n",
+	         strlen("Date: Wed, 31 Dec 1969 19:00:00 -0500\r\n")));
 	mf_msg_seed(m2, 6);
 	assert_false(mf_str_eq(hv(mf_msg_root(m), "Message-ID"),
-			       hv(mf_msg_root(m2), "Message-ID")));
+	                       hv(mf_msg_root(m2), "Message-ID")));
 	mf_buf_free(a);
 	mf_buf_free(b);
 	mf_msg_free(m);
@@ -206,34 +206,34 @@ test_fields(void **state)
 	(void)state;
 	m = new_msg(0, 1);
 	r = mf_msg_root(m);
-	assert_int_equal(mf_msg_set(m, "From", "\"Doe, Jöhn\" <john@example.com>",
-				    &err),
-			 MF_OK);
-	assert_int_equal(mf_msg_set(m, "To",
-				    "a@b.example, Zoë <zoe@c.example>", &err),
-			 MF_OK);
-	assert_int_equal(mf_msg_set(m, "Subject",
-				    "Grüße aus Köln, 日本語 =?utf-8?q?x?=",
-				    &err),
-			 MF_OK);
+	assert_int_equal(
+	    mf_msg_set(m, "From", "\"Doe, Jöhn\" <john@example.com>", &err),
+	    MF_OK);
+	assert_int_equal(
+	    mf_msg_set(m, "To", "a@b.example, Zoë <zoe@c.example>", &err),
+	    MF_OK);
+	assert_int_equal(
+	    mf_msg_set(m, "Subject",
+	               "Grüße aus Köln, 日本語 =?utf-8?q?x?=", &err),
+	    MF_OK);
 	assert_int_equal(mf_msg_set(m, "In-Reply-To", "<a@b>", &err), MF_OK);
 	assert_int_equal(mf_msg_set(m, "References", "<z@y> <a@b>", &err),
-			 MF_OK);
+	                 MF_OK);
 	/* Written 7-bit, read back to the same text. */
 	b = wr(m, 0);
 	for (it = 0; it < mf_buf_len(b); it++)
 		assert_true((unsigned char)mf_buf_data(b)[it] < 0x80);
 	p = reparse(b);
 	assert_text(mf_msg_root(p), "Subject",
-		    "Grüße aus Köln, 日本語 =?utf-8?q?x?=");
+	            "Grüße aus Köln, 日本語 =?utf-8?q?x?=");
 	assert_int_equal(mf_addrs_parse(hv(mf_msg_root(p), "From").ptr,
-					hv(mf_msg_root(p), "From").len, NULL,
-					&l, NULL),
-			 MF_OK);
+	                                hv(mf_msg_root(p), "From").len, NULL,
+	                                &l, NULL),
+	                 MF_OK);
 	tu_assert_mem(mf_addrs_at(l, 0)->name.ptr, mf_addrs_at(l, 0)->name.len,
-		      "Doe, Jöhn", strlen("Doe, Jöhn"), "display name");
+	              "Doe, Jöhn", strlen("Doe, Jöhn"), "display name");
 	tu_assert_mem(mf_addrs_at(l, 0)->local.ptr,
-		      mf_addrs_at(l, 0)->local.len, "john", 4, "local");
+	              mf_addrs_at(l, 0)->local.len, "john", 4, "local");
 	mf_addrs_free(l);
 	assert_true(seq(hv(mf_msg_root(p), "References"), "<z@y> <a@b>"));
 	mf_msg_free(p);
@@ -241,13 +241,13 @@ test_fields(void **state)
 
 	/* Added after the others of the name; set replaces them all. */
 	assert_int_equal(mf_part_header_add(m, NULL, "X-A", 3, "1", 1, 0, &err),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_header_add(m, r, "X-A", 3, "2", 1, 0, &err),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_header_add(m, r, "X-B", 3, "3", 1, 0, &err),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_header_add(m, r, "x-a", 3, "4", 1, 0, &err),
-			 MF_OK);
+	                 MF_OK);
 	{
 		static const char *want[] = {"1", "2", "4"};
 		size_t i = 0;
@@ -265,7 +265,7 @@ test_fields(void **state)
 		assert_true(seq(f->name, "X-B"));
 	}
 	assert_int_equal(mf_part_header_set(m, r, "X-A", 3, "5", 1, 0, &err),
-			 MF_OK);
+	                 MF_OK);
 	it = 0;
 	assert_true(seq(mf_part_header(r, "X-A", 3, &it)->value, "5"));
 	assert_null(mf_part_header(r, "X-A", 3, &it));
@@ -279,13 +279,14 @@ test_fields(void **state)
 	m = new_msg(MF_UTF8_OUT, 1);
 	assert_int_equal(mf_msg_set(m, "Subject", "Grüße", &err), MF_OK);
 	assert_int_equal(mf_msg_set(m, "To", "Zoë <zoë@exämple.org>", &err),
-			 MF_OK);
+	                 MF_OK);
 	b = wr(m, 0);
 	assert_non_null(find(mf_buf_data(b), mf_buf_len(b),
-			     "Subject: Grüße\r\n", strlen("Subject: Grüße\r\n")));
+	                     "Subject: Grüße\r\n",
+	                     strlen("Subject: Grüße\r\n")));
 	assert_non_null(find(mf_buf_data(b), mf_buf_len(b),
-			     "To: Zoë <zoë@exämple.org>\r\n",
-			     strlen("To: Zoë <zoë@exämple.org>\r\n")));
+	                     "To: Zoë <zoë@exämple.org>\r\n",
+	                     strlen("To: Zoë <zoë@exämple.org>\r\n")));
 	mf_buf_free(b);
 	mf_msg_free(m);
 
@@ -311,7 +312,7 @@ test_fields(void **state)
 		}
 		f = mf_part_header(mf_msg_root(m), "X-Long", 6, NULL);
 		assert_int_equal(mf_hdr_unfold(u, f->value.ptr, f->value.len),
-				 MF_OK);
+		                 MF_OK);
 		tu_assert_str(mf_buf_data(u), v, "unfolded");
 		mf_buf_free(u);
 		mf_buf_free(b);
@@ -374,25 +375,25 @@ test_field_errors(void **state)
 		snprintf(label, sizeof(label), "case %zu", i);
 		memset(&err, 0, sizeof(err));
 		rc = mf_part_header_set(m, NULL, cases[i].name, cases[i].nl,
-					cases[i].v, cases[i].n, cases[i].flags,
-					&err);
+		                        cases[i].v, cases[i].n, cases[i].flags,
+		                        &err);
 		if (rc != cases[i].rc)
 			fail_msg("%s: rc %d, want %d", label, rc, cases[i].rc);
 		assert_int_equal(err.code, cases[i].rc);
 		if (cases[i].off != SIZE_MAX && err.offset != cases[i].off)
 			fail_msg("%s: offset %zu, want %zu", label, err.offset,
-				 cases[i].off);
+			         cases[i].off);
 		rc = mf_part_header_add(m, NULL, cases[i].name, cases[i].nl,
-					cases[i].v, cases[i].n, cases[i].flags,
-					&err);
+		                        cases[i].v, cases[i].n, cases[i].flags,
+		                        &err);
 		assert_int_equal(rc, cases[i].rc);
 	}
 	/* A word that no folding brings under 998 octets. */
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(mf_part_header_set(m, NULL, "X-Big", 5, big,
-					    sizeof(big) - 1, MF_RAW, &err),
-			 MF_E_LIMIT);
+	                                    sizeof(big) - 1, MF_RAW, &err),
+	                 MF_E_LIMIT);
 	/* Bad arguments. */
 	assert_int_equal(mf_msg_set(m, NULL, "x", &err), MF_E_INVAL);
 	assert_int_equal(mf_msg_set(m, "X", NULL, &err), MF_E_INVAL);
@@ -400,20 +401,20 @@ test_field_errors(void **state)
 	assert_int_equal(mf_msg_set_date(m, 0, 24 * 60), MF_E_INVAL);
 	assert_int_equal(mf_msg_set_date(NULL, 0, 0), MF_E_INVAL);
 	assert_int_equal(mf_msg_set_addrs(m, "Subject", NULL, 0, &err),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_msg_set_addrs(m, "To", NULL, 1, &err), MF_E_INVAL);
 	{
 		mf_msg *o = new_msg(0, 3);
 
 		/* A part of another message. */
 		assert_int_equal(mf_part_header_set(m, mf_msg_root(o), "X", 1,
-						    "1", 1, 0, &err),
-				 MF_E_INVAL);
+		                                    "1", 1, 0, &err),
+		                 MF_E_INVAL);
 		mf_msg_free(o);
 	}
 	after = wr(m, 0);
 	tu_assert_mem(mf_buf_data(after), mf_buf_len(after),
-		      mf_buf_data(before), mf_buf_len(before), "unchanged");
+	              mf_buf_data(before), mf_buf_len(before), "unchanged");
 	mf_buf_free(before);
 	mf_buf_free(after);
 	mf_msg_free(m);
@@ -443,19 +444,19 @@ test_addrs_date(void **state)
 	a[3].kind = MF_ADDR_GROUP_END;
 	assert_int_equal(mf_msg_set_addrs(m, "To", a, 4, &err), MF_OK);
 	assert_int_equal(mf_msg_set_date(m, 0, 60), MF_OK);
-	assert_true(seq(hv(mf_msg_root(m), "Date"),
-			"Thu, 01 Jan 1970 01:00:00 +0100"));
+	assert_true(
+	    seq(hv(mf_msg_root(m), "Date"), "Thu, 01 Jan 1970 01:00:00 +0100"));
 	b = wr(m, 0);
 	p = reparse(b);
 	assert_int_equal(mf_addrs_parse(hv(mf_msg_root(p), "To").ptr,
-					hv(mf_msg_root(p), "To").len, NULL,
-					&l, NULL),
-			 MF_OK);
+	                                hv(mf_msg_root(p), "To").len, NULL, &l,
+	                                NULL),
+	                 MF_OK);
 	assert_int_equal(mf_addrs_count(l), 4);
 	tu_assert_mem(mf_addrs_at(l, 0)->name.ptr, mf_addrs_at(l, 0)->name.len,
-		      "Jöhn \"JJ\" Doe", strlen("Jöhn \"JJ\" Doe"), "name");
+	              "Jöhn \"JJ\" Doe", strlen("Jöhn \"JJ\" Doe"), "name");
 	tu_assert_mem(mf_addrs_at(l, 2)->local.ptr,
-		      mf_addrs_at(l, 2)->local.len, "x y", 3, "quoted local");
+	              mf_addrs_at(l, 2)->local.len, "x y", 3, "quoted local");
 	assert_int_equal(mf_addrs_at(l, 1)->kind, MF_ADDR_GROUP);
 	mf_addrs_free(l);
 	mf_msg_free(p);
@@ -486,17 +487,17 @@ build(unsigned mflags, unsigned char *bin, size_t nbin)
 	assert_int_equal(mf_part_new_multipart(m, "mixed", &mix), MF_OK);
 	assert_int_equal(mf_part_new_multipart(m, "alternative", &alt), MF_OK);
 	assert_int_equal(mf_part_new(m, NULL, text, sizeof(text) - 1, 0, &t),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_new(m, "text/html; charset=utf-8", html,
-				     sizeof(html) - 1, MF_BORROW, &h),
-			 MF_OK);
-	assert_int_equal(mf_part_new(m, "application/octet-stream", bin, nbin,
-				     0, &a),
-			 MF_OK);
+	                             sizeof(html) - 1, MF_BORROW, &h),
+	                 MF_OK);
+	assert_int_equal(
+	    mf_part_new(m, "application/octet-stream", bin, nbin, 0, &a),
+	    MF_OK);
 	assert_int_equal(mf_part_header_set(
-			     m, a, "Content-Disposition", 19,
-			     "attachment; filename=\"a b;c.bin\"", 32, 0, &err),
-			 MF_OK);
+	                     m, a, "Content-Disposition", 19,
+	                     "attachment; filename=\"a b;c.bin\"", 32, 0, &err),
+	                 MF_OK);
 	assert_int_equal(mf_part_insert(m, alt, SIZE_MAX, t), MF_OK);
 	assert_int_equal(mf_part_insert(m, alt, SIZE_MAX, h), MF_OK);
 	assert_int_equal(mf_part_insert(m, mix, 0, alt), MF_OK);
@@ -507,7 +508,7 @@ build(unsigned mflags, unsigned char *bin, size_t nbin)
 
 static void
 check_structure(const mf_msg *p, const unsigned char *bin, size_t nbin,
-		int built, const char *label)
+                int built, const char *label)
 {
 	const mf_part *r = mf_msg_root(p), *alt, *a;
 	static const char text_crlf[] =
@@ -526,15 +527,14 @@ check_structure(const mf_msg *p, const unsigned char *bin, size_t nbin,
 	assert_dec(mf_part_child(alt, 0), MF_LF, text, sizeof(text) - 1, label);
 	if (!built)
 		assert_dec(mf_part_child(alt, 0), 0, text_crlf,
-			   sizeof(text_crlf) - 1, label);
+		           sizeof(text_crlf) - 1, label);
 	assert_dec(mf_part_child(alt, 1), MF_LF, html, sizeof(html) - 1, label);
 	a = mf_part_child(r, 1);
 	assert_dec(a, 0, bin, nbin, label);
 	assert_true(seq(mf_part_filename(a), "a b;c.bin"));
 	assert_int_equal(mf_part_is_attachment(a, MF_ATTACH_NAMED), 1);
-	assert_int_equal(mf_part_is_attachment(mf_part_child(alt, 0),
-					       MF_ATTACH_JMAP),
-			 0);
+	assert_int_equal(
+	    mf_part_is_attachment(mf_part_child(alt, 0), MF_ATTACH_JMAP), 0);
 }
 
 static void
@@ -550,19 +550,18 @@ test_build(void **state)
 	m = build(0, bin, sizeof(bin));
 	/* The built tree answers like a parsed one. */
 	check_structure(m, bin, sizeof(bin), 1, "built");
-	assert_int_equal(mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT, list, 8,
-				       &n),
-			 MF_OK);
+	assert_int_equal(
+	    mf_msg_bodies(mf_msg_root(m), MF_BODY_TEXT, list, 8, &n), MF_OK);
 	assert_int_equal(n, 1);
 	assert_true(seq(mf_part_subtype(list[0]), "plain"));
-	assert_int_equal(mf_msg_bodies(mf_msg_root(m), MF_BODY_ATTACHMENTS,
-				       list, 8, &n),
-			 MF_OK);
+	assert_int_equal(
+	    mf_msg_bodies(mf_msg_root(m), MF_BODY_ATTACHMENTS, list, 8, &n),
+	    MF_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(mf_part_cte(list[0]), MF_CTE_BASE64);
-	assert_int_equal(mf_part_cte(mf_part_child(
-			     mf_part_child(mf_msg_root(m), 0), 1)),
-			 MF_CTE_QP);
+	assert_int_equal(
+	    mf_part_cte(mf_part_child(mf_part_child(mf_msg_root(m), 0), 1)),
+	    MF_CTE_QP);
 
 	/* CRLF. */
 	b = wr(m, 0);
@@ -581,13 +580,12 @@ test_build(void **state)
 	assert_null(memchr(mf_buf_data(b), '\r', mf_buf_len(b)));
 	p = reparse(b);
 	{
-		const mf_part *t = mf_part_child(mf_part_child(mf_msg_root(p),
-							       0),
-						 0);
+		const mf_part *t =
+		    mf_part_child(mf_part_child(mf_msg_root(p), 0), 0);
 
 		assert_dec(t, 0, text, sizeof(text) - 1, "LF text");
 		assert_dec(mf_part_child(mf_msg_root(p), 1), 0, bin,
-			   sizeof(bin), "LF binary");
+		           sizeof(bin), "LF binary");
 	}
 	mf_msg_free(p);
 	mf_buf_free(b);
@@ -596,8 +594,8 @@ test_build(void **state)
 	 * decoder into the CRLF form. */
 	b = wr(m, MF_DOT_STUFF);
 	assert_non_null(find(mf_buf_data(b), mf_buf_len(b),
-			     "\r\n..a line with a dot\r\n",
-			     strlen("\r\n..a line with a dot\r\n")));
+	                     "\r\n..a line with a dot\r\n",
+	                     strlen("\r\n..a line with a dot\r\n")));
 	assert_memory_equal(mf_buf_data(b) + mf_buf_len(b) - 5, "\r\n.\r\n", 5);
 	{
 		size_t cap = mf_buf_len(b), len = 0, used = 0;
@@ -606,11 +604,11 @@ test_build(void **state)
 
 		assert_non_null(out);
 		assert_int_equal(mf_dot_decode(out, cap, mf_buf_data(b),
-					       mf_buf_len(b), 0, &len, &used,
-					       NULL, NULL),
-				 MF_OK);
+		                               mf_buf_len(b), 0, &len, &used,
+		                               NULL, NULL),
+		                 MF_OK);
 		tu_assert_mem(out, len, mf_buf_data(c), mf_buf_len(c),
-			      "undotted");
+		              "undotted");
 		free(out);
 		mf_buf_free(c);
 	}
@@ -631,11 +629,11 @@ test_build(void **state)
 	/* 8BITMIME: the html part goes 8bit; BINARYMIME: the attachment
 	 * binary. */
 	m = build(MF_8BITMIME | MF_BINARYMIME, bin, sizeof(bin));
-	assert_int_equal(mf_part_cte(mf_part_child(
-			     mf_part_child(mf_msg_root(m), 0), 1)),
-			 MF_CTE_8BIT);
+	assert_int_equal(
+	    mf_part_cte(mf_part_child(mf_part_child(mf_msg_root(m), 0), 1)),
+	    MF_CTE_8BIT);
 	assert_int_equal(mf_part_cte(mf_part_child(mf_msg_root(m), 1)),
-			 MF_CTE_BINARY);
+	                 MF_CTE_BINARY);
 	b = wr(m, 0);
 	p = reparse(b);
 	check_structure(p, bin, sizeof(bin), 0, "8bit");
@@ -664,8 +662,7 @@ test_cte_choose(void **state)
 	    {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8, 1, 0, MF_CTE_BASE64},
 	    {"caf\xc3\xa9\n", 6, 1, MF_8BITMIME, MF_CTE_8BIT},
 	    {"caf\xc3\xa9\0", 6, 1, MF_8BITMIME, MF_CTE_BASE64},
-	    {"caf\xc3\xa9\0", 6, 1, MF_8BITMIME | MF_BINARYMIME,
-	     MF_CTE_BINARY},
+	    {"caf\xc3\xa9\0", 6, 1, MF_8BITMIME | MF_BINARYMIME, MF_CTE_BINARY},
 	    {"\x01\x02\xff", 3, 0, 0, MF_CTE_BASE64},
 	    {"\x01\x02\xff", 3, 0, MF_BINARYMIME, MF_CTE_BINARY},
 	};
@@ -675,7 +672,7 @@ test_cte_choose(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int got = mf_cte_choose(cases[i].d, cases[i].n, cases[i].text,
-					cases[i].flags);
+		                        cases[i].flags);
 
 		if (got != cases[i].cte)
 			fail_msg("case %zu: %d, want %d", i, got, cases[i].cte);
@@ -695,7 +692,8 @@ test_cte_choose(void **state)
 static void
 test_set_cte(void **state)
 {
-	static const char t8[] = "na\xc3\xafve caf\xc3\xa9, and a line of mostly ASCII\n";
+	static const char t8[] =
+	    "na\xc3\xafve caf\xc3\xa9, and a line of mostly ASCII\n";
 	mf_msg *m, *p;
 	const mf_part *a, *mix;
 	mf_buf *b;
@@ -705,39 +703,42 @@ test_set_cte(void **state)
 	(void)state;
 	for (i = 0; i < 4; i++) {
 		m = new_msg(0, 4);
-		assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &a),
-				 MF_OK);
+		assert_int_equal(
+		    mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &a), MF_OK);
 		assert_int_equal(mf_part_cte(a), MF_CTE_QP);
-		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_7BIT), MF_E_INVAL);
+		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_7BIT),
+		                 MF_E_INVAL);
 		assert_int_equal(mf_part_cte(a), MF_CTE_QP);
 		assert_int_equal(mf_part_set_cte(m, a, ctes[i]), MF_OK);
 		assert_int_equal(mf_part_cte(a), ctes[i]);
 		assert_dec(a, MF_LF, t8, sizeof(t8) - 1, "built");
-		assert_int_equal(mf_part_new_multipart(m, "mixed", &mix), MF_OK);
+		assert_int_equal(mf_part_new_multipart(m, "mixed", &mix),
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, mix, 0, a), MF_OK);
-		assert_int_equal(mf_part_replace(m, mf_msg_root(m), mix), MF_OK);
+		assert_int_equal(mf_part_replace(m, mf_msg_root(m), mix),
+		                 MF_OK);
 		b = wr(m, 0);
 		p = reparse(b);
 		assert_int_equal(mf_part_cte(mf_part_child(mf_msg_root(p), 0)),
-				 ctes[i]);
+		                 ctes[i]);
 		assert_dec(mf_part_child(mf_msg_root(p), 0), MF_LF, t8,
-			   sizeof(t8) - 1, "parsed");
+		           sizeof(t8) - 1, "parsed");
 		/* Through the header too. */
 		assert_int_equal(mf_part_header_set(m, a,
-						    "Content-Transfer-Encoding",
-						    25, "base64", 6, 0, NULL),
-				 MF_OK);
+		                                    "Content-Transfer-Encoding",
+		                                    25, "base64", 6, 0, NULL),
+		                 MF_OK);
 		assert_int_equal(mf_part_cte(a), MF_CTE_BASE64);
 		assert_dec(a, MF_LF, t8, sizeof(t8) - 1, "header");
 		/* Refused: parsed parts, multiparts, unknown encodings. */
 		assert_int_equal(mf_part_set_cte(m, mix, MF_CTE_BASE64),
-				 MF_E_INVAL);
-		assert_int_equal(mf_part_set_cte(p, mf_part_child(
-							mf_msg_root(p), 0),
-						 MF_CTE_BASE64),
-				 MF_E_INVAL);
+		                 MF_E_INVAL);
+		assert_int_equal(
+		    mf_part_set_cte(p, mf_part_child(mf_msg_root(p), 0),
+		                    MF_CTE_BASE64),
+		    MF_E_INVAL);
 		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_UUENCODE),
-				 MF_E_INVAL);
+		                 MF_E_INVAL);
 		assert_int_equal(mf_part_set_cte(m, a, 99), MF_E_INVAL);
 		assert_int_equal(mf_part_set_cte(p, a, MF_CTE_QP), MF_E_INVAL);
 		mf_msg_free(p);
@@ -751,9 +752,10 @@ test_set_cte(void **state)
 
 		assert_non_null(d);
 		memset(d, 'x', 1500);
-		assert_int_equal(mf_part_new(m, "application/x", d, 1500, 0, &a),
-				 MF_OK);
-		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_8BIT), MF_E_INVAL);
+		assert_int_equal(
+		    mf_part_new(m, "application/x", d, 1500, 0, &a), MF_OK);
+		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_8BIT),
+		                 MF_E_INVAL);
 		assert_int_equal(mf_part_set_cte(m, a, MF_CTE_BINARY), MF_OK);
 		assert_dec(a, 0, d, 1500, "binary");
 		free(d);
@@ -776,12 +778,12 @@ test_part_errors(void **state)
 	m = new_msg(0, 8);
 	o = new_msg(0, 8);
 	assert_int_equal(mf_part_new(m, "multipart/mixed", "", 0, 0, &l),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, "message/rfc822", "", 0, 0, &l),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, "garbage", "", 0, 0, &l), MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, "text/plain\r\nBcc: x", "", 0, 0, &l),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, NULL, "x", 1, 0x1, &l), MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, NULL, NULL, 1, 0, &l), MF_E_INVAL);
 	assert_int_equal(mf_part_new(m, NULL, "x", 1, 0, NULL), MF_E_INVAL);
@@ -817,17 +819,17 @@ test_part_errors(void **state)
 	assert_int_equal(mf_part_replace(m, l, a), MF_E_INVAL);
 	assert_int_equal(mf_part_replace(m, mf_msg_root(m), y), MF_E_INVAL);
 	assert_int_equal(mf_part_replace(m, mf_msg_root(m), mf_msg_root(m)),
-			 MF_E_INVAL);
+	                 MF_E_INVAL);
 	assert_int_equal(mf_part_insert(m, a, 0, b), MF_OK);
 	assert_int_equal(mf_part_replace(m, mf_msg_root(m), b), MF_E_INVAL);
 	assert_int_equal(mf_part_replace(NULL, mf_msg_root(m), l), MF_E_INVAL);
 	/* A multipart cannot become a leaf while it has parts. */
 	assert_int_equal(mf_part_header_set(m, a, "Content-Type", 12,
-					    "text/plain", 10, 0, NULL),
-			 MF_E_INVAL);
+	                                    "text/plain", 10, 0, NULL),
+	                 MF_E_INVAL);
 	after = wr(m, 0);
 	tu_assert_mem(mf_buf_data(after), mf_buf_len(after),
-		      mf_buf_data(before), mf_buf_len(before), "unchanged");
+	              mf_buf_data(before), mf_buf_len(before), "unchanged");
 	mf_buf_free(before);
 	mf_buf_free(after);
 	mf_msg_free(m);
@@ -892,7 +894,7 @@ test_boundaries(void **state)
 	assert_true(seq(mf_part_boundary(mp), b0s));
 	snprintf(body, sizeof(body), "x\r\n--%s\r\ny\r\n--%s--\r\n", b0s, b0s);
 	assert_int_equal(mf_part_new(m, NULL, body, strlen(body), 0, &l),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_cte(l), MF_CTE_7BIT);
 	assert_int_equal(mf_part_insert(m, mp, 0, l), MF_OK);
 	assert_false(seq(mf_part_boundary(mp), b0s));
@@ -902,21 +904,21 @@ test_boundaries(void **state)
 	p = reparse(out);
 	assert_int_equal(mf_part_child_count(mf_msg_root(p)), 1);
 	assert_dec(mf_part_child(mf_msg_root(p), 0), 0, body, strlen(body),
-		   "collision");
+	           "collision");
 	mf_msg_free(p);
 	mf_buf_free(out);
 
 	/* A streamed body written as it is holding it: MF_E_SYNTAX, out
 	 * unchanged. */
 	snprintf(body, sizeof(body), "x\r\n--%s\r\ny\r\n",
-		 mf_part_boundary(mp).ptr);
+	         mf_part_boundary(mp).ptr);
 	body[strlen(body) - 0] = '\0';
 	{
 		/* mf_part_boundary is not NUL-terminated: cut it. */
 		mf_str b = mf_part_boundary(mp);
 
 		snprintf(body, sizeof(body), "x\r\n--%.*s\r\ny\r\n", (int)b.len,
-			 b.ptr);
+		         b.ptr);
 	}
 	memset(&src, 0, sizeof(src));
 	src.p = body;
@@ -940,7 +942,7 @@ test_boundaries(void **state)
 		p = reparse(out);
 		assert_int_equal(mf_part_child_count(mf_msg_root(p)), 2);
 		assert_dec(mf_part_child(mf_msg_root(p), 1), 0, body,
-			   strlen(body), "streamed");
+		           strlen(body), "streamed");
 		mf_msg_free(p);
 	}
 	mf_buf_free(out);
@@ -950,79 +952,80 @@ test_boundaries(void **state)
 	 * and its children keep their bytes. */
 	{
 		static const char in[] =
-		    "Subject: p\r\nContent-Type: multipart/mixed; boundary=\"b\""
+		    "Subject: p\r\nContent-Type: multipart/mixed; "
+		    "boundary=\"b\""
 		    "\r\n\r\npre\r\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b--"
 		    "\r\nepi\r\n";
 		static const char hostile[] = "line\r\n--b\r\n";
 		const mf_part *r;
 
-		assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m,
-					      NULL),
-				 MF_OK);
+		assert_int_equal(
+		    mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL), MF_OK);
 		r = mf_msg_root(m);
 		assert_int_equal(mf_part_new(m, NULL, "safe\r\n", 6, 0, &l),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, r, 1, l), MF_OK);
 		assert_true(seq(mf_part_boundary(r), "b"));
 		out = wr(m, 0);
 		tu_assert_str(mf_buf_data(out),
-			      "Subject: p\r\nContent-Type: multipart/mixed; "
-			      "boundary=\"b\"\r\n\r\npre\r\n--b\r\n\r\none\r\n"
-			      "--b\r\nContent-Type: text/plain; charset=utf-8"
-			      "\r\n\r\nsafe\r\n\r\n--b\r\n\r\ntwo\r\n--b--\r\n"
-			      "epi\r\n",
-			      "inserted");
+		              "Subject: p\r\nContent-Type: multipart/mixed; "
+		              "boundary=\"b\"\r\n\r\npre\r\n--b\r\n\r\none\r\n"
+		              "--b\r\nContent-Type: text/plain; charset=utf-8"
+		              "\r\n\r\nsafe\r\n\r\n--b\r\n\r\ntwo\r\n--b--\r\n"
+		              "epi\r\n",
+		              "inserted");
 		mf_buf_free(out);
 		assert_int_equal(mf_part_new(m, NULL, hostile, 11, 0, &l),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, r, SIZE_MAX, l), MF_OK);
 		assert_false(seq(mf_part_boundary(r), "b"));
 		out = wr(m, 0);
 		assert_non_null(find(mf_buf_data(out), mf_buf_len(out),
-				     "Subject: p\r\n",
-			     strlen("Subject: p\r\n")));
+		                     "Subject: p\r\n",
+		                     strlen("Subject: p\r\n")));
 		p = reparse(out);
 		assert_int_equal(mf_part_child_count(mf_msg_root(p)), 4);
 		assert_dec(mf_part_child(mf_msg_root(p), 0), 0, "one", 3, "0");
 		assert_dec(mf_part_child(mf_msg_root(p), 1), 0, "safe\r\n", 6,
-			   "1");
+		           "1");
 		assert_dec(mf_part_child(mf_msg_root(p), 2), 0, "two", 3, "2");
 		assert_dec(mf_part_child(mf_msg_root(p), 3), 0, hostile, 11,
-			   "3");
+		           "3");
 		tu_assert_mem(mf_part_epilogue(mf_msg_root(p)).ptr,
-			      mf_part_epilogue(mf_msg_root(p)).len,
-			      "\r\nepi\r\n", 7, "epilogue");
+		              mf_part_epilogue(mf_msg_root(p)).len,
+		              "\r\nepi\r\n", 7, "epilogue");
 		mf_msg_free(p);
 		mf_buf_free(out);
 		/* A multipart inside may not take a boundary starting with
 		 * the outer one. */
 		assert_int_equal(mf_part_new_multipart(m, "related", &l),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, r, 0, l), MF_OK);
 		{
 			char v[120];
 			mf_str ob = mf_part_boundary(r);
 
-			snprintf(v, sizeof(v), "multipart/related; "
-				 "boundary=\"%.*sX\"", (int)ob.len, ob.ptr);
-			assert_int_equal(mf_part_header_set(m, l,
-							    "Content-Type", 12,
-							    v, strlen(v), 0,
-							    NULL),
-					 MF_E_INVAL);
-			assert_int_equal(mf_part_header_set(
-					     m, l, "Content-Type", 12,
-					     "multipart/related; boundary=in",
-					     30, 0, NULL),
-					 MF_OK);
+			snprintf(v, sizeof(v),
+			         "multipart/related; "
+			         "boundary=\"%.*sX\"",
+			         (int)ob.len, ob.ptr);
+			assert_int_equal(
+			    mf_part_header_set(m, l, "Content-Type", 12, v,
+			                       strlen(v), 0, NULL),
+			    MF_E_INVAL);
+			assert_int_equal(
+			    mf_part_header_set(m, l, "Content-Type", 12,
+			                       "multipart/related; boundary=in",
+			                       30, 0, NULL),
+			    MF_OK);
 			assert_true(seq(mf_part_boundary(l), "in"));
 			out = wr(m, 0);
 			p = reparse(out);
-			assert_true(seq(mf_part_boundary(
-					    mf_part_child(mf_msg_root(p), 0)),
-					"in"));
+			assert_true(seq(
+			    mf_part_boundary(mf_part_child(mf_msg_root(p), 0)),
+			    "in"));
 			assert_int_equal(mf_part_child_count(mf_msg_root(p)),
-					 5);
+			                 5);
 			mf_msg_free(p);
 			mf_buf_free(out);
 		}
@@ -1092,9 +1095,9 @@ test_stream(void **state)
 	assert_non_null(m);
 	mf_msg_seed(m, 3);
 	assert_int_equal(mf_part_new_multipart(m, "mixed", &mp), MF_OK);
-	assert_int_equal(mf_part_new_fn(m, "application/octet-stream", gen_read,
-					&g, &s),
-			 MF_OK);
+	assert_int_equal(
+	    mf_part_new_fn(m, "application/octet-stream", gen_read, &g, &s),
+	    MF_OK);
 	assert_int_equal(mf_part_cte(s), MF_CTE_BASE64);
 	assert_int_equal(mf_part_insert(m, mp, 0, s), MF_OK);
 	assert_int_equal(mf_part_replace(m, mf_msg_root(m), mp), MF_OK);
@@ -1152,7 +1155,7 @@ test_stream(void **state)
 	g.calls = 0;
 	g.fail_at = 1;
 	assert_int_equal(mf_msg_write_fn(m, MF_DOT_STUFF, count_sink, &c),
-			 MF_E_CALLBACK);
+	                 MF_E_CALLBACK);
 	mf_buf_free(out);
 	mf_msg_free(m);
 }
@@ -1204,20 +1207,21 @@ test_stream_identity(void **state)
 			src.n = 999;
 			src.chunk = 0;
 		}
-		assert_int_equal(mf_part_new_fn(m,
-						i < sizeof(cases) / sizeof(cases[0]) &&
-							!cases[i].text
-						    ? "application/x"
-						    : "text/plain",
-						rd, &src, &s),
-				 MF_OK);
+		assert_int_equal(
+		    mf_part_new_fn(m,
+		                   i < sizeof(cases) / sizeof(cases[0]) &&
+		                           !cases[i].text
+		                       ? "application/x"
+		                       : "text/plain",
+		                   rd, &src, &s),
+		    MF_OK);
 		assert_int_equal(mf_part_replace(m, mf_msg_root(m), s), MF_OK);
-		assert_int_equal(mf_part_set_cte(m, s,
-						 i < sizeof(cases) /
-							 sizeof(cases[0])
-						     ? cases[i].cte
-						     : MF_CTE_8BIT),
-				 MF_OK);
+		assert_int_equal(
+		    mf_part_set_cte(m, s,
+		                    i < sizeof(cases) / sizeof(cases[0])
+		                        ? cases[i].cte
+		                        : MF_CTE_8BIT),
+		    MF_OK);
 		rc = mf_msg_write(m, MF_LF, out);
 		if (rc != want)
 			fail_msg("case %zu: %d, want %d", i, rc, want);
@@ -1225,13 +1229,13 @@ test_stream_identity(void **state)
 			p = reparse(out);
 			if (cases[i].cte == MF_CTE_BINARY) {
 				assert_dec(mf_msg_root(p), 0, cases[i].d,
-					   cases[i].n, "binary");
+				           cases[i].n, "binary");
 			} else {
 				mf_buf *d = dec(mf_msg_root(p), 0);
 
 				/* LF output: line ends are LF. */
 				assert_null(memchr(mf_buf_data(d), '\r',
-						   mf_buf_len(d)));
+				                   mf_buf_len(d)));
 				mf_buf_free(d);
 			}
 			mf_msg_free(p);
@@ -1255,9 +1259,12 @@ test_stream_identity(void **state)
 /* ---------------------------------------------------------------------- */
 
 static const char *sets[] = {
-    "corpus/cpython",    "corpus/gmime",
-    "corpus/mikel-mail", "corpus/mimekit",
-    "corpus/nodemailer-mailparser", "corpus/spamassassin",
+    "corpus/cpython",
+    "corpus/gmime",
+    "corpus/mikel-mail",
+    "corpus/mimekit",
+    "corpus/nodemailer-mailparser",
+    "corpus/spamassassin",
 };
 
 /* Whether s lies inside p[0..n). */
@@ -1288,15 +1295,15 @@ edit_one(const char *p, size_t n, const char *label)
 	}
 	/* 1. A field at the end of the header: nothing else moves. */
 	pos = (size_t)(r->hdr_end.ptr - p);
-	assert_int_equal(mf_part_header_add(m, NULL, "X-Edited", 8, "yes", 3,
-					    0, NULL),
-			 MF_OK);
+	assert_int_equal(
+	    mf_part_header_add(m, NULL, "X-Edited", 8, "yes", 3, 0, NULL),
+	    MF_OK);
 	out = wr(m, 0);
 	if (mf_buf_len(out) != n + sizeof(add) - 1 ||
 	    memcmp(mf_buf_data(out), p, pos) != 0 ||
 	    memcmp(mf_buf_data(out) + pos, add, sizeof(add) - 1) != 0 ||
 	    memcmp(mf_buf_data(out) + pos + sizeof(add) - 1, p + pos,
-		   n - pos) != 0)
+	           n - pos) != 0)
 		fail_msg("%s: the added field moved other bytes", label);
 	mf_buf_free(out);
 	/* Removed again: the input back. */
@@ -1310,7 +1317,7 @@ edit_one(const char *p, size_t n, const char *label)
 		size_t nc = mf_part_child_count(r), i;
 
 		assert_int_equal(mf_part_new(m, NULL, "added\r\n", 7, 0, &l),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, r, SIZE_MAX, l), MF_OK);
 		out = wr(m, 0);
 		for (l = NULL; (l = mf_part_next(r, l)) != NULL;) {
@@ -1318,13 +1325,13 @@ edit_one(const char *p, size_t n, const char *label)
 
 			if (mf_part_kind(l) == MF_PART_LEAF && b.len > 0 &&
 			    find(mf_buf_data(out), mf_buf_len(out), b.ptr,
-				 b.len) == NULL)
+			         b.len) == NULL)
 				fail_msg("%s: a body lost its bytes", label);
 		}
 		q = reparse(out);
 		if (mf_part_child_count(mf_msg_root(q)) != nc + 1)
 			fail_msg("%s: %zu parts, want %zu", label,
-				 mf_part_child_count(mf_msg_root(q)), nc + 1);
+			         mf_part_child_count(mf_msg_root(q)), nc + 1);
 		for (i = 0; i < nc; i++) {
 			const mf_part *qc = mf_part_child(mf_msg_root(q), i);
 			mf_buf *a;
@@ -1337,7 +1344,7 @@ edit_one(const char *p, size_t n, const char *label)
 			mf_buf_free(a);
 		}
 		assert_dec(mf_part_child(mf_msg_root(q), nc), 0, "added\r\n", 7,
-			   label);
+		           label);
 		mf_msg_free(q);
 		mf_buf_free(out);
 		k++;
@@ -1349,25 +1356,25 @@ edit_one(const char *p, size_t n, const char *label)
 		size_t nf = mf_part_field_count(r);
 
 		assert_int_equal(mf_part_new_multipart(m, "mixed", &mix),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_replace(m, r, mix), MF_OK);
 		assert_int_equal(mf_part_insert(m, mix, 0, r), MF_OK);
 		assert_int_equal(mf_part_new(m, "application/octet-stream",
-					     "\x00\x01", 2, 0, &l),
-				 MF_OK);
+		                             "\x00\x01", 2, 0, &l),
+		                 MF_OK);
 		assert_int_equal(mf_part_insert(m, mix, SIZE_MAX, l), MF_OK);
 		assert_true(mf_part_field_count(mix) + mf_part_field_count(r) >=
-			    nf + 1);
+		            nf + 1);
 		out = wr(m, 0);
 		q = reparse(out);
 		if (mf_part_child_count(mf_msg_root(q)) != 2)
 			fail_msg("%s: wrapped: %zu parts", label,
-				 mf_part_child_count(mf_msg_root(q)));
+			         mf_part_child_count(mf_msg_root(q)));
 		assert_true(mf_str_eq(hv(mf_msg_root(q), "Subject"), subj));
 		assert_dec(mf_part_child(mf_msg_root(q), 0), 0, mf_buf_data(a),
-			   mf_buf_len(a), label);
+		           mf_buf_len(a), label);
 		assert_dec(mf_part_child(mf_msg_root(q), 1), 0, "\x00\x01", 2,
-			   label);
+		           label);
 		mf_msg_free(q);
 		mf_buf_free(out);
 		mf_buf_free(a);
@@ -1418,7 +1425,7 @@ test_moves(void **state)
 
 	(void)state;
 	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
-			 MF_OK);
+	                 MF_OK);
 	r = mf_msg_root(m);
 	c0 = mf_part_child(r, 0);
 	c2 = mf_part_child(r, 2);
@@ -1432,9 +1439,9 @@ test_moves(void **state)
 	q = reparse(out);
 	assert_int_equal(mf_part_child_count(mf_msg_root(q)), 3);
 	assert_dec(mf_part_child(mf_msg_root(q), 0), 0, "two", 3, "0");
-	assert_true(seq(hv(mf_part_message(mf_part_child(mf_msg_root(q), 1)),
-			   "Subject"),
-			"inner"));
+	assert_true(seq(
+	    hv(mf_part_message(mf_part_child(mf_msg_root(q), 1)), "Subject"),
+	    "inner"));
 	assert_dec(mf_part_child(mf_msg_root(q), 2), 0, "one", 3, "2");
 	mf_msg_free(q);
 	mf_buf_free(out);
@@ -1460,8 +1467,8 @@ test_moves(void **state)
 	out = wr(n, 0);
 	q = reparse(out);
 	{
-		const mf_part *e = mf_part_message(mf_part_child(mf_msg_root(q),
-								 0));
+		const mf_part *e =
+		    mf_part_message(mf_part_child(mf_msg_root(q), 0));
 		mf_buf *w = wr(m, 0);
 
 		assert_non_null(e);
@@ -1469,7 +1476,7 @@ test_moves(void **state)
 		assert_int_equal(mf_part_child_count(e), 3);
 		/* The embedded message written as it is. */
 		assert_non_null(find(mf_buf_data(out), mf_buf_len(out),
-				     mf_buf_data(w), mf_buf_len(w)));
+		                     mf_buf_data(w), mf_buf_len(w)));
 		mf_buf_free(w);
 	}
 	mf_msg_free(q);
@@ -1497,16 +1504,16 @@ test_part_fields(void **state)
 
 	(void)state;
 	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
-			 MF_OK);
+	                 MF_OK);
 	c = mf_part_child(mf_msg_root(m), 0);
 	assert_int_equal(mf_part_is_attachment(c, MF_ATTACH_NAMED), 0);
 	assert_int_equal(mf_part_header_set(m, c, "Content-Type", 12,
-					    "text/html", 9, 0, NULL),
-			 MF_OK);
+	                                    "text/html", 9, 0, NULL),
+	                 MF_OK);
 	assert_int_equal(mf_part_header_set(m, c, "Content-Disposition", 19,
-					    "attachment; filename=x.html", 27,
-					    0, NULL),
-			 MF_OK);
+	                                    "attachment; filename=x.html", 27,
+	                                    0, NULL),
+	                 MF_OK);
 	assert_true(seq(mf_part_subtype(c), "html"));
 	assert_true(seq(mf_part_filename(c), "x.html"));
 	assert_int_equal(mf_part_is_attachment(c, MF_ATTACH_NAMED), 1);
@@ -1516,8 +1523,8 @@ test_part_fields(void **state)
 	/* LF output: generated lines LF, parsed ones as they were. */
 	out = wr(m, MF_LF);
 	assert_non_null(find(mf_buf_data(out), mf_buf_len(out),
-			     "Content-Type: text/html\nX-Keep: 1\r\n",
-			     strlen("Content-Type: text/html\nX-Keep: 1\r\n")));
+	                     "Content-Type: text/html\nX-Keep: 1\r\n",
+	                     strlen("Content-Type: text/html\nX-Keep: 1\r\n")));
 	mf_buf_free(out);
 	mf_msg_free(m);
 }
@@ -1539,35 +1546,37 @@ test_parse_flags(void **state)
 	o.flags = MF_8BITMIME | MF_UTF8_OUT;
 	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, &o, &m, NULL), MF_OK);
 	assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &p),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_cte(p), MF_CTE_8BIT);
-	assert_int_equal(mf_msg_set(m, "Subject", "Gr\xc3\xbc\xc3\x9f" "e",
-				    &err),
-			 MF_OK);
+	assert_int_equal(mf_msg_set(m, "Subject",
+	                            "Gr\xc3\xbc\xc3\x9f"
+	                            "e",
+	                            &err),
+	                 MF_OK);
 	b = wr(m, 0);
 	tu_assert_str(mf_buf_data(b),
-		      "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nbody\r\n",
-		      "raw UTF-8");
+	              "Subject: Gr\xc3\xbc\xc3\x9f"
+	              "e\r\n\r\nbody\r\n",
+	              "raw UTF-8");
 	mf_buf_free(b);
 	mf_msg_free(m);
 	o.flags = MF_BINARYMIME | MF_MBOX;
 	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, &o, &m, NULL), MF_OK);
 	assert_int_equal(mf_part_new(m, NULL, t8, sizeof(t8) - 1, 0, &p),
-			 MF_OK);
+	                 MF_OK);
 	assert_int_equal(mf_part_cte(p), MF_CTE_BINARY);
 	/* A message with 8-bit header text attached: message/rfc822 8bit. */
 	{
 		static const char raw[] = "Subject: caf\xc3\xa9\r\n\r\nx\r\n";
 		mf_msg *e, *n = new_msg(0, 1);
 
-		assert_int_equal(mf_msg_parse(raw, sizeof(raw) - 1, NULL, &e,
-					      NULL),
-				 MF_OK);
+		assert_int_equal(
+		    mf_msg_parse(raw, sizeof(raw) - 1, NULL, &e, NULL), MF_OK);
 		assert_int_equal(mf_part_new_message(n, mf_msg_root(e), &p),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_cte(p), MF_CTE_8BIT);
 		assert_int_equal(mf_part_new_message(n, mf_msg_root(m), &p),
-				 MF_OK);
+		                 MF_OK);
 		assert_int_equal(mf_part_cte(p), MF_CTE_7BIT);
 		mf_msg_free(n);
 		mf_msg_free(e);
@@ -1631,8 +1640,8 @@ oom_build(const mf_alloc *a, void *ctx)
 		rc = mf_part_set_cte(m, t, MF_CTE_BASE64);
 	if (rc == MF_OK)
 		rc = mf_part_header_set(m, s, "Content-Disposition", 19,
-					"attachment; filename=\"a.png\"", 28,
-					0, NULL);
+		                        "attachment; filename=\"a.png\"", 28, 0,
+		                        NULL);
 	if (rc == MF_OK)
 		rc = mf_part_new_message(m, mf_msg_root(in), &e);
 	if (rc == MF_OK)
