@@ -836,38 +836,87 @@ begin_word(struct enc *e, const char *sep, size_t seplen, size_t overhead,
 	return put(e, sep, seplen);
 }
 
-/* A run of UTF-8 text (valid) encoded as UTF-8 words. */
+/* The end of the longest prefix of r[k..len) that fits budget in enc
+ * (at least one character). */
+static size_t
+fill(const unsigned char *r, size_t k, size_t len, char enc, size_t budget,
+     bool phrase)
+{
+	size_t j = k, cost = 0;
+
+	while (j < len) {
+		size_t cl = mf__utf8_seq(r + j, len - j), c2;
+
+		if (enc == 'Q')
+			c2 = cost + text_cost('Q', r + j, cl, phrase);
+		else
+			c2 = b_cost(j + cl - k);
+		if (c2 > budget && j > k)
+			break;
+		cost = c2;
+		j += cl;
+	}
+	return j;
+}
+
+/*
+ * A run of UTF-8 text (valid) encoded as UTF-8 words, split at character
+ * boundaries. A B word that another word of the run follows holds a
+ * multiple of 3 bytes, so that it has no "=" padding: GMime 3 joins the
+ * base64 text of adjacent B words of one charset before decoding, and
+ * padding inside the joined text ends it ("=?utf-8?B?0J/RgA==?=
+ * =?utf-8?B?0LjQstC10YI=?=" read "Пр"). Such a boundary is found within
+ * a few characters; where the word has none (4- and 2-byte characters
+ * alternating), that word is written in Q, which GMime decodes on its own.
+ * With MF_EW_B (B forced) the padding is kept. end: the run's last word
+ * may have padding (nothing encoded follows the run).
+ */
 static int
 run_utf8(struct enc *e, const unsigned char *r, size_t len, char enc,
-	 const char *sep, size_t seplen)
+	 const char *sep, size_t seplen, bool end)
 {
 	bool phrase = (e->flags & MF_EW_PHRASE) != 0;
 	size_t overhead = 7 + 5, k = 0;
 	int rc;
 
 	while (k < len) {
-		size_t j = k, cost = 0, budget;
+		size_t j, budget, m, t;
 		size_t first = mf__utf8_seq(r + k, len - k);
+		size_t need = text_cost(enc, r + k, first, phrase);
+		bool whole = !(e->flags & MF_EW_B) && enc == 'B';
+		char we = enc;
 
-		rc = begin_word(e, sep, seplen, overhead,
-				text_cost(enc, r + k, first, phrase),
+		if (whole) {
+			/* The smallest word without padding: B up to the
+			 * first boundary at a multiple of 3, or the first
+			 * character in Q (always found below). */
+			for (t = k + first; t < len && (t - k) % 3 != 0;)
+				t += mf__utf8_seq(r + t, len - t);
+			need = text_cost('Q', r + k, first, phrase);
+			if ((t < len || end || (t - k) % 3 == 0) &&
+			    b_cost(t - k) < need)
+				need = b_cost(t - k);
+		}
+		rc = begin_word(e, sep, seplen, overhead, need,
 				text_cost(enc, r + k, len - k, phrase),
 				&budget);
 		if (rc < 0)
 			return rc;
-		while (j < len) {
-			size_t cl = mf__utf8_seq(r + j, len - j), c2;
-
-			if (enc == 'Q')
-				c2 = cost + text_cost('Q', r + j, cl, phrase);
-			else
-				c2 = b_cost(j + cl - k);
-			if (c2 > budget && j > k)
-				break;
-			cost = c2;
-			j += cl;
+		j = fill(r, k, len, enc, budget, phrase);
+		if (whole && (j < len || !end) && (j - k) % 3 != 0) {
+			/* The last boundary before j at a multiple of 3. */
+			for (m = 0, t = k; t < j; t += mf__utf8_seq(r + t, len - t)) {
+				if (t > k && (t - k) % 3 == 0)
+					m = t;
+			}
+			if (m != 0) {
+				j = m;
+			} else {
+				we = 'Q';
+				j = fill(r, k, len, 'Q', budget, phrase);
+			}
 		}
-		rc = put_word(e, "utf-8", 5, enc, r + k, j - k);
+		rc = put_word(e, "utf-8", 5, we, r + k, j - k);
 		if (rc < 0)
 			return rc;
 		k = j;
@@ -888,6 +937,7 @@ run_conv(struct enc *e, const unsigned char *r, size_t len, char enc,
 	bool phrase = (e->flags & MF_EW_PHRASE) != 0;
 	size_t overhead = 7 + e->csnamelen, nch = 0, k, ci = 0, bad;
 	size_t *offs;
+	char we;
 	mf_buf conv;
 	int rc = MF_OK;
 
@@ -946,7 +996,39 @@ run_conv(struct enc *e, const unsigned char *r, size_t len, char enc,
 				   offs[ci + lo] - offs[ci], &bad);
 		if (rc < 0)
 			break;
-		rc = put_word(e, e->csname, e->csnamelen, enc,
+		we = enc;
+		if (enc == 'B' && !(e->flags & MF_EW_B) && ci + lo < nch &&
+		    conv.len % 3 != 0) {
+			/* No padding before another word (see run_utf8):
+			 * fewer characters, else this word in Q. */
+			size_t m = lo;
+
+			while (rc == MF_OK && m > 1 && conv.len % 3 != 0) {
+				m--;
+				mf_buf_clear(&conv);
+				rc = mf__cs_encode(&conv, &e->cs,
+						   (const char *)r + offs[ci],
+						   offs[ci + m] - offs[ci],
+						   &bad);
+			}
+			while (rc == MF_OK && conv.len % 3 != 0) {
+				we = 'Q';
+				if (m == 1 || text_cost('Q',
+						      (unsigned char *)conv.data,
+						      conv.len, phrase) <= budget)
+					break;
+				m--;
+				mf_buf_clear(&conv);
+				rc = mf__cs_encode(&conv, &e->cs,
+						   (const char *)r + offs[ci],
+						   offs[ci + m] - offs[ci],
+						   &bad);
+			}
+			if (rc < 0)
+				break;
+			lo = m;
+		}
+		rc = put_word(e, e->csname, e->csnamelen, we,
 			      (unsigned char *)conv.data, conv.len);
 		ci += lo;
 		sep = " ";
@@ -971,6 +1053,90 @@ choose(const struct enc *e, const unsigned char *b, size_t n)
 		   : 'B';
 }
 
+static bool
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Q or B for the piece r[0..n) of a phrase: not B with padding when
+ * more encoded words follow (see run_utf8), unless B is forced. */
+static char
+choose_piece(const struct enc *e, const unsigned char *r, size_t n, bool last)
+{
+	char enc = choose(e, r, n);
+
+	if (enc == 'B' && !last && n % 3 != 0 && !(e->flags & MF_EW_B))
+		enc = 'Q';
+	return enc;
+}
+
+/*
+ * A run of a phrase (MF_EW_PHRASE) in UTF-8: one encoded word when it
+ * fits in 75 characters, else split only after the white space that
+ * follows one of its words, that white space encoded at the end of the
+ * word before the split (a reader drops the white space between encoded
+ * words, RFC 2047 6.2, so the text's own space must be inside one; the
+ * words before the split hold a multiple of 3 bytes in B, else Q). A
+ * word of the text too long for one encoded word alone is split inside
+ * it (by run_utf8). A piece is never split to fill a line: with a width,
+ * the line is folded before it.
+ */
+static int
+phrase_utf8(struct enc *e, const unsigned char *r, size_t len, const char *sep,
+	    size_t seplen)
+{
+	bool phrase = true;
+	size_t overhead = 7 + 5, k = 0;
+	int rc;
+
+	while (k < len) {
+		size_t j = k, best = 0, budget;
+		char benc = 'Q';
+
+		for (;;) {
+			char enc;
+
+			while (j < len && !is_wsp(r[j]))
+				j++;
+			while (j < len && is_wsp(r[j]))
+				j++;
+			enc = choose_piece(e, r + k, j - k, j == len);
+			if (overhead + text_cost(enc, r + k, j - k, phrase) >
+			    EW_MAX)
+				break;
+			best = j;
+			benc = enc;
+			if (j == len)
+				break;
+		}
+		if (best == 0) {
+			/* One word too long for an encoded word of its own. */
+			rc = run_utf8(e, r + k, j - k,
+				      choose(e, r + k, j - k), sep, seplen,
+				      j == len);
+			if (rc < 0)
+				return rc;
+			k = j;
+			sep = " ";
+			seplen = 1;
+			continue;
+		}
+		rc = begin_word(e, sep, seplen, overhead,
+				text_cost(benc, r + k, best - k, phrase),
+				text_cost(benc, r + k, len - k, phrase),
+				&budget);
+		if (rc == MF_OK)
+			rc = put_word(e, "utf-8", 5, benc, r + k, best - k);
+		if (rc < 0)
+			return rc;
+		k = best;
+		sep = " ";
+		seplen = 1;
+	}
+	return MF_OK;
+}
+
 /* One run of words that need encoding, with the whitespace before it. */
 static int
 put_run(struct enc *e, const unsigned char *r, size_t len, const char *sep,
@@ -981,8 +1147,11 @@ put_run(struct enc *e, const unsigned char *r, size_t len, const char *sep,
 	char enc;
 	int rc;
 
+	if (e->cs.id == MF__CS_UTF8 && (e->flags & MF_EW_PHRASE))
+		return phrase_utf8(e, r, len, sep, seplen);
 	if (e->cs.id == MF__CS_UTF8)
-		return run_utf8(e, r, len, choose(e, r, len), sep, seplen);
+		return run_utf8(e, r, len, choose(e, r, len), sep, seplen,
+				true);
 	/* Another charset: when it cannot hold the run, UTF-8 does. */
 	mf__buf_init(&conv, &e->out->a);
 	rc = mf__cs_encode(&conv, &e->cs, (const char *)r, len, &bad);
@@ -992,7 +1161,8 @@ put_run(struct enc *e, const unsigned char *r, size_t len, const char *sep,
 	if (rc < 0)
 		return rc;
 	if (bad != MF__CS_NOBAD)
-		return run_utf8(e, r, len, choose(e, r, len), sep, seplen);
+		return run_utf8(e, r, len, choose(e, r, len), sep, seplen,
+				true);
 	return run_conv(e, r, len, enc, sep, seplen);
 }
 
@@ -1011,12 +1181,6 @@ needs_encoding(const unsigned char *w, size_t n)
 			return true;
 	}
 	return false;
-}
-
-static bool
-is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t';
 }
 
 static int

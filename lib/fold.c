@@ -442,6 +442,49 @@ encode_addresses(mf_buf *out, const char *v, size_t n, size_t *bad)
 	return rc;
 }
 
+/* Whether p[0..n) holds "=?", which a reader could take for the start of
+ * an encoded word (RFC 2047 6.1). */
+static bool
+has_ew_start(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (p[i] == '=' && p[i + 1] == '?')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Unstructured text for 7-bit output (RFC 2047 5(1)): mf_ew_encode with
+ * the value's first column and the width, so that the first encoded word
+ * fits on the line after "Name: " (with column 0 it was 75 characters
+ * after it: an 84-column first line), then unfolded: folding is redone by
+ * fold_text at the same white space (greedy, like mf_ew_encode), and its
+ * lines hold the words mf_ew_encode sized for them.
+ */
+static int
+ew_unfolded(mf_buf *tmp, const char *value, size_t n, size_t col,
+	    size_t width)
+{
+	size_t i, o = 0;
+	int rc = mf_ew_encode(tmp, value, n, NULL, 0, col, width);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < tmp->len; i++) {
+		if (tmp->data[i] == '\r' && i + 1 < tmp->len &&
+		    tmp->data[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		tmp->data[o++] = tmp->data[i];
+	}
+	mf__buf_cut(tmp, o);
+	return MF_OK;
+}
+
 /* Levels, then the lines: "Name: " value, folded. */
 static int
 fold_value(mf_buf *out, const char *name, size_t namelen, const char *value,
@@ -516,11 +559,19 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 	cls = mf__field_class(name, namelen);
 	start = out->len;
 	mf__buf_init(&tmp, &out->a);
-	if (!(flags & MF_UTF8_OUT) && !is_ascii(value, n)) {
+	if (!(flags & MF_UTF8_OUT) && cls == MF__F_UNSTRUCTURED &&
+	    (!is_ascii(value, n) || has_ew_start(value, n))) {
+		/* 7-bit output: RFC 2047; see ew_unfolded. */
+		rc = ew_unfolded(&tmp, value, n, namelen + 2, width);
+		if (rc < 0) {
+			mf__buf_fini(&tmp);
+			return mf__err(err, rc, 0, mf_strerror(rc));
+		}
+		value = tmp.data != NULL ? tmp.data : "";
+		n = tmp.len;
+	} else if (!(flags & MF_UTF8_OUT) && !is_ascii(value, n)) {
 		/* 7-bit output: RFC 2047 where the syntax allows it. */
-		if (cls == MF__F_UNSTRUCTURED) {
-			rc = mf_ew_encode(&tmp, value, n, NULL, 0, 0, 0);
-		} else if (cls == MF__F_ADDRESS) {
+		if (cls == MF__F_ADDRESS) {
 			rc = encode_addresses(&tmp, value, n, &bad);
 			if (rc == MF_E_UTF8_OUT) {
 				mf__buf_fini(&tmp);
@@ -556,7 +607,7 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 		out->len = start;
 		if (out->data != NULL)
 			out->data[start] = '\0';
-		rc = mf_ew_encode(&tmp, value, n, NULL, 0, 0, 0);
+		rc = ew_unfolded(&tmp, value, n, namelen + 2, width);
 		if (rc == MF_OK)
 			rc = fold_value(out, name, namelen, tmp.data, tmp.len,
 					cls, width, eol, &bad);

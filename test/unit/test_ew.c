@@ -598,9 +598,38 @@ test_encode_cases(void **state)
 	       "\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0\x96\xd0"
 	       "\x96\xd0\x96\xd0\x96"),
 	     NULL, 0, 9, 76,
-	     "=?utf-8?B?0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JY=?="
+	     /* the first word holds a multiple of 3 bytes: no padding but
+	      * in the last word of the run (GMime joins B words) */
+	     "=?utf-8?B?0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW?="
 	     "\r\n =?utf-8?B?0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW0JbQltCW"
-	     "0JbQltCW?="},
+	     "0JbQltCW0JY=?="},
+	    /* "Привет" cut where the bytes are a multiple of 3 (GMime read
+	     * "=?utf-8?B?0J/RgA==?= =?utf-8?B?0LjQstC10YI=?=" as "Пр") */
+	    {S("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"), NULL,
+	     MF_LF, 52, 76,
+	     "=?utf-8?B?0J/RgNC4?=\n =?utf-8?B?0LLQtdGC?="},
+	    /* no such cut in the room (4- and 2-byte characters alternating
+	     * after one 4-byte one): that word is Q */
+	    {S("\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xd0\xb4\xf0\x9f\x98\x80"
+	       "\xd0\xb4"), NULL, MF_LF, 50, 76,
+	     "=?utf-8?Q?=F0=9F=98=80?=\n =?utf-8?B?8J+YgNC08J+YgNC0?="},
+	    /* B forced: padding accepted */
+	    {S("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"), NULL,
+	     MF_LF | MF_EW_B, 52, 76,
+	     "=?utf-8?B?0J/RgNC40LI=?=\n =?utf-8?B?0LXRgg==?="},
+	    /* phrase: one word when it fits, whatever the column */
+	    {S("\xce\x95\xce\xbb\xce\xad\xce\xbd\xce\xb7"), NULL,
+	     MF_EW_PHRASE, 70, 76, "=?utf-8?B?zpXOu86tzr3Otw==?="},
+	    /* phrase too long for one word: split after the text's own
+	     * spaces, encoded at the end of the word before (readers drop
+	     * the space between words); a B word before a split holds a
+	     * multiple of 3 bytes, else it is Q */
+	    {S("\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82"
+	       "\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd "
+	       "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2"), NULL,
+	     MF_EW_PHRASE | MF_LF, 4, 76,
+	     "=?utf-8?Q?=D0=98=D0=B2=D0=B0=D0=BD_=D0=9F=D0=B5=D1=82=D1=80=D0=BE"
+	     "=D0=B2_?=\n =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?="},
 	    /* no folding at all with width 0 */
 	    {S("aaaa bbbb cccc dddd"), NULL, 0, 70, 0, "aaaa bbbb cccc dddd"},
 	    /* invalid UTF-8 is encoded as U+FFFD */
@@ -780,6 +809,20 @@ check_encoding(const char *x, size_t xn, const char *e, size_t en,
 					fail_msg("%s: '%c' in a phrase word",
 						 label, c);
 			}
+		}
+		/* B padding only in the last word of a run of encoded
+		 * words (GMime joins the base64 of adjacent B words) */
+		if (e[q1 + 1] == 'B' && !(flags & MF_EW_B) && e[q3 - 1] == '=') {
+			size_t t = k;
+
+			while (t < en && (wsp(e[t]) || e[t] == '\r' ||
+					  e[t] == '\n'))
+				t++;
+			if (t + 1 < en && e[t] == '=' && e[t + 1] == '?' &&
+			    t > k)
+				fail_msg("%s: padded B word at %zu before "
+					 "another encoded word",
+					 label, i);
 		}
 		one = dec(e + i, k - i, &wd, &dl);
 		if (wd != 0 || !mf__utf8_valid(one, dl))

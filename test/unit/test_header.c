@@ -1594,6 +1594,143 @@ test_decode_oom(void **state)
 	assert_true(tu_oom_loop(fold7_oom, NULL) >= 4);
 }
 
+/* Every line of p[0..n) within width columns. */
+static void
+check_width(const char *p, size_t n, size_t width, const char *label)
+{
+	const char *s = p, *end = p + n;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t len;
+
+		assert_non_null(nl);
+		len = (size_t)(nl - s);
+		if (len > 0 && s[len - 1] == '\r')
+			len--;
+		if (len > width)
+			fail_msg("%s: line of %zu columns: %.*s", label, len,
+				 (int)len, s);
+		s = nl + 1;
+	}
+}
+
+/*
+ * Issue 8 interop findings, fixed in the header layer: B words with
+ * padding before another word (GMime joins the base64 of adjacent B
+ * words: "Пр"), a first line of 84 columns (the "Subject: " prefix not
+ * counted when sizing the first word), ASCII encoded-word look-alikes
+ * written as they are (every reader decoded them), a short display name
+ * split in two words (Python keeps the space between them: "Ελέ νη").
+ */
+static void
+test_fold_issue8(void **state)
+{
+	static const struct {
+		const char *name, *value, *want;
+	} t[] = {
+	    {"Subject",
+	     "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xba\xd0\xb0"
+	     "\xd0\xba \xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0? \xd0\x81\xd0\xb6\xd0\xb8"
+	     "\xd0\xba \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xba"
+	     "\xd0\xb0\xd0\xba \xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0? \xd0\x81\xd0\xb6"
+	     "\xd0\xb8\xd0\xba",
+	     "Subject: =?utf-8?B?0J/RgNC40LLQtdGCLCDQutCw0Log0LTQtdC70LA/INCB0LbQuNC6"
+	     "INCf?=\r\n =?utf-8?B?0YDQuNCy0LXRgiwg0LrQsNC6INC00LXQu9CwPyDQgdC20LjQ"
+	     "ug==?=\r\n"},
+	    /* look-alikes are encoded, so they read back as text */
+	    {"Subject", "=?utf-8?q?x?=",
+	     "Subject: =?utf-8?B?PT91dGYtOD9xP3g/PQ==?=\r\n"},
+	    {"Subject", "a =?x?q?y?= b",
+	     "Subject: a =?utf-8?B?PT94P3E/eT89?= b\r\n"},
+	    {"Subject", "a line-ending lookalike ?= =?",
+	     "Subject: a line-ending lookalike ?= =?utf-8?B?PT8=?=\r\n"},
+	    /* a short name is one word, the field folded before it */
+	    {"To",
+	     "\xce\x95\xce\xbb\xce\xad\xce\xbd\xce\xb7 <x@y>, \"Zo\xc3\xab "
+	     "M\xc3\xbcller\" <a@b>, \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f"
+	     "\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2 <c@d>",
+	     "To: =?utf-8?B?zpXOu86tzr3Otw==?= <x@y>, "
+	     "=?utf-8?B?Wm/DqyBNw7xsbGVy?= <a@b>,\r\n"
+	     " =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= <c@d>\r\n"},
+	};
+	/* Long subjects in many scripts: every line <= 78 columns. */
+	static const char *const scripts[] = {
+	    "Gr\xc3\xbc\xc3\x9f" "e aus Z\xc3\xbcrich, \xc5\x92uvre \xc3\xa0 "
+	    "l'\xc3\xa9t\xc3\xa9",
+	    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, \xd0\xba\xd0\xb0"
+	    "\xd0\xba \xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0?",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86\xe3"
+	    "\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x80\x81\xe6\xbc\xa2\xe5\xad"
+	    "\x97",
+	    "\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xec\xa0\x9c\xeb\xaa\xa9",
+	    "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 \xd8\xa8\xd8\xa7\xd9\x84"
+	    "\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85",
+	    "\xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d\xe0\xa4\xa4\xe0"
+	    "\xa5\x87 \xe0\xa4\xa6\xe0\xa5\x81\xe0\xa4\xa8\xe0\xa4\xbf\xe0\xa4"
+	    "\xaf\xe0\xa4\xbe",
+	    "emoji \xf0\x9f\x98\x80\xf0\x9f\x8e\x89 and \xf0\x9d\x84\x9e",
+	    "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xd0\xb4\xf0\x9f\x98\x80\xd0\xb4"
+	    "\xf0\x9f\x98\x80\xd0\xb4\xf0\x9f\x98\x80\xd0\xb4",
+	    "plain ASCII words", "=?utf-8?q?not_an_encoded_word?= as typed",
+	    "tabs\tand  double  spaces",
+	};
+	static const char *const names[] = {"Subject", "X-A-Rather-Long-Name",
+					    "Comments"};
+	mf_buf *b = mf_buf_new(NULL), *d = mf_buf_new(NULL), *v = mf_buf_new(NULL);
+	mf_error e;
+	size_t i, k, round;
+	tu_rng r;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		mf_buf_clear(b);
+		assert_int_equal(mf_hdr_fold(b, t[i].name, strlen(t[i].name),
+					     t[i].value, strlen(t[i].value), 0,
+					     78, &e),
+				 MF_OK);
+		tu_assert_str(mf_buf_data(b), t[i].want, t[i].value);
+		if (strcmp(t[i].name, "Subject") == 0) {
+			refold_decode(mf_buf_data(b), mf_buf_len(b), d);
+			tu_assert_str(mf_buf_data(d), t[i].value, "read back");
+		}
+	}
+	/* With MF_UTF8_OUT the value is written as it is (MF_RAW's path). */
+	mf_buf_clear(b);
+	assert_int_equal(mf_hdr_fold(b, "Subject", 7, "a =?x?q?y?= b", 13,
+				     MF_UTF8_OUT, 78, &e),
+			 MF_OK);
+	tu_assert_str(mf_buf_data(b), "Subject: a =?x?q?y?= b\r\n", "raw");
+	tu_rng_seed(&r, 8);
+	for (round = 0; round < 300; round++) {
+		size_t nw = 1 + tu_rng_below(&r, 14);
+		const char *name = names[round % 3];
+
+		mf_buf_clear(v);
+		for (k = 0; k < nw; k++) {
+			const char *w = scripts[tu_rng_below(
+			    &r, sizeof(scripts) / sizeof(scripts[0]))];
+
+			if (k > 0)
+				assert_int_equal(mf_buf_append(v, " ", 1),
+						 MF_OK);
+			assert_int_equal(mf_buf_append(v, w, strlen(w)), MF_OK);
+		}
+		mf_buf_clear(b);
+		assert_int_equal(mf_hdr_fold(b, name, strlen(name),
+					     mf_buf_data(v), mf_buf_len(v), 0,
+					     78, &e),
+				 MF_OK);
+		check_width(mf_buf_data(b), mf_buf_len(b), 78, mf_buf_data(v));
+		refold_decode(mf_buf_data(b), mf_buf_len(b), d);
+		tu_assert_mem(mf_buf_data(d), mf_buf_len(d), mf_buf_data(v),
+			      mf_buf_len(v), "scripts read back");
+	}
+	mf_buf_free(b);
+	mf_buf_free(d);
+	mf_buf_free(v);
+}
+
 /* Random UTF-8 text: 7-bit fold, parse, decode gives the text back. */
 static void
 test_fold_7bit_random(void **state)
@@ -1962,6 +2099,7 @@ main(void)
 	    cmocka_unit_test(test_fold_7bit_addresses),
 	    cmocka_unit_test(test_fold_7bit_errors),
 	    cmocka_unit_test(test_fold_7bit_random),
+	    cmocka_unit_test(test_fold_issue8),
 	    cmocka_unit_test(test_appendix_a),
 	    cmocka_unit_test(test_decode_safe_text),
 	    cmocka_unit_test(test_error_emails),
