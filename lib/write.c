@@ -225,6 +225,32 @@ ident_feed(struct out *o, struct ident *st, const unsigned char *in, size_t n,
 	return MF_OK;
 }
 
+/*
+ * Quoted-printable output holds the data's "-" as they are: its lines
+ * checked against the delimiters around (a boundary without "=_", given
+ * or parsed, may be in them).
+ */
+static int
+qp_scan(struct ident *st, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			if (line_end(st) < 0)
+				return MF_E_SYNTAX;
+		} else if (p[i] != '\r' && st->lpos < PREFIX) {
+			st->line[st->lpos++] = p[i];
+			if (st->lpos == PREFIX) {
+				if (delim_line(st))
+					return MF_E_SYNTAX;
+				st->checked = true;
+			}
+		}
+	}
+	return MF_OK;
+}
+
 static int
 stream_body(struct out *o, const mf_part *p)
 {
@@ -267,10 +293,12 @@ stream_body(struct out *o, const mf_part *p)
 		if (p->cte == MF_CTE_BASE64)
 			rc = mf_b64_enc_update(&b64, enc, sizeof(enc), in, got,
 			                       &len);
-		else if (p->cte == MF_CTE_QP)
+		else if (p->cte == MF_CTE_QP) {
 			rc = mf_qp_enc_update(&qp, enc, sizeof(enc), in, got,
 			                      &len);
-		else
+			if (rc == MF_OK)
+				rc = qp_scan(&st, enc, len);
+		} else
 			rc = ident_feed(o, &st, in, got, enc, &len);
 		if (rc < 0)
 			return rc == MF_E_NOSPC ? MF_E_INVAL : rc;
@@ -283,6 +311,12 @@ stream_body(struct out *o, const mf_part *p)
 		rc = mf_b64_enc_final(&b64, enc, sizeof(enc), &len);
 	} else if (p->cte == MF_CTE_QP) {
 		rc = mf_qp_enc_final(&qp, enc, sizeof(enc), &len);
+		if (rc == MF_OK)
+			rc = qp_scan(&st, enc, len);
+		if (rc == MF_OK && line_end(&st) < 0)
+			rc = MF_E_SYNTAX;
+		if (rc == MF_E_SYNTAX)
+			return rc;
 	} else {
 		rc = MF_OK;
 		if (st.cr) {
@@ -303,26 +337,58 @@ stream_body(struct out *o, const mf_part *p)
 /* The walk                                                                */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Whether edited part p, whose parsed header block ended without an
+ * empty line (at the end of the input), has content after it now: it
+ * needs the empty line.
+ */
+static bool
+needs_blank(const mf_part *p)
+{
+	if (p->gen == 0 || p->hdr_end.len > 0)
+		return false;
+	switch (p->kind) {
+	case MF_PART_MULTIPART:
+		return p->first != NULL ||
+		       (p->gen & (MF__GEN_DELIMS | MF__GEN_CLOSE)) != 0;
+	case MF_PART_MESSAGE:
+		return p->message != NULL;
+	default:
+		return p->body.len > 0 || p->rfn != NULL;
+	}
+}
+
 /* Everything of p up to its body, then the body unless it has parts. */
 static void
 enter(struct out *o, const mf_part *p)
 {
 	static const mf_str bom = {"\xef\xbb\xbf", 3};
+	bool blank = needs_blank(p);
 	size_t i;
 
 	if (p->bom)
 		put(o, bom);
 	put(o, p->from_line);
 	for (i = 0; i < p->nfields; i++) {
-		if (p->fields[i].f.raw_len == 0)
-			put_gen(o, p->fields[i].raw, true);
-		else
-			put(o, p->fields[i].raw);
+		mf_str r = p->fields[i].raw;
+
+		if (p->fields[i].f.raw_len == 0) {
+			put_gen(o, r, true);
+			continue;
+		}
+		put(o, r);
+		/* A parsed field cut by the end of the input, now followed
+		 * by more (never so in an unchanged tree). */
+		if (r.len > 0 && r.ptr[r.len - 1] != '\n' &&
+		    (i + 1 < p->nfields || p->hdr_end.len > 0 || blank))
+			eol(o);
 	}
 	if (p->gen & MF__GEN_HDR_END)
 		put_gen(o, p->hdr_end, true);
 	else
 		put(o, p->hdr_end);
+	if (blank)
+		eol(o);
 	if (p->kind == MF_PART_MULTIPART) {
 		put(o, p->preamble);
 	} else if (p->kind != MF_PART_MESSAGE) {

@@ -1529,6 +1529,64 @@ test_part_fields(void **state)
 	mf_msg_free(m);
 }
 
+/* Parsed header blocks cut by the end of the input, then edited; a
+ * streamed quoted-printable body holding a parsed boundary. */
+static void
+test_cut_header(void **state)
+{
+	static const char in[] = "Subject: x";
+	mf_msg *m, *p;
+	const mf_part *l, *s;
+	mf_buf *out;
+	struct src src;
+
+	(void)state;
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
+	                 MF_OK);
+	out = wr(m, 0);
+	tu_assert_str(mf_buf_data(out), in, "as it was");
+	mf_buf_free(out);
+	assert_int_equal(
+	    mf_part_header_add(m, NULL, "X-New", 5, "y", 1, 0, NULL), MF_OK);
+	out = wr(m, 0);
+	tu_assert_str(mf_buf_data(out), "Subject: x\r\nX-New: y\r\n", "added");
+	mf_buf_free(out);
+	/* Made a multipart: the empty line comes before its parts. */
+	assert_int_equal(mf_part_header_set(m, NULL, "Content-Type", 12,
+	                                    "multipart/mixed; boundary=b", 27,
+	                                    0, NULL),
+	                 MF_OK);
+	assert_int_equal(mf_part_kind(mf_msg_root(m)), MF_PART_MULTIPART);
+	assert_int_equal(mf_part_new(m, NULL, "one\r\n", 5, 0, &l), MF_OK);
+	assert_int_equal(mf_part_insert(m, mf_msg_root(m), 0, l), MF_OK);
+	out = wr(m, 0);
+	p = reparse(out);
+	assert_int_equal(mf_part_child_count(mf_msg_root(p)), 1);
+	assert_dec(mf_part_child(mf_msg_root(p), 0), 0, "one\r\n", 5, "one");
+	assert_true(seq(hv(mf_msg_root(p), "Subject"), "x"));
+	mf_msg_free(p);
+	mf_buf_free(out);
+	/* Quoted-printable keeps "--b": the write refuses it. */
+	memset(&src, 0, sizeof(src));
+	src.p = "a\r\n--b--\r\n";
+	src.n = 10;
+	src.fail_after = -1;
+	assert_int_equal(mf_part_new_fn(m, NULL, rd, &src, &s), MF_OK);
+	assert_int_equal(mf_part_insert(m, mf_msg_root(m), 1, s), MF_OK);
+	out = mf_buf_new(NULL);
+	assert_int_equal(mf_msg_write(m, 0, out), MF_E_SYNTAX);
+	assert_int_equal(mf_buf_len(out), 0);
+	src.pos = 0;
+	assert_int_equal(mf_part_set_cte(m, s, MF_CTE_BASE64), MF_OK);
+	assert_int_equal(mf_msg_write(m, 0, out), MF_OK);
+	p = reparse(out);
+	assert_int_equal(mf_part_child_count(mf_msg_root(p)), 2);
+	assert_dec(mf_part_child(mf_msg_root(p), 1), 0, src.p, src.n, "b64");
+	mf_msg_free(p);
+	mf_buf_free(out);
+	mf_msg_free(m);
+}
+
 /* mf_msg_parse keeps the output flags for the edits. */
 static void
 test_parse_flags(void **state)
@@ -1703,6 +1761,7 @@ main(void)
 	    cmocka_unit_test(test_moves),
 	    cmocka_unit_test(test_part_fields),
 	    cmocka_unit_test(test_parse_flags),
+	    cmocka_unit_test(test_cut_header),
 	    cmocka_unit_test(test_oom),
 	};
 
