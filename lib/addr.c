@@ -1963,8 +1963,13 @@ is_ws(char c)
  * are not ASCII (unless MF_UTF8_OUT), hold control characters or "=?"
  * become RFC 2047 encoded words (RFC 2047 5(3)); words that need none are
  * kept as atoms or quoted strings between them, so that "Doe, J\xc3\xb6rg"
- * is "\"Doe,\" =?utf-8?q?J=C3=B6rg?=". In such names white space runs
- * become single spaces.
+ * is "\"Doe,\" =?utf-8?q?J=C3=B6rg?=" (never an encoded word inside a
+ * quoted string, RFC 2047 5(3)). In such names white space runs become
+ * single spaces: Python reads any run in an encoded phrase as one space
+ * and GMime ends a name at an encoded tab, so no form carries them. An
+ * encoded run is one encoded word when it fits, split only after its own
+ * spaces otherwise (mf_ew_encode, MF_EW_PHRASE); mf_addr_format folds
+ * before the mailbox rather than inside the name.
  */
 static int
 put_phrase(mf_buf *out, mf_str s, unsigned flags, size_t col, size_t width)

@@ -21,9 +21,12 @@
  * with MF_UTF8_OUT (the value written as it is) and in structured fields
  * the call fails with MF_E_LIMIT.
  *
- * ASCII values are written as they are (encoded words already in them
- * stay). Non-ASCII needs MF_UTF8_OUT (RFC 6532) or, for 7-bit output,
- * RFC 2047: unstructured text through mf_ew_encode; in address fields
+ * ASCII structured values are written as they are (encoded words already
+ * in them stay), and so is everything with MF_UTF8_OUT (MF_RAW's path).
+ * Non-ASCII needs MF_UTF8_OUT (RFC 6532) or, for 7-bit output, RFC 2047:
+ * unstructured text through mf_ew_encode, which also encodes the words
+ * holding "=?" (an ASCII look-alike "=?utf-8?q?x?=" written as it is
+ * was decoded by every reader, issue 8 interop); in address fields
  * each display name becomes an encoded phrase (MF_EW_PHRASE), done here
  * on tokens rather than by re-formatting the list with mf_addr_format,
  * so comments, spacing and every other byte of the caller's text stay as
