@@ -667,6 +667,19 @@ has_delim(mf_str s, mf_str b)
 	}
 }
 
+/* Whether boundary b holds "=_" (as the generated ones do). */
+static bool
+has_eq_(mf_str b)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < b.len; i++) {
+		if (b.ptr[i] == '=' && b.ptr[i + 1] == '_')
+			return true;
+	}
+	return false;
+}
+
 /* The next part of the subtree at root after p in depth-first order. */
 static const mf_part *
 walk_next(const mf_part *root, const mf_part *p)
@@ -706,6 +719,13 @@ subtree_has(const mf_part *t, mf_str b)
 			return true;
 		if (p->kind == MF_PART_MULTIPART && p->boundary.len >= b.len &&
 		    memcmp(p->boundary.ptr, b.ptr, b.len) == 0 && p != t)
+			return true;
+		/* A streamed body that may hold any "--" line (not base64)
+		 * under a boundary that is not one of ours ("=_", which
+		 * quoted-printable cannot write): taken as a collision, so
+		 * that the multipart gets a boundary the writer never has to
+		 * refuse for quoted-printable. */
+		if (p->rfn != NULL && p->cte != MF_CTE_BASE64 && !has_eq_(b))
 			return true;
 	}
 	return false;

@@ -1566,14 +1566,39 @@ test_cut_header(void **state)
 	assert_true(seq(hv(mf_msg_root(p), "Subject"), "x"));
 	mf_msg_free(p);
 	mf_buf_free(out);
-	/* Quoted-printable keeps "--b": the write refuses it. */
+	/* Quoted-printable keeps "--b": a streamed body that is not base64
+	 * gets the multipart a boundary of ours; forced back under a given
+	 * one, the write refuses it. */
 	memset(&src, 0, sizeof(src));
 	src.p = "a\r\n--b--\r\n";
 	src.n = 10;
 	src.fail_after = -1;
 	assert_int_equal(mf_part_new_fn(m, NULL, rd, &src, &s), MF_OK);
 	assert_int_equal(mf_part_insert(m, mf_msg_root(m), 1, s), MF_OK);
+	assert_false(seq(mf_part_boundary(mf_msg_root(m)), "b"));
 	out = mf_buf_new(NULL);
+	assert_int_equal(mf_msg_write(m, 0, out), MF_OK);
+	p = reparse(out);
+	assert_int_equal(mf_part_child_count(mf_msg_root(p)), 2);
+	assert_dec(mf_part_child(mf_msg_root(p), 1), 0, src.p, src.n, "qp");
+	mf_msg_free(p);
+	mf_msg_free(m);
+	/* Made quoted-printable once inside a parsed multipart: refused. */
+	{
+		static const char mp[] =
+		    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		    "--b\r\n\r\nx\r\n--b--\r\n";
+
+		assert_int_equal(
+		    mf_msg_parse(mp, sizeof(mp) - 1, NULL, &m, NULL), MF_OK);
+	}
+	src.pos = 0;
+	assert_int_equal(mf_part_new_fn(m, "text/plain", rd, &src, &s), MF_OK);
+	assert_int_equal(mf_part_set_cte(m, s, MF_CTE_BASE64), MF_OK);
+	assert_int_equal(mf_part_insert(m, mf_msg_root(m), 1, s), MF_OK);
+	assert_true(seq(mf_part_boundary(mf_msg_root(m)), "b"));
+	assert_int_equal(mf_part_set_cte(m, s, MF_CTE_QP), MF_OK);
+	mf_buf_clear(out);
 	assert_int_equal(mf_msg_write(m, 0, out), MF_E_SYNTAX);
 	assert_int_equal(mf_buf_len(out), 0);
 	src.pos = 0;
