@@ -1102,11 +1102,15 @@ phrase_utf8(struct enc *e, const unsigned char *r, size_t len, const char *sep,
 			while (j < len && is_wsp(r[j]))
 				j++;
 			enc = choose_piece(e, r + k, j - k, j == len);
-			if (overhead + text_cost(enc, r + k, j - k, phrase) >
-			    EW_MAX)
-				break;
-			best = j;
-			benc = enc;
+			if (overhead + text_cost(enc, r + k, j - k, phrase) <=
+			    EW_MAX) {
+				best = j;
+				benc = enc;
+			} else if (overhead + b_cost(j - k) > EW_MAX &&
+				   overhead + text_cost('Q', r + k, j - k,
+							phrase) > EW_MAX) {
+				break; /* longer pieces cannot fit either */
+			}
 			if (j == len)
 				break;
 		}

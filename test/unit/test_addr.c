@@ -1846,6 +1846,83 @@ test_format(void **state)
 }
 
 /* Random lists: format (several widths) then parse gives them back. */
+/*
+ * Issue 8 interop: a short name split in two encoded words at a line
+ * start ("Ελέ" "νη": Python keeps the space between them, GMime lost the
+ * second; "Иван Петр" "ов"), look-alikes in names, and no encoded word
+ * inside a quoted string. Exact bytes, then mf_addr_parse gives every
+ * name back.
+ */
+static void
+test_format_issue8(void **state)
+{
+	static const char *const names[] = {
+	    "Zo\xc3\xab M\xc3\xbcller",
+	    "\xce\x95\xce\xbb\xce\xad\xce\xbd\xce\xb7",
+	    "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80"
+	    "\xd0\xbe\xd0\xb2",
+	    "=?utf-8?q?Bob?=",
+	    "a =?x?q?y?= b",
+	    "Doe, J\xc3\xb6rg",
+	    "Dan \"the man\" J\xc3\xb6ns",
+	    "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80"
+	    "\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5"
+	    "\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd "
+	    "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2",
+	    "Smith, John",
+	};
+	static const char want[] =
+	    "=?utf-8?B?Wm/DqyBNw7xsbGVy?= <u@example.net>,\r\n"
+	    " =?utf-8?B?zpXOu86tzr3Otw==?= <u@example.net>,\r\n"
+	    " =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= <u@example.net>,\r\n"
+	    " =?utf-8?B?PT91dGYtOD9xP0JvYj89?= <u@example.net>,\r\n"
+	    " a =?utf-8?B?PT94P3E/eT89?= b <u@example.net>,\r\n"
+	    " \"Doe,\" =?utf-8?B?SsO2cmc=?= <u@example.net>,\r\n"
+	    " \"Dan \\\"the man\\\"\" =?utf-8?B?SsO2bnM=?= <u@example.net>,\r\n"
+	    " =?utf-8?Q?=D0=98=D0=B2=D0=B0=D0=BD_=D0=9F=D0=B5=D1=82=D1=80=D0=BE"
+	    "=D0=B2_?=\r\n"
+	    " =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCyINCY0LLQsNC9INCf0LXRgtGA0L7Qsg==?="
+	    " <u@example.net>,\r\n"
+	    " \"Smith, John\" <u@example.net>";
+	mf_addr v[9];
+	mf_buf *b = mf_buf_new(NULL);
+	struct res *r = res_new();
+	size_t i, n = sizeof(names) / sizeof(names[0]);
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		v[i] = mbox(names[i], "u", "example.net");
+	/* Column 56: "Zoë Müller" as one word on the first line, and each
+	 * short name after a fold is still one word. */
+	want_format(v, n, 0, 56, 78, want);
+	assert_int_equal(mf_addr_format(b, v, n, 0, 56, 78), MF_OK);
+	assert_int_equal(parse(r, mf_buf_data(b), mf_buf_len(b), 0), MF_OK);
+	assert_int_equal(r->n, n);
+	for (i = 0; i < n; i++)
+		tu_assert_mem(r->v[i].name.ptr, r->v[i].name.len, names[i],
+			      strlen(names[i]), names[i]);
+	/* No encoded word inside a quoted string, at any column. */
+	for (i = 0; i < 78; i++) {
+		size_t k;
+		bool q = false;
+
+		mf_buf_clear(b);
+		assert_int_equal(mf_addr_format(b, v, n, 0, i, 78), MF_OK);
+		for (k = 0; k + 1 < mf_buf_len(b); k++) {
+			const char *d = mf_buf_data(b);
+
+			if (d[k] == '\\' && q)
+				k++;
+			else if (d[k] == '"')
+				q = !q;
+			else if (q && d[k] == '=' && d[k + 1] == '?')
+				fail_msg("encoded word in quotes at %zu", k);
+		}
+	}
+	mf_buf_free(b);
+	res_free(r);
+}
+
 static void
 test_random(void **state)
 {
@@ -2132,6 +2209,7 @@ main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_50k),
 	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_format_issue8),
 	    cmocka_unit_test(test_random),
 	    cmocka_unit_test(test_spec),
 	    cmocka_unit_test(test_spans_paths),

@@ -626,10 +626,19 @@ test_encode_cases(void **state)
 	     * multiple of 3 bytes, else it is Q */
 	    {S("\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82"
 	       "\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd "
-	       "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2"), NULL,
+	       "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98"
+	       "\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80"
+	       "\xd0\xbe\xd0\xb2"), NULL,
 	     MF_EW_PHRASE | MF_LF, 4, 76,
 	     "=?utf-8?Q?=D0=98=D0=B2=D0=B0=D0=BD_=D0=9F=D0=B5=D1=82=D1=80=D0=BE"
-	     "=D0=B2_?=\n =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?="},
+	     "=D0=B2_?=\n =?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCyINCY0LLQsNC9INCf"
+	     "0LXRgtGA0L7Qsg==?="},
+	    /* the same two names: one word (45 octets in B) */
+	    {S("\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82"
+	       "\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd "
+	       "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2"), NULL,
+	     MF_EW_PHRASE | MF_LF, 4, 76,
+	     "=?utf-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCyINCY0LLQsNC9INCf0LXRgtGA0L7Qsg==?="},
 	    /* no folding at all with width 0 */
 	    {S("aaaa bbbb cccc dddd"), NULL, 0, 70, 0, "aaaa bbbb cccc dddd"},
 	    /* invalid UTF-8 is encoded as U+FFFD */
