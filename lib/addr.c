@@ -2080,6 +2080,33 @@ is_ascii(mf_str s)
 }
 
 /*
+ * The space at out[sp] between a mailbox's name (written from start) and
+ * its "<": becomes a fold (FWS before the angle-addr, RFC 5322 3.4) when
+ * the name is folded (a long name in several encoded words) and its last
+ * line and the address (with a ",") pass the width. A mailbox on one line
+ * stays whole (mf_addr_format folds before it).
+ */
+static int
+fold_angle(mf_buf *out, size_t start, size_t sp, unsigned flags,
+	   size_t width)
+{
+	const char *nl = (flags & MF_LF) ? "\n" : "\r\n";
+	size_t nll = strlen(nl), i;
+	int rc;
+
+	for (i = sp; i > start && out->data[i - 1] != '\n'; i--)
+		;
+	if (i == start || (sp - i) + (out->len - sp) + 1 <= width)
+		return MF_OK;
+	rc = mf__buf_put(out, nl, nll); /* make room */
+	if (rc < 0)
+		return rc;
+	memmove(out->data + sp + nll, out->data + sp, out->len - nll - sp);
+	memcpy(out->data + sp, nl, nll);
+	return MF_OK;
+}
+
+/*
  * One mailbox: "name <spec>", a bare spec, "<spec>" when there is no
  * domain (so that "user" reads back as a local part) or a route, and
  * "name <>" for a name without address.
@@ -2090,6 +2117,7 @@ put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags, size_t col,
 {
 	bool addr = a->local.len > 0 || a->domain.len > 0 || a->route.len > 0;
 	bool angle = a->name.len > 0 || a->route.len > 0 || a->domain.len == 0;
+	size_t start = out->len, sp = SIZE_MAX;
 	int rc = MF_OK;
 
 	/* RFC 2047 cannot encode an addr-spec (5): only RFC 6532 output can
@@ -2100,6 +2128,7 @@ put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags, size_t col,
 		return MF_E_UTF8_OUT;
 	if (a->name.len > 0) {
 		rc = put_phrase(out, a->name, flags, col, width);
+		sp = out->len;
 		if (rc == MF_OK)
 			rc = mf__buf_putc(out, ' ');
 	}
@@ -2114,6 +2143,8 @@ put_mailbox(mf_buf *out, const mf_addr *a, unsigned flags, size_t col,
 		rc = mf_addr_spec_format(out, a);
 	if (rc == MF_OK && angle)
 		rc = mf__buf_putc(out, '>');
+	if (rc == MF_OK && sp != SIZE_MAX && width > 0)
+		rc = fold_angle(out, start, sp, flags, width);
 	return rc;
 }
 
