@@ -905,9 +905,10 @@ run_utf8(struct enc *e, const unsigned char *r, size_t len, char enc,
 		j = fill(r, k, len, enc, budget, phrase);
 		if (whole && (j < len || !end) && (j - k) % 3 != 0) {
 			/* The last boundary before j at a multiple of 3. */
-			for (m = 0, t = k; t < j; t += mf__utf8_seq(r + t, len - t)) {
+			for (m = 0, t = k; t < j;) {
 				if (t > k && (t - k) % 3 == 0)
 					m = t;
+				t += mf__utf8_seq(r + t, len - t);
 			}
 			if (m != 0) {
 				j = m;
@@ -1012,10 +1013,13 @@ run_conv(struct enc *e, const unsigned char *r, size_t len, char enc,
 						   &bad);
 			}
 			while (rc == MF_OK && conv.len % 3 != 0) {
+				const unsigned char *cb =
+				    (const unsigned char *)conv.data;
+
 				we = 'Q';
-				if (m == 1 || text_cost('Q',
-						      (unsigned char *)conv.data,
-						      conv.len, phrase) <= budget)
+				if (m == 1 ||
+				    text_cost('Q', cb, conv.len, phrase) <=
+					budget)
 					break;
 				m--;
 				mf_buf_clear(&conv);
