@@ -1371,11 +1371,44 @@ oom_parse(const mf_alloc *a, void *ctx)
 	return rc;
 }
 
+/* A long encoded name: split, folded before its "<" (fold_angle). */
+static int
+oom_format_long(const mf_alloc *a, void *ctx)
+{
+	static const char name[] =
+	    "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82"
+	    "\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd "
+	    "\xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2 \xd0\x98"
+	    "\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80"
+	    "\xd0\xbe\xd0\xb2";
+	mf_addr v[2];
+	mf_buf *b = mf_buf_new(a);
+	int rc;
+
+	(void)ctx;
+	if (b == NULL)
+		return MF_E_NOMEM;
+	memset(v, 0, sizeof(v));
+	v[0].kind = v[1].kind = MF_ADDR_MAILBOX;
+	v[0].name.ptr = name;
+	v[0].name.len = sizeof(name) - 1;
+	v[0].local.ptr = v[1].local.ptr = "u";
+	v[0].local.len = v[1].local.len = 1;
+	v[0].domain.ptr = v[1].domain.ptr = "example.net";
+	v[0].domain.len = v[1].domain.len = 11;
+	rc = mf_addr_format(b, v, 2, 0, 4, 78);
+	if (rc == MF_OK)
+		assert_non_null(strstr(mf_buf_data(b), "?=\r\n <u@example.net>"));
+	mf_buf_free(b);
+	return rc;
+}
+
 static void
 test_oom(void **state)
 {
 	(void)state;
 	assert_true(tu_oom_loop(oom_parse, NULL) > 2);
+	assert_true(tu_oom_loop(oom_format_long, NULL) > 2);
 }
 
 /* The object and the caller-storage API agree, items and defects. */
