@@ -1438,34 +1438,69 @@ struct scan {
 	size_t hi, nul, bare_cr, bare_lf, lf, maxline;
 };
 
-static void
-scan_data(const unsigned char *p, size_t n, struct scan *s)
+/*
+ * Counts what decides a transfer encoding in p[0..n). stop: the scan ends
+ * (false) when s->hi + s->nul + s->bare_cr reaches qp_max; the counts then
+ * cover only the bytes seen. Runs of octets 0x20..0x7f are passed 8 at a
+ * time.
+ */
+static bool
+scan_data(const unsigned char *p, size_t n, struct scan *s, bool stop,
+          size_t qp_max)
 {
-	size_t i, col = 0;
+	size_t i = 0, col = 0;
 
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < n; i++) {
-		unsigned char c = p[i];
+	while (i < n) {
+		unsigned char c;
 
+		/* Word at a time while no octet is a control or 8-bit one
+		 * (0x20..0x7e; DEL counts as ordinary here too). */
+		while (n - i >= 8) {
+			uint64_t w, lo, hi;
+
+			memcpy(&w, p + i, 8);
+			lo = (w - UINT64_C(0x2020202020202020)) & ~w;
+			hi = w & UINT64_C(0x8080808080808080);
+			if (((lo | hi) & UINT64_C(0x8080808080808080)) != 0)
+				break;
+			i += 8;
+			col += 8;
+		}
+		if (col > s->maxline)
+			s->maxline = col;
+		if (i >= n)
+			break;
+		c = p[i];
 		if (c == '\n') {
 			if (i == 0 || p[i - 1] != '\r')
 				s->bare_lf++;
 			s->lf++;
 			col = 0;
+			i++;
 			continue;
 		}
 		if (c == '\r') {
-			if (i + 1 >= n || p[i + 1] != '\n')
+			if (i + 1 >= n || p[i + 1] != '\n') {
 				s->bare_cr++;
+				if (stop && s->hi + s->nul + s->bare_cr >= qp_max)
+					return false;
+			}
+			i++;
 			continue;
 		}
 		if (c >= 0x80)
 			s->hi++;
 		else if (c == 0)
 			s->nul++;
+		if ((c >= 0x80 || c == 0) && stop &&
+		    s->hi + s->nul + s->bare_cr >= qp_max)
+			return false;
 		if (++col > s->maxline)
 			s->maxline = col;
+		i++;
 	}
+	return true;
 }
 
 /* Whether data scanned as s can be written as cte (text: LF line ends
@@ -1490,6 +1525,40 @@ cte_fits(const struct scan *s, int cte, bool text)
 	}
 }
 
+/*
+ * mf_cte_choose; *s: the scan (complete when the choice is 7bit or
+ * 8bit). The scan stops as soon as the choice cannot change: without
+ * 8bit and binary allowed, a non-text body's first 8-bit octet, NUL or
+ * bare CR makes it base64; a text body's escapes passing a sixth of its
+ * length make it base64 (RFC 2045 6.7, 6.8: quoted-printable writes an
+ * escaped octet in 3, base64 every 3 in 4).
+ */
+static int
+cte_choose(const unsigned char *data, size_t n, bool text, unsigned flags,
+           struct scan *s)
+{
+	bool stop = !(flags & (MF_8BITMIME | MF_BINARYMIME));
+	/* Escapes past a sixth (count * 6 > n): base64; non-text: the
+	 * first one. */
+	size_t qp_max = text ? n / 6 + 1 : 1;
+
+	if (n == 0) {
+		memset(s, 0, sizeof(*s));
+		return MF_CTE_7BIT;
+	}
+	if (!scan_data(data, n, s, stop, qp_max))
+		return MF_CTE_BASE64;
+	if (cte_fits(s, MF_CTE_7BIT, text))
+		return MF_CTE_7BIT;
+	if ((flags & MF_8BITMIME) && cte_fits(s, MF_CTE_8BIT, text))
+		return MF_CTE_8BIT;
+	if (flags & MF_BINARYMIME)
+		return MF_CTE_BINARY;
+	if (text && (s->hi + s->nul + s->bare_cr) * 6 <= n)
+		return MF_CTE_QP;
+	return MF_CTE_BASE64;
+}
+
 int
 mf_cte_choose(const void *data, size_t n, int text, unsigned flags)
 {
@@ -1497,29 +1566,17 @@ mf_cte_choose(const void *data, size_t n, int text, unsigned flags)
 
 	if ((data == NULL && n != 0) || (flags & ~MF__MSG_FLAGS) != 0)
 		return MF_E_INVAL;
-	if (n == 0)
-		return MF_CTE_7BIT;
-	scan_data(data, n, &s);
-	if (cte_fits(&s, MF_CTE_7BIT, text != 0))
-		return MF_CTE_7BIT;
-	if ((flags & MF_8BITMIME) && cte_fits(&s, MF_CTE_8BIT, text != 0))
-		return MF_CTE_8BIT;
-	if (flags & MF_BINARYMIME)
-		return MF_CTE_BINARY;
-	/* Quoted-printable writes an 8-bit byte in 3 octets, base64 every
-	 * 3 in 4: QP while the bytes to escape stay under a sixth. */
-	if (text && (s.hi + s.nul + s.bare_cr) * 6 <= n)
-		return MF_CTE_QP;
-	return MF_CTE_BASE64;
+	return cte_choose(data, n, text != 0, flags, &s);
 }
 
 /* Encodes data[0..n) as cte into *body (the arena; borrowed when written
- * as it is and borrow); *canon: its line ends are all CRLF. */
+ * as it is and borrow); *canon: its line ends are all CRLF. sc: data's
+ * complete scan (7bit, 8bit). */
 static int
 encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
-            bool borrow, mf_str *body, bool *canon)
+            bool borrow, const struct scan *sc, mf_str *body, bool *canon)
 {
-	struct scan s;
+	struct scan s = *sc;
 	size_t cap, len;
 	char *q;
 	int rc;
@@ -1546,7 +1603,6 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 		                  MF_QP_SAFE | (text ? 0 : MF_QP_BINARY), &len);
 		break;
 	default:
-		scan_data(data, n, &s);
 		*canon = true;
 		if (cte != MF_CTE_BINARY && s.bare_lf > 0) {
 			/* Text with LF line ends: held in the CRLF form it
@@ -1649,6 +1705,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 {
 	mf_part *p;
 	mf_str body;
+	struct scan sc;
 	bool canon = false, text;
 	int cte, rc;
 
@@ -1664,9 +1721,10 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 	if (rc < 0)
 		return rc;
 	text = is_lit(p->type, "text");
-	cte = mf_cte_choose(data, n, text, m->flags);
-	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0, &body,
-	                 &canon);
+	/* One scan: it chooses the encoding and serves encode_body. */
+	cte = cte_choose(data, n, text, m->flags, &sc);
+	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0, &sc,
+	                 &body, &canon);
 	if (rc == MF_OK)
 		rc = leaf_fields(m, p, type, cte);
 	if (rc == MF_OK)
@@ -2185,13 +2243,14 @@ set_cte(mf_msg *m, mf_part *p, int cte)
 			rc = mf__buf_put(&raw, p->body.ptr, p->body.len);
 		}
 		if (rc == MF_OK) {
-			scan_data((const unsigned char *)raw.data, raw.len, &s);
+			scan_data((const unsigned char *)raw.data, raw.len, &s,
+			          false, 0);
 			if (!cte_fits(&s, cte, text))
 				rc = MF_E_INVAL;
 		}
 		if (rc == MF_OK)
 			rc = encode_body(m, raw.data != NULL ? raw.data : "",
-			                 raw.len, cte, text, false, &body,
+			                 raw.len, cte, text, false, &s, &body,
 			                 &canon);
 		mf__buf_fini(&raw);
 		if (rc < 0)

@@ -689,6 +689,105 @@ test_cte_choose(void **state)
 	assert_int_equal(mf_cte_choose("a", 1, 1, MF_LF), MF_E_INVAL);
 }
 
+/* The rule of mf_cte_choose(3) byte by byte, to check the library's
+ * early-stopping, word-at-a-time scan against. */
+static int
+cte_ref(const unsigned char *p, size_t n, int istext, unsigned flags)
+{
+	size_t i, col = 0, maxl = 0, esc = 0, blf = 0, hi = 0, nul = 0, bcr = 0;
+	bool lines;
+
+	if (n == 0)
+		return MF_CTE_7BIT;
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			blf += i == 0 || p[i - 1] != '\r';
+			col = 0;
+		} else if (p[i] == '\r') {
+			bcr += i + 1 >= n || p[i + 1] != '\n';
+		} else {
+			hi += p[i] >= 0x80;
+			nul += p[i] == 0;
+			if (++col > maxl)
+				maxl = col;
+		}
+	}
+	esc = hi + nul + bcr;
+	lines = maxl <= 998 && bcr == 0 && nul == 0 && (istext || blf == 0);
+	if (lines && hi == 0)
+		return MF_CTE_7BIT;
+	if ((flags & MF_8BITMIME) && lines)
+		return MF_CTE_8BIT;
+	if (flags & MF_BINARYMIME)
+		return MF_CTE_BINARY;
+	if (istext && esc * 6 <= n)
+		return MF_CTE_QP;
+	return MF_CTE_BASE64;
+}
+
+/* Random data of several mixes, lengths across the 8-octet steps, the
+ * escape count on both sides of a sixth: the same choice as the rule. */
+static void
+test_cte_choose_scan(void **state)
+{
+	static const unsigned flags[] = {0, MF_8BITMIME,
+	                                 MF_8BITMIME | MF_BINARYMIME,
+	                                 MF_BINARYMIME};
+	unsigned char buf[2100];
+	uint64_t r = 0x9e3779b97f4a7c15u;
+	size_t it, i, k;
+
+	(void)state;
+	for (it = 0; it < 6000; it++) {
+		size_t n = it % 7 == 0 ? 1000 + it % 1100 : it % 70;
+		unsigned mix = (unsigned)(it / 7) % 5;
+
+		for (i = 0; i < n; i++) {
+			unsigned v;
+
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			v = (unsigned)(r >> 24) & 0xff;
+			if (mix == 0) /* plain text, CRLF and LF */
+				buf[i] = v < 8 ? '\n' : v < 12 ? '\r' : 'a' + v % 26;
+			else if (mix == 1) /* a few 8-bit octets */
+				buf[i] = v < 40 ? 0xc3 : v < 50 ? '\n' : 'x';
+			else if (mix == 2) /* rare escapes, NUL and CR */
+				buf[i] = v == 0 ? 0 : v == 1 ? '\r' : v == 2 ? 0xff
+				       : v < 10 ? '\n' : ' ' + v % 90;
+			else if (mix == 3) /* binary */
+				buf[i] = (unsigned char)v;
+			else /* long lines */
+				buf[i] = v == 0 ? '\n' : '-';
+		}
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+			int t;
+
+			for (t = 0; t < 2; t++) {
+				int want = cte_ref(buf, n, t, flags[k]);
+				int got = mf_cte_choose(buf, n, t, flags[k]);
+
+				if (got != want)
+					fail_msg("it %zu n %zu text %d flags %u: "
+					         "%d, want %d", it, n, t,
+					         flags[k], got, want);
+			}
+		}
+	}
+	/* Exactly a sixth escaped: quoted-printable; one more: base64. */
+	memset(buf, 'a', 600);
+	memset(buf + 500, 0xe9, 100);
+	assert_int_equal(mf_cte_choose(buf, 600, 1, 0), MF_CTE_QP);
+	buf[499] = 0xe9;
+	assert_int_equal(mf_cte_choose(buf, 600, 1, 0), MF_CTE_BASE64);
+	/* Non-text: the last octet decides. */
+	memset(buf, 'a', 600);
+	buf[599] = 0x80;
+	assert_int_equal(mf_cte_choose(buf, 600, 0, 0), MF_CTE_BASE64);
+	assert_int_equal(mf_cte_choose(buf, 599, 0, 0), MF_CTE_7BIT);
+}
+
 static void
 test_set_cte(void **state)
 {
@@ -1777,6 +1876,7 @@ main(void)
 	    cmocka_unit_test(test_addrs_date),
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_cte_choose),
+	    cmocka_unit_test(test_cte_choose_scan),
 	    cmocka_unit_test(test_set_cte),
 	    cmocka_unit_test(test_part_errors),
 	    cmocka_unit_test(test_boundaries),
