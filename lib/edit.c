@@ -711,8 +711,14 @@ subtree_has(const mf_part *t, mf_str b)
 			if (has_delim(p->fields[i].raw, b))
 				return true;
 		}
-		if (has_delim(p->hdr_end, b) || has_delim(p->body, b) ||
-		    has_delim(p->preamble, b) || has_delim(p->epilogue, b))
+		if (has_delim(p->hdr_end, b) || has_delim(p->preamble, b) ||
+		    has_delim(p->epilogue, b))
+			return true;
+		/* A body we encoded in base64 has no "-" (RFC 2045 6.8):
+		 * not searched (a large attachment would be, line by line,
+		 * at every boundary choice). */
+		if (!((p->gen & MF__GEN_BODY) && p->cte == MF_CTE_BASE64) &&
+		    has_delim(p->body, b))
 			return true;
 		if (p != t &&
 		    (has_delim(p->delim, b) || has_delim(p->close, b)))
