@@ -753,8 +753,25 @@ content_has(const mf_part *a, const mf_part *extra, mf_str b)
 	return extra != NULL && subtree_has(extra, b);
 }
 
+/* Whether v can be written in a quoted string as it is (printable ASCII,
+ * HTAB). */
+static bool
+quotable(mf_str v)
+{
+	size_t i;
+
+	for (i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.ptr[i];
+
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
 /* The folded Content-Type field of multipart p with boundary b: its type
- * and its parameters but boundary, as they were. */
+ * and its parameters but boundary, their values as they were (RFC 2231
+ * form for those that cannot be quoted). */
 static int
 multipart_ct(mf_msg *m, const mf_part *p, const char *b, struct mf__hfield *hf)
 {
@@ -770,10 +787,17 @@ multipart_ct(mf_msg *m, const mf_part *p, const char *b, struct mf__hfield *hf)
 		const mf_param *pm = mf_params_at(&p->params, i);
 		size_t k;
 
-		if (is_lit(pm->name, "boundary") ||
-		    !is_ascii(pm->value.ptr, pm->value.len))
+		if (is_lit(pm->name, "boundary"))
 			continue;
 		rc = mf__buf_put(&v, "; ", 2);
+		if (rc == MF_OK && !quotable(pm->value)) {
+			/* Non-ASCII or control octets: RFC 2231 form
+			 * (the value is held in UTF-8), nothing lost. */
+			rc = mf_rfc2231_encode(&v, pm->name.ptr, pm->name.len,
+			                       pm->value.ptr, pm->value.len,
+			                       NULL, 0, 0, 0);
+			continue;
+		}
 		if (rc == MF_OK)
 			rc = mf__buf_put(&v, pm->name.ptr, pm->name.len);
 		if (rc == MF_OK)
@@ -783,7 +807,7 @@ multipart_ct(mf_msg *m, const mf_part *p, const char *b, struct mf__hfield *hf)
 
 			if (c == '"' || c == '\\')
 				rc = mf__buf_putc(&v, '\\');
-			if (rc == MF_OK && c >= 0x20 && c != 0x7f)
+			if (rc == MF_OK)
 				rc = mf__buf_putc(&v, c);
 		}
 		if (rc == MF_OK)

@@ -788,6 +788,70 @@ test_cte_choose_scan(void **state)
 	assert_int_equal(mf_cte_choose(buf, 599, 0, 0), MF_CTE_7BIT);
 }
 
+/* A multipart given a new boundary (collision) keeps every other
+ * parameter: ASCII, RFC 2231 encoded, raw UTF-8, a tab in a quoted
+ * value. */
+static void
+test_rebound_params(void **state)
+{
+	static const char in[] =
+	    "Subject: p\r\nContent-Type: multipart/mixed; boundary=b; "
+	    "charset=utf-8; title*=utf-8'de'Gr%C3%BC%C3%9Fe%20aus%20K%C3%B6ln;"
+	    " name=\"Zo\xc3\xab M\xc3\xbcller.txt\"; "
+	    "note=\"a\tb \\\"q\\\"\"\r\n\r\n--b\r\n\r\none\r\n--b--\r\n";
+	static const char hostile[] = "--b\r\n";
+	static const struct {
+		const char *name, *value;
+	} want[] = {
+	    {"charset", "utf-8"},
+	    {"title", "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln"},
+	    {"name", "Zo\xc3\xab M\xc3\xbcller.txt"},
+	    {"note", "a\tb \"q\""},
+	};
+	mf_msg *m, *p;
+	const mf_part *l, *r;
+	mf_buf *out;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
+	                 MF_OK);
+	r = mf_msg_root(m);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const mf_param *pm = mf_part_param(r, want[i].name,
+		                                   strlen(want[i].name));
+
+		assert_non_null(pm);
+		tu_assert_mem(pm->value.ptr, pm->value.len, want[i].value,
+		              strlen(want[i].value), want[i].name);
+	}
+	assert_int_equal(mf_part_new(m, NULL, hostile, 5, 0, &l), MF_OK);
+	assert_int_equal(mf_part_insert(m, r, SIZE_MAX, l), MF_OK);
+	assert_false(seq(mf_part_boundary(r), "b"));
+	out = wr(m, 0);
+	p = reparse(out);
+	r = mf_msg_root(p);
+	assert_int_equal(mf_part_child_count(r), 2);
+	assert_false(seq(mf_part_boundary(r), "b"));
+	assert_int_equal(mf_part_param_count(r),
+	                 sizeof(want) / sizeof(want[0]) + 1);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const mf_param *pm = mf_part_param(r, want[i].name,
+		                                   strlen(want[i].name));
+
+		if (pm == NULL)
+			fail_msg("parameter %s lost", want[i].name);
+		tu_assert_mem(pm->value.ptr, pm->value.len, want[i].value,
+		              strlen(want[i].value), want[i].name);
+	}
+	/* The written header is 7-bit. */
+	for (i = 0; i < mf_buf_len(out); i++)
+		assert_true((unsigned char)mf_buf_data(out)[i] < 0x80);
+	mf_msg_free(p);
+	mf_buf_free(out);
+	mf_msg_free(m);
+}
+
 static void
 test_set_cte(void **state)
 {
@@ -1877,6 +1941,7 @@ main(void)
 	    cmocka_unit_test(test_build),
 	    cmocka_unit_test(test_cte_choose),
 	    cmocka_unit_test(test_cte_choose_scan),
+	    cmocka_unit_test(test_rebound_params),
 	    cmocka_unit_test(test_set_cte),
 	    cmocka_unit_test(test_part_errors),
 	    cmocka_unit_test(test_boundaries),
