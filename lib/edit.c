@@ -1996,11 +1996,74 @@ within(const mf_part *p, const mf_part *t)
 	return false;
 }
 
+static bool
+is_digest(const mf_part *par)
+{
+	return par != NULL && par->kind == MF_PART_MULTIPART &&
+	       is_lit(par->subtype, "digest");
+}
+
+/* A Content-Type written out for a part that moves (prepared by
+ * pin_prepare, committed by pin_commit). */
+struct pin {
+	struct mf__hfield *fv;
+	size_t nf;
+	bool on;
+};
+
+/*
+ * p, whose type is the default one (no valid Content-Type), about to go
+ * from under its parent to under to (NULL: detached). The default is
+ * message/rfc822 in a multipart/digest and text/plain elsewhere (RFC 2046
+ * 5.1.5, RFC 2045 5.2): when it would change, p's type as it reads now is
+ * written out ("Content-Type: text/plain" or "message/rfc822"), so that
+ * the part means and reads back as it did where it goes (the other
+ * default would make a leaf's body an embedded message, or an embedded
+ * message a text body). An unparsable Content-Type field is replaced.
+ */
+static int
+pin_prepare(mf_msg *m, const mf_part *p, const mf_part *to, struct pin *pn)
+{
+	struct mf__hfield hf;
+	char v[32];
+	size_t rm = 0;
+	int rc;
+
+	pn->on = false;
+	if (!p->ct_default || is_digest(p->parent) == is_digest(to))
+		return MF_OK;
+	if (p->type.len + p->subtype.len + 2 > sizeof(v))
+		return MF_E_INVAL; /* not a default type */
+	memcpy(v, p->type.ptr, p->type.len);
+	v[p->type.len] = '/';
+	memcpy(v + p->type.len + 1, p->subtype.ptr, p->subtype.len);
+	rc = field_new(m, "Content-Type", 12, v,
+	               p->type.len + 1 + p->subtype.len, 0, &hf, NULL);
+	if (rc == MF_OK)
+		rc = fields_after(m, p, OP_SET, "Content-Type", 12, &hf,
+		                  &pn->fv, &pn->nf, &rm);
+	if (rc < 0)
+		return rc;
+	pn->on = true;
+	return MF_OK;
+}
+
+static void
+pin_commit(mf_part *p, const struct pin *pn)
+{
+	if (!pn->on)
+		return;
+	p->fields = pn->fv;
+	p->nfields = pn->nf;
+	p->ct_default = false;
+}
+
 int
 mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
                const mf_part *cchild)
 {
 	mf_part *par, *c, **v, *prev = NULL, *q;
+	struct pin pn;
 	size_t k;
 	int rc;
 
@@ -2015,7 +2078,9 @@ mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
 	v = mf__arena_alloc(&m->ar, (par->nchildren + 1) * sizeof(*v));
 	if (v == NULL)
 		return MF_E_NOMEM;
-	rc = ensure_boundaries(m, par, c);
+	rc = pin_prepare(m, c, par, &pn);
+	if (rc == MF_OK)
+		rc = ensure_boundaries(m, par, c);
 	if (rc < 0)
 		return rc;
 	/* Link. */
@@ -2036,6 +2101,7 @@ mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
 	c->delim.ptr = NULL;
 	c->delim.len = 0;
 	c->gen |= MF__GEN_DELIM | MF__GEN_MOVED;
+	pin_commit(c, &pn);
 	redepth(c);
 	resel(m);
 	return MF_OK;
@@ -2079,10 +2145,17 @@ mf_part_detach(mf_msg *m, const mf_part *p)
 {
 	/* A root, or the message of a message/rfc822 part (a message part
 	 * without one would read back with an empty one): replace them. */
+	struct pin pn;
+	int rc;
+
 	if (!owned(m, p) || p->parent == NULL ||
 	    p->parent->kind != MF_PART_MULTIPART)
 		return MF_E_INVAL;
+	rc = pin_prepare(m, p, NULL, &pn);
+	if (rc < 0)
+		return rc;
 	unlink_part(mut(p));
+	pin_commit(mut(p), &pn);
 	resel(m);
 	return MF_OK;
 }
@@ -2091,6 +2164,7 @@ int
 mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 {
 	mf_part *old, *nw, *par;
+	struct pin pn_new, pn_old;
 	size_t r;
 	int rc;
 
@@ -2173,9 +2247,15 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 		resel(m);
 		return MF_OK;
 	}
-	rc = ensure_boundaries(m, par, nw);
+	rc = pin_prepare(m, nw, par, &pn_new);
+	if (rc == MF_OK)
+		rc = pin_prepare(m, old, NULL, &pn_old);
+	if (rc == MF_OK)
+		rc = ensure_boundaries(m, par, nw);
 	if (rc < 0)
 		return rc;
+	pin_commit(nw, &pn_new);
+	pin_commit(old, &pn_old);
 	if (par->kind == MF_PART_MULTIPART) {
 		mf_part *q, *prev = NULL;
 		size_t k;

@@ -852,6 +852,87 @@ test_rebound_params(void **state)
 	mf_msg_free(m);
 }
 
+/* Checks part i of root r: kind, type/subtype. */
+static void
+assert_kind(const mf_part *r, size_t i, int kind, const char *type,
+            const char *sub)
+{
+	const mf_part *c = mf_part_child(r, i);
+
+	assert_non_null(c);
+	assert_int_equal(mf_part_kind(c), kind);
+	assert_true(seq(mf_part_type(c), type));
+	assert_true(seq(mf_part_subtype(c), sub));
+}
+
+/* A part without Content-Type moved into or out of a multipart/digest
+ * (RFC 2046 5.1.5: there the default is message/rfc822) keeps its type:
+ * it is written out, and the message reads back the same. */
+static void
+test_digest_move(void **state)
+{
+	static const char in[] =
+	    "Subject: d\r\nContent-Type: multipart/mixed; boundary=o\r\n"
+	    "\r\n--o\r\n\r\nplain text\r\n"
+	    "--o\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n"
+	    "--d\r\n\r\nSubject: inner\r\n\r\nhi\r\n--d--\r\n"
+	    "--o--\r\n";
+	mf_msg *m, *p;
+	const mf_part *r, *dg, *txt, *msg;
+	mf_buf *out;
+
+	(void)state;
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
+	                 MF_OK);
+	r = mf_msg_root(m);
+	txt = mf_part_child(r, 0);
+	dg = mf_part_child(r, 1);
+	msg = mf_part_child(dg, 0);
+	assert_true(seq(mf_part_type(txt), "text"));
+	assert_int_equal(mf_part_kind(msg), MF_PART_MESSAGE);
+	/* The text part into the digest, the message out of it. */
+	assert_int_equal(mf_part_detach(m, txt), MF_OK);
+	assert_true(seq(mf_part_type(txt), "text"));
+	assert_int_equal(mf_part_insert(m, dg, 0, txt), MF_OK);
+	assert_int_equal(mf_part_detach(m, msg), MF_OK);
+	assert_true(seq(mf_part_type(msg), "message"));
+	assert_int_equal(mf_part_kind(msg), MF_PART_MESSAGE);
+	assert_int_equal(mf_part_insert(m, r, 0, msg), MF_OK);
+	assert_kind(r, 0, MF_PART_MESSAGE, "message", "rfc822");
+	assert_kind(dg, 0, MF_PART_LEAF, "text", "plain");
+	out = wr(m, 0);
+	assert_non_null(find(mf_buf_data(out), mf_buf_len(out),
+	                     "Content-Type: text/plain\r\n\r\nplain text",
+	                     strlen("Content-Type: text/plain\r\n\r\nplain "
+	                            "text")));
+	assert_non_null(find(mf_buf_data(out), mf_buf_len(out),
+	                     "Content-Type: message/rfc822\r\n\r\nSubject:",
+	                     strlen("Content-Type: message/rfc822\r\n\r\n"
+	                            "Subject:")));
+	p = reparse(out);
+	assert_kind(mf_msg_root(p), 0, MF_PART_MESSAGE, "message", "rfc822");
+	assert_kind(mf_part_child(mf_msg_root(p), 1), 0, MF_PART_LEAF, "text",
+	            "plain");
+	assert_dec(mf_part_child(mf_part_child(mf_msg_root(p), 1), 0), 0,
+	           "plain text", 10, "text");
+	mf_msg_free(p);
+	mf_buf_free(out);
+	/* Replaced: the same. */
+	assert_int_equal(mf_part_detach(m, mf_part_child(dg, 0)), MF_OK);
+	assert_int_equal(mf_part_replace(m, mf_part_child(r, 0), txt), MF_OK);
+	assert_kind(r, 0, MF_PART_LEAF, "text", "plain");
+	assert_int_equal(mf_part_replace(m, mf_part_child(r, 0), msg), MF_OK);
+	assert_int_equal(mf_part_insert(m, dg, 0, txt), MF_OK);
+	out = wr(m, 0);
+	p = reparse(out);
+	assert_kind(mf_msg_root(p), 0, MF_PART_MESSAGE, "message", "rfc822");
+	assert_kind(mf_part_child(mf_msg_root(p), 1), 0, MF_PART_LEAF, "text",
+	            "plain");
+	mf_msg_free(p);
+	mf_buf_free(out);
+	mf_msg_free(m);
+}
+
 static void
 test_set_cte(void **state)
 {
@@ -1942,6 +2023,7 @@ main(void)
 	    cmocka_unit_test(test_cte_choose),
 	    cmocka_unit_test(test_cte_choose_scan),
 	    cmocka_unit_test(test_rebound_params),
+	    cmocka_unit_test(test_digest_move),
 	    cmocka_unit_test(test_set_cte),
 	    cmocka_unit_test(test_part_errors),
 	    cmocka_unit_test(test_boundaries),
