@@ -4,14 +4,18 @@
  * attachment of MIB MiB (default 1024) is read from a callback at write
  * time (mf_msg_attach_fn) and writes it through a sink that only counts
  * and checksums, then prints MB/s of output and this process's peak
- * resident memory (getrusage ru_maxrss), and the peak before the write
- * (the program, libc, the message): it must not grow with MIB (the target
- * is under 2 MB for 1 GiB). Exit 1 if the write fails.
+ * resident memory, and the peak before the write (the program, libc, the
+ * message): it must not grow with MIB (the target is under 2 MB for 1
+ * GiB). The peak is Linux's VmHWM (/proc/self/status) where there is one:
+ * getrusage's ru_maxrss, printed beside it, keeps across execve the peak
+ * of the process that forked us (make's: several MB). Exit 1 if the write
+ * fails.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -57,6 +61,25 @@ sink(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/* Peak resident KiB: VmHWM, else ru_maxrss (*maxrss gets that). */
+static long
+peak_kib(long *maxrss)
+{
+	struct rusage ru;
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	getrusage(RUSAGE_SELF, &ru);
+	*maxrss = ru.ru_maxrss;
+	return kib >= 0 ? kib : ru.ru_maxrss;
+}
+
 static double
 now(void)
 {
@@ -72,8 +95,7 @@ main(int argc, char **argv)
 	uint64_t mib = argc > 1 ? strtoull(argv[1], NULL, 10) : 1024;
 	struct src s = {mib << 20, 7};
 	struct count c = {0, 0};
-	struct rusage ru;
-	long before;
+	long before, peak, maxrss;
 	mf_msg *m = mf_msg_new(NULL);
 	mf_error e;
 	double t0, t;
@@ -86,23 +108,23 @@ main(int argc, char **argv)
 		rc = mf_msg_set_text(m, "see the attachment\n", 19, 0);
 	if (rc == MF_OK)
 		rc = mf_msg_attach_fn(m, "big.bin", NULL, reader, &s, 0, NULL);
-	getrusage(RUSAGE_SELF, &ru);
-	before = ru.ru_maxrss;
+	before = peak_kib(&maxrss);
 	t0 = now();
 	if (rc == MF_OK)
 		rc = mf_msg_write_fn(m, 0, sink, &c);
 	t = now() - t0;
 	mf_msg_free(m);
-	getrusage(RUSAGE_SELF, &ru);
+	peak = peak_kib(&maxrss);
 	if (rc != MF_OK) {
 		fprintf(stderr, "bench-stream: %s\n", mf_strerror(rc));
 		return 1;
 	}
 	snprintf(name, sizeof(name), "streamed %llu MiB attachment, sink",
 		 (unsigned long long)mib);
-	printf("%-40s %9.1f MB/s  %llu bytes written, peak memory %ld KiB "
-	       "(ru_maxrss; %ld KiB before the write)\n",
-	       name, (double)c.bytes / t / 1e6, (unsigned long long)c.bytes,
-	       ru.ru_maxrss, before);
+	printf("%-40s %9.1f MB/s  %llu bytes\n", name,
+	       (double)c.bytes / t / 1e6, (unsigned long long)c.bytes);
+	printf("%-40s %9ld KiB  (%ld KiB before the write; ru_maxrss "
+	       "%ld KiB)\n",
+	       "  its peak memory (VmHWM)", peak, before, maxrss);
 	return 0;
 }
