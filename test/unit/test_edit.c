@@ -2004,11 +2004,62 @@ oom_build(const mf_alloc *a, void *ctx)
 	return rc;
 }
 
+/* Moves into and out of a digest, a new boundary with an RFC 2231
+ * parameter. */
+static int
+oom_digest(const mf_alloc *a, void *ctx)
+{
+	static const char dig[] =
+	    "Content-Type: multipart/mixed; boundary=o; "
+	    "title*=utf-8''%C3%A9t%C3%A9\r\n\r\n--o\r\n\r\ntext\r\n"
+	    "--o\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n"
+	    "--d\r\n\r\nSubject: x\r\n\r\nhi\r\n--d--\r\n--o--\r\n";
+	mf_opts o;
+	mf_msg *m = NULL;
+	const mf_part *r, *t, *dg, *x, *b;
+	mf_buf *out;
+	int rc;
+
+	(void)ctx;
+	memset(&o, 0, sizeof(o));
+	o.alloc = *a;
+	rc = mf_msg_parse(dig, sizeof(dig) - 1, &o, &m, NULL);
+	if (rc < 0)
+		return rc;
+	r = mf_msg_root(m);
+	t = mf_part_child(r, 0);
+	dg = mf_part_child(r, 1);
+	x = mf_part_child(dg, 0);
+	rc = mf_part_detach(m, t);
+	if (rc == MF_OK)
+		rc = mf_part_insert(m, dg, 0, t);
+	if (rc == MF_OK)
+		rc = mf_part_detach(m, x);
+	if (rc == MF_OK)
+		rc = mf_part_insert(m, r, 0, x);
+	if (rc == MF_OK)
+		rc = mf_part_new(m, NULL, "--o\r\n", 5, 0, &b);
+	if (rc == MF_OK)
+		rc = mf_part_insert(m, r, 0, b);
+	if (rc == MF_OK) {
+		out = mf_buf_new(a);
+		rc = out != NULL ? mf_msg_write(m, 0, out) : MF_E_NOMEM;
+		if (rc == MF_OK &&
+		    (mf_part_param(mf_msg_root(m), "title", 5) == NULL ||
+		     seq(mf_part_boundary(mf_msg_root(m)), "o")))
+			rc = MF_E_STATE;
+		mf_buf_free(out);
+	}
+	mf_msg_free(m);
+	return rc;
+}
+
 static void
 test_oom(void **state)
 {
 	(void)state;
 	assert_true(tu_oom_loop(oom_build, NULL) > 20);
+	assert_true(tu_oom_loop(oom_digest, NULL) > 5);
 }
 
 int
