@@ -1513,7 +1513,8 @@ scan_data(const unsigned char *p, size_t n, struct scan *s, bool stop,
 		if (c == '\r') {
 			if (i + 1 >= n || p[i + 1] != '\n') {
 				s->bare_cr++;
-				if (stop && s->hi + s->nul + s->bare_cr >= qp_max)
+				if (stop &&
+				    s->hi + s->nul + s->bare_cr >= qp_max)
 					return false;
 			}
 			i++;

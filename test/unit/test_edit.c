@@ -730,9 +730,8 @@ cte_ref(const unsigned char *p, size_t n, int istext, unsigned flags)
 static void
 test_cte_choose_scan(void **state)
 {
-	static const unsigned flags[] = {0, MF_8BITMIME,
-	                                 MF_8BITMIME | MF_BINARYMIME,
-	                                 MF_BINARYMIME};
+	static const unsigned flags[] = {
+	    0, MF_8BITMIME, MF_8BITMIME | MF_BINARYMIME, MF_BINARYMIME};
 	unsigned char buf[2100];
 	uint64_t r = 0x9e3779b97f4a7c15u;
 	size_t it, i, k;
@@ -750,12 +749,17 @@ test_cte_choose_scan(void **state)
 			r ^= r << 17;
 			v = (unsigned)(r >> 24) & 0xff;
 			if (mix == 0) /* plain text, CRLF and LF */
-				buf[i] = v < 8 ? '\n' : v < 12 ? '\r' : 'a' + v % 26;
+				buf[i] = v < 8    ? '\n'
+				         : v < 12 ? '\r'
+				                  : 'a' + v % 26;
 			else if (mix == 1) /* a few 8-bit octets */
 				buf[i] = v < 40 ? 0xc3 : v < 50 ? '\n' : 'x';
 			else if (mix == 2) /* rare escapes, NUL and CR */
-				buf[i] = v == 0 ? 0 : v == 1 ? '\r' : v == 2 ? 0xff
-				       : v < 10 ? '\n' : ' ' + v % 90;
+				buf[i] = v == 0   ? 0
+				         : v == 1 ? '\r'
+				         : v == 2 ? 0xff
+				         : v < 10 ? '\n'
+				                  : ' ' + v % 90;
 			else if (mix == 3) /* binary */
 				buf[i] = (unsigned char)v;
 			else /* long lines */
@@ -769,9 +773,10 @@ test_cte_choose_scan(void **state)
 				int got = mf_cte_choose(buf, n, t, flags[k]);
 
 				if (got != want)
-					fail_msg("it %zu n %zu text %d flags %u: "
-					         "%d, want %d", it, n, t,
-					         flags[k], got, want);
+					fail_msg(
+					    "it %zu n %zu text %d flags %u: "
+					    "%d, want %d",
+					    it, n, t, flags[k], got, want);
 			}
 		}
 	}
@@ -804,7 +809,8 @@ test_rebound_params(void **state)
 		const char *name, *value;
 	} want[] = {
 	    {"charset", "utf-8"},
-	    {"title", "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln"},
+	    {"title", "Gr\xc3\xbc\xc3\x9f"
+	              "e aus K\xc3\xb6ln"},
 	    {"name", "Zo\xc3\xab M\xc3\xbcller.txt"},
 	    {"note", "a\tb \"q\""},
 	};
@@ -818,8 +824,8 @@ test_rebound_params(void **state)
 	                 MF_OK);
 	r = mf_msg_root(m);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		const mf_param *pm = mf_part_param(r, want[i].name,
-		                                   strlen(want[i].name));
+		const mf_param *pm =
+		    mf_part_param(r, want[i].name, strlen(want[i].name));
 
 		assert_non_null(pm);
 		tu_assert_mem(pm->value.ptr, pm->value.len, want[i].value,
@@ -836,8 +842,8 @@ test_rebound_params(void **state)
 	assert_int_equal(mf_part_param_count(r),
 	                 sizeof(want) / sizeof(want[0]) + 1);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		const mf_param *pm = mf_part_param(r, want[i].name,
-		                                   strlen(want[i].name));
+		const mf_param *pm =
+		    mf_part_param(r, want[i].name, strlen(want[i].name));
 
 		if (pm == NULL)
 			fail_msg("parameter %s lost", want[i].name);
