@@ -1061,6 +1061,70 @@ fields_after(mf_msg *m, const mf_part *p, int op, const char *name, size_t nl,
  * added to a root with a Content-Type, an automatic Message-ID regenerated
  * when From changed.
  */
+static bool
+is_digest(const mf_part *par)
+{
+	return par != NULL && par->kind == MF_PART_MULTIPART &&
+	       is_lit(par->subtype, "digest");
+}
+
+/* A Content-Type written out for a part that moves (prepared by
+ * pin_prepare, committed by pin_commit). */
+struct pin {
+	struct mf__hfield *fv;
+	size_t nf;
+	bool on;
+};
+
+/*
+ * p, whose type is the default one (no valid Content-Type), about to go
+ * from under a digest or not (from_dg) to under a digest or not (to_dg):
+ * moved, or its multipart's subtype changed. The default is
+ * message/rfc822 in a multipart/digest and text/plain elsewhere (RFC 2046
+ * 5.1.5, RFC 2045 5.2): when it would change, p's type as it reads now is
+ * written out ("Content-Type: text/plain" or "message/rfc822"), so that
+ * the part means and reads back as it did where it goes (the other
+ * default would make a leaf's body an embedded message, or an embedded
+ * message a text body). An unparsable Content-Type field is replaced.
+ */
+static int
+pin_prepare(mf_msg *m, const mf_part *p, bool from_dg, bool to_dg,
+            struct pin *pn)
+{
+	struct mf__hfield hf;
+	char v[32];
+	size_t rm = 0;
+	int rc;
+
+	pn->on = false;
+	if (!p->ct_default || from_dg == to_dg)
+		return MF_OK;
+	if (p->type.len + p->subtype.len + 2 > sizeof(v))
+		return MF_E_INVAL; /* not a default type */
+	memcpy(v, p->type.ptr, p->type.len);
+	v[p->type.len] = '/';
+	memcpy(v + p->type.len + 1, p->subtype.ptr, p->subtype.len);
+	rc = field_new(m, "Content-Type", 12, v,
+	               p->type.len + 1 + p->subtype.len, 0, &hf, NULL);
+	if (rc == MF_OK)
+		rc = fields_after(m, p, OP_SET, "Content-Type", 12, &hf,
+		                  &pn->fv, &pn->nf, &rm);
+	if (rc < 0)
+		return rc;
+	pn->on = true;
+	return MF_OK;
+}
+
+static void
+pin_commit(mf_part *p, const struct pin *pn)
+{
+	if (!pn->on)
+		return;
+	p->fields = pn->fv;
+	p->nfields = pn->nf;
+	p->ct_default = false;
+}
+
 static int
 apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
              bool content, bool from, mf_error *err)
@@ -1069,6 +1133,7 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 	struct mf__hfield mv, id;
 	bool root = is_root(m, p);
 	bool add_mv = false, new_id = false, turn_multi = false;
+	struct pin *pins = NULL;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -1115,6 +1180,27 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 		if (root && first_field(fv, nf, "content-type") != NULL &&
 		    first_field(fv, nf, "mime-version") == NULL)
 			add_mv = true;
+		if (p->kind == MF_PART_MULTIPART && p->first != NULL &&
+		    d.kind == MF_PART_MULTIPART &&
+		    is_digest(p) != is_lit(d.subtype, "digest")) {
+			/* To or from multipart/digest: the children
+			 * without a type keep theirs. */
+			const mf_part *c;
+			size_t k = 0;
+
+			pins = mf__arena_alloc(&m->ar,
+			                       p->nchildren * sizeof(*pins));
+			if (pins == NULL)
+				return mf__err(err, MF_E_NOMEM, 0,
+				               "out of memory");
+			for (c = p->first; c != NULL; c = c->next, k++) {
+				rc = pin_prepare(m, c, is_digest(p),
+				                 !is_digest(p), &pins[k]);
+				if (rc < 0)
+					return mf__err(err, rc, 0,
+					               "out of memory");
+			}
+		}
 	}
 	if (add_mv) {
 		struct mf__hfield *nv;
@@ -1163,6 +1249,13 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 	/* Commit. */
 	p->fields = fv;
 	p->nfields = nf;
+	if (pins != NULL) {
+		mf_part *c;
+		size_t k = 0;
+
+		for (c = p->first; c != NULL; c = c->next)
+			pin_commit(c, &pins[k++]);
+	}
 	if (content) {
 		take_description(p, &d);
 		if (turn_multi) {
@@ -1997,68 +2090,6 @@ within(const mf_part *p, const mf_part *t)
 	return false;
 }
 
-static bool
-is_digest(const mf_part *par)
-{
-	return par != NULL && par->kind == MF_PART_MULTIPART &&
-	       is_lit(par->subtype, "digest");
-}
-
-/* A Content-Type written out for a part that moves (prepared by
- * pin_prepare, committed by pin_commit). */
-struct pin {
-	struct mf__hfield *fv;
-	size_t nf;
-	bool on;
-};
-
-/*
- * p, whose type is the default one (no valid Content-Type), about to go
- * from under its parent to under to (NULL: detached). The default is
- * message/rfc822 in a multipart/digest and text/plain elsewhere (RFC 2046
- * 5.1.5, RFC 2045 5.2): when it would change, p's type as it reads now is
- * written out ("Content-Type: text/plain" or "message/rfc822"), so that
- * the part means and reads back as it did where it goes (the other
- * default would make a leaf's body an embedded message, or an embedded
- * message a text body). An unparsable Content-Type field is replaced.
- */
-static int
-pin_prepare(mf_msg *m, const mf_part *p, const mf_part *to, struct pin *pn)
-{
-	struct mf__hfield hf;
-	char v[32];
-	size_t rm = 0;
-	int rc;
-
-	pn->on = false;
-	if (!p->ct_default || is_digest(p->parent) == is_digest(to))
-		return MF_OK;
-	if (p->type.len + p->subtype.len + 2 > sizeof(v))
-		return MF_E_INVAL; /* not a default type */
-	memcpy(v, p->type.ptr, p->type.len);
-	v[p->type.len] = '/';
-	memcpy(v + p->type.len + 1, p->subtype.ptr, p->subtype.len);
-	rc = field_new(m, "Content-Type", 12, v,
-	               p->type.len + 1 + p->subtype.len, 0, &hf, NULL);
-	if (rc == MF_OK)
-		rc = fields_after(m, p, OP_SET, "Content-Type", 12, &hf,
-		                  &pn->fv, &pn->nf, &rm);
-	if (rc < 0)
-		return rc;
-	pn->on = true;
-	return MF_OK;
-}
-
-static void
-pin_commit(mf_part *p, const struct pin *pn)
-{
-	if (!pn->on)
-		return;
-	p->fields = pn->fv;
-	p->nfields = pn->nf;
-	p->ct_default = false;
-}
-
 int
 mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
                const mf_part *cchild)
@@ -2079,7 +2110,7 @@ mf_part_insert(mf_msg *m, const mf_part *cparent, size_t i,
 	v = mf__arena_alloc(&m->ar, (par->nchildren + 1) * sizeof(*v));
 	if (v == NULL)
 		return MF_E_NOMEM;
-	rc = pin_prepare(m, c, par, &pn);
+	rc = pin_prepare(m, c, is_digest(c->parent), is_digest(par), &pn);
 	if (rc == MF_OK)
 		rc = ensure_boundaries(m, par, c);
 	if (rc < 0)
@@ -2152,7 +2183,7 @@ mf_part_detach(mf_msg *m, const mf_part *p)
 	if (!owned(m, p) || p->parent == NULL ||
 	    p->parent->kind != MF_PART_MULTIPART)
 		return MF_E_INVAL;
-	rc = pin_prepare(m, p, NULL, &pn);
+	rc = pin_prepare(m, p, is_digest(p->parent), false, &pn);
 	if (rc < 0)
 		return rc;
 	unlink_part(mut(p));
@@ -2248,9 +2279,9 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 		resel(m);
 		return MF_OK;
 	}
-	rc = pin_prepare(m, nw, par, &pn_new);
+	rc = pin_prepare(m, nw, is_digest(nw->parent), is_digest(par), &pn_new);
 	if (rc == MF_OK)
-		rc = pin_prepare(m, old, NULL, &pn_old);
+		rc = pin_prepare(m, old, is_digest(par), false, &pn_old);
 	if (rc == MF_OK)
 		rc = ensure_boundaries(m, par, nw);
 	if (rc < 0)

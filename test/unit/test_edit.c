@@ -937,6 +937,31 @@ test_digest_move(void **state)
 	mf_msg_free(p);
 	mf_buf_free(out);
 	mf_msg_free(m);
+	/* The subtype changed to digest and back: the children keep their
+	 * types too. */
+	assert_int_equal(mf_msg_parse(in, sizeof(in) - 1, NULL, &m, NULL),
+	                 MF_OK);
+	r = mf_msg_root(m);
+	assert_int_equal(mf_part_header_set(m, r, "Content-Type", 12,
+	                                    "multipart/digest; boundary=o", 28,
+	                                    0, NULL),
+	                 MF_OK);
+	dg = mf_part_child(r, 1);
+	assert_int_equal(mf_part_header_set(m, dg, "Content-Type", 12,
+	                                    "multipart/mixed; boundary=d", 27,
+	                                    0, NULL),
+	                 MF_OK);
+	assert_kind(r, 0, MF_PART_LEAF, "text", "plain");
+	assert_kind(dg, 0, MF_PART_MESSAGE, "message", "rfc822");
+	out = wr(m, 0);
+	p = reparse(out);
+	assert_true(seq(mf_part_subtype(mf_msg_root(p)), "digest"));
+	assert_kind(mf_msg_root(p), 0, MF_PART_LEAF, "text", "plain");
+	assert_kind(mf_part_child(mf_msg_root(p), 1), 0, MF_PART_MESSAGE,
+	            "message", "rfc822");
+	mf_msg_free(p);
+	mf_buf_free(out);
+	mf_msg_free(m);
 }
 
 static void
@@ -2043,6 +2068,10 @@ oom_digest(const mf_alloc *a, void *ctx)
 		rc = mf_part_detach(m, x);
 	if (rc == MF_OK)
 		rc = mf_part_insert(m, r, 0, x);
+	if (rc == MF_OK)
+		rc = mf_part_header_set(m, dg, "Content-Type", 12,
+		                        "multipart/mixed; boundary=d", 27, 0,
+		                        NULL);
 	if (rc == MF_OK)
 		rc = mf_part_new(m, NULL, "--o\r\n", 5, 0, &b);
 	if (rc == MF_OK)
