@@ -1518,10 +1518,11 @@ typedef struct mf_dot_dec {
 
 /*
  * Decodes the chunk in[0..n) into out (at most mf_dot_decoded_len(n)
- * bytes; *outlen gets the count). MF_MORE when all of it was data (the
- * end is still to come), MF_OK when the terminating line was read:
- * *consumed (may be NULL) then counts the bytes up to and including it,
- * and the rest of in is what the peer sent next (pipelining).
+ * bytes; *outlen gets the count; out may be in - 1 or earlier in the same
+ * buffer, to decode in place). MF_MORE when all of it was data (the end
+ * is still to come), MF_OK when the terminating line was read: *consumed
+ * (may be NULL) then counts the bytes up to and including it, and the
+ * rest of in is what the peer sent next (pipelining).
  */
 MF_NODISCARD MF_API int mf_dot_dec_update(mf_dot_dec *st, void *out,
 					  size_t cap, const char *in, size_t n,

@@ -36,6 +36,11 @@
  * Speed: both directions look only at line ends and the first byte of a
  * line; the bytes between are found by a scanner for CR or LF (SWAR, SSE2
  * or AVX2 by CPU) and moved with memcpy.
+ *
+ * The decoder works in place too (out one byte before in, or earlier):
+ * its output never gets ahead of its input by more than a held-back CR,
+ * the vector loops store a block only once it is loaded and known clean,
+ * and runs move with memmove.
  */
 #include "dot.h"
 
@@ -173,9 +178,10 @@ clean_tail(unsigned char *out, const unsigned char *p, size_t i, size_t n,
 	*ls = l;
 	if (i > 0 && p[i - 1] == '\r')
 		i--;
-	/* The vectors stored the blocks before from. */
-	if (out != NULL && i > from)
-		memcpy(out + from, p + from, i - from);
+	/* The vectors stored the blocks before from; out may be p or
+	 * before it (the decoder in place). */
+	if (out != NULL && i > from && out != p)
+		memmove(out + from, p + from, i - from);
 	return i;
 }
 
@@ -242,10 +248,6 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
 		__m128i bad;
 
-		/* Copied as scanned: bytes past the clean run are written
-		 * over by the caller. */
-		if (out != NULL)
-			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
 		bad = _mm_or_si128(
 		    _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(a, lf),
 		                                  _mm_cmpeq_epi8(v, cr)),
@@ -261,8 +263,15 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		if (limit < 16)
 			ml &= (1u << limit) - 1;
 		k = block_lines(i, ml, limit, max, cur, ls);
-		if (k < 16)
+		if (k < 16) {
+			if (out != NULL && k > 0)
+				memmove(out + i, p + i, k);
 			return clean_tail(out, p, i + k, i + k, max, cur, ls);
+		}
+		/* Copied as scanned; only clean blocks, and after the
+		 * loads: out may be p or before it (decoding in place). */
+		if (out != NULL)
+			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
 	}
 	return clean_tail(out, p, i, n, max, cur, ls);
 }
@@ -283,11 +292,7 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 	for (; i + 33 <= n; i += 32) {
 		__m256i v =
 		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-		__m256i b;
-
-		if (out != NULL)
-			_mm256_storeu_si256((__m256i *)(void *)(out + i), v);
-		b = _mm256_loadu_si256(
+		__m256i b = _mm256_loadu_si256(
 		    (const __m256i *)(const void *)(p + i - 1));
 		__m256i a = _mm256_loadu_si256(
 		    (const __m256i *)(const void *)(p + i + 1));
@@ -306,8 +311,15 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		if (limit < 32)
 			ml &= (1u << limit) - 1;
 		k = block_lines(i, ml, limit, max, cur, ls);
-		if (k < 32)
+		if (k < 32) {
+			if (out != NULL && k > 0)
+				memmove(out + i, p + i, k);
 			return clean_tail(out, p, i + k, i + k, max, cur, ls);
+		}
+		/* Copied as scanned; only clean blocks, and after the
+		 * loads: out may be p or before it (decoding in place). */
+		if (out != NULL)
+			_mm256_storeu_si256((__m256i *)(void *)(out + i), v);
 	}
 	return clean_tail(out, p, i, n, max, cur, ls);
 }
@@ -637,7 +649,7 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 					               "output buffer too "
 					               "small");
 				if (!room)
-					memcpy(w + o, s + i, k);
+					memmove(w + o, s + i, k);
 				o += k;
 				if (ls != 0)
 					d.line_off = d.base + i + ls - cur;
@@ -654,8 +666,8 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		if (k > cap - o)
 			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),
 			               "output buffer too small");
-		if (k > 0)
-			memcpy(w + o, s + i, k);
+		if (k > 0 && w + o != s + i)
+			memmove(w + o, s + i, k);
 		o += k;
 		i += k;
 		if (i == n)
