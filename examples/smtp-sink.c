@@ -32,7 +32,7 @@
 #include "mailfmt.h"
 
 #define MAX_CONN 64
-#define BUFSZ (128 * 1024) /* a read's worth: 4 syscalls per 128 KiB */
+#define BUFSZ (128 * 1024) /* a poll, a read and a write per 128 KiB */
 
 struct conn {
 	int fd;
