@@ -32,7 +32,7 @@
 #include "mailfmt.h"
 
 #define MAX_CONN 64
-#define BUFSZ (128 * 1024) /* a poll, a read and a write per 128 KiB */
+#define BUFSZ (64 * 1024) /* a poll, a read and a write per 64 KiB */
 
 struct conn {
 	int fd;
