@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pop3-serve - a POP3 server (RFC 1939) over one Maildir, for one user,
- * built on mailfmt's POP3 codecs: a single-threaded poll loop on
- * 127.0.0.1. The library parses each command, says whether the session
- * state allows it and tracks the state through the replies written here;
- * this file does the sockets and the mailbox.
+ * pop3-serve - a POP3 server (RFC 1939) over one Maildir, for one user:
+ * a single-threaded poll loop on 127.0.0.1. mailfmt reads each command,
+ * says whether the state allows it and answers the maildrop commands from
+ * the message table kept here (mf_pop3_serve); this file does the
+ * sockets, the login and the files.
  *
  *	pop3-serve [-p PORT] -d MAILDIR -u USER:PASSWORD
  *
  * Prints "listening on 127.0.0.1:PORT" once ready (PORT 0: a free one),
- * stops on SIGTERM or SIGINT. Logins: USER/PASS or APOP (the greeting
- * has a timestamp). The messages are the files of MAILDIR/new and
- * MAILDIR/cur, sorted by name; DELE'd ones are unlinked at QUIT. One
- * session at a time holds the mailbox (others get -ERR [IN-USE]).
+ * stops on SIGTERM or SIGINT. Logins: USER/PASS or APOP. The messages are
+ * the files of MAILDIR/new and MAILDIR/cur, sorted by name; DELE'd ones
+ * are unlinked at QUIT. One session at a time holds the mailbox.
  */
 #define _DEFAULT_SOURCE /* dirent d_type */
 #include <arpa/inet.h>
@@ -35,28 +34,22 @@
 #define MAXCONN 16
 #define IDLE_SECONDS 600 /* RFC 1939 3: at least 10 minutes */
 
-struct msg {
-	char *path;
-	char uid[71];   /* RFC 1939 7: 1 to 70 characters */
-	uint64_t size;  /* as the client receives it */
-	int deleted;
-};
-
 struct conn {
 	int fd;
 	mf_pop3_server sv;
-	char in[4096];  /* commands are 255 octets at most */
+	char in[4096]; /* commands are 255 octets at most */
 	size_t inlen;
-	char *out;      /* replies and message data not yet written */
-	size_t outlen, outcap;
-	char ts[80];    /* the APOP timestamp of the greeting */
+	mf_buf *out; /* replies and message data; out[sent..] is unsent */
+	size_t sent;
+	char ts[80]; /* the APOP timestamp of the greeting */
 	char user[256];
-	int locked;     /* this session holds the mailbox */
+	int locked; /* this session holds the mailbox */
 	time_t last;
 };
 
 static const char *maildir, *user, *pass;
-static struct msg *msgs;
+static mf_pop3_msg *msgs; /* the mailbox, while a session holds it */
+static char **paths;      /* the file of each message */
 static size_t nmsgs;
 static int mailbox_busy;
 static volatile sig_atomic_t stop;
@@ -64,37 +57,18 @@ static volatile sig_atomic_t stop;
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
+/* Out of memory: this demo just stops. */
 static void *
-xrealloc(void *p, size_t n)
+check(void *p, int rc)
 {
-	p = realloc(p, n);
-	if (p == NULL) {
-		perror("pop3-serve");
+	if (p == NULL || rc < 0) {
+		fprintf(stderr, "pop3-serve: out of memory\n");
 		exit(1);
 	}
 	return p;
-}
-
-/* Room for n more bytes of output. */
-static char *
-out_room(struct conn *c, size_t n)
-{
-	if (c->outcap - c->outlen < n) {
-		c->outcap = c->outlen + n + 4096;
-		c->out = xrealloc(c->out, c->outcap);
-	}
-	return c->out + c->outlen;
-}
-
-static void
-out_add(struct conn *c, const void *p, size_t n)
-{
-	memcpy(out_room(c, n), p, n);
-	c->outlen += n;
 }
 
 /* Answers the line just read (or greets): the library checks the reply
@@ -114,7 +88,7 @@ reply(struct conn *c, int status, const char *code, const char *fmt, ...)
 	r.text = (mf_str){text, strlen(text)};
 	if (mf_pop3_server_reply(&c->sv, &r, line, sizeof(line), &len) < 0)
 		abort(); /* a reply this program must never build */
-	out_add(c, line, len);
+	check(c, mf_buf_append(c->out, line, len));
 }
 
 static char *
@@ -124,32 +98,38 @@ read_file(const char *path, size_t *n)
 	char *p = NULL;
 	size_t cap = 0;
 
-	*n = 0;
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		p = xrealloc(p, cap += 65536);
-		*n += fread(p + *n, 1, cap - *n, f);
-		if (*n < cap)
-			break;
-	}
-	fclose(f);
+	for (*n = 0; f != NULL && *n == cap;
+	     *n += fread(p + *n, 1, cap - *n, f))
+		p = check(realloc(p, cap += 65536), MF_OK);
+	if (f != NULL)
+		fclose(f);
 	return p;
 }
 
-/* Maildir names begin with the delivery time: sort by name. */
-static int
-by_name(const void *a, const void *b)
+/* The unique-id: the name without its Maildir flags (RFC 1939 7: 70
+ * characters at most). Names begin with the delivery time: sort by it. */
+static mf_str
+uid_of(const char *path)
 {
-	return strcmp(((const struct msg *)a)->uid,
-		      ((const struct msg *)b)->uid);
+	const char *name = strrchr(path, '/') + 1;
+	size_t n = strcspn(name, ":");
+
+	return (mf_str){name, n < 70 ? n : 70};
+}
+
+static int
+by_uid(const void *a, const void *b)
+{
+	mf_str x = uid_of(*(char *const *)a), y = uid_of(*(char *const *)b);
+	int d = memcmp(x.ptr, y.ptr, x.len < y.len ? x.len : y.len);
+
+	return d != 0 ? d : (x.len > y.len) - (x.len < y.len);
 }
 
 /* The mailbox as the session sees it: numbered 1..n, fixed until QUIT. */
 static void
 load_mailbox(void)
 {
-	static const char *const sub[] = {"new", "cur"};
 	size_t i, n;
 
 	for (i = 0; i < 2; i++) {
@@ -157,86 +137,37 @@ load_mailbox(void)
 		struct dirent *e;
 		DIR *d;
 
-		snprintf(dir, sizeof(dir), "%s/%s", maildir, sub[i]);
+		snprintf(dir, sizeof(dir), "%s/%s", maildir, i ? "cur" : "new");
 		d = opendir(dir);
 		while (d != NULL && (e = readdir(d)) != NULL) {
-			struct msg *m;
-
 			if (e->d_name[0] == '.' ||
 			    (e->d_type != DT_REG && e->d_type != DT_UNKNOWN))
 				continue;
-			msgs = xrealloc(msgs, (nmsgs + 1) * sizeof(*msgs));
-			m = &msgs[nmsgs++];
-			memset(m, 0, sizeof(*m));
 			n = strlen(dir) + strlen(e->d_name) + 2;
-			m->path = xrealloc(NULL, n);
-			snprintf(m->path, n, "%s/%s", dir, e->d_name);
-			/* The unique-id: the Maildir name without its flags. */
-			snprintf(m->uid, sizeof(m->uid), "%.*s",
-				 (int)strcspn(e->d_name, ":"), e->d_name);
+			paths = check(realloc(paths, (nmsgs + 1) * sizeof(*paths)),
+				      MF_OK);
+			paths[nmsgs] = check(malloc(n), MF_OK);
+			snprintf(paths[nmsgs++], n, "%s/%s", dir, e->d_name);
 		}
 		if (d != NULL)
 			closedir(d);
 	}
-	qsort(msgs, nmsgs, sizeof(*msgs), by_name);
+	qsort(paths, nmsgs, sizeof(*paths), by_uid);
+	msgs = check(calloc(nmsgs + 1, sizeof(*msgs)), MF_OK);
 	for (i = 0; i < nmsgs; i++) {
-		char *p = read_file(msgs[i].path, &n);
+		char *p = read_file(paths[i], &n);
 
+		msgs[i].uid = uid_of(paths[i]);
 		msgs[i].size = mf_pop3_msg_size(p, n);
 		free(p);
 	}
 }
 
 static void
-unload_mailbox(void)
-{
-	while (nmsgs > 0)
-		free(msgs[--nmsgs].path);
-	free(msgs);
-	msgs = NULL;
-}
-
-/* The message cmd->msg names, or NULL (after answering -ERR). */
-static struct msg *
-find(struct conn *c, const mf_pop3_cmd *cmd)
-{
-	if (cmd->msg > nmsgs || msgs[cmd->msg - 1].deleted) {
-		reply(c, MF_POP3_ERR, "", "no such message");
-		return NULL;
-	}
-	return &msgs[cmd->msg - 1];
-}
-
-/* The scan listing (LIST) or unique-id listing (UIDL) of message i. */
-static int
-listing(char *line, size_t cap, int verb, size_t i)
-{
-	if (verb == MF_POP3_LIST)
-		return snprintf(line, cap, "%zu %llu", i + 1,
-				(unsigned long long)msgs[i].size);
-	return snprintf(line, cap, "%zu %s", i + 1, msgs[i].uid);
-}
-
-static void
-drop_stat(size_t *n, uint64_t *octets)
-{
-	size_t i;
-
-	*n = 0;
-	*octets = 0;
-	for (i = 0; i < nmsgs; i++) {
-		if (!msgs[i].deleted) {
-			(*n)++;
-			*octets += msgs[i].size;
-		}
-	}
-}
-
-static void
 login(struct conn *c, int ok)
 {
-	size_t n;
 	uint64_t octets;
+	size_t n;
 
 	if (!ok) {
 		reply(c, MF_POP3_ERR, "AUTH", "invalid user name or password");
@@ -245,51 +176,21 @@ login(struct conn *c, int ok)
 	} else {
 		mailbox_busy = c->locked = 1;
 		load_mailbox();
-		drop_stat(&n, &octets);
+		n = mf_pop3_drop_stat(msgs, nmsgs, &octets);
 		reply(c, MF_POP3_OK, "",
 		      "maildrop has %zu messages (%llu octets)", n,
 		      (unsigned long long)octets);
 	}
 }
 
-/* Sends bytes of the file of m (all, or up to TOP's lines) stuffed. */
-static void
-send_msg(struct conn *c, const struct msg *m, int top, uint64_t lines)
-{
-	size_t n, len;
-	char *p = read_file(m->path, &n);
-
-	if (p == NULL) {
-		reply(c, MF_POP3_ERR, "SYS/TEMP", "cannot read message");
-		return;
-	}
-	if (top && mf_pop3_top_len(p, n, lines, &n) < 0)
-		n = 0;
-	if (top)
-		reply(c, MF_POP3_OK, "", "top of message follows");
-	else
-		reply(c, MF_POP3_OK, "", "%llu octets",
-		      (unsigned long long)m->size);
-	/* Dot-stuffed, line ends as CRLF, ended by ".": what
-	 * mf_pop3_msg_size counted. */
-	if (mf_dot_encode(out_room(c, mf_dot_encoded_len(n)),
-			  mf_dot_encoded_len(n), p, n, &len) == MF_OK)
-		c->outlen += len;
-	free(p);
-}
-
 /* RFC 1939 6: the UPDATE state removes what was marked. */
 static void
 update(struct conn *c)
 {
-	size_t i, left = 0, failed = 0;
+	size_t i, failed = 0, left = mf_pop3_drop_stat(msgs, nmsgs, NULL);
 
-	for (i = 0; i < nmsgs; i++) {
-		if (!msgs[i].deleted)
-			left++;
-		else if (unlink(msgs[i].path) != 0)
-			failed++;
-	}
+	for (i = 0; i < nmsgs; i++)
+		failed += msgs[i].deleted && unlink(paths[i]) != 0;
 	if (failed > 0)
 		reply(c, MF_POP3_ERR, "SYS/PERM",
 		      "%zu deleted messages not removed", failed);
@@ -303,144 +204,51 @@ command(struct conn *c, const mf_pop3_cmd *cmd)
 	static const char capa[] = "TOP\r\nUSER\r\nUIDL\r\nRESP-CODES\r\n"
 				   "PIPELINING\r\n"
 				   "IMPLEMENTATION mailfmt-pop3-serve\r\n.\r\n";
-	char line[128];
-	struct msg *m;
-	size_t i, n;
-	uint64_t octets;
+	const mf_str *a = &cmd->arg;
+	char *p = NULL;
+	size_t i, n = 0;
+	int rc;
 
-	switch (cmd->verb) {
-	case MF_POP3_CAPA:
+	if (cmd->verb == MF_POP3_CAPA) {
 		reply(c, MF_POP3_OK, "", "capability list follows");
-		out_add(c, capa, sizeof(capa) - 1);
-		break;
-	case MF_POP3_USER:
-		snprintf(c->user, sizeof(c->user), "%.*s", (int)cmd->arg.len,
-			 cmd->arg.ptr);
+		check(c, mf_buf_append(c->out, capa, sizeof(capa) - 1));
+	} else if (cmd->verb == MF_POP3_USER) {
+		snprintf(c->user, sizeof(c->user), "%.*s", (int)a->len, a->ptr);
 		reply(c, MF_POP3_OK, "", "send PASS");
-		break;
-	case MF_POP3_PASS:
-		login(c, strcmp(c->user, user) == 0 &&
-			     cmd->arg.len == strlen(pass) &&
-			     memcmp(cmd->arg.ptr, pass, cmd->arg.len) == 0);
-		break;
-	case MF_POP3_APOP:
-		login(c, cmd->arg.len == strlen(user) &&
-			     memcmp(cmd->arg.ptr, user, cmd->arg.len) == 0 &&
+	} else if (cmd->verb == MF_POP3_PASS) {
+		login(c, strcmp(c->user, user) == 0 && a->len == strlen(pass) &&
+			     memcmp(a->ptr, pass, a->len) == 0);
+	} else if (cmd->verb == MF_POP3_APOP) {
+		login(c, a->len == strlen(user) &&
+			     memcmp(a->ptr, user, a->len) == 0 &&
 			     mf_pop3_apop_verify(c->ts, strlen(c->ts), pass,
 						 strlen(pass), cmd->arg2.ptr,
 						 cmd->arg2.len));
-		break;
-	case MF_POP3_STAT:
-		drop_stat(&n, &octets);
-		reply(c, MF_POP3_OK, "", "%zu %llu", n,
-		      (unsigned long long)octets);
-		break;
-	case MF_POP3_LIST:
-	case MF_POP3_UIDL:
-		if (cmd->msg != 0) {
-			if (find(c, cmd) == NULL)
-				break;
-			listing(line, sizeof(line), cmd->verb, cmd->msg - 1);
-			reply(c, MF_POP3_OK, "", "%s", line);
-			break;
-		}
-		reply(c, MF_POP3_OK, "", "listing follows");
-		for (i = 0; i < nmsgs; i++) {
-			if (msgs[i].deleted)
-				continue;
-			n = (size_t)listing(line, sizeof(line), cmd->verb, i);
-			out_add(c, line, n);
-			out_add(c, "\r\n", 2);
-		}
-		out_add(c, ".\r\n", 3);
-		break;
-	case MF_POP3_RETR:
-	case MF_POP3_TOP:
-		if ((m = find(c, cmd)) != NULL)
-			send_msg(c, m, cmd->verb == MF_POP3_TOP, cmd->lines);
-		break;
-	case MF_POP3_DELE:
-		if ((m = find(c, cmd)) != NULL) {
-			m->deleted = 1;
-			reply(c, MF_POP3_OK, "", "message %llu deleted",
-			      (unsigned long long)cmd->msg);
-		}
-		break;
-	case MF_POP3_RSET:
-		for (i = 0; i < nmsgs; i++)
-			msgs[i].deleted = 0;
-		reply(c, MF_POP3_OK, "", "maildrop has %zu messages", nmsgs);
-		break;
-	case MF_POP3_NOOP:
-		reply(c, MF_POP3_OK, "", "");
-		break;
-	case MF_POP3_QUIT:
-		if (c->sv.state == MF_POP3_UPDATE)
-			update(c);
-		else
-			reply(c, MF_POP3_OK, "", "bye");
-		break;
-	default:
-		reply(c, MF_POP3_ERR, "", "command not implemented");
+	} else if (c->sv.state == MF_POP3_UPDATE) {
+		update(c); /* QUIT after a login */
+	} else if ((cmd->verb == MF_POP3_RETR || cmd->verb == MF_POP3_TOP) &&
+		   cmd->msg <= nmsgs && !msgs[cmd->msg - 1].deleted &&
+		   (p = read_file(paths[cmd->msg - 1], &n)) == NULL) {
+		reply(c, MF_POP3_ERR, "SYS/TEMP", "cannot read message");
+	} else {
+		/* The rest from the message table; RETR and TOP then get
+		 * the message. */
+		rc = mf_pop3_serve(&c->sv, cmd, msgs, nmsgs, c->out, &i);
+		if (rc < 0)
+			reply(c, MF_POP3_ERR, "SYS/TEMP", "%s", mf_strerror(rc));
+		else if (i != SIZE_MAX)
+			check(c, mf_pop3_serve_msg(c->out, p, n, cmd));
 	}
+	free(p);
 }
 
-/* Answers the complete lines in c->in, one at a time: the next is read
- * only once the reply to the last one is written (flow control). */
-static void
-serve(struct conn *c)
-{
-	while (c->outlen == 0 && c->sv.state != MF_POP3_CLOSED) {
-		mf_pop3_cmd cmd;
-		mf_error err;
-		size_t used;
-		int rc = mf_pop3_server_read(&c->sv, c->in, c->inlen, &cmd,
-					     &used, &err);
-
-		if (rc >= 0 && rc != MF_MORE)
-			command(c, &cmd);
-		else if (rc < 0)
-			reply(c, MF_POP3_ERR, "", "%s", err.reason);
-		memmove(c->in, c->in + used, c->inlen - used);
-		c->inlen -= used;
-		if (rc == MF_MORE)
-			break;
-	}
-}
-
-static void
-greet(struct conn *c, int fd)
-{
-	static unsigned long counter;
-
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->last = time(NULL);
-	if (mf_pop3_server_init(&c->sv, NULL) != MF_OK)
-		abort();
-	/* RFC 1939 7: a timestamp different for every greeting. */
-	snprintf(c->ts, sizeof(c->ts), "<%ld.%lu.%ld@127.0.0.1>",
-		 (long)getpid(), ++counter, (long)c->last);
-	reply(c, MF_POP3_OK, "", "POP3 server ready %s", c->ts);
-}
-
-static void
-drop(struct conn *c)
-{
-	close(c->fd);
-	free(c->out);
-	if (c->locked) {
-		/* RFC 1939 6: without QUIT nothing is removed. */
-		unload_mailbox();
-		mailbox_busy = 0;
-	}
-	c->fd = -1;
-}
-
-/* Reads and writes what is ready; 0 when the connection is over. */
+/* Reads and writes what is ready, then answers the complete lines one at
+ * a time: the next is read only once the last reply is written (flow
+ * control). 0 when the connection is over. */
 static int
 io(struct conn *c, short revents)
 {
+	size_t len = mf_buf_len(c->out), used;
 	ssize_t k;
 
 	if ((revents & (POLLERR | POLLNVAL)) ||
@@ -453,30 +261,72 @@ io(struct conn *c, short revents)
 		c->inlen += k > 0 ? (size_t)k : 0;
 		c->last = time(NULL);
 	}
-	if ((revents & POLLOUT) && c->outlen > 0) {
-		k = write(c->fd, c->out, c->outlen);
+	if ((revents & POLLOUT) && len > 0) {
+		k = write(c->fd, mf_buf_data(c->out) + c->sent, len - c->sent);
 		if (k < 0)
 			return errno == EINTR || errno == EAGAIN;
-		memmove(c->out, c->out + k, c->outlen - (size_t)k);
-		c->outlen -= (size_t)k;
+		c->sent += (size_t)k;
+		if (c->sent == len) {
+			mf_buf_clear(c->out);
+			c->sent = 0;
+		}
 		c->last = time(NULL);
 	}
-	serve(c);
-	return c->outlen > 0 || c->sv.state != MF_POP3_CLOSED;
+	while (mf_buf_len(c->out) == 0 && c->sv.state != MF_POP3_CLOSED) {
+		mf_pop3_cmd cmd;
+		mf_error err;
+		int rc = mf_pop3_server_read(&c->sv, c->in, c->inlen, &cmd,
+					     &used, &err);
+
+		if (rc == MF_OK)
+			command(c, &cmd);
+		else if (rc < 0)
+			reply(c, MF_POP3_ERR, "", "%s", err.reason);
+		memmove(c->in, c->in + used, c->inlen - used);
+		c->inlen -= used;
+		if (rc == MF_MORE)
+			break;
+	}
+	return mf_buf_len(c->out) > 0 || c->sv.state != MF_POP3_CLOSED;
 }
 
-static int
-usage(void)
+static void
+greet(struct conn *c, int fd)
 {
-	fprintf(stderr,
-		"usage: pop3-serve [-p PORT] -d MAILDIR -u USER:PASSWORD\n");
-	return 2;
+	static unsigned long counter;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->last = time(NULL);
+	c->out = check(mf_buf_new(NULL), mf_pop3_server_init(&c->sv, NULL));
+	/* RFC 1939 7: a timestamp different for every greeting. */
+	snprintf(c->ts, sizeof(c->ts), "<%ld.%lu.%ld@127.0.0.1>",
+		 (long)getpid(), ++counter, (long)c->last);
+	reply(c, MF_POP3_OK, "", "POP3 server ready %s", c->ts);
+}
+
+static void
+drop(struct conn *c)
+{
+	close(c->fd);
+	mf_buf_free(c->out);
+	c->fd = -1;
+	if (c->locked) {
+		/* RFC 1939 6: without QUIT nothing is removed. */
+		while (nmsgs > 0)
+			free(paths[--nmsgs]);
+		free(paths);
+		free(msgs);
+		paths = NULL;
+		msgs = NULL;
+		mailbox_busy = 0;
+	}
 }
 
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t salen = sizeof(sa);
 	struct conn conns[MAXCONN];
 	struct pollfd pfd[MAXCONN + 1];
@@ -492,24 +342,24 @@ main(int argc, char **argv)
 		else if (opt == 'u' && (colon = strchr(optarg, ':')) != NULL)
 			user = optarg;
 		else
-			return usage();
+			break;
 	}
-	if (maildir == NULL || user == NULL || optind != argc || port < 0 ||
-	    port > 65535)
-		return usage();
+	if (opt != -1 || maildir == NULL || user == NULL || optind != argc ||
+	    port < 0 || port > 65535) {
+		fprintf(stderr, "usage: pop3-serve [-p PORT] -d MAILDIR "
+				"-u USER:PASSWORD\n");
+		return 2;
+	}
 	*colon = '\0';
 	pass = colon + 1;
-
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one,
-				  sizeof(one)) != 0 ||
+	if (lfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(lfd, 16) != 0 ||
 	    getsockname(lfd, (struct sockaddr *)&sa, &salen) != 0) {
@@ -518,21 +368,19 @@ main(int argc, char **argv)
 	}
 	printf("listening on 127.0.0.1:%d\n", ntohs(sa.sin_port));
 	fflush(stdout);
-
 	for (i = 0; i < MAXCONN; i++)
 		conns[i].fd = -1;
 	while (!stop) {
-		time_t now = time(NULL);
-
 		pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
 		for (i = 0; i < MAXCONN; i++) {
 			struct conn *c = &conns[i];
 
-			if (c->fd >= 0 && now - c->last > IDLE_SECONDS)
+			if (c->fd >= 0 && time(NULL) - c->last > IDLE_SECONDS)
 				drop(c); /* RFC 1939 3: no UPDATE */
 			/* Output first: no new command before it is sent. */
 			pfd[i + 1].fd = c->fd;
-			pfd[i + 1].events = c->outlen > 0 ? POLLOUT : POLLIN;
+			pfd[i + 1].events =
+			    c->fd >= 0 && mf_buf_len(c->out) ? POLLOUT : POLLIN;
 		}
 		if (poll(pfd, MAXCONN + 1, 1000) < 0)
 			continue; /* EINTR: a signal */
@@ -548,8 +396,7 @@ main(int argc, char **argv)
 				;
 			if (fd >= 0 && i == MAXCONN)
 				close(fd); /* full */
-			else if (fd >= 0 &&
-				 fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
+			else if (fd >= 0 && fcntl(fd, F_SETFL, O_NONBLOCK) == 0)
 				greet(&conns[i], fd);
 		}
 	}

@@ -32,13 +32,15 @@
 #include "mailfmt.h"
 
 #define MAX_CONN 64
-#define BUFSZ 32768
+#define BUFSZ (64 * 1024) /* a poll, a read and a write per 64 KiB */
 
 struct conn {
 	int fd;
 	mf_smtp_server s;
 	mf_dot_dec dot; /* reading a message after DATA */
-	char in[BUFSZ]; /* received, not yet used */
+	char buf[1 + BUFSZ];
+	char *in; /* buf + 1: received, not yet used (buf[0] free for the
+	             dot decoder, which decodes in place from in - 1) */
 	size_t n;
 	mf_buf *out; /* replies not yet sent */
 	size_t sent;
@@ -171,7 +173,6 @@ reply(struct conn *c, mf_smtp_status st, int eom)
 static void
 process(struct conn *c)
 {
-	static char dec[BUFSZ + 1];
 	size_t pos = 0, used, len;
 	mf_smtp_status st;
 	mf_smtp_cmd cmd;
@@ -181,8 +182,11 @@ process(struct conn *c)
 		size_t n = c->n - pos;
 
 		if (c->s.state == MF_SMTP_ST_DATA) {
-			int rc = mf_dot_dec_update(&c->dot, dec, sizeof(dec), p,
-			                           n, &len, &used, NULL);
+			/* Decoded where it lies (from one byte before), and
+			 * written from there: no copy. */
+			char *dec = c->in + pos - 1;
+			int rc = mf_dot_dec_update(&c->dot, dec, n + 1, p, n,
+			                           &len, &used, NULL);
 
 			store(c, dec, len);
 			pos += used;
@@ -282,6 +286,7 @@ accept_one(int lfd, struct conn **cs, uint64_t max_size)
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	c->fd = fd;
+	c->in = c->buf + 1;
 	c->file = -1;
 	c->s.name = str(host);
 	c->s.offer.ext = MF_SMTP_EXT_PIPELINING | MF_SMTP_EXT_SIZE |
@@ -385,7 +390,7 @@ main(int argc, char **argv)
 					drop(cs, k);
 				continue;
 			}
-			r = read(c->fd, c->in + c->n, sizeof(c->in) - c->n);
+			r = read(c->fd, c->in + c->n, BUFSZ - c->n);
 			if (r <= 0) {
 				if (r == 0 ||
 				    (errno != EAGAIN && errno != EINTR))

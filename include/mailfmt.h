@@ -1746,10 +1746,11 @@ typedef struct mf_dot_dec {
 
 /*
  * Decodes the chunk in[0..n) into out (at most mf_dot_decoded_len(n)
- * bytes; *outlen gets the count). MF_MORE when all of it was data (the
- * end is still to come), MF_OK when the terminating line was read:
- * *consumed (may be NULL) then counts the bytes up to and including it,
- * and the rest of in is what the peer sent next (pipelining).
+ * bytes; *outlen gets the count; out may be in - 1 or earlier in the same
+ * buffer, to decode in place). MF_MORE when all of it was data (the end
+ * is still to come), MF_OK when the terminating line was read: *consumed
+ * (may be NULL) then counts the bytes up to and including it, and the
+ * rest of in is what the peer sent next (pipelining).
  */
 MF_NODISCARD MF_API int mf_dot_dec_update(mf_dot_dec *st, void *out,
 					  size_t cap, const char *in, size_t n,
@@ -2508,6 +2509,42 @@ MF_API uint64_t mf_pop3_msg_size(const char *p, size_t n);
  */
 MF_NODISCARD MF_API int mf_pop3_top_len(const char *p, size_t n,
 					uint64_t lines, size_t *len);
+
+/* A message of the maildrop, as a server keeps it (mf_pop3_serve(3)). */
+typedef struct mf_pop3_msg {
+	uint64_t size;        /* octets the client receives (mf_pop3_msg_size) */
+	mf_str uid;           /* UIDL: the unique-id, 1 to 70 of 0x21-0x7E */
+	int deleted;          /* marked by DELE, unmarked by RSET */
+	uint64_t reserved[2]; /* zero */
+} mf_pop3_msg;
+
+/*
+ * Answers cmd, just read by mf_pop3_server_read (MF_OK), from the
+ * caller's table msgs[0..n) (message k is msgs[k - 1]): appends the whole
+ * reply to out and takes its state: STAT; LIST, UIDL (with the listing);
+ * DELE and RSET (setting and clearing deleted); NOOP; QUIT before login;
+ * -ERR to AUTH, STLS and unknown commands. RETR, TOP: the +OK line, and
+ * *msg gets the index of the message, whose text the caller appends with
+ * mf_dot_encode (TOP: cut by mf_pop3_top_len); else *msg is SIZE_MAX.
+ * MF_MORE, nothing written, for the caller's own: USER, PASS, APOP, CAPA
+ * and QUIT in UPDATE. MF_E_NOMEM or MF_E_INVAL (a bad uid) change nothing.
+ */
+MF_NODISCARD MF_API int mf_pop3_serve(mf_pop3_server *s,
+				      const mf_pop3_cmd *cmd,
+				      mf_pop3_msg *msgs, size_t n,
+				      mf_buf *out, size_t *msg);
+/*
+ * Appends the data of the +OK mf_pop3_serve gave to RETR or TOP (cmd):
+ * the message p[0..n) (TOP: its header and cmd->lines body lines)
+ * dot-stuffed with CRLF line ends and the final ".". MF_E_NOMEM changes
+ * nothing; MF_E_INVAL for another command.
+ */
+MF_NODISCARD MF_API int mf_pop3_serve_msg(mf_buf *out, const char *p,
+					  size_t n, const mf_pop3_cmd *cmd);
+/* The messages of msgs[0..n) not marked deleted; *octets (may be NULL)
+ * gets their size: what STAT and a login's +OK report. */
+MF_API size_t mf_pop3_drop_stat(const mf_pop3_msg *msgs, size_t n,
+				uint64_t *octets);
 
 /* Commands a client may send before their replies come (PIPELINING). */
 #define MF_POP3_PIPELINE 32

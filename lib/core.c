@@ -398,19 +398,6 @@ mf_cpu_features(void)
 
 const uint16_t mf__cclass[256] = {R64(0), R64(64), R64(128), R64(192)};
 
-/* Eight bytes with their ASCII capitals made small, exactly (SWAR). */
-static inline uint64_t
-lower8(uint64_t w)
-{
-	const uint64_t highs = 0x8080808080808080ull;
-	uint64_t h = w & ~highs;                   /* the low seven bits */
-	uint64_t ge_a = h + 0x3F3F3F3F3F3F3F3Full; /* >= 'A': bit 7 set */
-	uint64_t gt_z = h + 0x2525252525252525ull; /* > 'Z': bit 7 set */
-	uint64_t up = (ge_a ^ gt_z) & ~w & highs;  /* and ASCII */
-
-	return w | (up >> 2);
-}
-
 bool
 mf__ieq(const char *a, size_t an, const char *b, size_t bn)
 {
@@ -423,7 +410,7 @@ mf__ieq(const char *a, size_t an, const char *b, size_t bn)
 
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
-		if (x != y && lower8(x) != lower8(y))
+		if (x != y && mf__lower8(x) != mf__lower8(y))
 			return false;
 	}
 	if (i < an) {
@@ -436,7 +423,7 @@ mf__ieq(const char *a, size_t an, const char *b, size_t bn)
 			x = x << 8 | (unsigned char)a[k];
 			y = y << 8 | (unsigned char)b[k];
 		}
-		return x == y || lower8(x) == lower8(y);
+		return x == y || mf__lower8(x) == mf__lower8(y);
 	}
 	for (; i < an; i++) {
 		if (mf__lower((unsigned char)a[i]) !=

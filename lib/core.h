@@ -206,6 +206,35 @@ mf__lower(unsigned char c)
 	return (unsigned char)(c + (((unsigned)(c - 'A') < 26u) << 5));
 }
 
+/*
+ * memset(p, 0, n) in 64-byte pieces, for the result structs a parse call
+ * clears each time: compilers then store vector registers instead of
+ * using rep stos, whose start-up cost is most of the work at this size.
+ */
+MF__INLINE void
+mf__zero(void *p, size_t n)
+{
+	char *q = (char *)p;
+	size_t i;
+
+	for (i = 0; i + 64 <= n; i += 64)
+		memset(q + i, 0, 64);
+	memset(q + i, 0, n - i);
+}
+
+/* Eight bytes with their ASCII capitals made small, exactly (SWAR). */
+MF__INLINE uint64_t
+mf__lower8(uint64_t w)
+{
+	const uint64_t highs = 0x8080808080808080ull;
+	uint64_t h = w & ~highs;                   /* the low seven bits */
+	uint64_t ge_a = h + 0x3F3F3F3F3F3F3F3Full; /* >= 'A': bit 7 set */
+	uint64_t gt_z = h + 0x2525252525252525ull; /* > 'Z': bit 7 set */
+	uint64_t up = (ge_a ^ gt_z) & ~w & highs;  /* and ASCII */
+
+	return w | (up >> 2);
+}
+
 /* ASCII case-insensitive equality of two spans. */
 bool mf__ieq(const char *a, size_t an, const char *b, size_t bn);
 

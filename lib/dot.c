@@ -36,6 +36,11 @@
  * Speed: both directions look only at line ends and the first byte of a
  * line; the bytes between are found by a scanner for CR or LF (SWAR, SSE2
  * or AVX2 by CPU) and moved with memcpy.
+ *
+ * The decoder works in place too (out one byte before in, or earlier):
+ * its output never gets ahead of its input by more than a held-back CR,
+ * the vector loops store a block only once it is loaded and known clean,
+ * and runs move with memmove.
  */
 #include "dot.h"
 
@@ -173,9 +178,10 @@ clean_tail(unsigned char *out, const unsigned char *p, size_t i, size_t n,
 	*ls = l;
 	if (i > 0 && p[i - 1] == '\r')
 		i--;
-	/* The vectors stored the blocks before from. */
-	if (out != NULL && i > from)
-		memcpy(out + from, p + from, i - from);
+	/* The vectors stored the blocks before from; out may be p or
+	 * before it (the decoder in place). */
+	if (out != NULL && i > from && out != p)
+		memmove(out + from, p + from, i - from);
 	return i;
 }
 
@@ -192,18 +198,18 @@ clean_scalar(unsigned char *out, const unsigned char *p, size_t n, size_t max,
  * The clean length from i: limit, or less where a line grows too long.
  */
 static inline size_t
-block_lines(size_t i, unsigned m, size_t limit, size_t max, size_t cur,
+block_lines(size_t i, uint64_t m, size_t limit, size_t max, size_t cur,
             size_t *ls)
 {
 	size_t e;
 
 	if (max == 0) {
 		if (m != 0)
-			*ls = cur + i + 31 - (size_t)__builtin_clz(m) + 1;
+			*ls = cur + i + 63 - (size_t)__builtin_clzll(m) + 1;
 		return limit;
 	}
 	while (m != 0) {
-		size_t j = (size_t)__builtin_ctz(m);
+		size_t j = (size_t)mf__ctz64(m);
 
 		/* Byte k makes the line too long when cur + k + 1 - ls >
 		 * max, that is k >= ls + max - cur. */
@@ -242,10 +248,6 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		    _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
 		__m128i bad;
 
-		/* Copied as scanned: bytes past the clean run are written
-		 * over by the caller. */
-		if (out != NULL)
-			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
 		bad = _mm_or_si128(
 		    _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(a, lf),
 		                                  _mm_cmpeq_epi8(v, cr)),
@@ -261,12 +263,24 @@ clean_ssse3(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		if (limit < 16)
 			ml &= (1u << limit) - 1;
 		k = block_lines(i, ml, limit, max, cur, ls);
-		if (k < 16)
+		if (k < 16) {
+			if (out != NULL && k > 0)
+				memmove(out + i, p + i, k);
 			return clean_tail(out, p, i + k, i + k, max, cur, ls);
+		}
+		/* Copied as scanned; only clean blocks, and after the
+		 * loads: out may be p or before it (decoding in place). */
+		if (out != NULL)
+			_mm_storeu_si128((__m128i *)(void *)(out + i), v);
 	}
 	return clean_tail(out, p, i, n, max, cur, ls);
 }
 
+/*
+ * AVX2: 64 bytes a step, as bit masks of their CRs, LFs and dots (one
+ * load per 32 bytes); the byte before and after the step come from
+ * scalar reads, and the masks shifted by one give each byte's neighbours.
+ */
 __attribute__((target("avx2"))) static size_t
 clean_avx2(unsigned char *out, const unsigned char *p, size_t n, size_t max,
            size_t cur, size_t *ls)
@@ -280,34 +294,51 @@ clean_avx2(unsigned char *out, const unsigned char *p, size_t n, size_t max,
 		return clean_tail(out, p, 0, n, max, cur, ls);
 	if (out != NULL)
 		out[0] = p[0];
-	for (; i + 33 <= n; i += 32) {
-		__m256i v =
+	for (; i + 65 <= n; i += 64) {
+		__m256i v0 =
 		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-		__m256i b;
+		__m256i v1 = _mm256_loadu_si256(
+		    (const __m256i *)(const void *)(p + i + 32));
+		uint64_t mcr =
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, cr)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		        _mm256_cmpeq_epi8(v1, cr))
+		        << 32;
+		uint64_t mlf =
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, lf)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		        _mm256_cmpeq_epi8(v1, lf))
+		        << 32;
+		uint64_t mdot =
+		    (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v0, dot)) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(
+		        _mm256_cmpeq_epi8(v1, dot))
+		        << 32;
+		/* Bit j: the byte after p[i + j] is LF; the byte before it
+		 * is CR; is LF. */
+		uint64_t lf_after = mlf >> 1 | (uint64_t)(p[i + 64] == '\n')
+		                                   << 63;
+		uint64_t cr_before = mcr << 1 | (uint64_t)(p[i - 1] == '\r');
+		uint64_t lf_before = mlf << 1 | (uint64_t)(p[i - 1] == '\n');
+		uint64_t bad = (mcr & ~lf_after) | (mlf & ~cr_before) |
+		               (mdot & lf_before);
+		size_t limit = bad ? (size_t)mf__ctz64(bad) : 64;
 
-		if (out != NULL)
-			_mm256_storeu_si256((__m256i *)(void *)(out + i), v);
-		b = _mm256_loadu_si256(
-		    (const __m256i *)(const void *)(p + i - 1));
-		__m256i a = _mm256_loadu_si256(
-		    (const __m256i *)(const void *)(p + i + 1));
-		__m256i vlf = _mm256_cmpeq_epi8(v, lf);
-		__m256i bad = _mm256_or_si256(
-		    _mm256_or_si256(
-		        _mm256_andnot_si256(_mm256_cmpeq_epi8(a, lf),
-		                            _mm256_cmpeq_epi8(v, cr)),
-		        _mm256_andnot_si256(_mm256_cmpeq_epi8(b, cr), vlf)),
-		    _mm256_and_si256(_mm256_cmpeq_epi8(v, dot),
-		                     _mm256_cmpeq_epi8(b, lf)));
-		unsigned mb = (unsigned)_mm256_movemask_epi8(bad);
-		unsigned ml = (unsigned)_mm256_movemask_epi8(vlf);
-		size_t limit = mb ? (size_t)__builtin_ctz(mb) : 32;
-
-		if (limit < 32)
-			ml &= (1u << limit) - 1;
-		k = block_lines(i, ml, limit, max, cur, ls);
-		if (k < 32)
+		if (limit < 64)
+			mlf &= ((uint64_t)1 << limit) - 1;
+		k = block_lines(i, mlf, limit, max, cur, ls);
+		if (k < 64) {
+			if (out != NULL && k > 0)
+				memmove(out + i, p + i, k);
 			return clean_tail(out, p, i + k, i + k, max, cur, ls);
+		}
+		/* Copied as scanned; only clean steps, and after the
+		 * loads: out may be p or before it (decoding in place). */
+		if (out != NULL) {
+			_mm256_storeu_si256((__m256i *)(void *)(out + i), v0);
+			_mm256_storeu_si256((__m256i *)(void *)(out + i + 32),
+			                    v1);
+		}
 	}
 	return clean_tail(out, p, i, n, max, cur, ls);
 }
@@ -637,7 +668,7 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 					               "output buffer too "
 					               "small");
 				if (!room)
-					memcpy(w + o, s + i, k);
+					memmove(w + o, s + i, k);
 				o += k;
 				if (ls != 0)
 					d.line_off = d.base + i + ls - cur;
@@ -654,8 +685,8 @@ mf__dot_dec_update_path(int path, mf_dot_dec *st, void *out, size_t cap,
 		if (k > cap - o)
 			return mf__err(err, MF_E_NOSPC, (size_t)(d.base + i),
 			               "output buffer too small");
-		if (k > 0)
-			memcpy(w + o, s + i, k);
+		if (k > 0 && w + o != s + i)
+			memmove(w + o, s + i, k);
 		o += k;
 		i += k;
 		if (i == n)

@@ -42,6 +42,8 @@
  *    mechanisms (sent by Outlook; answered by Dovecot with a multi-line
  *    +OK), so it parses, and its +OK is read as multi-line.
  */
+#include <stdio.h>
+
 #include "core.h"
 #include "header.h"
 #include "md5.h"
@@ -1229,6 +1231,228 @@ mf_pop3_top_len(const char *p, size_t n, uint64_t lines, size_t *len)
 		lines--;
 	}
 	*len = body;
+	return MF_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Maildrop replies                                                        */
+/* ---------------------------------------------------------------------- */
+
+size_t
+mf_pop3_drop_stat(const mf_pop3_msg *msgs, size_t n, uint64_t *octets)
+{
+	size_t i, k = 0;
+	uint64_t sum = 0;
+
+	for (i = 0; msgs != NULL && i < n; i++) {
+		if (!msgs[i].deleted) {
+			k++;
+			sum += msgs[i].size;
+		}
+	}
+	if (octets != NULL)
+		*octets = sum;
+	return k;
+}
+
+/* RFC 1939 7: a unique-id is 1 to 70 characters 0x21-0x7E. */
+static bool
+uid_ok(mf_str u)
+{
+	size_t i;
+
+	if (u.len == 0 || u.len > UID_MAX || u.ptr == NULL)
+		return false;
+	for (i = 0; i < u.len; i++) {
+		if ((unsigned char)u.ptr[i] < 0x21 ||
+		    (unsigned char)u.ptr[i] > 0x7E)
+			return false;
+	}
+	return true;
+}
+
+/* A listing line of message i (from 0): "n size" or "n uid". */
+static int
+listing_line(char *line, size_t cap, int verb, const mf_pop3_msg *m, size_t i)
+{
+	if (verb == MF_POP3_LIST)
+		return snprintf(line, cap, "%zu %llu", i + 1,
+				(unsigned long long)m->size);
+	return snprintf(line, cap, "%zu %.*s", i + 1, (int)m->uid.len,
+			m->uid.ptr);
+}
+
+/* The reply line, through the session (it takes the state). The room
+ * was reserved: this cannot fail but for a text the caller passed. */
+static int
+serve_reply(mf_pop3_server *s, mf_buf *out, int status, const char *code,
+	    const char *text)
+{
+	char line[REPLY_MAX];
+	mf_pop3_reply r;
+	size_t len;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.code.ptr = code;
+	r.code.len = strlen(code);
+	r.text.ptr = text;
+	r.text.len = strlen(text);
+	rc = mf_pop3_server_reply(s, &r, line, sizeof(line), &len);
+	if (rc < 0)
+		return rc;
+	return mf__buf_put(out, line, len);
+}
+
+int
+mf_pop3_serve(mf_pop3_server *s, const mf_pop3_cmd *cmd, mf_pop3_msg *msgs,
+	      size_t n, mf_buf *out, size_t *msg)
+{
+	/* A listing line: number, space, size or unique-id, CRLF. */
+	enum { LINE = 20 + 1 + UID_MAX + 2 };
+	char text[REPLY_MAX], line[LINE + 1];
+	mf_pop3_msg *m = NULL;
+	size_t i, room, k;
+	uint64_t octets;
+	int rc, len;
+
+	if (msg != NULL)
+		*msg = SIZE_MAX;
+	if (s == NULL || cmd == NULL || out == NULL || msg == NULL ||
+	    (msgs == NULL && n > 0) || !s->due_ || s->bad_)
+		return MF_E_INVAL;
+	switch (cmd->verb) {
+	case MF_POP3_USER:
+	case MF_POP3_PASS:
+	case MF_POP3_APOP:
+	case MF_POP3_CAPA:
+		return MF_MORE;
+	case MF_POP3_QUIT:
+		if (s->state == MF_POP3_UPDATE)
+			return MF_MORE;
+		break;
+	default:
+		break;
+	}
+	/* The message a command names (RFC 1939 5: not one marked as
+	 * deleted). */
+	if (cmd->msg >= 1 && cmd->msg <= n && !msgs[cmd->msg - 1].deleted)
+		m = &msgs[cmd->msg - 1];
+	/* The caller's unique-ids go out as they are: they must be ones. */
+	for (i = 0; cmd->verb == MF_POP3_UIDL && i < n; i++) {
+		if ((cmd->msg == 0 || &msgs[i] == m) && !msgs[i].deleted &&
+		    !uid_ok(msgs[i].uid))
+			return MF_E_INVAL;
+	}
+	/* Room for the whole answer first: then nothing below fails, and
+	 * a failure changes nothing (no state taken, no mark set). */
+	room = REPLY_MAX;
+	if ((cmd->verb == MF_POP3_LIST || cmd->verb == MF_POP3_UIDL) &&
+	    cmd->msg == 0 && (!mf__mul(n, LINE, &k) || !mf__add(room, k, &room)))
+		return MF_E_NOMEM;
+	rc = mf__buf_grow(out, room);
+	if (rc < 0)
+		return rc;
+	text[0] = '\0';
+	switch (cmd->verb) {
+	case MF_POP3_STAT:
+		k = mf_pop3_drop_stat(msgs, n, &octets);
+		snprintf(text, sizeof(text), "%zu %llu", k,
+			 (unsigned long long)octets);
+		break;
+	case MF_POP3_LIST:
+	case MF_POP3_UIDL:
+		if (cmd->msg != 0) {
+			if (m == NULL)
+				break;
+			listing_line(text, sizeof(text), cmd->verb, m,
+				     (size_t)cmd->msg - 1);
+			break;
+		}
+		rc = serve_reply(s, out, MF_POP3_OK, "", "listing follows");
+		for (i = 0; rc == MF_OK && i < n; i++) {
+			if (msgs[i].deleted)
+				continue;
+			len = listing_line(line, sizeof(line) - 2, cmd->verb,
+					   &msgs[i], i);
+			memcpy(line + len, "\r\n", 2);
+			rc = mf__buf_put(out, line, (size_t)len + 2);
+		}
+		return rc == MF_OK ? mf__buf_put(out, ".\r\n", 3) : rc;
+	case MF_POP3_RETR:
+	case MF_POP3_TOP:
+		if (m == NULL)
+			break;
+		if (cmd->verb == MF_POP3_TOP)
+			snprintf(text, sizeof(text), "top of message follows");
+		else
+			snprintf(text, sizeof(text), "%llu octets",
+				 (unsigned long long)m->size);
+		*msg = (size_t)cmd->msg - 1;
+		break;
+	case MF_POP3_DELE:
+		if (m == NULL)
+			break;
+		snprintf(text, sizeof(text), "message %llu deleted",
+			 (unsigned long long)cmd->msg);
+		break;
+	case MF_POP3_RSET:
+		snprintf(text, sizeof(text), "maildrop has %zu messages", n);
+		break;
+	case MF_POP3_NOOP:
+		break;
+	case MF_POP3_QUIT:
+		snprintf(text, sizeof(text), "bye");
+		break;
+	default:
+		/* AUTH, STLS, a SASL line, another keyword: not here. */
+		return serve_reply(s, out, MF_POP3_ERR, "",
+				   "command not implemented");
+	}
+	if (m == NULL && cmd->verb != MF_POP3_STAT &&
+	    cmd->verb != MF_POP3_RSET && cmd->verb != MF_POP3_NOOP &&
+	    cmd->verb != MF_POP3_QUIT)
+		return serve_reply(s, out, MF_POP3_ERR, "", "no such message");
+	rc = serve_reply(s, out, MF_POP3_OK, "", text);
+	if (rc < 0) {
+		*msg = SIZE_MAX;
+		return rc;
+	}
+	if (cmd->verb == MF_POP3_DELE)
+		m->deleted = 1;
+	for (i = 0; cmd->verb == MF_POP3_RSET && i < n; i++)
+		msgs[i].deleted = 0;
+	return MF_OK;
+}
+
+int
+mf_pop3_serve_msg(mf_buf *out, const char *p, size_t n, const mf_pop3_cmd *cmd)
+{
+	size_t len, enc;
+	int rc;
+
+	if (out == NULL || cmd == NULL || (p == NULL && n > 0) ||
+	    (cmd->verb != MF_POP3_RETR && cmd->verb != MF_POP3_TOP))
+		return MF_E_INVAL;
+	if (cmd->verb == MF_POP3_TOP) {
+		rc = mf_pop3_top_len(p, n, cmd->lines, &n);
+		if (rc < 0)
+			return rc;
+	}
+	/* Straight into out: dot-stuffed, CRLF line ends, the last line
+	 * ended, then "." (what mf_pop3_msg_size counts). */
+	enc = mf_dot_encoded_len(n);
+	if (enc == SIZE_MAX)
+		return MF_E_LIMIT;
+	rc = mf__buf_grow(out, enc);
+	if (rc < 0)
+		return rc;
+	rc = mf_dot_encode(out->data + out->len, enc, p, n, &len);
+	if (rc < 0)
+		return rc;
+	out->len += len;
+	out->data[out->len] = '\0';
 	return MF_OK;
 }
 

@@ -41,8 +41,29 @@
 #include "smtp.h"
 
 #include "addr.h"
+#include "codec.h"
 #include "header.h"
 #include "lex.h"
+
+/*
+ * Bytes of the common forms, by bit: 1 atext (RFC 5322 3.2.3, ASCII); 2 a
+ * letter, digit or "-" (a sub-domain's, an esmtp-keyword's; atext too);
+ * 4 what ends an esmtp-value (SP, "=").
+ */
+#define PC_LDH(c)                                                              \
+	(((c) >= '0' && (c) <= '9') || ((c) >= 'A' && (c) <= 'Z') ||           \
+	 ((c) >= 'a' && (c) <= 'z') || (c) == '-')
+#define PC_SPECIAL(c)                                                          \
+	((c) == '(' || (c) == ')' || (c) == '<' || (c) == '>' || (c) == '[' ||  \
+	 (c) == ']' || (c) == ':' || (c) == ';' || (c) == '@' ||                \
+	 (c) == '\\' || (c) == ',' || (c) == '.' || (c) == '"')
+#define PC(c)                                                                  \
+	((PC_LDH(c) ? 3 : ((c) > 32 && (c) < 127 && !PC_SPECIAL(c)) ? 1 : 0) | \
+	 (((c) == ' ' || (c) == '=') ? 4 : 0))
+static const unsigned char path_class[256] = {MF__X256(PC)};
+#undef PC
+#undef PC_SPECIAL
+#undef PC_LDH
 
 /* ---------------------------------------------------------------------- */
 /* The library's replies                                                   */
@@ -164,6 +185,54 @@ line_limit(const mf_opts *o, size_t def)
 }
 
 /*
+ * The common command line: printable ASCII up to a CRLF within p[0..m),
+ * found by memchr and checked eight bytes at a time (the last eight
+ * overlapping). true with *end the text's length; false for anything else
+ * (UTF-8, a control byte, a bare LF, no line end yet), which cmd_line's
+ * byte-wise scan then reads, deciding the same for such a line.
+ */
+static bool
+line_fast(const char *p, size_t m, size_t *end)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	const uint64_t highs = 0x8080808080808080ull;
+	const unsigned char *s = (const unsigned char *)p;
+	const char *lf = memchr(p, '\n', m);
+	uint64_t w, acc = 0;
+	size_t e, i = 0;
+
+	if (lf == NULL || lf == p || lf[-1] != '\r')
+		return false;
+	e = (size_t)(lf - p) - 1;
+	if (e >= 8) {
+		/* A byte < 0x20, 0x7F or >= 0x80 sets its top bit (the
+		 * borrows only ever add bits above a byte that is one). */
+		for (; i + 8 <= e; i += 8) {
+			memcpy(&w, s + i, 8);
+			acc |= (((w - ones * 0x20) | (w + ones)) & ~w) | w;
+		}
+		memcpy(&w, s + e - 8, 8);
+		acc |= (((w - ones * 0x20) | (w + ones)) & ~w) | w;
+	} else if (e >= 4) {
+		/* The same on two four-byte words (overlapping). */
+		uint32_t v, o = 0x01010101u, h = 0x80808080u, a4;
+
+		memcpy(&v, s, 4);
+		a4 = (((v - o * 0x20) | (v + o)) & ~v) | v;
+		memcpy(&v, s + e - 4, 4);
+		a4 |= (((v - o * 0x20) | (v + o)) & ~v) | v;
+		acc = a4 & h;
+	} else {
+		for (; i < e; i++)
+			acc |= (uint64_t)((unsigned)(s[i] - 0x20) >= 0x5F) << 7;
+	}
+	if ((acc & highs) != 0)
+		return false;
+	*end = e;
+	return true;
+}
+
+/*
  * The command line at the start of p[0..n), in one pass: MF_OK with the
  * text p[0..*end) (no line end) and *bad, the first byte no command may
  * hold (a control character, a bare CR included, or a byte that starts
@@ -171,8 +240,9 @@ line_limit(const mf_opts *o, size_t def)
  * Printable ASCII goes eight bytes at a time.
  */
 static int
-cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
-         size_t *next, size_t *bad, uint64_t *defects, int *sid, mf_error *err)
+cmd_line(const char *p, size_t n, size_t limit, unsigned flags, bool fast,
+         size_t *end, size_t *next, size_t *bad, uint64_t *defects, int *sid,
+         mf_error *err)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	const uint64_t highs = 0x8080808080808080ull;
@@ -181,6 +251,13 @@ cmd_line(const char *p, size_t n, size_t limit, unsigned flags, size_t *end,
 	size_t m = n < bound ? n : bound, i = 0;
 	int rc;
 
+	if (fast && line_fast(p, m, end)) {
+		*next = *end + 2;
+		*bad = *end;
+		if (*next > limit)
+			*defects |= MF_DEFECT_BIT(MF_D_LONG_LINE);
+		return MF_OK;
+	}
 	*bad = SIZE_MAX;
 	while (i < m) {
 		unsigned char c;
@@ -586,6 +663,55 @@ xtext_ok(const char *p, size_t n)
 /* ESMTP parameters                                                        */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Whether a[0..an) equals low[0..n) (n <= 10, no capitals), ignoring
+ * ASCII case: at most two loads of a fixed size and mf__lower8, once
+ * inlined with a constant n.
+ */
+MF__INLINE bool
+ieq_lower(const char *a, size_t an, const char *low, size_t n)
+{
+	uint64_t x = 0, y = 0, x2 = 0, y2 = 0;
+
+	if (an != n)
+		return false;
+	switch (n) {
+	case 10:
+		memcpy(&x2, a + 8, 2);
+		memcpy(&y2, low + 8, 2);
+		memcpy(&x, a, 8);
+		memcpy(&y, low, 8);
+		break;
+	case 8:
+		memcpy(&x, a, 8);
+		memcpy(&y, low, 8);
+		break;
+	case 7:
+		memcpy(&x, a, 7);
+		memcpy(&y, low, 7);
+		break;
+	case 6:
+		memcpy(&x, a, 6);
+		memcpy(&y, low, 6);
+		break;
+	case 5:
+		memcpy(&x, a, 5);
+		memcpy(&y, low, 5);
+		break;
+	case 4:
+		memcpy(&x, a, 4);
+		memcpy(&y, low, 4);
+		break;
+	case 3:
+		memcpy(&x, a, 3);
+		memcpy(&y, low, 3);
+		break;
+	default:
+		return mf__ieq(a, an, low, n);
+	}
+	return mf__lower8(x) == y && mf__lower8(x2) == y2;
+}
+
 enum {
 	P_SIZE,
 	P_BODY,
@@ -604,15 +730,15 @@ static const struct {
 	size_t len;
 	int rcpt; /* a RCPT parameter (else MAIL) */
 } pnames[] = {
-    [P_SIZE] = {"SIZE", 4, 0},
-    [P_BODY] = {"BODY", 4, 0},
-    [P_SMTPUTF8] = {"SMTPUTF8", 8, 0},
-    [P_RET] = {"RET", 3, 0},
-    [P_ENVID] = {"ENVID", 5, 0},
-    [P_AUTH] = {"AUTH", 4, 0},
-    [P_REQUIRETLS] = {"REQUIRETLS", 10, 0},
-    [P_NOTIFY] = {"NOTIFY", 6, 1},
-    [P_ORCPT] = {"ORCPT", 5, 1},
+    [P_SIZE] = {"size", 4, 0},
+    [P_BODY] = {"body", 4, 0},
+    [P_SMTPUTF8] = {"smtputf8", 8, 0},
+    [P_RET] = {"ret", 3, 0},
+    [P_ENVID] = {"envid", 5, 0},
+    [P_AUTH] = {"auth", 4, 0},
+    [P_REQUIRETLS] = {"requiretls", 10, 0},
+    [P_NOTIFY] = {"notify", 6, 1},
+    [P_ORCPT] = {"orcpt", 5, 1},
 };
 
 static int
@@ -646,7 +772,7 @@ param_id(mf_str kw)
 	default:
 		return P_UNKNOWN;
 	}
-	if (mf__ieq(kw.ptr, kw.len, pnames[i].name, pnames[i].len))
+	if (ieq_lower(kw.ptr, kw.len, pnames[i].name, pnames[i].len))
 		return i;
 	return P_UNKNOWN;
 }
@@ -662,17 +788,17 @@ mf__smtp_param_known(mf_str kw)
  * 4.1.2; RFC 6531 lets the value hold UTF-8). 1 and the next position
  * (after one separating SP), 0 at the end, -1 when malformed.
  */
-static int
+MF__INLINE int
 param_scan(const char *p, size_t n, size_t *pos, mf_str *kw, mf_str *val)
 {
+	const unsigned char *u = (const unsigned char *)p;
 	size_t i = *pos, s = i;
 
 	if (i >= n)
 		return 0;
-	if (!mf__is((unsigned char)p[i], MF__C_ALPHA | MF__C_DIGIT))
+	if (!mf__is(u[i], MF__C_ALPHA | MF__C_DIGIT))
 		return -1;
-	while (i < n && (p[i] == '-' || mf__is((unsigned char)p[i],
-	                                       MF__C_ALPHA | MF__C_DIGIT)))
+	while (i < n && (path_class[u[i]] & 2))
 		i++;
 	kw->ptr = p + s;
 	kw->len = i - s;
@@ -680,7 +806,7 @@ param_scan(const char *p, size_t n, size_t *pos, mf_str *kw, mf_str *val)
 	val->len = 0;
 	if (i < n && p[i] == '=') {
 		s = ++i;
-		while (i < n && p[i] != ' ' && p[i] != '=')
+		while (i < n && !(path_class[u[i]] & 4))
 			i++;
 		val->ptr = p + s;
 		val->len = i - s;
@@ -718,8 +844,9 @@ number(mf_str v, uint64_t *out)
 static bool
 notify_value(mf_str v, unsigned *out)
 {
-	static const char *const names[] = {"NEVER", "SUCCESS", "FAILURE",
-	                                    "DELAY"};
+	static const char *const names[] = {"never", "success", "failure",
+	                                    "delay"};
+	static const size_t lens[] = {5, 7, 7, 5};
 	unsigned bits = 0;
 	size_t i = 0;
 
@@ -745,7 +872,7 @@ notify_value(mf_str v, unsigned *out)
 		default:
 			return false;
 		}
-		if (!mf__ieq(v.ptr + s, i - s, names[k], strlen(names[k])))
+		if (!ieq_lower(v.ptr + s, i - s, names[k], lens[k]))
 			k = 4;
 		if (k == 4 || (bits & (1u << k)))
 			return false;
@@ -825,11 +952,11 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 			cmd->needs |= MF_SMTP_EXT_SIZE;
 			break;
 		case P_BODY:
-			if (mf__ieq(v.ptr, v.len, "7BIT", 4)) {
+			if (ieq_lower(v.ptr, v.len, "7bit", 4)) {
 				cmd->body = MF_SMTP_BODY_7BIT;
-			} else if (mf__ieq(v.ptr, v.len, "8BITMIME", 8)) {
+			} else if (ieq_lower(v.ptr, v.len, "8bitmime", 8)) {
 				cmd->body = MF_SMTP_BODY_8BITMIME;
-			} else if (mf__ieq(v.ptr, v.len, "BINARYMIME", 10)) {
+			} else if (ieq_lower(v.ptr, v.len, "binarymime", 10)) {
 				cmd->body = MF_SMTP_BODY_BINARYMIME;
 				cmd->needs |= MF_SMTP_EXT_BINARYMIME |
 				              MF_SMTP_EXT_CHUNKING;
@@ -844,9 +971,9 @@ params_parse(mf_smtp_cmd *cmd, bool rcpt, size_t *bad)
 			cmd->needs |= MF_SMTP_EXT_SMTPUTF8;
 			break;
 		case P_RET:
-			if (mf__ieq(v.ptr, v.len, "FULL", 4))
+			if (ieq_lower(v.ptr, v.len, "full", 4))
 				cmd->ret = MF_SMTP_RET_FULL;
-			else if (mf__ieq(v.ptr, v.len, "HDRS", 4))
+			else if (ieq_lower(v.ptr, v.len, "hdrs", 4))
 				cmd->ret = MF_SMTP_RET_HDRS;
 			else
 				return MF__S_PARAM_SYNTAX;
@@ -914,6 +1041,97 @@ mf_smtp_param_next(const mf_smtp_cmd *cmd, size_t *pos, mf_str *keyword,
 #define CMD_FLAGS                                                              \
 	(MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH | MF_ACCEPT_LF | MF_LONG_LINES)
 
+/*
+ * Whether a[0..n) (a < n) equals the upper-case letters of up, ignoring
+ * ASCII case: & 0xDF maps a byte to a capital only from that capital or
+ * its small letter.
+ */
+MF__INLINE bool
+ieq_letters(const char *a, const char *up, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (((unsigned char)a[i] & 0xDF) != (unsigned char)up[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The common Domain at s[i], ASCII sub-domains (Let-dig [Ldh-str], RFC
+ * 5321 4.1.2) of 63 octets at most (RFC 1035) joined by dots, within
+ * s[0..n): its end (the first byte after it, i < end <= n) when it is
+ * one; else 0, and mf__smtp_domain decides. s[n] must be readable and no
+ * letter, digit or "-" (see path_fast).
+ */
+static size_t
+domain_fast(const unsigned char *s, size_t i, size_t n)
+{
+	size_t label;
+
+	for (;;) {
+		label = i;
+		while (path_class[s[i]] & 2)
+			i++;
+		if (i == label || i > n || s[label] == '-' ||
+		    s[i - 1] == '-' || i - label > 63)
+			return 0;
+		if (i == n || s[i] != '.')
+			return i;
+		i++;
+	}
+}
+
+/*
+ * The common path, "<" Dot-string "@" Domain ">" in ASCII (no route, no
+ * quoted string, no address literal, no UTF-8), in one pass over
+ * a[0..an), a[0] == '<': the length of the path with its ">", *path (all
+ * zero before) filled exactly as path_parse fills it, when the path is
+ * that and within the limits; else 0, and path_end and path_parse read it
+ * (the same result, or the error and its offset). a[an] must be readable
+ * and neither atext nor a letter, digit or "-": in a command line it is
+ * the SP before trailing spaces or the line end, which stops the scans
+ * without a bound check. test_smtp runs both ways over
+ * every vector and hostile variants of them.
+ */
+static size_t
+path_fast(const char *a, size_t an, mf_smtp_path *path)
+{
+	const unsigned char *s = (const unsigned char *)a;
+	size_t i = 1, at;
+
+	/* RFC 5321 4.1.2: Dot-string = Atom *("." Atom). */
+	for (;;) {
+		size_t start = i;
+
+		while (path_class[s[i]] & 1)
+			i++;
+		if (i == start || i >= an)
+			return 0;
+		if (s[i] != '.')
+			break;
+		i++;
+	}
+	/* 4.5.3.1.1: a local part of 64 octets at most. */
+	if (s[i] != '@' || i - 1 > 64)
+		return 0;
+	at = i++;
+	i = domain_fast(s, i, an);
+	if (i == 0)
+		return 0;
+	/* 4.5.3.1.3: 256 octets with the brackets. */
+	if (s[i] != '>' || i + 1 > 256)
+		return 0;
+	path->mailbox.ptr = a + 1;
+	path->mailbox.len = i - 1;
+	path->local.ptr = a + 1;
+	path->local.len = at - 1;
+	path->domain.ptr = a + at + 1;
+	path->domain.len = i - at - 1;
+	return i + 1;
+}
+
 /* A failed parse: the reply and the error at off (in the line). */
 static int
 cmd_fail(mf_smtp_cmd *cmd, int sid, int code, size_t off, const char *why,
@@ -930,7 +1148,7 @@ cmd_fail(mf_smtp_cmd *cmd, int sid, int code, size_t off, const char *why,
  */
 static int
 path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
-         unsigned flags, mf_error *err)
+         unsigned flags, bool fast, mf_error *err)
 {
 	bool rcpt = cmd->verb == MF_SMTP_RCPT;
 	const char *kw = rcpt ? "TO" : "FROM";
@@ -938,12 +1156,12 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 	int bad_sid = rcpt ? MF__S_BAD_TO : MF__S_BAD_FROM;
 	int mbox_sid = rcpt ? MF__S_TO_MBOX : MF__S_FROM_MBOX;
 	size_t space = 0; /* the first space around ":", if any */
-	bool bare = false;
+	bool bare = false, parsed;
 	const char *why = NULL;
 	int rc, sid;
 
 #define OFF(q) ((size_t)((q)-line))
-	if (an < kn || !mf__ieq(a, kn, kw, kn))
+	if (an < kn || !ieq_letters(a, kw, kn))
 		return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a),
 		                rcpt ? "TO: expected" : "FROM: expected", err);
 	/* RFC 821-era clients: "MAIL From : <x>", "RCPT TO: <x>". */
@@ -968,7 +1186,13 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 	}
 	a += i;
 	an -= i;
-	if (an > 0 && a[0] == '<') {
+	/* The common path in one pass; anything else (or fast false) the
+	 * full way. */
+	pe = fast && an > 0 && a[0] == '<' ? path_fast(a, an, &cmd->path) : 0;
+	parsed = pe != 0;
+	if (parsed) {
+		/* path_fast has read and checked it. */
+	} else if (an > 0 && a[0] == '<') {
 		pe = path_end(a, an);
 		if (pe == an)
 			return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a + an),
@@ -997,8 +1221,9 @@ path_cmd(mf_smtp_cmd *cmd, const char *line, const char *a, size_t an,
 		return cmd_fail(cmd, bad_sid, MF_E_SYNTAX, OFF(a),
 		                "path not in angle brackets", err);
 	}
-	rc = path_parse(a, pe, bare, (flags & MF_SMTP_BARE_PATH) != 0,
-	                &cmd->path, &bad, &why);
+	rc = parsed ? MF_OK
+	            : path_parse(a, pe, bare, (flags & MF_SMTP_BARE_PATH) != 0,
+	                         &cmd->path, &bad, &why);
 	if (rc < 0) {
 		if (rc == MF_E_LIMIT && bad == 256)
 			sid = rcpt ? MF__S_TO_LONG : MF__S_FROM_LONG;
@@ -1071,8 +1296,8 @@ auth_cmd(mf_smtp_cmd *cmd, const char *line, mf_error *err)
 }
 
 int
-mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
-                  size_t *consumed, mf_error *err)
+mf__smtp_cmd_parse_way(bool fast, const char *p, size_t n, const mf_opts *o,
+                       mf_smtp_cmd *cmd, size_t *consumed, mf_error *err)
 {
 	unsigned flags = o != NULL ? o->flags : 0;
 	size_t end = 0, next = 0, v, b;
@@ -1082,12 +1307,12 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		*consumed = 0;
 	if (cmd == NULL || consumed == NULL || (p == NULL && n != 0))
 		return mf__err(err, MF_E_INVAL, 0, "NULL argument");
-	memset(cmd, 0, sizeof(*cmd));
+	mf__zero(cmd, sizeof(*cmd));
 	if (mf__opts_check(o, CMD_FLAGS, err) < 0)
 		return MF_E_INVAL;
 	if (p == NULL)
 		p = "";
-	rc = cmd_line(p, n, line_limit(o, 512), flags, &end, &next, &b,
+	rc = cmd_line(p, n, line_limit(o, 512), flags, fast, &end, &next, &b,
 	              &cmd->defects, &sid, err);
 	if (rc == MF_MORE)
 		return rc;
@@ -1151,6 +1376,12 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 			dn--;
 			cmd->defects |= MF_DEFECT_BIT(MF_D_OBSOLETE);
 		}
+		/* The common name in one pass (the line end, or the "."
+		 * dropped, stops it), anything else the full way. */
+		if (fast && dn <= 255 &&
+		    domain_fast((const unsigned char *)cmd->arg.ptr, 0, dn) ==
+		        dn)
+			break;
 		if (mf__smtp_domain(cmd->arg.ptr, dn, &fl, &bad, &why) < 0)
 			return cmd_fail(cmd, MF__S_BAD_DOMAIN, MF_E_SYNTAX,
 			                v + 1 + bad, why, err);
@@ -1161,7 +1392,8 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 	case MF_SMTP_SEND:
 	case MF_SMTP_SOML:
 	case MF_SMTP_SAML:
-		return path_cmd(cmd, p, cmd->arg.ptr, cmd->arg.len, flags, err);
+		return path_cmd(cmd, p, cmd->arg.ptr, cmd->arg.len, flags, fast,
+		                err);
 	case MF_SMTP_DATA:
 	case MF_SMTP_RSET:
 	case MF_SMTP_QUIT:
@@ -1210,6 +1442,13 @@ mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
 		break;
 	}
 	return MF_OK;
+}
+
+int
+mf_smtp_cmd_parse(const char *p, size_t n, const mf_opts *o, mf_smtp_cmd *cmd,
+                  size_t *consumed, mf_error *err)
+{
+	return mf__smtp_cmd_parse_way(true, p, n, o, cmd, consumed, err);
 }
 
 /* ---------------------------------------------------------------------- */

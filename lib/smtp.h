@@ -87,6 +87,15 @@ int mf__smtp_line(const char *p, size_t n, size_t limit, unsigned flags,
                   size_t *end, size_t *next, uint64_t *defects, int *sid,
                   mf_error *err);
 
+/*
+ * mf_smtp_cmd_parse with its fast paths (the common line and path read
+ * in one pass each) when fast, else only the general ones: the same
+ * results either way, which test_smtp checks.
+ */
+int mf__smtp_cmd_parse_way(bool fast, const char *p, size_t n,
+                           const mf_opts *o, mf_smtp_cmd *cmd,
+                           size_t *consumed, mf_error *err);
+
 /* Whether kw is an ESMTP parameter the parser knows (SIZE, BODY, ...). */
 bool mf__smtp_param_known(mf_str kw);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - make bench [CORPUS=DIR]: every module's benchmark in one run,
+ * main.c - make bench [CORPUS=DIR] [BENCH_ONLY=smtp,...]: every module's
+ * benchmark (or those named) in one run,
  * each figure next to single-thread memcpy measured in the same run (this
  * machine's memcpy drifts between runs, so the percentage is what counts).
  */
@@ -121,9 +122,29 @@ run_memcpy(void *arg)
 	bench_sink(m->dst, m->n);
 }
 
+/* BENCH_ONLY=smtp,addr: only those modules (all when unset). */
+static int
+run(const char *only, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = only;
+
+	if (only == NULL || *only == '\0')
+		return 1;
+	while (p != NULL) {
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	const char *only = getenv("BENCH_ONLY");
 	bench_ctx b;
 	struct mc m;
 	double t;
@@ -149,23 +170,31 @@ main(int argc, char **argv)
 	free(m.dst);
 	free((char *)(uintptr_t)m.src);
 
-	bench_codec(&b);
-	bench_ew(&b);
+	if (run(only, "codec"))
+		bench_codec(&b);
+	if (run(only, "ew"))
+		bench_ew(&b);
 
 	/* header layer */
-	bench_header(&b);
-	bench_addr(&b);
+	if (run(only, "header"))
+		bench_header(&b);
+	if (run(only, "addr"))
+		bench_addr(&b);
 
 	/* mime */
-	bench_mime(&b);
+	if (run(only, "mime"))
+		bench_mime(&b);
 
 	/* mime: content */
-	bench_content(&b);
+	if (run(only, "content"))
+		bench_content(&b);
 
 	/* smtp */
-	bench_smtp(&b);
+	if (run(only, "smtp"))
+		bench_smtp(&b);
 
 	/* builder and writer */
-	bench_build(&b);
+	if (run(only, "build"))
+		bench_build(&b);
 	return 0;
 }

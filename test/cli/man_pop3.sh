@@ -5,10 +5,10 @@ set -eu
 . test/man-examples.sh
 rc=0
 pages="mf_pop3_cmd_parse mf_pop3_reply_parse mf_pop3_apop_digest
-	mf_pop3_server_init mf_pop3_client_init"
+	mf_pop3_server_init mf_pop3_client_init mf_pop3_serve"
 man_examples "$1" $pages || rc=1
 # The session examples write wire lines (CRLF); compare without the CR.
-for p in mf_pop3_server_init mf_pop3_client_init; do
+for p in mf_pop3_server_init mf_pop3_client_init mf_pop3_serve; do
 	tr -d '\r' < "$man_out/$p.out" > "$man_out/$p.lf"
 	mv "$man_out/$p.lf" "$man_out/$p.out"
 done

@@ -7,11 +7,14 @@
  * MF_MORE and every longer input gives the same command; views lie in the
  * input; a refused line has a 5xx reply with an enhanced code; a MAIL or
  * RCPT path written back by mf_smtp_path_format reads back as a path
- * with the same domain; the parameters walk to the end.
+ * with the same domain; the parameters walk to the end; the parser's
+ * fast paths give exactly what its general code gives (status, consumed,
+ * error offset and reason, every field).
  */
 #include "fuzz.h"
 
 #include "mailfmt.h"
+#include "smtp.h"
 
 static void
 inside(mf_str s, const char *p, size_t n)
@@ -42,6 +45,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = mf_smtp_cmd_parse(p, n, &o, &c, &used, NULL);
 	CHECK(rc == MF_OK || rc == MF_MORE || rc == MF_E_SYNTAX ||
 	      rc == MF_E_LIMIT);
+	{
+		mf_error e1, e2;
+
+		memset(&e1, 0, sizeof(e1));
+		memset(&e2, 0, sizeof(e2));
+		CHECK(mf__smtp_cmd_parse_way(true, p, n, &o, &c, &used, &e1) ==
+		      rc);
+		CHECK(mf__smtp_cmd_parse_way(false, p, n, &o, &c2, &u2, &e2) ==
+		      rc);
+		CHECK(u2 == used && e1.code == e2.code &&
+		      e1.offset == e2.offset && e1.reason == e2.reason);
+		CHECK(memcmp(&c, &c2, sizeof(c)) == 0);
+	}
 	CHECK(used <= n);
 	if (rc == MF_MORE)
 		CHECK(used == 0 && memchr(p, '\n', n) == NULL);

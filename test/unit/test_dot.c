@@ -46,11 +46,13 @@ dres_eq(const struct dres *a, const struct dres *b, const char *label)
 
 /*
  * Decodes in[0..n) on path in chunks: chunk i ends at cuts[i] (ascending,
- * ncuts of them), then the rest. Stops at the end of the data.
+ * ncuts of them), then the rest. Stops at the end of the data. In place:
+ * each chunk decoded into its own buffer, from one byte before it (what
+ * mf_dot_dec_update(3) allows), then copied out.
  */
 static struct dres
-dec_cuts(int path, unsigned flags, size_t max_line, const char *in, size_t n,
-         const size_t *cuts, size_t ncuts)
+dec_cuts_mode(int path, unsigned flags, size_t max_line, const char *in,
+              size_t n, const size_t *cuts, size_t ncuts, bool inplace)
 {
 	struct dres r;
 	mf_dot_dec st;
@@ -71,10 +73,26 @@ dec_cuts(int path, unsigned flags, size_t max_line, const char *in, size_t n,
 		if (end < pos)
 			end = pos;
 		/* Each chunk ends against a guard page. */
-		buf = tu_guard_new(&g, in + pos, end - pos);
-		r.rc = mf__dot_dec_update_path(
-		    path, &st, r.out + r.len, mf_dot_decoded_len(end - pos),
-		    buf, end - pos, &got, &used, NULL);
+		if (inplace) {
+			char *tmp = malloc(end - pos + 1);
+
+			assert_non_null(tmp);
+			tmp[0] = '#';
+			memcpy(tmp + 1, in + pos, end - pos);
+			buf = tu_guard_new(&g, tmp, end - pos + 1);
+			free(tmp);
+			r.rc = mf__dot_dec_update_path(
+			    path, &st, g.ptr, mf_dot_decoded_len(end - pos),
+			    buf + 1, end - pos, &got, &used, NULL);
+			if (r.rc >= 0)
+				memcpy(r.out + r.len, buf, got);
+		} else {
+			buf = tu_guard_new(&g, in + pos, end - pos);
+			r.rc = mf__dot_dec_update_path(
+			    path, &st, r.out + r.len,
+			    mf_dot_decoded_len(end - pos), buf, end - pos, &got,
+			    &used, NULL);
+		}
 		tu_guard_free(&g);
 		if (r.rc < 0)
 			break;
@@ -87,6 +105,13 @@ dec_cuts(int path, unsigned flags, size_t max_line, const char *in, size_t n,
 	r.defects = st.defects;
 	r.defect_off = st.defect_off;
 	return r;
+}
+
+static struct dres
+dec_cuts(int path, unsigned flags, size_t max_line, const char *in, size_t n,
+         const size_t *cuts, size_t ncuts)
+{
+	return dec_cuts_mode(path, flags, max_line, in, n, cuts, ncuts, false);
 }
 
 static struct dres
@@ -122,6 +147,10 @@ dec_splits(unsigned flags, size_t max_line, const char *in, size_t n,
 			                         max_line, in, n, cuts, 2);
 			snprintf(lab, sizeof(lab), "%s split %zu,%zu", label, a,
 			         b);
+			dres_eq(&r, &one, lab);
+			free(r.out);
+			r = dec_cuts_mode(paths[(a + b + 1) % NPATHS], flags,
+			                  max_line, in, n, cuts, 2, true);
 			dres_eq(&r, &one, lab);
 			free(r.out);
 		}
@@ -598,6 +627,11 @@ test_random_chunks(void **state)
 		one = dec_cuts(MF__PATH_SCALAR, fl, 0, in, n, NULL, 0);
 		for (i = 0; i < NPATHS; i++) {
 			r = dec_cuts(paths[i], fl, 0, in, n, cuts, 64);
+			dres_eq(&r, &one, label);
+			free(r.out);
+			/* In place: the same. */
+			r = dec_cuts_mode(paths[i], fl, 0, in, n, cuts, 64,
+			                  true);
 			dres_eq(&r, &one, label);
 			free(r.out);
 		}

@@ -2049,6 +2049,285 @@ test_server_msg(void **state)
 	assert_int_equal(mf_pop3_top_len(NULL, 1, 3, &len), MF_E_INVAL);
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* mf_pop3_serve: maildrop replies from the caller's table                 */
+/* ---------------------------------------------------------------------- */
+
+/* A maildrop of three messages (RFC 1939 11's example sizes). */
+static void
+drop_init(mf_pop3_msg *m)
+{
+	memset(m, 0, 3 * sizeof(*m));
+	m[0].size = 120;
+	m[0].uid = STR("whqtswO00WBw418f9t5JxYwZ");
+	m[1].size = 200;
+	m[1].uid = STR("QhdPYR:00WBw1Ph7x7");
+	m[2].size = 5;
+	m[2].uid = STR("u3");
+}
+
+struct serve_case {
+	const char *line; /* read in TRANSACTION (AUTHORIZATION: login 0) */
+	int login;
+	int rc;           /* of mf_pop3_serve */
+	const char *want; /* what it appends */
+	size_t msg;       /* *msg */
+	unsigned deleted; /* the deleted marks after it, bit k: message k+1 */
+};
+
+/* Reads c->line in a fresh session on table m and answers it; *out gets
+ * what mf_pop3_serve appended. rc of mf_pop3_serve. */
+static int
+serve_one(mf_pop3_server *sv, const char *line, mf_pop3_msg *m, mf_buf *out,
+	  size_t *msg)
+{
+	mf_pop3_cmd c;
+	int rc = sread(sv, line, &c, NULL);
+
+	if (rc != MF_OK)
+		fail_msg("%s: read %d", line, rc);
+	return mf_pop3_serve(sv, &c, m, 3, out, msg);
+}
+
+static void
+test_serve(void **state)
+{
+	static const struct serve_case cases[] = {
+	    {"STAT\r\n", 1, MF_OK, "+OK 3 325\r\n", SIZE_MAX, 0},
+	    {"LIST\r\n", 1, MF_OK,
+	     "+OK listing follows\r\n1 120\r\n2 200\r\n3 5\r\n.\r\n", SIZE_MAX,
+	     0},
+	    {"LIST 2\r\n", 1, MF_OK, "+OK 2 200\r\n", SIZE_MAX, 0},
+	    {"LIST 4\r\n", 1, MF_OK, "-ERR no such message\r\n", SIZE_MAX, 0},
+	    {"UIDL\r\n", 1, MF_OK,
+	     "+OK listing follows\r\n1 whqtswO00WBw418f9t5JxYwZ\r\n"
+	     "2 QhdPYR:00WBw1Ph7x7\r\n3 u3\r\n.\r\n",
+	     SIZE_MAX, 0},
+	    {"UIDL 3\r\n", 1, MF_OK, "+OK 3 u3\r\n", SIZE_MAX, 0},
+	    {"RETR 2\r\n", 1, MF_OK, "+OK 200 octets\r\n", 1, 0},
+	    {"RETR 9\r\n", 1, MF_OK, "-ERR no such message\r\n", SIZE_MAX, 0},
+	    {"TOP 3 0\r\n", 1, MF_OK, "+OK top of message follows\r\n", 2, 0},
+	    {"DELE 1\r\n", 1, MF_OK, "+OK message 1 deleted\r\n", SIZE_MAX, 1},
+	    {"RSET\r\n", 1, MF_OK, "+OK maildrop has 3 messages\r\n", SIZE_MAX,
+	     0},
+	    {"NOOP\r\n", 1, MF_OK, "+OK\r\n", SIZE_MAX, 0},
+	    {"LAST\r\n", 1, MF_OK, "-ERR command not implemented\r\n", SIZE_MAX,
+	     0},
+	    {"QUIT\r\n", 0, MF_OK, "+OK bye\r\n", SIZE_MAX, 0},
+	    {"AUTH PLAIN\r\n", 0, MF_OK, "-ERR command not implemented\r\n",
+	     SIZE_MAX, 0},
+	    {"STLS\r\n", 0, MF_OK, "-ERR command not implemented\r\n", SIZE_MAX,
+	     0},
+	    /* The caller's own. */
+	    {"USER a\r\n", 0, MF_MORE, "", SIZE_MAX, 0},
+	    {"APOP a c4c9334bac560ecc979e58001b3e22fb\r\n", 0, MF_MORE, "",
+	     SIZE_MAX, 0},
+	    {"CAPA\r\n", 1, MF_MORE, "", SIZE_MAX, 0},
+	    {"QUIT\r\n", 1, MF_MORE, "", SIZE_MAX, 0},
+	};
+	mf_buf *out = mf_buf_new(NULL);
+	mf_pop3_msg m[3];
+	mf_pop3_server sv;
+	mf_pop3_cmd c;
+	uint64_t octets;
+	size_t i, k, msg;
+	char label[64];
+
+	(void)state;
+	assert_non_null(out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct serve_case *t = &cases[i];
+		unsigned marks = 0;
+
+		snprintf(label, sizeof(label), "case %zu %s", i, t->line);
+		drop_init(m);
+		mf_buf_clear(out);
+		server_at(&sv, t->login);
+		assert_int_equal(serve_one(&sv, t->line, m, out, &msg), t->rc);
+		tu_assert_mem(mf_buf_data(out), mf_buf_len(out), t->want,
+			      strlen(t->want), label);
+		assert_int_equal(msg, t->msg);
+		for (k = 0; k < 3; k++)
+			marks |= (unsigned)m[k].deleted << k;
+		assert_int_equal(marks, t->deleted);
+		/* Answered: the next line may be read; not answered: the
+		 * caller's reply is still due. */
+		if (t->rc == MF_OK)
+			assert_int_equal(sread(&sv, "NOOP\r\n", &c, NULL),
+					 sv.state == MF_POP3_CLOSED ? MF_E_INVAL
+					 : t->login		    ? MF_OK
+								    : MF_E_STATE);
+		else
+			sreply(&sv, &OK);
+	}
+	/* PASS (after USER) is the caller's too. */
+	drop_init(m);
+	server_at(&sv, 0);
+	assert_int_equal(serve_one(&sv, "USER a\r\n", m, out, &msg), MF_MORE);
+	sreply(&sv, &OK);
+	assert_int_equal(serve_one(&sv, "PASS a\r\n", m, out, &msg), MF_MORE);
+	sreply(&sv, &OK);
+	/* A session: deleted messages are gone from STAT, LIST, UIDL,
+	 * RETR and DELE until RSET. */
+	drop_init(m);
+	server_at(&sv, 1);
+	mf_buf_clear(out);
+	assert_int_equal(serve_one(&sv, "DELE 2\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(serve_one(&sv, "DELE 2\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(serve_one(&sv, "STAT\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(serve_one(&sv, "LIST\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(serve_one(&sv, "UIDL 2\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(serve_one(&sv, "RETR 2\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(msg, SIZE_MAX);
+	assert_int_equal(mf_pop3_drop_stat(m, 3, &octets), 2);
+	assert_int_equal(octets, 125);
+	assert_int_equal(serve_one(&sv, "RSET\r\n", m, out, &msg), MF_OK);
+	assert_int_equal(mf_pop3_drop_stat(m, 3, NULL), 3);
+	assert_string_equal(mf_buf_data(out),
+			    "+OK message 2 deleted\r\n"
+			    "-ERR no such message\r\n"
+			    "+OK 2 125\r\n"
+			    "+OK listing follows\r\n1 120\r\n3 5\r\n.\r\n"
+			    "-ERR no such message\r\n"
+			    "-ERR no such message\r\n"
+			    "+OK maildrop has 3 messages\r\n");
+	/* Misuse and bad tables change nothing. */
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, &msg), MF_E_INVAL);
+	assert_int_equal(sread(&sv, "UIDL\r\n", &c, NULL), MF_OK);
+	assert_int_equal(mf_pop3_serve(NULL, &c, m, 3, out, &msg), MF_E_INVAL);
+	assert_int_equal(mf_pop3_serve(&sv, &c, NULL, 3, out, &msg),
+			 MF_E_INVAL);
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, NULL, &msg), MF_E_INVAL);
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, NULL), MF_E_INVAL);
+	k = mf_buf_len(out);
+	m[2].uid = STR("bad uid");
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, &msg), MF_E_INVAL);
+	m[2].uid = (mf_str){NULL, 0};
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, &msg), MF_E_INVAL);
+	/* A deleted message's bad uid is never sent: no matter. */
+	m[2].deleted = 1;
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, &msg), MF_OK);
+	assert_string_equal(mf_buf_data(out) + k,
+			    "+OK listing follows\r\n"
+			    "1 whqtswO00WBw418f9t5JxYwZ\r\n"
+			    "2 QhdPYR:00WBw1Ph7x7\r\n.\r\n");
+	/* A refused line needs -ERR from the caller, not this. */
+	assert_int_equal(sread(&sv, "RETR x\r\n", &c, NULL), MF_E_SYNTAX);
+	assert_int_equal(mf_pop3_serve(&sv, &c, m, 3, out, &msg), MF_E_INVAL);
+	sreply(&sv, &ERR);
+	assert_int_equal(mf_pop3_drop_stat(NULL, 3, &octets), 0);
+	assert_int_equal(octets, 0);
+	mf_buf_free(out);
+}
+
+/* RETR and TOP data: dot-stuffed, CRLF, ended; TOP cut after the header
+ * and its lines; the size is mf_pop3_msg_size's. */
+static void
+test_serve_msg(void **state)
+{
+	static const char msg[] =
+	    "Subject: x\n\n.first\r\nsecond\nthird\r\n.\r\nlast";
+	static const struct {
+		const char *cmd, *want;
+	} cases[] = {
+	    {"RETR 1\r\n", "Subject: x\r\n\r\n..first\r\nsecond\r\nthird\r\n"
+			   "..\r\nlast\r\n.\r\n"},
+	    {"TOP 1 0\r\n", "Subject: x\r\n\r\n.\r\n"},
+	    {"TOP 1 2\r\n", "Subject: x\r\n\r\n..first\r\nsecond\r\n.\r\n"},
+	    {"TOP 1 99\r\n", "Subject: x\r\n\r\n..first\r\nsecond\r\nthird\r\n"
+			     "..\r\nlast\r\n.\r\n"},
+	};
+	mf_buf *out = mf_buf_new(NULL);
+	mf_pop3_cmd c;
+	size_t i, used;
+
+	(void)state;
+	assert_non_null(out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mf_pop3_cmd_parse(cases[i].cmd,
+						   strlen(cases[i].cmd), NULL,
+						   &c, &used, NULL),
+				 MF_OK);
+		mf_buf_clear(out);
+		assert_int_equal(mf_buf_append(out, "+OK\r\n", 5), MF_OK);
+		assert_int_equal(
+		    mf_pop3_serve_msg(out, msg, sizeof(msg) - 1, &c), MF_OK);
+		assert_string_equal(mf_buf_data(out) + 5, cases[i].want);
+	}
+	/* RETR sends what mf_pop3_msg_size counts: the client drops the
+	 * two stuffing dots and the final ".\r\n". */
+	assert_int_equal(mf_pop3_msg_size(msg, sizeof(msg) - 1),
+			 strlen(cases[0].want) - 2 - 3);
+	mf_buf_clear(out);
+	assert_int_equal(mf_pop3_serve_msg(out, NULL, 0, &c), MF_OK);
+	assert_string_equal(mf_buf_data(out), ".\r\n");
+	c.verb = MF_POP3_LIST;
+	assert_int_equal(mf_pop3_serve_msg(out, msg, 3, &c), MF_E_INVAL);
+	c.verb = MF_POP3_RETR;
+	assert_int_equal(mf_pop3_serve_msg(NULL, msg, 3, &c), MF_E_INVAL);
+	assert_int_equal(mf_pop3_serve_msg(out, NULL, 3, &c), MF_E_INVAL);
+	assert_int_equal(mf_pop3_serve_msg(out, msg, 3, NULL), MF_E_INVAL);
+	assert_string_equal(mf_buf_data(out), ".\r\n");
+	mf_buf_free(out);
+}
+
+/* OOM: every failure returns MF_E_NOMEM and changes nothing (no state
+ * taken, no mark set, out as it was); the final run is the normal one. */
+static int
+serve_oom(const mf_alloc *a, void *ctx)
+{
+	static const char *const lines[] = {
+	    "UIDL\r\n", "LIST\r\n", "DELE 1\r\n", "STAT\r\n", "RETR 2\r\n",
+	    "TOP 3 1\r\n", "RSET\r\n", "LIST 3\r\n", "NOOP\r\n"};
+	static const char want[] =
+	    "+OK listing follows\r\n1 whqtswO00WBw418f9t5JxYwZ\r\n"
+	    "2 QhdPYR:00WBw1Ph7x7\r\n3 u3\r\n.\r\n"
+	    "+OK listing follows\r\n1 120\r\n2 200\r\n3 5\r\n.\r\n"
+	    "+OK message 1 deleted\r\n+OK 2 205\r\n"
+	    "+OK 200 octets\r\nSubject: m\r\n\r\nbody\r\n.\r\n"
+	    "+OK top of message follows\r\nSubject: m\r\n\r\nbody\r\n.\r\n"
+	    "+OK maildrop has 3 messages\r\n+OK 3 5\r\n+OK\r\n";
+	mf_buf *out = mf_buf_new(a);
+	mf_pop3_msg m[3];
+	mf_pop3_server sv;
+	mf_pop3_cmd c;
+	size_t i, msg, before;
+	int rc = MF_OK;
+
+	(void)ctx;
+	if (out == NULL)
+		return MF_E_NOMEM;
+	drop_init(m);
+	server_at(&sv, 1);
+	for (i = 0; rc == MF_OK && i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_int_equal(sread(&sv, lines[i], &c, NULL), MF_OK);
+		before = mf_buf_len(out);
+		rc = mf_pop3_serve(&sv, &c, m, 3, out, &msg);
+		if (rc == MF_OK && msg != SIZE_MAX)
+			rc = mf_pop3_serve_msg(out, "Subject: m\n\nbody\n", 17,
+					       &c);
+		if (rc < 0) {
+			assert_int_equal(rc, MF_E_NOMEM);
+			/* mf_pop3_serve's failure: still due, no mark. */
+			if (mf_buf_len(out) == before)
+				assert_int_equal(m[0].deleted,
+						 i > 2 && i <= 6);
+		}
+	}
+	if (rc == MF_OK)
+		assert_string_equal(mf_buf_data(out), want);
+	mf_buf_free(out);
+	return rc;
+}
+
+static void
+test_serve_oom(void **state)
+{
+	(void)state;
+	assert_true(tu_oom_loop(serve_oom, NULL) > 0);
+}
+
 /*
  * OOM: nothing in POP3 allocates (the machines are caller-owned structs,
  * lines are views). The one callee that could, the header machine under
@@ -2108,6 +2387,9 @@ main(void)
 	    cmocka_unit_test(test_server_rfc1939),
 	    cmocka_unit_test(test_server_lecture),
 	    cmocka_unit_test(test_server_states),
+	    cmocka_unit_test(test_serve),
+	    cmocka_unit_test(test_serve_msg),
+	    cmocka_unit_test(test_serve_oom),
 	    cmocka_unit_test(test_server_flow),
 	    cmocka_unit_test(test_server_errors),
 	    cmocka_unit_test(test_server_long_line),

@@ -15,13 +15,17 @@
  *    transcripts (it must send what the RFC's client sent);
  *  - hostile sessions (smuggling, long lines, 10,000 recipients, order);
  *  - formatting round trips (paths, replies, EHLO, xtext, AUTH PLAIN),
- *    trace fields, MX order, and the OOM loop of every allocating call.
+ *    trace fields, MX order, and the OOM loop of every allocating call;
+ *  - the command parser's fast paths (line, path, domain) against its
+ *    general code on every vector and hostile variants of each.
  */
 #include "tutil.h"
 
 #include <ctype.h>
 #include <stdbool.h>
 #include <strings.h>
+
+#include "smtp.h" /* mf__smtp_cmd_parse_way: fast paths against full */
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -3584,6 +3588,278 @@ oom_formats(const mf_alloc *a, void *ctx)
 	return rc;
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* The command parser's fast paths give what the general code gives        */
+/* ---------------------------------------------------------------------- */
+
+struct fp_run {
+	size_t lines, fast_ok; /* parsed; accepted (both ways) */
+};
+
+/* p[0..n) parsed both ways under o (p is the caller's exact-size copy):
+ * the same status, consumed count, error and command, field by field
+ * (views are into the same buffer, so the structs compare as bytes). */
+static void
+fp_same(const char *p, size_t n, const mf_opts *o, struct fp_run *r,
+        const char *label)
+{
+	mf_smtp_cmd a, b;
+	mf_error ea, eb;
+	size_t ua = 7, ub = 7;
+	int ra, rb;
+
+	memset(&ea, 0, sizeof(ea));
+	memset(&eb, 0, sizeof(eb));
+	ra = mf__smtp_cmd_parse_way(true, p, n, o, &a, &ua, &ea);
+	rb = mf__smtp_cmd_parse_way(false, p, n, o, &b, &ub, &eb);
+	r->lines++;
+	if (ra == MF_OK)
+		r->fast_ok++;
+	if (ra != rb || ua != ub || ea.code != eb.code ||
+	    ea.offset != eb.offset ||
+	    (ea.reason != eb.reason &&
+	     (ea.reason == NULL || eb.reason == NULL ||
+	      strcmp(ea.reason, eb.reason) != 0)) ||
+	    memcmp(&a, &b, sizeof(a)) != 0)
+		fail_msg("%s [%.*s] flags %#x: fast rc %d used %zu off %zu "
+		         "(%s) mailbox %zu; full rc %d used %zu off %zu (%s) "
+		         "mailbox %zu",
+		         label, (int)(n < 120 ? n : 120), p,
+		         o != NULL ? o->flags : 0, ra, ua, ea.offset,
+		         ea.reason ? ea.reason : "-", a.path.mailbox.len, rb,
+		         ub, eb.offset, eb.reason ? eb.reason : "-",
+		         b.path.mailbox.len);
+}
+
+/* One line under the option sets the parser has, whole and (with the
+ * first set) ending against a guard page. */
+static void
+fp_line(const char *in, size_t n, bool guard, struct fp_run *r,
+        const char *label)
+{
+	static const unsigned fl[] = {
+	    0, MF_SMTP_COLON_SPACE | MF_SMTP_BARE_PATH, MF_ACCEPT_LF,
+	    MF_LONG_LINES};
+	char *p = malloc(n > 0 ? n : 1);
+	size_t k;
+
+	assert_non_null(p);
+	memcpy(p, in, n);
+	for (k = 0; k < sizeof(fl) / sizeof(fl[0]); k++) {
+		mf_opts o;
+
+		memset(&o, 0, sizeof(o));
+		o.flags = fl[k];
+		fp_same(p, n, &o, r, label);
+		/* A short limit: lines over it, and long ones tolerated. */
+		o.limits.max_line_len = 40;
+		fp_same(p, n, &o, r, label);
+	}
+	fp_same(p, n, NULL, r, label);
+	free(p);
+	if (guard) {
+		tu_guard g;
+		const char *q = tu_guard_new(&g, in, n);
+
+		fp_same(q, n, NULL, r, label);
+		tu_guard_free(&g);
+	}
+}
+
+/* The line, then hostile variants: each byte replaced by each of the
+ * bytes the fast paths decide on, each byte dropped, each prefix. */
+static void
+fp_mutate(const char *in, size_t n, struct fp_run *r, const char *label)
+{
+	static const char subst[] = {'.', '-', '@', '>', '<', ' ', '"', '[',
+	                             ']', ':', '\r', '\n', '\0', '\x7f', 'Z',
+	                             '9', '=', ',', '\\', '\x80', '\xc3'};
+	char buf[600];
+	size_t i, k;
+
+	if (n > sizeof(buf))
+		n = sizeof(buf);
+	fp_line(in, n, true, r, label);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < sizeof(subst); k++) {
+			if (in[i] == subst[k])
+				continue;
+			memcpy(buf, in, n);
+			buf[i] = subst[k];
+			fp_line(buf, n, false, r, label);
+		}
+		memcpy(buf, in, i);
+		memcpy(buf + i, in + i + 1, n - i - 1);
+		fp_line(buf, n - 1, false, r, label);
+		fp_line(in, i, false, r, label);
+	}
+}
+
+/* fmt with %s replaced by arg, then CRLF, mutated. */
+static void
+fp_wrap(const char *fmt, const char *arg, size_t an, struct fp_run *r,
+        const char *label)
+{
+	char line[600];
+	const char *pc = strstr(fmt, "%s");
+	size_t pre = (size_t)(pc - fmt), post = strlen(pc + 2), n;
+
+	if (pre + an + post + 2 > sizeof(line))
+		return;
+	memcpy(line, fmt, pre);
+	memcpy(line + pre, arg, an);
+	memcpy(line + pre + an, pc + 2, post);
+	n = pre + an + post;
+	memcpy(line + n, "\r\n", 2);
+	fp_mutate(line, n + 2, r, label);
+}
+
+static void
+test_fast_paths(void **state)
+{
+	static const char *const tabs[] = {
+	    "corpus/vectors/dovecot/lib-smtp-address.json",
+	    "corpus/vectors/dovecot/lib-smtp-params.json"};
+	/* The edges of the fast paths: lengths at their limits, dots and
+	 * hyphens in every place, what they leave to the general code. */
+	static const char *const edges[] = {
+	    "EHLO client.example.org\r\n",
+	    "MAIL FROM:<sender.name@example.org> SIZE=12345 BODY=8BITMIME\r\n",
+	    "RCPT TO:<second@example.net> NOTIFY=SUCCESS,FAILURE\r\n",
+	    "RCPT TO:<Postmaster>\r\n", "MAIL FROM:<>\r\n", "DATA\r\n",
+	    "QUIT\r\n", "NOOP x\r\n", "\r\n", "RSET  \r\n", "EHLO a.b.\r\n",
+	    "EHLO -a.b\r\n", "EHLO a-.b\r\n", "EHLO a..b\r\n", "EHLO a.-b\r\n",
+	    "EHLO .a\r\n", "HELO a\r\n", "MAIL FROM:<a@b>\r\n",
+	    "MAIL FROM:<a.@b>\r\n", "MAIL FROM:<.a@b>\r\n",
+	    "MAIL FROM:<a..b@c>\r\n", "MAIL FROM:<a@b.>\r\n",
+	    "MAIL FROM:<a@.b>\r\n", "MAIL FROM:<a@b-.c>\r\n",
+	    "MAIL FROM:<a@-b.c>\r\n", "MAIL FROM:<a@b> \r\n",
+	    "MAIL FROM:<a@b>  SIZE=1\r\n", "MAIL FROM:<a@b>x\r\n",
+	    "MAIL FROM:<a@b\r\n", "RCPT TO:<a@b>>\r\n", "RCPT TO:<a@b@c>\r\n",
+	    "RCPT TO:<@r.example:a@b>\r\n", "RCPT TO:<\"a b\"@c>\r\n",
+	    "RCPT TO:<a@[192.0.2.1]>\r\n", "RCPT TO:<j\xc3\xb6@b.example>\r\n",
+	    "RCPT TO:<a@b\xc3\xa4.example>\r\n", "RCPT TO:a@b\r\n",
+	    "RCPT TO: <a@b>\r\n", "RCPT To:<a@b> ORCPT=rfc822;a+2Bb@c\r\n",
+	    "mail from:<a!#$%&'*+/=?^_`{|}~@b>\r\n",
+	    "STARTTLS\r\n", "AUTH PLAIN AGFiAGM=\r\n", "BDAT 10 LAST\r\n"};
+	struct fp_run r = {0, 0};
+	char big[400], label[96];
+	size_t i, t, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		snprintf(label, sizeof(label), "edge %zu", i);
+		fp_mutate(edges[i], strlen(edges[i]), &r, label);
+	}
+	/* Local parts of 63-65 octets, labels of 62-64, domains and
+	 * paths around 255 and 256. */
+	for (k = 62; k <= 66; k++) {
+		size_t n;
+
+		memset(big, 'a', k);
+		n = k;
+		memcpy(big + n, "@b.example", 10);
+		n += 10;
+		snprintf(label, sizeof(label), "local %zu", k);
+		fp_wrap("MAIL FROM:<%s>", big, n, &r, label);
+		memcpy(big, "a@", 2);
+		memset(big + 2, 'b', k);
+		memcpy(big + 2 + k, ".example", 8);
+		snprintf(label, sizeof(label), "label %zu", k);
+		fp_wrap("RCPT TO:<%s>", big, k + 10, &r, label);
+		fp_wrap("EHLO %s", big + 2, k + 8, &r, label);
+	}
+	for (k = 250; k <= 258; k++) {
+		size_t j;
+
+		memcpy(big, "x@", 2);
+		for (j = 2; j < k; j++)
+			big[j] = j % 60 == 0 ? '.' : 'd';
+		snprintf(label, sizeof(label), "long %zu", k);
+		fp_wrap("RCPT TO:<%s>", big, k, &r, label);
+		fp_wrap("EHLO %s", big + 2, k - 2, &r, label);
+	}
+	/* Dovecot's command lines. */
+	{
+		tj *doc = tj_load(
+		    "corpus/vectors/dovecot/lib-smtp-command-parser.json");
+		static const char *const ct[] = {
+		    "tables.valid_command_parse_tests.entries",
+		    "tables.invalid_command_parse_tests.entries"};
+
+		for (t = 0; t < 2; t++) {
+			tj *tab = tj_path(doc, ct[t]);
+
+			for (i = 0; i < tab->len; i++) {
+				size_t n;
+				const char *in = tj_bytes(
+				    tj_get(tj_at(tab, i), "command"), &n);
+
+				snprintf(label, sizeof(label), "%s %zu",
+				         ct[t] + 7, i);
+				fp_mutate(in, n, &r, label);
+			}
+		}
+		tj_free(doc);
+	}
+	/* Dovecot's addresses as paths and domains, its parameters
+	 * after a path. */
+	for (t = 0; t < 2; t++) {
+		tj *doc = tj_load(tabs[t]), *tables = tj_get(doc, "tables");
+		size_t j;
+
+		for (j = 0; j < tables->len; j++) {
+			tj *tab = tj_get(tables->items[j], "entries");
+
+			if (tab == NULL)
+				continue;
+			for (i = 0; i < tab->len; i++) {
+				tj *ie = tj_get(tj_at(tab, i), "input");
+				size_t n;
+				const char *in, *at;
+
+				if (ie == NULL || ie->type != TJ_STR)
+					continue;
+				in = tj_bytes(ie, &n);
+				at = memchr(in, '@', n);
+				while (at != NULL &&
+				       memchr(at + 1, '@',
+				              n - (size_t)(at + 1 - in)) != NULL)
+					at = memchr(at + 1, '@',
+					            n - (size_t)(at + 1 - in));
+
+				snprintf(label, sizeof(label), "%s %zu %zu",
+				         t == 0 ? "address" : "params", j, i);
+				if (t == 1) {
+					fp_wrap("MAIL FROM:<a@b.example> %s", in,
+					        n, &r, label);
+					fp_wrap("RCPT TO:<a@b.example> %s", in,
+					        n, &r, label);
+					continue;
+				}
+				fp_wrap(n > 0 && in[0] == '<' ? "MAIL FROM:%s"
+				                     : "MAIL FROM:<%s>",
+				        in, n, &r, label);
+				fp_wrap(n > 0 && in[0] == '<' ? "RCPT TO:%s"
+				                     : "RCPT TO:<%s>",
+				        in, n, &r, label);
+				if (at != NULL)
+					fp_wrap("EHLO %s", at + 1,
+					        n - (size_t)(at + 1 - in), &r,
+					        label);
+			}
+		}
+		tj_free(doc);
+	}
+	/* Enough lines, and enough of them accepted, that the fast paths
+	 * ran (most variants are errors). */
+	print_message("fast paths: %zu parses, %zu accepted\n", r.lines,
+	              r.fast_ok);
+	assert_true(r.lines > 1000000);
+	assert_true(r.fast_ok > r.lines / 20);
+}
+
 static void
 test_oom(void **state)
 {
@@ -3625,6 +3901,7 @@ main(void)
 	    cmocka_unit_test(test_trace),
 	    cmocka_unit_test(test_mx),
 	    cmocka_unit_test(test_command_prefixes),
+	    cmocka_unit_test(test_fast_paths),
 	    cmocka_unit_test(test_oom),
 	};
 
