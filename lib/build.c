@@ -345,6 +345,15 @@ put_plain_param(mf_buf *b, const char *name, const char *v, size_t n)
 }
 
 /*
+ * The longest file name (UTF-8 bytes) given the RFC 2047 name= form too:
+ * its encoded words stay within about 200 octets, on one line (a quoted
+ * string is not folded). A longer one made a 420-octet line that munpack,
+ * which saves under name=, could not create a file for: such a name goes
+ * in RFC 2231 form in name*= as in filename*= (found by build_interop).
+ */
+#define EW_NAME_MAX 120
+
+/*
  * Appends the RFC 2047 form '; name="=?utf-8?...?= ..."' that old Outlook
  * reads (and nothing else does: readers that know RFC 2231 prefer the
  * Content-Disposition filename).
@@ -421,7 +430,9 @@ file_fields(const mf_msg *m, const char *type, const char *disp,
 		return rc;
 	}
 	rc = put_ext_param(cd, "filename", filename, fn);
-	if (rc == MF_OK && !named && !(flags & MF_NO_NAME_EW)) {
+	if (rc == MF_OK && !named && fn > EW_NAME_MAX)
+		rc = put_ext_param(ct, "name", filename, fn);
+	else if (rc == MF_OK && !named && !(flags & MF_NO_NAME_EW)) {
 		rc = mf__buf_puts(ew, type);
 		if (rc == MF_OK)
 			rc = put_ew_param(ew, "name", filename, fn,
@@ -843,11 +854,15 @@ new_file_part(mf_msg *m, const char *filename, const char *type,
 	mf__buf_init(&cd, msg_alloc(m));
 	rc = file_fields(m, type, disp, filename, flags, &ct, &ew, &cd);
 	/*
-	 * A file's bytes come back exactly: data with line ends goes as
-	 * base64, as a text encoding would make its line ends CRLF (or LF,
-	 * written with MF_LF). So the part is made as octet-stream (whose
-	 * quoted-printable is binary, and decodes back exactly), encoded
-	 * again when needed, then given its type.
+	 * A file's bytes come back exactly, in every reader: a file goes as
+	 * base64 (as Python's add_attachment and Thunderbird write them). A
+	 * text encoding would make its line ends CRLF (or LF with MF_LF),
+	 * and an identity encoding leaves readers to find where the file
+	 * ends: the line end before a delimiter belongs to the delimiter
+	 * (RFC 2046 5.1.1), but munpack and ripmime keep it, so a 1-byte
+	 * file came out as 3 or 4 bytes (found by build_interop). So the
+	 * part is made as octet-stream, encoded as base64, then given its
+	 * type.
 	 */
 	if (rc == MF_OK) {
 		if (fn != NULL)
@@ -857,10 +872,7 @@ new_file_part(mf_msg *m, const char *filename, const char *type,
 					 &p);
 	}
 	if (rc == MF_OK &&
-	    (fn != NULL || (n > 0 &&
-			    (memchr(data, '\n', n) != NULL ||
-			     memchr(data, '\r', n) != NULL) &&
-			    mf_part_cte(p) != MF_CTE_BASE64)))
+	    (fn != NULL || (n > 0 && mf_part_cte(p) != MF_CTE_BASE64)))
 		rc = mf_part_set_cte(m, p, MF_CTE_BASE64);
 	if (rc == MF_OK && fn == NULL) {
 		rc = mf_part_header_set(m, p, NAME_LIT("Content-Type"), ct.data,

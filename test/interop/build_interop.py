@@ -65,8 +65,12 @@ SCRIPTS = [
 NAMES = [
     "Zoë Müller", "Jürgen", "Иван Петров", "山田太郎", "Ελένη",
     "Smith, John", 'Dan "the man" Jones', "O'Brien (work)", "José Ñúñez",
-    "A. B. Cee", "=?utf-8?q?Bob?=", "محمد", "", "plain", "Ann\\Backslash",
+    "A. B. Cee", "محمد", "", "plain", "Ann\\Backslash",
 ]
+# No name holding "=?": given as a string ('"=?utf-8?q?Bob?=" <a@b>'),
+# mf_part_header_set refuses it (RFC 2047 5 (3): no encoded word in a
+# quoted string, and readers differ on decoding one there); such names
+# go through mf_msg_set_addrs, which test_addr and test_build cover.
 FILENAMES = [
     "Grüße.pdf", "日本語のファイル.txt", 'say "hi".bin', "a;b;c.dat",
     "with  two spaces .bin", "x" * 210 + ".bin",
