@@ -561,7 +561,7 @@ describe(mf_msg *m, const mf_part *p, const struct mf__hfield *fv, size_t nf,
 	d->kind = MF_PART_LEAF;
 	if (is_lit(d->type, "multipart")) {
 		pm = mf_params_get(&d->params, "boundary", 8);
-		if (pm == NULL || pm->value.len == 0) {
+		if (pm == NULL) { /* boundary="" splits, as in mime.c */
 			d->type = (mf_str){"text", 4};
 			d->subtype = (mf_str){"plain", 5};
 			return MF_OK;
