@@ -464,16 +464,30 @@ class Postfix:
                 pass
             wait_for(lambda: not os.path.exists("/proc/%d" % self.pid), 5)
             # Its children are in its process group: stop them by PID.
-            for line in subprocess.run(["ps", "-eo", "pid=,pgid="],
-                                       capture_output=True,
-                                       text=True).stdout.splitlines():
-                pid, pgid = map(int, line.split())
-                if pgid == self.pid:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+            for pid in group_pids(self.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def group_pids(pgid):
+    """The processes of process group pgid, read from /proc (a fresh
+    machine may have no ps: procps is not in a minimal Debian)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+        except OSError:
+            continue
+        # After the command name in parentheses: state, ppid, pgrp.
+        if int(st[st.rindex(")") + 2:].split()[2]) == pgid:
+            pids.append(int(d))
+    return pids
 
 
 def postfix_relays_to_sink():
