@@ -56,10 +56,14 @@ owned(const mf_msg *m, const mf_part *p)
 	return m != NULL && p != NULL && p->tree == m;
 }
 
+/* Whether s is the string literal lit (its length known at compile
+ * time: no strlen in the loops over fields). */
+#define is_lit(s, lit) is_lit_n((s), "" lit, sizeof(lit) - 1)
+
 static bool
-is_lit(mf_str s, const char *lit)
+is_lit_n(mf_str s, const char *lit, size_t n)
 {
-	return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
+	return s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -140,11 +144,9 @@ is_ascii(const char *p, size_t n)
 	return true;
 }
 
-static bool
-name_eq(const char *a, size_t an, const char *lit)
-{
-	return mf__ieq(a, an, lit, strlen(lit));
-}
+/* Whether the field name a[0..an) is the string literal lit, ignoring
+ * case. */
+#define name_eq(a, an, lit) mf__ieq((a), (an), "" lit, sizeof(lit) - 1)
 
 static bool
 is_content(const char *name, size_t n)
@@ -461,17 +463,54 @@ field_new(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
 	return rc;
 }
 
+/*
+ * A generated field whose value the library made itself (a date it
+ * formatted, a Message-ID it generated, "1.0"): when it is short printable
+ * ASCII with single inner spaces and no "=?", field_text would write it
+ * as it is on one line, "name: value" CRLF; the field is made so without
+ * parsing it again. Anything else goes through field_new.
+ */
+static int
+field_plain(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
+            struct mf__hfield *hf)
+{
+	char raw[80];
+	size_t i;
+
+	if (nl + 2 + n > 78 || n == 0 || v[0] == ' ' || v[n - 1] == ' ')
+		return field_new(m, name, nl, v, n, 0, hf, NULL);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c > 0x7e || (c == ' ' && v[i + 1] == ' ') ||
+		    (c == '=' && i + 1 < n && v[i + 1] == '?'))
+			return field_new(m, name, nl, v, n, 0, hf, NULL);
+	}
+	memcpy(raw, name, nl);
+	raw[nl] = ':';
+	raw[nl + 1] = ' ';
+	memcpy(raw + nl + 2, v, n);
+	raw[nl + 2 + n] = '\r';
+	raw[nl + 3 + n] = '\n';
+	return field_make(m, raw, nl + 4 + n, nl, hf);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Descriptions                                                            */
 /* ---------------------------------------------------------------------- */
 
+/* The first of fv[0..nf) named the string literal lit. */
+#define first_field(fv, nf, lit)                                               \
+	first_field_n((fv), (nf), "" lit, sizeof(lit) - 1)
+
 static const struct mf__hfield *
-first_field(const struct mf__hfield *fv, size_t nf, const char *name)
+first_field_n(const struct mf__hfield *fv, size_t nf, const char *name,
+              size_t nl)
 {
 	size_t i;
 
 	for (i = 0; i < nf; i++) {
-		if (name_eq(fv[i].f.name.ptr, fv[i].f.name.len, name))
+		if (mf__ieq(fv[i].f.name.ptr, fv[i].f.name.len, name, nl))
 			return &fv[i];
 	}
 	return NULL;
@@ -999,8 +1038,7 @@ auto_msgid(mf_msg *m, const struct mf__hfield *fv, size_t nf,
 		}
 	}
 	if (rc == MF_OK)
-		rc = field_new(m, "Message-ID", 10, id.data, id.len, 0, hf,
-		               NULL);
+		rc = field_plain(m, "Message-ID", 10, id.data, id.len, hf);
 	mf__buf_fini(&dom);
 	mf__buf_fini(&id);
 	return rc;
@@ -1205,9 +1243,9 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 	if (add_mv) {
 		struct mf__hfield *nv;
 
-		rc = field_new(m, "MIME-Version", 12, "1.0", 3, 0, &mv, err);
+		rc = field_plain(m, "MIME-Version", 12, "1.0", 3, &mv);
 		if (rc < 0)
-			return rc;
+			return mf__err(err, rc, 0, "out of memory");
 		nv = mf__arena_alloc(&m->ar, (nf + 1) * sizeof(*nv));
 		if (nv == NULL)
 			return mf__err(err, MF_E_NOMEM, 0, "out of memory");
@@ -1501,7 +1539,7 @@ mf_msg_new(const mf_opts *o)
 		goto fail;
 	if (mf_date_from_time((int64_t)now, local_offset(now), &d) < 0 ||
 	    mf_date_format(s, sizeof(s), &d, 0, &len) < 0 ||
-	    field_new(m, "Date", 4, s, len, 0, &fv[0], NULL) < 0 ||
+	    field_plain(m, "Date", 4, s, len, &fv[0]) < 0 ||
 	    auto_msgid(m, fv, 1, &fv[1]) < 0)
 		goto fail;
 	root->fields = mf__arena_alloc(&m->ar, sizeof(fv));
