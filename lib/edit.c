@@ -1806,22 +1806,27 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 	return MF_OK;
 }
 
-/* The fields of a new leaf: Content-Type type, and CTE unless 7bit. */
+/* The fields of a new leaf: Content-Type type (the field ct when made
+ * already, else made from type), and CTE unless 7bit. */
 static int
-leaf_fields(mf_msg *m, mf_part *p, const char *type, int cte)
+leaf_fields(mf_msg *m, mf_part *p, const char *type,
+            const struct mf__hfield *ct, int cte)
 {
 	struct mf__hfield *fv;
 	const char *tn = mf_cte_name(cte);
-	int rc;
+	int rc = MF_OK;
 
 	fv = mf__arena_alloc(&m->ar, 2 * sizeof(*fv));
 	if (fv == NULL)
 		return MF_E_NOMEM;
-	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &fv[0],
-	               NULL);
+	if (ct != NULL)
+		fv[0] = *ct;
+	else
+		rc = field_new(m, "Content-Type", 12, type, strlen(type), 0,
+		               &fv[0], NULL);
 	if (rc == MF_OK && cte != MF_CTE_7BIT)
-		rc = field_new(m, "Content-Transfer-Encoding", 25, tn,
-		               strlen(tn), 0, &fv[1], NULL);
+		rc = field_plain(m, "Content-Transfer-Encoding", 25, tn,
+		                 strlen(tn), &fv[1]);
 	if (rc < 0)
 		return rc;
 	p->fields = fv;
@@ -1829,29 +1834,30 @@ leaf_fields(mf_msg *m, mf_part *p, const char *type, int cte)
 	return MF_OK;
 }
 
-/* Validates type (a leaf's media type) and describes p with it. */
+/*
+ * Validates type (a leaf's media type) and describes p with it (its
+ * encoding 7bit: the caller sets the one it chooses), its Content-Type
+ * field into *hf.
+ */
 static int
-leaf_type(mf_msg *m, mf_part *p, const char *type)
+leaf_type(mf_msg *m, mf_part *p, const char *type, struct mf__hfield *hf)
 {
-	struct mf__hfield hf;
 	mf_part d;
 	int rc;
-
-	size_t i = 0;
+	size_t i = 0, tl;
 
 	/* Multiparts and messages have their own constructors. */
 	while (type[i] == ' ' || type[i] == '\t')
 		i++;
-	if (mf__ieq(type + i, strlen(type + i) < 10 ? strlen(type + i) : 10,
-	            "multipart/", 10) ||
-	    mf__ieq(type + i, strlen(type + i) < 8 ? strlen(type + i) : 8,
-	            "message/", 8))
+	tl = strlen(type + i);
+	if (mf__ieq(type + i, tl < 10 ? tl : 10, "multipart/", 10) ||
+	    mf__ieq(type + i, tl < 8 ? tl : 8, "message/", 8))
 		return MF_E_INVAL;
-	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &hf, NULL);
+	rc = field_new(m, "Content-Type", 12, type, i + tl, 0, hf, NULL);
 	if (rc < 0)
 		return rc == MF_E_NOMEM ? rc : MF_E_INVAL;
 	memset(&d, 0, sizeof(d));
-	rc = describe(m, p, &hf, 1, &d);
+	rc = describe(m, p, hf, 1, &d);
 	if (rc < 0)
 		return rc;
 	if (d.kind != MF_PART_LEAF || d.ct_default ||
@@ -1867,6 +1873,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 {
 	mf_part *p;
 	mf_str body;
+	struct mf__hfield ct;
 	struct scan sc;
 	bool canon = false, text;
 	int cte, rc;
@@ -1879,7 +1886,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 	p = part_alloc(m);
 	if (p == NULL)
 		return MF_E_NOMEM;
-	rc = leaf_type(m, p, type);
+	rc = leaf_type(m, p, type, &ct);
 	if (rc < 0)
 		return rc;
 	text = is_lit(p->type, "text");
@@ -1888,11 +1895,12 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0, &sc,
 	                 &body, &canon);
 	if (rc == MF_OK)
-		rc = leaf_fields(m, p, type, cte);
-	if (rc == MF_OK)
-		rc = describe(m, p, p->fields, p->nfields, p);
+		rc = leaf_fields(m, p, type, &ct, cte);
 	if (rc < 0)
 		return rc;
+	/* The description with the CTE field too: a leaf's type (not a
+	 * message) reads the same whatever its encoding. */
+	p->cte = cte;
 	p->body = body;
 	p->gen |= MF__GEN_BODY | (canon ? MF__GEN_CANON : 0);
 	part_link(m, p);
@@ -1905,6 +1913,7 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
                const mf_part **out)
 {
 	mf_part *p;
+	struct mf__hfield ct;
 	struct mf__stream *st;
 	int cte, rc;
 
@@ -1915,15 +1924,14 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
 	p = part_alloc(m);
 	if (p == NULL)
 		return MF_E_NOMEM;
-	rc = leaf_type(m, p, type);
+	rc = leaf_type(m, p, type, &ct);
 	if (rc < 0)
 		return rc;
 	cte = is_lit(p->type, "text") ? MF_CTE_QP : MF_CTE_BASE64;
-	rc = leaf_fields(m, p, type, cte);
-	if (rc == MF_OK)
-		rc = describe(m, p, p->fields, p->nfields, p);
+	rc = leaf_fields(m, p, type, &ct, cte);
 	if (rc < 0)
 		return rc;
+	p->cte = cte; /* as in mf_part_new */
 	st = mf__arena_alloc(&m->ar, sizeof(*st));
 	if (st == NULL)
 		return MF_E_NOMEM;
@@ -2092,7 +2100,7 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 			}
 		}
 	}
-	rc = leaf_fields(m, p, "message/rfc822",
+	rc = leaf_fields(m, p, "message/rfc822", NULL,
 	                 eight ? MF_CTE_8BIT : MF_CTE_7BIT);
 	if (rc == MF_OK)
 		rc = describe(m, p, p->fields, p->nfields, p);
