@@ -270,8 +270,9 @@ msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	}
 	mf__release(&m->ar.a, ids);
 	if (rc == MF_OK)
-		rc = mf_hdr_fold(out, name, nl, val.data, val.len,
-		                 m->flags & MF_UTF8_OUT, 78, err);
+		rc = mf__hdr_fold_cls(out, name, nl, val.data, val.len,
+		                      m->flags & MF_UTF8_OUT, 78, MF__F_MSGID,
+		                      err);
 	mf__buf_fini(&val);
 	return rc;
 }
@@ -299,7 +300,8 @@ date_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	rc = mf_date_format(s, sizeof(s), &d, 0, &len);
 	if (rc < 0)
 		return mf__err(err, MF_E_SYNTAX, 0, "date out of range");
-	return mf_hdr_fold(out, name, nl, s, len, 0, 78, err);
+	return mf__hdr_fold_cls(out, name, nl, s, len, 0, 78,
+	                        MF__F_UNSTRUCTURED, err);
 }
 
 /*
@@ -347,7 +349,9 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 		}
 		rc = mf_hdr_fold(out, name, nl, v, n, MF_UTF8_OUT, 78, err);
 	} else {
-		switch (mf__field_class(name, nl)) {
+		int cls = mf__field_class(name, nl);
+
+		switch (cls) {
 		case MF__F_ADDRESS:
 			rc = addr_value(m, out, name, nl, v, n, err);
 			break;
@@ -402,7 +406,8 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 					return mf__err(err, MF_E_SYNTAX, 0,
 					               "unknown encoding");
 			}
-			rc = mf_hdr_fold(out, name, nl, v, n, ff, 78, err);
+			rc = mf__hdr_fold_cls(out, name, nl, v, n, ff, 78, cls,
+			                      err);
 			break;
 		}
 	}

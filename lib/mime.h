@@ -110,6 +110,12 @@ struct mf_msg {
 	mf_part *all_last; /* last part in creation order */
 };
 
+/* mf_hdr_fold for a field whose class (mf__field_class) the caller
+ * knows already: cls, or -1 to find it (fold.c). */
+int mf__hdr_fold_cls(mf_buf *out, const char *name, size_t namelen,
+                     const char *value, size_t n, unsigned flags, size_t width,
+                     int cls, mf_error *err);
+
 /* The flags mf_msg_parse and mf_msg_new store in mf_msg.flags. */
 #define MF__MSG_FLAGS (MF_UTF8_OUT | MF_8BITMIME | MF_BINARYMIME)
 
