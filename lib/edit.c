@@ -204,6 +204,21 @@ addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	cnt = mf_addrs_count(l);
 	for (i = 0; i < cnt; i++)
 		mboxes += mf_addrs_at(l, i)->kind == MF_ADDR_MAILBOX;
+	if (name_eq(name, nl, "from")) {
+		/* For auto_msgid (from_domain), which would parse the field
+		 * again. */
+		const mf_addr *a = mf_addrs_first_mailbox(l);
+		mf_str d = {"", 0};
+
+		if (a != NULL && a->domain.len > 0)
+			d.ptr =
+			    mf__arena_dup(&m->ar, a->domain.ptr, a->domain.len);
+		if (d.ptr != NULL) {
+			d.len = a != NULL ? a->domain.len : 0;
+			m->fd_next = d;
+			m->fd_next_on = true;
+		}
+	}
 	if (cnt == 0 || (mboxes == 0 && !name_eq(name, nl, "bcc"))) {
 		mf_addrs_free(l);
 		return mf__err(err, MF_E_SYNTAX, n, "no address");
@@ -458,12 +473,18 @@ field_new(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
 	int rc;
 
 	mf__buf_init(&b, &m->ar.a);
+	m->fd_next_on = false;
 	rc = field_text(m, &b, name, nl, v, n, flags, err);
 	if (rc == MF_OK) {
 		rc = field_make(m, b.data, b.len, nl, hf);
 		if (rc < 0)
 			mf__err(err, rc, 0, "out of memory");
 	}
+	if (rc == MF_OK && m->fd_next_on) {
+		m->fd_raw = hf->raw.ptr;
+		m->fd = m->fd_next;
+	}
+	m->fd_next_on = false;
 	mf__buf_fini(&b);
 	return rc;
 }
@@ -1000,6 +1021,15 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 	mf_addrs *l = NULL;
 	int rc = MF_OK;
 
+	if (hf != NULL && hf->raw.ptr == m->fd_raw) {
+		/* The From field the builder made (field_new): its domain is
+		 * known, as this parse would find it in the canonical text. */
+		if (m->fd.len > 0 && is_ascii(m->fd.ptr, m->fd.len))
+			rc = mf__buf_put(out, m->fd.ptr, m->fd.len);
+		if (rc == MF_OK && out->len == 0)
+			rc = mf__buf_puts(out, "localhost");
+		return rc;
+	}
 	memset(&o, 0, sizeof(o));
 	o.alloc = m->ar.a;
 	if (hf != NULL)

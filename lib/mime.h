@@ -108,6 +108,13 @@ struct mf_msg {
 	bool rs_init;     /* rs is seeded (mf_msg_seed, or the OS once) */
 	bool auto_id;     /* Message-ID is the automatic one */
 	mf_part *all_last; /* last part in creation order */
+	/* The domain of the first mailbox of the From field whose bytes are
+	 * at fd_raw (made by edit.c: auto_msgid parses it no more), and the
+	 * one of the From value field_new is making (fd_next, if fd_next_on). */
+	const char *fd_raw;
+	mf_str fd;
+	mf_str fd_next;
+	bool fd_next_on;
 };
 
 /* mf_hdr_fold for a field whose class (mf__field_class) the caller
