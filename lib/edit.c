@@ -167,14 +167,27 @@ describes(const char *name, size_t n)
 static bool
 lines_fit(const mf_buf *out, size_t from)
 {
-	size_t i, col = 0;
+	const char *p = out->data + from, *e = out->data + out->len;
 
-	for (i = from; i < out->len; i++) {
-		if (out->data[i] == '\n') {
-			col = 0;
-		} else if (out->data[i] != '\r' && ++col > MAX_LINE) {
-			return false;
+	if (from >= out->len)
+		return true;
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl != NULL ? nl : e;
+
+		if ((size_t)(le - p) > MAX_LINE) {
+			/* Long: counted without its CRs. */
+			size_t col = 0;
+			const char *q;
+
+			for (q = p; q < le; q++) {
+				if (*q != '\r' && ++col > MAX_LINE)
+					return false;
+			}
 		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
 	return true;
 }
