@@ -2338,8 +2338,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 			struct mf__hfield hf;
 			size_t at = kn;
 
-			rc = field_new(m, "MIME-Version", 12, "1.0", 3, 0, &hf,
-			               NULL);
+			rc = field_plain(m, "MIME-Version", 12, "1.0", 3, &hf);
 			if (rc < 0)
 				return rc;
 			for (i = 0; i < kn; i++) {
@@ -2426,8 +2425,8 @@ cte_field(mf_msg *m, mf_part *p, int cte, struct mf__hfield **out, size_t *nout)
 	size_t rm;
 	int rc;
 
-	rc = field_new(m, "Content-Transfer-Encoding", 25, tn, strlen(tn), 0,
-	               &hf, NULL);
+	rc = field_plain(m, "Content-Transfer-Encoding", 25, tn, strlen(tn),
+	                 &hf);
 	if (rc < 0)
 		return rc;
 	return fields_after(m, p, cte == MF_CTE_7BIT ? OP_REMOVE : OP_SET,
