@@ -37,7 +37,7 @@ mf__buf_grow(mf_buf *b, size_t n)
 		return MF_E_LIMIT;
 	if (b->data != NULL && need <= b->cap)
 		return MF_OK;
-	ncap = b->cap ? b->cap : 64;
+	ncap = b->cap ? b->cap : 256;
 	while (ncap < need) {
 		if (ncap > SIZE_MAX / 2) {
 			ncap = need;

@@ -399,12 +399,10 @@ mf_cpu_features(void)
 const uint16_t mf__cclass[256] = {R64(0), R64(64), R64(128), R64(192)};
 
 bool
-mf__ieq(const char *a, size_t an, const char *b, size_t bn)
+mf__ieq_n(const char *a, const char *b, size_t an)
 {
 	size_t i = 0;
 
-	if (an != bn)
-		return false;
 	for (; i + 8 <= an; i += 8) {
 		uint64_t x, y;
 

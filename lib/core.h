@@ -235,8 +235,16 @@ mf__lower8(uint64_t w)
 	return w | (up >> 2);
 }
 
-/* ASCII case-insensitive equality of two spans. */
-bool mf__ieq(const char *a, size_t an, const char *b, size_t bn);
+/* ASCII case-insensitive equality of a[0..n) and b[0..n). */
+bool mf__ieq_n(const char *a, const char *b, size_t n);
+
+/* ASCII case-insensitive equality of two spans (the lengths compared
+ * inline: most calls differ there). */
+MF__INLINE bool
+mf__ieq(const char *a, size_t an, const char *b, size_t bn)
+{
+	return an == bn && mf__ieq_n(a, b, an);
+}
 
 /* Index of the lowest set bit of x (x != 0). */
 MF__INLINE unsigned

@@ -56,10 +56,14 @@ owned(const mf_msg *m, const mf_part *p)
 	return m != NULL && p != NULL && p->tree == m;
 }
 
+/* Whether s is the string literal lit (its length known at compile
+ * time: no strlen in the loops over fields). */
+#define is_lit(s, lit) is_lit_n((s), "" lit, sizeof(lit) - 1)
+
 static bool
-is_lit(mf_str s, const char *lit)
+is_lit_n(mf_str s, const char *lit, size_t n)
 {
-	return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
+	return s.len == n && memcmp(s.ptr, lit, n) == 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -140,11 +144,9 @@ is_ascii(const char *p, size_t n)
 	return true;
 }
 
-static bool
-name_eq(const char *a, size_t an, const char *lit)
-{
-	return mf__ieq(a, an, lit, strlen(lit));
-}
+/* Whether the field name a[0..an) is the string literal lit, ignoring
+ * case. */
+#define name_eq(a, an, lit) mf__ieq((a), (an), "" lit, sizeof(lit) - 1)
 
 static bool
 is_content(const char *name, size_t n)
@@ -165,14 +167,27 @@ describes(const char *name, size_t n)
 static bool
 lines_fit(const mf_buf *out, size_t from)
 {
-	size_t i, col = 0;
+	const char *p = out->data + from, *e = out->data + out->len;
 
-	for (i = from; i < out->len; i++) {
-		if (out->data[i] == '\n') {
-			col = 0;
-		} else if (out->data[i] != '\r' && ++col > MAX_LINE) {
-			return false;
+	if (from >= out->len)
+		return true;
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl != NULL ? nl : e;
+
+		if ((size_t)(le - p) > MAX_LINE) {
+			/* Long: counted without its CRs. */
+			size_t col = 0;
+			const char *q;
+
+			for (q = p; q < le; q++) {
+				if (*q != '\r' && ++col > MAX_LINE)
+					return false;
+			}
 		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
 	}
 	return true;
 }
@@ -202,6 +217,21 @@ addr_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	cnt = mf_addrs_count(l);
 	for (i = 0; i < cnt; i++)
 		mboxes += mf_addrs_at(l, i)->kind == MF_ADDR_MAILBOX;
+	if (name_eq(name, nl, "from")) {
+		/* For auto_msgid (from_domain), which would parse the field
+		 * again. */
+		const mf_addr *a = mf_addrs_first_mailbox(l);
+		mf_str d = {"", 0};
+
+		if (a != NULL && a->domain.len > 0)
+			d.ptr =
+			    mf__arena_dup(&m->ar, a->domain.ptr, a->domain.len);
+		if (d.ptr != NULL) {
+			d.len = a != NULL ? a->domain.len : 0;
+			m->fd_next = d;
+			m->fd_next_on = true;
+		}
+	}
 	if (cnt == 0 || (mboxes == 0 && !name_eq(name, nl, "bcc"))) {
 		mf_addrs_free(l);
 		return mf__err(err, MF_E_SYNTAX, n, "no address");
@@ -268,8 +298,9 @@ msgid_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	}
 	mf__release(&m->ar.a, ids);
 	if (rc == MF_OK)
-		rc = mf_hdr_fold(out, name, nl, val.data, val.len,
-		                 m->flags & MF_UTF8_OUT, 78, err);
+		rc = mf__hdr_fold_cls(out, name, nl, val.data, val.len,
+		                      m->flags & MF_UTF8_OUT, 78, MF__F_MSGID,
+		                      err);
 	mf__buf_fini(&val);
 	return rc;
 }
@@ -297,7 +328,8 @@ date_value(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 	rc = mf_date_format(s, sizeof(s), &d, 0, &len);
 	if (rc < 0)
 		return mf__err(err, MF_E_SYNTAX, 0, "date out of range");
-	return mf_hdr_fold(out, name, nl, s, len, 0, 78, err);
+	return mf__hdr_fold_cls(out, name, nl, s, len, 0, 78,
+	                        MF__F_UNSTRUCTURED, err);
 }
 
 /*
@@ -345,7 +377,9 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 		}
 		rc = mf_hdr_fold(out, name, nl, v, n, MF_UTF8_OUT, 78, err);
 	} else {
-		switch (mf__field_class(name, nl)) {
+		int cls = mf__field_class(name, nl);
+
+		switch (cls) {
 		case MF__F_ADDRESS:
 			rc = addr_value(m, out, name, nl, v, n, err);
 			break;
@@ -400,7 +434,8 @@ field_text(mf_msg *m, mf_buf *out, const char *name, size_t nl, const char *v,
 					return mf__err(err, MF_E_SYNTAX, 0,
 					               "unknown encoding");
 			}
-			rc = mf_hdr_fold(out, name, nl, v, n, ff, 78, err);
+			rc = mf__hdr_fold_cls(out, name, nl, v, n, ff, 78, cls,
+			                      err);
 			break;
 		}
 	}
@@ -451,27 +486,70 @@ field_new(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
 	int rc;
 
 	mf__buf_init(&b, &m->ar.a);
+	m->fd_next_on = false;
 	rc = field_text(m, &b, name, nl, v, n, flags, err);
 	if (rc == MF_OK) {
 		rc = field_make(m, b.data, b.len, nl, hf);
 		if (rc < 0)
 			mf__err(err, rc, 0, "out of memory");
 	}
+	if (rc == MF_OK && m->fd_next_on) {
+		m->fd_raw = hf->raw.ptr;
+		m->fd = m->fd_next;
+	}
+	m->fd_next_on = false;
 	mf__buf_fini(&b);
 	return rc;
+}
+
+/*
+ * A generated field whose value the library made itself (a date it
+ * formatted, a Message-ID it generated, "1.0"): when it is short printable
+ * ASCII with single inner spaces and no "=?", field_text would write it
+ * as it is on one line, "name: value" CRLF; the field is made so without
+ * parsing it again. Anything else goes through field_new.
+ */
+static int
+field_plain(mf_msg *m, const char *name, size_t nl, const char *v, size_t n,
+            struct mf__hfield *hf)
+{
+	char raw[80];
+	size_t i;
+
+	if (nl + 2 + n > 78 || n == 0 || v[0] == ' ' || v[n - 1] == ' ')
+		return field_new(m, name, nl, v, n, 0, hf, NULL);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c > 0x7e || (c == ' ' && v[i + 1] == ' ') ||
+		    (c == '=' && i + 1 < n && v[i + 1] == '?'))
+			return field_new(m, name, nl, v, n, 0, hf, NULL);
+	}
+	memcpy(raw, name, nl);
+	raw[nl] = ':';
+	raw[nl + 1] = ' ';
+	memcpy(raw + nl + 2, v, n);
+	raw[nl + 2 + n] = '\r';
+	raw[nl + 3 + n] = '\n';
+	return field_make(m, raw, nl + 4 + n, nl, hf);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Descriptions                                                            */
 /* ---------------------------------------------------------------------- */
 
+/* The first of fv[0..nf) named the string literal lit. */
+#define first_field(fv, nf, lit)                                               \
+	first_field_n((fv), (nf), "" lit, sizeof(lit) - 1)
+
 static const struct mf__hfield *
-first_field(const struct mf__hfield *fv, size_t nf, const char *name)
+first_field_n(const struct mf__hfield *fv, size_t nf, const char *name,
+              size_t nl)
 {
 	size_t i;
 
 	for (i = 0; i < nf; i++) {
-		if (name_eq(fv[i].f.name.ptr, fv[i].f.name.len, name))
+		if (mf__ieq(fv[i].f.name.ptr, fv[i].f.name.len, name, nl))
 			return &fv[i];
 	}
 	return NULL;
@@ -956,6 +1034,15 @@ from_domain(mf_msg *m, const struct mf__hfield *fv, size_t nf, mf_buf *out)
 	mf_addrs *l = NULL;
 	int rc = MF_OK;
 
+	if (hf != NULL && hf->raw.ptr == m->fd_raw) {
+		/* The From field the builder made (field_new): its domain is
+		 * known, as this parse would find it in the canonical text. */
+		if (m->fd.len > 0 && is_ascii(m->fd.ptr, m->fd.len))
+			rc = mf__buf_put(out, m->fd.ptr, m->fd.len);
+		if (rc == MF_OK && out->len == 0)
+			rc = mf__buf_puts(out, "localhost");
+		return rc;
+	}
 	memset(&o, 0, sizeof(o));
 	o.alloc = m->ar.a;
 	if (hf != NULL)
@@ -999,8 +1086,7 @@ auto_msgid(mf_msg *m, const struct mf__hfield *fv, size_t nf,
 		}
 	}
 	if (rc == MF_OK)
-		rc = field_new(m, "Message-ID", 10, id.data, id.len, 0, hf,
-		               NULL);
+		rc = field_plain(m, "Message-ID", 10, id.data, id.len, hf);
 	mf__buf_fini(&dom);
 	mf__buf_fini(&id);
 	return rc;
@@ -1205,9 +1291,9 @@ apply_fields(mf_msg *m, mf_part *p, struct mf__hfield *fv, size_t nf,
 	if (add_mv) {
 		struct mf__hfield *nv;
 
-		rc = field_new(m, "MIME-Version", 12, "1.0", 3, 0, &mv, err);
+		rc = field_plain(m, "MIME-Version", 12, "1.0", 3, &mv);
 		if (rc < 0)
-			return rc;
+			return mf__err(err, rc, 0, "out of memory");
 		nv = mf__arena_alloc(&m->ar, (nf + 1) * sizeof(*nv));
 		if (nv == NULL)
 			return mf__err(err, MF_E_NOMEM, 0, "out of memory");
@@ -1501,7 +1587,7 @@ mf_msg_new(const mf_opts *o)
 		goto fail;
 	if (mf_date_from_time((int64_t)now, local_offset(now), &d) < 0 ||
 	    mf_date_format(s, sizeof(s), &d, 0, &len) < 0 ||
-	    field_new(m, "Date", 4, s, len, 0, &fv[0], NULL) < 0 ||
+	    field_plain(m, "Date", 4, s, len, &fv[0]) < 0 ||
 	    auto_msgid(m, fv, 1, &fv[1]) < 0)
 		goto fail;
 	root->fields = mf__arena_alloc(&m->ar, sizeof(fv));
@@ -1768,22 +1854,27 @@ encode_body(mf_msg *m, const void *data, size_t n, int cte, bool text,
 	return MF_OK;
 }
 
-/* The fields of a new leaf: Content-Type type, and CTE unless 7bit. */
+/* The fields of a new leaf: Content-Type type (the field ct when made
+ * already, else made from type), and CTE unless 7bit. */
 static int
-leaf_fields(mf_msg *m, mf_part *p, const char *type, int cte)
+leaf_fields(mf_msg *m, mf_part *p, const char *type,
+            const struct mf__hfield *ct, int cte)
 {
 	struct mf__hfield *fv;
 	const char *tn = mf_cte_name(cte);
-	int rc;
+	int rc = MF_OK;
 
 	fv = mf__arena_alloc(&m->ar, 2 * sizeof(*fv));
 	if (fv == NULL)
 		return MF_E_NOMEM;
-	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &fv[0],
-	               NULL);
+	if (ct != NULL)
+		fv[0] = *ct;
+	else
+		rc = field_new(m, "Content-Type", 12, type, strlen(type), 0,
+		               &fv[0], NULL);
 	if (rc == MF_OK && cte != MF_CTE_7BIT)
-		rc = field_new(m, "Content-Transfer-Encoding", 25, tn,
-		               strlen(tn), 0, &fv[1], NULL);
+		rc = field_plain(m, "Content-Transfer-Encoding", 25, tn,
+		                 strlen(tn), &fv[1]);
 	if (rc < 0)
 		return rc;
 	p->fields = fv;
@@ -1791,29 +1882,30 @@ leaf_fields(mf_msg *m, mf_part *p, const char *type, int cte)
 	return MF_OK;
 }
 
-/* Validates type (a leaf's media type) and describes p with it. */
+/*
+ * Validates type (a leaf's media type) and describes p with it (its
+ * encoding 7bit: the caller sets the one it chooses), its Content-Type
+ * field into *hf.
+ */
 static int
-leaf_type(mf_msg *m, mf_part *p, const char *type)
+leaf_type(mf_msg *m, mf_part *p, const char *type, struct mf__hfield *hf)
 {
-	struct mf__hfield hf;
 	mf_part d;
 	int rc;
-
-	size_t i = 0;
+	size_t i = 0, tl;
 
 	/* Multiparts and messages have their own constructors. */
 	while (type[i] == ' ' || type[i] == '\t')
 		i++;
-	if (mf__ieq(type + i, strlen(type + i) < 10 ? strlen(type + i) : 10,
-	            "multipart/", 10) ||
-	    mf__ieq(type + i, strlen(type + i) < 8 ? strlen(type + i) : 8,
-	            "message/", 8))
+	tl = strlen(type + i);
+	if (mf__ieq(type + i, tl < 10 ? tl : 10, "multipart/", 10) ||
+	    mf__ieq(type + i, tl < 8 ? tl : 8, "message/", 8))
 		return MF_E_INVAL;
-	rc = field_new(m, "Content-Type", 12, type, strlen(type), 0, &hf, NULL);
+	rc = field_new(m, "Content-Type", 12, type, i + tl, 0, hf, NULL);
 	if (rc < 0)
 		return rc == MF_E_NOMEM ? rc : MF_E_INVAL;
 	memset(&d, 0, sizeof(d));
-	rc = describe(m, p, &hf, 1, &d);
+	rc = describe(m, p, hf, 1, &d);
 	if (rc < 0)
 		return rc;
 	if (d.kind != MF_PART_LEAF || d.ct_default ||
@@ -1829,6 +1921,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 {
 	mf_part *p;
 	mf_str body;
+	struct mf__hfield ct;
 	struct scan sc;
 	bool canon = false, text;
 	int cte, rc;
@@ -1841,7 +1934,7 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 	p = part_alloc(m);
 	if (p == NULL)
 		return MF_E_NOMEM;
-	rc = leaf_type(m, p, type);
+	rc = leaf_type(m, p, type, &ct);
 	if (rc < 0)
 		return rc;
 	text = is_lit(p->type, "text");
@@ -1850,11 +1943,12 @@ mf_part_new(mf_msg *m, const char *type, const void *data, size_t n,
 	rc = encode_body(m, data, n, cte, text, (flags & MF_BORROW) != 0, &sc,
 	                 &body, &canon);
 	if (rc == MF_OK)
-		rc = leaf_fields(m, p, type, cte);
-	if (rc == MF_OK)
-		rc = describe(m, p, p->fields, p->nfields, p);
+		rc = leaf_fields(m, p, type, &ct, cte);
 	if (rc < 0)
 		return rc;
+	/* The description with the CTE field too: a leaf's type (not a
+	 * message) reads the same whatever its encoding. */
+	p->cte = cte;
 	p->body = body;
 	p->gen |= MF__GEN_BODY | (canon ? MF__GEN_CANON : 0);
 	part_link(m, p);
@@ -1867,6 +1961,7 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
                const mf_part **out)
 {
 	mf_part *p;
+	struct mf__hfield ct;
 	struct mf__stream *st;
 	int cte, rc;
 
@@ -1877,15 +1972,14 @@ mf_part_new_fn(mf_msg *m, const char *type, mf_read_fn *fn, void *ctx,
 	p = part_alloc(m);
 	if (p == NULL)
 		return MF_E_NOMEM;
-	rc = leaf_type(m, p, type);
+	rc = leaf_type(m, p, type, &ct);
 	if (rc < 0)
 		return rc;
 	cte = is_lit(p->type, "text") ? MF_CTE_QP : MF_CTE_BASE64;
-	rc = leaf_fields(m, p, type, cte);
-	if (rc == MF_OK)
-		rc = describe(m, p, p->fields, p->nfields, p);
+	rc = leaf_fields(m, p, type, &ct, cte);
 	if (rc < 0)
 		return rc;
+	p->cte = cte; /* as in mf_part_new */
 	st = mf__arena_alloc(&m->ar, sizeof(*st));
 	if (st == NULL)
 		return MF_E_NOMEM;
@@ -2054,7 +2148,7 @@ mf_part_new_message(mf_msg *m, const mf_part *inner, const mf_part **out)
 			}
 		}
 	}
-	rc = leaf_fields(m, p, "message/rfc822",
+	rc = leaf_fields(m, p, "message/rfc822", NULL,
 	                 eight ? MF_CTE_8BIT : MF_CTE_7BIT);
 	if (rc == MF_OK)
 		rc = describe(m, p, p->fields, p->nfields, p);
@@ -2244,8 +2338,7 @@ mf_part_replace(mf_msg *m, const mf_part *cold, const mf_part *cnw)
 			struct mf__hfield hf;
 			size_t at = kn;
 
-			rc = field_new(m, "MIME-Version", 12, "1.0", 3, 0, &hf,
-			               NULL);
+			rc = field_plain(m, "MIME-Version", 12, "1.0", 3, &hf);
 			if (rc < 0)
 				return rc;
 			for (i = 0; i < kn; i++) {
@@ -2332,8 +2425,8 @@ cte_field(mf_msg *m, mf_part *p, int cte, struct mf__hfield **out, size_t *nout)
 	size_t rm;
 	int rc;
 
-	rc = field_new(m, "Content-Transfer-Encoding", 25, tn, strlen(tn), 0,
-	               &hf, NULL);
+	rc = field_plain(m, "Content-Transfer-Encoding", 25, tn, strlen(tn),
+	                 &hf);
 	if (rc < 0)
 		return rc;
 	return fields_after(m, p, cte == MF_CTE_7BIT ? OP_REMOVE : OP_SET,

@@ -37,6 +37,7 @@
  * domain literals), never by hand.
  */
 #include "header.h"
+#include "mime.h"
 
 #include "lex.h"
 
@@ -519,10 +520,19 @@ int
 mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 	    size_t n, unsigned flags, size_t width, mf_error *err)
 {
+	return mf__hdr_fold_cls(out, name, namelen, value, n, flags, width, -1,
+				err);
+}
+
+int
+mf__hdr_fold_cls(mf_buf *out, const char *name, size_t namelen,
+		 const char *value, size_t n, unsigned flags, size_t width,
+		 int cls, mf_error *err)
+{
 	const char *eol = (flags & MF_LF) ? "\n" : "\r\n";
 	size_t i, start, bad = 0;
 	mf_buf tmp;
-	int cls, rc = MF_OK;
+	int rc = MF_OK;
 
 	if (out == NULL || (name == NULL && namelen != 0) ||
 	    (value == NULL && n != 0))
@@ -559,7 +569,8 @@ mf_hdr_fold(mf_buf *out, const char *name, size_t namelen, const char *value,
 		width = 78;
 	if (width > MAX_LINE)
 		width = MAX_LINE;
-	cls = mf__field_class(name, namelen);
+	if (cls < 0)
+		cls = mf__field_class(name, namelen);
 	start = out->len;
 	mf__buf_init(&tmp, &out->a);
 	if (!(flags & MF_UTF8_OUT) && cls == MF__F_UNSTRUCTURED &&

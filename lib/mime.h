@@ -108,7 +108,20 @@ struct mf_msg {
 	bool rs_init;     /* rs is seeded (mf_msg_seed, or the OS once) */
 	bool auto_id;     /* Message-ID is the automatic one */
 	mf_part *all_last; /* last part in creation order */
+	/* The domain of the first mailbox of the From field whose bytes are
+	 * at fd_raw (made by edit.c: auto_msgid parses it no more), and the
+	 * one of the From value field_new is making (fd_next, if fd_next_on). */
+	const char *fd_raw;
+	mf_str fd;
+	mf_str fd_next;
+	bool fd_next_on;
 };
+
+/* mf_hdr_fold for a field whose class (mf__field_class) the caller
+ * knows already: cls, or -1 to find it (fold.c). */
+int mf__hdr_fold_cls(mf_buf *out, const char *name, size_t namelen,
+                     const char *value, size_t n, unsigned flags, size_t width,
+                     int cls, mf_error *err);
 
 /* The flags mf_msg_parse and mf_msg_new store in mf_msg.flags. */
 #define MF__MSG_FLAGS (MF_UTF8_OUT | MF_8BITMIME | MF_BINARYMIME)
